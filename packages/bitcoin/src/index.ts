@@ -2,3 +2,6 @@
 export * from './bytes.js';
 export * from './header/index.js';
 export * from './taproot/index.js';
+export * from './scripts/index.js';
+export * from './networks-address.js';
+export * from './address.js';

@@ -1,0 +1,20 @@
+/** The opcodes our templates use (Bitcoin Core src/script/script.h). */
+export const OP = {
+  OP_0: 0x00,
+  OP_PUSHDATA1: 0x4c,
+  OP_PUSHDATA2: 0x4d,
+  OP_PUSHDATA4: 0x4e,
+  OP_1NEGATE: 0x4f,
+  OP_1: 0x51,
+  OP_16: 0x60,
+  OP_RETURN: 0x6a,
+  OP_DROP: 0x75,
+  OP_DUP: 0x76,
+  OP_EQUAL: 0x87,
+  OP_EQUALVERIFY: 0x88,
+  OP_HASH160: 0xa9,
+  OP_NUMEQUAL: 0x9c,
+  OP_CHECKSIG: 0xac,
+  OP_CHECKSEQUENCEVERIFY: 0xb2,
+  OP_CHECKSIGADD: 0xba,
+} as const;

@@ -1,1 +1,14 @@
-export {};
+export * from './errors.js';
+export * from './curve/scalar.js';
+export * from './curve/point.js';
+export * from './curve/tagged-hash.js';
+export * from './curve/bip340.js';
+export * from './signing/lagrange.js';
+export * from './signing/signers-context.js';
+export * from './signing/tweak.js';
+export * from './signing/secnonce.js';
+export * from './signing/nonce.js';
+export * from './signing/session.js';
+export * from './signing/sign.js';
+export * from './signing/partial-sig-verify.js';
+export * from './signing/partial-sig-agg.js';

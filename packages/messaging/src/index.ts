@@ -1,1 +1,21 @@
-export {};
+export * from './catalog.js';
+export * from './events.js';
+export * from './errors.js';
+export { connectMessaging } from './connection.js';
+export type { Messaging } from './connection.js';
+export { ensureStreams, deleteStreams } from './streams.js';
+export type { StreamSettings } from './streams.js';
+export { EventPublisher } from './publisher.js';
+export { encodeEvent, decodeEvent, HEADER } from './wire.js';
+export type { DecodedEvent, WireEvent } from './wire.js';
+export { enqueueEvent, OutboxRelay } from './outbox.js';
+export type { OutboxRelayOptions } from './outbox.js';
+export { claimEvent } from './inbox.js';
+export { withTransaction, prismaExecutor, qualified } from './sql.js';
+export type { SqlExecutor } from './sql.js';
+export { DurableConsumer, NonRetryableError } from './consumer.js';
+export type { DurableConsumerOptions, DeliveryContext } from './consumer.js';
+export { serveRequests, request } from './request-reply.js';
+import { fileURLToPath } from 'node:url';
+/** Path of the canonical outbox/inbox DDL that every service's first migration includes. */
+export const OUTBOX_INBOX_SQL_PATH = fileURLToPath(new URL('../sql/outbox-inbox.sql', import.meta.url));

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { defineEvent, EventCatalog, evmAddress, hex32, hexBytes, height, satsAmount } from './catalog.js';
+
+// The tapbridge event catalog: every fact one service tells others. Changing a payload incompatibly means a new
+// version (and, while both run, a new subject suffix); adding optional fields does not.
+
+const headerRef = z.object({
+  height,
+  hash: hex32,
+  prevHash: hex32,
+  header: z.string().regex(/^[0-9a-f]{160}$/, 'must be an 80-byte header in hex'),
+  chainwork: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+export const btcHeaderConnected = defineEvent({
+  subject: 'btc.header.connected',
+  version: 1,
+  stream: 'BTC',
+  schema: headerRef.extend({ network: z.string(), reorgId: z.string().optional() }),
+  id: (p) => `btc.header.connected:${p.hash}:${p.reorgId ?? 'initial'}`,
+});
+
+export const btcHeaderDisconnected = defineEvent({
+  subject: 'btc.header.disconnected',
+  version: 1,
+  stream: 'BTC',
+  schema: headerRef.extend({ network: z.string(), reorgId: z.string() }),
+  id: (p) => `btc.header.disconnected:${p.hash}:${p.reorgId}`,
+});
+
+const depositRef = z.object({ txid: hex32, vout: z.number().int().nonnegative() });
+
+export const depositConfirmed = defineEvent({
+  subject: 'deposit.confirmed',
+  version: 1,
+  stream: 'DEPOSIT',
+  schema: depositRef.extend({
+    amountSats: satsAmount,
+    recipient: evmAddress,
+    maxFeeSats: satsAmount,
+    blockHash: hex32,
+    blockHeight: height,
+    confirmations: z.number().int().positive(),
+    merkleProof: hexBytes,
+    kind: z.enum(['taproot', 'op_return']),
+  }),
+  id: (p) => `deposit.confirmed:${p.txid}:${p.vout}:${p.blockHash}`,
+});
+
+export const depositReorged = defineEvent({
+  subject: 'deposit.reorged',
+  version: 1,
+  stream: 'DEPOSIT',
+  schema: depositRef.extend({ blockHash: hex32, blockHeight: height, amountSats: satsAmount, recipient: evmAddress }),
+  id: (p) => `deposit.reorged:${p.txid}:${p.vout}:${p.blockHash}`,
+});
+
+export const depositReclaimed = defineEvent({
+  subject: 'deposit.reclaimed',
+  version: 1,
+  stream: 'DEPOSIT',
+  schema: depositRef.extend({ spendTxid: hex32, blockHash: hex32, blockHeight: height }),
+  id: (p) => `deposit.reclaimed:${p.txid}:${p.vout}:${p.blockHash}`,
+});
+
+export const depositSwept = defineEvent({
+  subject: 'deposit.swept',
+  version: 1,
+  stream: 'DEPOSIT',
+  schema: depositRef.extend({ sweepTxid: hex32, blockHash: hex32, blockHeight: height }),
+  id: (p) => `deposit.swept:${p.txid}:${p.vout}:${p.blockHash}`,
+});
+
+export const withdrawalRequested = defineEvent({
+  subject: 'withdrawal.requested',
+  version: 1,
+  stream: 'WITHDRAWAL',
+  schema: z.object({
+    withdrawalId: z.string().regex(/^(0|[1-9][0-9]*)$/),
+    sender: evmAddress,
+    btcScriptPubKey: hexBytes,
+    amountSats: satsAmount,
+    maxFeeSats: satsAmount,
+    evmBlockNumber: z.number().int().nonnegative(),
+    evmBlockHash: z.string().regex(/^0x[0-9a-f]{64}$/),
+    evmTxHash: z.string().regex(/^0x[0-9a-f]{64}$/),
+  }),
+  id: (p) => `withdrawal.requested:${p.withdrawalId}`,
+});
+
+export const signingMisbehaviour = defineEvent({
+  subject: 'signing.misbehaviour',
+  version: 1,
+  stream: 'SIGNING',
+  schema: z.object({
+    sessionId: z.string(),
+    signerId: z.number().int().positive(),
+    reason: z.enum(['invalid_partial_signature', 'invalid_dkg_message', 'protocol_violation', 'equivocation']),
+    detail: z.string(),
+  }),
+  id: (p) => `signing.misbehaviour:${p.sessionId}:${p.signerId}:${p.reason}`,
+});
+
+export const tapbridgeCatalog = new EventCatalog([
+  btcHeaderConnected,
+  btcHeaderDisconnected,
+  depositConfirmed,
+  depositReorged,
+  depositReclaimed,
+  depositSwept,
+  withdrawalRequested,
+  signingMisbehaviour,
+]);

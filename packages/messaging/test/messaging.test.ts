@@ -1,0 +1,209 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, repoRoot, uniquePrefix, waitFor, type TestDatabase } from '@tapbridge/testing';
+import {
+  connectMessaging, deleteStreams, DurableConsumer, enqueueEvent, ensureStreams, EventPublisher, InvalidEventError,
+  OutboxRelay, withTransaction, HEADER, type DecodedEvent, type Messaging,
+} from '../src/index.js';
+import { headers } from '@nats-io/nats-core';
+import { applyEffect, effectCount, logger, prepareSchema, SCHEMA, testCatalog, testEvent } from './fixtures/harness.js';
+
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+let db: TestDatabase;
+let pool: pg.Pool;
+let messaging: Messaging;
+let publisher: EventPublisher;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await prepareSchema(db.url);
+  pool = new pg.Pool({ connectionString: db.url });
+  messaging = await connectMessaging({ url: NATS_URL, prefix: uniquePrefix() });
+  await ensureStreams(messaging.jsm, messaging.naming);
+  publisher = new EventPublisher(messaging.js, messaging.naming);
+});
+
+afterAll(async () => {
+  await deleteStreams(messaging.jsm, messaging.naming);
+  await messaging.close();
+  await pool.end();
+  await db.drop();
+});
+
+const WORKER = fileURLToPath(new URL('./fixtures/crash-worker.ts', import.meta.url));
+
+/** Runs the crash worker in a child process and resolves when it has killed itself. */
+function runCrashWorker(mode: string, env: Record<string, string>): Promise<NodeJS.Signals | null> {
+  const child = spawn(process.execPath, ['--conditions=@tapbridge/source', '--import', 'tsx', WORKER, mode], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: db.url, NATS_URL, PREFIX: messaging.naming.prefix, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+}
+
+async function streamMessagesFor(subject: string): Promise<number> {
+  const info = await messaging.jsm.streams.info(messaging.naming.stream('TEST'), { subjects_filter: messaging.naming.subject(subject) });
+  return info.state.subjects?.[messaging.naming.subject(subject)] ?? 0;
+}
+
+function consumerFor(durable: string, handle: (e: DecodedEvent) => Promise<void>, extra: Partial<ConstructorParameters<typeof DurableConsumer>[0]> = {}) {
+  return new DurableConsumer({ messaging, catalog: testCatalog, logger, durable, stream: 'TEST', subject: 'test.>', ackWaitMs: 1_000, handle, ...extra });
+}
+
+describe('publishing', () => {
+  it('stores the same event once in the outbox and once in the stream', async () => {
+    const payload = { thingId: 'dup-1', amountSats: '1000' };
+    const first = await withTransaction(pool, (tx) => enqueueEvent(tx, SCHEMA, testEvent, payload));
+    const second = await withTransaction(pool, (tx) => enqueueEvent(tx, SCHEMA, testEvent, payload));
+    expect([first, second]).toEqual([true, false]);
+    const rows = await pool.query(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE event_id = 'test.thing.happened:dup-1'`);
+    expect(rows.rows[0].n).toBe(1);
+
+    const a = await publisher.publish(testEvent, payload);
+    const b = await publisher.publish(testEvent, payload);
+    expect(a.duplicate).toBe(false);
+    expect(b.duplicate).toBe(true);
+    expect(b.seq).toBe(a.seq);
+    expect(await streamMessagesFor(testEvent.subject)).toBe(1);
+  });
+
+  it('rejects an invalid payload at publish with an error naming the field', async () => {
+    const bad = { thingId: '', amountSats: '12.5' } as unknown as { thingId: string; amountSats: string };
+    await expect(publisher.publish(testEvent, bad)).rejects.toThrow(InvalidEventError);
+    await expect(withTransaction(pool, (tx) => enqueueEvent(tx, SCHEMA, testEvent, bad))).rejects.toThrow(/amountSats/);
+    const rows = await pool.query(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE payload->>'thingId' = ''`);
+    expect(rows.rows[0].n).toBe(0);
+  });
+});
+
+describe('outbox relay', () => {
+  it('killed between publish and mark-sent, publishes nothing twice downstream', async () => {
+    const payload = { thingId: 'relay-crash', amountSats: '5' };
+    await withTransaction(pool, (tx) => enqueueEvent(tx, SCHEMA, testEvent, payload));
+    // Earlier rows from other tests are in the outbox too; mark them sent so the worker dies on this one.
+    await pool.query(`UPDATE ${SCHEMA}.outbox SET published_at = now() WHERE event_id <> 'test.thing.happened:relay-crash'`);
+
+    expect(await runCrashWorker('relay-die-after-publish', {})).toBe('SIGKILL');
+    const row = await pool.query(`SELECT published_at FROM ${SCHEMA}.outbox WHERE event_id = 'test.thing.happened:relay-crash'`);
+    expect(row.rows[0].published_at).toBeNull(); // the crash came before mark-sent
+    expect(await streamMessagesFor(testEvent.subject)).toBe(2); // dup-1 and relay-crash
+
+    const relay = new OutboxRelay({ pool, schema: SCHEMA, publisher, logger });
+    expect(await relay.publishBatch()).toBe(1);
+    expect(await streamMessagesFor(testEvent.subject)).toBe(2); // the republish was dropped by Nats-Msg-Id
+    const after = await pool.query(`SELECT published_at FROM ${SCHEMA}.outbox WHERE event_id = 'test.thing.happened:relay-crash'`);
+    expect(after.rows[0].published_at).toBeInstanceOf(Date);
+
+    // And a consumer downstream applies it once.
+    const consumer = consumerFor('relay-check', async (e) => void (await applyEffect(pool, 'relay-check', e)));
+    await consumer.start();
+    await waitFor('relay-crash applied', async () => (await effectCount(pool, 'test.thing.happened:relay-crash')) === 1);
+    await new Promise((r) => setTimeout(r, 300));
+    await consumer.stop();
+    expect(await effectCount(pool, 'test.thing.happened:relay-crash')).toBe(1);
+  });
+
+  it('publishes in commit order when started as a loop', async () => {
+    const ids = Array.from({ length: 25 }, (_, i) => `order-${String(i).padStart(2, '0')}`);
+    for (const id of ids) await withTransaction(pool, (tx) => enqueueEvent(tx, SCHEMA, testEvent, { thingId: id, amountSats: '1' }));
+    const seen: string[] = [];
+    const consumer = consumerFor('order-check', async (e) => void seen.push((e.payload as { thingId: string }).thingId), { maxAckPending: 1 });
+    await consumer.start();
+    const relay = new OutboxRelay({ pool, schema: SCHEMA, publisher, logger, pollIntervalMs: 50 });
+    relay.start();
+    await waitFor('all ordered events consumed', () => ids.every((id) => seen.includes(id)));
+    await relay.stop();
+    await consumer.stop();
+    expect(seen.filter((s) => s.startsWith('order-'))).toEqual(ids);
+  });
+});
+
+describe('durable consumers', () => {
+  it('a consumer that dies after its effect but before its ack is redelivered and the effect happens once', async () => {
+    const durable = 'die-after-effect';
+    await publisher.publish(testEvent, { thingId: 'after-1', amountSats: '7' });
+    expect(await runCrashWorker('consumer-die-after-effect', { DURABLE: durable, TARGET_EVENT: 'test.thing.happened:after-1' })).toBe('SIGKILL');
+    expect(await effectCount(pool, 'test.thing.happened:after-1')).toBe(1);
+
+    let redelivered = 0;
+    const consumer = consumerFor(durable, async (e) => {
+      if (e.id === 'test.thing.happened:after-1') redelivered++;
+      await applyEffect(pool, durable, e);
+    });
+    await consumer.start();
+    await waitFor('redelivery of after-1', () => redelivered > 0);
+    await consumer.stop();
+    expect(await effectCount(pool, 'test.thing.happened:after-1')).toBe(1);
+  });
+
+  it('a consumer that dies before its effect gets the message again', async () => {
+    const durable = 'die-before-effect';
+    await publisher.publish(testEvent, { thingId: 'before-1', amountSats: '8' });
+    expect(await runCrashWorker('consumer-die-before-effect', { DURABLE: durable, TARGET_EVENT: 'test.thing.happened:before-1' })).toBe('SIGKILL');
+    expect(await effectCount(pool, 'test.thing.happened:before-1')).toBe(0);
+
+    const consumer = consumerFor(durable, async (e) => void (await applyEffect(pool, durable, e)));
+    await consumer.start();
+    await waitFor('before-1 applied after redelivery', async () => (await effectCount(pool, 'test.thing.happened:before-1')) === 1);
+    await consumer.stop();
+  });
+
+  it('dead-letters a message that always fails after max_deliver, and the others are not held up', async () => {
+    const durable = 'always-fails';
+    const attempts = new Map<string, number>();
+    const done: string[] = [];
+    const consumer = consumerFor(
+      durable,
+      async (e) => {
+        const p = e.payload as { thingId: string; fail?: boolean };
+        attempts.set(p.thingId, (attempts.get(p.thingId) ?? 0) + 1);
+        if (p.fail) throw new Error(`cannot handle ${p.thingId}`);
+        done.push(p.thingId);
+      },
+      { maxDeliver: 3, backoffMs: [100], subject: 'test.>' },
+    );
+    await consumer.start();
+    await publisher.publish(testEvent, { thingId: 'poison', amountSats: '1', fail: true });
+    await publisher.publish(testEvent, { thingId: 'fine-1', amountSats: '1' });
+    await publisher.publish(testEvent, { thingId: 'fine-2', amountSats: '1' });
+
+    await waitFor('good messages processed', () => done.includes('fine-1') && done.includes('fine-2'));
+    const dlqStream = messaging.naming.stream('DLQ');
+    await waitFor('poison dead-lettered', async () => (await messaging.jsm.streams.info(dlqStream)).state.messages > 0);
+    await consumer.stop();
+    expect(attempts.get('poison')).toBe(3);
+
+    const dlq = await messaging.jsm.streams.getMessage(dlqStream, { last_by_subj: messaging.naming.deadLetterSubject(durable, testEvent.subject) });
+    expect(dlq).not.toBeNull();
+    expect(dlq!.header.get('Tb-Dlq-Reason')).toBe('max_deliver');
+    expect(dlq!.header.get('Tb-Dlq-Error')).toBe('cannot handle poison');
+    expect(dlq!.header.get('Tb-Dlq-Deliveries')).toBe('3');
+    expect(dlq!.json<{ thingId: string }>().thingId).toBe('poison');
+  });
+
+  it('dead-letters a malformed message on the wire instead of crash-looping', async () => {
+    const durable = 'malformed';
+    const handled: string[] = [];
+    const consumer = consumerFor(durable, async (e) => void handled.push(e.id), { subject: 'test.>' });
+    await consumer.start();
+    await messaging.js.publish(messaging.naming.subject(testEvent.subject), new TextEncoder().encode('{not json'));
+    const versioned = headers();
+    versioned.set(HEADER.version, '1');
+    await messaging.js.publish(messaging.naming.subject(testEvent.subject), new TextEncoder().encode(JSON.stringify({ thingId: 'x' })), { headers: versioned });
+    await publisher.publish(testEvent, { thingId: 'after-garbage', amountSats: '2' });
+    await waitFor('good message after garbage', () => handled.includes('test.thing.happened:after-garbage'));
+    const dlqStream = messaging.naming.stream('DLQ');
+    const subj = messaging.naming.deadLetterSubject(durable, testEvent.subject);
+    await waitFor('both malformed messages dead-lettered', async () => {
+      const info = await messaging.jsm.streams.info(dlqStream, { subjects_filter: subj });
+      return (info.state.subjects?.[subj] ?? 0) === 2;
+    });
+    await consumer.stop();
+    const last = await messaging.jsm.streams.getMessage(dlqStream, { last_by_subj: subj });
+    expect(last!.header.get('Tb-Dlq-Reason')).toBe('malformed');
+    expect(last!.header.get('Tb-Dlq-Error')).toMatch(/amountSats/);
+  });
+});

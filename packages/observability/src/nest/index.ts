@@ -1,0 +1,1 @@
+export { ObservabilityModule, HealthController, MetricsController, HEALTH_CHECKS } from './observability.module.js';

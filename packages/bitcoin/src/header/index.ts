@@ -1,1 +1,14 @@
 export * from './codec.js';
+export * from './compact.js';
+export * from './work.js';
+export * from './networks.js';
+export * from './errors.js';
+export * from './pow.js';
+export * from './retarget.js';
+export * from './mtp.js';
+export * from './timestamp.js';
+export * from './version.js';
+export * from './validate.js';
+export type { HeaderEntry } from './entry.js';
+export * from './checkpoint.js';
+export * from './chain.js';

@@ -1,1 +1,4 @@
-export {};
+export { JobQueue } from './queue.js';
+export type { JobQueueOptions } from './queue.js';
+export { redisConnection } from './connection.js';
+export type { Job } from 'bullmq';

@@ -5,3 +5,4 @@ export * from './taproot/index.js';
 export * from './scripts/index.js';
 export * from './networks-address.js';
 export * from './address.js';
+export * from './tx/index.js';

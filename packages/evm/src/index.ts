@@ -1,1 +1,14 @@
-export {};
+// packages/evm: the Layer 2 EVM with BTC as its native coin. Engine, sequencer, bridge contract, chain stores
+// and a transport-agnostic Ethereum JSON-RPC handler (plus a small HTTP/WebSocket server).
+export * from './errors.js';
+export * from './units.js';
+export * from './hex.js';
+export * from './chain-config.js';
+export * from './mempool.js';
+export * from './mint-queue.js';
+export * from './withdrawals.js';
+export * from './sequencer.js';
+export * from './engine.js';
+export * from './store/chain-store.js';
+export * from './store/memory-store.js';
+export { BRIDGE_ABI, BRIDGE_DEPLOYED_BYTECODE, BRIDGE_SOURCE_KECCAK256, BRIDGE_COMPILER_VERSION } from './generated/bridge-artifact.js';

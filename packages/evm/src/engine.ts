@@ -1,0 +1,574 @@
+import { EventEmitter } from 'node:events';
+import { createBlock, createBlockFromRLP, type Block } from '@ethereumjs/block';
+import type { Common } from '@ethereumjs/common';
+import { MerklePatriciaTrie } from '@ethereumjs/mpt';
+import { Caches, MerkleStateManager } from '@ethereumjs/statemanager';
+import { createFeeMarket1559Tx, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
+import { Address, ValueEncoding, createAddressFromString, setLengthLeft } from '@ethereumjs/util';
+import { createVM, runTx, type VM } from '@ethereumjs/vm';
+import { RecentBlockHashes } from './block-hashes.js';
+import { BRIDGE_ADDRESS, createChainCommon, nextBaseFeePerGas, validateChainConfig, type ChainConfig } from './chain-config.js';
+import { ChainStoreError, EvmEngineError, MintError, TransactionRejectedError } from './errors.js';
+import { buildGenesis } from './genesis.js';
+import { fromHex, toHex } from './hex.js';
+import { DEFAULT_MEMPOOL_LIMITS, Mempool, type MempoolLimits, type PoolTransaction } from './mempool.js';
+import { assertSameMint, checkMintRequest, MintQueue, type MintRequest } from './mint-queue.js';
+import { Sequencer, type CommittedBlock } from './sequencer.js';
+import type { ChainHead, ChainStore, LogFilter, MintReorgRecord, MintRecord, StoredLog, StoredReceipt, StoredTransaction } from './store/chain-store.js';
+import { StagedTrieDB } from './trie-db.js';
+import { decodeWithdrawalRequests, type WithdrawalRequest } from './withdrawals.js';
+
+export interface EngineOptions {
+  store: ChainStore;
+  config: ChainConfig;
+  mempoolLimits?: MempoolLimits;
+  /** Start producing blocks right away (default true). Tests turn it off and call `produceBlock` themselves. */
+  autoMine?: boolean;
+  /** Trie nodes kept in memory in front of the store. */
+  trieCacheSize?: number;
+  now?: () => number;
+}
+
+/** A message call for eth_call / eth_estimateGas; absent fields get geth's defaults. */
+export interface CallRequest {
+  from?: string;
+  to?: string | null;
+  data?: Uint8Array;
+  value?: bigint;
+  gas?: bigint;
+}
+
+export interface CallResult {
+  returnValue: Uint8Array;
+  gasUsed: bigint;
+  /** Set when execution failed; `revertData` is the REVERT payload if any. */
+  error?: { message: string; revertData?: Uint8Array };
+}
+
+/** Thrown by estimateGas when the call fails at the gas cap (geth reports these as code 3 / -32000). */
+export class ExecutionFailedError extends EvmEngineError {
+  constructor(
+    message: string,
+    readonly revertData: Uint8Array | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export interface EngineEvents {
+  block: [CommittedBlock];
+  /** A minted deposit's Bitcoin block was reorged away: the L2 holds BTC that is no longer backed. Page someone. */
+  mintReorged: [MintReorgRecord];
+  /** Block production failed (it is retried); for logs and metrics. */
+  sequencerError: [Error];
+}
+
+/** What a mint request came to. */
+export type MintOutcome = { status: 'queued' | 'already-queued'; committed: Promise<MintRecord> } | { status: 'already-minted'; record: MintRecord };
+
+/**
+ * The Layer 2 node: EVM state, sequencer, mint queue and the read side the JSON-RPC handler uses.
+ * Open it over a ChainStore; it resumes at the store's committed head (or writes genesis into an empty store).
+ */
+export class EvmEngine extends EventEmitter<EngineEvents> {
+  readonly chainId: bigint;
+  private readonly mempool: Mempool;
+  private readonly mintQueue = new MintQueue();
+  private readonly sequencer: Sequencer;
+  private headState: MerkleStateManager;
+  private readonly historicalStates = new Map<string, MerkleStateManager>();
+  private readonly blockCache = new Map<string, Block>();
+  private callQueue: Promise<unknown> = Promise.resolve();
+  private running = false;
+  private workPending = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private lastBlockAt = 0;
+  private closed = false;
+
+  private constructor(
+    readonly config: ChainConfig,
+    readonly common: Common,
+    readonly store: ChainStore,
+    private readonly trieDb: StagedTrieDB,
+    private readonly blockState: MerkleStateManager,
+    private readonly callState: MerkleStateManager,
+    private readonly callVm: VM,
+    private readonly recentHashes: RecentBlockHashes,
+    blockVm: VM,
+    head: Block,
+    nextWithdrawalIndex: bigint,
+    mempoolLimits: MempoolLimits,
+    private readonly now: () => number,
+  ) {
+    super();
+    this.chainId = config.chainId;
+    this.mempool = new Mempool(config.chainId, config.blockGasLimit, mempoolLimits);
+    this.headState = this.stateAt(head.header.stateRoot);
+    this.sequencer = new Sequencer(
+      {
+        config, common, vm: blockVm, stateManager: blockState, trieDb, store,
+        mempool: this.mempool, mints: this.mintQueue,
+        account: (sender) => this.senderState(sender), now,
+      },
+      head,
+      nextWithdrawalIndex,
+    );
+  }
+
+  static async open(options: EngineOptions): Promise<EvmEngine> {
+    const config = validateChainConfig(options.config);
+    const common = createChainCommon(config);
+    const trieDb = new StagedTrieDB(options.store, options.trieCacheSize ?? 500_000);
+    const newTrie = () => new MerklePatriciaTrie({ db: trieDb, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
+    const blockState = new MerkleStateManager({ common, trie: newTrie(), caches: new Caches() });
+    const recentHashes = new RecentBlockHashes();
+    const stored = await options.store.getHead();
+    let head: Block;
+    let nextWithdrawalIndex = 0n;
+    if (stored === undefined) {
+      head = await buildGenesis(config, common, blockState);
+      await options.store.commitBlock({
+        block: { number: 0n, hash: toHex(head.hash()), rlp: head.serialize() },
+        stateRoot: toHex(head.header.stateRoot),
+        transactions: [], receipts: [], mints: [],
+        trieNodes: trieDb.stagedWrites(),
+        nextWithdrawalIndex: 0n,
+      });
+      trieDb.promoteStaged();
+    } else {
+      head = await loadHead(options.store, stored, common);
+      nextWithdrawalIndex = stored.nextWithdrawalIndex;
+      await blockState.setStateRoot(head.header.stateRoot);
+      const from = head.header.number > 256n ? head.header.number - 256n : 0n;
+      for (let n = from; n <= head.header.number; n++) {
+        const b = await options.store.getBlockByNumber(n);
+        if (b !== undefined) recentHashes.remember(n, fromHex(b.hash));
+      }
+    }
+    recentHashes.remember(head.header.number, head.hash());
+    const blockVm = await createVM({ common, stateManager: blockState, blockchain: recentHashes });
+    const callState = new MerkleStateManager({ common, trie: newTrie(), caches: new Caches() });
+    await callState.setStateRoot(head.header.stateRoot);
+    const callVm = await createVM({ common, stateManager: callState, blockchain: recentHashes });
+    const engine = new EvmEngine(
+      config, common, options.store, trieDb, blockState, callState, callVm, recentHashes, blockVm, head,
+      nextWithdrawalIndex, options.mempoolLimits ?? DEFAULT_MEMPOOL_LIMITS, options.now ?? Date.now,
+    );
+    if (options.autoMine !== false) engine.start();
+    return engine;
+  }
+
+  // ---------------------------------------------------------------- block production
+
+  /** Starts the block loop: a block as soon as transactions or mints arrive, else an empty one every blockTimeMs. */
+  start(): void {
+    if (this.running || this.closed) return;
+    this.running = true;
+    this.loop = this.runLoop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  private async runLoop(): Promise<void> {
+    let backoffMs = 50;
+    while (this.running) {
+      const idleFor = this.now() - this.lastBlockAt;
+      if (!this.workPending && idleFor < this.config.blockTimeMs) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.config.blockTimeMs - idleFor);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+        continue;
+      }
+      try {
+        await this.produceBlock();
+        backoffMs = 50;
+      } catch {
+        // Reported through 'sequencerError' by produceBlock; wait a little so a broken store is not hammered.
+        await new Promise((r) => setTimeout(r, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 5_000);
+        this.workPending = true;
+      }
+    }
+  }
+
+  private signalWork(): void {
+    this.workPending = true;
+    this.wake?.();
+  }
+
+  /** Builds, executes and commits one block now. Serialised with the loop, so it is safe to call any time. */
+  produceBlock(): Promise<CommittedBlock> {
+    const run = this.producing.then(() => this.produceBlockNow());
+    this.producing = run.catch(() => undefined);
+    return run;
+  }
+
+  private producing: Promise<unknown> = Promise.resolve();
+
+  private async produceBlockNow(): Promise<CommittedBlock> {
+    if (this.closed) throw new EvmEngineError('engine is closed');
+    this.workPending = false;
+    let committed: CommittedBlock;
+    try {
+      committed = await this.sequencer.produceBlock();
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (this.listenerCount('sequencerError') > 0) this.emit('sequencerError', error);
+      throw error;
+    }
+    const { block } = committed;
+    this.lastBlockAt = this.now();
+    this.headState = this.stateAt(block.header.stateRoot);
+    this.recentHashes.remember(block.header.number, block.hash());
+    this.rememberBlock(block);
+    // More may be selectable now that nonces advanced.
+    if (this.mempool.size > 0 && block.transactions.length > 0) this.workPending = true;
+    if (this.mintQueue.size > 0) this.workPending = true;
+    this.emit('block', committed);
+    return committed;
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  /** eth_sendRawTransaction: decodes, validates and pools a signed transaction; returns its hash. */
+  async sendRawTransaction(raw: Uint8Array): Promise<string> {
+    let tx: TypedTransaction;
+    try {
+      tx = createTxFromRLP(raw, { common: this.common });
+    } catch (err) {
+      throw new TransactionRejectedError(`invalid transaction: ${(err as Error).message.split('\n')[0] ?? ''}`);
+    }
+    const sender = this.mempool.precheck(tx);
+    const account = await this.senderState(sender);
+    const entry = this.mempool.add(tx, sender, raw, account, this.pendingBaseFee());
+    this.signalWork();
+    return entry.hash;
+  }
+
+  pendingTransaction(hash: string): PoolTransaction | undefined {
+    return this.mempool.get(hash);
+  }
+
+  get mempoolSize(): number {
+    return this.mempool.size;
+  }
+
+  /** Base fee the next block will have. */
+  pendingBaseFee(): bigint {
+    const h = this.head.header;
+    return nextBaseFeePerGas({ baseFeePerGas: h.baseFeePerGas ?? 0n, gasUsed: h.gasUsed, gasLimit: h.gasLimit }, this.config.baseFee);
+  }
+
+  // ---------------------------------------------------------------- mint (deposits)
+
+  /**
+   * Queues the EIP-4895 credit of a confirmed deposit for the next block. Idempotent per deposit id: a deposit
+   * that is already minted (in the store) or already queued is not credited again, whatever the delivery count
+   * or restarts in between. The same id with another amount or recipient is refused with MintError.
+   */
+  async queueMint(request: MintRequest): Promise<MintOutcome> {
+    const checked = checkMintRequest(request);
+    const existing = await this.store.getMint(checked.depositId);
+    if (existing !== undefined) {
+      assertSameMint(existing, checked);
+      return { status: 'already-minted', record: existing };
+    }
+    const status = this.mintQueue.has(checked.depositId) ? 'already-queued' : 'queued';
+    const committed = this.mintQueue.enqueue(checked);
+    this.signalWork();
+    return { status, committed };
+  }
+
+  getMint(depositId: string): Promise<MintRecord | undefined> {
+    return this.store.getMint(depositId);
+  }
+
+  /**
+   * The Bitcoin block holding a deposit left the best chain. If the deposit was minted, records it durably and
+   * emits 'mintReorged' (minted BTC cannot be taken back on L2; operators must act). If it was only queued,
+   * the queued mint is cancelled. Returns what happened.
+   */
+  async recordMintReorg(depositId: string, reason: string): Promise<'recorded' | 'cancelled-pending' | 'unknown'> {
+    if (typeof depositId !== 'string' || depositId.length === 0) throw new MintError('depositId must be a non-empty string');
+    const mint = await this.store.getMint(depositId);
+    if (mint === undefined) {
+      return this.mintQueue.cancel(depositId, new MintError(`deposit ${depositId} was reorged out before it was minted: ${reason}`))
+        ? 'cancelled-pending'
+        : 'unknown';
+    }
+    const record = await this.store.recordMintReorg({ depositId, mint, reason, recordedAt: new Date(this.now()) });
+    this.emit('mintReorged', record);
+    return 'recorded';
+  }
+
+  // ---------------------------------------------------------------- burn (withdrawals)
+
+  /** WithdrawalRequested events of the bridge in blocks [fromBlock, toBlock], in order. */
+  async withdrawalRequests(fromBlock: bigint, toBlock: bigint): Promise<WithdrawalRequest[]> {
+    const logs = await this.store.getLogs({ fromBlock, toBlock, addresses: [BRIDGE_ADDRESS.toLowerCase()] });
+    return decodeWithdrawalRequests(logs);
+  }
+
+  /**
+   * Withdrawal requests in blocks at least `depth` deep (head − depth and older), from `fromBlock` on:
+   * what the gateway publishes as final. Depth 0 means "committed".
+   */
+  async finalizedWithdrawals(depth: bigint, fromBlock = 0n): Promise<WithdrawalRequest[]> {
+    if (typeof depth !== 'bigint' || depth < 0n) throw new EvmEngineError(`depth must be a non-negative bigint, got ${String(depth)}`);
+    const last = this.head.header.number - depth;
+    if (last < fromBlock) return [];
+    return this.withdrawalRequests(fromBlock, last);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  get head(): Block {
+    return this.sequencer.head;
+  }
+
+  get headNumber(): bigint {
+    return this.sequencer.head.header.number;
+  }
+
+  async getBlockByNumber(number: bigint): Promise<Block | undefined> {
+    if (number === this.headNumber) return this.head;
+    if (number < 0n || number > this.headNumber) return undefined;
+    const stored = await this.store.getBlockByNumber(number);
+    return stored === undefined ? undefined : this.decodeBlock(stored.hash, stored.rlp);
+  }
+
+  async getBlockByHash(hash: string): Promise<Block | undefined> {
+    const h = hash.toLowerCase();
+    const cached = this.blockCache.get(h);
+    if (cached !== undefined) return cached;
+    const stored = await this.store.getBlockByHash(h);
+    return stored === undefined ? undefined : this.decodeBlock(stored.hash, stored.rlp);
+  }
+
+  getTransaction(hash: string): Promise<StoredTransaction | undefined> {
+    return this.store.getTransaction(hash.toLowerCase());
+  }
+
+  getReceipt(hash: string): Promise<StoredReceipt | undefined> {
+    return this.store.getReceipt(hash.toLowerCase());
+  }
+
+  getBlockReceipts(number: bigint): Promise<StoredReceipt[]> {
+    return this.store.getBlockReceipts(number);
+  }
+
+  getLogs(filter: LogFilter): Promise<StoredLog[]> {
+    return this.store.getLogs(filter);
+  }
+
+  decodeTransaction(raw: Uint8Array): TypedTransaction {
+    return createTxFromRLP(raw, { common: this.common });
+  }
+
+  async getBalance(address: string, blockNumber?: bigint): Promise<bigint> {
+    const account = await (await this.stateFor(blockNumber)).getAccount(createAddressFromString(address));
+    return account?.balance ?? 0n;
+  }
+
+  async getNonce(address: string, blockNumber?: bigint): Promise<bigint> {
+    const account = await (await this.stateFor(blockNumber)).getAccount(createAddressFromString(address));
+    return account?.nonce ?? 0n;
+  }
+
+  /** Nonce for the next transaction, counting the sender's gap-free pending ones. */
+  async getPendingNonce(address: string): Promise<bigint> {
+    const addr = createAddressFromString(address).toString();
+    return this.mempool.pendingNonce(addr, await this.getNonce(addr));
+  }
+
+  async getCode(address: string, blockNumber?: bigint): Promise<Uint8Array> {
+    return (await this.stateFor(blockNumber)).getCode(createAddressFromString(address));
+  }
+
+  async getStorageAt(address: string, slot: Uint8Array, blockNumber?: bigint): Promise<Uint8Array> {
+    const state = await this.stateFor(blockNumber);
+    const addr = createAddressFromString(address);
+    if ((await state.getAccount(addr)) === undefined) return new Uint8Array(32);
+    return setLengthLeft(await state.getStorage(addr, setLengthLeft(slot, 32)), 32);
+  }
+
+  /** eth_call: runs a message call against the state after `blockNumber` (default head) and discards its effects. */
+  call(request: CallRequest, blockNumber?: bigint): Promise<CallResult> {
+    return this.withCallState(blockNumber, async (block) => {
+      const gasLimit = request.gas ?? this.config.blockGasLimit;
+      const caller = createAddressFromString(request.from ?? '0x0000000000000000000000000000000000000000');
+      const result = await this.callVm.evm.runCall({
+        block,
+        caller,
+        origin: caller,
+        ...(request.to !== undefined && request.to !== null ? { to: createAddressFromString(request.to) } : {}),
+        data: request.data ?? new Uint8Array(),
+        value: request.value ?? 0n,
+        gasLimit,
+      });
+      const exec = result.execResult;
+      if (exec.exceptionError === undefined) return { returnValue: exec.returnValue, gasUsed: exec.executionGasUsed };
+      const reverted = exec.exceptionError.error === 'revert';
+      return {
+        returnValue: exec.returnValue,
+        gasUsed: exec.executionGasUsed,
+        error: reverted ? { message: 'execution reverted', revertData: exec.returnValue } : { message: exec.exceptionError.error },
+      };
+    });
+  }
+
+  /**
+   * eth_estimateGas: the lowest gas limit at which the transaction succeeds (binary search like geth, since
+   * refunds and the 63/64 rule make "gas used" an underestimate). Throws ExecutionFailedError if it fails even
+   * at the cap.
+   */
+  estimateGas(request: CallRequest, blockNumber?: bigint): Promise<bigint> {
+    return this.withCallState(blockNumber, async (block) => {
+      const cap = request.gas ?? this.config.blockGasLimit;
+      const attempt = async (gasLimit: bigint) => {
+        const tx = createFeeMarket1559Tx(
+          {
+            gasLimit, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n, value: request.value ?? 0n,
+            data: request.data ?? new Uint8Array(),
+            ...(request.to !== undefined && request.to !== null ? { to: createAddressFromString(request.to) } : {}),
+            nonce: await this.callState.getAccount(this.callerOf(request)).then((a) => a?.nonce ?? 0n),
+          },
+          { common: this.common, freeze: false },
+        );
+        const from = this.callerOf(request);
+        // An unsigned transaction "from" any address: what eth_estimateGas means.
+        tx.getSenderAddress = () => from;
+        await this.callVm.evm.journal.checkpoint();
+        try {
+          return await runTx(this.callVm, { tx, block, skipBalance: true, skipBlockGasLimitValidation: true, skipHardForkValidation: true });
+        } finally {
+          await this.callVm.evm.journal.revert();
+        }
+      };
+      const failure = (r: Awaited<ReturnType<typeof attempt>>) => r.execResult.exceptionError;
+      let top: Awaited<ReturnType<typeof attempt>>;
+      try {
+        top = await attempt(cap);
+      } catch (err) {
+        throw new ExecutionFailedError((err as Error).message.split('\n')[0] ?? 'transaction invalid', undefined);
+      }
+      const topError = failure(top);
+      if (topError !== undefined) {
+        if (topError.error === 'revert') throw new ExecutionFailedError('execution reverted', top.execResult.returnValue);
+        throw new ExecutionFailedError(topError.error === 'out of gas' ? `gas required exceeds allowance (${cap})` : topError.error, undefined);
+      }
+      let lo = top.totalGasSpent - 1n;
+      let hi = cap;
+      // Optimistic first probe: most calls succeed with what they used plus the refund and a 64th headroom.
+      const optimistic = ((top.totalGasSpent + (top.execResult.gasRefund ?? 0n) + 2_300n) * 64n) / 63n;
+      if (optimistic < hi) {
+        const r = await attempt(optimistic).catch(() => undefined);
+        if (r !== undefined && failure(r) === undefined) hi = optimistic;
+        else lo = optimistic;
+      }
+      while (hi - lo > 1n && (hi - lo) * 1000n > hi * 15n) {
+        const mid = (lo + hi) / 2n;
+        const r = await attempt(mid).catch(() => undefined);
+        if (r !== undefined && failure(r) === undefined) hi = mid;
+        else lo = mid;
+      }
+      return hi;
+    });
+  }
+
+  getMintReorgs(): Promise<MintReorgRecord[]> {
+    return this.store.listMintReorgs();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.stop();
+    await this.producing;
+    this.closed = true;
+    this.mintQueue.rejectAll(new EvmEngineError('engine closed before the mint was committed'));
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private callerOf(request: CallRequest): Address {
+    return createAddressFromString(request.from ?? '0x0000000000000000000000000000000000000000');
+  }
+
+  /** Runs `fn` on the call VM set to a block's state, one at a time (the call VM has a single state root). */
+  private withCallState<T>(blockNumber: bigint | undefined, fn: (block: Block) => Promise<T>): Promise<T> {
+    const run = this.callQueue.then(async () => {
+      const base = blockNumber === undefined ? this.head : await this.getBlockByNumber(blockNumber);
+      if (base === undefined) throw new EvmEngineError(`block ${blockNumber} not found`);
+      await this.callState.setStateRoot(base.header.stateRoot, true);
+      // Calls see the block's context but pay no base fee (geth does the same when no gas price is given).
+      const block = createBlock({ header: { ...base.header.toJSON(), baseFeePerGas: 0n }, withdrawals: [] }, { common: this.common });
+      await this.callVm.evm.journal.checkpoint();
+      try {
+        return await fn(block);
+      } finally {
+        await this.callVm.evm.journal.revert();
+      }
+    });
+    this.callQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async senderState(sender: string): Promise<{ nonce: bigint; balance: bigint }> {
+    const account = await this.headState.getAccount(createAddressFromString(sender));
+    return { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n };
+  }
+
+  private async stateFor(blockNumber: bigint | undefined): Promise<MerkleStateManager> {
+    if (blockNumber === undefined || blockNumber === this.headNumber) return this.headState;
+    const block = await this.getBlockByNumber(blockNumber);
+    if (block === undefined) throw new EvmEngineError(`block ${blockNumber} not found`);
+    const key = toHex(block.header.stateRoot);
+    let state = this.historicalStates.get(key);
+    if (state === undefined) {
+      state = this.stateAt(block.header.stateRoot);
+      if (this.historicalStates.size >= 16) this.historicalStates.delete(this.historicalStates.keys().next().value!);
+      this.historicalStates.set(key, state);
+    }
+    return state;
+  }
+
+  /** A read-only view of the state at `root`; cheap (tries share the node store), so one per head. */
+  private stateAt(root: Uint8Array): MerkleStateManager {
+    const trie = new MerklePatriciaTrie({ db: this.trieDb, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common: this.common, root });
+    return new MerkleStateManager({ common: this.common, trie });
+  }
+
+  private decodeBlock(hash: string, rlp: Uint8Array): Block {
+    const cached = this.blockCache.get(hash);
+    if (cached !== undefined) return cached;
+    const block = createBlockFromRLP(rlp, { common: this.common });
+    this.rememberBlock(block);
+    return block;
+  }
+
+  private rememberBlock(block: Block): void {
+    if (this.blockCache.size >= 256) this.blockCache.delete(this.blockCache.keys().next().value!);
+    this.blockCache.set(toHex(block.hash()), block);
+  }
+}
+
+async function loadHead(store: ChainStore, head: ChainHead, common: Common): Promise<Block> {
+  const stored = await store.getBlockByNumber(head.number);
+  if (stored === undefined || stored.hash !== head.hash) throw new ChainStoreError(`head block ${head.number} (${head.hash}) is missing from the store`);
+  const block = createBlockFromRLP(stored.rlp, { common });
+  if (toHex(block.hash()) !== head.hash) throw new ChainStoreError(`stored block ${head.number} does not hash to ${head.hash}`);
+  if (toHex(block.header.stateRoot) !== head.stateRoot) throw new ChainStoreError(`head state root ${head.stateRoot} disagrees with block ${head.number}`);
+  return block;
+}
+

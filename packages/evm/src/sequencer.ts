@@ -1,0 +1,156 @@
+import { Block, createBlockHeader, genTransactionsTrieRoot, genWithdrawalsTrieRoot } from '@ethereumjs/block';
+import type { Common } from '@ethereumjs/common';
+import type { MerkleStateManager } from '@ethereumjs/statemanager';
+import { createAddressFromString, createWithdrawal, type Withdrawal } from '@ethereumjs/util';
+import { runBlock, type VM } from '@ethereumjs/vm';
+import { nextBaseFeePerGas, type ChainConfig } from './chain-config.js';
+import { toHex } from './hex.js';
+import type { Mempool, PoolTransaction, SenderState } from './mempool.js';
+import type { MintQueue, MintRequest } from './mint-queue.js';
+import { buildReceipts } from './receipts.js';
+import type { ChainStore, MintRecord, StoredReceipt } from './store/chain-store.js';
+import type { StagedTrieDB } from './trie-db.js';
+import { satsToGwei } from './units.js';
+
+/** A block the store has committed, with what subscribers and indexers need. */
+export interface CommittedBlock {
+  block: Block;
+  receipts: StoredReceipt[];
+  mints: MintRecord[];
+}
+
+export interface SequencerDeps {
+  config: ChainConfig;
+  common: Common;
+  vm: VM;
+  stateManager: MerkleStateManager;
+  trieDb: StagedTrieDB;
+  store: ChainStore;
+  mempool: Mempool;
+  mints: MintQueue;
+  /** The sender's state at the current head, for transaction selection. */
+  account: (sender: string) => Promise<SenderState>;
+  now?: () => number;
+}
+
+/** Mints per block: EIP-4895 credits cost no gas, so this bounds the block's state work instead. */
+export const MAX_MINTS_PER_BLOCK = 256;
+
+/**
+ * Produces one block at a time on top of the committed head: selects transactions, executes them with
+ * `runBlock` (generate mode fills state root, receipts root, bloom and gas used), assembles the standard
+ * header and commits everything through the store in one atomic step. If execution or the commit fails, the
+ * state manager is reset to the head's root and the staged trie writes are dropped, so nothing half-done survives.
+ */
+export class Sequencer {
+  private nextWithdrawalIndex: bigint;
+
+  constructor(
+    private readonly deps: SequencerDeps,
+    private headBlock: Block,
+    nextWithdrawalIndex: bigint,
+  ) {
+    this.nextWithdrawalIndex = nextWithdrawalIndex;
+  }
+
+  get head(): Block {
+    return this.headBlock;
+  }
+
+  async produceBlock(): Promise<CommittedBlock> {
+    const { config, common, vm, stateManager, trieDb, store, mempool, mints } = this.deps;
+    const parent = this.headBlock.header;
+    const baseFee = nextBaseFeePerGas(
+      { baseFeePerGas: parent.baseFeePerGas ?? config.baseFee.initialBaseFeePerGas, gasUsed: parent.gasUsed, gasLimit: parent.gasLimit },
+      config.baseFee,
+    );
+    const included = await mempool.select(baseFee, config.blockGasLimit, this.deps.account);
+    const { requests, alreadyMinted } = await this.pendingMints();
+    const withdrawals: Withdrawal[] = requests.map((m, i) =>
+      createWithdrawal({ index: this.nextWithdrawalIndex + BigInt(i), validatorIndex: 0n, address: createAddressFromString(m.recipient), amount: satsToGwei(m.amountSats) }),
+    );
+    const nowSeconds = BigInt(Math.floor((this.deps.now ?? Date.now)() / 1000));
+    const headerData = {
+      parentHash: this.headBlock.hash(),
+      number: parent.number + 1n,
+      gasLimit: config.blockGasLimit,
+      // Strictly increasing, as Ethereum requires; runs ahead of the wall clock only under sustained load.
+      timestamp: nowSeconds > parent.timestamp ? nowSeconds : parent.timestamp + 1n,
+      baseFeePerGas: baseFee,
+      coinbase: createAddressFromString(config.coinbase),
+      blobGasUsed: 0n,
+      excessBlobGas: 0n,
+      parentBeaconBlockRoot: new Uint8Array(32),
+    };
+    const txs = included.map((p) => p.tx);
+    const draft = new Block(createBlockHeader(headerData, { common }), txs, [], withdrawals, { common });
+
+    try {
+      const result = await runBlock(vm, { block: draft, generate: true, skipBlockValidation: true, skipHeaderValidation: true });
+      const header = createBlockHeader(
+        {
+          ...headerData,
+          stateRoot: result.stateRoot,
+          receiptTrie: result.receiptsRoot,
+          logsBloom: result.logsBloom,
+          gasUsed: result.gasUsed,
+          transactionsTrie: await genTransactionsTrieRoot(txs),
+          withdrawalsRoot: await genWithdrawalsTrieRoot(withdrawals),
+        },
+        { common },
+      );
+      const block = new Block(header, txs, [], withdrawals, { common });
+      const built = buildReceipts(block, included, result.receipts, result.results);
+      const blockHash = toHex(block.hash());
+      const mintRecords: MintRecord[] = requests.map((m, i) => ({
+        depositId: m.depositId,
+        recipient: m.recipient,
+        amountSats: m.amountSats,
+        blockNumber: header.number,
+        blockHash,
+        withdrawalIndex: this.nextWithdrawalIndex + BigInt(i),
+      }));
+      const nextWithdrawalIndex = this.nextWithdrawalIndex + BigInt(withdrawals.length);
+      await store.commitBlock({
+        block: { number: header.number, hash: blockHash, rlp: block.serialize() },
+        stateRoot: toHex(result.stateRoot),
+        transactions: built.transactions,
+        receipts: built.receipts,
+        mints: mintRecords,
+        trieNodes: trieDb.stagedWrites(),
+        nextWithdrawalIndex,
+      });
+      trieDb.promoteStaged();
+      this.headBlock = block;
+      this.nextWithdrawalIndex = nextWithdrawalIndex;
+      mempool.prune(nextNonces(included));
+      mints.settle([...mintRecords, ...alreadyMinted]);
+      return { block, receipts: built.receipts, mints: mintRecords };
+    } catch (err) {
+      trieDb.discardStaged();
+      await stateManager.setStateRoot(parent.stateRoot, true);
+      throw err;
+    }
+  }
+
+  /** Pending mints minus any the store already has (a redelivery racing a commit); those are settled as they are. */
+  private async pendingMints(): Promise<{ requests: MintRequest[]; alreadyMinted: MintRecord[] }> {
+    const requests: MintRequest[] = [];
+    const alreadyMinted: MintRecord[] = [];
+    for (const request of this.deps.mints.peek(MAX_MINTS_PER_BLOCK)) {
+      const existing = await this.deps.store.getMint(request.depositId);
+      if (existing === undefined) requests.push(request);
+      else alreadyMinted.push(existing);
+    }
+    return { requests, alreadyMinted };
+  }
+}
+
+function nextNonces(included: PoolTransaction[]): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  for (const p of included) {
+    const next = p.tx.nonce + 1n;
+    if ((out.get(p.sender) ?? -1n) < next) out.set(p.sender, next);
+  }
+  return out;
+}

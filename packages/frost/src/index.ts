@@ -12,3 +12,4 @@ export * from './signing/session.js';
 export * from './signing/sign.js';
 export * from './signing/partial-sig-verify.js';
 export * from './signing/partial-sig-agg.js';
+export * from './dkg/index.js';

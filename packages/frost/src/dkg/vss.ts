@@ -1,0 +1,125 @@
+/**
+ * Feldman verifiable secret sharing (ChillDKG "VSS"): a polynomial f of degree t-1 whose
+ * coefficients are committed to as points; participant i (0-based) gets f(i + 1).
+ */
+import { FrostInputError } from '../errors.js';
+import { pippenger } from '@noble/curves/abstract/curve.js';
+import { G, type GroupElement, INFINITY, Point, mulPublic, pointFromCompressedWithInfinity, pointToCompressedWithInfinity, pointToXonly } from '../curve/point.js';
+import { N, scalarFromBytesChecked } from '../curve/scalar.js';
+import { taggedHash } from '../curve/tagged-hash.js';
+import { u32be } from './bytes.js';
+import { MsgParseError } from './errors.js';
+
+export const BIP_TAG = 'BIP DKG/';
+
+/** Tagged hash under the ChillDKG tag prefix "BIP DKG/". */
+export function taggedHashBipDkg(tag: string, ...msgs: Uint8Array[]): Uint8Array {
+  return taggedHash(BIP_TAG + tag, ...msgs);
+}
+
+/** A commitment to a polynomial: the points c_j·G (infinity allowed, so a sum can never be rejected). */
+export class VSSCommitment {
+  constructor(readonly ges: readonly GroupElement[]) {}
+
+  get t(): number {
+    return this.ges.length;
+  }
+
+  static fromBytes(b: Uint8Array, t: number): VSSCommitment {
+    if (b.length !== 33 * t) throw new FrostInputError('VSS commitment has the wrong length');
+    const ges: GroupElement[] = [];
+    for (let j = 0; j < t; j++) {
+      try {
+        ges.push(pointFromCompressedWithInfinity(b.subarray(33 * j, 33 * (j + 1))));
+      } catch {
+        throw new MsgParseError('invalid VSS commitment');
+      }
+    }
+    return new VSSCommitment(ges);
+  }
+
+  toBytes(): Uint8Array {
+    const out = new Uint8Array(33 * this.ges.length);
+    this.ges.forEach((P, j) => out.set(pointToCompressedWithInfinity(P), 33 * j));
+    return out;
+  }
+
+  commitmentToSecret(): GroupElement {
+    return this.ges[0] as GroupElement;
+  }
+
+  commitmentToNonconstTerms(): readonly GroupElement[] {
+    return this.ges.slice(1);
+  }
+
+  /** The public share of participant i: Σ_j (i+1)^j · C_j, as one multi-scalar multiplication. */
+  pubshare(i: number): GroupElement {
+    const x = BigInt(i + 1);
+    const scalars: bigint[] = [];
+    let power = 1n;
+    for (let j = 0; j < this.ges.length; j++) {
+      scalars.push(power);
+      power = (power * x) % N;
+    }
+    const points = [...this.ges];
+    // pippenger rejects the identity; an infinity term contributes nothing.
+    const keep = points.map((P) => !P.is0());
+    const ps = points.filter((_, j) => keep[j]);
+    const ss = scalars.filter((_, j) => keep[j]);
+    return ps.length === 0 ? INFINITY : ps.length === 1 ? mulPublic(ps[0] as GroupElement, ss[0] as bigint) : pippenger(Point, ps, ss);
+  }
+
+  static verifySecshare(secshare: bigint, pubshare: GroupElement): boolean {
+    return mulPublic(G, secshare).equals(pubshare);
+  }
+
+  add(other: VSSCommitment): VSSCommitment {
+    if (other.t !== this.t) throw new FrostInputError('VSS commitments of different degree');
+    return new VSSCommitment(this.ges.map((P, j) => P.add(other.ges[j] as GroupElement)));
+  }
+
+  /**
+   * Adds TapTweak(x(C_0)) to the constant term so the threshold key commits to an unspendable
+   * script path: no participant can have hidden a Taproot script commitment in its contribution.
+   * Returns the tweaked commitment, the scalar tweak (added to every secret share) and tweak·G.
+   */
+  invalidTaprootCommit(): { commitment: VSSCommitment; tweak: bigint; pubtweak: GroupElement } {
+    const pk = this.commitmentToSecret();
+    const tweak = scalarFromBytesChecked(taggedHash('TapTweak', pointToXonly(pk)), 'TapTweak');
+    const pubtweak = mulPublic(G, tweak);
+    const ges = [pk.add(pubtweak), ...this.ges.slice(1)];
+    return { commitment: new VSSCommitment(ges), tweak, pubtweak };
+  }
+}
+
+/** The dealer side of VSS: the polynomial f. */
+export class VSS {
+  private constructor(private readonly coeffs: readonly bigint[]) {}
+
+  /** Coefficients derived from the seed: a_j = hash_{BIP DKG/vss coeffs}(seed ‖ j). */
+  static generate(seed: Uint8Array, t: number): VSS {
+    const coeffs: bigint[] = [];
+    for (let j = 0; j < t; j++) coeffs.push(scalarFromBytesChecked(taggedHashBipDkg('vss coeffs', seed, u32be(j)), 'VSS coefficient'));
+    return new VSS(coeffs);
+  }
+
+  /** f(i + 1) by Horner's rule. */
+  secshareFor(i: number): bigint {
+    const x = BigInt(i + 1);
+    let value = 0n;
+    for (let j = this.coeffs.length - 1; j >= 0; j--) value = (value * x + (this.coeffs[j] as bigint)) % N;
+    return value;
+  }
+
+  secshares(n: number): bigint[] {
+    return Array.from({ length: n }, (_, i) => this.secshareFor(i));
+  }
+
+  commit(): VSSCommitment {
+    return new VSSCommitment(this.coeffs.map((c) => G.multiply(c)));
+  }
+
+  secret(): bigint {
+    return this.coeffs[0] as bigint;
+  }
+}

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { registerDb } from './db.js';
 
 // One line per command group; each group lives in its own file under commands/.
 export function registerCommands(program: Command): void {
+  registerDb(program);
   void program;
 }

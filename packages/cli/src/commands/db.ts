@@ -1,0 +1,38 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { ensureDatabase, migrate } from '@tapbridge/db';
+
+const repoRoot = path.resolve(fileURLToPath(new URL('../../../..', import.meta.url)));
+
+/** Every app with SQL migrations owns the schema named after it (header-watcher → header_watcher). */
+export function serviceSchemas(): Array<{ app: string; schema: string; migrationsDir: string }> {
+  const appsDir = path.join(repoRoot, 'apps');
+  return readdirSync(appsDir)
+    .map((app) => ({ app, schema: app.replace(/-/g, '_'), migrationsDir: path.join(appsDir, app, 'prisma', 'migrations') }))
+    .filter((s) => existsSync(s.migrationsDir));
+}
+
+const databaseUrl = () => process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/tapbridge';
+
+export function registerDb(program: Command): void {
+  const db = program.command('db').description('database set-up: create the database, apply each service\'s migrations');
+  db.command('create')
+    .description('create the database named in DATABASE_URL if it does not exist')
+    .action(async () => {
+      const created = await ensureDatabase(databaseUrl());
+      console.log(JSON.stringify({ database: new URL(databaseUrl()).pathname.slice(1), created }));
+    });
+  db.command('migrate')
+    .description('apply checked-in SQL migrations for every service (or one), recorded as prisma migrate deploy does')
+    .option('--app <name>', 'only this app')
+    .action(async (opts: { app?: string }) => {
+      const targets = serviceSchemas().filter((s) => !opts.app || s.app === opts.app);
+      if (opts.app && targets.length === 0) throw new Error(`no app ${opts.app} with prisma/migrations`);
+      for (const t of targets) {
+        const res = await migrate({ databaseUrl: databaseUrl(), schema: t.schema, migrationsDir: t.migrationsDir });
+        console.log(JSON.stringify({ app: t.app, schema: t.schema, applied: res.applied, alreadyApplied: res.alreadyApplied.length }));
+      }
+    });
+}

@@ -1,0 +1,2 @@
+export { ServiceRuntime } from './runtime.js';
+export type { ServiceRuntimeOptions } from './runtime.js';

@@ -1,0 +1,90 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Global, Module, type DynamicModule, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import { ObservabilityModule } from '@tapbridge/observability/nest';
+import type { Logger } from '@tapbridge/observability';
+import type { ServiceRuntime } from '../runtime.js';
+
+export const RUNTIME = Symbol('RUNTIME');
+
+/** Makes the process's ServiceRuntime injectable everywhere (`@Inject(RUNTIME)`), with health and metrics routes. */
+@Global()
+@Module({})
+export class RuntimeModule {
+  static forRoot(runtime: ServiceRuntime): DynamicModule {
+    return {
+      module: RuntimeModule,
+      imports: [ObservabilityModule.forRoot({ checks: { inject: [], useFactory: () => runtime.checks() } })],
+      providers: [{ provide: RUNTIME, useValue: runtime }],
+      exports: [RUNTIME],
+    };
+  }
+}
+
+class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+  log(message: unknown, context?: string) { this.logger.info({ context }, String(message)); }
+  error(message: unknown, trace?: string, context?: string) { this.logger.error({ context, trace }, String(message)); }
+  warn(message: unknown, context?: string) { this.logger.warn({ context }, String(message)); }
+  debug(message: unknown, context?: string) { this.logger.debug({ context }, String(message)); }
+  verbose(message: unknown, context?: string) { this.logger.trace({ context }, String(message)); }
+}
+
+export interface BootstrapOptions {
+  module: Type<unknown>;
+  runtime: ServiceRuntime;
+  port: number;
+  host?: string;
+  title: string;
+  description?: string;
+  /** Runs after the HTTP server listens (start loops, announce readiness). */
+  onListening?: (app: INestApplication) => Promise<void> | void;
+  /** Runs first on shutdown, before consumers and connections close (stop loops). */
+  onShutdown?: () => Promise<void> | void;
+}
+
+/**
+ * Starts a service: JSON logs with request ids, OpenAPI at /docs (JSON at /docs-json), health and metrics, and a
+ * graceful shutdown on SIGTERM/SIGINT: stop taking HTTP work, stop loops, let consumers finish, close connections.
+ */
+export async function bootstrapService(o: BootstrapOptions): Promise<INestApplication> {
+  const logger = o.runtime.logger;
+  const app = await NestFactory.create(o.module, { logger: new PinoNestLogger(logger), bodyParser: true });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      if (req.path.startsWith('/health') || req.path === '/metrics') return;
+      logger.info({ requestId, method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+    });
+    next();
+  });
+  const doc = new DocumentBuilder().setTitle(o.title).setDescription(o.description ?? '').setVersion('0.1.0').build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+  await app.listen(o.port, o.host ?? '0.0.0.0');
+  logger.info({ port: o.port }, `${o.title} listening`);
+  await o.onListening?.(app);
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutdown requested');
+    try {
+      await o.onShutdown?.();
+      await app.close();
+      await o.runtime.close();
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'unclean shutdown');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  return app;
+}

@@ -1,0 +1,2 @@
+export { RuntimeModule, RUNTIME, bootstrapService } from './bootstrap.js';
+export type { BootstrapOptions } from './bootstrap.js';

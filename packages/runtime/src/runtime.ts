@@ -1,0 +1,100 @@
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { migrate } from '@tapbridge/db';
+import {
+  connectMessaging, DurableConsumer, ensureStreams, EventPublisher, OutboxRelay, tapbridgeCatalog, withTransaction,
+  type DurableConsumerOptions, type EventCatalog, type Messaging,
+} from '@tapbridge/messaging';
+import { natsCheck, postgresCheck, redisCheck, type HealthCheck, type Logger } from '@tapbridge/observability';
+import type { PoolClient } from 'pg';
+
+export interface ServiceRuntimeOptions {
+  service: string;
+  /** The Postgres schema this service owns. */
+  schema: string;
+  databaseUrl: string;
+  natsUrl: string;
+  redisUrl: string;
+  streamPrefix: string;
+  logger: Logger;
+  /** Apply the service's SQL migrations at start-up (the stack command does; production runs the migrate job). */
+  migrationsDir?: string;
+  catalog?: EventCatalog;
+}
+
+/**
+ * Everything a tapbridge service process holds open: its Postgres pool, NATS/JetStream, Redis, the outbox relay and
+ * its durable consumers. Start-up is ordered (migrate, connect, ensure streams, relay); shutdown is the reverse and
+ * graceful (consumers finish the message in hand and hand back the rest, the relay finishes its pass).
+ */
+export class ServiceRuntime {
+  private readonly consumers: DurableConsumer[] = [];
+  private closed = false;
+
+  private constructor(
+    readonly options: ServiceRuntimeOptions,
+    readonly pool: pg.Pool,
+    readonly messaging: Messaging,
+    readonly redis: Redis,
+    readonly publisher: EventPublisher,
+    readonly relay: OutboxRelay,
+  ) {}
+
+  get logger(): Logger {
+    return this.options.logger;
+  }
+  get schema(): string {
+    return this.options.schema;
+  }
+  get catalog(): EventCatalog {
+    return this.options.catalog ?? tapbridgeCatalog;
+  }
+
+  static async start(o: ServiceRuntimeOptions): Promise<ServiceRuntime> {
+    if (o.migrationsDir) {
+      const res = await migrate({ databaseUrl: o.databaseUrl, schema: o.schema, migrationsDir: o.migrationsDir, log: (l) => o.logger.info(l) });
+      o.logger.info({ applied: res.applied.length, alreadyApplied: res.alreadyApplied.length }, 'migrations up to date');
+    }
+    const pool = new pg.Pool({ connectionString: o.databaseUrl, max: 10 });
+    pool.on('error', (err) => o.logger.warn({ err }, 'idle Postgres client failed'));
+    const messaging = await connectMessaging({ url: o.natsUrl, prefix: o.streamPrefix, name: o.service });
+    await ensureStreams(messaging.jsm, messaging.naming);
+    const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+    redis.on('error', (err) => o.logger.warn({ err: err.message }, 'Redis connection error'));
+    const publisher = new EventPublisher(messaging.js, messaging.naming);
+    const relay = new OutboxRelay({ pool, schema: o.schema, publisher, logger: o.logger });
+    relay.start();
+    o.logger.info({ service: o.service, schema: o.schema, prefix: o.streamPrefix }, 'runtime started');
+    return new ServiceRuntime(o, pool, messaging, redis, publisher, relay);
+  }
+
+  checks(): HealthCheck[] {
+    return [postgresCheck(this.pool), natsCheck(() => this.messaging.nc), redisCheck(this.redis)];
+  }
+
+  /** A state change plus its outbox events in one transaction; the relay is woken once it commits. */
+  async transaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
+    const result = await withTransaction(this.pool, fn);
+    this.relay.wake();
+    return result;
+  }
+
+  async consume(o: Omit<DurableConsumerOptions, 'messaging' | 'catalog' | 'logger'>): Promise<DurableConsumer> {
+    const consumer = new DurableConsumer({ messaging: this.messaging, catalog: this.catalog, logger: this.logger, ...o });
+    await consumer.start();
+    this.consumers.push(consumer);
+    return consumer;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.logger.info('shutting down: stopping consumers');
+    await Promise.all(this.consumers.map((c) => c.stop()));
+    await this.relay.stop();
+    await this.messaging.close();
+    this.redis.disconnect();
+    await this.pool.end();
+    this.logger.info('shutdown complete');
+  }
+}

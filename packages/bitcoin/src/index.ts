@@ -6,3 +6,5 @@ export * from './scripts/index.js';
 export * from './networks-address.js';
 export * from './address.js';
 export * from './tx/index.js';
+export * from './merkle/index.js';
+export * from './block/index.js';

@@ -1,15 +1,19 @@
-import { createHash } from 'node:crypto';
 import { ByteReader, ByteWriter, EncodingError, bytesToHex, hexToBytes } from '../bytes.js';
+import { hash256 } from '../merkle/hash.js';
 import type { DecodedTransaction, Transaction, TxInput, TxOutput } from './types.js';
 
 const TWO_32 = 4294967296;
 /** Consensus MAX_MONEY: no single output may exceed 21 million BTC. */
 export const MAX_MONEY = 21_000_000n * 100_000_000n;
 
-function hash256Parts(bytes: Uint8Array, ranges: readonly (readonly [number, number])[]): Uint8Array {
-  const h = createHash('sha256');
-  for (const [start, end] of ranges) h.update(bytes.subarray(start, end));
-  return new Uint8Array(createHash('sha256').update(h.digest()).digest());
+/** SHA256d of version ‖ body ‖ locktime: the txid preimage of a witness transaction, cut from its bytes. */
+function strippedHash(bytes: Uint8Array, start: number, bodyStart: number, bodyEnd: number, lockStart: number): Uint8Array {
+  const body = bodyEnd - bodyStart;
+  const buf = new Uint8Array(body + 8);
+  buf.set(bytes.subarray(start, start + 4), 0);
+  buf.set(bytes.subarray(bodyStart, bodyEnd), 4);
+  buf.set(bytes.subarray(lockStart, lockStart + 4), 4 + body);
+  return hash256(buf);
 }
 
 /**
@@ -71,15 +75,11 @@ export function readTransaction(r: ByteReader): DecodedTransaction {
   let wtxid: Uint8Array;
   let strippedSize: number;
   if (hasWitness) {
-    txid = hash256Parts(bytes, [
-      [start, start + 4],
-      [bodyStart, bodyEnd],
-      [witnessEnd, end],
-    ]);
-    wtxid = hash256Parts(bytes, [[start, end]]);
+    txid = strippedHash(bytes, start, bodyStart, bodyEnd, witnessEnd);
+    wtxid = hash256(bytes.subarray(start, end));
     strippedSize = 4 + (bodyEnd - bodyStart) + 4;
   } else {
-    txid = hash256Parts(bytes, [[start, end]]);
+    txid = hash256(bytes.subarray(start, end));
     wtxid = txid;
     strippedSize = size;
   }

@@ -13,3 +13,8 @@ export * from './signing/sign.js';
 export * from './signing/partial-sig-verify.js';
 export * from './signing/partial-sig-agg.js';
 export * from './dkg/index.js';
+export { normalizeToEvenY } from './dkg/even-y.js';
+export * from './signing/group-key.js';
+export * from './roast.js';
+export * from './heartbeat.js';
+export * from './simulate.js';

@@ -1,7 +1,7 @@
 /** Partial signature verification (BIP445 "PartialSigVerify"). */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { FrostInputError } from '../errors.js';
-import { G, type GroupElement, hasEvenY, INFINITY, pointFromCompressed } from '../curve/point.js';
+import { G, type GroupElement, hasEvenY, mulPublic, pointFromCompressed } from '../curve/point.js';
 import { N, scalarFromBytesChecked } from '../curve/scalar.js';
 import { deriveInterpolatingValue } from './lagrange.js';
 import { nonceAgg } from './nonce.js';
@@ -79,12 +79,13 @@ export function verifyPartialSigPoints(
   R: GroupElement,
   e: bigint,
 ): boolean {
-  const Re_s_ = b === 0n ? R1 : R1.add(R2.multiplyUnsafe(b));
-  const Re_s = hasEvenY(R) ? Re_s_ : Re_s_.negate();
   const g = hasEvenY(Q) ? 1n : N - 1n;
-  const g_ = (g * gacc) % N;
-  const c = (((e * lambda) % N) * g_) % N;
-  const lhs = s === 0n ? INFINITY : G.multiplyUnsafe(s);
-  const rhs = c === 0n ? Re_s : Re_s.add(P.multiplyUnsafe(c));
-  return lhs.equals(rhs);
+  const c = (((e * lambda) % N) * ((g * gacc) % N)) % N;
+  // Re_s = ±(R1 + b·R2); compute ±b·R2 + c·P in one double-scalar multiplication, then add ±R1.
+  const evenR = hasEvenY(R);
+  const bSigned = evenR ? b : (N - b) % N;
+  const R1Signed = evenR ? R1 : R1.negate();
+  const mixed = bSigned !== 0n && c !== 0n ? R2.mulAddUnsafe(bSigned, P, c) : mulPublic(R2, bSigned).add(mulPublic(P, c));
+  const rhs = R1Signed.add(mixed);
+  return mulPublic(G, s).equals(rhs);
 }

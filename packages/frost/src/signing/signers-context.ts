@@ -61,6 +61,19 @@ function contextDigest(ctx: SignersContext): string {
   return bytesToHex(sha256(buf));
 }
 
+function remember(key: string, value: ValidatedSigners): void {
+  if (validated.size >= CACHE_LIMIT) validated.delete(validated.keys().next().value as string);
+  validated.set(key, value);
+}
+
+/**
+ * Records a context as validated without re-interpolating the threshold key. Only for contexts
+ * built by {@link GroupKey} from DKG output, whose pubshares are consistent by construction.
+ */
+export function rememberValidatedSigners(ctx: SignersContext, value: ValidatedSigners): void {
+  remember(contextDigest(ctx), value);
+}
+
 /** BIP445 "ValidateSignersCtx"; returns the decoded context. */
 export function validateSignersCtx(ctx: SignersContext): ValidatedSigners {
   const { n, t, ids, pubshares, threshPk } = ctx;
@@ -93,8 +106,7 @@ export function validateSignersCtx(ctx: SignersContext): ValidatedSigners {
     pubshareHex: Object.freeze(pubshares.map((p) => bytesToHex(p))),
     threshPoint: Q,
   });
-  if (validated.size >= CACHE_LIMIT) validated.delete(validated.keys().next().value as string);
-  validated.set(key, result);
+  remember(key, result);
   return result;
 }
 

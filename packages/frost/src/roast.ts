@@ -1,0 +1,233 @@
+/**
+ * ROAST (Ruffing, Ronge, Jin, Schneider-Bensch, Schröder, "ROAST: Robust Asynchronous Schnorr
+ * Threshold Signatures", CCS 2022) as a transport-free coordinator state machine over BIP445.
+ *
+ * The coordinator starts a signing session whenever t signers are ready (have sent a fresh
+ * pubnonce), keeps each signer in at most one pending session, and requires every response to
+ * carry the signer's next pubnonce. A signer whose partial signature fails verification is marked
+ * malicious and never included again. With at most n − t faulty signers (silent, slow or lying),
+ * at most n − t + 1 sessions are started before one completes: each failed session contains a
+ * faulty signer that is thereafter either stuck in it (silent) or excluded (lying).
+ */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { FrostInputError } from './errors.js';
+import { schnorrVerify } from './curve/bip340.js';
+import { type GroupElement, INFINITY, hasEvenY, pointFromCompressed, pointToXonly } from './curve/point.js';
+import { N, scalarFromBytesChecked, scalarToBytes } from './curve/scalar.js';
+import type { GroupKey } from './signing/group-key.js';
+import { deriveInterpolatingValue } from './signing/lagrange.js';
+import { encodeAggnonce } from './signing/nonce.js';
+import { verifyPartialSigPoints } from './signing/partial-sig-verify.js';
+import { type SessionContext, type SessionValues, getSessionValues } from './signing/session.js';
+
+export type RoastEvent =
+  /** Ask `signers` to sign `msg` under the session context (aggnonce, signer set, tweaks). */
+  | { type: 'session-started'; sessionId: number; signers: number[]; session: SessionContext }
+  /** The final BIP340 signature (already verified under the tweaked key). */
+  | { type: 'signature-done'; sessionId: number; signers: number[]; signature: Uint8Array }
+  /** Provable misbehaviour; the signer is excluded from now on (report to stake accounting). */
+  | { type: 'misbehaviour'; signerId: number; reason: string; sessionId?: number }
+  /** A message that was dropped without blame (stale, duplicate, from an excluded signer). */
+  | { type: 'ignored'; signerId: number; reason: string };
+
+export interface RoastConfig {
+  readonly groupKey: GroupKey;
+  readonly msg: Uint8Array;
+  readonly tweaks?: readonly Uint8Array[];
+  readonly isXonly?: readonly boolean[];
+}
+
+interface ReadyNonce {
+  pubnonce: Uint8Array;
+  R1: GroupElement;
+  R2: GroupElement;
+}
+
+interface Session {
+  id: number;
+  signers: number[];
+  nonces: Map<number, ReadyNonce>;
+  context: SessionContext;
+  values: SessionValues;
+  psigs: Map<number, bigint>;
+  /** False once a member is found malicious: the session can never complete. */
+  live: boolean;
+}
+
+export class RoastCoordinator {
+  readonly #groupKey: GroupKey;
+  readonly #msg: Uint8Array;
+  readonly #tweaks: readonly Uint8Array[];
+  readonly #isXonly: readonly boolean[];
+  readonly #ready = new Map<number, ReadyNonce>();
+  readonly #pendingSessionOf = new Map<number, number>();
+  readonly #sessions = new Map<number, Session>();
+  readonly #malicious = new Set<number>();
+  readonly #seenNonces = new Set<string>();
+  #nextSessionId = 1;
+  #signature: Uint8Array | null = null;
+
+  constructor(config: RoastConfig) {
+    const tweaks = config.tweaks ?? [];
+    const isXonly = config.isXonly ?? [];
+    if (tweaks.length !== isXonly.length) throw new FrostInputError('The tweaks and is_xonly arrays must have the same length.');
+    this.#groupKey = config.groupKey;
+    this.#msg = Uint8Array.from(config.msg);
+    this.#tweaks = tweaks.map((t) => Uint8Array.from(t));
+    this.#isXonly = [...isXonly];
+  }
+
+  /** Number of sessions started so far. */
+  get sessionsStarted(): number {
+    return this.#nextSessionId - 1;
+  }
+
+  /** The final signature, once produced. */
+  get signature(): Uint8Array | null {
+    return this.#signature;
+  }
+
+  /** Signers marked malicious so far. */
+  get maliciousSigners(): readonly number[] {
+    return [...this.#malicious].sort((a, b) => a - b);
+  }
+
+  /** Whether a signer currently waits in a session (and so cannot be put in another). */
+  isPending(signerId: number): boolean {
+    return this.#pendingSessionOf.has(signerId);
+  }
+
+  /** A signer announces readiness with a fresh pubnonce (its first, or after a restart once its session resolved). */
+  onReady(signerId: number, pubnonce: Uint8Array): RoastEvent[] {
+    this.#checkSignerId(signerId);
+    if (this.#signature !== null) return [{ type: 'ignored', signerId, reason: 'signature already produced' }];
+    if (this.#malicious.has(signerId)) return [{ type: 'ignored', signerId, reason: 'signer is excluded as malicious' }];
+    if (this.#pendingSessionOf.has(signerId)) {
+      // Keeping a signer in one session at a time is what bounds the number of sessions.
+      return [{ type: 'ignored', signerId, reason: 'signer still has a pending session' }];
+    }
+    const events: RoastEvent[] = [];
+    if (this.#acceptNonce(signerId, pubnonce, events)) this.#startSessions(events);
+    return events;
+  }
+
+  /**
+   * A signer's response to session `sessionId`: its partial signature and its next pubnonce. An
+   * invalid partial signature marks the signer malicious; a valid one completes its part and makes
+   * it ready again with the fresh nonce.
+   */
+  onPartialSig(signerId: number, sessionId: number, psig: Uint8Array, nextPubnonce: Uint8Array): RoastEvent[] {
+    this.#checkSignerId(signerId);
+    if (this.#signature !== null) return [{ type: 'ignored', signerId, reason: 'signature already produced' }];
+    if (this.#malicious.has(signerId)) return [{ type: 'ignored', signerId, reason: 'signer is excluded as malicious' }];
+    const session = this.#sessions.get(sessionId);
+    if (session === undefined || this.#pendingSessionOf.get(signerId) !== sessionId) {
+      return [{ type: 'ignored', signerId, reason: `no pending request for session ${sessionId}` }];
+    }
+    const events: RoastEvent[] = [];
+    this.#pendingSessionOf.delete(signerId);
+    let s: bigint | null = null;
+    try {
+      s = scalarFromBytesChecked(psig, 'partial signature');
+    } catch {
+      s = null;
+    }
+    const nonce = session.nonces.get(signerId) as ReadyNonce;
+    const { Q, gacc, b, R, e } = session.values;
+    const lambda = deriveInterpolatingValue(session.signers, signerId);
+    const valid = s !== null && verifyPartialSigPoints(s, nonce.R1, nonce.R2, this.#groupKey.pubsharePoints[signerId] as GroupElement, lambda, Q, gacc, b, R, e);
+    if (!valid) {
+      this.#markMalicious(signerId, 'invalid partial signature', events, sessionId);
+      session.live = false;
+      return events;
+    }
+    session.psigs.set(signerId, s as bigint);
+    if (session.live && session.psigs.size === session.signers.length) {
+      this.#finish(session, events);
+      return events;
+    }
+    if (this.#acceptNonce(signerId, nextPubnonce, events)) this.#startSessions(events);
+    return events;
+  }
+
+  #checkSignerId(signerId: number): void {
+    if (!Number.isInteger(signerId) || signerId < 0 || signerId >= this.#groupKey.n) throw new FrostInputError(`signer id ${signerId} is out of range`);
+  }
+
+  #markMalicious(signerId: number, reason: string, events: RoastEvent[], sessionId?: number): void {
+    this.#malicious.add(signerId);
+    this.#ready.delete(signerId);
+    events.push(sessionId === undefined ? { type: 'misbehaviour', signerId, reason } : { type: 'misbehaviour', signerId, reason, sessionId });
+  }
+
+  /** Decodes and records a fresh pubnonce; a malformed or replayed nonce is misbehaviour. */
+  #acceptNonce(signerId: number, pubnonce: Uint8Array, events: RoastEvent[]): boolean {
+    let R1: GroupElement;
+    let R2: GroupElement;
+    try {
+      if (pubnonce.length !== 66) throw new FrostInputError('pubnonce must be 66 bytes');
+      R1 = pointFromCompressed(pubnonce.subarray(0, 33));
+      R2 = pointFromCompressed(pubnonce.subarray(33, 66));
+    } catch {
+      this.#markMalicious(signerId, 'invalid pubnonce', events);
+      return false;
+    }
+    const key = bytesToHex(pubnonce);
+    if (this.#seenNonces.has(key)) {
+      // An honest signer never sends the same nonce twice; using it in a second session could leak its share.
+      this.#markMalicious(signerId, 'reused a pubnonce', events);
+      return false;
+    }
+    this.#seenNonces.add(key);
+    this.#ready.set(signerId, { pubnonce: Uint8Array.from(pubnonce), R1, R2 });
+    return true;
+  }
+
+  #startSessions(events: RoastEvent[]): void {
+    const { t } = this.#groupKey;
+    while (this.#signature === null && this.#ready.size >= t) {
+      const chosen = [...this.#ready.keys()].slice(0, t);
+      const nonces = new Map<number, ReadyNonce>();
+      let R1 = INFINITY;
+      let R2 = INFINITY;
+      for (const id of chosen) {
+        const nonce = this.#ready.get(id) as ReadyNonce;
+        this.#ready.delete(id);
+        nonces.set(id, nonce);
+        R1 = R1.add(nonce.R1);
+        R2 = R2.add(nonce.R2);
+      }
+      const signers = [...chosen].sort((a, b) => a - b);
+      const context: SessionContext = {
+        aggnonce: encodeAggnonce(R1, R2),
+        signersCtx: this.#groupKey.signersContext(signers),
+        tweaks: this.#tweaks,
+        isXonly: this.#isXonly,
+        msg: this.#msg,
+      };
+      const session: Session = { id: this.#nextSessionId++, signers, nonces, context, values: getSessionValues(context), psigs: new Map(), live: true };
+      this.#sessions.set(session.id, session);
+      for (const id of signers) this.#pendingSessionOf.set(id, session.id);
+      events.push({ type: 'session-started', sessionId: session.id, signers, session: context });
+    }
+  }
+
+  /** PartialSigAgg on the collected scalars, then a final BIP340 check under the tweaked key. */
+  #finish(session: Session, events: RoastEvent[]): void {
+    const { Q, tacc, R, e } = session.values;
+    let s = 0n;
+    for (const si of session.psigs.values()) s += si;
+    const g = hasEvenY(Q) ? 1n : N - 1n;
+    s = (s + ((e * g) % N) * tacc) % N;
+    const signature = new Uint8Array(64);
+    signature.set(pointToXonly(R), 0);
+    signature.set(scalarToBytes(s), 32);
+    if (!schnorrVerify(this.#msg, pointToXonly(Q), signature)) {
+      // Unreachable if every partial signature verified; fail loudly rather than emit a bad signature.
+      throw new Error('aggregate signature failed verification');
+    }
+    this.#signature = signature;
+    for (const id of session.signers) this.#pendingSessionOf.delete(id);
+    events.push({ type: 'signature-done', sessionId: session.id, signers: session.signers, signature });
+  }
+}

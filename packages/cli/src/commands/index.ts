@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { registerDb } from './db.js';
+import { registerHeaders } from './headers.js';
 import { registerFrost } from './frost.js';
 
 // One line per command group; each group lives in its own file under commands/.
 export function registerCommands(program: Command): void {
   registerDb(program);
+  registerHeaders(program);
   registerFrost(program);
   void program;
 }

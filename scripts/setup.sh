@@ -3,6 +3,7 @@
 # local servers, generated Prisma clients. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 PNPM_VERSION=10.33.0
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
   echo "[setup] installing pnpm $PNPM_VERSION"

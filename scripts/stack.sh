@@ -3,6 +3,7 @@
 # background with logs under .devnet/logs. Stop it with scripts/stack.sh stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1
 STATE=.devnet
 mkdir -p "$STATE/logs"
 

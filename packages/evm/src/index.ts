@@ -12,3 +12,4 @@ export * from './engine.js';
 export * from './store/chain-store.js';
 export * from './store/memory-store.js';
 export { BRIDGE_ABI, BRIDGE_DEPLOYED_BYTECODE, BRIDGE_SOURCE_KECCAK256, BRIDGE_COMPILER_VERSION } from './generated/bridge-artifact.js';
+export * from './store/postgres-store.js';

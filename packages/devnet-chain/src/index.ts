@@ -1,1 +1,20 @@
-export {};
+// packages/devnet-chain: a local regtest Bitcoin for tapbridge's devnet and tests. A development tool, not a node for real money.
+export * from './errors.js';
+export * from './params.js';
+export * from './amount.js';
+export * from './devnet-chain.js';
+export type { BlockIndexEntry } from './chain/block-index.js';
+export type { ChainTip } from './chain/chainstate.js';
+export { type Coin, outpointKey } from './chain/utxo-set.js';
+export { decodeBlock, encodeBlock, type Block } from './consensus/block.js';
+export { coinbaseHeight, findWitnessCommitment } from './consensus/coinbase.js';
+export { encodeMerkleBlock, merkleRoot } from './consensus/merkle.js';
+export { ScriptError } from './script/script-error.js';
+export { verifyInputScript, type Prevout } from './script/verify-input.js';
+export { executeTapscript } from './script/tapscript.js';
+export * from './wallet/signing.js';
+export type { WalletAddressType } from './wallet/keystore.js';
+export type { WalletCoin } from './wallet/wallet.js';
+export * from './start.js';
+export { main } from './main.js';
+export { DEVNET_WARNING } from './rpc/methods.js';

@@ -10,7 +10,7 @@ import type { HeaderEntry } from './entry.js';
 import { MEDIAN_TIME_SPAN } from './mtp.js';
 import { networkParams, type NetworkName, type NetworkParams } from './networks.js';
 import { ProofOfWorkChecker } from './pow.js';
-import { childDifficultyContext, isEpochStart, type DifficultyContext } from './retarget.js';
+import { childDifficultyContext, type DifficultyContext } from './retarget.js';
 import { systemNow } from './timestamp.js';
 import { checkHeaderRules } from './validate.js';
 import { BlockWorkCache } from './work.js';
@@ -45,24 +45,29 @@ class Node implements HeaderEntry, DifficultyContext {
   parent: Node | undefined;
   /** Only on a node whose parent is not retained (genesis, checkpoint, prune root): ancestors' times, nearest first. */
   ancestorTimes: number[] | undefined;
+  readonly height: number;
   readonly time: number;
   readonly bits: number;
+  readonly epochStartTime: number;
+  readonly epochStartBits: number;
+  readonly lastNonMinDifficultyBits: number;
 
   constructor(
-    readonly height: number,
     readonly hash: string,
     readonly hashBytes: Uint8Array,
     readonly header: BlockHeader,
     readonly raw: Uint8Array,
     readonly chainwork: bigint,
     parent: Node | undefined,
-    readonly epochStartTime: number,
-    readonly epochStartBits: number,
-    readonly lastNonMinDifficultyBits: number,
+    difficulty: DifficultyContext,
   ) {
     this.parent = parent;
-    this.time = header.time;
-    this.bits = header.bits;
+    this.height = difficulty.height;
+    this.time = difficulty.time;
+    this.bits = difficulty.bits;
+    this.epochStartTime = difficulty.epochStartTime;
+    this.epochStartBits = difficulty.epochStartBits;
+    this.lastNonMinDifficultyBits = difficulty.lastNonMinDifficultyBits;
   }
 }
 
@@ -87,6 +92,11 @@ class RawHeaderStore {
     out.set(raw);
     this.offset += HEADER_SIZE;
     return out;
+  }
+
+  /** Give back the last copy (its header was rejected), so rejected headers cost no memory. */
+  unwindLast(): void {
+    this.offset -= HEADER_SIZE;
   }
 }
 
@@ -122,18 +132,15 @@ export class HeaderChain {
     if (hashToHex(hash) !== this.params.genesisHash)
       throw new CheckpointError(`${this.params.name} genesis header does not hash to ${this.params.genesisHash}`);
     const header = decodeHeader(raw);
-    const d = childDifficultyContext(0, header.time, header.bits, undefined, this.params);
-    const node = new Node(0, this.params.genesisHash, hash, header, raw, this.work.get(header.bits), undefined,
-      d.epochStartTime, d.epochStartBits, d.lastNonMinDifficultyBits);
+    const difficulty = childDifficultyContext(0, header.time, header.bits, undefined, this.params);
+    const node = new Node(this.params.genesisHash, hash, header, raw, this.work.get(header.bits), undefined, difficulty);
     node.ancestorTimes = [];
     return node;
   }
 
   private checkpointNode(checkpoint: Checkpoint): Node {
     const c = resolveCheckpoint(checkpoint, this.params);
-    const d = c.difficulty;
-    const node = new Node(d.height, hashToHex(c.hash), c.hash, decodeHeader(c.raw), c.raw, c.chainwork, undefined,
-      d.epochStartTime, d.epochStartBits, d.lastNonMinDifficultyBits);
+    const node = new Node(hashToHex(c.hash), c.hash, decodeHeader(c.raw), c.raw, c.chainwork, undefined, c.difficulty);
     node.ancestorTimes = c.ancestorTimes;
     return node;
   }
@@ -215,20 +222,21 @@ export class HeaderChain {
     const parent = equalBytes(header.prevHash, tip.hashBytes) ? tip : this.byHash.get(this.displayHex(header.prevHash));
     const pow = this.pow.check(hashBytes, header.bits);
     if (!parent) {
+      this.rawStore.unwindLast();
       // Core checks proof of work before looking for the parent, so a junk header reports that first.
       if (pow) throw new HeaderRuleError(pow, undefined, hash, `proof of work fails for bits ${bitsToHex(header.bits)}`);
       throw new HeaderRuleError('prev-blk-not-found', undefined, hash, `previous block ${hashToHex(header.prevHash)} is unknown`);
     }
-    checkHeaderRules(header, hashBytes, pow, parent, parent.hashBytes, this.parentMedianTimePast(parent), this.now(), this.params);
+    try {
+      checkHeaderRules(header, hashBytes, pow, parent, parent.hashBytes, this.parentMedianTimePast(parent), this.now(), this.params);
+    } catch (e) {
+      this.rawStore.unwindLast();
+      throw e;
+    }
 
-    const height = parent.height + 1;
-    const epochStart = isEpochStart(height, this.params);
-    const node = new Node(
-      height, hash, hashBytes, header, own, parent.chainwork + this.work.get(header.bits), parent,
-      epochStart ? header.time : parent.epochStartTime,
-      epochStart ? header.bits : parent.epochStartBits,
-      epochStart || header.bits !== this.params.powLimitBits ? header.bits : parent.lastNonMinDifficultyBits,
-    );
+    const difficulty = childDifficultyContext(parent.height + 1, header.time, header.bits, parent, this.params);
+    const chainwork = parent.chainwork + this.work.get(header.bits);
+    const node = new Node(hash, hashBytes, header, own, chainwork, parent, difficulty);
     this.byHash.set(hash, node);
     this.leaves.delete(parent);
     this.leaves.add(node);

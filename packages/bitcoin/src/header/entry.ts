@@ -6,7 +6,7 @@ export interface HeaderEntry {
   /** Block hash in display order. */
   readonly hash: string;
   readonly header: BlockHeader;
-  /** The 80 bytes as received. */
+  /** The 80 bytes as received: a read-only view into the chain's storage (copy it to keep it apart). */
   readonly raw: Uint8Array;
   /** Cumulative work of the chain ending here, genesis included (getblockheader .chainwork). */
   readonly chainwork: bigint;

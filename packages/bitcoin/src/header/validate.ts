@@ -7,7 +7,7 @@ import { bitsToHex } from './compact.js';
 import { HeaderRuleError, type HeaderRule } from './errors.js';
 import { MEDIAN_TIME_SPAN, medianTimePast } from './mtp.js';
 import type { NetworkParams } from './networks.js';
-import { ProofOfWorkChecker, proofOfWorkFailure } from './pow.js';
+import { proofOfWorkFailure, type ProofOfWorkFailure } from './pow.js';
 import { isEpochStart, requiredBits, type DifficultyContext } from './retarget.js';
 import { MAX_FUTURE_BLOCK_TIME, MAX_TIMEWARP, isTimewarp, isTooNew } from './timestamp.js';
 import { minimumVersion } from './version.js';
@@ -34,6 +34,10 @@ export function validateHeader(header: BlockHeader, context: HeaderContext, hash
   const { params, parent, recentTimes, now } = context;
   if (!Number.isSafeInteger(parent.height) || parent.height < 0) throw new RangeError('parent height must be ≥ 0');
   if (!(parent.hash instanceof Uint8Array) || parent.hash.length !== 32) throw new RangeError('parent hash must be 32 bytes');
+  for (const field of ['time', 'bits', 'epochStartTime', 'epochStartBits', 'lastNonMinDifficultyBits'] as const) {
+    const v = parent[field];
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`parent ${field} must be a uint32, got ${v}`);
+  }
   if (recentTimes.length < 1 || recentTimes.length > MEDIAN_TIME_SPAN)
     throw new RangeError(`recentTimes must hold 1 to ${MEDIAN_TIME_SPAN} timestamps`);
   if (recentTimes.length < MEDIAN_TIME_SPAN && recentTimes.length !== parent.height + 1)
@@ -51,12 +55,13 @@ function fail(rule: HeaderRule, height: number, hash: Uint8Array, detail: string
 
 /**
  * The rules after hashing, shared by validateHeader and HeaderChain (which supplies a cached proof-of-work
- * result and its own median time past so the hot path allocates nothing).
+ * result and its own median time past so the hot path allocates nothing). `pow` is the proof-of-work verdict
+ * for `hash` and `header.bits`; prefer validateHeader unless you are writing a chain.
  */
 export function checkHeaderRules(
   header: BlockHeader,
   hash: Uint8Array,
-  pow: ReturnType<ProofOfWorkChecker['check']>,
+  pow: ProofOfWorkFailure | undefined,
   parent: DifficultyContext,
   parentHash: Uint8Array,
   parentMedianTimePast: number,

@@ -2,7 +2,7 @@
 // header rule of a network, as the header watcher would, and report the tip or the first broken rule.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import {
   HEADER_SIZE,
   HeaderChain,
@@ -145,7 +145,7 @@ export function verifyHeaderFile(opts: VerifyOptions): VerifyReport {
 }
 
 const parseInteger = (value: string): number => {
-  if (!/^\d+$/.test(value)) throw new HeaderFileError(`not a non-negative integer: ${value}`);
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`not a non-negative integer: ${value}`);
   return Number(value);
 };
 

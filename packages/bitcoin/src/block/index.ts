@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './parse.js';
 export * from './commitments.js';
 export * from './scan.js';
+export * from './coinbase-height.js';

@@ -2,11 +2,15 @@ import type { Command } from 'commander';
 import { registerDb } from './db.js';
 import { registerHeaders } from './headers.js';
 import { registerFrost } from './frost.js';
+import { registerDeposit } from './deposit.js';
+import { registerBlock } from './block.js';
 
 // One line per command group; each group lives in its own file under commands/.
 export function registerCommands(program: Command): void {
   registerDb(program);
   registerHeaders(program);
   registerFrost(program);
+  registerDeposit(program);
+  registerBlock(program);
   void program;
 }

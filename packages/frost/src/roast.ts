@@ -126,7 +126,7 @@ export class RoastCoordinator {
     }
     const events: RoastEvent[] = [];
     this.#pendingSessionOf.delete(signerId);
-    let s: bigint | null = null;
+    let s: bigint | null;
     try {
       s = scalarFromBytesChecked(psig, 'partial signature');
     } catch {

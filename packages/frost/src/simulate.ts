@@ -76,7 +76,7 @@ export function simulate(input: SimulateInput): SimulateResult {
     secnonces.set(id, secnonce);
     return pubnonce;
   };
-  let queue = Array.from({ length: n }, (_, id) => roast.onReady(id, fresh(id))).flat();
+  const queue = Array.from({ length: n }, (_, id) => roast.onReady(id, fresh(id))).flat();
   let signature: Uint8Array | null = null;
   let signers: number[] = [];
   while (queue.length > 0 && signature === null) {
@@ -92,6 +92,5 @@ export function simulate(input: SimulateInput): SimulateResult {
     }
   }
   if (signature === null || !schnorrVerify(message, outputKey, signature)) throw new Error('simulation did not produce a valid signature');
-  queue = [];
   return { groupKey: bytesToHex(groupKey.xonly), outputKey: bytesToHex(outputKey), signature: bytesToHex(signature), signers };
 }

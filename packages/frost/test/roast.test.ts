@@ -1,0 +1,101 @@
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { describe, expect, it } from 'vitest';
+import { NonceReuseError, RoastCoordinator, type RoastEvent, nonceGen, sign } from '../src/index.js';
+import { dealShares } from './helpers/dealer.js';
+import { SeededRandom } from './helpers/prng.js';
+import { type Behaviour, runRoast } from './helpers/roast-harness.js';
+
+const MSG = new Uint8Array(32).fill(0x42);
+
+function done(events: RoastEvent[]) {
+  return events.find((e): e is Extract<RoastEvent, { type: 'signature-done' }> => e.type === 'signature-done');
+}
+
+describe('ROAST coordinator, 3-of-5', () => {
+  const rng = new SeededRandom(1);
+  const key = dealShares(5, 3, rng);
+
+  it('produces a valid signature when two signers stay silent, within n − t + 1 sessions', () => {
+    const behaviours: Behaviour[] = ['honest', 'honest', 'honest', 'silent', 'silent'];
+    // Silent signers announce readiness first, so the first session includes both of them.
+    const run = runRoast(key, behaviours, MSG, new SeededRandom(7), [3, 4, 0, 1, 2]);
+    const first = run.events.find((e) => e.type === 'session-started');
+    expect(first?.type === 'session-started' && first.signers).toEqual([0, 3, 4]);
+    const sig = done(run.events);
+    expect(sig).toBeDefined();
+    expect(schnorr.verify(sig?.signature as Uint8Array, MSG, run.outputKey)).toBe(true);
+    expect(sig?.signers.some((id) => id === 3 || id === 4)).toBe(false);
+    expect(run.coordinator.sessionsStarted).toBeLessThanOrEqual(5 - 3 + 1);
+  });
+
+  it('names a signer that sends an invalid partial signature and never includes it again', () => {
+    const behaviours: Behaviour[] = ['honest', 'bad-psig', 'honest', 'honest', 'honest'];
+    for (let seed = 0; seed < 5; seed++) {
+      const run = runRoast(key, behaviours, MSG, new SeededRandom(100 + seed));
+      const sig = done(run.events);
+      expect(schnorr.verify(sig?.signature as Uint8Array, MSG, run.outputKey)).toBe(true);
+      const blamed = run.events.filter((e) => e.type === 'misbehaviour');
+      for (const ev of blamed) expect(ev.type === 'misbehaviour' && ev.signerId).toBe(1);
+      if ((run.sessionsOf.get(1) ?? []).length > 0) {
+        // Whenever signer 1 was asked to sign, it lied, got blamed, and was in no later session.
+        expect(blamed).toHaveLength(1);
+        expect(run.coordinator.maliciousSigners).toEqual([1]);
+        const blamedIn = blamed[0]?.type === 'misbehaviour' ? (blamed[0].sessionId as number) : -1;
+        expect(Math.max(...(run.sessionsOf.get(1) ?? []))).toBe(blamedIn);
+        expect(sig?.signers).not.toContain(1);
+      }
+    }
+  });
+
+  it('never accepts a nonce twice: a replayed pubnonce is misbehaviour, a restarted signer waits for its session', () => {
+    const coordinator = new RoastCoordinator({ groupKey: key.groupKey, msg: MSG });
+    const nonces = [0, 1, 2].map((id) => nonceGen({ secshare: key.secshares[id] }));
+    const started = [0, 1, 2].flatMap((id) => coordinator.onReady(id, nonces[id]?.pubnonce as Uint8Array));
+    const session = started.find((e) => e.type === 'session-started');
+    if (session?.type !== 'session-started') throw new Error('no session');
+    // Signer 0 restarts: it lost its secret nonce and announces a fresh one while still pending.
+    const restarted = nonceGen({ secshare: key.secshares[0] });
+    expect(coordinator.onReady(0, restarted.pubnonce)).toEqual([{ type: 'ignored', signerId: 0, reason: 'signer still has a pending session' }]);
+    // Signer 1 answers but offers its old (already used) nonce as the next one.
+    const psig1 = sign(nonces[1]?.secnonce as never, key.secshares[1] as Uint8Array, 1, session.session);
+    const ev = coordinator.onPartialSig(1, session.sessionId, psig1, nonces[1]?.pubnonce as Uint8Array);
+    expect(ev).toEqual([{ type: 'misbehaviour', signerId: 1, reason: 'reused a pubnonce' }]);
+    expect(coordinator.maliciousSigners).toEqual([1]);
+  });
+
+  it('a secret nonce signs once: reuse throws and the nonce is not serialisable', () => {
+    const { secnonce, pubnonce } = nonceGen({ secshare: key.secshares[0] });
+    const coordinator = new RoastCoordinator({ groupKey: key.groupKey, msg: MSG });
+    coordinator.onReady(0, pubnonce);
+    coordinator.onReady(1, nonceGen().pubnonce);
+    const [ev] = coordinator.onReady(2, nonceGen().pubnonce);
+    if (ev?.type !== 'session-started') throw new Error('no session');
+    sign(secnonce, key.secshares[0] as Uint8Array, 0, ev.session);
+    expect(secnonce.used).toBe(true);
+    expect(() => sign(secnonce, key.secshares[0] as Uint8Array, 0, ev.session)).toThrow(NonceReuseError);
+    expect(() => JSON.stringify({ secnonce })).toThrow();
+    expect(String(secnonce)).toBe('SecNonce(<redacted>)');
+  });
+});
+
+describe('ROAST session bound under adversarial schedules (seeded property test)', () => {
+  it('finishes within n − t + 1 sessions whatever up to n − t faulty signers do', () => {
+    const rng = new SeededRandom(2024);
+    for (let iter = 0; iter < 40; iter++) {
+      const n = 3 + rng.int(5);
+      const t = 1 + rng.int(n);
+      const key = dealShares(n, t, rng);
+      const faulty = rng.shuffle(Array.from({ length: n }, (_, i) => i)).slice(0, rng.int(n - t + 1));
+      const behaviours: Behaviour[] = Array.from({ length: n }, (_, i) => (faulty.includes(i) ? (rng.int(2) === 0 ? 'silent' : 'bad-psig') : 'honest'));
+      const msg = rng.bytes(32);
+      const run = runRoast(key, behaviours, msg, rng);
+      const sig = done(run.events);
+      const label = `iter ${iter}: n=${n} t=${t} behaviours=${behaviours.join(',')}`;
+      expect(sig, label).toBeDefined();
+      expect(schnorr.verify(sig?.signature as Uint8Array, msg, run.outputKey), label).toBe(true);
+      expect(run.coordinator.sessionsStarted, label).toBeLessThanOrEqual(n - t + 1);
+      for (const id of run.coordinator.maliciousSigners) expect(behaviours[id], label).toBe('bad-psig');
+      for (const id of sig?.signers ?? []) expect(behaviours[id], label).toBe('honest');
+    }
+  });
+});

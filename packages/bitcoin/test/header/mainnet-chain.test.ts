@@ -85,6 +85,9 @@ describe.skipIf(!hasBitcoinData)('HeaderChain on real mainnet headers', () => {
   it('restarts from a checkpoint taken from the chain plus the stored headers above it', () => {
     const chain = chainTo(headers.length - 1);
     const saved = chain.checkpointAt(826000);
+    // Carried forward from the epoch start at 824544, not stored per block.
+    expect(saved.epochStart).toEqual({ time: decodeHeader(headers[824544 - MAINNET_FIRST_HEIGHT]!).time, bits: 0x1703d869 });
+    expect(saved.prevTimestamps).toEqual(headers.slice(826000 - MAINNET_FIRST_HEIGHT - 10, 826000 - MAINNET_FIRST_HEIGHT).map((h) => decodeHeader(h).time));
     const restarted = chainTo(headers.length - 1, saved);
     expect(restarted.tip.hash).toBe(chain.tip.hash);
     expect(restarted.tip.chainwork).toBe(chain.tip.chainwork);

@@ -11,6 +11,11 @@ export interface MerkleRootResult {
   mutated: boolean;
 }
 
+function sameHash(buf: Uint8Array, a: number, b: number): boolean {
+  for (let k = 0; k < 32; k++) if (buf[a + k] !== buf[b + k]) return false;
+  return true;
+}
+
 /** Core's ComputeMerkleRoot: pairwise SHA256d, the last hash of an odd level paired with itself. */
 export function computeMerkleRoot(hashes: readonly Uint8Array[]): MerkleRootResult {
   const n = hashes.length;
@@ -23,19 +28,21 @@ export function computeMerkleRoot(hashes: readonly Uint8Array[]): MerkleRootResu
   });
   let count = n;
   let mutated = false;
+  const pair = new Uint8Array(64);
   while (count > 1) {
-    for (let pos = 0; pos + 1 < count; pos += 2) {
-      if (Buffer.compare(level.subarray(pos * 32, pos * 32 + 32), level.subarray(pos * 32 + 32, pos * 32 + 64)) === 0) mutated = true;
-    }
     const nextCount = (count + 1) >> 1;
     const next = new Uint8Array(nextCount * 32);
-    const pair = new Uint8Array(64);
     for (let i = 0; i < nextCount; i++) {
-      const left = 2 * i;
-      const right = left + 1 < count ? left + 1 : left;
-      pair.set(level.subarray(left * 32, left * 32 + 32), 0);
-      pair.set(level.subarray(right * 32, right * 32 + 32), 32);
-      next.set(hash256(pair), i * 32);
+      const left = i * 64;
+      if (2 * i + 1 < count) {
+        if (sameHash(level, left, left + 32)) mutated = true;
+        // Adjacent siblings are already contiguous: hash them in place.
+        next.set(hash256(level.subarray(left, left + 64)), i * 32);
+      } else {
+        pair.set(level.subarray(left, left + 32), 0);
+        pair.set(level.subarray(left, left + 32), 32);
+        next.set(hash256(pair), i * 32);
+      }
     }
     level = next;
     count = nextCount;

@@ -7,13 +7,17 @@ const TWO_32 = 4294967296;
 export const MAX_MONEY = 21_000_000n * 100_000_000n;
 
 /** SHA256d of version ‖ body ‖ locktime: the txid preimage of a witness transaction, cut from its bytes. */
+// One growing scratch buffer for txid preimages: allocating one per transaction showed up as GC time.
+let scratch = new Uint8Array(1 << 16);
+
 function strippedHash(bytes: Uint8Array, start: number, bodyStart: number, bodyEnd: number, lockStart: number): Uint8Array {
   const body = bodyEnd - bodyStart;
-  const buf = new Uint8Array(body + 8);
+  if (scratch.length < body + 8) scratch = new Uint8Array(Math.max(body + 8, scratch.length * 2));
+  const buf = scratch;
   buf.set(bytes.subarray(start, start + 4), 0);
   buf.set(bytes.subarray(bodyStart, bodyEnd), 4);
   buf.set(bytes.subarray(lockStart, lockStart + 4), 4 + body);
-  return hash256(buf);
+  return hash256(buf.subarray(0, body + 8));
 }
 
 /**

@@ -16,7 +16,11 @@ if (!fs.existsSync(file)) {
   console.log(`headers bench skipped: ${file} not found`);
   process.exit(0);
 }
-const headers = fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => hexToBytes(line));
+const headers = fs
+  .readFileSync(file, 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => hexToBytes(line));
 // The chainwork at the checkpoint does not matter for speed; the rules' context comes from the first 11 headers.
 const { checkpoint, trusted } = checkpointFromHeaders(headers, 822528, 0n, MAINNET);
 const toValidate = headers.slice(trusted);
@@ -41,13 +45,19 @@ function measure(name: string, perRound: number, round: () => unknown): number {
   rates.sort((a, b) => a - b);
   const median = rates[Math.floor(rates.length / 2)]!;
   const fmt = (r: number) => Math.round(r).toLocaleString('en-US').padStart(10);
-  console.log(`${name.padEnd(44)} median ${fmt(median)} /s   best ${fmt(rates[rates.length - 1]!)} /s   (${rates.length} rounds of ${perRound})`);
+  console.log(
+    `${name.padEnd(44)} median ${fmt(median)} /s   best ${fmt(rates[rates.length - 1]!)} /s   (${rates.length} rounds of ${perRound})`,
+  );
   return median;
 }
 
 const cpus = os.cpus();
-console.log(`machine: ${cpus[0]?.model ?? 'unknown cpu'}, ${cpus.length} cores, node ${process.version}, ${os.platform()} ${os.arch()}`);
-console.log(`data: ${headers.length} mainnet headers, ${toValidate.length} validated per round after a checkpoint at ${checkpoint.height}`);
+console.log(
+  `machine: ${cpus[0]?.model ?? 'unknown cpu'}, ${cpus.length} cores, node ${process.version}, ${os.platform()} ${os.arch()}`,
+);
+console.log(
+  `data: ${headers.length} mainnet headers, ${toValidate.length} validated per round after a checkpoint at ${checkpoint.height}`,
+);
 const chainRate = measure('HeaderChain.add (all rules)', toValidate.length, syncOnce);
 const hashRate = measure('sha256d (node:crypto via bytes.ts)', toValidate.length, () => {
   for (const raw of toValidate) sha256d(raw);
@@ -55,4 +65,6 @@ const hashRate = measure('sha256d (node:crypto via bytes.ts)', toValidate.length
 measure('headerHash (crypto.hash one-shot, as used)', toValidate.length, () => {
   for (const raw of toValidate) headerHash(raw);
 });
-console.log(`median: full validation costs ${(hashRate / chainRate).toFixed(2)}× a bare bytes.ts sha256d per header`);
+console.log(
+  `median: full validation costs ${(hashRate / chainRate).toFixed(2)}× a bare bytes.ts sha256d per header`,
+);

@@ -118,7 +118,8 @@ export class HeaderChain {
   constructor(network: NetworkParams | NetworkName, options: HeaderChainOptions = {}) {
     this.params = typeof network === 'string' ? networkParams(network) : network;
     const depth = options.retainDepth ?? DEFAULT_RETAIN_DEPTH;
-    if (!Number.isSafeInteger(depth) || depth < 1) throw new RangeError(`retainDepth must be a positive integer, got ${depth}`);
+    if (!Number.isSafeInteger(depth) || depth < 1)
+      throw new RangeError(`retainDepth must be a positive integer, got ${depth}`);
     this.retainDepth = depth;
     this.pruneSlack = Math.max(16, Math.floor(depth / 8));
     this.now = options.now ?? systemNow;
@@ -130,17 +131,35 @@ export class HeaderChain {
     const raw = hexToBytes(this.params.genesisHeader, HEADER_SIZE);
     const hash = headerHash(raw);
     if (hashToHex(hash) !== this.params.genesisHash)
-      throw new CheckpointError(`${this.params.name} genesis header does not hash to ${this.params.genesisHash}`);
+      throw new CheckpointError(
+        `${this.params.name} genesis header does not hash to ${this.params.genesisHash}`,
+      );
     const header = decodeHeader(raw);
     const difficulty = childDifficultyContext(0, header.time, header.bits, undefined, this.params);
-    const node = new Node(this.params.genesisHash, hash, header, raw, this.work.get(header.bits), undefined, difficulty);
+    const node = new Node(
+      this.params.genesisHash,
+      hash,
+      header,
+      raw,
+      this.work.get(header.bits),
+      undefined,
+      difficulty,
+    );
     node.ancestorTimes = [];
     return node;
   }
 
   private checkpointNode(checkpoint: Checkpoint): Node {
     const c = resolveCheckpoint(checkpoint, this.params);
-    const node = new Node(hashToHex(c.hash), c.hash, decodeHeader(c.raw), c.raw, c.chainwork, undefined, c.difficulty);
+    const node = new Node(
+      hashToHex(c.hash),
+      c.hash,
+      decodeHeader(c.raw),
+      c.raw,
+      c.chainwork,
+      undefined,
+      c.difficulty,
+    );
     node.ancestorTimes = c.ancestorTimes;
     return node;
   }
@@ -208,7 +227,9 @@ export class HeaderChain {
    */
   add(raw: Uint8Array): AddResult {
     if (!(raw instanceof Uint8Array) || raw.length !== HEADER_SIZE)
-      throw new EncodingError(`a block header is ${HEADER_SIZE} bytes, got ${raw instanceof Uint8Array ? raw.length : typeof raw}`);
+      throw new EncodingError(
+        `a block header is ${HEADER_SIZE} bytes, got ${raw instanceof Uint8Array ? raw.length : typeof raw}`,
+      );
     const hashBytes = headerHash(raw);
     const hash = this.displayHex(hashBytes);
     const known = this.byHash.get(hash);
@@ -219,22 +240,50 @@ export class HeaderChain {
     const header = decodeHeader(own);
     const tip = this.tipNode;
     // The parent is nearly always the tip; skip the map lookup then.
-    const parent = equalBytes(header.prevHash, tip.hashBytes) ? tip : this.byHash.get(this.displayHex(header.prevHash));
+    const parent = equalBytes(header.prevHash, tip.hashBytes)
+      ? tip
+      : this.byHash.get(this.displayHex(header.prevHash));
     const pow = this.pow.check(hashBytes, header.bits);
     if (!parent) {
       this.rawStore.unwindLast();
       // Core checks proof of work before looking for the parent, so a junk header reports that first.
-      if (pow) throw new HeaderRuleError(pow, undefined, hash, `proof of work fails for bits ${bitsToHex(header.bits)}`);
-      throw new HeaderRuleError('prev-blk-not-found', undefined, hash, `previous block ${hashToHex(header.prevHash)} is unknown`);
+      if (pow)
+        throw new HeaderRuleError(
+          pow,
+          undefined,
+          hash,
+          `proof of work fails for bits ${bitsToHex(header.bits)}`,
+        );
+      throw new HeaderRuleError(
+        'prev-blk-not-found',
+        undefined,
+        hash,
+        `previous block ${hashToHex(header.prevHash)} is unknown`,
+      );
     }
     try {
-      checkHeaderRules(header, hashBytes, pow, parent, parent.hashBytes, this.parentMedianTimePast(parent), this.now(), this.params);
+      checkHeaderRules(
+        header,
+        hashBytes,
+        pow,
+        parent,
+        parent.hashBytes,
+        this.parentMedianTimePast(parent),
+        this.now(),
+        this.params,
+      );
     } catch (e) {
       this.rawStore.unwindLast();
       throw e;
     }
 
-    const difficulty = childDifficultyContext(parent.height + 1, header.time, header.bits, parent, this.params);
+    const difficulty = childDifficultyContext(
+      parent.height + 1,
+      header.time,
+      header.bits,
+      parent,
+      this.params,
+    );
     const chainwork = parent.chainwork + this.work.get(header.bits);
     const node = new Node(hash, hashBytes, header, own, chainwork, parent, difficulty);
     this.byHash.set(hash, node);

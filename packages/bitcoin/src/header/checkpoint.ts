@@ -75,13 +75,18 @@ export function parseCheckpoint(json: unknown): Checkpoint {
     header: c.header.toLowerCase(),
     chainwork: chainworkFromHex(c.chainwork),
     prevTimestamps: c.prevTimestamps,
-    ...(c.epochStart ? { epochStart: { time: c.epochStart.time, bits: bitsFromHex(c.epochStart.bits) } } : {}),
-    ...(c.lastNonMinDifficultyBits ? { lastNonMinDifficultyBits: bitsFromHex(c.lastNonMinDifficultyBits) } : {}),
+    ...(c.epochStart
+      ? { epochStart: { time: c.epochStart.time, bits: bitsFromHex(c.epochStart.bits) } }
+      : {}),
+    ...(c.lastNonMinDifficultyBits
+      ? { lastNonMinDifficultyBits: bitsFromHex(c.lastNonMinDifficultyBits) }
+      : {}),
   };
 }
 
 export function checkpointToJson(checkpoint: Checkpoint): CheckpointJson {
-  const cw = typeof checkpoint.chainwork === 'bigint' ? checkpoint.chainwork : chainworkFromHex(checkpoint.chainwork);
+  const cw =
+    typeof checkpoint.chainwork === 'bigint' ? checkpoint.chainwork : chainworkFromHex(checkpoint.chainwork);
   return {
     height: checkpoint.height,
     hash: checkpoint.hash,
@@ -102,7 +107,8 @@ export function resolveCheckpoint(checkpoint: Checkpoint, params: NetworkParams)
   const fail = (why: string): never => {
     throw new CheckpointError(`checkpoint at height ${checkpoint.height}: ${why}`);
   };
-  if (!Number.isSafeInteger(checkpoint.height) || checkpoint.height < 0) fail('height must be a non-negative integer');
+  if (!Number.isSafeInteger(checkpoint.height) || checkpoint.height < 0)
+    fail('height must be a non-negative integer');
   let raw: Uint8Array;
   try {
     raw = hexToBytes(checkpoint.header, HEADER_SIZE);
@@ -110,14 +116,20 @@ export function resolveCheckpoint(checkpoint: Checkpoint, params: NetworkParams)
     return fail('header must be 80 bytes of hex');
   }
   const hash = headerHash(raw);
-  if (hashToHex(hash) !== checkpoint.hash.toLowerCase()) fail(`hash ${checkpoint.hash} does not match its header (${hashToHex(hash)})`);
+  if (hashToHex(hash) !== checkpoint.hash.toLowerCase())
+    fail(`hash ${checkpoint.hash} does not match its header (${hashToHex(hash)})`);
   const header = decodeHeader(raw);
-  if (proofOfWorkFailure(hash, header.bits, params) !== undefined) fail(`header does not meet its own target on ${params.name}`);
-  if (checkpoint.height === 0 && !equalBytes(raw, hexToBytes(params.genesisHeader))) fail(`not the ${params.name} genesis`);
+  if (proofOfWorkFailure(hash, header.bits, params) !== undefined)
+    fail(`header does not meet its own target on ${params.name}`);
+  if (checkpoint.height === 0 && !equalBytes(raw, hexToBytes(params.genesisHeader)))
+    fail(`not the ${params.name} genesis`);
 
   let chainwork: bigint;
   try {
-    chainwork = typeof checkpoint.chainwork === 'bigint' ? checkpoint.chainwork : chainworkFromHex(checkpoint.chainwork);
+    chainwork =
+      typeof checkpoint.chainwork === 'bigint'
+        ? checkpoint.chainwork
+        : chainworkFromHex(checkpoint.chainwork);
   } catch {
     return fail('chainwork must be a bigint or hex');
   }
@@ -125,8 +137,11 @@ export function resolveCheckpoint(checkpoint: Checkpoint, params: NetworkParams)
 
   const wanted = Math.min(MEDIAN_TIME_SPAN - 1, checkpoint.height);
   if (checkpoint.prevTimestamps.length !== wanted)
-    fail(`prevTimestamps must hold the ${wanted} timestamps before it, got ${checkpoint.prevTimestamps.length}`);
-  for (const t of checkpoint.prevTimestamps) if (!Number.isInteger(t) || t < 0 || t > 0xffffffff) fail(`invalid timestamp ${t}`);
+    fail(
+      `prevTimestamps must hold the ${wanted} timestamps before it, got ${checkpoint.prevTimestamps.length}`,
+    );
+  for (const t of checkpoint.prevTimestamps)
+    if (!Number.isInteger(t) || t < 0 || t > 0xffffffff) fail(`invalid timestamp ${t}`);
 
   const startsEpoch = isEpochStart(checkpoint.height, params);
   let epochStart = checkpoint.epochStart;
@@ -145,7 +160,8 @@ export function resolveCheckpoint(checkpoint: Checkpoint, params: NetworkParams)
       fail('lastNonMinDifficultyBits must equal its own bits: it is itself not a min-difficulty block');
     lastNonMin = header.bits;
   } else if (lastNonMin === undefined) {
-    if (params.allowMinDifficultyBlocks) return fail('lastNonMinDifficultyBits is required: it is a min-difficulty block');
+    if (params.allowMinDifficultyBlocks)
+      return fail('lastNonMinDifficultyBits is required: it is a min-difficulty block');
     lastNonMin = header.bits;
   }
 
@@ -180,7 +196,8 @@ export function checkpointFromHeaders(
   params: NetworkParams,
 ): { checkpoint: Checkpoint; trusted: number } {
   if (!Number.isSafeInteger(firstHeight) || firstHeight < 0) throw new RangeError('firstHeight must be ≥ 0');
-  if (typeof firstChainwork !== 'bigint' || firstChainwork < 0n) throw new RangeError('firstChainwork must be a bigint ≥ 0');
+  if (typeof firstChainwork !== 'bigint' || firstChainwork < 0n)
+    throw new RangeError('firstChainwork must be a bigint ≥ 0');
   const interval = params.difficultyAdjustmentInterval;
   const toEpochStart = (interval - (firstHeight % interval)) % interval;
   const index = Math.max(firstHeight === 0 ? 0 : MEDIAN_TIME_SPAN - 1, toEpochStart);
@@ -201,10 +218,21 @@ export function checkpointFromHeaders(
     const pow = proofOfWorkFailure(hash, header.bits, params);
     if (pow) throw new HeaderRuleError(pow, height, hashToHex(hash), 'a trusted header fails proof of work');
     if (prevHash && !equalBytes(header.prevHash, prevHash))
-      throw new HeaderRuleError('prev-blk-not-found', height, hashToHex(hash), 'trusted headers are not consecutive');
+      throw new HeaderRuleError(
+        'prev-blk-not-found',
+        height,
+        hashToHex(hash),
+        'trusted headers are not consecutive',
+      );
     if (i > 0) chainwork += blockWork(header.bits);
     // Before the first epoch start the context is incomplete; it is only read from the epoch start on.
-    difficulty = childDifficultyContext(height, header.time, header.bits, i === 0 ? undefined : difficulty, params);
+    difficulty = childDifficultyContext(
+      height,
+      header.time,
+      header.bits,
+      i === 0 ? undefined : difficulty,
+      params,
+    );
     times.push(header.time);
     prevHash = hash;
   }

@@ -1,5 +1,13 @@
 import * as nodeCrypto from 'node:crypto';
-import { ByteReader, ByteWriter, EncodingError, bytesToHex, hashToHex, hexToBytes, sha256d } from '../bytes.js';
+import {
+  ByteReader,
+  ByteWriter,
+  EncodingError,
+  bytesToHex,
+  hashToHex,
+  hexToBytes,
+  sha256d,
+} from '../bytes.js';
 
 // Node ≥ 20.12 has a one-shot crypto.hash: the same SHA-256 as sha256d without two Hash objects per call,
 // which is most of the cost of syncing headers (see bench/headers.bench.ts). Fall back to sha256d elsewhere.
@@ -49,7 +57,8 @@ export function decodeHeaderHex(hex: string): BlockHeader {
 
 /** Block hash in internal byte order. */
 export function headerHash(raw: Uint8Array): Uint8Array {
-  if (raw.length !== HEADER_SIZE) throw new EncodingError(`a block header is ${HEADER_SIZE} bytes, got ${raw.length}`);
+  if (raw.length !== HEADER_SIZE)
+    throw new EncodingError(`a block header is ${HEADER_SIZE} bytes, got ${raw.length}`);
   if (oneShotHash === undefined) return sha256d(raw);
   const digest = oneShotHash('sha256', oneShotHash('sha256', raw, 'buffer'), 'buffer');
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);

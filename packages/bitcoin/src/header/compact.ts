@@ -68,6 +68,7 @@ export const bitsToHex = (bits: number): string => (bits >>> 0).toString(16).pad
 
 /** Parse "1d00ffff" (optionally 0x-prefixed) into a uint32. */
 export function bitsFromHex(hex: string): number {
-  if (typeof hex !== 'string' || !/^(0x)?[0-9a-fA-F]{1,8}$/.test(hex)) throw new RangeError(`invalid compact bits "${hex}"`);
+  if (typeof hex !== 'string' || !/^(0x)?[0-9a-fA-F]{1,8}$/.test(hex))
+    throw new RangeError(`invalid compact bits "${hex}"`);
   return Number.parseInt(hex.replace(/^0x/, ''), 16) >>> 0;
 }

@@ -35,7 +35,12 @@ const SPACING = 10 * 60;
 const TIMESPAN = 14 * 24 * 60 * 60;
 const DIFF1_LIMIT = (1n << 224n) - 1n; // 00000000ffff…ff
 
-function params(p: Omit<NetworkParams, 'powLimitBits' | 'powTargetSpacing' | 'powTargetTimespan' | 'difficultyAdjustmentInterval'>): NetworkParams {
+function params(
+  p: Omit<
+    NetworkParams,
+    'powLimitBits' | 'powTargetSpacing' | 'powTargetTimespan' | 'difficultyAdjustmentInterval'
+  >,
+): NetworkParams {
   return Object.freeze({
     ...p,
     powLimitBits: encodeCompact(p.powLimit),
@@ -136,9 +141,16 @@ export class UnknownConsensusNetworkError extends Error {
 
 /** Look a network up by name; also accepts Core's getblockchaininfo names ("main", "test"). */
 export function networkParams(name: string): NetworkParams {
-  const aliases: Record<string, NetworkName> = { main: 'mainnet', bitcoin: 'mainnet', test: 'testnet3', testnet: 'testnet3' };
+  const aliases: Record<string, NetworkName> = {
+    main: 'mainnet',
+    bitcoin: 'mainnet',
+    test: 'testnet3',
+    testnet: 'testnet3',
+  };
   const key = aliases[name] ?? name;
   if (!Object.hasOwn(NETWORKS, key))
-    throw new UnknownConsensusNetworkError(`unknown network "${name}"; expected one of ${Object.keys(NETWORKS).join(', ')}`);
+    throw new UnknownConsensusNetworkError(
+      `unknown network "${name}"; expected one of ${Object.keys(NETWORKS).join(', ')}`,
+    );
   return NETWORKS[key as NetworkName];
 }

@@ -27,14 +27,19 @@ function hashMeetsTarget(hash: Uint8Array, targetLE: Uint8Array): boolean {
 }
 
 function assertHash(hash: Uint8Array): void {
-  if (!(hash instanceof Uint8Array) || hash.length !== 32) throw new RangeError('hash must be 32 bytes in internal order');
+  if (!(hash instanceof Uint8Array) || hash.length !== 32)
+    throw new RangeError('hash must be 32 bytes in internal order');
 }
 
 /**
  * Why `hash` (internal order) fails proof of work for `bits`, or undefined when it passes:
  * 'bad-target' for a negative, zero, overflowed or above-powLimit target, 'high-hash' for a hash above it.
  */
-export function proofOfWorkFailure(hash: Uint8Array, bits: number, params: NetworkParams): ProofOfWorkFailure | undefined {
+export function proofOfWorkFailure(
+  hash: Uint8Array,
+  bits: number,
+  params: NetworkParams,
+): ProofOfWorkFailure | undefined {
   assertHash(hash);
   const { target, negative, overflow } = decodeCompact(bits);
   if (negative || overflow || target === 0n || target > params.powLimit) return 'bad-target';
@@ -67,7 +72,11 @@ export class ProofOfWorkChecker {
       target = this.targets.get(bits);
       if (target === undefined) {
         const decoded = decodeCompact(bits);
-        const bad = decoded.negative || decoded.overflow || decoded.target === 0n || decoded.target > this.params.powLimit;
+        const bad =
+          decoded.negative ||
+          decoded.overflow ||
+          decoded.target === 0n ||
+          decoded.target > this.params.powLimit;
         target = bad ? null : targetToLE(decoded.target);
         if (this.targets.size >= this.capacity) this.targets.clear();
         this.targets.set(bits, target);

@@ -37,7 +37,8 @@ export interface RetargetInput {
 export function calculateNextWorkRequired(input: RetargetInput, params: NetworkParams): number {
   const { lastBits, lastTime, firstTime, firstBits } = input;
   for (const [k, v] of Object.entries(input))
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`${k} must be a uint32, got ${v}`);
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+      throw new RangeError(`${k} must be a uint32, got ${v}`);
   if (params.noRetargeting) return lastBits;
 
   const span = params.powTargetTimespan;
@@ -71,7 +72,12 @@ export function requiredBits(parent: DifficultyContext, time: number, params: Ne
     return parent.bits;
   }
   return calculateNextWorkRequired(
-    { lastBits: parent.bits, lastTime: parent.time, firstTime: parent.epochStartTime, firstBits: parent.epochStartBits },
+    {
+      lastBits: parent.bits,
+      lastTime: parent.time,
+      firstTime: parent.epochStartTime,
+      firstBits: parent.epochStartBits,
+    },
     params,
   );
 }

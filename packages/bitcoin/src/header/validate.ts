@@ -32,11 +32,20 @@ export interface HeaderContext {
  */
 export function validateHeader(header: BlockHeader, context: HeaderContext, hash?: Uint8Array): void {
   const { params, parent, recentTimes, now } = context;
-  if (!Number.isSafeInteger(parent.height) || parent.height < 0) throw new RangeError('parent height must be ≥ 0');
-  if (!(parent.hash instanceof Uint8Array) || parent.hash.length !== 32) throw new RangeError('parent hash must be 32 bytes');
-  for (const field of ['time', 'bits', 'epochStartTime', 'epochStartBits', 'lastNonMinDifficultyBits'] as const) {
+  if (!Number.isSafeInteger(parent.height) || parent.height < 0)
+    throw new RangeError('parent height must be ≥ 0');
+  if (!(parent.hash instanceof Uint8Array) || parent.hash.length !== 32)
+    throw new RangeError('parent hash must be 32 bytes');
+  for (const field of [
+    'time',
+    'bits',
+    'epochStartTime',
+    'epochStartBits',
+    'lastNonMinDifficultyBits',
+  ] as const) {
     const v = parent[field];
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`parent ${field} must be a uint32, got ${v}`);
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+      throw new RangeError(`parent ${field} must be a uint32, got ${v}`);
   }
   if (recentTimes.length < 1 || recentTimes.length > MEDIAN_TIME_SPAN)
     throw new RangeError(`recentTimes must hold 1 to ${MEDIAN_TIME_SPAN} timestamps`);
@@ -70,26 +79,58 @@ export function checkHeaderRules(
 ): void {
   const height = parent.height + 1;
   // CheckBlockHeader: context-free proof of work comes first in Core.
-  if (pow === 'bad-target') fail('bad-target', height, hash, `bits ${bitsToHex(header.bits)} is negative, zero, overflowed or above powLimit`);
-  if (pow === 'high-hash') fail('high-hash', height, hash, `hash above the target of bits ${bitsToHex(header.bits)}`);
+  if (pow === 'bad-target')
+    fail(
+      'bad-target',
+      height,
+      hash,
+      `bits ${bitsToHex(header.bits)} is negative, zero, overflowed or above powLimit`,
+    );
+  if (pow === 'high-hash')
+    fail('high-hash', height, hash, `hash above the target of bits ${bitsToHex(header.bits)}`);
 
   if (!equalBytes(header.prevHash, parentHash))
-    fail('prev-blk-not-found', height, hash, `previous block ${hashToHex(header.prevHash)} is not ${hashToHex(parentHash)}`);
+    fail(
+      'prev-blk-not-found',
+      height,
+      hash,
+      `previous block ${hashToHex(header.prevHash)} is not ${hashToHex(parentHash)}`,
+    );
 
   const expected = requiredBits(parent, header.time, params);
   if (header.bits !== expected)
     fail('bad-diffbits', height, hash, `bits ${bitsToHex(header.bits)}, required ${bitsToHex(expected)}`);
 
   if (header.time <= parentMedianTimePast)
-    fail('time-too-old', height, hash, `time ${header.time} is not after median time past ${parentMedianTimePast}`);
+    fail(
+      'time-too-old',
+      height,
+      hash,
+      `time ${header.time} is not after median time past ${parentMedianTimePast}`,
+    );
 
   if (params.enforceBIP94 && isEpochStart(height, params) && isTimewarp(header.time, parent.time))
-    fail('time-timewarp-attack', height, hash, `time ${header.time} is more than ${MAX_TIMEWARP} s before its parent's ${parent.time}`);
+    fail(
+      'time-timewarp-attack',
+      height,
+      hash,
+      `time ${header.time} is more than ${MAX_TIMEWARP} s before its parent's ${parent.time}`,
+    );
 
   if (isTooNew(header.time, now))
-    fail('time-too-new', height, hash, `time ${header.time} is more than ${MAX_FUTURE_BLOCK_TIME} s after now (${now})`);
+    fail(
+      'time-too-new',
+      height,
+      hash,
+      `time ${header.time} is more than ${MAX_FUTURE_BLOCK_TIME} s after now (${now})`,
+    );
 
   const minVersion = minimumVersion(height, params);
   if (header.version < minVersion)
-    fail('bad-version', height, hash, `version ${header.version} is below ${minVersion}, required from this height`);
+    fail(
+      'bad-version',
+      height,
+      hash,
+      `version ${header.version} is below ${minVersion}, required from this height`,
+    );
 }

@@ -21,7 +21,8 @@ export function chainworkToHex(chainwork: bigint): string {
 
 /** Parse chainwork from hex (with or without 0x, any length up to 64 digits). */
 export function chainworkFromHex(hex: string): bigint {
-  if (typeof hex !== 'string' || !/^(0x)?[0-9a-fA-F]{1,64}$/.test(hex)) throw new RangeError(`invalid chainwork "${hex}"`);
+  if (typeof hex !== 'string' || !/^(0x)?[0-9a-fA-F]{1,64}$/.test(hex))
+    throw new RangeError(`invalid chainwork "${hex}"`);
   return BigInt('0x' + hex.replace(/^0x/, ''));
 }
 

@@ -20,7 +20,12 @@ describe.skipIf(!hasBitcoinData)('checkpoints on real mainnet headers', () => {
   const chainwork = readJson<{ chainwork: Record<string, string> }>('mainnet/chainwork.json').chainwork;
 
   it('from headers not starting an epoch, trusts up to the next epoch start and validates from there', () => {
-    const { checkpoint, trusted } = checkpointFromHeaders(headers.slice(2), MAINNET_FIRST_HEIGHT + 2, 0n, MAINNET);
+    const { checkpoint, trusted } = checkpointFromHeaders(
+      headers.slice(2),
+      MAINNET_FIRST_HEIGHT + 2,
+      0n,
+      MAINNET,
+    );
     expect(checkpoint.height).toBe(824544);
     expect(trusted).toBe(2015);
     expect(checkpoint.epochStart).toEqual({ time: decodeHeader(headers[2016]!).time, bits: 0x1703d869 });
@@ -33,7 +38,12 @@ describe.skipIf(!hasBitcoinData)('checkpoints on real mainnet headers', () => {
   });
 
   it('round-trips through JSON and rebuilds the same chain', () => {
-    const { checkpoint } = checkpointFromHeaders(headers, MAINNET_FIRST_HEIGHT, chainworkFromHex(chainwork['822528']!), MAINNET);
+    const { checkpoint } = checkpointFromHeaders(
+      headers,
+      MAINNET_FIRST_HEIGHT,
+      chainworkFromHex(chainwork['822528']!),
+      MAINNET,
+    );
     const json = JSON.parse(JSON.stringify(checkpointToJson(checkpoint))) as unknown;
     const parsed = parseCheckpoint(json);
     expect(parsed).toEqual(checkpoint);
@@ -49,17 +59,24 @@ describe.skipIf(!hasBitcoinData)('checkpoints on real mainnet headers', () => {
     expect(bad({ chainwork: 5n })).toThrow(/chainwork/);
     expect(bad({ header: 'zz' })).toThrow(/80 bytes/);
     expect(() => parseCheckpoint({ height: 1 })).toThrow(CheckpointError);
-    expect(() => checkpointFromHeaders(headers.slice(0, 5), MAINNET_FIRST_HEIGHT, 0n, MAINNET)).toThrow(/need 11/);
-    // A broken trusted prefix is still caught.
-    expect(() => checkpointFromHeaders([headers[0]!, headers[2]!, ...headers.slice(3)], MAINNET_FIRST_HEIGHT, 0n, MAINNET)).toThrow(
-      /prev-blk-not-found/,
+    expect(() => checkpointFromHeaders(headers.slice(0, 5), MAINNET_FIRST_HEIGHT, 0n, MAINNET)).toThrow(
+      /need 11/,
     );
+    // A broken trusted prefix is still caught.
+    expect(() =>
+      checkpointFromHeaders(
+        [headers[0]!, headers[2]!, ...headers.slice(3)],
+        MAINNET_FIRST_HEIGHT,
+        0n,
+        MAINNET,
+      ),
+    ).toThrow(/prev-blk-not-found/);
   });
 
   it('a testnet checkpoint at minimum difficulty needs lastNonMinDifficultyBits', () => {
-    const fx = readJson<{ testnet3MinDifficultyBlock: { child: { header: string; hash: string; height: number; time: number } } }>(
-      'testnet/testnet-fixtures.json',
-    ).testnet3MinDifficultyBlock.child;
+    const fx = readJson<{
+      testnet3MinDifficultyBlock: { child: { header: string; hash: string; height: number; time: number } };
+    }>('testnet/testnet-fixtures.json').testnet3MinDifficultyBlock.child;
     const cp: Checkpoint = {
       height: fx.height,
       hash: fx.hash,
@@ -69,9 +86,10 @@ describe.skipIf(!hasBitcoinData)('checkpoints on real mainnet headers', () => {
       epochStart: { time: fx.time - 900_000, bits: 0x1a00ffff },
     };
     expect(() => resolveCheckpoint(cp, TESTNET3)).toThrow(/lastNonMinDifficultyBits/);
-    expect(resolveCheckpoint({ ...cp, lastNonMinDifficultyBits: 0x1a00ffff }, TESTNET3).difficulty.lastNonMinDifficultyBits).toBe(
-      0x1a00ffff,
-    );
+    expect(
+      resolveCheckpoint({ ...cp, lastNonMinDifficultyBits: 0x1a00ffff }, TESTNET3).difficulty
+        .lastNonMinDifficultyBits,
+    ).toBe(0x1a00ffff);
     expect(() => resolveCheckpoint({ ...cp, height: 0, prevTimestamps: [] }, TESTNET3)).toThrow(/genesis/);
   });
 });

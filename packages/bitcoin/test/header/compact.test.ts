@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bitsFromHex, bitsToHex, decodeCompact, encodeCompact, targetFromBits } from '../../src/header/compact.js';
+import {
+  bitsFromHex,
+  bitsToHex,
+  decodeCompact,
+  encodeCompact,
+  targetFromBits,
+} from '../../src/header/compact.js';
 import { bitcoinData, hasBitcoinData, readJson } from './fixtures.js';
 
 interface CompactCase {
@@ -13,7 +19,8 @@ interface CompactCase {
 }
 
 describe.skipIf(!hasBitcoinData)(`compact bits: Core's bignum_SetCompact vectors (${bitcoinData})`, () => {
-  const cases = readJson<{ compact: { cases: CompactCase[] } }>('vectors/bitcoin-core-pow-vectors.json').compact.cases;
+  const cases = readJson<{ compact: { cases: CompactCase[] } }>('vectors/bitcoin-core-pow-vectors.json')
+    .compact.cases;
 
   it('decodes every vector with the same target, sign and overflow flags, and re-encodes as GetCompact', () => {
     expect(cases.filter((c) => c.compact !== undefined).length).toBeGreaterThanOrEqual(19);
@@ -25,7 +32,9 @@ describe.skipIf(!hasBitcoinData)(`compact bits: Core's bignum_SetCompact vectors
       if (c.overflow) continue; // Core leaves the target undefined on overflow
       expect(decoded.target, c.compact).toBe(BigInt('0x' + c.target!));
       expect(bitsToHex(encodeCompact(decoded.target, decoded.negative)), c.compact).toBe(c.reencoded);
-      expect((encodeCompact(decoded.target, decoded.negative) & 0x00800000) !== 0).toBe(c.reencodeWithNegativeFlag);
+      expect((encodeCompact(decoded.target, decoded.negative) & 0x00800000) !== 0).toBe(
+        c.reencodeWithNegativeFlag,
+      );
     }
   });
 

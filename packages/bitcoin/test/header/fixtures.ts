@@ -60,7 +60,13 @@ export function mineChain(
     const merkleRoot = new Uint8Array(32);
     // Different salts give different merkle roots, so competing branches have different hashes.
     new DataView(merkleRoot.buffer).setUint32(0, options.salt ?? 0);
-    const raw = mine(params, { version: options.version ?? 0x20000000, prevHash, merkleRoot, time, bits: params.powLimitBits });
+    const raw = mine(params, {
+      version: options.version ?? 0x20000000,
+      prevHash,
+      merkleRoot,
+      time,
+      bits: params.powLimitBits,
+    });
     out.push(raw);
     prevHash = headerHash(raw);
   }

@@ -41,7 +41,10 @@ describe.skipIf(!hasBitcoinData)('HeaderChain on real mainnet headers', () => {
   const stale = readJson<{ stale: StaleJson[] }>('mainnet/stale-headers.json').stale;
   const heightOf = (i: number) => MAINNET_FIRST_HEIGHT + i;
   const { checkpoint, trusted } = checkpointFromHeaders(
-    headers, MAINNET_FIRST_HEIGHT, chainworkFromHex(chainwork[MAINNET_FIRST_HEIGHT]!), MAINNET,
+    headers,
+    MAINNET_FIRST_HEIGHT,
+    chainworkFromHex(chainwork[MAINNET_FIRST_HEIGHT]!),
+    MAINNET,
   );
 
   function chainTo(lastIndex: number, cp: Checkpoint = checkpoint): HeaderChain {
@@ -66,11 +69,20 @@ describe.skipIf(!hasBitcoinData)('HeaderChain on real mainnet headers', () => {
     }
     expect(chain.height).toBe(830592);
     expect(chain.tip.hash).toBe('00000000000000000000506183a8b30fa3224b85e82a70416e1d594bdb632fdb');
-    expect(chain.atHeight(830000)?.hash).toBe('000000000000000000011d55599ed27d7efca05f5849b755319c89eb2cffbc1f');
-    const retargets: Record<number, string> = { 824544: '1703d869', 826560: '1704005a', 828576: '1703ba5d', 830592: '170371b1' };
+    expect(chain.atHeight(830000)?.hash).toBe(
+      '000000000000000000011d55599ed27d7efca05f5849b755319c89eb2cffbc1f',
+    );
+    const retargets: Record<number, string> = {
+      824544: '1703d869',
+      826560: '1704005a',
+      828576: '1703ba5d',
+      830592: '170371b1',
+    };
     for (const [height, bits] of Object.entries(retargets)) {
       expect(bitsToHex(chain.atHeight(Number(height))!.header.bits)).toBe(bits);
-      expect(chain.atHeight(Number(height) - 1)!.header.bits).not.toBe(chain.atHeight(Number(height))!.header.bits);
+      expect(chain.atHeight(Number(height) - 1)!.header.bits).not.toBe(
+        chain.atHeight(Number(height))!.header.bits,
+      );
     }
     let compared = 0;
     for (const [height, hex] of Object.entries(chainwork)) {
@@ -86,8 +98,15 @@ describe.skipIf(!hasBitcoinData)('HeaderChain on real mainnet headers', () => {
     const chain = chainTo(headers.length - 1);
     const saved = chain.checkpointAt(826000);
     // Carried forward from the epoch start at 824544, not stored per block.
-    expect(saved.epochStart).toEqual({ time: decodeHeader(headers[824544 - MAINNET_FIRST_HEIGHT]!).time, bits: 0x1703d869 });
-    expect(saved.prevTimestamps).toEqual(headers.slice(826000 - MAINNET_FIRST_HEIGHT - 10, 826000 - MAINNET_FIRST_HEIGHT).map((h) => decodeHeader(h).time));
+    expect(saved.epochStart).toEqual({
+      time: decodeHeader(headers[824544 - MAINNET_FIRST_HEIGHT]!).time,
+      bits: 0x1703d869,
+    });
+    expect(saved.prevTimestamps).toEqual(
+      headers
+        .slice(826000 - MAINNET_FIRST_HEIGHT - 10, 826000 - MAINNET_FIRST_HEIGHT)
+        .map((h) => decodeHeader(h).time),
+    );
     const restarted = chainTo(headers.length - 1, saved);
     expect(restarted.tip.hash).toBe(chain.tip.hash);
     expect(restarted.tip.chainwork).toBe(chain.tip.chainwork);
@@ -116,9 +135,15 @@ describe.skipIf(!hasBitcoinData)('HeaderChain on real mainnet headers', () => {
     it('far future → time-too-new (the real header, with a clock set before it)', () => {
       const time = decodeHeader(next).time;
       const early = chainTo(1000);
-      const skewed = new HeaderChain(MAINNET, { checkpoint: early.checkpointAt(heightOf(1000)), now: () => time - 7201 });
+      const skewed = new HeaderChain(MAINNET, {
+        checkpoint: early.checkpointAt(heightOf(1000)),
+        now: () => time - 7201,
+      });
       expectRule(() => skewed.add(next), 'time-too-new', nextHeight);
-      const exact = new HeaderChain(MAINNET, { checkpoint: early.checkpointAt(heightOf(1000)), now: () => time - 7200 });
+      const exact = new HeaderChain(MAINNET, {
+        checkpoint: early.checkpointAt(heightOf(1000)),
+        now: () => time - 7200,
+      });
       expect(exact.add(next).status).toBe('connected');
     });
 
@@ -147,9 +172,9 @@ describe.skipIf(!hasBitcoinData)('HeaderChain on real mainnet headers', () => {
     });
 
     it('mainnet rules reject a real testnet3 min-difficulty header → bad-diffbits', () => {
-      const fx = readJson<{ testnet3MinDifficultyBlock: { parent: { header: string }; child: { header: string } } }>(
-        'testnet/testnet-fixtures.json',
-      ).testnet3MinDifficultyBlock;
+      const fx = readJson<{
+        testnet3MinDifficultyBlock: { parent: { header: string }; child: { header: string } };
+      }>('testnet/testnet-fixtures.json').testnet3MinDifficultyBlock;
       const parentRaw = hexToBytes(fx.parent.header);
       const parent = decodeHeader(parentRaw);
       const cp: Checkpoint = {
@@ -168,7 +193,7 @@ describe.skipIf(!hasBitcoinData)('HeaderChain on real mainnet headers', () => {
     });
   });
 
-  it('real stale blocks: first seen wins ties, and the winner\'s child reorganizes', () => {
+  it("real stale blocks: first seen wins ties, and the winner's child reorganizes", () => {
     expect(stale).toHaveLength(11);
     const chain = new HeaderChain(MAINNET, { checkpoint, now: NOW });
     const staleAt = new Map(stale.map((s) => [s.height, s]));

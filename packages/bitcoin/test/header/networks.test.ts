@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { hexToBytes, hexToHash } from '../../src/bytes.js';
 import { decodeHeader, headerHashHex } from '../../src/header/codec.js';
 import { bitsToHex } from '../../src/header/compact.js';
-import { NETWORKS, UnknownConsensusNetworkError, networkParams, type NetworkName } from '../../src/header/networks.js';
+import {
+  NETWORKS,
+  UnknownConsensusNetworkError,
+  networkParams,
+  type NetworkName,
+} from '../../src/header/networks.js';
 import { checkProofOfWork } from '../../src/header/pow.js';
 import { hasBitcoinData, readJson } from './fixtures.js';
 
@@ -47,13 +52,16 @@ describe.skipIf(!hasBitcoinData)('network parameters agree with networks.json (C
 });
 
 describe('network parameters', () => {
-  it.each(Object.keys(NETWORKS))('%s genesis hashes to its hash, meets its own target and sits at powLimit', (name) => {
-    const p = NETWORKS[name as NetworkName];
-    const raw = hexToBytes(p.genesisHeader);
-    expect(headerHashHex(raw)).toBe(p.genesisHash);
-    expect(checkProofOfWork(hexToHash(p.genesisHash), decodeHeader(raw).bits, p)).toBe(true);
-    expect(decodeHeader(raw).bits).toBe(p.powLimitBits);
-  });
+  it.each(Object.keys(NETWORKS))(
+    '%s genesis hashes to its hash, meets its own target and sits at powLimit',
+    (name) => {
+      const p = NETWORKS[name as NetworkName];
+      const raw = hexToBytes(p.genesisHeader);
+      expect(headerHashHex(raw)).toBe(p.genesisHash);
+      expect(checkProofOfWork(hexToHash(p.genesisHash), decodeHeader(raw).bits, p)).toBe(true);
+      expect(decodeHeader(raw).bits).toBe(p.powLimitBits);
+    },
+  );
   it('looks networks up by name and Core alias, and rejects unknown names', () => {
     expect(networkParams('main').name).toBe('mainnet');
     expect(networkParams('test').name).toBe('testnet3');

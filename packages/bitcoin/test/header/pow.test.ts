@@ -14,8 +14,9 @@ interface PowCase {
 }
 
 describe.skipIf(!hasBitcoinData)("proof of work: Core's CheckProofOfWork vectors and real headers", () => {
-  const cases = readJson<{ checkProofOfWorkInvalid: { cases: PowCase[] } }>('vectors/bitcoin-core-pow-vectors.json')
-    .checkProofOfWorkInvalid.cases;
+  const cases = readJson<{ checkProofOfWorkInvalid: { cases: PowCase[] } }>(
+    'vectors/bitcoin-core-pow-vectors.json',
+  ).checkProofOfWorkInvalid.cases;
 
   it.each(cases.map((c) => [c.name, c] as const))('%s is rejected with the precise reason', (name, c) => {
     const hash = hexToHash(c.hash);

@@ -9,7 +9,10 @@ import { medianTimePast } from '../../src/header/mtp.js';
 import { REGTEST } from '../../src/header/networks.js';
 import { mine, mineChain } from './fixtures.js';
 
-const GENESIS = { hash: hexToHash(REGTEST.genesisHash), time: decodeHeader(hexToBytes(REGTEST.genesisHeader)).time };
+const GENESIS = {
+  hash: hexToHash(REGTEST.genesisHash),
+  time: decodeHeader(hexToBytes(REGTEST.genesisHeader)).time,
+};
 const NOW = () => GENESIS.time + 100_000_000;
 const tipOf = (raw: Uint8Array) => ({ hash: headerHash(raw), time: decodeHeader(raw).time });
 
@@ -82,7 +85,13 @@ describe('HeaderChain (regtest)', () => {
     const main = mineChain(REGTEST, GENESIS, 12);
     addAll(chain, main);
     const parent = decodeHeader(main[11]!);
-    const fields = { version: 4, prevHash: headerHash(main[11]!), merkleRoot: new Uint8Array(32), time: parent.time + 600, bits: 0x207fffff };
+    const fields = {
+      version: 4,
+      prevHash: headerHash(main[11]!),
+      merkleRoot: new Uint8Array(32),
+      time: parent.time + 600,
+      bits: 0x207fffff,
+    };
     const mtp = medianTimePast(main.slice(1).map((r) => decodeHeader(r).time));
 
     it('timestamp equal to median time past → time-too-old; one second later is fine', () => {
@@ -92,7 +101,10 @@ describe('HeaderChain (regtest)', () => {
       expect(ok.add(mine(REGTEST, { ...fields, time: mtp + 1 })).status).toBe('connected');
     });
     it('more than two hours ahead of the clock → time-too-new', () => {
-      const clocked = new HeaderChain(REGTEST, { now: () => fields.time - 7201, checkpoint: chain.checkpointAt(12) });
+      const clocked = new HeaderChain(REGTEST, {
+        now: () => fields.time - 7201,
+        checkpoint: chain.checkpointAt(12),
+      });
       expectRejected(clocked, mine(REGTEST, fields), 'time-too-new');
     });
     it('bits other than required → bad-diffbits', () => {
@@ -103,7 +115,11 @@ describe('HeaderChain (regtest)', () => {
       expectRejected(chain, mine(REGTEST, { ...fields, version: -1 }), 'bad-version');
     });
     it('unknown parent → prev-blk-not-found', () => {
-      expectRejected(chain, mine(REGTEST, { ...fields, prevHash: new Uint8Array(32).fill(7) }), 'prev-blk-not-found');
+      expectRejected(
+        chain,
+        mine(REGTEST, { ...fields, prevHash: new Uint8Array(32).fill(7) }),
+        'prev-blk-not-found',
+      );
     });
     it('bits above powLimit → bad-target before anything else', () => {
       const raw = new Uint8Array(mine(REGTEST, fields));
@@ -121,7 +137,12 @@ describe('HeaderChain (regtest)', () => {
       return chain;
     };
     const parentTime = decodeHeader(headers[2014]!).time;
-    const base = { version: 4, prevHash: headerHash(headers[2014]!), merkleRoot: new Uint8Array(32), bits: 0x207fffff };
+    const base = {
+      version: 4,
+      prevHash: headerHash(headers[2014]!),
+      merkleRoot: new Uint8Array(32),
+      bits: 0x207fffff,
+    };
     const warped = mine(bip94, { ...base, time: parentTime - 601 });
     const chain = make(bip94);
     expectRejected(chain, warped, 'time-timewarp-attack');
@@ -156,7 +177,12 @@ describe('HeaderChain (regtest)', () => {
     // Median time past at the root still sees the ten pruned ancestors.
     const rootMtp = medianTimePast(times.slice(root.height - 10, root.height + 1));
     expect(chain.medianTimePast(root.hash)).toBe(rootMtp);
-    const rootFork = { version: 4, prevHash: hexToHash(root.hash), merkleRoot: new Uint8Array(32).fill(9), bits: 0x207fffff };
+    const rootFork = {
+      version: 4,
+      prevHash: hexToHash(root.hash),
+      merkleRoot: new Uint8Array(32).fill(9),
+      bits: 0x207fffff,
+    };
     expectRejected(chain, mine(REGTEST, { ...rootFork, time: rootMtp }), 'time-too-old');
     expect(chain.add(mine(REGTEST, { ...rootFork, time: rootMtp + 1 })).status).toBe('side-branch');
     // A header building on a pruned block has no known parent any more.

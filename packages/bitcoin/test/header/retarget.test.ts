@@ -29,7 +29,13 @@ interface CoreRetargetCase {
 }
 
 /** The parent's difficulty context as it would be after a whole epoch of blocks at its bits. */
-function parentAtEpochEnd(height: number, time: number, bits: number, epochStartTime: number, epochStartBits = bits): DifficultyContext {
+function parentAtEpochEnd(
+  height: number,
+  time: number,
+  bits: number,
+  epochStartTime: number,
+  epochStartBits = bits,
+): DifficultyContext {
   return { height, time, bits, epochStartTime, epochStartBits, lastNonMinDifficultyBits: bits };
 }
 
@@ -49,7 +55,9 @@ describe.skipIf(!hasBitcoinData)('retarget on real data', () => {
   });
 
   it("matches Core's CalculateNextWorkRequired cases (pow_tests.cpp)", () => {
-    const cases = readJson<{ retarget: { cases: CoreRetargetCase[] } }>('vectors/bitcoin-core-pow-vectors.json').retarget.cases;
+    const cases = readJson<{ retarget: { cases: CoreRetargetCase[] } }>(
+      'vectors/bitcoin-core-pow-vectors.json',
+    ).retarget.cases;
     expect(cases).toHaveLength(4);
     for (const c of cases) {
       const lastBits = bitsFromHex(c.lastBits);
@@ -63,7 +71,11 @@ describe.skipIf(!hasBitcoinData)('retarget on real data', () => {
 
   const fixtures = readJson<{
     testnet3MinDifficultyBlock: { parent: HeaderJson; child: HeaderJson };
-    testnet4FirstRetarget: { firstBlock: HeaderJson; lastBlock: HeaderJson; expectedBitsAtHeight2016: string };
+    testnet4FirstRetarget: {
+      firstBlock: HeaderJson;
+      lastBlock: HeaderJson;
+      expectedBitsAtHeight2016: string;
+    };
   }>('testnet/testnet-fixtures.json');
 
   it('testnet3: a block more than 20 minutes after its parent may drop to minimum difficulty (2132556)', () => {
@@ -86,10 +98,20 @@ describe.skipIf(!hasBitcoinData)('retarget on real data', () => {
 
   it('testnet3: after min-difficulty blocks, walks back to the last real difficulty', () => {
     const { parent: p, child: c } = fixtures.testnet3MinDifficultyBlock;
-    const parentCtx = childDifficultyContext(p.height, p.time, bitsFromHex(p.bits), {
-      height: p.height - 1, time: p.time - 600, bits: bitsFromHex(p.bits),
-      epochStartTime: 0, epochStartBits: bitsFromHex(p.bits), lastNonMinDifficultyBits: bitsFromHex(p.bits),
-    }, TESTNET3);
+    const parentCtx = childDifficultyContext(
+      p.height,
+      p.time,
+      bitsFromHex(p.bits),
+      {
+        height: p.height - 1,
+        time: p.time - 600,
+        bits: bitsFromHex(p.bits),
+        epochStartTime: 0,
+        epochStartBits: bitsFromHex(p.bits),
+        lastNonMinDifficultyBits: bitsFromHex(p.bits),
+      },
+      TESTNET3,
+    );
     const childCtx = childDifficultyContext(c.height, c.time, bitsFromHex(c.bits), parentCtx, TESTNET3);
     expect(bitsToHex(childCtx.lastNonMinDifficultyBits)).toBe(p.bits);
     // A grandchild 10 minutes later must return to 1a00ffff, not stay at 1d00ffff.
@@ -104,7 +126,7 @@ describe.skipIf(!hasBitcoinData)('retarget on real data', () => {
 });
 
 describe('retarget rules', () => {
-  it('BIP94 retargets from the epoch\'s first block, testnet3 from its last', () => {
+  it("BIP94 retargets from the epoch's first block, testnet3 from its last", () => {
     // The last block of the epoch was mined at minimum difficulty; the first carries the real one.
     const parent = parentAtEpochEnd(4031, 1_000_000 + 1_209_600, 0x1d00ffff, 1_000_000, 0x1c3fffc0);
     expect(bitsToHex(requiredBits(parent, parent.time + 1, TESTNET4))).toBe('1c3fffc0');
@@ -118,14 +140,20 @@ describe('retarget rules', () => {
     const slow = requiredBits(parentAtEpochEnd(2015, 1000 + 10 * 4838400, bits, 1000), 2000, MAINNET);
     const slowest = requiredBits(parentAtEpochEnd(2015, 1000 + 4838400, bits, 1000), 2000, MAINNET);
     expect(slow).toBe(slowest);
-    expect(requiredBits(parentAtEpochEnd(2015, 1000 + 4838400, 0x1d00ffff, 1000), 2000, MAINNET)).toBe(0x1d00ffff);
-    expect(requiredBits(parentAtEpochEnd(2015, 1000 + 4838400, SIGNET.powLimitBits, 1000), 2000, SIGNET)).toBe(SIGNET.powLimitBits);
+    expect(requiredBits(parentAtEpochEnd(2015, 1000 + 4838400, 0x1d00ffff, 1000), 2000, MAINNET)).toBe(
+      0x1d00ffff,
+    );
+    expect(
+      requiredBits(parentAtEpochEnd(2015, 1000 + 4838400, SIGNET.powLimitBits, 1000), 2000, SIGNET),
+    ).toBe(SIGNET.powLimitBits);
   });
   it('regtest never retargets, and between retargets bits follow the parent', () => {
     expect(requiredBits(parentAtEpochEnd(2015, 1000 + 1, 0x207fffff, 1000), 2000, REGTEST)).toBe(0x207fffff);
     expect(requiredBits(parentAtEpochEnd(2014, 5000, 0x1b0404cb, 1000), 99_999, MAINNET)).toBe(0x1b0404cb);
   });
   it('rejects malformed retarget input', () => {
-    expect(() => calculateNextWorkRequired({ lastBits: -1, lastTime: 0, firstTime: 0, firstBits: 0 }, MAINNET)).toThrow(RangeError);
+    expect(() =>
+      calculateNextWorkRequired({ lastBits: -1, lastTime: 0, firstTime: 0, firstBits: 0 }, MAINNET),
+    ).toThrow(RangeError);
   });
 });

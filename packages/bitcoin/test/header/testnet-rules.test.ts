@@ -12,15 +12,31 @@ import { HeaderRuleError } from '../../src/header/errors.js';
 import { REGTEST, TESTNET3, type NetworkParams } from '../../src/header/networks.js';
 import { mine } from './fixtures.js';
 
-const easy = (p: NetworkParams): NetworkParams => ({ ...p, powLimit: REGTEST.powLimit, powLimitBits: REGTEST.powLimitBits });
+const easy = (p: NetworkParams): NetworkParams => ({
+  ...p,
+  powLimit: REGTEST.powLimit,
+  powLimitBits: REGTEST.powLimitBits,
+});
 const EASY3 = easy(TESTNET3);
 const MIN = REGTEST.powLimitBits;
 const REAL = 0x2000ffff;
 const T0 = 1_700_000_000;
 const NOW = () => T0 + 10_000_000;
 
-function checkpointAt(params: NetworkParams, height: number, time: number, bits: number, extra: Partial<Checkpoint>): Checkpoint {
-  const raw = mine(params, { version: 0x20000000, prevHash: new Uint8Array(32).fill(1), merkleRoot: new Uint8Array(32), time, bits });
+function checkpointAt(
+  params: NetworkParams,
+  height: number,
+  time: number,
+  bits: number,
+  extra: Partial<Checkpoint>,
+): Checkpoint {
+  const raw = mine(params, {
+    version: 0x20000000,
+    prevHash: new Uint8Array(32).fill(1),
+    merkleRoot: new Uint8Array(32),
+    time,
+    bits,
+  });
   return {
     height,
     hash: headerHashHex(raw),
@@ -46,7 +62,13 @@ describe('testnet min-difficulty rule in a HeaderChain', () => {
     const cp = checkpointAt(EASY3, 1000, T0, REAL, { epochStart: { time: T0 - 600 * 16, bits: REAL } });
     const chain = new HeaderChain(EASY3, { checkpoint: cp, now: NOW });
     const child = (parentHash: string, time: number, bits: number, salt = 0) =>
-      mine(EASY3, { version: 0x20000000, prevHash: hexToHash(parentHash), merkleRoot: new Uint8Array(32).fill(salt), time, bits });
+      mine(EASY3, {
+        version: 0x20000000,
+        prevHash: hexToHash(parentHash),
+        merkleRoot: new Uint8Array(32).fill(salt),
+        time,
+        bits,
+      });
 
     // 10 minutes later: minimum difficulty is not allowed.
     expect(rule(() => chain.add(child(cp.hash, T0 + 600, MIN)))).toBe('bad-diffbits');

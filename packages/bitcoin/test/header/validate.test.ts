@@ -57,15 +57,21 @@ describe.skipIf(!hasBitcoinData)('validateHeader on real mainnet headers', () =>
 
     const recentTimes = Array(11).fill(decoded[100]!.time);
     expect(() => validateHeader(decoded[100]!, { ...ctx, recentTimes })).toThrow(/time-too-old/);
-    expect(() => validateHeader(decoded[100]!, { ...ctx, now: decoded[100]!.time - 7201 })).toThrow(/time-too-new/);
+    expect(() => validateHeader(decoded[100]!, { ...ctx, now: decoded[100]!.time - 7201 })).toThrow(
+      /time-too-new/,
+    );
     expect(() => validateHeader({ ...decoded[100]!, nonce: 0 }, ctx)).toThrow(/high-hash/);
   });
 
   it('rejects a malformed context', () => {
     const ctx = contextFor(100);
     expect(() => validateHeader(decoded[100]!, { ...ctx, recentTimes: [] })).toThrow(RangeError);
-    expect(() => validateHeader(decoded[100]!, { ...ctx, recentTimes: ctx.recentTimes.slice(1) })).toThrow(RangeError);
-    expect(() => validateHeader(decoded[100]!, { ...ctx, parent: { ...ctx.parent, hash: new Uint8Array(31) } })).toThrow(RangeError);
+    expect(() => validateHeader(decoded[100]!, { ...ctx, recentTimes: ctx.recentTimes.slice(1) })).toThrow(
+      RangeError,
+    );
+    expect(() =>
+      validateHeader(decoded[100]!, { ...ctx, parent: { ...ctx.parent, hash: new Uint8Array(31) } }),
+    ).toThrow(RangeError);
   });
 });
 

@@ -104,7 +104,9 @@ export function verifyHeaderFile(opts: VerifyOptions): VerifyReport {
         'the first header is not genesis and no --checkpoint was given: pass --first-height <n> (or name the file headers-<first>-<last>.hex)',
       );
     firstHeight = height;
-    const firstChainwork = opts.firstChainwork ? chainworkFromHex(opts.firstChainwork) : blockWork(decodeHeader(headers[0]!).bits);
+    const firstChainwork = opts.firstChainwork
+      ? chainworkFromHex(opts.firstChainwork)
+      : blockWork(decodeHeader(headers[0]!).bits);
     if (!opts.firstChainwork) basis = 'from-first-header';
     const derived = checkpointFromHeaders(headers, firstHeight, firstChainwork, params);
     checkpoint = derived.checkpoint;
@@ -124,11 +126,14 @@ export function verifyHeaderFile(opts: VerifyOptions): VerifyReport {
       status = chain.add(headers[i]!).status;
     } catch (e) {
       // A header whose parent is unknown has no height of its own; the file position gives it.
-      if (e instanceof HeaderRuleError) throw new HeaderRuleError(e.rule, e.height ?? height, e.hash, `${e.detail} (line ${i + 1})`);
+      if (e instanceof HeaderRuleError)
+        throw new HeaderRuleError(e.rule, e.height ?? height, e.hash, `${e.detail} (line ${i + 1})`);
       throw e;
     }
     if (status !== 'connected')
-      throw new HeaderFileError(`line ${i + 1} (height ${height}, ${headerHashHex(headers[i]!)}): ${status}, not the next header of the file`);
+      throw new HeaderFileError(
+        `line ${i + 1} (height ${height}, ${headerHashHex(headers[i]!)}): ${status}, not the next header of the file`,
+      );
   }
 
   return {
@@ -150,15 +155,26 @@ const parseInteger = (value: string): number => {
 };
 
 export function registerHeaders(program: Command): void {
-  const headers = program.command('headers').description('Bitcoin header chain tools (the light-client rules)');
+  const headers = program
+    .command('headers')
+    .description('Bitcoin header chain tools (the light-client rules)');
   headers
     .command('verify')
-    .description('validate a file of headers (one 80-byte header per line, hex) under a network\'s header rules')
+    .description(
+      "validate a file of headers (one 80-byte header per line, hex) under a network's header rules",
+    )
     .requiredOption('--network <name>', 'mainnet | testnet3 | testnet4 | signet | regtest')
     .requiredOption('--file <path>', 'headers, one per line, consecutive')
     .option('--checkpoint <json>', 'checkpoint file to start from (see Checkpoint in packages/bitcoin)')
-    .option('--first-height <n>', 'height of the first header when it is neither genesis nor after a checkpoint', parseInteger)
-    .option('--first-chainwork <hex>', 'chainwork at the first header, to report absolute chainwork without a checkpoint')
+    .option(
+      '--first-height <n>',
+      'height of the first header when it is neither genesis nor after a checkpoint',
+      parseInteger,
+    )
+    .option(
+      '--first-chainwork <hex>',
+      'chainwork at the first header, to report absolute chainwork without a checkpoint',
+    )
     .option('--now <unix>', 'clock for the future-time rule (default: system time)', parseInteger)
     .action((opts: VerifyOptions) => {
       try {
@@ -166,7 +182,13 @@ export function registerHeaders(program: Command): void {
       } catch (e) {
         if (e instanceof HeaderRuleError) {
           console.error(`invalid header: ${e.message}`);
-          console.log(JSON.stringify({ ok: false, rule: e.rule, height: e.height, hash: e.hash, message: e.message }, null, 2));
+          console.log(
+            JSON.stringify(
+              { ok: false, rule: e.rule, height: e.height, hash: e.hash, message: e.message },
+              null,
+              2,
+            ),
+          );
         } else {
           console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
         }

@@ -13,3 +13,8 @@ export * from './store/chain-store.js';
 export * from './store/memory-store.js';
 export { BRIDGE_ABI, BRIDGE_DEPLOYED_BYTECODE, BRIDGE_SOURCE_KECCAK256, BRIDGE_COMPILER_VERSION } from './generated/bridge-artifact.js';
 export * from './store/postgres-store.js';
+export * from './rpc/errors.js';
+export * from './rpc/handler.js';
+export * from './rpc/format.js';
+export * from './rpc/server.js';
+export { revertReason } from './rpc/revert.js';

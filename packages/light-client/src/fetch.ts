@@ -1,0 +1,58 @@
+// Fetching consecutive headers from one source, a bounded number of requests in flight.
+import { HEADER_SIZE, headerHashHex } from '@tapbridge/bitcoin';
+import { SourceDataError } from './errors.js';
+import type { HeaderSource } from './source.js';
+
+/** Runs `task` for 0…count-1 with at most `limit` in flight; results in index order; the first error wins. */
+export async function mapLimit<T>(count: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const out = new Array<T>(count);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < count) {
+      const i = next++;
+      try {
+        out[i] = await task(i);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+  return out;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * The source's best-chain headers at heights `from`…`to`: the hash at each height, then the header for that hash.
+ * A header that is not 80 bytes or does not hash to the hash asked for throws SourceDataError (what the source
+ * said is data, not truth: consensus rules are checked later by the HeaderChain).
+ */
+export async function fetchHeaderRange(source: HeaderSource, from: number, to: number, concurrency: number): Promise<Uint8Array[]> {
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from)
+    throw new RangeError(`invalid header range ${from}…${to}`);
+  return mapLimit(to - from + 1, concurrency, async (i) => {
+    const height = from + i;
+    const hash = await blockHashAt(source, height);
+    return headerFor(source, height, hash);
+  });
+}
+
+export async function blockHashAt(source: HeaderSource, height: number): Promise<string> {
+  const hash = await source.getBlockHash(height);
+  if (typeof hash !== 'string' || !HEX64.test(hash.toLowerCase()))
+    throw new SourceDataError(source.name, 'malformed-header', height, String(hash).slice(0, 80), 'block hash is not 32 bytes of hex');
+  return hash.toLowerCase();
+}
+
+export async function headerFor(source: HeaderSource, height: number, hash: string): Promise<Uint8Array> {
+  const raw = await source.getHeader(hash);
+  if (!(raw instanceof Uint8Array) || raw.length !== HEADER_SIZE)
+    throw new SourceDataError(source.name, 'malformed-header', height, hash,
+      `expected ${HEADER_SIZE} bytes, got ${raw instanceof Uint8Array ? raw.length : typeof raw}`);
+  const actual = headerHashHex(raw);
+  if (actual !== hash) throw new SourceDataError(source.name, 'hash-mismatch', height, hash, `the header served hashes to ${actual}`);
+  return raw;
+}

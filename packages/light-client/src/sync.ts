@@ -1,0 +1,443 @@
+// The light-client loop: catch up from one or more sources in batches, then follow their tips by polling. Every
+// header goes through our own HeaderChain; a source's answer is data, not truth. Each batch is stored with its
+// events in one atomic store update, so a crash at any point resumes from a consistent state.
+import {
+  HeaderChain, HeaderRuleError, networkParams,
+  type Checkpoint, type HeaderEntry, type NetworkName, type NetworkParams,
+} from '@tapbridge/bitcoin';
+import { HeaderStoreMismatchError, SourceDataError, type RejectionRule } from './errors.js';
+import { blockHashAt, fetchHeaderRange } from './fetch.js';
+import type { HeaderSource, SourceTip } from './source.js';
+import { DEFAULT_BACKOFF, SourceState, type BackoffPolicy, type SourceStatus } from './source-state.js';
+import type { ChainUpdate, HeaderStore, StoredChain } from './store.js';
+import { ChainUpdateBuilder, type ReorgSummary } from './update.js';
+
+/** The logging surface the loop needs (a pino logger fits). */
+export interface SyncLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface Rejection {
+  source: string;
+  rule: RejectionRule;
+  height: number;
+  hash: string;
+  detail: string;
+}
+
+/** Two answers for one height: a source against another source, or against our validated best chain. */
+export interface Disagreement {
+  height: number;
+  source: string;
+  hash: string;
+  /** Another source's name, or `best-chain` for our validated chain. */
+  versus: string;
+  versusHash: string;
+}
+
+/** Hooks for metrics; every one optional. */
+export interface SyncObserver {
+  sourcePolled?(source: string, tip: SourceTip): void;
+  sourceFailed?(source: string, error: string): void;
+  validated?(count: number): void;
+  rejected?(rejection: Rejection): void;
+  disagreement?(disagreement: Disagreement): void;
+  applied?(update: ChainUpdate, reorgs: readonly ReorgSummary[]): void;
+}
+
+export interface HeaderSyncOptions {
+  network: NetworkName | NetworkParams;
+  store: HeaderStore;
+  sources: readonly HeaderSource[];
+  /** Where an empty store starts (genesis otherwise). A non-empty store must have started at the same point. */
+  checkpoint?: Checkpoint;
+  /** Headers fetched, validated and stored per step (default 2000). */
+  batchSize?: number;
+  /** Requests in flight to one source while catching up (default 16). */
+  concurrency?: number;
+  /** Passed to HeaderChain: depth of reorg that can be followed, and headers kept in memory. */
+  retainDepth?: number;
+  /** Seconds since the epoch, for the future-time rule. */
+  now?: () => number;
+  /** Milliseconds, for back-off bookkeeping. */
+  clock?: () => number;
+  backoff?: BackoffPolicy;
+  logger?: SyncLogger;
+  observer?: SyncObserver;
+}
+
+export interface RoundResult {
+  /** New headers validated and stored this round. */
+  accepted: number;
+  reorgs: number;
+  /** Sources that failed or were caught lying this round. */
+  failedSources: number;
+}
+
+export interface SyncStatus {
+  network: string;
+  tip: { height: number; hash: string };
+  root: { height: number; hash: string };
+  sources: SourceStatus[];
+}
+
+/** A source call failed (unreachable, error response): not a lie, but the source is benched all the same. */
+class SourceCallError extends Error {
+  override readonly name = 'SourceCallError';
+}
+
+const silent: SyncLogger = { info() {}, warn() {}, error() {} };
+
+export class HeaderSync {
+  private chain!: HeaderChain;
+  private rootHash = '';
+  private needsReload = false;
+  private readonly states: SourceState[];
+  private readonly params: NetworkParams;
+  private readonly batchSize: number;
+  private readonly concurrency: number;
+  private readonly clock: () => number;
+  private readonly logger: SyncLogger;
+  private readonly observer: SyncObserver;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private wakeSleep: (() => void) | undefined;
+  private round: Promise<RoundResult> | undefined;
+
+  private constructor(private readonly o: HeaderSyncOptions) {
+    this.params = typeof o.network === 'string' ? networkParams(o.network) : o.network;
+    this.batchSize = o.batchSize ?? 2_000;
+    this.concurrency = o.concurrency ?? 16;
+    if (!Number.isSafeInteger(this.batchSize) || this.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${o.batchSize}`);
+    if (!Number.isSafeInteger(this.concurrency) || this.concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${o.concurrency}`);
+    const names = new Set<string>();
+    for (const s of o.sources) {
+      if (names.has(s.name)) throw new RangeError(`two sources are named ${s.name}`);
+      names.add(s.name);
+    }
+    this.clock = o.clock ?? Date.now;
+    this.logger = o.logger ?? silent;
+    this.observer = o.observer ?? {};
+    this.states = o.sources.map((s) => new SourceState(s.name, o.backoff ?? DEFAULT_BACKOFF));
+  }
+
+  /** Load the stored chain (or initialise an empty store with the root) and rebuild the in-memory HeaderChain. */
+  static async open(options: HeaderSyncOptions): Promise<HeaderSync> {
+    const sync = new HeaderSync(options);
+    await sync.reload();
+    return sync;
+  }
+
+  get tip(): HeaderEntry {
+    return this.chain.tip;
+  }
+
+  get network(): string {
+    return this.params.name;
+  }
+
+  status(): SyncStatus {
+    const tip = this.chain.tip;
+    return {
+      network: this.params.name,
+      tip: { height: tip.height, hash: tip.hash },
+      root: { height: this.chain.root.height, hash: this.chain.root.hash },
+      sources: this.states.map((s) => s.status(tip.height)),
+    };
+  }
+
+  private newChain(checkpoint: Checkpoint | undefined): HeaderChain {
+    return new HeaderChain(this.params, {
+      ...(checkpoint ? { checkpoint } : {}),
+      ...(this.o.retainDepth !== undefined ? { retainDepth: this.o.retainDepth } : {}),
+      ...(this.o.now ? { now: this.o.now } : {}),
+    });
+  }
+
+  private async reload(): Promise<void> {
+    const stored = await this.o.store.load();
+    if (!stored) {
+      const chain = this.newChain(this.o.checkpoint);
+      const root = chain.root;
+      const builder = new ChainUpdateBuilder(this.params.name);
+      builder.addRoot(root);
+      const origin = { height: root.height, hash: root.hash };
+      await this.o.store.apply(builder.build(root, { root: chain.checkpointAt(root.height), origin }));
+      this.chain = chain;
+      this.rootHash = root.hash;
+      this.logger.info({ network: this.params.name, height: root.height, hash: root.hash }, 'header store initialised');
+    } else {
+      this.chain = this.rebuild(stored);
+      this.rootHash = this.chain.root.hash;
+      this.logger.info(
+        { network: this.params.name, root: this.chain.root.height, tip: this.chain.tip.height, hash: this.chain.tip.hash },
+        'header chain rebuilt from the store',
+      );
+      await this.addStoredSideBranches(stored);
+    }
+    this.needsReload = false;
+  }
+
+  private rebuild(stored: StoredChain): HeaderChain {
+    const expected = this.o.checkpoint
+      ? { height: this.o.checkpoint.height, hash: this.o.checkpoint.hash.toLowerCase() }
+      : { height: 0, hash: this.params.genesisHash };
+    if (stored.origin.height !== expected.height || stored.origin.hash !== expected.hash)
+      throw new HeaderStoreMismatchError(
+        `the header store was synced from ${stored.origin.height}/${stored.origin.hash} but ${this.params.name} is configured to start at ` +
+          `${expected.height}/${expected.hash} (${this.o.checkpoint ? 'HEADER_CHECKPOINT' : 'genesis'}); use a fresh database or the original start`,
+      );
+    let chain: HeaderChain;
+    try {
+      chain = this.newChain(stored.root);
+    } catch (err) {
+      throw new HeaderStoreMismatchError(`the stored root checkpoint is not valid on ${this.params.name}: ${(err as Error).message}`);
+    }
+    for (const raw of stored.best) {
+      let status: string;
+      try {
+        status = chain.add(raw).status;
+      } catch (err) {
+        throw new HeaderStoreMismatchError(`a stored best-chain header fails validation on restart: ${(err as Error).message}`);
+      }
+      if (status !== 'connected')
+        throw new HeaderStoreMismatchError(`stored best-chain header at height ${chain.tip.height + 1} does not extend the chain (${status})`);
+    }
+    return chain;
+  }
+
+  /** Stored forks come back into memory so a branch that grows later can still win. */
+  private async addStoredSideBranches(stored: StoredChain): Promise<void> {
+    const builder = new ChainUpdateBuilder(this.params.name);
+    for (const raw of stored.side) {
+      try {
+        const r = this.chain.add(raw);
+        // Equal or less work than the stored best: a side branch again. More work would mean the store missed a
+        // reorg; apply it like any other.
+        if (r.status === 'reorg') builder.add(r);
+      } catch {
+        // Its parent was pruned from memory: too deep to matter for fork choice.
+      }
+    }
+    if (!builder.isEmpty) await this.commit(builder);
+  }
+
+  /** Store one batch atomically; if the store fails, memory is ahead of it, so rebuild from the store next round. */
+  private async commit(builder: ChainUpdateBuilder): Promise<void> {
+    if (builder.isEmpty) return;
+    const root = this.chain.root;
+    const moved = root.hash !== this.rootHash;
+    const update = builder.build(this.chain.tip, moved ? { root: this.chain.checkpointAt(root.height) } : {});
+    try {
+      await this.o.store.apply(update);
+    } catch (err) {
+      this.needsReload = true;
+      throw err;
+    }
+    if (moved) this.rootHash = root.hash;
+    for (const r of builder.reorgs) this.logger.warn({ ...r }, 'reorganisation');
+    this.observer.applied?.(update, builder.reorgs);
+  }
+
+  /** One pass: ask every source that is not benched for its tip, and take whatever it has that we lack. */
+  syncOnce(): Promise<RoundResult> {
+    // Rounds never overlap: the loop and a caller (tests, an admin trigger) share one.
+    this.round ??= this.runRound().finally(() => (this.round = undefined));
+    return this.round;
+  }
+
+  private async runRound(): Promise<RoundResult> {
+    if (this.needsReload) await this.reload();
+    const result: RoundResult = { accepted: 0, reorgs: 0, failedSources: 0 };
+    const nowMs = this.clock();
+    const active = this.states.map((state, i) => ({ state, source: this.o.sources[i]! })).filter((s) => !s.state.isBenched(nowMs));
+    const polled = await Promise.all(
+      active.map(async ({ state, source }) => {
+        try {
+          const tip = await this.call(() => source.getTip());
+          if (!Number.isSafeInteger(tip?.height) || tip.height < 0 || typeof tip.hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(tip.hash))
+            throw new SourceCallError(`getTip returned ${JSON.stringify(tip)?.slice(0, 200)}`);
+          const clean = { height: tip.height, hash: tip.hash.toLowerCase() };
+          state.tip = clean;
+          state.lastPolledAt = this.clock();
+          this.observer.sourcePolled?.(source.name, clean);
+          return { state, source, tip: clean };
+        } catch (err) {
+          this.fail(state, err);
+          result.failedSources++;
+          return undefined;
+        }
+      }),
+    );
+    const answered = polled.filter((p) => p !== undefined);
+    this.reportTipDisagreements(answered.map((p) => ({ name: p.source.name, tip: p.tip })));
+    // The highest claim first: most of the catch-up comes from one source, the others then only confirm.
+    answered.sort((a, b) => b.tip.height - a.tip.height);
+    for (const { state, source, tip } of answered) {
+      if (this.stopping) break;
+      try {
+        const r = await this.followSource(source, tip);
+        result.accepted += r.accepted;
+        result.reorgs += r.reorgs;
+        state.clear();
+      } catch (err) {
+        if (!this.isSourceFault(err)) throw err;
+        if (err instanceof SourceDataError) this.reject({ source: err.source, rule: err.rule, height: err.height, hash: err.hash, detail: err.message });
+        this.fail(state, err);
+        result.failedSources++;
+      }
+    }
+    return result;
+  }
+
+  private isSourceFault(err: unknown): boolean {
+    return err instanceof SourceCallError || err instanceof SourceDataError || err instanceof HeaderRuleError;
+  }
+
+  /** Runs a source call; whatever it throws becomes a SourceCallError (store errors must not bench a source). */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof SourceDataError) throw err;
+      throw new SourceCallError((err as Error)?.message ?? String(err));
+    }
+  }
+
+  private fail(state: SourceState, err: unknown): void {
+    const message = (err as Error)?.message ?? String(err);
+    const benchedMs = state.strike(message, this.clock());
+    this.observer.sourceFailed?.(state.name, message);
+    this.logger.warn({ source: state.name, error: message, strikes: state.strikes, benchedMs }, 'source failed; skipping it for a while');
+  }
+
+  private reportTipDisagreements(tips: Array<{ name: string; tip: SourceTip }>): void {
+    for (let i = 0; i < tips.length; i++)
+      for (let j = i + 1; j < tips.length; j++) {
+        const a = tips[i]!;
+        const b = tips[j]!;
+        if (a.tip.height === b.tip.height && a.tip.hash !== b.tip.hash)
+          this.disagree({ height: a.tip.height, source: a.name, hash: a.tip.hash, versus: b.name, versusHash: b.tip.hash });
+      }
+  }
+
+  private disagree(d: Disagreement): void {
+    this.logger.warn({ ...d }, 'sources disagree');
+    this.observer.disagreement?.(d);
+  }
+
+  /** Take the source's chain from where it meets ours up to its claimed tip, one batch at a time. */
+  private async followSource(source: HeaderSource, tip: SourceTip): Promise<{ accepted: number; reorgs: number }> {
+    let accepted = 0;
+    let reorgs = 0;
+    while (!this.stopping && !this.chain.get(tip.hash)) {
+      const fork = await this.findFork(source, tip.height);
+      // It moved below what it claimed since getTip: nothing to take until the next poll.
+      if (fork >= tip.height) break;
+      const to = Math.min(tip.height, fork + this.batchSize);
+      const raws = await fetchHeaderRange(
+        { name: source.name, getTip: () => source.getTip(), getBlockHash: (h) => this.call(() => source.getBlockHash(h)), getHeader: (h) => this.call(() => source.getHeader(h)) },
+        fork + 1, to, this.concurrency,
+      );
+      const builder = new ChainUpdateBuilder(this.params.name);
+      let rejected: HeaderRuleError | undefined;
+      for (let i = 0; i < raws.length; i++) {
+        try {
+          builder.add(this.chain.add(raws[i]!));
+        } catch (err) {
+          if (!(err instanceof HeaderRuleError)) throw err;
+          rejected = err;
+          this.reject({ source: source.name, rule: err.rule, height: err.height ?? fork + 1 + i, hash: err.hash, detail: err.detail });
+          break;
+        }
+      }
+      const added = builder.size;
+      await this.commit(builder);
+      if (added > 0) this.observer.validated?.(added);
+      accepted += added;
+      reorgs += builder.reorgs.length;
+      if (rejected) throw rejected;
+      if (added === 0) break;
+    }
+    return { accepted, reorgs };
+  }
+
+  private reject(r: Rejection): void {
+    this.logger.warn({ ...r }, 'header rejected');
+    this.observer.rejected?.(r);
+  }
+
+  /**
+   * The highest height at which the source's chain and our best chain agree, at or below min(our tip, its tip).
+   * Steps back exponentially from there, then bisects. A source that disagrees even at our root is on another
+   * chain (or lying) below anything we can reorganise to.
+   */
+  private async findFork(source: HeaderSource, sourceHeight: number): Promise<number> {
+    const rootHeight = this.chain.root.height;
+    const probe = Math.min(this.chain.tip.height, sourceHeight);
+    if (probe < rootHeight) throw new SourceCallError(`claims height ${sourceHeight}, below our root at ${rootHeight}`);
+    const agrees = async (height: number): Promise<boolean> => {
+      const theirs = await this.call(() => blockHashAt(source, height));
+      return theirs === this.chain.atHeight(height)!.hash;
+    };
+    const theirs = await this.call(() => blockHashAt(source, probe));
+    const ours = this.chain.atHeight(probe)!.hash;
+    if (theirs === ours) return probe;
+    this.disagree({ height: probe, source: source.name, hash: theirs, versus: 'best-chain', versusHash: ours });
+    let bad = probe;
+    let good: number | undefined;
+    for (let step = 1; good === undefined; step *= 2) {
+      if (bad === rootHeight)
+        throw new SourceCallError(`its chain does not contain our root ${rootHeight}/${this.chain.root.hash}: another chain, or a fork deeper than we retain`);
+      const h = Math.max(rootHeight, bad - step);
+      if (await agrees(h)) good = h;
+      else bad = h;
+    }
+    while (bad - good > 1) {
+      const mid = Math.floor((good + bad) / 2);
+      if (await agrees(mid)) good = mid;
+      else bad = mid;
+    }
+    return good;
+  }
+
+  /** Poll every `pollIntervalMs`; immediately again after a round that made progress. */
+  start(pollIntervalMs: number): void {
+    if (!Number.isSafeInteger(pollIntervalMs) || pollIntervalMs < 1) throw new RangeError(`pollIntervalMs must be a positive integer, got ${pollIntervalMs}`);
+    if (this.loop) return;
+    this.stopping = false;
+    this.loop = (async () => {
+      while (!this.stopping) {
+        let progressed = false;
+        try {
+          progressed = (await this.syncOnce()).accepted > 0;
+        } catch (err) {
+          this.logger.error({ err: (err as Error).message }, 'sync round failed; retrying');
+        }
+        if (!progressed && !this.stopping) await this.sleep(pollIntervalMs);
+      }
+    })();
+  }
+
+  /** Finish the batch in hand and stop polling. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeSleep?.();
+    await this.loop;
+    await this.round?.catch(() => undefined);
+    this.loop = undefined;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wakeSleep = done;
+    });
+  }
+}

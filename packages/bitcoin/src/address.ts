@@ -1,6 +1,6 @@
 import { bech32, bech32m, createBase58check } from '@scure/base';
 import { sha256 } from './bytes.js';
-import { addressParams, type AddressNetwork } from './networks-address.js';
+import { ADDRESS_PARAMS, addressParams, type AddressNetwork } from './networks-address.js';
 import { classifyOutputScript, p2pkhScript, p2shScript, witnessScript } from './scripts/output-script.js';
 
 /** Why an address was refused; the reasons follow BIP173/BIP350's list of invalid addresses. */
@@ -88,12 +88,16 @@ export function decodeSegwitAddress(address: string, expectedHrp?: string): Segw
 }
 
 const base58check = createBase58check(sha256);
+const SEGWIT_HRPS: ReadonlySet<string> = new Set(Object.values(ADDRESS_PARAMS).map((p) => p.bech32Hrp));
 
 /** Any standard address (segwit, P2PKH, P2SH) to the scriptPubKey it pays, checked against the network. */
 export function addressToOutputScript(address: string, network: AddressNetwork | string): Uint8Array {
   const params = addressParams(network);
-  const lower = typeof address === 'string' ? address.toLowerCase() : '';
-  if (lower.startsWith(`${params.bech32Hrp}1`)) {
+  if (typeof address !== 'string') throw new AddressError('unsupported', 'address must be a string');
+  const lower = address.toLowerCase();
+  // Any known segwit prefix goes to the bech32 decoder, so another network's address is named as such.
+  const hrp = lower.slice(0, Math.max(0, lower.lastIndexOf('1')));
+  if (SEGWIT_HRPS.has(hrp)) {
     const { version, program } = decodeSegwitAddress(address, params.bech32Hrp);
     return witnessScript(version, program);
   }

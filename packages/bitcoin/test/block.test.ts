@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ByteWriter, concatBytes, hashToHex, sha256 } from '../src/bytes.js';
 import { outputScriptToAddress } from '../src/address.js';
 import { classifyOutputScript } from '../src/scripts/output-script.js';
-import { computeWitnessMerkleRoot } from '../src/merkle/witness.js';
+import { checkWitnessCommitment, computeWitnessMerkleRoot } from '../src/merkle/witness.js';
+import { MerkleError } from '../src/merkle/errors.js';
 import { BlockValidationError, checkBlockCommitments, parseBlock, scanBlock, type Block } from '../src/block/index.js';
 
 const shared = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)), '../shared');
@@ -37,7 +38,7 @@ function codeOf(f: () => unknown): string {
   try {
     f();
   } catch (e) {
-    if (e instanceof BlockValidationError) return e.code;
+    if (e instanceof BlockValidationError || e instanceof MerkleError) return e.code;
     throw e;
   }
   return 'accepted';
@@ -119,6 +120,15 @@ describe.skipIf(!available)('real mainnet blocks (needs ../shared/bitcoin-data)'
       const parsed = parseBlock(mutated);
       expect(parsed.txs).toHaveLength(1852);
       expect(codeOf(() => checkBlockCommitments(parsed))).toBe('bad-txns-duplicate');
+    });
+
+    it('a coinbase without its reserved value, or a block with witnesses but no commitment, is refused', () => {
+      const noNonce = parseBlock(raw);
+      noNonce.txs[0]!.inputs[0]!.witness = [];
+      expect(codeOf(() => checkBlockCommitments(noNonce))).toBe('bad-witness-nonce-size');
+      const txs = parseBlock(raw).txs;
+      txs[0]!.outputs = txs[0]!.outputs.filter((o) => o.scriptPubKey[0] !== 0x6a || o.scriptPubKey[1] !== 0x24);
+      expect(codeOf(() => checkWitnessCommitment(txs, txs.map((t) => t.wtxid)))).toBe('unexpected-witness');
     });
 
     it('truncated or padded bytes do not parse', () => {

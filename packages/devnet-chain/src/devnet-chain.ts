@@ -231,13 +231,22 @@ export class DevnetChain {
       nonce: 0,
     };
     // Grind the nonce: at regtest difficulty about every second hash meets the target.
-    const headerBytes = encodeHeader(header);
-    const view = new DataView(headerBytes.buffer, headerBytes.byteOffset, headerBytes.byteLength);
+    let headerBytes = encodeHeader(header);
     let hash = sha256d(headerBytes);
-    while (!meetsTarget(hash, header.bits)) {
-      header.nonce = (header.nonce + 1) >>> 0;
-      if (header.nonce === 0) throw new Error('nonce space exhausted at regtest difficulty');
-      view.setUint32(76, header.nonce, true);
+    for (;;) {
+      const view = new DataView(headerBytes.buffer, headerBytes.byteOffset, headerBytes.byteLength);
+      while (!meetsTarget(hash, header.bits)) {
+        header.nonce = (header.nonce + 1) >>> 0;
+        if (header.nonce === 0) throw new Error('nonce space exhausted at regtest difficulty');
+        view.setUint32(76, header.nonce, true);
+        hash = sha256d(headerBytes);
+      }
+      // Re-mining a height after invalidateblock with a frozen clock would rebuild the same block; a later
+      // timestamp makes it a new one (Core's functional tests bump mocktime for the same reason).
+      if (!this.chain.index.has(hashToHex(hash))) break;
+      header.time += 1;
+      header.nonce = 0;
+      headerBytes = encodeHeader(header);
       hash = sha256d(headerBytes);
     }
     return { header, headerBytes, hash, hashHex: hashToHex(hash), txs: all, raw: encodeBlock(headerBytes, all) };

@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeHeader, hashToHex, hexToBytes, sha256d } from '@tapbridge/bitcoin';
+import { startDevnetChain, type DevnetChainHandle } from '../src/index.js';
+import { silentLogger } from './helpers.js';
+
+let handle: DevnetChainHandle;
+let dataDir: string;
+const auth = 'Basic ' + Buffer.from('alice:secret').toString('base64');
+
+async function rpc(body: unknown, authorization = auth): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(handle.rpcUrl, { method: 'POST', headers: { Authorization: authorization, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}
+
+const call = async (method: string, params: unknown[] = []): Promise<unknown> => {
+  const { json } = await rpc({ jsonrpc: '1.0', id: 'x', method, params });
+  const reply = json as { result: unknown; error: { code: number; message: string } | null };
+  if (reply.error) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+  return reply.result;
+};
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'devnet-servers-'));
+  handle = await startDevnetChain({ dataDir, rpcPort: 0, esploraPort: 0, rpcUser: 'alice', rpcPassword: 'secret', logger: silentLogger() });
+});
+
+afterAll(async () => {
+  await handle.close();
+  expect(fs.existsSync(path.join(dataDir, '.cookie'))).toBe(false);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('JSON-RPC server', () => {
+  it('serves chain state with Core\'s shapes', async () => {
+    const address = (await call('getnewaddress', ['', 'bech32'])) as string;
+    const hashes = (await call('generatetoaddress', [3, address])) as string[];
+    expect(await call('getblockcount')).toBe(3);
+    expect(await call('getbestblockhash')).toBe(hashes[2]);
+    expect(await call('getblockhash', [1])).toBe(hashes[0]);
+    const headerHex = (await call('getblockheader', [hashes[1], false])) as string;
+    expect(hashToHex(sha256d(hexToBytes(headerHex)))).toBe(hashes[1]);
+    const verbose = (await call('getblockheader', [hashes[1]])) as Record<string, unknown>;
+    expect(verbose).toMatchObject({ hash: hashes[1], height: 2, confirmations: 2, previousblockhash: hashes[0], nextblockhash: hashes[2], bits: '207fffff', nTx: 1 });
+    expect(verbose.time).toBe(decodeHeader(hexToBytes(headerHex)).time);
+    const info = (await call('getblockchaininfo')) as Record<string, unknown>;
+    expect(info).toMatchObject({ chain: 'regtest', blocks: 3, headers: 3, bestblockhash: hashes[2], initialblockdownload: false });
+    const block = (await call('getblock', [hashes[2], 2])) as { tx: Array<{ vin: Array<{ coinbase?: string }> }> };
+    expect(block.tx[0]!.vin[0]!.coinbase).toBe('5300');
+  });
+
+  it('answers Core\'s error codes', async () => {
+    await expect(call('getblockhash', [99])).rejects.toMatchObject({ code: -8, message: 'Block height out of range' });
+    await expect(call('getblockheader', ['00'.repeat(32)])).rejects.toMatchObject({ code: -5, message: 'Block not found' });
+    await expect(call('getrawtransaction', ['11'.repeat(32)])).rejects.toMatchObject({ code: -5 });
+    await expect(call('sendrawtransaction', ['zz'])).rejects.toMatchObject({ code: -22 });
+    const missing = await rpc({ jsonrpc: '1.0', id: 1, method: 'nosuchmethod', params: [] });
+    expect(missing.status).toBe(404);
+    expect(missing.json).toEqual({ result: null, error: { code: -32601, message: 'Method not found' }, id: 1 });
+  });
+
+  it('speaks JSON-RPC 2.0 and batches', async () => {
+    const v2 = await rpc({ jsonrpc: '2.0', id: 7, method: 'getblockcount' });
+    expect(v2).toEqual({ status: 200, json: { jsonrpc: '2.0', result: 3, id: 7 } });
+    const batch = await rpc([
+      { jsonrpc: '2.0', id: 1, method: 'getblockcount' },
+      { jsonrpc: '2.0', id: 2, method: 'getblockhash', params: { height: 0 } },
+      { jsonrpc: '2.0', id: 3, method: 'getblockhash', params: [1000] },
+    ]);
+    expect(batch.status).toBe(200);
+    expect(batch.json).toEqual([
+      { jsonrpc: '2.0', result: 3, id: 1 },
+      { jsonrpc: '2.0', result: '0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206', id: 2 },
+      { jsonrpc: '2.0', error: { code: -8, message: 'Block height out of range' }, id: 3 },
+    ]);
+  });
+
+  it('requires basic auth: password or the cookie file', async () => {
+    const denied = await rpc({ method: 'getblockcount' }, 'Basic ' + Buffer.from('alice:wrong').toString('base64'));
+    expect(denied.status).toBe(401);
+    const cookie = fs.readFileSync(handle.cookieFile, 'utf8');
+    expect(cookie).toMatch(/^__cookie__:[0-9a-f]{64}$/);
+    const viaCookie = await rpc({ id: 1, method: 'getblockcount' }, 'Basic ' + Buffer.from(cookie).toString('base64'));
+    expect(viaCookie.json).toMatchObject({ result: 3 });
+  });
+});
+
+describe('Esplora server', () => {
+  const get = async (p: string): Promise<Response> => fetch(handle.esploraUrl + p);
+
+  it('serves tip, blocks and transactions', async () => {
+    expect(await (await get('/blocks/tip/height')).text()).toBe('3');
+    const tipHash = await (await get('/blocks/tip/hash')).text();
+    expect(await (await get('/block-height/3')).text()).toBe(tipHash);
+    const header = await (await get(`/block/${tipHash}/header`)).text();
+    expect(hashToHex(sha256d(hexToBytes(header)))).toBe(tipHash);
+    const raw = new Uint8Array(await (await get(`/block/${tipHash}/raw`)).arrayBuffer());
+    expect(hashToHex(sha256d(raw.subarray(0, 80)))).toBe(tipHash);
+    expect(await (await get(`/block/${tipHash}/status`)).json()).toEqual({ in_best_chain: true, height: 3, next_best: null });
+    const [coinbaseTxid] = (await (await get(`/block/${tipHash}/txids`)).json()) as string[];
+    const tx = (await (await get(`/tx/${coinbaseTxid}`)).json()) as { txid: string; status: { block_hash: string }; vin: Array<{ is_coinbase: boolean }> };
+    expect(tx).toMatchObject({ txid: coinbaseTxid, status: { confirmed: true, block_height: 3, block_hash: tipHash } });
+    expect(tx.vin[0]!.is_coinbase).toBe(true);
+    expect((await get('/block-height/99')).status).toBe(404);
+    expect((await get(`/tx/${'00'.repeat(32)}`)).status).toBe(404);
+    const posted = await fetch(handle.esploraUrl + '/tx', { method: 'POST', body: '0200' });
+    expect(posted.status).toBe(400);
+    expect(await posted.text()).toMatch(/^sendrawtransaction RPC error: \{"code":-22/);
+  });
+});

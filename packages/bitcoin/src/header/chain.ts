@@ -214,6 +214,22 @@ export class HeaderChain {
     return [tip, ...[...this.leaves].filter((n) => n !== tip)];
   }
 
+  /**
+   * A block locator for getheaders, as Core's LocatorEntries: best-chain hashes from the tip back, one by one
+   * for 11 entries, then at doubling steps, always ending with the root (genesis unless pruned/checkpointed).
+   */
+  locator(): string[] {
+    const out: string[] = [];
+    let step = 1;
+    for (let i = this.best.length - 1; ;) {
+      out.push(this.best[i]!.hash);
+      if (i === 0) break;
+      i = Math.max(i - step, 0);
+      if (out.length > 10) step *= 2;
+    }
+    return out;
+  }
+
   /** Median time past of a retained entry (the best tip by default): its child's time must exceed it. */
   medianTimePast(hash: string = this.tipNode.hash): number {
     const node = this.byHash.get(hash.toLowerCase());

@@ -197,6 +197,15 @@ describe('HeaderChain (regtest)', () => {
     expect(restarted.medianTimePast()).toBe(chain.medianTimePast());
   });
 
+  it('gives a block locator as Core: eleven hashes back from the tip, then doubling steps, ending at the root', () => {
+    const chain = new HeaderChain(REGTEST, { now: NOW });
+    const main = mineChain(REGTEST, GENESIS, 40);
+    addAll(chain, main);
+    const heights = chain.locator().map((hash) => chain.get(hash)!.height);
+    expect(heights).toEqual([40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 27, 23, 15, 0]);
+    expect(new HeaderChain(REGTEST).locator()).toEqual([REGTEST.genesisHash]);
+  });
+
   it('validates its options', () => {
     expect(() => new HeaderChain(REGTEST, { retainDepth: 0 })).toThrow(RangeError);
     expect(() => new HeaderChain('regtest').add(new Uint8Array(79))).toThrow(/80 bytes/);

@@ -1,7 +1,7 @@
 import { encodeSegwitAddress } from '../address.js';
 import { addressParams, type AddressNetwork } from '../networks-address.js';
 import { taprootOutput } from '../taproot/script-tree.js';
-import { checkXOnly } from './deposit.js';
+import { checkXOnly } from './x-only-key.js';
 import { buildCustodyRecoveryScript, type CustodyRecoveryScriptParams } from './custody.js';
 import type { LeafSpendInfo } from './deposit-address.js';
 

@@ -1,5 +1,5 @@
 import { bytesToHex, concatBytes } from '../bytes.js';
-import { checkXOnly } from './deposit.js';
+import { checkXOnly } from './x-only-key.js';
 import { ScriptTemplateError } from './errors.js';
 import { OP } from './opcodes.js';
 import { checkLockBlocks } from './reclaim.js';

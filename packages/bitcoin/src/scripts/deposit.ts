@@ -1,9 +1,8 @@
 import { concatBytes } from '../bytes.js';
-import { assertXOnlyKey } from '../taproot/tweak.js';
-import { TaprootError } from '../taproot/errors.js';
 import { ScriptTemplateError } from './errors.js';
 import { formatEvmAddress, parseEvmAddress } from './evm-address.js';
 import { OP } from './opcodes.js';
+import { checkXOnly } from './x-only-key.js';
 import { decompileScript, encodePush, expectOpcode, expectPush } from './script.js';
 import type { ScriptTemplate } from './template.js';
 
@@ -19,15 +18,6 @@ export interface DepositScriptParams {
   recipient: string;
   /** The custody (FROST group) x-only key that may spend through this leaf. */
   groupKey: Uint8Array;
-}
-
-export function checkXOnly(key: Uint8Array, what: string, template: string): void {
-  try {
-    assertXOnlyKey(key, what);
-  } catch (e) {
-    if (e instanceof TaprootError) throw new ScriptTemplateError(template, `${what}: ${e.message}`);
-    throw e;
-  }
 }
 
 /** `<max_fee ‖ evm_recipient> OP_DROP <custody group key> OP_CHECKSIG` */

@@ -5,6 +5,7 @@ export * from './script.js';
 export * from './template.js';
 export * from './output-script.js';
 export * from './evm-address.js';
+export * from './x-only-key.js';
 export * from './deposit.js';
 export * from './reclaim.js';
 export * from './custody.js';

@@ -9,4 +9,10 @@ pnpm exec turbo run typecheck --output-logs=errors-only
 echo "[test] build (apps are run from their build in end-to-end tests)"
 pnpm exec turbo run build --output-logs=errors-only
 echo "[test] vitest"
-pnpm exec vitest run "$@"
+results=$(mktemp)
+status=0
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+# A plain closing line any CI can read.
+node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests+r.numTodoTests} skipped`)' "$results" || true
+rm -f "$results"
+exit $status

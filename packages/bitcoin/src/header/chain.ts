@@ -431,6 +431,8 @@ export class HeaderChain {
       height: node.height,
       hash: node.hash,
       header: bytesToHex(node.raw),
+      bits: node.bits,
+      time: node.time,
       chainwork: node.chainwork,
       prevTimestamps: this.ancestorTimesOf(node).reverse(),
       epochStart: { time: node.epochStartTime, bits: node.epochStartBits },

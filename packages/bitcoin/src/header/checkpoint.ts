@@ -14,7 +14,8 @@ import { blockWork, chainworkFromHex, chainworkToHex } from './work.js';
  * A trusted best-chain block to start from, with exactly what the rules need to validate its descendants:
  *
  * - `height`, `hash` (display order), `header` (the 80 bytes as hex): the block itself. `hash` must match
- *   `header`; bits and time are read from the header.
+ *   `header`. `bits` and `time` (as getblockheader prints them) are optional: the header holds them, and when
+ *   given they must agree with it, which catches a checkpoint assembled from the wrong block.
  * - `chainwork`: cumulative work up to and including this block (getblockheader .chainwork), hex or bigint, so
  *   that fork choice compares real totals. A chain started from it reports chainwork on the same scale.
  * - `prevTimestamps`: the times of the 10 blocks before it, oldest first (all of them when height < 10). With
@@ -35,6 +36,8 @@ export interface Checkpoint {
   header: string;
   chainwork: bigint | string;
   prevTimestamps: readonly number[];
+  bits?: number;
+  time?: number;
   epochStart?: { time: number; bits: number };
   lastNonMinDifficultyBits?: number;
 }
@@ -59,6 +62,8 @@ export const checkpointJsonSchema = z.object({
   header: z.string().regex(/^[0-9a-fA-F]{160}$/),
   chainwork: z.string().regex(/^(0x)?[0-9a-fA-F]{1,64}$/),
   prevTimestamps: z.array(u32).max(MEDIAN_TIME_SPAN - 1),
+  bits: hexBits.optional(),
+  time: u32.optional(),
   epochStart: z.object({ time: u32, bits: hexBits }).optional(),
   lastNonMinDifficultyBits: hexBits.optional(),
 });
@@ -75,6 +80,8 @@ export function parseCheckpoint(json: unknown): Checkpoint {
     header: c.header.toLowerCase(),
     chainwork: chainworkFromHex(c.chainwork),
     prevTimestamps: c.prevTimestamps,
+    ...(c.bits !== undefined ? { bits: bitsFromHex(c.bits) } : {}),
+    ...(c.time !== undefined ? { time: c.time } : {}),
     ...(c.epochStart
       ? { epochStart: { time: c.epochStart.time, bits: bitsFromHex(c.epochStart.bits) } }
       : {}),
@@ -93,6 +100,8 @@ export function checkpointToJson(checkpoint: Checkpoint): CheckpointJson {
     header: checkpoint.header,
     chainwork: chainworkToHex(cw),
     prevTimestamps: [...checkpoint.prevTimestamps],
+    ...(checkpoint.bits !== undefined ? { bits: bitsToHex(checkpoint.bits) } : {}),
+    ...(checkpoint.time !== undefined ? { time: checkpoint.time } : {}),
     ...(checkpoint.epochStart
       ? { epochStart: { time: checkpoint.epochStart.time, bits: bitsToHex(checkpoint.epochStart.bits) } }
       : {}),
@@ -123,6 +132,10 @@ export function resolveCheckpoint(checkpoint: Checkpoint, params: NetworkParams)
     fail(`header does not meet its own target on ${params.name}`);
   if (checkpoint.height === 0 && !equalBytes(raw, hexToBytes(params.genesisHeader)))
     fail(`not the ${params.name} genesis`);
+  if (checkpoint.bits !== undefined && checkpoint.bits !== header.bits)
+    fail(`bits ${bitsToHex(checkpoint.bits)} disagree with its header (${bitsToHex(header.bits)})`);
+  if (checkpoint.time !== undefined && checkpoint.time !== header.time)
+    fail(`time ${checkpoint.time} disagrees with its header (${header.time})`);
 
   let chainwork: bigint;
   try {
@@ -244,6 +257,8 @@ export function checkpointFromHeaders(
       height: firstHeight + index,
       hash: hashToHex(prevHash!),
       header: bytesToHex(last),
+      bits: d.bits,
+      time: d.time,
       chainwork,
       prevTimestamps: times.slice(Math.max(0, times.length - MEDIAN_TIME_SPAN), -1),
       epochStart: { time: d.epochStartTime, bits: d.epochStartBits },

@@ -58,6 +58,8 @@ describe.skipIf(!hasBitcoinData)('checkpoints on real mainnet headers', () => {
     expect(bad({ epochStart: undefined })).toThrow(/epochStart/);
     expect(bad({ chainwork: 5n })).toThrow(/chainwork/);
     expect(bad({ header: 'zz' })).toThrow(/80 bytes/);
+    expect(bad({ bits: 0x1d00ffff })).toThrow(/bits 1d00ffff disagree/);
+    expect(bad({ time: 1 })).toThrow(/time 1 disagrees/);
     expect(() => parseCheckpoint({ height: 1 })).toThrow(CheckpointError);
     expect(() => checkpointFromHeaders(headers.slice(0, 5), MAINNET_FIRST_HEIGHT, 0n, MAINNET)).toThrow(
       /need 11/,

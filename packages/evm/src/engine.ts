@@ -247,7 +247,10 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     try {
       tx = createTxFromRLP(raw, { common: this.common });
     } catch (err) {
-      throw new TransactionRejectedError(`invalid transaction: ${(err as Error).message.split('\n')[0] ?? ''}`);
+      const message = (err as Error).message;
+      // @ethereumjs checks the chain id while decoding; say it the way geth does.
+      if (/chain ?id/i.test(message)) throw new TransactionRejectedError('invalid chain id for signer');
+      throw new TransactionRejectedError(`invalid transaction: ${message.split('\n')[0] ?? ''}`);
     }
     const sender = this.mempool.precheck(tx);
     const account = await this.senderState(sender);

@@ -1,6 +1,10 @@
+import { createBlockFromRLP } from '@ethereumjs/block';
+import { MerkleStateManager } from '@ethereumjs/statemanager';
+import { createVM, runBlock } from '@ethereumjs/vm';
 import { Transaction, Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { fromHex, TransactionRejectedError, MintError, WEI_PER_SAT } from '../src/index.js';
+import { buildGenesis } from '../src/genesis.js';
+import { createChainCommon, fromHex, MemoryChainStore, TransactionRejectedError, MintError, toHex, WEI_PER_SAT } from '../src/index.js';
 import { fundedConfig, ONE_BTC_WEI, openTestEngine, testWallets } from './support/chain.js';
 
 const [alice, bob] = testWallets(2) as [Wallet, Wallet];
@@ -37,6 +41,51 @@ describe('EvmEngine', () => {
     expect(await engine.getBalance(bob.address)).toBe(5n * WEI_PER_SAT);
     const fee = 21_000n * receipts[0]!.effectiveGasPrice;
     expect(await engine.getBalance(alice.address)).toBe(100n * ONE_BTC_WEI - 5n * WEI_PER_SAT - fee);
+    await engine.close();
+  });
+
+  it('produces blocks an independent VM re-executes and validates (state root, receipts root, bloom, gas used)', async () => {
+    const config = fundedConfig([alice]);
+    const store = new MemoryChainStore();
+    const engine = await openTestEngine(config, { store });
+    await engine.queueMint({ depositId: 'deposit-1', recipient: bob.address, amountSats: 1_000n });
+    await engine.sendRawTransaction(await signTransfer(engine, alice, bob.address, 5n * WEI_PER_SAT, 0));
+    const { block } = await engine.produceBlock();
+
+    const common = createChainCommon(config);
+    const state = new MerkleStateManager({ common });
+    const genesis = await buildGenesis(config, common, state);
+    expect(toHex(genesis.hash())).toBe((await store.getBlockByNumber(0n))?.hash);
+    const vm = await createVM({ common, stateManager: state });
+    const decoded = createBlockFromRLP((await store.getBlockByNumber(1n))!.rlp, { common });
+    expect(toHex(decoded.hash())).toBe(toHex(block.hash()));
+    expect(decoded.header.parentHash).toEqual(genesis.hash());
+    // generate: false makes runBlock check every header root against its own execution.
+    const replay = await runBlock(vm, { block: decoded, skipBlockValidation: true, skipHeaderValidation: true });
+    expect(toHex(replay.stateRoot)).toBe(toHex(block.header.stateRoot));
+    await engine.close();
+  });
+
+  it('records a reorged mint once and raises the alert; a reorg before minting cancels the pending mint', async () => {
+    const engine = await openTestEngine(fundedConfig([alice]));
+    const alerts: string[] = [];
+    engine.on('mintReorged', (r) => alerts.push(`${r.depositId}@${r.mint.blockNumber}`));
+    await engine.queueMint({ depositId: 'dep-minted', recipient: bob.address, amountSats: 5_000n });
+    await engine.produceBlock();
+    expect(await engine.recordMintReorg('dep-minted', 'bitcoin block 00ab… orphaned')).toBe('recorded');
+    expect(await engine.recordMintReorg('dep-minted', 'redelivered')).toBe('recorded');
+    expect(alerts).toEqual(['dep-minted@1', 'dep-minted@1']);
+    const reorgs = await engine.getMintReorgs();
+    expect(reorgs).toHaveLength(1);
+    expect(reorgs[0]?.reason).toBe('bitcoin block 00ab… orphaned');
+
+    const pending = await engine.queueMint({ depositId: 'dep-pending', recipient: bob.address, amountSats: 7_000n });
+    expect(await engine.recordMintReorg('dep-pending', 'orphaned')).toBe('cancelled-pending');
+    if (pending.status !== 'already-minted') await expect(pending.committed).rejects.toThrow(MintError);
+    const { mints } = await engine.produceBlock();
+    expect(mints).toHaveLength(0);
+    expect(await engine.getBalance(bob.address)).toBe(5_000n * WEI_PER_SAT);
+    expect(await engine.recordMintReorg('never-seen', 'x')).toBe('unknown');
     await engine.close();
   });
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Contract, ContractFactory, JsonRpcProvider, Network, Wallet, isError, type ContractTransactionResponse } from 'ethers';
+import { Contract, ContractFactory, JsonRpcProvider, Network, Wallet, isError, type ContractTransactionResponse, type InterfaceAbi } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileSolidity, type CompiledContract } from '../scripts/solc.js';
 import { BRIDGE_ABI, BRIDGE_ADDRESS, EvmEngine, MemoryChainStore, startJsonRpcServer, WEI_PER_SAT, type JsonRpcServer } from '../src/index.js';
@@ -30,12 +30,12 @@ describe('JSON-RPC with ethers as the client', () => {
 
   it('deploys an ERC-20, transfers, and reads logs with address, topic and range filters', async () => {
     const deployer = alice.connect(provider);
-    const factory = new ContractFactory(token.abi, token.bytecode, deployer);
+    const factory = new ContractFactory((token.abi as InterfaceAbi), token.bytecode, deployer);
     const deployed = await factory.deploy(1_000_000n);
     await deployed.waitForDeployment();
     const address = await deployed.getAddress();
     expect((await provider.getCode(address)).length).toBeGreaterThan(2);
-    const erc20 = new Contract(address, token.abi, deployer);
+    const erc20 = new Contract(address, (token.abi as InterfaceAbi), deployer);
 
     const tx = (await erc20.getFunction('transfer')(bob.address, 250n)) as ContractTransactionResponse;
     const receipt = await tx.wait();
@@ -43,7 +43,7 @@ describe('JSON-RPC with ethers as the client', () => {
     expect(await erc20.getFunction('balanceOf')(bob.address)).toBe(250n);
     expect(await erc20.getFunction('balanceOf')(alice.address)).toBe(999_750n);
 
-    const viaBob = new Contract(address, token.abi, bob.connect(provider));
+    const viaBob = new Contract(address, (token.abi as InterfaceAbi), bob.connect(provider));
     await ((await viaBob.getFunction('transfer')(carol.address, 50n)) as ContractTransactionResponse).wait();
 
     const transferTopic = erc20.interface.getEvent('Transfer')!.topicHash;

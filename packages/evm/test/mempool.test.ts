@@ -1,0 +1,65 @@
+import { Transaction, type Wallet } from 'ethers';
+import { describe, expect, it } from 'vitest';
+import { fromHex, type EvmEngine } from '../src/index.js';
+import { fundedConfig, ONE_BTC_WEI, openTestEngine, testWallets } from './support/chain.js';
+
+const [alice, bob, carol] = testWallets(3) as [Wallet, Wallet, Wallet];
+
+async function sign(engine: EvmEngine, from: Wallet, nonce: number, tip: bigint, value = 1n, maxFee?: bigint): Promise<Uint8Array> {
+  const tx = Transaction.from({
+    type: 2, chainId: engine.chainId, nonce, to: carol.address, value, gasLimit: 21_000n,
+    maxFeePerGas: maxFee ?? engine.pendingBaseFee() * 2n + tip, maxPriorityFeePerGas: tip,
+  });
+  return fromHex(await from.signTransaction(tx));
+}
+
+describe('mempool and block selection', () => {
+  it('orders by effective tip across senders and by nonce within a sender', async () => {
+    const engine = await openTestEngine(fundedConfig([alice, bob]));
+    // Alice's second transaction pays the most, but cannot go before her first.
+    const a0 = await engine.sendRawTransaction(await sign(engine, alice, 0, 1n));
+    const a1 = await engine.sendRawTransaction(await sign(engine, alice, 1, 100n));
+    const b0 = await engine.sendRawTransaction(await sign(engine, bob, 0, 10n));
+    const { receipts } = await engine.produceBlock();
+    expect(receipts.map((r) => r.transactionHash)).toEqual([b0, a0, a1]);
+    await engine.close();
+  });
+
+  it('replaces a pending transaction only for a 10% higher fee', async () => {
+    const engine = await openTestEngine(fundedConfig([alice]));
+    const base = engine.pendingBaseFee() * 2n;
+    await engine.sendRawTransaction(await sign(engine, alice, 0, 100n, 1n, base + 100n));
+    await expect(engine.sendRawTransaction(await sign(engine, alice, 0, 105n, 2n, base + 105n))).rejects.toThrow(/replacement transaction underpriced/);
+    const replacement = await engine.sendRawTransaction(await sign(engine, alice, 0, 200n, 3n, (base + 100n) * 2n));
+    expect(engine.mempoolSize).toBe(1);
+    const { receipts } = await engine.produceBlock();
+    expect(receipts.map((r) => r.transactionHash)).toEqual([replacement]);
+    await engine.close();
+  });
+
+  it('counts all of a sender\'s pending transactions against the balance', async () => {
+    const engine = await openTestEngine(fundedConfig([alice], ONE_BTC_WEI));
+    await engine.sendRawTransaction(await sign(engine, alice, 0, 1n, ONE_BTC_WEI / 2n));
+    await expect(engine.sendRawTransaction(await sign(engine, alice, 1, 1n, ONE_BTC_WEI / 2n))).rejects.toThrow(/insufficient funds/);
+    await engine.close();
+  });
+
+  it('keeps a transaction with a nonce gap until the gap is filled', async () => {
+    const engine = await openTestEngine(fundedConfig([alice]));
+    const later = await engine.sendRawTransaction(await sign(engine, alice, 1, 1n));
+    expect((await engine.produceBlock()).receipts).toHaveLength(0);
+    expect(await engine.getPendingNonce(alice.address)).toBe(0n);
+    const first = await engine.sendRawTransaction(await sign(engine, alice, 0, 1n));
+    expect(await engine.getPendingNonce(alice.address)).toBe(2n);
+    expect((await engine.produceBlock()).receipts.map((r) => r.transactionHash)).toEqual([first, later]);
+    expect(engine.mempoolSize).toBe(0);
+    await engine.close();
+  });
+
+  it('rejects a transaction signed for another chain', async () => {
+    const engine = await openTestEngine(fundedConfig([alice]));
+    const tx = Transaction.from({ type: 2, chainId: 1n, nonce: 0, to: carol.address, value: 1n, gasLimit: 21_000n, maxFeePerGas: 10n ** 9n, maxPriorityFeePerGas: 1n });
+    await expect(engine.sendRawTransaction(fromHex(await alice.signTransaction(tx)))).rejects.toThrow(/chain id/);
+    await engine.close();
+  });
+});

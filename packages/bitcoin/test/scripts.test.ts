@@ -19,6 +19,7 @@ import {
   custodyAddress,
   decodeScriptNum,
   depositAddress,
+  depositAddressFromScripts,
   encodeScriptNum,
   findOpReturnDeposit,
   identifyLeafScript,
@@ -176,6 +177,13 @@ describe('deposit address', () => {
       expect(verifyTaprootCommitment(outputKey, leaf.script, leaf.controlBlock)).toBe(true);
     }
     expect(bytesToHex(parseControlBlock(d.depositLeaf.controlBlock).path[0]!)).toBe(bytesToHex(d.reclaimLeaf.leafHash));
+  });
+
+  it('is rebuilt identically from the two registered scripts, and refuses swapped scripts', () => {
+    const d = depositAddress(params);
+    const again = depositAddressFromScripts('regtest', d.depositLeaf.script, d.reclaimLeaf.script);
+    expect(again).toEqual(d);
+    expect(rule(() => depositAddressFromScripts('regtest', d.reclaimLeaf.script, d.depositLeaf.script))).toMatch(/expected 4 script elements/);
   });
 
   it('changes with every parameter and uses the network prefix', () => {

@@ -1,9 +1,7 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { bytesToHex, equalBytes, hashToHex, hexToHash } from '../bytes.js';
-import { parseDepositScript } from '../scripts/deposit.js';
+import { depositTaprootOutput } from '../scripts/deposit-address.js';
 import { parseReclaimScript } from '../scripts/reclaim.js';
-import { NUMS_INTERNAL_KEY } from '../taproot/tweak.js';
-import { taprootOutput } from '../taproot/script-tree.js';
 import { encodeTransaction } from './codec.js';
 import { TransactionError } from './errors.js';
 import { computeTxid, transactionWeight } from './hashes.js';
@@ -64,7 +62,6 @@ export function buildReclaimTx(params: ReclaimTxParams): ReclaimTx {
   const prevTxid = hexToHash(deposit.txid);
 
   const { lockBlocks, depositorKey } = parseReclaimScript(reclaimScript);
-  parseDepositScript(depositScript);
   if (params.lockBlocks !== undefined && params.lockBlocks !== lockBlocks)
     throw new TransactionError(`lock blocks ${params.lockBlocks} does not match the reclaim script's ${lockBlocks}`);
   let publicKey: Uint8Array;
@@ -76,8 +73,7 @@ export function buildReclaimTx(params: ReclaimTxParams): ReclaimTx {
   if (!equalBytes(publicKey, depositorKey))
     throw new TransactionError(`depositor secret key's public key ${bytesToHex(publicKey)} is not the reclaim key ${bytesToHex(depositorKey)}`);
 
-  // Same tree as depositAddress(): [deposit leaf, reclaim leaf] under the NUMS key.
-  const commitment = taprootOutput(NUMS_INTERNAL_KEY, [{ script: depositScript }, { script: reclaimScript }]);
+  const commitment = depositTaprootOutput(depositScript, reclaimScript);
   const leaf = commitment.leaves[1]!;
   const prevout = { value: deposit.value, scriptPubKey: commitment.scriptPubKey };
 

@@ -5,7 +5,8 @@
 #   tapbridge-signer                       a signer (infra/docker/signer.sh: SIGNER_INDEX from the pod ordinal,
 #                                          per-signer database URL and passphrase file)
 #   tapbridge-migrate                      one-shot: every app's SQL migrations (infra/docker/migrate.sh)
-#   node packages/cli/dist/main.js ...     the CLI, e.g. `devnet start --data-dir /data` (dev only)
+#   node packages/devnet-chain/dist/main.js   the devnet chain (dev only; DEVNET_* environment)
+#   node packages/cli/dist/main.js ...     the operator CLI
 #
 # Build:  docker build -t tapbridge:dev .
 # Stages: base (node + pnpm) → deps (pnpm fetch: lockfile only, cached until it changes) → build (install,

@@ -255,6 +255,10 @@ const overview = dashboard({
       ['sum by (le) (increase(tapbridge_btc_reorg_depth_bucket[1h]))', 'depth ≤ {{le}}'],
     ], { unit: 'none', min: 0, description: 'Cumulative buckets: depth ≤ le.' }),
     timeseries('Headers rejected by rule', [['sum by (rule) (rate(tapbridge_btc_headers_rejected_total[$__rate_interval]))', '{{rule}}']], { unit: 'ops', min: 0 }),
+    timeseries('Source errors and disagreements', [
+      ['sum by (source) (increase(tapbridge_btc_source_errors_total[$__rate_interval]))', 'errors {{source}}'],
+      ['sum by (source) (increase(tapbridge_btc_source_disagreements_total[$__rate_interval]))', 'disagreements {{source}}'],
+    ], { unit: 'none', min: 0, bars: true, w: 24, h: 6, description: 'Failed or benched rounds per source, and times a source named another block at a height.' }),
 
     row('Deposits'),
     stat('BTC pending confirmation', BTC('sum(tapbridge_deposit_sats{status="pending"})'), { decimals: 8, unit: 'none', description: 'Deposits seen on Bitcoin, waiting for DEPOSIT_CONFIRMATIONS.' }),
@@ -285,11 +289,11 @@ const overview = dashboard({
       description: 'Events a consumer gave up on. Any is an incident: the effect did not happen.',
     }),
     stat('Events published / s', 'sum(rate(tapbridge_events_published_total[$__rate_interval]))', { decimals: 2 }),
-    stat('Consumer errors / s', 'sum(rate(tapbridge_events_consumed_total{outcome=~"error|retry"}[$__rate_interval]))', {
+    stat('Consumer errors / s', 'sum(rate(tapbridge_events_consumed_total{outcome=~"retry|error|dead_lettered"}[$__rate_interval]))', {
       decimals: 2,
       thresholds: [{ color: 'green', value: null }, { color: 'yellow', value: 0.01 }],
     }),
-    stat('Failed jobs', 'sum(tapbridge_jobs{state="failed"})', {
+    stat('Jobs failed for good (24 h)', 'sum(increase(tapbridge_jobs_failed_total[24h]))', {
       decimals: 0,
       thresholds: [{ color: 'green', value: null }, { color: 'yellow', value: 1 }],
     }),
@@ -397,14 +401,17 @@ const services = dashboard({
     ], { unit: 'ops', min: 0, w: 12 }),
     timeseries('Consumer error ratio', [
       [
-        `sum by (consumer) (rate(tapbridge_events_consumed_total{${J}, outcome=~"error|retry"}[$__rate_interval])) / sum by (consumer) (rate(tapbridge_events_consumed_total{${J}}[$__rate_interval]))`,
+        `sum by (consumer) (rate(tapbridge_events_consumed_total{${J}, outcome=~"retry|error|dead_lettered"}[$__rate_interval])) / sum by (consumer) (rate(tapbridge_events_consumed_total{${J}}[$__rate_interval]))`,
         '{{consumer}}',
       ],
     ], { unit: 'percentunit', min: 0, w: 12 }),
 
     row('Job queues'),
     timeseries('Jobs by queue and state', [[`sum by (queue, state) (tapbridge_jobs{${J}, state!="completed"})`, '{{queue}} {{state}}']], { unit: 'none', min: 0, stack: true }),
-    timeseries('Failed jobs', [[`sum by (queue) (tapbridge_jobs{${J}, state="failed"})`, '{{queue}}']], { unit: 'none', min: 0 }),
+    timeseries('Job attempts failed', [
+      [`sum by (queue) (increase(tapbridge_jobs_retried_total{${J}}[$__rate_interval]))`, 'retried {{queue}}'],
+      [`sum by (queue) (increase(tapbridge_jobs_failed_total{${J}}[$__rate_interval]))`, 'failed for good {{queue}}'],
+    ], { unit: 'none', min: 0, bars: true }),
 
     row('Work'),
     timeseries('Block scan duration (deposit-indexer)', [

@@ -1,8 +1,46 @@
-import { bitcoinNetwork, commonServiceShape, port, z } from '@tapbridge/config';
+import { parseCheckpoint, type Checkpoint } from '@tapbridge/bitcoin';
+import { bitcoinNetwork, commonServiceShape, port, positiveInt, secret, z } from '@tapbridge/config';
+import fs from 'node:fs';
+import { parseSourceSpecs, type SourceSpec } from './source-spec.js';
+
+/** BTC_SOURCES parsed into specs; every malformed entry is reported by position, with passwords masked. */
+const btcSources = z
+  .string()
+  .default('esplora+http://127.0.0.1:3030')
+  .transform((value, ctx): SourceSpec[] => {
+  try {
+    return parseSourceSpecs(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** HEADER_CHECKPOINT: the checkpoint JSON itself, or `@/path/to/checkpoint.json`. */
+const headerCheckpoint = z
+  .string()
+  .optional()
+  .transform((value, ctx): Checkpoint | undefined => {
+    if (value === undefined) return undefined;
+    try {
+      const text = value.startsWith('@') ? fs.readFileSync(value.slice(1), 'utf8') : value;
+      return parseCheckpoint(JSON.parse(text));
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `must be checkpoint JSON or @file: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  });
 
 export const headerWatcherConfig = z.object({
   ...commonServiceShape,
   HTTP_PORT: port(4001),
   BITCOIN_NETWORK: bitcoinNetwork,
+  // Credentials may sit in the URLs, so the whole value is secret.
+  BTC_SOURCES: secret(btcSources),
+  HEADER_CHECKPOINT: headerCheckpoint,
+  POLL_INTERVAL_MS: positiveInt(1_000),
+  SYNC_BATCH_SIZE: positiveInt(2_000).refine((n) => n <= 50_000, 'must be at most 50000'),
+  /** Requests in flight to one source while catching up. */
+  SYNC_CONCURRENCY: positiveInt(16).refine((n) => n <= 256, 'must be at most 256'),
 });
 export type HeaderWatcherConfig = z.infer<typeof headerWatcherConfig>;

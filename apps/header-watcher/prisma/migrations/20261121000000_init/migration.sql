@@ -30,4 +30,21 @@ CREATE TABLE "header" (
   "created_at" TIMESTAMPTZ(6) NOT NULL DEFAULT now()
 );
 CREATE INDEX "header_height_idx" ON "header" ("height");
+-- At most one best-chain header per height: a half-applied reorg cannot be stored.
 CREATE UNIQUE INDEX "header_best_height" ON "header" ("height") WHERE "in_best";
+-- Children of a header: fork tips are the headers without one.
+CREATE INDEX "header_prev_hash_idx" ON "header" ("prev_hash");
+
+-- Where the chain in memory starts on a restart (one row). `origin_*` is where sync first started (the configured
+-- checkpoint or genesis) and never changes; `checkpoint` is the root the watcher rebuilds from, moved up as the
+-- in-memory chain prunes old headers, so a restart replays thousands of headers, not the whole chain.
+CREATE TABLE "chain_root" (
+  "id" SMALLINT PRIMARY KEY CHECK ("id" = 1),
+  "network" TEXT NOT NULL,
+  "origin_height" INTEGER NOT NULL,
+  "origin_hash" CHAR(64) NOT NULL,
+  "height" INTEGER NOT NULL,
+  "hash" CHAR(64) NOT NULL,
+  "checkpoint" JSONB NOT NULL,
+  "updated_at" TIMESTAMPTZ(6) NOT NULL DEFAULT now()
+);

@@ -1,0 +1,116 @@
+// The watcher's HeaderStore in Postgres (schema header_watcher). One update = one transaction: header rows, the
+// best-chain flags and the btc.header.* outbox rows, so the events exist exactly when the headers do.
+import { bytesToHex, checkpointToJson, chainworkToHex, hashToHex, parseCheckpoint } from '@tapbridge/bitcoin';
+import type { ChainUpdate, HeaderEvent, HeaderStore, StoredChain } from '@tapbridge/light-client';
+import { btcHeaderConnected, btcHeaderDisconnected, qualified, validatePayload, type SqlExecutor } from '@tapbridge/messaging';
+import type { Pool, PoolClient } from 'pg';
+
+export interface PostgresHeaderStoreOptions {
+  pool: Pool;
+  schema: string;
+  network: string;
+  /** Runs `fn` in one transaction (ServiceRuntime.transaction: also wakes the outbox relay after commit). */
+  transaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T>;
+}
+
+const EVENT_DEFS = { 'btc.header.connected': btcHeaderConnected, 'btc.header.disconnected': btcHeaderDisconnected } as const;
+
+export class PostgresHeaderStore implements HeaderStore {
+  private readonly header: string;
+  private readonly root: string;
+
+  constructor(private readonly o: PostgresHeaderStoreOptions) {
+    this.header = qualified(o.schema, 'header');
+    this.root = qualified(o.schema, 'chain_root');
+  }
+
+  async load(): Promise<StoredChain | undefined> {
+    const { rows } = await this.o.pool.query<{ network: string; origin_height: number; origin_hash: string; checkpoint: unknown }>(
+      `SELECT network, origin_height, origin_hash, checkpoint FROM ${this.root} WHERE id = 1`,
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    if (row.network !== this.o.network)
+      throw new Error(`the database holds ${row.network} headers but BITCOIN_NETWORK is ${this.o.network}; use another database`);
+    const root = parseCheckpoint(row.checkpoint);
+    // Best chain first at each height: a restored equal-work fork must not displace the stored best tip.
+    const headers = await this.o.pool.query<{ raw: Buffer; in_best: boolean }>(
+      `SELECT raw, in_best FROM ${this.header} WHERE height > $1 ORDER BY height, in_best DESC`,
+      [root.height],
+    );
+    const best: Uint8Array[] = [];
+    const side: Uint8Array[] = [];
+    for (const h of headers.rows) (h.in_best ? best : side).push(new Uint8Array(h.raw));
+    return { origin: { height: row.origin_height, hash: row.origin_hash }, root, best, side };
+  }
+
+  async apply(update: ChainUpdate): Promise<void> {
+    // Validate and serialise before opening the transaction: it holds locks only while writing.
+    const events = update.events.map((e) => outboxRow(e));
+    const inserted = update.inserted;
+    await this.o.transaction(async (tx) => {
+      if (update.leftBest.length > 0)
+        await tx.query(`UPDATE ${this.header} SET in_best = false WHERE hash = ANY($1::text[]) AND in_best`, [update.leftBest]);
+      if (inserted.length > 0)
+        await tx.query(
+          `INSERT INTO ${this.header} (hash, height, prev_hash, raw, chainwork, in_best)
+           SELECT h, ht, p, decode(r, 'hex'), cw, b FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bool[]) AS t(h, ht, p, r, cw, b)
+           ON CONFLICT (hash) DO NOTHING`,
+          [
+            inserted.map((i) => i.entry.hash),
+            inserted.map((i) => i.entry.height),
+            inserted.map((i) => hashToHex(i.entry.header.prevHash)),
+            inserted.map((i) => bytesToHex(i.entry.raw)),
+            inserted.map((i) => chainworkToHex(i.entry.chainwork)),
+            inserted.map((i) => i.inBest),
+          ],
+        );
+      if (update.joinedBest.length > 0)
+        await tx.query(`UPDATE ${this.header} SET in_best = true WHERE hash = ANY($1::text[]) AND NOT in_best`, [update.joinedBest]);
+      await enqueueEvents(tx, this.o.schema, events);
+      if (update.root) {
+        const origin = update.origin ?? { height: update.root.height, hash: update.root.hash };
+        // The origin is written once, by the first update; later ones only move the root.
+        await tx.query(
+          `INSERT INTO ${this.root} (id, network, origin_height, origin_hash, height, hash, checkpoint)
+           VALUES (1, $1, $2, $3, $4, $5, $6::jsonb)
+           ON CONFLICT (id) DO UPDATE SET height = EXCLUDED.height, hash = EXCLUDED.hash, checkpoint = EXCLUDED.checkpoint, updated_at = now()`,
+          [this.o.network, origin.height, origin.hash, update.root.height, update.root.hash, JSON.stringify(checkpointToJson(update.root))],
+        );
+      }
+    });
+  }
+}
+
+interface OutboxRow {
+  id: string;
+  subject: string;
+  version: number;
+  payload: string;
+}
+
+function outboxRow(e: HeaderEvent): OutboxRow {
+  const def = EVENT_DEFS[e.subject];
+  const payload = validatePayload(def, e.payload);
+  const id = def.id(payload as never);
+  if (id !== e.id) throw new Error(`event id ${e.id} does not match the catalog's ${id}`);
+  return { id, subject: def.subject, version: def.version, payload: JSON.stringify(payload) };
+}
+
+/**
+ * The rows enqueueEvent (packages/messaging) writes, for a whole batch in one INSERT: the same columns, the same
+ * catalog validation and ON CONFLICT (event_id) DO NOTHING, in order (seq follows the array). One statement
+ * instead of one round trip per event is what lets catch-up store tens of thousands of headers a second.
+ */
+export async function enqueueEvents(tx: SqlExecutor, schema: string, rows: readonly OutboxRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO ${qualified(schema, 'outbox')} (event_id, subject, version, payload)
+     SELECT id, subject, version, payload::jsonb
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) WITH ORDINALITY AS t(id, subject, version, payload, ord)
+     ORDER BY ord
+     ON CONFLICT (event_id) DO NOTHING`,
+    [rows.map((r) => r.id), rows.map((r) => r.subject), rows.map((r) => r.version), rows.map((r) => r.payload)],
+  );
+}
+

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, migrate } from '@tapbridge/db';
+import { createPrismaClient } from '@tapbridge/db';
 import { createLogger } from '@tapbridge/observability';
 import { defineEvent, deleteStreams, EventCatalog, enqueueEvent, OUTBOX_INBOX_SQL_PATH, prismaExecutor, satsAmount } from '@tapbridge/messaging';
 import { createTestDatabase, repoRoot, uniquePrefix, waitFor, type TestDatabase } from '@tapbridge/testing';

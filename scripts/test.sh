@@ -6,6 +6,8 @@ export TURBO_TELEMETRY_DISABLED=1
 bash scripts/setup.sh
 echo "[test] typecheck"
 pnpm exec turbo run typecheck --output-logs=errors-only
+echo "[test] lint"
+pnpm exec eslint . --max-warnings=0
 echo "[test] build (apps are run from their build in end-to-end tests)"
 pnpm exec turbo run build --output-logs=errors-only
 echo "[test] vitest"

@@ -6,10 +6,10 @@ const TWO_32 = 4294967296;
 /** Consensus MAX_MONEY: no single output may exceed 21 million BTC. */
 export const MAX_MONEY = 21_000_000n * 100_000_000n;
 
-/** SHA256d of version ‖ body ‖ locktime: the txid preimage of a witness transaction, cut from its bytes. */
 // One growing scratch buffer for txid preimages: allocating one per transaction showed up as GC time.
 let scratch = new Uint8Array(1 << 16);
 
+/** SHA256d of version ‖ body ‖ locktime: the txid preimage of a witness transaction, cut from its bytes. */
 function strippedHash(bytes: Uint8Array, start: number, bodyStart: number, bodyEnd: number, lockStart: number): Uint8Array {
   const body = bodyEnd - bodyStart;
   if (scratch.length < body + 8) scratch = new Uint8Array(Math.max(body + 8, scratch.length * 2));

@@ -3,8 +3,7 @@
  * coefficients are committed to as points; participant i (0-based) gets f(i + 1).
  */
 import { FrostInputError } from '../errors.js';
-import { pippenger } from '@noble/curves/abstract/curve.js';
-import { G, type GroupElement, INFINITY, Point, mulPublic, pointFromCompressedWithInfinity, pointToCompressedWithInfinity, pointToXonly } from '../curve/point.js';
+import { G, type GroupElement, INFINITY, mulPublic, pointFromCompressedWithInfinity, pointToCompressedWithInfinity, pointToXonly } from '../curve/point.js';
 import { N, scalarFromBytesChecked } from '../curve/scalar.js';
 import { taggedHash } from '../curve/tagged-hash.js';
 import { u32be } from './bytes.js';
@@ -15,6 +14,17 @@ export const BIP_TAG = 'BIP DKG/';
 /** Tagged hash under the ChillDKG tag prefix "BIP DKG/". */
 export function taggedHashBipDkg(tag: string, ...msgs: Uint8Array[]): Uint8Array {
   return taggedHash(BIP_TAG + tag, ...msgs);
+}
+
+/** k·P for a small non-negative integer k (left-to-right double-and-add; public values only). */
+function mulSmall(P: GroupElement, k: number): GroupElement {
+  if (k === 0 || P.is0()) return INFINITY;
+  let acc = P;
+  for (let bit = Math.floor(Math.log2(k)) - 1; bit >= 0; bit--) {
+    acc = acc.double();
+    if ((k >> bit) & 1) acc = acc.add(P);
+  }
+  return acc;
 }
 
 /** A commitment to a polynomial: the points c_j·G (infinity allowed, so a sum can never be rejected). */
@@ -52,21 +62,16 @@ export class VSSCommitment {
     return this.ges.slice(1);
   }
 
-  /** The public share of participant i: Σ_j (i+1)^j · C_j, as one multi-scalar multiplication. */
+  /**
+   * The public share of participant i: Σ_j (i+1)^j · C_j, by Horner's rule in the group. The
+   * evaluation point i + 1 is small, so each step is a handful of doublings and additions
+   * instead of a full 256-bit scalar multiplication.
+   */
   pubshare(i: number): GroupElement {
-    const x = BigInt(i + 1);
-    const scalars: bigint[] = [];
-    let power = 1n;
-    for (let j = 0; j < this.ges.length; j++) {
-      scalars.push(power);
-      power = (power * x) % N;
-    }
-    const points = [...this.ges];
-    // pippenger rejects the identity; an infinity term contributes nothing.
-    const keep = points.map((P) => !P.is0());
-    const ps = points.filter((_, j) => keep[j]);
-    const ss = scalars.filter((_, j) => keep[j]);
-    return ps.length === 0 ? INFINITY : ps.length === 1 ? mulPublic(ps[0] as GroupElement, ss[0] as bigint) : pippenger(Point, ps, ss);
+    const x = i + 1;
+    let acc = INFINITY;
+    for (let j = this.ges.length - 1; j >= 0; j--) acc = mulSmall(acc, x).add(this.ges[j] as GroupElement);
+    return acc;
   }
 
   static verifySecshare(secshare: bigint, pubshare: GroupElement): boolean {

@@ -75,7 +75,7 @@ export function nonceGenInternal(rand_: Uint8Array, input: NonceGenInput = {}): 
 /** BIP445 "NonceGen": fresh randomness; the secret nonce is a single-use {@link SecNonce}. */
 export function nonceGen(input: NonceGenInput = {}): NonceGenOutput {
   const { secnonce, pubnonce } = nonceGenInternal(randomBytes(32), input);
-  const wrapped = SecNonce.fromFreshBytes(secnonce);
+  const wrapped = SecNonce.fromFreshBytes(secnonce, pubnonce);
   secnonce.fill(0);
   return { secnonce: wrapped, pubnonce };
 }

@@ -10,15 +10,19 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 export class SecNonce {
   #bytes: Uint8Array;
   #used = false;
+  /** k1·G ‖ k2·G when known, so signing need not recompute it for its self-check. */
+  readonly pubnonce: Uint8Array | null;
 
-  private constructor(bytes: Uint8Array) {
+  private constructor(bytes: Uint8Array, pubnonce: Uint8Array | null) {
     this.#bytes = bytes;
+    this.pubnonce = pubnonce;
   }
 
-  /** Wraps freshly generated k1 ‖ k2 (64 bytes). The caller must drop its own copy. */
-  static fromFreshBytes(bytes: Uint8Array): SecNonce {
+  /** Wraps freshly generated k1 ‖ k2 (64 bytes) and its pubnonce. The caller must drop its own copy. */
+  static fromFreshBytes(bytes: Uint8Array, pubnonce: Uint8Array | null = null): SecNonce {
     if (bytes.length !== 64) throw new FrostInputError('A secret nonce is 64 bytes.');
-    return new SecNonce(Uint8Array.from(bytes));
+    if (pubnonce !== null && pubnonce.length !== 66) throw new FrostInputError('A pubnonce is 66 bytes.');
+    return new SecNonce(Uint8Array.from(bytes), pubnonce === null ? null : Uint8Array.from(pubnonce));
   }
 
   /**
@@ -26,7 +30,7 @@ export class SecNonce {
    * same bytes twice defeats the single-use guarantee; never persist secret nonces.
    */
   static import(bytes: Uint8Array): SecNonce {
-    return SecNonce.fromFreshBytes(bytes);
+    return SecNonce.fromFreshBytes(bytes, null);
   }
 
   /** True once the nonce has been consumed by a signing attempt. */

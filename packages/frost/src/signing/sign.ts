@@ -18,7 +18,8 @@ import { threshPubkeyAndTweak } from './tweak.js';
  */
 export function sign(secnonce: SecNonce, secshare: Uint8Array, myId: number, session: SessionContext): Uint8Array {
   if (!(secnonce instanceof SecNonce)) throw new FrostInputError('secnonce must be a SecNonce.');
-  const { Q, gacc, signers, b, R, e } = getSessionValues(session);
+  const values = getSessionValues(session);
+  const { Q, gacc, signers, b, R, e } = values;
   // Consumed before any further check so that a failed attempt can never be retried with it.
   const kBytes = secnonce.consume();
   let k1_: bigint;
@@ -56,11 +57,14 @@ export function sign(secnonce: SecNonce, secshare: Uint8Array, myId: number, ses
   const d = (((g * gacc) % N) * d_) % N;
   const s = (k1 + b * k2 + ((e * a) % N) * d) % N;
   const psig = scalarToBytes(s);
-  const pubnonce = new Uint8Array(66);
-  pubnonce.set(pointToCompressed(G.multiply(k1_)), 0);
-  pubnonce.set(pointToCompressed(G.multiply(k2_)), 33);
+  let pubnonce = secnonce.pubnonce;
+  if (pubnonce === null) {
+    pubnonce = new Uint8Array(66);
+    pubnonce.set(pointToCompressed(G.multiply(k1_)), 0);
+    pubnonce.set(pointToCompressed(G.multiply(k2_)), 33);
+  }
   // Optional correctness check from the spec: a fault here must not release a wrong signature.
-  if (!partialSigVerifyInternal(psig, myId, pubnonce, myPubshare, session)) throw new Error('partial signature failed self-verification');
+  if (!partialSigVerifyInternal(psig, myId, pubnonce, myPubshare, session, values)) throw new Error('partial signature failed self-verification');
   return psig;
 }
 
@@ -105,7 +109,7 @@ export function deterministicSign(
   const secnonceBytes = new Uint8Array(64);
   secnonceBytes.set(scalarToBytes(k1), 0);
   secnonceBytes.set(scalarToBytes(k2), 32);
-  const secnonce = SecNonce.fromFreshBytes(secnonceBytes);
+  const secnonce = SecNonce.fromFreshBytes(secnonceBytes, pubnonce);
   secnonceBytes.fill(0);
   let aggnonce: Uint8Array;
   try {

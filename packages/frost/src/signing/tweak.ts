@@ -3,6 +3,7 @@
  * x-only tweaks (BIP341 TapTweak). The signers only fold gacc into their shares; the aggregator
  * adds e·g·tacc to the final s, so the Taproot tweak never needs a secret.
  */
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { FrostInputError } from '../errors.js';
 import { G, type GroupElement, hasEvenY, mulPublic, pointFromCompressed, pointToXonly } from '../curve/point.js';
 import { N, scalarFromBytesChecked } from '../curve/scalar.js';
@@ -38,13 +39,23 @@ export function applyTweak(ctx: TweakContext, tweak: Uint8Array, isXonly: boolea
   return { Q, gacc: (g * ctx.gacc) % N, tacc: (twk + g * ctx.tacc) % N };
 }
 
+// Every signer and verifier of a session tweaks the same key the same way; remember recent results.
+const tweakCache = new Map<string, TweakContext>();
+const TWEAK_CACHE_LIMIT = 64;
+
 /** BIP445 "ThreshPubkeyAndTweak": apply the tweaks in order. */
 export function threshPubkeyAndTweak(threshPk: Uint8Array | GroupElement, tweaks: readonly Uint8Array[], isXonly: readonly boolean[]): TweakContext {
   if (tweaks.length !== isXonly.length) throw new FrostInputError('The tweaks and is_xonly arrays must have the same length.');
   let ctx = tweakCtxInit(threshPk);
+  if (tweaks.length === 0) return ctx;
+  const key = [bytesToHex(ctx.Q.toBytes(true)), ...tweaks.map((t, i) => `${bytesToHex(t)}:${isXonly[i] === true ? 'x' : 'p'}`)].join('|');
+  const cached = tweakCache.get(key);
+  if (cached !== undefined) return cached;
   tweaks.forEach((tweak, i) => {
     ctx = applyTweak(ctx, tweak, isXonly[i] as boolean);
   });
+  if (tweakCache.size >= TWEAK_CACHE_LIMIT) tweakCache.delete(tweakCache.keys().next().value as string);
+  tweakCache.set(key, ctx);
   return ctx;
 }
 

@@ -5,10 +5,12 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { ObservabilityModule } from '@tapbridge/observability/nest';
-import type { Logger } from '@tapbridge/observability';
+import { histogram, type Logger } from '@tapbridge/observability';
 import type { ServiceRuntime } from '../runtime.js';
 
 export const RUNTIME = Symbol('RUNTIME');
+
+const httpDuration = histogram('tapbridge_http_request_duration_seconds', 'HTTP requests by route and status', ['method', 'route', 'status'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
 
 /** Makes the process's ServiceRuntime injectable everywhere (`@Inject(RUNTIME)`), with health and metrics routes. */
 @Global()
@@ -58,6 +60,9 @@ export async function bootstrapService(o: BootstrapOptions): Promise<INestApplic
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
+      // Label by route pattern, not path, so ids in URLs do not explode the series count.
+      const route = (req.route as { path?: string } | undefined)?.path;
+      httpDuration.observe({ method: req.method, route: route ? `${req.baseUrl}${route}` : 'unmatched', status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
       if (req.path.startsWith('/health') || req.path === '/metrics') return;
       logger.info({ requestId, method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
     });

@@ -411,8 +411,11 @@ export class DevnetChain {
     return key.address;
   }
 
-  /** sendtoaddress: pays `amount` satoshis, signs, and submits to the mempool. Returns the txid. */
-  sendToAddress(address: string, amount: bigint, options: { feeRateSatPerVb?: number; subtractFeeFromAmount?: boolean } = {}): string {
+  /**
+   * Builds and signs a wallet transaction paying `amount` satoshis to `address` without submitting it
+   * (for tests that broadcast through a client). Its inputs stay unspent until it is sent.
+   */
+  createSignedTransaction(address: string, amount: bigint, options: { feeRateSatPerVb?: number; subtractFeeFromAmount?: boolean } = {}): Uint8Array {
     const script = this.decodeAddress(address);
     if (typeof amount !== 'bigint' || amount <= 0n) throw new RpcError(RPC_ERROR.TYPE_ERROR, 'Invalid amount for send');
     const tx = this.wallet.createTransaction(
@@ -423,7 +426,12 @@ export class DevnetChain {
       options.subtractFeeFromAmount ? 0 : undefined,
     );
     this.persistWallet();
-    return this.sendRawTransaction(tx.toBuffer(), 0n);
+    return tx.toBuffer();
+  }
+
+  /** sendtoaddress: pays `amount` satoshis, signs, and submits to the mempool. Returns the txid. */
+  sendToAddress(address: string, amount: bigint, options: { feeRateSatPerVb?: number; subtractFeeFromAmount?: boolean } = {}): string {
+    return this.sendRawTransaction(this.createSignedTransaction(address, amount, options), 0n);
   }
 
   /** Trusted balance: mature confirmed coins plus the wallet's own unconfirmed change, minus what the mempool spends. */

@@ -1,0 +1,150 @@
+import { bytesToHex, hashToHex, verifyMerkleBlockProof } from '@tapbridge/bitcoin';
+import { z } from 'zod';
+import type { CallOptions, ChainSource, ChainTipInfo, FeeEstimates } from './chain-source.js';
+import { ChainSourceError } from './errors.js';
+import { httpRequest, type HttpResponse } from './http.js';
+import { DEFAULT_RETRY_POLICY, defaultRetryEnvironment, withRetries, type RetryEnvironment, type RetryPolicy } from './retry.js';
+import {
+  assertHashArgument,
+  assertHeightArgument,
+  checkFeeEstimates,
+  checkHeader,
+  checkMerkleProof,
+  checkRawBlock,
+  checkRawTransaction,
+  decodeHexAs,
+  hashHexSchema,
+  heightSchema,
+  hexSchema,
+  parseAs,
+  txidOfArgument,
+} from './validate.js';
+
+export interface EsploraSourceOptions {
+  /** Base URL, e.g. http://127.0.0.1:3030 or https://mempool.space/api */
+  url: string;
+  name?: string;
+  /** Per-request deadline. Default 10 s. */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  retryEnvironment?: RetryEnvironment;
+}
+
+const blockSchema = z.object({ id: hashHexSchema, height: heightSchema });
+const feeEstimatesSchema = z.record(z.string().regex(/^\d+$/), z.number());
+const BROADCAST_ERROR_RE = /^sendrawtransaction RPC error: (\{.*\})\s*$/s;
+const rpcErrorSchema = z.object({ code: z.number().int(), message: z.string() });
+
+/** Blockstream's Esplora REST API (also served by mempool.space under /api). */
+export class EsploraSource implements ChainSource {
+  readonly name: string;
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly retry: RetryPolicy;
+  private readonly retryEnv: RetryEnvironment;
+
+  constructor(options: EsploraSourceOptions) {
+    if (typeof options.url !== 'string' || !/^https?:\/\//.test(options.url)) throw new TypeError(`url must be an http(s) URL, got ${JSON.stringify(options.url)}`);
+    this.baseUrl = options.url.replace(/\/+$/, '');
+    this.name = options.name ?? `esplora(${new URL(options.url).host})`;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.retryEnv = options.retryEnvironment ?? defaultRetryEnvironment;
+  }
+
+  private async request(path: string, what: string, options: CallOptions, post?: string): Promise<HttpResponse> {
+    return withRetries(
+      async () => {
+        const res = await httpRequest(
+          this.name,
+          this.baseUrl + path,
+          post === undefined ? { method: 'GET' } : { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: post },
+          this.timeoutMs,
+          options.signal,
+        );
+        if (res.status === 404) throw new ChainSourceError(this.name, { kind: 'not-found', what });
+        if (res.status >= 400) {
+          // Esplora relays bitcoind's rejection as text: surface it as the RPC error it is.
+          const relayed = BROADCAST_ERROR_RE.exec(res.text());
+          if (relayed) {
+            let parsed: z.infer<typeof rpcErrorSchema> | undefined;
+            try {
+              const r = rpcErrorSchema.safeParse(JSON.parse(relayed[1]!));
+              parsed = r.success ? r.data : undefined;
+            } catch {
+              parsed = undefined;
+            }
+            if (parsed) throw new ChainSourceError(this.name, { kind: 'rpc', code: parsed.code, rpcMessage: parsed.message });
+          }
+          throw new ChainSourceError(this.name, { kind: 'http', status: res.status, body: res.text() });
+        }
+        return res;
+      },
+      this.retry,
+      this.retryEnv,
+      options.signal,
+    );
+  }
+
+  private async json(path: string, what: string, options: CallOptions): Promise<unknown> {
+    const res = await this.request(path, what, options);
+    try {
+      return JSON.parse(res.text());
+    } catch {
+      throw new ChainSourceError(this.name, { kind: 'malformed', what: `${path}: body is not JSON` });
+    }
+  }
+
+  async getTip(options: CallOptions = {}): Promise<ChainTipInfo> {
+    const hash = parseAs(this.name, '/blocks/tip/hash', hashHexSchema, (await this.request('/blocks/tip/hash', 'tip', options)).text().trim());
+    // Height from the block itself, so height and hash belong together even if the tip moves between calls.
+    const block = parseAs(this.name, `/block/${hash}`, blockSchema, await this.json(`/block/${hash}`, `block ${hash}`, options));
+    if (block.id !== hash) throw new ChainSourceError(this.name, { kind: 'malformed', what: `/block/${hash} describes block ${block.id}` });
+    return { height: block.height, hash };
+  }
+
+  async getBlockHash(height: number, options: CallOptions = {}): Promise<string> {
+    assertHeightArgument(height);
+    const text = (await this.request(`/block-height/${height}`, `block at height ${height}`, options)).text().trim();
+    return parseAs(this.name, `/block-height/${height}`, hashHexSchema, text);
+  }
+
+  async getHeader(hashOrHeight: string | number, options: CallOptions = {}): Promise<Uint8Array> {
+    const hash = typeof hashOrHeight === 'number' ? await this.getBlockHash(hashOrHeight, options) : assertHashArgument(hashOrHeight, 'block hash');
+    const hex = parseAs(this.name, 'header', hexSchema, (await this.request(`/block/${hash}/header`, `block ${hash}`, options)).text().trim());
+    return checkHeader(this.name, decodeHexAs(this.name, 'header', hex), hash);
+  }
+
+  async getRawBlock(hash: string, options: CallOptions = {}): Promise<Uint8Array> {
+    const h = assertHashArgument(hash, 'block hash');
+    return checkRawBlock(this.name, (await this.request(`/block/${h}/raw`, `block ${h}`, options)).body, h);
+  }
+
+  async getRawTransaction(txid: string, options: CallOptions = {}): Promise<Uint8Array> {
+    const id = assertHashArgument(txid, 'txid');
+    return checkRawTransaction(this.name, (await this.request(`/tx/${id}/raw`, `transaction ${id}`, options)).body, id);
+  }
+
+  /** Esplora proves inclusion in the block of its own best chain; a different block than asked reads as not found. */
+  async getTxMerkleProof(txid: string, blockHash?: string, options: CallOptions = {}): Promise<Uint8Array> {
+    const id = assertHashArgument(txid, 'txid');
+    const block = blockHash === undefined ? undefined : assertHashArgument(blockHash, 'block hash');
+    const hex = parseAs(this.name, 'merkleblock-proof', hexSchema, (await this.request(`/tx/${id}/merkleblock-proof`, `proof for ${id}`, options)).text().trim());
+    const proof = checkMerkleProof(this.name, decodeHexAs(this.name, 'merkle proof', hex), id);
+    if (block !== undefined && hashToHex(verifyMerkleBlockProof(proof).blockHash) !== block)
+      throw new ChainSourceError(this.name, { kind: 'not-found', what: `transaction ${id} in block ${block}` });
+    return proof;
+  }
+
+  async getFeeEstimates(options: CallOptions = {}): Promise<FeeEstimates> {
+    const raw = parseAs(this.name, '/fee-estimates', feeEstimatesSchema, await this.json('/fee-estimates', 'fee estimates', options));
+    return checkFeeEstimates(this.name, Object.fromEntries(Object.entries(raw).map(([k, v]) => [Number(k), v])));
+  }
+
+  async broadcast(rawTx: Uint8Array, options: CallOptions = {}): Promise<string> {
+    const expected = txidOfArgument(rawTx);
+    const txid = parseAs(this.name, 'POST /tx', hashHexSchema, (await this.request('/tx', 'POST /tx', options, bytesToHex(rawTx))).text().trim());
+    if (txid !== expected) throw new ChainSourceError(this.name, { kind: 'malformed', what: `POST /tx returned ${txid}, but the transaction's txid is ${expected}` });
+    return txid;
+  }
+}

@@ -4,6 +4,7 @@
  * @scure/btc-signer's MuSig2 (t-of-t). Run: node --conditions=@tapbridge/source --import tsx packages/frost/bench/frost.bench.ts
  */
 import os from 'node:os';
+import type { FrostSecret, Nonces } from '@noble/curves/abstract/frost.js';
 import { schnorr, schnorr_FROST } from '@noble/curves/secp256k1.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import * as musig2 from '@scure/btc-signer/musig2.js';
@@ -132,7 +133,7 @@ function benchNobleFrost(n: number, t: number): void {
   const [deal, tDeal] = time(() => F.trustedDealer({ min: t, max: n }, idents));
   line('noble schnorr_FROST: trusted dealer keygen', `${tDeal.toFixed(1)} ms`);
   const signers = idents.slice(0, t);
-  const [commits, tCommit] = time(() => signers.map((id) => F.commit(deal.secretShares[id] as never)));
+  const [commits, tCommit] = time(() => signers.map((id) => F.commit(deal.secretShares[id] as FrostSecret)));
   line('noble: nonce commitment, per signer', `${(tCommit / t).toFixed(2)} ms`);
   const msg = randomBytes(32);
   const list = commits.map((c) => c.commitments);
@@ -142,7 +143,7 @@ function benchNobleFrost(n: number, t: number): void {
   const [, tSign] = time(() => {
     for (let k = 0; k < budget; k++) {
       const id = signers[k] as string;
-      shares[id] = F.signShare(deal.secretShares[id] as never, deal.public, commits[k]?.nonces as never, list, msg);
+      shares[id] = F.signShare(deal.secretShares[id] as FrostSecret, deal.public, commits[k]?.nonces as Nonces, list, msg);
     }
   });
   line(`noble: signShare, per signer${budget < t ? ` (measured on ${budget})` : ''}`, `${(tSign / budget).toFixed(2)} ms`);

@@ -4,7 +4,7 @@ export * from './curve/point.js';
 export * from './curve/tagged-hash.js';
 export * from './curve/bip340.js';
 export * from './signing/lagrange.js';
-export * from './signing/signers-context.js';
+export { type SignersContext, type ValidatedSigners, deriveThreshPubkey, serializeIds, validateSignersCtx } from './signing/signers-context.js';
 export * from './signing/tweak.js';
 export * from './signing/secnonce.js';
 export * from './signing/nonce.js';

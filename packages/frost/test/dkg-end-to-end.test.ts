@@ -3,6 +3,8 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type DkgRunResult,
+  type ParticipantState1,
+  type SecNonce,
   FaultyParticipantError,
   FaultyParticipantOrCoordinatorError,
   G,
@@ -77,7 +79,7 @@ describe('ChillDKG end to end, 3-of-5', () => {
     const nonces = ids.map(() => nonceGen());
     const aggnonce = nonceAgg(nonces.map((x) => x.pubnonce));
     const session = { aggnonce, signersCtx, tweaks: [tweak], isXonly: [true], msg };
-    const psigs = ids.map((id, k) => sign(nonces[k]?.secnonce as never, outputs[id]?.secshare as Uint8Array, id, session));
+    const psigs = ids.map((id, k) => sign(nonces[k]?.secnonce as SecNonce, outputs[id]?.secshare as Uint8Array, id, session));
     psigs.forEach((psig, k) => {
       expect(partialSigVerify(psig, nonces.map((x) => x.pubnonce), signersCtx, [tweak], [true], msg, k)).toBe(true);
     });
@@ -105,7 +107,7 @@ describe('ChillDKG rejects tampered messages and names the participant', () => {
     const { cmsg1 } = coordinatorStep1(pmsgs, params);
     let err: unknown;
     try {
-      participantStep2(hostseckeys[0] as Uint8Array, step1[0]?.state1 as never, cmsg1, randomBytes(32));
+      participantStep2(hostseckeys[0] as Uint8Array, step1[0]?.state1 as ParticipantState1, cmsg1, randomBytes(32));
     } catch (e) {
       err = e;
     }
@@ -124,7 +126,7 @@ describe('ChillDKG rejects tampered messages and names the participant', () => {
     const { cmsg1 } = coordinatorStep1(pmsgs, params);
     let unknown: unknown;
     try {
-      participantStep2(hostseckeys[0] as Uint8Array, step1[0]?.state1 as never, cmsg1, randomBytes(32));
+      participantStep2(hostseckeys[0] as Uint8Array, step1[0]?.state1 as ParticipantState1, cmsg1, randomBytes(32));
     } catch (e) {
       unknown = e;
     }
@@ -139,7 +141,7 @@ describe('ChillDKG rejects tampered messages and names the participant', () => {
     expect(blamed).toBeInstanceOf(FaultyParticipantOrCoordinatorError);
     expect((blamed as FaultyParticipantError).participant).toBe(3);
     // Other recipients are unaffected.
-    expect(() => participantStep2(hostseckeys[2] as Uint8Array, step1[2]?.state1 as never, cmsg1, randomBytes(32))).not.toThrow();
+    expect(() => participantStep2(hostseckeys[2] as Uint8Array, step1[2]?.state1 as ParticipantState1, cmsg1, randomBytes(32))).not.toThrow();
   });
 
   it('a certificate signature over a different transcript is blamed on its signer by the coordinator', () => {
@@ -148,7 +150,7 @@ describe('ChillDKG rejects tampered messages and names the participant', () => {
       step1.map((s) => s.pmsg1),
       params,
     );
-    const step2 = hostseckeys.map((sk, i) => participantStep2(sk, step1[i]?.state1 as never, cmsg1, randomBytes(32)));
+    const step2 = hostseckeys.map((sk, i) => participantStep2(sk, step1[i]?.state1 as ParticipantState1, cmsg1, randomBytes(32)));
     const pmsgs2 = step2.map((s) => s.pmsg2);
     const forged = Uint8Array.from(step2[2]?.state2.eqInput as Uint8Array);
     forged[forged.length - 1] = (forged[forged.length - 1] as number) ^ 0xff;

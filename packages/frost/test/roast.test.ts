@@ -1,6 +1,6 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { describe, expect, it } from 'vitest';
-import { NonceReuseError, RoastCoordinator, type RoastEvent, nonceGen, sign } from '../src/index.js';
+import { NonceReuseError, RoastCoordinator, type RoastEvent, type SecNonce, nonceGen, sign } from '../src/index.js';
 import { dealShares } from './helpers/dealer.js';
 import { SeededRandom } from './helpers/prng.js';
 import { type Behaviour, runRoast } from './helpers/roast-harness.js';
@@ -57,7 +57,7 @@ describe('ROAST coordinator, 3-of-5', () => {
     const restarted = nonceGen({ secshare: key.secshares[0] });
     expect(coordinator.onReady(0, restarted.pubnonce)).toEqual([{ type: 'ignored', signerId: 0, reason: 'signer still has a pending session' }]);
     // Signer 1 answers but offers its old (already used) nonce as the next one.
-    const psig1 = sign(nonces[1]?.secnonce as never, key.secshares[1] as Uint8Array, 1, session.session);
+    const psig1 = sign(nonces[1]?.secnonce as SecNonce, key.secshares[1] as Uint8Array, 1, session.session);
     const ev = coordinator.onPartialSig(1, session.sessionId, psig1, nonces[1]?.pubnonce as Uint8Array);
     expect(ev).toEqual([{ type: 'misbehaviour', signerId: 1, reason: 'reused a pubnonce' }]);
     expect(coordinator.maliciousSigners).toEqual([1]);

@@ -7,7 +7,7 @@ import { outputScriptToAddress } from '../src/address.js';
 import { classifyOutputScript } from '../src/scripts/output-script.js';
 import { checkWitnessCommitment, computeWitnessMerkleRoot } from '../src/merkle/witness.js';
 import { MerkleError } from '../src/merkle/errors.js';
-import { BlockValidationError, checkBlockCommitments, parseBlock, scanBlock, type Block } from '../src/block/index.js';
+import { BlockValidationError, checkBlockCommitments, parseBlock, scanBlock, scanBlockSpends, type Block } from '../src/block/index.js';
 
 const shared = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)), '../shared');
 const blocksDir = path.join(shared, 'bitcoin-data/mainnet/blocks');
@@ -170,6 +170,17 @@ describe.skipIf(!available)('real mainnet blocks (needs ../shared/bitcoin-data)'
     expect(found.map(key).sort()).toEqual(rows.map(key).sort());
     const byKey = new Map(found.map((f) => [key(f), f]));
     for (const row of rows) expect(byKey.get(key(row))).toEqual(row);
+  });
+
+  it('finds the inputs spending watched outpoints, with their sequence', () => {
+    const block = parseBlock(readRaw(831332));
+    const spender = block.txs[42]!;
+    const watched = spender.inputs.map((i) => `${hashToHex(i.prevout.txid)}:${i.prevout.vout}`);
+    const found = scanBlockSpends(block, new Set([...watched, `${'00'.repeat(32)}:0`]));
+    expect(found.map((f) => f.outpoint)).toEqual(watched);
+    expect(found.every((f) => f.txid === hashToHex(spender.txid) && f.txIndex === 42)).toBe(true);
+    expect(found.map((f) => f.sequence)).toEqual(spender.inputs.map((i) => i.sequence));
+    expect(found.map((f) => f.vin)).toEqual(spender.inputs.map((_, i) => i));
   });
 
   it('scanning for a few addresses finds their totals (README ground truth) and ignores unknown scripts', () => {

@@ -4,3 +4,4 @@ export * from './parse.js';
 export * from './commitments.js';
 export * from './scan.js';
 export * from './coinbase-height.js';
+export * from './spends.js';

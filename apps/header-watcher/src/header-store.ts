@@ -46,8 +46,16 @@ export class PostgresHeaderStore implements HeaderStore {
 
   async apply(update: ChainUpdate): Promise<void> {
     // Validate and serialise before opening the transaction: it holds locks only while writing.
-    const events = update.events.map((e) => outboxRow(e));
+    const events = outboxRows(update.events);
     const inserted = update.inserted;
+    // A connected event already carries the hex a header row needs; compute it only for headers without one.
+    const hexOf = new Map<string, { header: string; prevHash: string; chainwork: string }>();
+    for (const e of update.events) if (e.subject === 'btc.header.connected') hexOf.set(e.payload.hash, e.payload);
+    const rowHex = inserted.map(({ entry }) => hexOf.get(entry.hash) ?? {
+      header: bytesToHex(entry.raw),
+      prevHash: hashToHex(entry.header.prevHash),
+      chainwork: chainworkToHex(entry.chainwork),
+    });
     await this.o.transaction(async (tx) => {
       if (update.leftBest.length > 0)
         await tx.query(`UPDATE ${this.header} SET in_best = false WHERE hash = ANY($1::text[]) AND in_best`, [update.leftBest]);
@@ -59,9 +67,9 @@ export class PostgresHeaderStore implements HeaderStore {
           [
             inserted.map((i) => i.entry.hash),
             inserted.map((i) => i.entry.height),
-            inserted.map((i) => hashToHex(i.entry.header.prevHash)),
-            inserted.map((i) => bytesToHex(i.entry.raw)),
-            inserted.map((i) => chainworkToHex(i.entry.chainwork)),
+            rowHex.map((h) => h.prevHash),
+            rowHex.map((h) => h.header),
+            rowHex.map((h) => h.chainwork),
             inserted.map((i) => i.inBest),
           ],
         );
@@ -82,35 +90,32 @@ export class PostgresHeaderStore implements HeaderStore {
   }
 }
 
-interface OutboxRow {
-  id: string;
-  subject: string;
-  version: number;
-  payload: string;
-}
-
-function outboxRow(e: HeaderEvent): OutboxRow {
-  const def = EVENT_DEFS[e.subject];
-  const payload = validatePayload(def, e.payload);
-  const id = def.id(payload as never);
-  if (id !== e.id) throw new Error(`event id ${e.id} does not match the catalog's ${id}`);
-  return { id, subject: def.subject, version: def.version, payload: JSON.stringify(payload) };
+/** Outbox rows for `events`, validated against the catalog, as one JSON array (parsed once by Postgres). */
+export function outboxRows(events: readonly HeaderEvent[]): string {
+  return JSON.stringify(
+    events.map((e) => {
+      const def = EVENT_DEFS[e.subject];
+      const payload = validatePayload(def, e.payload);
+      const id = def.id(payload as never);
+      if (id !== e.id) throw new Error(`event id ${e.id} does not match the catalog's ${id}`);
+      return { event_id: id, subject: def.subject, version: def.version, payload };
+    }),
+  );
 }
 
 /**
  * The rows enqueueEvent (packages/messaging) writes, for a whole batch in one INSERT: the same columns, the same
- * catalog validation and ON CONFLICT (event_id) DO NOTHING, in order (seq follows the array). One statement
- * instead of one round trip per event is what lets catch-up store tens of thousands of headers a second.
+ * catalog validation (outboxRows) and ON CONFLICT (event_id) DO NOTHING, in array order (seq follows it). One
+ * statement instead of one round trip per event is what lets catch-up store tens of thousands of headers a second.
  */
-export async function enqueueEvents(tx: SqlExecutor, schema: string, rows: readonly OutboxRow[]): Promise<void> {
-  if (rows.length === 0) return;
+export async function enqueueEvents(tx: SqlExecutor, schema: string, rowsJson: string): Promise<void> {
+  if (rowsJson === '[]') return;
   await tx.query(
     `INSERT INTO ${qualified(schema, 'outbox')} (event_id, subject, version, payload)
-     SELECT id, subject, version, payload::jsonb
-     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[]) WITH ORDINALITY AS t(id, subject, version, payload, ord)
+     SELECT r->>'event_id', r->>'subject', (r->>'version')::int, r->'payload'
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, ord)
      ORDER BY ord
      ON CONFLICT (event_id) DO NOTHING`,
-    [rows.map((r) => r.id), rows.map((r) => r.subject), rows.map((r) => r.version), rows.map((r) => r.payload)],
+    [rowsJson],
   );
 }
-

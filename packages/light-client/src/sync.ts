@@ -224,21 +224,32 @@ export class HeaderSync {
     if (!builder.isEmpty) await this.commit(builder);
   }
 
-  /** Store one batch atomically; if the store fails, memory is ahead of it, so rebuild from the store next round. */
-  private async commit(builder: ChainUpdateBuilder): Promise<void> {
-    if (builder.isEmpty) return;
+  /**
+   * Store one batch atomically. The update is built now, from the chain as it stands; the write may finish later
+   * (see followSource). If the store fails, memory is ahead of it, so the next round rebuilds from the store.
+   */
+  private commit(builder: ChainUpdateBuilder): Promise<void> {
+    return this.prepare(builder)();
+  }
+
+  /** Builds the update from the chain as it stands now; the returned function writes it. */
+  private prepare(builder: ChainUpdateBuilder): () => Promise<void> {
+    if (builder.isEmpty) return () => Promise.resolve();
     const root = this.chain.root;
     const moved = root.hash !== this.rootHash;
     const update = builder.build(this.chain.tip, moved ? { root: this.chain.checkpointAt(root.height) } : {});
-    try {
-      await this.o.store.apply(update);
-    } catch (err) {
-      this.needsReload = true;
-      throw err;
-    }
     if (moved) this.rootHash = root.hash;
-    for (const r of builder.reorgs) this.logger.warn({ ...r }, 'reorganisation');
-    this.observer.applied?.(update, builder.reorgs);
+    const reorgs = builder.reorgs;
+    return () => this.o.store.apply(update).then(
+      () => {
+        for (const r of reorgs) this.logger.warn({ ...r }, 'reorganisation');
+        this.observer.applied?.(update, reorgs);
+      },
+      (err: unknown) => {
+        this.needsReload = true;
+        throw err;
+      },
+    );
   }
 
   /** One pass: ask every source that is not benched for its tip, and take whatever it has that we lack. */
@@ -328,8 +339,32 @@ export class HeaderSync {
     this.observer.disagreement?.(d);
   }
 
-  /** Take the source's chain from where it meets ours up to its claimed tip, one batch at a time. */
+  /**
+   * Take the source's chain from where it meets ours up to its claimed tip, one batch at a time. Batch n is
+   * written while batch n+1 is fetched and validated (Postgres and the validation run on different cores); writes
+   * stay in order, and nothing is reported done before its write has committed.
+   */
   private async followSource(source: HeaderSource, tip: SourceTip): Promise<{ accepted: number; reorgs: number }> {
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      return await this.followSourceBatches(source, tip, (builder) => {
+        const previous = writing;
+        const persist = this.prepare(builder);
+        writing = previous.then(persist);
+        // Keep a failure from being reported as unhandled before the loop awaits it.
+        writing.catch(() => undefined);
+        return previous;
+      });
+    } finally {
+      await writing;
+    }
+  }
+
+  private async followSourceBatches(
+    source: HeaderSource,
+    tip: SourceTip,
+    write: (builder: ChainUpdateBuilder) => Promise<void>,
+  ): Promise<{ accepted: number; reorgs: number }> {
     let accepted = 0;
     let reorgs = 0;
     while (!this.stopping && !this.chain.get(tip.hash)) {
@@ -354,7 +389,8 @@ export class HeaderSync {
         }
       }
       const added = builder.size;
-      await this.commit(builder);
+      // Wait for the previous batch's write (a failure stops here), then let this one write in the background.
+      await write(builder);
       if (added > 0) this.observer.validated?.(added);
       accepted += added;
       reorgs += builder.reorgs.length;

@@ -4,6 +4,7 @@ import { registerHeaders } from './headers.js';
 import { registerFrost } from './frost.js';
 import { registerDeposit } from './deposit.js';
 import { registerBlock } from './block.js';
+import { registerDevnet } from './devnet.js';
 
 // One line per command group; each group lives in its own file under commands/.
 export function registerCommands(program: Command): void {
@@ -12,5 +13,6 @@ export function registerCommands(program: Command): void {
   registerFrost(program);
   registerDeposit(program);
   registerBlock(program);
+  registerDevnet(program);
   void program;
 }

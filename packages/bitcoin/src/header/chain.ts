@@ -234,7 +234,7 @@ export class HeaderChain {
   medianTimePast(hash: string = this.tipNode.hash): number {
     const node = this.byHash.get(hash.toLowerCase());
     if (!node) throw new RangeError(`unknown header ${hash}`);
-    return this.parentMedianTimePast(node);
+    return this.medianTimePastOf(node);
   }
 
   /**
@@ -284,7 +284,7 @@ export class HeaderChain {
         pow,
         parent,
         parent.hashBytes,
-        this.parentMedianTimePast(parent),
+        this.medianTimePastOf(parent),
         this.now(),
         this.params,
       );
@@ -345,7 +345,7 @@ export class HeaderChain {
   }
 
   /** Median time past of `node`: the median of its time and up to 10 ancestors' times. */
-  private parentMedianTimePast(node: Node): number {
+  private medianTimePastOf(node: Node): number {
     const times = this.mtpScratch;
     let count = 0;
     let n: Node = node;

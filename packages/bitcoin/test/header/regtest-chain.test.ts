@@ -206,6 +206,22 @@ describe('HeaderChain (regtest)', () => {
     expect(new HeaderChain(REGTEST).locator()).toEqual([REGTEST.genesisHash]);
   });
 
+  it('keeps its own copy of each header, so a caller may reuse its buffer', () => {
+    const chain = new HeaderChain(REGTEST, { now: NOW });
+    const main = mineChain(REGTEST, GENESIS, 3);
+    const buffer = new Uint8Array(80);
+    for (const raw of main) {
+      buffer.set(raw);
+      chain.add(buffer);
+    }
+    buffer.fill(0);
+    for (let h = 1; h <= 3; h++) {
+      const entry = chain.atHeight(h)!;
+      expect(entry.raw).toEqual(main[h - 1]);
+      expect(entry.header).toEqual(decodeHeader(main[h - 1]!));
+    }
+  });
+
   it('validates its options', () => {
     expect(() => new HeaderChain(REGTEST, { retainDepth: 0 })).toThrow(RangeError);
     expect(() => new HeaderChain('regtest').add(new Uint8Array(79))).toThrow(/80 bytes/);

@@ -12,6 +12,7 @@ import {
   G,
   GroupKey,
   N,
+  RoastCoordinator,
   type SecNonce,
   VSSCommitment,
   coordinatorStep1,
@@ -127,6 +128,28 @@ function benchOurs(n: number, t: number): void {
   line(`verification of all ${t} partial signatures`, `${tVer.toFixed(1)} ms (${(tVer / t).toFixed(2)} ms each)`);
 }
 
+function benchRoast(n: number, t: number): void {
+  const { groupKey, secshares } = dealShares(n, t);
+  const msg = randomBytes(32);
+  const { tweak } = keyPathOnlyCustodyTweak(groupKey.xonly);
+  const coordinator = new RoastCoordinator({ groupKey, msg, tweaks: [tweak], isXonly: [true] });
+  const secnonces = new Map<number, SecNonce>();
+  const fresh = (id: number): Uint8Array => {
+    const { secnonce, pubnonce } = nonceGen({ secshare: secshares[id] });
+    secnonces.set(id, secnonce);
+    return pubnonce;
+  };
+  const ready = Array.from({ length: t }, (_, id) => fresh(id));
+  const [events, tReady] = time(() => ready.flatMap((pubnonce, id) => coordinator.onReady(id, pubnonce)));
+  line('ROAST: t onReady (decode nonces) + session start', `${tReady.toFixed(1)} ms`);
+  const started = events.find((e) => e.type === 'session-started');
+  if (started?.type !== 'session-started') throw new Error('no session');
+  const responses = started.signers.map((id) => ({ id, psig: sign(secnonces.get(id) as SecNonce, secshares[id] as Uint8Array, id, started.session), next: fresh(id) }));
+  const [, tResp] = time(() => responses.forEach((r) => coordinator.onPartialSig(r.id, started.sessionId, r.psig, r.next)));
+  if (coordinator.signature === null) throw new Error('ROAST did not finish');
+  line('ROAST: t responses (verify each psig) + aggregate + verify', `${tResp.toFixed(1)} ms (${(tResp / t).toFixed(2)} ms each)`);
+}
+
 function benchNobleFrost(n: number, t: number): void {
   const F = schnorr_FROST;
   const idents = Array.from({ length: n }, (_, i) => F.Identifier.fromNumber(i + 1));
@@ -183,6 +206,7 @@ for (const { n, t } of SIZES) {
   console.log(`\n${t}-of-${n}`);
   benchDkg(n, t);
   benchOurs(n, t);
+  benchRoast(n, t);
   benchNobleFrost(n, t);
   if (t <= 100) benchMusig2(t);
   else line('scure MuSig2', `skipped at ${t} signers (t-of-t session setup alone multiplies t keys)`);

@@ -1,6 +1,6 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { describe, expect, it } from 'vitest';
-import { NonceReuseError, RoastCoordinator, type RoastEvent, type SecNonce, nonceGen, sign } from '../src/index.js';
+import { NonceReuseError, RoastCoordinator, type RoastEvent, type SecNonce, keyPathOnlyCustodyTweak, nonceGen, sign } from '../src/index.js';
 import { dealShares } from './helpers/dealer.js';
 import { SeededRandom } from './helpers/prng.js';
 import { type Behaviour, runRoast } from './helpers/roast-harness.js';
@@ -61,6 +61,43 @@ describe('ROAST coordinator, 3-of-5', () => {
     const ev = coordinator.onPartialSig(1, session.sessionId, psig1, nonces[1]?.pubnonce as Uint8Array);
     expect(ev).toEqual([{ type: 'misbehaviour', signerId: 1, reason: 'reused a pubnonce' }]);
     expect(coordinator.maliciousSigners).toEqual([1]);
+  });
+
+  it('finishes without a signer that restarted mid-session, and never uses its stale or fresh nonce twice', () => {
+    const { tweak, outputKey } = keyPathOnlyCustodyTweak(key.groupKey.xonly);
+    const coordinator = new RoastCoordinator({ groupKey: key.groupKey, msg: MSG, tweaks: [tweak], isXonly: [true] });
+    const secnonces = new Map<number, SecNonce>();
+    const usedPubnonces = new Set<string>();
+    const fresh = (id: number): Uint8Array => {
+      const { secnonce, pubnonce } = nonceGen({ secshare: key.secshares[id] });
+      secnonces.set(id, secnonce);
+      return pubnonce;
+    };
+    const queue: RoastEvent[] = [0, 1, 2, 3, 4].flatMap((id) => coordinator.onReady(id, fresh(id)));
+    let restarted = false;
+    while (queue.length > 0 && coordinator.signature === null) {
+      const ev = queue.shift() as RoastEvent;
+      if (ev.type !== 'session-started') continue;
+      for (const id of ev.signers) {
+        const nonceHex = Buffer.from(ev.session.aggnonce).toString('hex');
+        expect(usedPubnonces.has(`${id}:${nonceHex}`)).toBe(false);
+        usedPubnonces.add(`${id}:${nonceHex}`);
+        if (id === 0 && !restarted) {
+          // Signer 0 crashes: its secret nonce is gone; it comes back with a fresh one.
+          restarted = true;
+          secnonces.delete(0);
+          queue.push(...coordinator.onReady(0, fresh(0)));
+          continue;
+        }
+        const psig = sign(secnonces.get(id) as SecNonce, key.secshares[id] as Uint8Array, id, ev.session);
+        queue.push(...coordinator.onPartialSig(id, ev.sessionId, psig, fresh(id)));
+      }
+    }
+    expect(restarted).toBe(true);
+    expect(coordinator.signature).not.toBeNull();
+    expect(schnorr.verify(coordinator.signature as Uint8Array, MSG, outputKey)).toBe(true);
+    expect(coordinator.sessionsStarted).toBeLessThanOrEqual(5 - 3 + 1);
+    expect(coordinator.maliciousSigners).toEqual([]);
   });
 
   it('a secret nonce signs once: reuse throws and the nonce is not serialisable', () => {

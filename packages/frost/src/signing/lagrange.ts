@@ -44,13 +44,26 @@ export function invertBatch(values: readonly bigint[]): bigint[] {
  * The caller has checked that `myId` is in `ids` and `ids` has no duplicates.
  */
 export function deriveInterpolatingValue(ids: readonly number[], myId: number): bigint {
+  // Factors are below 2^33, so products are reduced mod n only every few steps.
   let num = 1n;
   let deno = 1n;
+  let negative = false;
+  let pending = 0;
   for (const id of ids) {
     if (id === myId) continue;
-    num = (num * BigInt(id + 1)) % N;
-    deno = (deno * modN(BigInt(id - myId))) % N;
+    num *= BigInt(id + 1);
+    const diff = id - myId;
+    if (diff < 0) negative = !negative;
+    deno *= BigInt(Math.abs(diff));
+    if (++pending === 6) {
+      num %= N;
+      deno %= N;
+      pending = 0;
+    }
   }
+  num %= N;
+  deno %= N;
+  if (negative) deno = modN(-deno);
   return (num * invert(deno)) % N;
 }
 

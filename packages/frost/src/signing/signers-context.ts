@@ -66,16 +66,23 @@ function remember(key: string, value: ValidatedSigners): void {
   validated.set(key, value);
 }
 
+// Frozen contexts built by GroupKey are recognised by identity, skipping even the digest.
+const byIdentity = new WeakMap<SignersContext, ValidatedSigners>();
+
 /**
- * Records a context as validated without re-interpolating the threshold key. Only for contexts
- * built by {@link GroupKey} from DKG output, whose pubshares are consistent by construction.
+ * Records a context as validated without re-interpolating the threshold key. Only for frozen
+ * contexts built by {@link GroupKey} from DKG output, whose pubshares are consistent by
+ * construction and whose bytes the GroupKey owns.
  */
 export function rememberValidatedSigners(ctx: SignersContext, value: ValidatedSigners): void {
+  byIdentity.set(ctx, value);
   remember(contextDigest(ctx), value);
 }
 
 /** BIP445 "ValidateSignersCtx"; returns the decoded context. */
 export function validateSignersCtx(ctx: SignersContext): ValidatedSigners {
+  const known = byIdentity.get(ctx);
+  if (known !== undefined) return known;
   const { n, t, ids, pubshares, threshPk } = ctx;
   if (!Number.isInteger(n) || !Number.isInteger(t) || t < 1 || t > n) throw new FrostInputError('The threshold must be 1 <= t <= n.');
   if (!(t <= ids.length && ids.length <= n)) throw new FrostInputError('The number of signers must be between t and n.');

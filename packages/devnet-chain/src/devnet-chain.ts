@@ -214,7 +214,13 @@ export class DevnetChain {
   private blockTime(parent: BlockIndexEntry): number {
     const now = this.now();
     const latest = now + REGTEST_PARAMS.maxFutureBlockTime - 60;
-    return Math.max(parent.medianTimePast + 1, Math.min(Math.max(now, parent.block.header.time + 1), latest));
+    const time = Math.max(parent.medianTimePast + 1, Math.min(Math.max(now, parent.block.header.time + 1), latest));
+    if (time > now + REGTEST_PARAMS.maxFutureBlockTime)
+      throw new RpcError(
+        RPC_ERROR.MISC_ERROR,
+        'block timestamps have run more than two hours ahead of the clock (blocks mined faster than time passes); advance it with setmocktime',
+      );
+    return time;
   }
 
   private assembleBlock(parent: BlockIndexEntry, payoutScript: Uint8Array, txs: readonly Transaction[], fees: bigint): Block {

@@ -25,14 +25,15 @@ export const REGTEST_PARAMS = Object.freeze({
   maxFutureBlockTime: 2 * 60 * 60,
 });
 
-/** Mempool policy, as Bitcoin Core's defaults (src/policy/policy.h). */
+/** Mempool policy, as Bitcoin Core's defaults (src/policy/policy.h); relay fees as before v30 (1 sat/vB). */
 export const POLICY = Object.freeze({
   minRelayFeeSatPerKvB: 1_000n,
   incrementalRelayFeeSatPerKvB: 1_000n,
   dustRelayFeeSatPerKvB: 3_000n,
   maxStandardTxWeight: 400_000,
   minStandardTxNonWitnessSize: 65,
-  maxOpReturnRelay: 83,
+  /** Core v30's -datacarriersize default: total OP_RETURN script bytes per transaction, any number of outputs. */
+  maxDatacarrierBytes: 100_000,
   maxReplacementEvictions: 100,
   /** sendrawtransaction's default maxfeerate: 0.10 BTC/kvB. */
   defaultMaxFeeRateSatPerKvB: 10_000_000n,

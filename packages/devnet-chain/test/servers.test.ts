@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeHeader, hashToHex, hexToBytes, sha256d } from '@tapbridge/bitcoin';
+import { decodeHeader, hashToHex, hexToBytes, sha256d, verifyEsploraMerkleProof, type EsploraMerkleProof } from '@tapbridge/bitcoin';
 import { startDevnetChain, type DevnetChainHandle } from '../src/index.js';
 import { silentLogger } from './helpers.js';
 
@@ -109,5 +109,36 @@ describe('Esplora server', () => {
     const posted = await fetch(handle.esploraUrl + '/tx', { method: 'POST', body: '0200' });
     expect(posted.status).toBe(400);
     expect(await posted.text()).toMatch(/^sendrawtransaction RPC error: \{"code":-22/);
+  });
+
+  it('serves merkle proofs, outspends and address UTXOs for wallet payments', async () => {
+    const node = handle.node;
+    node.generateToAddress(101, node.getNewAddress());
+    const to = node.getNewAddress('bech32m');
+    const txid = node.sendToAddress(to, 12_345_678n);
+    const pending = (await (await get(`/address/${to}/utxo`)).json()) as Array<{ txid: string; status: { confirmed: boolean }; value: number }>;
+    expect(pending).toEqual([{ txid, vout: expect.any(Number), status: { confirmed: false }, value: 12_345_678 }]);
+    const [blockHash] = node.generateToAddress(1, node.getNewAddress());
+    const entry = node.getEntry(blockHash!);
+
+    const proof = (await (await get(`/tx/${txid}/merkle-proof`)).json()) as EsploraMerkleProof;
+    expect(proof.block_height).toBe(entry.height);
+    expect(() => verifyEsploraMerkleProof(proof, txid, entry.block.header.merkleRoot, entry.txids.length)).not.toThrow();
+
+    const tx = node.lookupTransaction(txid)!.tx;
+    const spent = tx.ins[0]!;
+    const outspend = await (await get(`/tx/${hashToHex(spent.hash)}/outspend/${spent.index}`)).json();
+    expect(outspend).toEqual({ spent: true, txid, vin: 0, status: { confirmed: true, block_height: entry.height, block_hash: blockHash, block_time: entry.block.header.time } });
+    expect(await (await get(`/tx/${txid}/outspend/0`)).json()).toEqual({ spent: false });
+
+    const confirmed = (await (await get(`/address/${to}/utxo`)).json()) as Array<{ status: { confirmed: boolean; block_hash?: string } }>;
+    expect(confirmed).toHaveLength(1);
+    expect(confirmed[0]!.status).toMatchObject({ confirmed: true, block_hash: blockHash });
+    const esploraTx = (await (await get(`/tx/${txid}`)).json()) as { fee: number; vin: Array<{ prevout: { value: number } }> ; vout: Array<{ value: number; scriptpubkey_address?: string }> };
+    const inValue = esploraTx.vin.reduce((sum, i) => sum + i.prevout.value, 0);
+    const outValue = esploraTx.vout.reduce((sum, o) => sum + o.value, 0);
+    expect(esploraTx.fee).toBe(inValue - outValue);
+    expect(esploraTx.fee).toBeGreaterThan(0);
+    expect(esploraTx.vout.some((o) => o.scriptpubkey_address === to && o.value === 12_345_678)).toBe(true);
   });
 });

@@ -17,14 +17,12 @@ export function checkStandard(tx: Transaction): void {
   if (tx.version < 1 || tx.version > POLICY.maxStandardTxVersion) throw rejectTx('version');
   if (tx.weight() > POLICY.maxStandardTxWeight) throw rejectTx('tx-size');
   if (tx.byteLength(false) < POLICY.minStandardTxNonWitnessSize) throw rejectTx('tx-size-small');
-  let opReturns = 0;
+  let datacarrierBytes = 0;
   for (const out of tx.outs) {
     const c = classifyOutputScript(out.script);
     if (c.type === 'nonstandard') throw rejectTx('scriptpubkey');
-    if (c.type === 'op_return') {
-      if (out.script.length > POLICY.maxOpReturnRelay) throw rejectTx('scriptpubkey');
-      opReturns++;
-    } else if (out.value < dustThreshold(out.script)) throw rejectTx('dust');
+    if (c.type === 'op_return') datacarrierBytes += out.script.length;
+    else if (out.value < dustThreshold(out.script)) throw rejectTx('dust');
   }
-  if (opReturns > 1) throw rejectTx('multi-op-return');
+  if (datacarrierBytes > POLICY.maxDatacarrierBytes) throw rejectTx('datacarrier');
 }

@@ -30,7 +30,7 @@ export const RPC_METHODS: Readonly<Record<string, RpcMethod>> = {
       return {
         chain: REGTEST_PARAMS.chainName,
         blocks: tip.height,
-        headers: Math.max(...node.getChainTips().map((t) => t.height)),
+        headers: Math.max(...node.getChainTips().filter((t) => t.status !== 'invalid').map((t) => t.height)),
         bestblockhash: tip.hash,
         bits: (tip.block.header.bits >>> 0).toString(16).padStart(8, '0'),
         difficulty: difficulty(tip.block.header.bits),

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { bytesToHex, concatBytes, decodeHeader, equalBytes, hashToHex, hexToBytes, sha256d } from '@tapbridge/bitcoin';
+import { HeaderChain, bytesToHex, concatBytes, decodeHeader, equalBytes, hashToHex, hexToBytes, sha256d } from '@tapbridge/bitcoin';
 import { REGTEST_GENESIS_BLOCK, REGTEST_PARAMS, blockSubsidy, coinbaseHeight, decodeBlock } from '../src/index.js';
 import { testNode } from './helpers.js';
 
@@ -71,6 +71,23 @@ describe('mining', () => {
     }
     // With a frozen clock, timestamps still strictly increase block by block.
     expect(times.slice(1).every((t, i) => i === 0 || t > times[i]!)).toBe(true);
+  });
+
+  it('mines headers, forks included, that the bitcoin package\'s regtest header rules accept, agreeing on the tip', () => {
+    const { node, clock } = testNode();
+    const address = node.getNewAddress();
+    node.generateToAddress(40, address);
+    const fork = node.mineOn(node.getBlockHash(30), 12);
+    expect(node.tip.hash).toBe(fork[11]);
+    node.generateToAddress(3, address);
+    const headers = new HeaderChain('regtest', { now: () => clock.now });
+    // Feed every block the node knows, in the order it saw them, as a peer would relay them.
+    const entries = [...node.chain.index.values()].sort((a, b) => a.sequence - b.sequence).slice(1);
+    const statuses = entries.map((entry) => headers.add(entry.block.headerBytes).status);
+    expect(statuses.filter((s) => s === 'reorg')).toHaveLength(1);
+    expect(statuses.every((s) => s === 'connected' || s === 'reorg' || s === 'side-branch')).toBe(true);
+    expect(headers.tip.hash).toBe(node.tip.hash);
+    expect(headers.height).toBe(45);
   });
 
   it('writes a BIP34 height and a witness commitment into every coinbase', () => {

@@ -2,14 +2,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Transaction } from 'bitcoinjs-lib';
 import { pino, type Logger } from 'pino';
-import { addressToOutputScript, encodeHeader, hexToBytes, sha256d, hashToHex, type BlockHeader } from '@tapbridge/bitcoin';
+import {
+  REGTEST,
+  ProofOfWorkChecker,
+  addressToOutputScript,
+  computeMerkleBranch,
+  computeMerkleRoot,
+  encodeHeader,
+  hashToHex,
+  hexToBytes,
+  sha256d,
+  type BlockHeader,
+} from '@tapbridge/bitcoin';
 import { z } from 'zod';
 import type { BlockIndexEntry } from './chain/block-index.js';
 import { Chainstate, type ChainTip, type ChainUpdate, type ConnectOptions } from './chain/chainstate.js';
 import { decodeBlock, encodeBlock, type Block } from './consensus/block.js';
 import { buildCoinbase } from './consensus/coinbase.js';
-import { encodeMerkleBlock, merkleBranch, merkleRoot } from './consensus/merkle.js';
-import { meetsTarget } from './consensus/pow.js';
+import { encodeMerkleBlock } from './consensus/merkle-block.js';
 import { RPC_ERROR, RpcError, TxRejectedError } from './errors.js';
 import { Mempool, type MempoolChainView, type MempoolEntry } from './mempool/mempool.js';
 import { POLICY, REGTEST_GENESIS_BLOCK, REGTEST_PARAMS, blockSubsidy } from './params.js';
@@ -67,6 +77,7 @@ export class DevnetChain {
   private readonly blockFile: BlockFile | undefined;
   private readonly feeRatesByBlock = new Map<string, number[]>();
   private readonly walletFeeRate: number;
+  private readonly proofOfWork = new ProofOfWorkChecker(REGTEST);
 
   private constructor(
     readonly dataDir: string | undefined,
@@ -225,13 +236,13 @@ export class DevnetChain {
 
   private assembleBlock(parent: BlockIndexEntry, payoutScript: Uint8Array, txs: readonly Transaction[], fees: bigint): Block {
     const height = parent.height + 1;
-    const witnessRoot = merkleRoot([new Uint8Array(32), ...txs.map((tx) => tx.getHash(true))]);
+    const witnessRoot = computeMerkleRoot([new Uint8Array(32), ...txs.map((tx) => tx.getHash(true))]).root;
     const coinbase = buildCoinbase({ height, payoutScript, value: blockSubsidy(height) + fees, witnessRoot });
     const all = [coinbase, ...txs];
     const header: BlockHeader = {
       version: REGTEST_PARAMS.blockVersion,
       prevHash: parent.block.hash,
-      merkleRoot: merkleRoot(all.map((tx) => tx.getHash())),
+      merkleRoot: computeMerkleRoot(all.map((tx) => tx.getHash())).root,
       time: this.blockTime(parent),
       bits: REGTEST_PARAMS.powLimitBits,
       nonce: 0,
@@ -241,7 +252,7 @@ export class DevnetChain {
     let hash = sha256d(headerBytes);
     for (;;) {
       const view = new DataView(headerBytes.buffer, headerBytes.byteOffset, headerBytes.byteLength);
-      while (!meetsTarget(hash, header.bits)) {
+      while (this.proofOfWork.check(hash, header.bits) !== undefined) {
         header.nonce = (header.nonce + 1) >>> 0;
         if (header.nonce === 0) throw new Error('nonce space exhausted at regtest difficulty');
         view.setUint32(76, header.nonce, true);
@@ -388,7 +399,7 @@ export class DevnetChain {
   merkleProof(txid: string): { blockHeight: number; merkle: string[]; pos: number } | undefined {
     const found = this.lookupTransaction(txid);
     if (!found?.entry || found.position === undefined) return undefined;
-    const branch = merkleBranch(found.entry.block.txs.map((tx) => tx.getHash()), found.position);
+    const branch = computeMerkleBranch(found.entry.block.txs.map((tx) => tx.getHash()), found.position);
     return { blockHeight: found.entry.height, merkle: branch.map(hashToHex), pos: found.position };
   }
 

@@ -8,7 +8,7 @@ export type { ChainTip } from './chain/chainstate.js';
 export { type Coin, outpointKey } from './chain/utxo-set.js';
 export { decodeBlock, encodeBlock, type Block } from './consensus/block.js';
 export { coinbaseHeight, findWitnessCommitment } from './consensus/coinbase.js';
-export { encodeMerkleBlock, merkleRoot } from './consensus/merkle.js';
+export { encodeMerkleBlock } from './consensus/merkle-block.js';
 export { ScriptError } from './script/script-error.js';
 export { verifyInputScript, type Prevout } from './script/verify-input.js';
 export { executeTapscript } from './script/tapscript.js';

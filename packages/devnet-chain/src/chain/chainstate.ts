@@ -1,10 +1,8 @@
-import { equalBytes, hashToHex } from '@tapbridge/bitcoin';
+import { REGTEST, ProofOfWorkChecker, blockWork, computeMerkleRoot, equalBytes, hashToHex } from '@tapbridge/bitcoin';
 import type { Block } from '../consensus/block.js';
 import { blockWeight } from '../consensus/block.js';
 import { coinbaseHeight, findWitnessCommitment, witnessCommitmentScript } from '../consensus/coinbase.js';
 import { isFinalTx, sequenceLocksSatisfied } from '../consensus/locks.js';
-import { merkleRoot } from '../consensus/merkle.js';
-import { meetsTarget, workFromBits } from '../consensus/pow.js';
 import { checkInputScripts, checkTransaction, checkTxInputs, isCoinbaseTx, wtxidHex } from '../consensus/tx-checks.js';
 import { RPC_ERROR, RpcError, TxRejectedError } from '../errors.js';
 import { REGTEST_PARAMS, blockSubsidy } from '../params.js';
@@ -58,6 +56,7 @@ export class Chainstate {
   readonly spends = new Map<string, { txid: string; vin: number; entry: BlockIndexEntry }>();
   private readonly childless = new Set<BlockIndexEntry>();
   private sequence = 0;
+  private readonly proofOfWork = new ProofOfWorkChecker(REGTEST);
 
   constructor(genesis: Block) {
     const entry = this.newEntry(genesis, undefined);
@@ -88,7 +87,7 @@ export class Chainstate {
       block,
       parent,
       children: [],
-      chainWork: (parent?.chainWork ?? 0n) + workFromBits(block.header.bits),
+      chainWork: (parent?.chainWork ?? 0n) + blockWork(block.header.bits),
       medianTimePast: medianTimePast(parent, block.header.time, REGTEST_PARAMS.medianTimeSpan),
       sequence: this.sequence++,
       failure: parent && parent.failure !== 'none' ? 'child' : 'none',
@@ -109,7 +108,7 @@ export class Chainstate {
     if (parent.failure !== 'none') throw new BlockRejectedError('bad-prevblk');
     const { header } = block;
     if (header.bits !== REGTEST_PARAMS.powLimitBits) throw new BlockRejectedError('bad-diffbits', 'incorrect proof of work');
-    if (!meetsTarget(block.hash, header.bits)) throw new BlockRejectedError('high-hash', 'proof of work failed');
+    if (this.proofOfWork.check(block.hash, header.bits) !== undefined) throw new BlockRejectedError('high-hash', 'proof of work failed');
     if (header.time <= parent.medianTimePast) throw new BlockRejectedError('time-too-old', "block's timestamp is too early");
     if (now !== undefined && header.time > now + REGTEST_PARAMS.maxFutureBlockTime)
       throw new BlockRejectedError('time-too-new', 'block timestamp too far in the future');
@@ -183,8 +182,10 @@ export class Chainstate {
     if (txs.length === 0 || !isCoinbaseTx(txs[0]!)) throw new BlockRejectedError('bad-cb-missing', 'first tx is not coinbase');
     if (txs.slice(1).some(isCoinbaseTx)) throw new BlockRejectedError('bad-cb-multiple', 'more than one coinbase');
     if (new Set(entry.txids).size !== txs.length) throw new BlockRejectedError('bad-txns-duplicate', 'duplicate transaction');
-    if (!equalBytes(merkleRoot(txs.map((tx) => tx.getHash())), block.header.merkleRoot))
-      throw new BlockRejectedError('bad-txnmrklroot', 'hashMerkleRoot mismatch');
+    const { root, mutated } = computeMerkleRoot(txs.map((tx) => tx.getHash()));
+    if (!equalBytes(root, block.header.merkleRoot)) throw new BlockRejectedError('bad-txnmrklroot', 'hashMerkleRoot mismatch');
+    // CVE-2012-2459: a tree with a duplicated subtree has the same root as the honest block.
+    if (mutated) throw new BlockRejectedError('bad-txns-duplicate', 'duplicate transaction');
     if (coinbaseHeight(txs[0]!) !== height) throw new BlockRejectedError('bad-cb-height', 'block height mismatch in coinbase');
     this.checkWitnessCommitment(block);
     if (blockWeight(block.raw, txs) > REGTEST_PARAMS.maxBlockWeight) throw new BlockRejectedError('bad-blk-weight', 'weight limit failed');
@@ -245,7 +246,7 @@ export class Chainstate {
     }
     const reserved = coinbase!.ins[0]!.witness;
     if (reserved.length !== 1 || reserved[0]!.length !== 32) throw new BlockRejectedError('bad-witness-nonce-size');
-    const witnessRoot = merkleRoot([ZERO_HASH, ...rest.map((tx) => tx.getHash(true))]);
+    const witnessRoot = computeMerkleRoot([ZERO_HASH, ...rest.map((tx) => tx.getHash(true))]).root;
     const expected = witnessCommitmentScript(witnessRoot).subarray(6, 38);
     if (!equalBytes(expected, commitment)) throw new BlockRejectedError('bad-witness-merkle-match');
   }

@@ -1,5 +1,5 @@
 import type { Transaction } from 'bitcoinjs-lib';
-import { bytesToHex, classifyOutputScript, hashToHex, outputScriptToAddress, type OutputScriptType } from '@tapbridge/bitcoin';
+import { bytesToHex, classifyOutputScript, hashToHex, outputScriptToAddress, targetFromBits, type OutputScriptType } from '@tapbridge/bitcoin';
 import { btcNumber } from '../amount.js';
 import type { BlockIndexEntry } from '../chain/block-index.js';
 import { blockWeight } from '../consensus/block.js';
@@ -55,11 +55,7 @@ export function difficulty(bits: number): number {
 const hex32 = (n: bigint): string => n.toString(16).padStart(64, '0');
 const bitsHex = (bits: number): string => (bits >>> 0).toString(16).padStart(8, '0');
 
-function targetHex(bits: number): string {
-  const exponent = bits >>> 24;
-  const mantissa = BigInt(bits & 0x007fffff);
-  return hex32(exponent <= 3 ? mantissa >> BigInt(8 * (3 - exponent)) : mantissa << BigInt(8 * (exponent - 3)));
-}
+const targetHex = (bits: number): string => hex32(targetFromBits(bits) ?? 0n);
 
 /** getblockheader (verbose) fields, shared with getblock. */
 export function blockHeaderJson(node: DevnetChain, entry: BlockIndexEntry): Record<string, unknown> {

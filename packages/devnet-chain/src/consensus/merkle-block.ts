@@ -1,32 +1,6 @@
 import { ByteWriter, concatBytes, sha256d } from '@tapbridge/bitcoin';
 
-/** Core's ComputeMerkleRoot: pairs hashed with SHA256d, an odd last node paired with itself. */
-export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
-  if (leaves.length === 0) throw new RangeError('a merkle tree needs at least one leaf');
-  let level = leaves.slice();
-  while (level.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(sha256d(concatBytes(level[i]!, level[i + 1] ?? level[i]!)));
-    level = next;
-  }
-  return level[0]!;
-}
-
-/** Sibling hashes from leaf `pos` up to the root (Esplora's /tx/:txid/merkle-proof `merkle`). */
-export function merkleBranch(leaves: readonly Uint8Array[], pos: number): Uint8Array[] {
-  if (!Number.isInteger(pos) || pos < 0 || pos >= leaves.length) throw new RangeError(`leaf ${pos} is not in a tree of ${leaves.length}`);
-  const branch: Uint8Array[] = [];
-  let level = leaves.slice();
-  let index = pos;
-  while (level.length > 1) {
-    branch.push(level[index ^ 1] ?? level[index]!);
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(sha256d(concatBytes(level[i]!, level[i + 1] ?? level[i]!)));
-    level = next;
-    index >>= 1;
-  }
-  return branch;
-}
+// The bitcoin package parses and verifies merkle blocks; the node is the one place that builds them.
 
 /**
  * CMerkleBlock serialization as `gettxoutproof` returns it: header, transaction count, then the partial

@@ -18,3 +18,4 @@ export * from './signing/group-key.js';
 export * from './roast.js';
 export * from './heartbeat.js';
 export * from './simulate.js';
+export * from './signing/session-request.js';

@@ -19,10 +19,11 @@ import { deriveInterpolatingValue } from './signing/lagrange.js';
 import { encodeAggnonce } from './signing/nonce.js';
 import { verifyPartialSigPoints } from './signing/partial-sig-verify.js';
 import { type SessionContext, type SessionValues, getSessionValues } from './signing/session.js';
+import { type SessionRequest, sessionRequestOf } from './signing/session-request.js';
 
 export type RoastEvent =
-  /** Ask `signers` to sign `msg` under the session context (aggnonce, signer set, tweaks). */
-  | { type: 'session-started'; sessionId: number; signers: number[]; session: SessionContext }
+  /** Ask `signers` to sign: `request` is what goes on the wire, `session` the full BIP445 context. */
+  | { type: 'session-started'; sessionId: number; signers: number[]; session: SessionContext; request: SessionRequest }
   /** The final BIP340 signature (already verified under the tweaked key). */
   | { type: 'signature-done'; sessionId: number; signers: number[]; signature: Uint8Array }
   /** Provable misbehaviour; the signer is excluded from now on (report to stake accounting). */
@@ -208,7 +209,7 @@ export class RoastCoordinator {
       const session: Session = { id: this.#nextSessionId++, signers, nonces, context, values: getSessionValues(context), psigs: new Map(), live: true };
       this.#sessions.set(session.id, session);
       for (const id of signers) this.#pendingSessionOf.set(id, session.id);
-      events.push({ type: 'session-started', sessionId: session.id, signers, session: context });
+      events.push({ type: 'session-started', sessionId: session.id, signers, session: context, request: sessionRequestOf(session.id, context) });
     }
   }
 

@@ -1,0 +1,106 @@
+/**
+ * A signing request as signers see it: what to sign (a raw message or a BIP341 sighash the signer computes itself
+ * from the transaction and the outputs it spends), why (purpose, which selects the policy) and under which Taproot
+ * tweak. Every signer resolves the wire form independently, so a coordinator cannot make it sign bytes that differ
+ * from the request its policy judged.
+ */
+import { decodeTransaction, taprootSighash, type DecodedTransaction, type TxOutput } from '@tapbridge/bitcoin';
+import { taprootOutput } from '@tapbridge/frost';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { z } from 'zod';
+import { SigningRequestError } from './errors.js';
+import { hex32, hexBytes, sessionId } from './wire.js';
+
+export const purposeSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'purpose must be a lowercase word (a-z, 0-9, _ -)');
+
+export const messagePayloadSchema = z.object({
+  kind: z.literal('message'),
+  /** 32 bytes (a digest) or 16 bytes (a heartbeat: 0xff × 8 ‖ nonce). */
+  message: z.string().regex(/^(?:[0-9a-f]{32}|[0-9a-f]{64})$/, 'message must be 16 or 32 bytes of lowercase hex'),
+});
+
+export const taprootSighashPayloadSchema = z.object({
+  kind: z.literal('taproot-sighash'),
+  transaction: hexBytes.min(2),
+  inputIndex: z.number().int().nonnegative(),
+  /** The output each input spends, in input order (BIP341 commits to all of them). */
+  prevouts: z.array(z.object({ value: z.string().regex(/^(0|[1-9][0-9]*)$/, 'value must be satoshis as a decimal string'), scriptPubKey: hexBytes })).min(1),
+  hashType: z.number().int().min(0).max(255).optional(),
+  /** Present for a script-path spend. */
+  leafHash: hex32.optional(),
+});
+
+export const tweakSchema = z.discriminatedUnion('kind', [
+  /** BIP86-style: TapTweak(P) with an empty merkle root. */
+  z.object({ kind: z.literal('key-path-only') }),
+  /** TapTweak(P ‖ merkle_root) for an output with a script tree (e.g. the custody recovery leaf). */
+  z.object({ kind: z.literal('merkle-root'), merkleRoot: hex32 }),
+]);
+export type TweakSpec = z.infer<typeof tweakSchema>;
+
+export const signingRequestSchema = z.object({
+  requestId: sessionId,
+  purpose: purposeSchema,
+  payload: z.discriminatedUnion('kind', [messagePayloadSchema, taprootSighashPayloadSchema]),
+  tweak: tweakSchema,
+});
+export type SigningRequestWire = z.infer<typeof signingRequestSchema>;
+
+export interface TransactionToSign {
+  tx: DecodedTransaction;
+  inputIndex: number;
+  prevouts: TxOutput[];
+  hashType: number;
+  leafHash?: Uint8Array;
+}
+
+/** The request with everything derived: what a policy evaluates. */
+export interface SigningRequest {
+  readonly requestId: string;
+  readonly purpose: string;
+  readonly kind: 'message' | 'taproot-sighash';
+  /** The exact bytes the group signs (BIP340 message). */
+  readonly message: Uint8Array;
+  /** Present for a sighash request: the decoded transaction and the sighash inputs. */
+  readonly transaction?: TransactionToSign;
+  readonly tweak: TweakSpec;
+  /** The wire form, for logs and records. */
+  readonly wire: SigningRequestWire;
+}
+
+/** Validates the wire form and derives the message (computing the BIP341 sighash for transaction requests). */
+export function resolveSigningRequest(input: unknown): SigningRequest {
+  const parsed = signingRequestSchema.safeParse(input);
+  if (!parsed.success) throw new SigningRequestError(`invalid signing request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ')}`);
+  const wire = parsed.data;
+  const base = { requestId: wire.requestId, purpose: wire.purpose, tweak: wire.tweak, wire };
+  if (wire.payload.kind === 'message') return { ...base, kind: 'message', message: hexToBytes(wire.payload.message) };
+  const p = wire.payload;
+  let tx: DecodedTransaction;
+  try {
+    tx = decodeTransaction(p.transaction);
+  } catch (err) {
+    throw new SigningRequestError(`invalid signing request: transaction does not decode: ${(err as Error).message}`);
+  }
+  if (p.inputIndex >= tx.inputs.length) throw new SigningRequestError(`invalid signing request: input ${p.inputIndex} does not exist (${tx.inputs.length} inputs)`);
+  if (p.prevouts.length !== tx.inputs.length) throw new SigningRequestError(`invalid signing request: ${p.prevouts.length} prevouts for ${tx.inputs.length} inputs`);
+  const transaction: TransactionToSign = {
+    tx,
+    inputIndex: p.inputIndex,
+    prevouts: p.prevouts.map((o) => ({ value: BigInt(o.value), scriptPubKey: hexToBytes(o.scriptPubKey) })),
+    hashType: p.hashType ?? 0,
+    ...(p.leafHash ? { leafHash: hexToBytes(p.leafHash) } : {}),
+  };
+  let message: Uint8Array;
+  try {
+    message = taprootSighash({ tx, inputIndex: transaction.inputIndex, prevouts: transaction.prevouts, hashType: transaction.hashType, ...(transaction.leafHash ? { leafHash: transaction.leafHash } : {}) });
+  } catch (err) {
+    throw new SigningRequestError(`invalid signing request: no BIP341 sighash: ${(err as Error).message}`);
+  }
+  return { ...base, kind: 'taproot-sighash', message, transaction };
+}
+
+/** The x-only tweak the aggregator applies and the Taproot output key the final signature verifies under. */
+export function resolveTweak(groupKeyXonly: Uint8Array, tweak: TweakSpec): { tweak: Uint8Array; outputKey: Uint8Array } {
+  return tweak.kind === 'key-path-only' ? taprootOutput(groupKeyXonly) : taprootOutput(groupKeyXonly, hexToBytes(tweak.merkleRoot));
+}

@@ -1,0 +1,324 @@
+/**
+ * One signer's side of the protocol, transport-free: it takes an authenticated request from the coordinator and
+ * returns the signed reply. DKG (ChillDKG participant steps), nonce commitments after a policy check, partial
+ * signatures after a second policy check, heartbeats. Secret nonces live only in a SecretNonceStore.
+ */
+import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import {
+  GroupKey,
+  N,
+  nonceAgg,
+  nonceGen,
+  normalizeToEvenY,
+  participantFinalize,
+  participantStep1,
+  participantStep2,
+  scalarFromBytesChecked,
+  scalarToBytes,
+  sign,
+  type ParticipantState1,
+  type ParticipantState2,
+  type SessionContext,
+} from '@tapbridge/frost';
+import { canonicalJson } from './canonical.js';
+import { MessageAuthenticator, sealMessage } from './auth.js';
+import { MessageRejectedError } from './errors.js';
+import { hostPublicKey } from './host-key.js';
+import type { KeyShare } from './key-share.js';
+import type { MessageBody, MessageType, ProtocolMessage } from './messages.js';
+import { SecretNonceStore } from './nonce-store.js';
+import type { PolicyRegistry } from './policy/registry.js';
+import { resolveSigningRequest, resolveTweak, type SigningRequest, type SigningRequestWire } from './request.js';
+
+export const COORDINATOR = 0;
+
+/** Test-only fault injection (SIGNER_FAULT): a signer that lies, to exercise blame and routing around it. */
+export type SignerFault = 'none' | 'bad-partial';
+
+export interface SigningDecision {
+  sessionId: string;
+  requestId: string;
+  purpose: string;
+  message: string;
+  outcome: 'nonce' | 'signed' | 'refused';
+  policy: string | null;
+  reason: string | null;
+  pubnonce: string | null;
+}
+
+export interface SignerProtocolOptions {
+  index: number;
+  n: number;
+  t: number;
+  hostSeckey: Uint8Array;
+  /** The coordinator's host key if configured or already pinned. */
+  coordinatorKey?: Uint8Array;
+  /** Called when the coordinator key is learnt on first use (from a signed dkg.start); persist it. */
+  pinCoordinator?: (key: Uint8Array) => Promise<void>;
+  share?: KeyShare;
+  policies: PolicyRegistry;
+  /** Persists a new share (encrypted) before the signer confirms the DKG. */
+  saveShare: (share: KeyShare) => Promise<void>;
+  /** Audit hook: every nonce commitment, signature and refusal. */
+  onDecision?: (d: SigningDecision) => void | Promise<void>;
+  fault?: SignerFault;
+  now?: () => number;
+}
+
+type Incoming = 'dkg.start' | 'dkg.cmsg1' | 'dkg.cmsg2' | 'sign.nonce-request' | 'sign.session' | 'heartbeat';
+const INCOMING: readonly Incoming[] = ['dkg.start', 'dkg.cmsg1', 'dkg.cmsg2', 'sign.nonce-request', 'sign.session', 'heartbeat'];
+
+interface Approved {
+  request: SigningRequest;
+  canonical: string;
+}
+
+export class SignerProtocol {
+  readonly hostPubkey: Uint8Array;
+  readonly #auth: MessageAuthenticator;
+  readonly #nonces = new SecretNonceStore();
+  readonly #dkg1 = new Map<string, ParticipantState1>();
+  readonly #dkg2 = new Map<string, ParticipantState2>();
+  /** Requests this signer approved, by session id (requestId#attempt), and the current session of each request. */
+  readonly #approved = new Map<string, Approved>();
+  readonly #sessionOfRequest = new Map<string, string>();
+  #coordinatorKey: Uint8Array | undefined;
+  #share: KeyShare | undefined;
+
+  constructor(private readonly o: SignerProtocolOptions) {
+    this.hostPubkey = hostPublicKey(o.hostSeckey);
+    this.#coordinatorKey = o.coordinatorKey;
+    this.#share = o.share;
+    this.#auth = new MessageAuthenticator({
+      self: o.index,
+      now: o.now,
+      hostKeyOf: (sender, env) => {
+        if (sender !== COORDINATOR) return undefined;
+        if (this.#coordinatorKey) return this.#coordinatorKey;
+        // Trust on first use: the first signed dkg.start names the coordinator's key; it is pinned from then on.
+        const claimed = env.type === 'dkg.start' ? (env.body as { coordinatorPubkey?: unknown } | null)?.coordinatorPubkey : undefined;
+        return typeof claimed === 'string' && /^[0-9a-f]{66}$/.test(claimed) ? hexToBytes(claimed) : undefined;
+      },
+    });
+  }
+
+  get share(): KeyShare | undefined {
+    return this.#share;
+  }
+
+  get ready(): boolean {
+    return this.#share !== undefined;
+  }
+
+  get coordinatorKey(): Uint8Array | undefined {
+    return this.#coordinatorKey;
+  }
+
+  /** Number of secret nonces held (for metrics and tests; never their values). */
+  get heldNonces(): number {
+    return this.#nonces.size;
+  }
+
+  /** A signed announcement of who we are, for the coordinator's signer registry. */
+  announce(): ProtocolMessage<'signer.announce'> {
+    return this.#seal('signer.announce', 'announce', {
+      hostPubkey: bytesToHex(this.hostPubkey),
+      groupKey: this.#share ? bytesToHex(this.#share.groupKey.threshPk) : null,
+      ready: this.ready,
+    });
+  }
+
+  /** Handles one request from the coordinator and returns the signed reply (a protocol.error when refused). */
+  async handle(raw: Uint8Array | unknown): Promise<ProtocolMessage> {
+    let msg: ProtocolMessage<Incoming>;
+    try {
+      msg = this.#auth.authenticate(raw, { types: INCOMING, sender: COORDINATOR });
+    } catch (err) {
+      if (!(err instanceof MessageRejectedError)) throw err;
+      const env = (raw instanceof Uint8Array ? safeJson(raw) : raw) as { sessionId?: unknown; messageId?: unknown } | null;
+      const sessionId = typeof env?.sessionId === 'string' && /^[A-Za-z0-9][A-Za-z0-9:._/#-]{0,127}$/.test(env.sessionId) ? env.sessionId : 'rejected';
+      const inReplyTo = typeof env?.messageId === 'string' && /^[0-9a-f]{32}$/.test(env.messageId) ? env.messageId : undefined;
+      return this.#seal('protocol.error', sessionId, { code: err.reason, message: err.message }, inReplyTo);
+    }
+    try {
+      return await this.#dispatch(msg);
+    } catch (err) {
+      return this.#reply(msg, 'protocol.error', { code: 'failed', message: (err as Error).message.slice(0, 1_000) });
+    }
+  }
+
+  async #dispatch(msg: ProtocolMessage<Incoming>): Promise<ProtocolMessage> {
+    switch (msg.type) {
+      case 'heartbeat': {
+        const body = msg.body as MessageBody<'heartbeat'>;
+        return this.#reply(msg, 'heartbeat.ack', { nonce: body.nonce, groupKey: this.#share ? bytesToHex(this.#share.groupKey.threshPk) : null, ready: this.ready });
+      }
+      case 'dkg.start':
+        return this.#dkgStart(msg as ProtocolMessage<'dkg.start'>);
+      case 'dkg.cmsg1':
+        return this.#dkgRound2(msg as ProtocolMessage<'dkg.cmsg1'>);
+      case 'dkg.cmsg2':
+        return this.#dkgFinalize(msg as ProtocolMessage<'dkg.cmsg2'>);
+      case 'sign.nonce-request':
+        return this.#nonceRequest(msg as ProtocolMessage<'sign.nonce-request'>);
+      case 'sign.session':
+        return this.#signSession(msg as ProtocolMessage<'sign.session'>);
+    }
+    throw new Error(`unhandled message type ${(msg as { type: string }).type}`);
+  }
+
+  // ---------------------------------------------------------------- DKG (ChillDKG participant)
+
+  async #dkgStart(msg: ProtocolMessage<'dkg.start'>): Promise<ProtocolMessage> {
+    const { t, hostPubkeys, coordinatorPubkey } = msg.body;
+    if (this.#share) return this.#reply(msg, 'protocol.error', { code: 'has_share', message: `signer ${this.o.index} already holds a share of group ${bytesToHex(this.#share.groupKey.threshPk)}` });
+    if (t !== this.o.t || hostPubkeys.length !== this.o.n) return this.#reply(msg, 'protocol.error', { code: 'wrong_params', message: `ceremony is ${t}-of-${hostPubkeys.length}, this signer is configured for ${this.o.t}-of-${this.o.n}` });
+    if (hostPubkeys[this.o.index - 1] !== bytesToHex(this.hostPubkey)) return this.#reply(msg, 'protocol.error', { code: 'wrong_params', message: `position ${this.o.index} does not hold this signer's host key` });
+    if (!this.#coordinatorKey) {
+      this.#coordinatorKey = hexToBytes(coordinatorPubkey);
+      await this.o.pinCoordinator?.(this.#coordinatorKey);
+    }
+    const params = { hostpubkeys: hostPubkeys.map((h) => hexToBytes(h)), t };
+    const { state1, pmsg1 } = participantStep1(this.o.hostSeckey, params, randomBytes(32));
+    this.#dkg1.clear();
+    this.#dkg2.clear();
+    this.#dkg1.set(msg.sessionId, state1);
+    return this.#reply(msg, 'dkg.round1', { pmsg1: bytesToHex(pmsg1) });
+  }
+
+  async #dkgRound2(msg: ProtocolMessage<'dkg.cmsg1'>): Promise<ProtocolMessage> {
+    const state1 = this.#dkg1.get(msg.sessionId);
+    if (!state1) return this.#reply(msg, 'protocol.error', { code: 'unknown_ceremony', message: `no DKG ceremony ${msg.sessionId} in progress` });
+    this.#dkg1.delete(msg.sessionId);
+    const { state2, pmsg2 } = participantStep2(this.o.hostSeckey, state1, hexToBytes(msg.body.cmsg1), randomBytes(32));
+    this.#dkg2.set(msg.sessionId, state2);
+    return this.#reply(msg, 'dkg.round2', { pmsg2: bytesToHex(pmsg2) });
+  }
+
+  async #dkgFinalize(msg: ProtocolMessage<'dkg.cmsg2'>): Promise<ProtocolMessage> {
+    const state2 = this.#dkg2.get(msg.sessionId);
+    if (!state2) return this.#reply(msg, 'protocol.error', { code: 'unknown_ceremony', message: `no DKG ceremony ${msg.sessionId} awaiting its certificate` });
+    this.#dkg2.delete(msg.sessionId);
+    const { output, recoveryData } = participantFinalize(state2, hexToBytes(msg.body.cmsg2));
+    const even = normalizeToEvenY(output);
+    const groupKey = GroupKey.fromShares({ n: this.o.n, t: this.o.t, threshPk: even.threshPk, pubshares: even.pubshares });
+    const share: KeyShare = { index: this.o.index, secshare: even.secshare as Uint8Array, groupKey, hostPubkeys: state2.params.hostpubkeys, recoveryData };
+    await this.o.saveShare(share);
+    this.#share = share;
+    return this.#reply(msg, 'dkg.done', { threshPk: bytesToHex(even.threshPk), pubshare: bytesToHex(even.pubshares[this.o.index - 1] as Uint8Array) });
+  }
+
+  // ---------------------------------------------------------------- signing
+
+  async #nonceRequest(msg: ProtocolMessage<'sign.nonce-request'>): Promise<ProtocolMessage> {
+    const share = this.#share;
+    if (!share) return this.#reply(msg, 'sign.refusal', { code: 'not_ready', reason: 'this signer holds no key share yet' });
+    const request = this.#resolve(msg.body.request);
+    if (typeof request === 'string') return this.#reply(msg, 'sign.refusal', { code: 'invalid_session', reason: request });
+    const verdict = await this.o.policies.evaluate(request);
+    if (!verdict.decision.allow) {
+      await this.#record(msg.sessionId, request, 'refused', verdict.policy, verdict.decision.reason, null);
+      return this.#reply(msg, 'sign.refusal', { code: 'policy', reason: `${verdict.policy}: ${verdict.decision.reason}` });
+    }
+    // A new attempt for a request supersedes the old one: its nonces can never be used again.
+    const previous = this.#sessionOfRequest.get(request.requestId);
+    if (previous !== undefined && previous !== msg.sessionId) this.#forgetSession(previous);
+    this.#sessionOfRequest.set(request.requestId, msg.sessionId);
+    this.#approved.set(msg.sessionId, { request, canonical: canonicalJson(msg.body.request) });
+    const pubnonce = this.#freshNonce(msg.sessionId, share, request);
+    await this.#record(msg.sessionId, request, 'nonce', verdict.policy, null, pubnonce);
+    return this.#reply(msg, 'sign.nonce', { pubnonce });
+  }
+
+  async #signSession(msg: ProtocolMessage<'sign.session'>): Promise<ProtocolMessage> {
+    const share = this.#share;
+    if (!share) return this.#reply(msg, 'sign.refusal', { code: 'not_ready', reason: 'this signer holds no key share yet' });
+    const { roastSession, signers, pubnonces, aggnonce } = msg.body;
+    const approved = this.#approved.get(msg.sessionId);
+    if (!approved) return this.#reply(msg, 'sign.refusal', { code: 'nonce_unavailable', reason: `no nonce commitment for session ${msg.sessionId} (this signer may have restarted); ask for a fresh one` });
+    if (canonicalJson(msg.body.request) !== approved.canonical) return this.#reply(msg, 'protocol.error', { code: 'request_changed', message: 'the session names a different request than the nonce commitment' });
+    const me = this.o.index;
+    const sorted = [...signers].sort((a, b) => a - b);
+    if (signers.length !== pubnonces.length || new Set(signers).size !== signers.length || signers.some((s, i) => s !== sorted[i]) || signers.some((s) => s > this.o.n))
+      return this.#reply(msg, 'protocol.error', { code: 'invalid_session', message: 'signers must be distinct, ascending, in 1..n and aligned with pubnonces' });
+    if (signers.length < this.o.t) return this.#reply(msg, 'protocol.error', { code: 'invalid_session', message: `a session needs ${this.o.t} signers, got ${signers.length}` });
+    const position = signers.indexOf(me);
+    if (position < 0) return this.#reply(msg, 'protocol.error', { code: 'invalid_session', message: `signer ${me} is not in the session` });
+    let recomputed: string;
+    try {
+      recomputed = bytesToHex(nonceAgg(pubnonces.map((p) => hexToBytes(p))));
+    } catch {
+      return this.#reply(msg, 'protocol.error', { code: 'invalid_session', message: 'a pubnonce in the session is not a valid point pair' });
+    }
+    if (recomputed !== aggnonce) return this.#reply(msg, 'protocol.error', { code: 'invalid_session', message: 'aggnonce is not the sum of the listed pubnonces' });
+    // The policy runs again before every partial signature: the view it checks may have changed since the nonce.
+    const request = approved.request;
+    const verdict = await this.o.policies.evaluate(request);
+    if (!verdict.decision.allow) {
+      this.#forgetSession(msg.sessionId);
+      await this.#record(msg.sessionId, request, 'refused', verdict.policy, verdict.decision.reason, null);
+      return this.#reply(msg, 'sign.refusal', { code: 'policy', reason: `${verdict.policy}: ${verdict.decision.reason}` });
+    }
+    const secnonce = this.#nonces.take(msg.sessionId, pubnonces[position] as string);
+    if (!secnonce) return this.#reply(msg, 'sign.refusal', { code: 'nonce_unavailable', reason: `signer ${me} holds no secret nonce for that pubnonce (used, expired or lost in a restart)` });
+    const { tweak } = resolveTweak(share.groupKey.xonly, request.tweak);
+    const context: SessionContext = {
+      aggnonce: hexToBytes(aggnonce),
+      signersCtx: share.groupKey.signersContext(signers.map((s) => s - 1)),
+      tweaks: [tweak],
+      isXonly: [true],
+      msg: request.message,
+    };
+    let psig = sign(secnonce, share.secshare, me - 1, context);
+    if (this.o.fault === 'bad-partial') psig = scalarToBytes((scalarFromBytesChecked(psig) + 1n) % N); // TEST FAULT INJECTION
+    const nextPubnonce = this.#freshNonce(msg.sessionId, share, request);
+    await this.#record(msg.sessionId, request, 'signed', verdict.policy, null, pubnonces[position] as string);
+    return this.#reply(msg, 'sign.partial', { roastSession, psig: bytesToHex(psig), nextPubnonce });
+  }
+
+  #resolve(wire: SigningRequestWire): SigningRequest | string {
+    try {
+      return resolveSigningRequest(wire);
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  #freshNonce(sessionId: string, share: KeyShare, request: SigningRequest): string {
+    const id = share.index - 1;
+    const { secnonce, pubnonce } = nonceGen({
+      secshare: share.secshare,
+      pubshare: share.groupKey.pubshares[id],
+      threshPk: share.groupKey.xonly,
+      msg: request.message,
+      extraIn: new TextEncoder().encode(sessionId),
+    });
+    this.#nonces.put(sessionId, pubnonce, secnonce);
+    return bytesToHex(pubnonce);
+  }
+
+  #forgetSession(sessionId: string): void {
+    this.#nonces.discardSession(sessionId);
+    this.#approved.delete(sessionId);
+  }
+
+  async #record(sessionId: string, request: SigningRequest, outcome: SigningDecision['outcome'], policy: string | null, reason: string | null, pubnonce: string | null): Promise<void> {
+    await this.o.onDecision?.({ sessionId, requestId: request.requestId, purpose: request.purpose, message: bytesToHex(request.message), outcome, policy, reason, pubnonce });
+  }
+
+  #reply<T extends MessageType>(to: ProtocolMessage, type: T, body: MessageBody<T>): ProtocolMessage<T> {
+    return this.#seal(type, to.sessionId, body, to.messageId);
+  }
+
+  #seal<T extends MessageType>(type: T, sessionId: string, body: MessageBody<T>, inReplyTo?: string): ProtocolMessage<T> {
+    return sealMessage({ type, sessionId, sender: this.o.index, recipient: COORDINATOR, body, ...(inReplyTo ? { inReplyTo } : {}) }, this.o.hostSeckey, (this.o.now ?? Date.now)());
+  }
+}
+
+function safeJson(raw: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(raw));
+  } catch {
+    return null;
+  }
+}

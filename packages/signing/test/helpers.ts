@@ -1,0 +1,90 @@
+import { bytesToHex } from '@noble/hashes/utils.js';
+import {
+  DevnetRawMessagePolicy,
+  DkgCeremony,
+  generateHostKey,
+  hostPublicKey,
+  HeartbeatPolicy,
+  MessageAuthenticator,
+  PolicyRegistry,
+  sealMessage,
+  SignerProtocol,
+  type KeyShare,
+  type MessageBody,
+  type MessageType,
+  type ProtocolMessage,
+  type SignerFault,
+  type SigningDecision,
+} from '../src/index.js';
+
+/** An in-process group: n SignerProtocols and a coordinator identity, wired without a transport. */
+export class Group {
+  readonly coordinatorKey = generateHostKey();
+  readonly signers: SignerProtocol[] = [];
+  readonly hostKeys: Uint8Array[] = [];
+  readonly decisions: SigningDecision[] = [];
+  readonly saved = new Map<number, KeyShare>();
+  readonly auth: MessageAuthenticator;
+
+  constructor(
+    readonly n: number,
+    readonly t: number,
+    options: { faults?: Record<number, SignerFault>; rawMessageSigners?: number[] } = {},
+  ) {
+    for (let i = 1; i <= n; i++) {
+      const hostSeckey = generateHostKey();
+      this.hostKeys.push(hostSeckey);
+      this.signers.push(this.makeSigner(i, hostSeckey, options.faults?.[i] ?? 'none', options.rawMessageSigners?.includes(i) ?? true));
+    }
+    this.auth = new MessageAuthenticator({ self: 0, hostKeyOf: (s) => (s >= 1 && s <= n ? this.signers[s - 1]?.hostPubkey : undefined) });
+  }
+
+  makeSigner(index: number, hostSeckey: Uint8Array, fault: SignerFault, rawMessages: boolean, share?: KeyShare): SignerProtocol {
+    const policies = new PolicyRegistry().register('heartbeat', new HeartbeatPolicy());
+    if (rawMessages) policies.register('message', new DevnetRawMessagePolicy());
+    return new SignerProtocol({
+      index,
+      n: this.n,
+      t: this.t,
+      hostSeckey,
+      coordinatorKey: hostPublicKey(this.coordinatorKey),
+      policies,
+      saveShare: async (s) => void this.saved.set(index, s),
+      onDecision: (d) => void this.decisions.push({ ...d, sessionId: `${index}:${d.sessionId}` }),
+      fault,
+      ...(share ? { share } : {}),
+    });
+  }
+
+  /** Restarts signer `index` from its saved share: a new process with no nonces in memory. */
+  restart(index: number): void {
+    this.signers[index - 1] = this.makeSigner(index, this.hostKeys[index - 1] as Uint8Array, 'none', true, this.saved.get(index));
+  }
+
+  send<T extends MessageType>(to: number, type: T, sessionId: string, body: MessageBody<T>): ProtocolMessage<T> {
+    return sealMessage({ type, sessionId, sender: 0, recipient: to, body }, this.coordinatorKey);
+  }
+
+  async ask<T extends MessageType>(to: number, type: T, sessionId: string, body: MessageBody<T>): Promise<ProtocolMessage> {
+    const request = this.send(to, type, sessionId, body);
+    const reply = await (this.signers[to - 1] as SignerProtocol).handle(new TextEncoder().encode(JSON.stringify(request)));
+    return this.auth.authenticate(reply, { types: ['dkg.round1', 'dkg.round2', 'dkg.done', 'sign.nonce', 'sign.partial', 'sign.refusal', 'heartbeat.ack', 'protocol.error'], sender: to, inReplyTo: request.messageId });
+  }
+
+  async runDkg(): Promise<DkgCeremony> {
+    const hostPubkeys = this.signers.map((s) => s.hostPubkey);
+    const ceremony = new DkgCeremony('dkg-1', hostPubkeys, this.t);
+    const ids = Array.from({ length: this.n }, (_, i) => i + 1);
+    const start = { t: this.t, hostPubkeys: hostPubkeys.map(bytesToHex), coordinatorPubkey: bytesToHex(hostPublicKey(this.coordinatorKey)) };
+    const r1 = await Promise.all(ids.map((i) => this.ask(i, 'dkg.start', 'dkg-1', start)));
+    const cmsg1 = ceremony.aggregateRound1(new Map(r1.map((m) => [m.sender, Buffer.from((m.body as { pmsg1: string }).pmsg1, 'hex')])));
+    const r2 = await Promise.all(ids.map((i) => this.ask(i, 'dkg.cmsg1', 'dkg-1', { cmsg1: bytesToHex(cmsg1) })));
+    const { cmsg2 } = ceremony.finalize(new Map(r2.map((m) => [m.sender, Buffer.from((m.body as { pmsg2: string }).pmsg2, 'hex')])));
+    const done = await Promise.all(ids.map((i) => this.ask(i, 'dkg.cmsg2', 'dkg-1', { cmsg2: bytesToHex(cmsg2) })));
+    for (const m of done) {
+      const body = m.body as { threshPk: string; pubshare: string };
+      ceremony.confirm(m.sender, body.threshPk, body.pubshare);
+    }
+    return ceremony;
+  }
+}

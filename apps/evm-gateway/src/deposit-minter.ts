@@ -1,0 +1,122 @@
+import { MintError, type EvmEngine, type MintRecord } from '@tapbridge/evm';
+import {
+  claimEvent, depositConfirmed, depositReorged, NonRetryableError, qualified,
+  type DecodedEvent, type EventPayload, type SqlExecutor,
+} from '@tapbridge/messaging';
+import type { Logger } from '@tapbridge/observability';
+import type { Pool } from 'pg';
+import { mintReorgsTotal } from './metrics.js';
+
+/** Durable consumer name on `deposit.>`; also the inbox key of what it applied. */
+export const MINT_CONSUMER = 'evm-gateway-mint';
+
+type DepositConfirmed = EventPayload<typeof depositConfirmed>;
+type DepositReorged = EventPayload<typeof depositReorged>;
+
+/** The deposit's id on L2: `<txid>:<vout>`, the same whichever Bitcoin block confirmed it. */
+export function depositIdOf(p: { txid: string; vout: number }): string {
+  return `${p.txid}:${p.vout}`;
+}
+
+export interface DepositMinterOptions {
+  engine: EvmEngine;
+  schema: string;
+  /** For reads outside any transaction. */
+  pool: Pick<Pool, 'query'>;
+  /** A Postgres transaction in the service's schema (the runtime's). */
+  transaction: <T>(fn: (tx: SqlExecutor) => Promise<T>) => Promise<T>;
+  logger: Logger;
+}
+
+export type MintResult = { outcome: 'minted' | 'already-minted'; record: MintRecord } | { outcome: 'duplicate-delivery' };
+export type ReorgResult = 'recorded' | 'cancelled-pending' | 'unknown' | 'duplicate-delivery';
+
+/**
+ * Applies deposit events to the L2: deposit.confirmed credits the recipient in the next block, deposit.reorged of a
+ * minted deposit is recorded and raised as an alert.
+ *
+ * Exactly once per deposit id, argued from what is durable:
+ * - The credit and its mint record (`evm_mint`, primary key = deposit id) are written in the block's own commit
+ *   transaction by the engine's store: a block that credits a deposit cannot exist without its record and vice versa,
+ *   and a second record for the same id fails the whole block commit.
+ * - Before queueing, the engine looks the id up in that table (and in its pending queue), and the sequencer looks
+ *   again when it assembles the block. So any number of deliveries, under any event id (a re-confirmation in another
+ *   Bitcoin block has a new event id but the same deposit id), yields at most one credit.
+ * - The message is acked only after the block holding the credit is committed (or was already). A crash before that
+ *   loses only the in-memory queue entry; JetStream redelivers and it is queued again. So none is lost.
+ * - The inbox row (consumer, event id) is then written as the record of the delivery; a redelivery that finds it is
+ *   acked at once. It is a shortcut, not the guarantee: a crash between the block commit and the inbox write is
+ *   covered by the mint record above.
+ */
+export class DepositMinter {
+  constructor(private readonly o: DepositMinterOptions) {}
+
+  /** The durable consumer's handler: other deposit.* events (reclaimed, swept) are not the gateway's business. */
+  async handle(event: DecodedEvent): Promise<void> {
+    if (event.subject === depositConfirmed.subject) await this.mint(event.id, event.payload as DepositConfirmed);
+    else if (event.subject === depositReorged.subject) await this.reorg(event.id, event.payload as DepositReorged);
+  }
+
+  async mint(eventId: string, deposit: DepositConfirmed): Promise<MintResult> {
+    const { engine, logger } = this.o;
+    if (await this.seen(eventId)) return { outcome: 'duplicate-delivery' };
+    const depositId = depositIdOf(deposit);
+    let record: MintRecord;
+    let outcome: 'minted' | 'already-minted';
+    try {
+      const queued = await engine.queueMint({ depositId, recipient: deposit.recipient, amountSats: BigInt(deposit.amountSats) });
+      if (queued.status === 'already-minted') {
+        record = queued.record;
+        outcome = 'already-minted';
+      } else {
+        record = await queued.committed;
+        outcome = 'minted';
+      }
+    } catch (err) {
+      // A mismatching amount or recipient for a known deposit id, or an amount no L2 can hold: retrying cannot help.
+      if (err instanceof MintError) throw new NonRetryableError(`deposit ${depositId} not minted: ${err.message}`);
+      throw err;
+    }
+    await this.o.transaction((tx) => claimEvent(tx, this.o.schema, MINT_CONSUMER, eventId));
+    if (outcome === 'minted') {
+      logger.info({ depositId, recipient: record.recipient, amountSats: record.amountSats.toString(), block: record.blockNumber.toString(), withdrawalIndex: record.withdrawalIndex.toString() }, 'deposit minted');
+    } else {
+      logger.info({ depositId, eventId, block: record.blockNumber.toString() }, 'deposit already minted; delivery acknowledged');
+    }
+    return { outcome, record };
+  }
+
+  /**
+   * A deposit's Bitcoin block left the best chain. Minted BTC cannot be taken back on L2, so a minted deposit is
+   * recorded (evm_mint_reorg), counted and logged at error level for operators. The inbox claim and the count share
+   * one transaction; the engine's record is idempotent, so a crash in between repeats nothing that matters.
+   */
+  async reorg(eventId: string, deposit: DepositReorged): Promise<ReorgResult> {
+    const { engine, logger, schema } = this.o;
+    const depositId = depositIdOf(deposit);
+    return this.o.transaction(async (tx) => {
+      if (!(await claimEvent(tx, schema, MINT_CONSUMER, eventId))) return 'duplicate-delivery';
+      const result = await engine.recordMintReorg(depositId, `Bitcoin block ${deposit.blockHash} (height ${deposit.blockHeight}) left the best chain`);
+      if (result === 'recorded') {
+        mintReorgsTotal.inc();
+        const mint = await engine.getMint(depositId);
+        logger.error(
+          {
+            alert: 'minted_deposit_reorged', depositId, btcBlockHash: deposit.blockHash, btcBlockHeight: deposit.blockHeight,
+            amountSats: deposit.amountSats, recipient: deposit.recipient, evmBlock: mint?.blockNumber.toString(),
+          },
+          'ALERT: a minted deposit was reorged out of Bitcoin; its L2 BTC is no longer backed',
+        );
+      } else {
+        logger.warn({ depositId, result }, 'deposit reorged out before it was minted');
+      }
+      return result;
+    });
+  }
+
+  private async seen(eventId: string): Promise<boolean> {
+    // A plain read: the claim itself happens after the credit (see the class comment).
+    const { rows } = await this.o.pool.query(`SELECT 1 FROM ${qualified(this.o.schema, 'inbox')} WHERE consumer = $1 AND event_id = $2`, [MINT_CONSUMER, eventId]);
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeConfig, loadConfig } from '@tapbridge/config';
+import { BRIDGE_ADDRESS, EvmEngine, PostgresChainStore, startJsonRpcServer } from '@tapbridge/evm';
+import { createLogger } from '@tapbridge/observability';
+import { ServiceRuntime } from '@tapbridge/runtime';
+import { bootstrapService } from '@tapbridge/runtime/nest';
+import { AppModule } from './app.module.js';
+import { chooseChain, DEV_ACCOUNT_BALANCE_WEI } from './chain.js';
+import { evmGatewayConfig } from './config.js';
+import { DepositMinter, MINT_CONSUMER } from './deposit-minter.js';
+import { GatewayQueries } from './gateway-queries.js';
+import { observeEngine } from './metrics.js';
+import { WithdrawalFinalizer } from './withdrawal-finalizer.js';
+
+const logger = createLogger('evm-gateway');
+try {
+  const config = loadConfig(evmGatewayConfig);
+  logger.info({ config: describeConfig(evmGatewayConfig, config) }, 'configuration loaded');
+  const chain = chooseChain(config);
+  const runtime = await ServiceRuntime.start({
+    service: 'evm-gateway',
+    schema: 'evm_gateway',
+    databaseUrl: config.DATABASE_URL,
+    natsUrl: config.NATS_URL,
+    redisUrl: config.REDIS_URL,
+    streamPrefix: config.STREAM_PREFIX,
+    logger,
+    migrationsDir: path.resolve(fileURLToPath(new URL('../prisma/migrations', import.meta.url))),
+  });
+  const store = new PostgresChainStore(runtime.pool, runtime.schema);
+  // The block loop starts only once metrics are attached, so the first block is measured too.
+  const engine = await EvmEngine.open({ store, config: chain.config, autoMine: false });
+  engine.on('sequencerError', (err) => logger.error({ err }, 'block production failed; retrying'));
+  const unobserve = observeEngine(engine);
+  engine.start();
+  logger.info({ chainId: Number(engine.chainId), head: engine.headNumber.toString(), bridge: BRIDGE_ADDRESS, genesis: chain.kind }, 'EVM engine open');
+  if (chain.kind === 'devnet') {
+    logger.warn(
+      {
+        devAccounts: chain.devAccounts.map((a) => ({ address: a.address, privateKey: a.privateKey })),
+        balanceWeiEach: DEV_ACCOUNT_BALANCE_WEI.toString(),
+      },
+      'DEVNET genesis: these accounts were funded at genesis and their keys are public; never use them elsewhere',
+    );
+  }
+
+  const finalityDepth = BigInt(config.EVM_FINALITY_DEPTH);
+  const rpc = await startJsonRpcServer({
+    engine,
+    port: config.RPC_PORT,
+    host: config.RPC_HOST,
+    rpc: {
+      limits: { maxRequestBytes: config.EVM_RPC_MAX_BODY_BYTES, maxBatchLength: config.EVM_RPC_MAX_BATCH },
+      // "finalized" over JSON-RPC means what the burn scanner treats as final.
+      safeDepth: finalityDepth,
+      finalizedDepth: finalityDepth,
+      clientVersion: 'tapbridge-evm-gateway/0.1.0',
+    },
+  });
+  logger.info({ url: rpc.url, ws: rpc.wsUrl }, 'Ethereum JSON-RPC listening');
+
+  const minter = new DepositMinter({ engine, schema: runtime.schema, pool: runtime.pool, transaction: (fn) => runtime.transaction(fn), logger });
+  const finalizer = new WithdrawalFinalizer({ engine, schema: runtime.schema, transaction: (fn) => runtime.transaction(fn), logger, finalityDepth });
+  const queries = new GatewayQueries({ engine, store, pool: runtime.pool, schema: runtime.schema, finalityDepth, genesis: chain.kind });
+
+  await bootstrapService({
+    module: AppModule.forRoot(runtime, queries) as never,
+    runtime,
+    port: config.HTTP_PORT,
+    title: 'tapbridge evm-gateway',
+    description:
+      'Layer 2 EVM: deposits minted from deposit.confirmed, burns published as withdrawal.requested once final. ' +
+      `Ethereum JSON-RPC (HTTP and WebSocket) is on port ${config.RPC_PORT}.`,
+    onListening: async () => {
+      finalizer.start();
+      // One at a time, in stream order: a deposit.reorged is only looked at after the confirmation before it.
+      await runtime.consume({ durable: MINT_CONSUMER, stream: 'DEPOSIT', subject: 'deposit.>', maxAckPending: 1, handle: (event) => minter.handle(event) });
+    },
+    onShutdown: async () => {
+      await rpc.close();
+      await finalizer.stop();
+      await engine.close();
+      unobserve();
+    },
+  });
+} catch (err) {
+  logger.fatal({ err: (err as Error).message }, 'start-up failed');
+  process.exit(1);
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeHeader, hashToHex, hexToBytes, sha256d, verifyEsploraMerkleProof, type EsploraMerkleProof } from '@tapbridge/bitcoin';
+import { bytesToHex, decodeHeader, hashToHex, hexToBytes, sha256d, verifyEsploraMerkleProof, type EsploraMerkleProof } from '@tapbridge/bitcoin';
 import { startDevnetChain, type DevnetChainHandle } from '../src/index.js';
 import { silentLogger } from './helpers.js';
 
@@ -140,5 +140,35 @@ describe('Esplora server', () => {
     expect(esploraTx.fee).toBe(inValue - outValue);
     expect(esploraTx.fee).toBeGreaterThan(0);
     expect(esploraTx.vout.some((o) => o.scriptpubkey_address === to && o.value === 12_345_678)).toBe(true);
+  });
+});
+
+describe('JSON-RPC transactions', () => {
+  it('takes, rejects and describes transactions like Core', async () => {
+    const node = handle.node;
+    const miner = node.getNewAddress();
+    node.generateToAddress(101, miner);
+    const raw = bytesToHex(node.createSignedTransaction(node.getNewAddress('bech32m'), 40_000_000n));
+    const [accepted] = (await call('testmempoolaccept', [[raw]])) as Array<Record<string, unknown>>;
+    expect(accepted).toMatchObject({ allowed: true, vsize: expect.any(Number) });
+    expect((await call('getrawmempool')) as string[]).toEqual([]);
+    const txid = (await call('sendrawtransaction', [raw])) as string;
+    expect(accepted!.txid).toBe(txid);
+    expect(await call('getrawmempool')).toEqual([txid]);
+    const pooled = (await call('gettxout', [txid, 0])) as Record<string, unknown>;
+    expect(pooled).toMatchObject({ confirmations: 0, coinbase: false });
+    // The same coins paid more cheaply: a replacement that does not pay its way.
+    const tx = node.lookupTransaction(txid)!.tx;
+    const rival = tx.clone();
+    rival.outs[0]!.value -= 1n;
+    const e = await call('sendrawtransaction', [rival.toHex()]).catch((err: { code: number; message: string }) => err);
+    expect(e).toMatchObject({ code: -26 });
+    const [blockHash] = (await call('generatetoaddress', [1, miner])) as string[];
+    const verbose = (await call('getrawtransaction', [txid, true])) as Record<string, unknown>;
+    expect(verbose).toMatchObject({ txid, blockhash: blockHash, confirmations: 1, hex: raw });
+    const proofHex = (await call('gettxoutproof', [[txid]])) as string;
+    expect(proofHex.slice(0, 160)).toBe(await call('getblockheader', [blockHash, false]));
+    const again = await call('sendrawtransaction', [raw]).catch((err: { code: number; message: string }) => err);
+    expect(again).toMatchObject({ code: -27, message: 'Transaction outputs already in utxo set' });
   });
 });

@@ -1,1 +1,1 @@
-export {};
+export { signerConfig } from './config.js';

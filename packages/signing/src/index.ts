@@ -16,3 +16,4 @@ export * from './key-share.js';
 export * from './signer-protocol.js';
 export * from './dkg-ceremony.js';
 export * from './signing-attempt.js';
+export * from './subjects.js';

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { describeConfig, loadConfig } from '@tapbridge/config';
+import { createLogger } from '@tapbridge/observability';
+import { ServiceRuntime } from '@tapbridge/runtime';
+import { bootstrapService } from '@tapbridge/runtime/nest';
+import { DevnetRawMessagePolicy, HeartbeatPolicy, PolicyRegistry, SignerProtocol } from '@tapbridge/signing';
+import { AppModule } from './app.module.js';
+import { signerConfig } from './config.js';
+import { SignerKeyStore } from './key-store.js';
+import { DecisionLog, SignerService } from './signer-service.js';
+
+const logger = createLogger('signer');
+try {
+  const config = loadConfig(signerConfig);
+  const index = config.SIGNER_INDEX;
+  logger.info({ config: describeConfig(signerConfig, config) }, 'configuration loaded');
+  if (config.SIGNER_FAULT !== 'none') logger.warn({ fault: config.SIGNER_FAULT }, 'TEST FAULT INJECTION ENABLED: this signer misbehaves on purpose');
+
+  const keys = new SignerKeyStore(config.SIGNER_DATA_DIR, index, config.SIGNER_KEY_PASSPHRASE);
+  const host = await keys.hostKey();
+  const share = await keys.share();
+  const pinned = config.COORDINATOR_PUBKEY ? hexToBytes(config.COORDINATOR_PUBKEY) : await keys.coordinatorKey();
+  if (!pinned) logger.warn('COORDINATOR_PUBKEY is not set: the coordinator key will be pinned on first use (devnet only)');
+
+  const policies = new PolicyRegistry().register('heartbeat', new HeartbeatPolicy());
+  if (config.SIGNER_ALLOW_RAW_MESSAGES) {
+    policies.register('message', new DevnetRawMessagePolicy());
+    logger.warn('SIGNER_ALLOW_RAW_MESSAGES: this signer signs any 32-byte message for purpose "message" (devnet only)');
+  }
+
+  const runtime = await ServiceRuntime.start({
+    service: `signer-${index}`,
+    schema: 'signer',
+    databaseUrl: config.DATABASE_URL,
+    natsUrl: config.NATS_URL,
+    redisUrl: config.REDIS_URL,
+    streamPrefix: config.STREAM_PREFIX,
+    logger,
+    migrationsDir: path.resolve(fileURLToPath(new URL('../prisma/migrations', import.meta.url))),
+  });
+  const decisions = new DecisionLog(runtime);
+  const protocol = new SignerProtocol({
+    index,
+    n: config.SIGNER_COUNT,
+    t: config.SIGNER_THRESHOLD,
+    hostSeckey: host.seckey,
+    ...(pinned ? { coordinatorKey: pinned } : {}),
+    pinCoordinator: async (key) => {
+      await keys.pinCoordinator(key);
+      logger.warn({ coordinatorPubkey: Buffer.from(key).toString('hex') }, 'pinned the coordinator key on first use');
+    },
+    ...(share ? { share } : {}),
+    policies,
+    saveShare: (s) => keys.saveShare(s),
+    onDecision: (d) => decisions.record(d),
+    fault: config.SIGNER_FAULT,
+  });
+  const signer = new SignerService(runtime, protocol, index, config.ANNOUNCE_INTERVAL_MS);
+  logger.info({ hostKeyCreated: host.created, hasShare: share !== undefined }, 'keys loaded');
+  await bootstrapService({
+    module: AppModule.forRoot(runtime, protocol, { index, n: config.SIGNER_COUNT, t: config.SIGNER_THRESHOLD, purposes: policies.purposes() }) as never,
+    runtime,
+    port: config.HTTP_PORT ?? 4100 + index,
+    title: `tapbridge signer ${index}`,
+    description: 'One FROST signer: DKG and ROAST signing over NATS, a policy check before every partial signature',
+    onListening: () => signer.start(),
+    onShutdown: () => signer.stop(),
+  });
+} catch (err) {
+  logger.fatal({ err: (err as Error).message }, 'start-up failed');
+  process.exit(1);
+}

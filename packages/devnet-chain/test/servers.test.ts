@@ -172,3 +172,22 @@ describe('JSON-RPC transactions', () => {
     expect(again).toMatchObject({ code: -27, message: 'Transaction outputs already in utxo set' });
   });
 });
+
+describe('startDevnetChain options', () => {
+  it('mines on its own with blockTimeMs and validates its options', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'devnet-automine-'));
+    const auto = await startDevnetChain({ dataDir: dir, rpcPort: 0, esploraPort: 0, blockTimeMs: 100, logger: silentLogger() });
+    try {
+      const deadline = Date.now() + 5_000;
+      while (auto.node.tip.height < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(auto.node.tip.height).toBeGreaterThanOrEqual(3);
+      // Auto-mined coinbases pay the node's own wallet.
+      expect(auto.node.listUnspent(1).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await auto.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    await expect(startDevnetChain({ dataDir: '', rpcPort: 0, esploraPort: 0 })).rejects.toThrow(TypeError);
+    await expect(startDevnetChain({ dataDir: dir, rpcPort: 0, esploraPort: 0, rpcUser: 'only-user' })).rejects.toThrow(/both rpcUser and rpcPassword/);
+  });
+});

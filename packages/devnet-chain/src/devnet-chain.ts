@@ -17,6 +17,7 @@ import {
 import { z } from 'zod';
 import type { BlockIndexEntry } from './chain/block-index.js';
 import { Chainstate, type ChainTip, type ChainUpdate, type ConnectOptions } from './chain/chainstate.js';
+import { outpointKey } from './chain/utxo-set.js';
 import { decodeBlock, encodeBlock, type Block } from './consensus/block.js';
 import { buildCoinbase } from './consensus/coinbase.js';
 import { encodeMerkleBlock } from './consensus/merkle-block.js';
@@ -56,6 +57,7 @@ export interface MempoolAcceptResult {
   rejectReason?: string;
 }
 
+const mempoolFileSchema = z.object({ version: z.literal(1), transactions: z.array(z.string().regex(/^(?:[0-9a-f]{2})+$/)) });
 const chainstateFileSchema = z.object({ version: z.literal(1), failedBlocks: z.array(z.string().regex(/^[0-9a-f]{64}$/)) });
 
 /** Rolling window of mined fee rates the estimator draws from. */
@@ -118,10 +120,33 @@ export class DevnetChain {
     for (const hash of state?.failedBlocks ?? []) this.chain.restoreFailure(hash);
     // Blocks in our own data dir were validated when first connected: like Core's assumevalid, skip their scripts.
     this.chain.activateBestChain({ scriptsVerified: () => true });
-    this.logger.info({ height: this.chain.tip.height, blocks: blocks.length, keys: this.wallet.keystore.all().length }, 'devnet chain loaded');
+    const restored = this.restoreMempool();
+    this.logger.info({ height: this.chain.tip.height, blocks: blocks.length, keys: this.wallet.keystore.all().length, mempool: restored }, 'devnet chain loaded');
   }
 
+  /** Like Core's mempool.dat: pending transactions saved at shutdown are re-validated at start-up. */
+  private restoreMempool(): number {
+    const file = path.join(this.dataDir!, 'mempool.json');
+    const saved = readJsonFile(file, mempoolFileSchema);
+    let restored = 0;
+    for (const hex of saved?.transactions ?? []) {
+      try {
+        this.mempool.accept(decodeTransaction(hex), this.mempoolView(), { maxFeeRateSatPerKvB: 0n });
+        restored++;
+      } catch (e) {
+        this.logger.warn({ err: (e as Error).message }, 'dropping a saved mempool transaction that is no longer valid');
+      }
+    }
+    fs.rmSync(file, { force: true });
+    return restored;
+  }
+
+  /** Saves the mempool (when there is a data dir) and closes the block file. */
   close(): void {
+    if (this.dataDir !== undefined) {
+      const transactions = [...this.mempool.entries.values()].sort((a, b) => a.time - b.time).map((e) => e.tx.toHex());
+      if (transactions.length > 0) writeJsonAtomic(path.join(this.dataDir, 'mempool.json'), { version: 1, transactions });
+    }
     this.blockFile?.close();
   }
 
@@ -176,7 +201,7 @@ export class DevnetChain {
 
   /** The output a transaction input spends, from the chain or the mempool (for display, not validation). */
   findPrevout(txid: string, vout: number): { value: bigint; script: Uint8Array } | undefined {
-    const coin = this.chain.utxo.get(`${txid}:${vout}`);
+    const coin = this.chain.utxo.get(outpointKey(txid, vout));
     if (coin) return coin;
     const found = this.lookupTransaction(txid);
     return found?.tx.outs[vout];
@@ -476,6 +501,12 @@ export class DevnetChain {
   }
 
   // ---- persistence ----
+
+  /** Bytes of blocks.dat (getblockchaininfo's size_on_disk); 0 in memory. */
+  sizeOnDisk(): number {
+    if (this.blockFile === undefined || !fs.existsSync(this.blockFile.filePath)) return 0;
+    return fs.statSync(this.blockFile.filePath).size;
+  }
 
   private persistWallet(): void {
     if (this.dataDir !== undefined) writeJsonAtomic(path.join(this.dataDir, 'wallet.json'), this.wallet.keystore.toFile());

@@ -106,15 +106,21 @@ describe('persistence', () => {
       expect(second.getBalance()).toBe(state.balance);
       expect(second.lookupTransaction(txid)?.entry?.height).toBe(102);
       expect(second.dumpPrivKey(taproot)).toEqual(first.dumpPrivKey(taproot));
-      // And it keeps going from where it was.
+      // And it keeps going from where it was; a pending transaction survives the next restart.
       second.generateToAddress(1, miner);
       expect(second.tip.height).toBe(106);
+      const pending = second.sendToAddress(taproot, 1_000_000n);
       second.close();
+      const withMempool = DevnetChain.open({ dataDir, logger: silentLogger() });
+      expect([...withMempool.mempool.entries.keys()]).toEqual([pending]);
+      withMempool.generateToAddress(1, miner);
+      withMempool.close();
 
       // A torn write at the end of blocks.dat is dropped, not fatal.
       fs.appendFileSync(path.join(dataDir, 'blocks.dat'), Buffer.from('fabfb5da00100000deadbeef', 'hex'));
       const third = DevnetChain.open({ dataDir, logger: silentLogger() });
-      expect(third.tip.height).toBe(106);
+      expect(third.tip.height).toBe(107);
+      expect(third.mempool.size).toBe(0);
       third.close();
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -39,7 +39,7 @@ export const RPC_METHODS: Readonly<Record<string, RpcMethod>> = {
         verificationprogress: 1,
         initialblockdownload: false,
         chainwork: tip.chainWork.toString(16).padStart(64, '0'),
-        size_on_disk: 0,
+        size_on_disk: node.sizeOnDisk(),
         pruned: false,
         warnings: [DEVNET_WARNING],
       };

@@ -33,7 +33,7 @@ function layout(items) {
       x = 0;
       rowHeight = 0;
     }
-    const { size, ...panel } = item;
+    const { size: _size, ...panel } = item; // size becomes gridPos
     panels.push({ ...panel, id: id++, gridPos: { x, y, w, h } });
     x += w;
     rowHeight = Math.max(rowHeight, h);

@@ -79,7 +79,7 @@ export class HeaderQueries {
     const r = await this.pool.query<{ hash: string; height: number; chainwork: string; fork_height: number | null }>(
       `WITH RECURSIVE tips AS (
          SELECT h.hash, h.height, h.chainwork FROM ${this.header} h
-         WHERE NOT h.in_best AND NOT EXISTS (SELECT 1 FROM ${this.header} c WHERE c.prev_hash = h.hash)
+         WHERE NOT h.in_best AND NOT EXISTS (SELECT 1 FROM ${this.header} c WHERE NOT c.in_best AND c.prev_hash = h.hash)
          ORDER BY h.height DESC LIMIT $1
        ), walk AS (
          SELECT t.hash AS tip, h.prev_hash, h.height, h.in_best FROM tips t JOIN ${this.header} h ON h.hash = t.hash

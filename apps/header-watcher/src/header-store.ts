@@ -33,15 +33,18 @@ export class PostgresHeaderStore implements HeaderStore {
     if (row.network !== this.o.network)
       throw new Error(`the database holds ${row.network} headers but BITCOIN_NETWORK is ${this.o.network}; use another database`);
     const root = parseCheckpoint(row.checkpoint);
-    // Best chain first at each height: a restored equal-work fork must not displace the stored best tip.
-    const headers = await this.o.pool.query<{ raw: Buffer; in_best: boolean }>(
-      `SELECT raw, in_best FROM ${this.header} WHERE height > $1 ORDER BY height, in_best DESC`,
-      [root.height],
+    // Two index scans (header_best_height, header_side_height). The best chain is re-added first, so a restored
+    // equal-work fork cannot displace the stored best tip.
+    const [best, side] = await Promise.all(
+      [true, false].map(async (inBest) => {
+        const r = await this.o.pool.query<{ raw: Buffer }>(
+          `SELECT raw FROM ${this.header} WHERE in_best = $2 AND height > $1 ORDER BY height`,
+          [root.height, inBest],
+        );
+        return r.rows.map((h) => new Uint8Array(h.raw));
+      }),
     );
-    const best: Uint8Array[] = [];
-    const side: Uint8Array[] = [];
-    for (const h of headers.rows) (h.in_best ? best : side).push(new Uint8Array(h.raw));
-    return { origin: { height: row.origin_height, hash: row.origin_hash }, root, best, side };
+    return { origin: { height: row.origin_height, hash: row.origin_hash }, root, best: best!, side: side! };
   }
 
   async apply(update: ChainUpdate): Promise<void> {

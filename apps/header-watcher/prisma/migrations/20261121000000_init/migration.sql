@@ -29,11 +29,14 @@ CREATE TABLE "header" (
   "in_best" BOOLEAN NOT NULL,
   "created_at" TIMESTAMPTZ(6) NOT NULL DEFAULT now()
 );
-CREATE INDEX "header_height_idx" ON "header" ("height");
--- At most one best-chain header per height: a half-applied reorg cannot be stored.
+-- At most one best-chain header per height: a half-applied reorg cannot be stored. Also the index for every
+-- best-chain read (tip, by height, ranges).
 CREATE UNIQUE INDEX "header_best_height" ON "header" ("height") WHERE "in_best";
--- Children of a header: fork tips are the headers without one.
-CREATE INDEX "header_prev_hash_idx" ON "header" ("prev_hash");
+-- Headers off the best chain are few: index them by height (restart) and by parent (fork tips are those without a
+-- child off the best chain; a best-chain header's parent is always on it). Partial indexes keep catch-up inserts,
+-- nearly all best-chain, to the primary key and header_best_height.
+CREATE INDEX "header_side_height" ON "header" ("height") WHERE NOT "in_best";
+CREATE INDEX "header_side_prev_hash" ON "header" ("prev_hash") WHERE NOT "in_best";
 
 -- Where the chain in memory starts on a restart (one row). `origin_*` is where sync first started (the configured
 -- checkpoint or genesis) and never changes; `checkpoint` is the root the watcher rebuilds from, moved up as the

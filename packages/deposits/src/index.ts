@@ -6,6 +6,7 @@ export * from './config.js';
 export * from './store.js';
 export * from './memory-store.js';
 export * from './served-block.js';
+export * from './fetch-block.js';
 export * from './merkle-block-proof.js';
 export * from './spend-path.js';
 export * from './status.js';

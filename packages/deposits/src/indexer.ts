@@ -1,4 +1,6 @@
+import type { Block } from '@tapbridge/bitcoin';
 import type { BlockReport } from './connect-block.js';
+import type { VerifiedBlock } from './fetch-block.js';
 import { applyConnectedBlock } from './connect-block.js';
 import { checkDepositRules, type DepositRules } from './config.js';
 import { applyDisconnectedBlock } from './disconnect-block.js';
@@ -25,9 +27,15 @@ export class DepositIndexer {
     this.rules = checkDepositRules(rules);
   }
 
-  /** Throws BlockMismatchError (recording nothing) when `rawBlock` is not the block `ref` names. */
-  async connectBlock(ref: HeaderRef, rawBlock: Uint8Array): Promise<BlockReport> {
-    const block = verifyServedBlock(rawBlock, ref);
+  /**
+   * Applies a connected block: raw bytes are verified against `ref` first (BlockMismatchError, recording
+   * nothing, when they are not that block); a VerifiedBlock from fetchVerifiedBlock must be for `ref`.
+   */
+  async connectBlock(ref: HeaderRef, served: Uint8Array | VerifiedBlock): Promise<BlockReport> {
+    let block: Block;
+    if (served instanceof Uint8Array) block = verifyServedBlock(served, ref);
+    else if (served.ref.hash === ref.hash && served.ref.header === ref.header) block = served.block;
+    else throw new RangeError(`verified block ${served.ref.hash} is not block ${ref.hash}`);
     return this.store.transaction((tx) => applyConnectedBlock(tx, this.rules, ref, block));
   }
 

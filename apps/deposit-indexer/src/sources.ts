@@ -1,0 +1,28 @@
+// BTC_SOURCES specs → @tapbridge/chain-source clients. Blocks are fetched from each source in turn (a served
+// block is checked against its validated header, so a lying source is skipped); lookups for registration go
+// through MultiSource, which falls back to the next source on any failure.
+import { BitcoinCoreRpcSource, ChainSourceError, EsploraSource, MultiSource, type ChainSource } from '@tapbridge/chain-source';
+import type { Logger } from '@tapbridge/observability';
+import type { SourceSpec } from './source-spec.js';
+
+export function createSources(specs: readonly SourceSpec[]): ChainSource[] {
+  return specs.map((spec) =>
+    spec.kind === 'core' ? new BitcoinCoreRpcSource({ url: spec.url, auth: spec.auth, name: spec.name }) : new EsploraSource({ url: spec.url, name: spec.name }),
+  );
+}
+
+export interface ChainLookups {
+  /** The blocks' sources, in configured order. */
+  sources: readonly ChainSource[];
+  /** One view over all of them for transaction lookups. */
+  any: ChainSource;
+}
+
+export function chainLookups(sources: readonly ChainSource[], logger: Logger): ChainLookups {
+  return { sources, any: sources.length === 1 ? sources[0]! : new MultiSource(sources, { logger }) };
+}
+
+/** A lookup that every source answered with "not there" (as opposed to failing). */
+export function isNotFound(e: unknown): boolean {
+  return e instanceof ChainSourceError && e.kind === 'not-found';
+}

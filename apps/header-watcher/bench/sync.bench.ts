@@ -29,7 +29,7 @@ console.log(`machine: ${cpus[0]?.model ?? 'unknown cpu'}, ${cpus.length} cores, 
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-hw-bench-'));
 const chain = await startDevnetChain({ dataDir, rpcPort: 0, esploraPort: 0, logger: createLogger('devnet-chain', { level: 'silent' }) });
-let t = performance.now();
+const t = performance.now();
 const address = chain.node.getNewAddress('bech32');
 // Block times may run at most 2 h ahead of the chain's clock: mine on a mock clock that starts in the past and
 // advances as fast as the blocks' timestamps do (still behind the watcher's real clock).

@@ -105,6 +105,7 @@ export class HeaderSync {
   private stopping = false;
   private wakeSleep: (() => void) | undefined;
   private round: Promise<RoundResult> | undefined;
+  private reportedTipDisagreements = new Set<string>();
 
   private constructor(private readonly o: HeaderSyncOptions) {
     this.params = typeof o.network === 'string' ? networkParams(o.network) : o.network;
@@ -324,14 +325,20 @@ export class HeaderSync {
     this.logger.warn({ source: state.name, error: message, strikes: state.strikes, benchedMs }, 'source failed; skipping it for a while');
   }
 
+  /** Reported once per distinct pair of claims, not every poll while two sources sit on competing tips. */
   private reportTipDisagreements(tips: Array<{ name: string; tip: SourceTip }>): void {
+    const current = new Set<string>();
     for (let i = 0; i < tips.length; i++)
       for (let j = i + 1; j < tips.length; j++) {
         const a = tips[i]!;
         const b = tips[j]!;
-        if (a.tip.height === b.tip.height && a.tip.hash !== b.tip.hash)
+        if (a.tip.height !== b.tip.height || a.tip.hash === b.tip.hash) continue;
+        const key = `${a.name}\n${a.tip.hash}\n${b.name}\n${b.tip.hash}`;
+        current.add(key);
+        if (!this.reportedTipDisagreements.has(key))
           this.disagree({ height: a.tip.height, source: a.name, hash: a.tip.hash, versus: b.name, versusHash: b.tip.hash });
       }
+    this.reportedTipDisagreements = current;
   }
 
   private disagree(d: Disagreement): void {

@@ -243,6 +243,10 @@ describe('HeaderSync: sources are data, not truth', () => {
     expect(seen.disagreements).toContainEqual({ height: 20, source: 'a', hash: headerHashHex(chain[19]!), versus: 'b', versusHash: (await b.getTip()).hash });
     // Equal work: the first seen stays best.
     expect(sync.tip.height).toBe(20);
+    // Still the same two claims next round: not reported again.
+    const reported = seen.disagreements.length;
+    await sync.syncOnce();
+    expect(seen.disagreements).toHaveLength(reported);
   });
 
   it('runs as a polling loop and stops cleanly', async () => {

@@ -6,6 +6,7 @@ import {
   REGTEST,
   ProofOfWorkChecker,
   addressToOutputScript,
+  bytesToHex,
   computeMerkleBranch,
   computeMerkleRoot,
   encodeHeader,
@@ -218,11 +219,11 @@ export class DevnetChain {
       const parent = this.chain.tip;
       const entries = this.mempool.selectForBlock(REGTEST_PARAMS.maxBlockWeight - REGTEST_PARAMS.blockReservedWeight);
       const block = this.assembleBlock(parent, script, entries.map((e) => e.tx), entries.reduce((fee, e) => fee + e.fee, 0n));
-      this.feeRatesByBlock.set(block.hashHex, entries.map((e) => Number(e.fee) / e.vsize));
+      if (entries.length > 0) this.feeRatesByBlock.set(block.hashHex, entries.map((e) => Number(e.fee) / e.vsize));
       this.submitBlock(block);
       hashes.push(block.hashHex);
+      if (this.feeRatesByBlock.size > FEE_WINDOW_BLOCKS) this.pruneFeeWindow();
     }
-    this.pruneFeeWindow();
     return hashes;
   }
 
@@ -434,7 +435,7 @@ export class DevnetChain {
    */
   estimateFeeRate(target: number): number {
     if (!Number.isInteger(target) || target < 1 || target > 1008) throw new RpcError(RPC_ERROR.INVALID_PARAMETER, 'Invalid conf_target, must be between 1 and 1008');
-    const rates = [...this.feeRatesByBlock.values()].flat().sort((a, b) => a - b);
+    const rates = this.chain.active.slice(-FEE_WINDOW_BLOCKS).flatMap((e) => this.feeRatesByBlock.get(e.hash) ?? []).sort((a, b) => a - b);
     const median = rates.length > 0 ? rates[Math.floor(rates.length / 2)]! : MIN_FEE_RATE_SAT_VB;
     const pending = [...this.mempool.entries.values()].map((e) => Number(e.fee) / e.vsize).sort((a, b) => b - a);
     const backlog = target <= 2 && pending.length > 0 ? pending[Math.floor(pending.length / 2)]! : 0;
@@ -487,7 +488,7 @@ export class DevnetChain {
 
   /** Secret key of a wallet address, for tests that build their own spends (Core's dumpprivkey). */
   dumpPrivKey(address: string): Uint8Array {
-    const key = this.wallet.keystore.byScriptHex(Buffer.from(this.decodeAddress(address)).toString('hex'));
+    const key = this.wallet.keystore.byScriptHex(bytesToHex(this.decodeAddress(address)));
     if (!key) throw new RpcError(RPC_ERROR.WALLET_ERROR, `Private key for address ${address} is not known`);
     return key.secretKey;
   }

@@ -219,6 +219,25 @@ describe('HeaderSync: sources are data, not truth', () => {
     });
   }
 
+  it('benches a source whose chain forks below the root it can still reorganise to', async () => {
+    const ours = mainChain(120);
+    const theirs = mainChain(130, 9); // another chain from genesis up: forks at height 1
+    const honest = new MemoryHeaderSource('honest').setChain(ours);
+    const other = new MemoryHeaderSource('other').setChain(theirs);
+    const store = new InMemoryHeaderStore();
+    const { sync } = await openSync(store, [honest], { retainDepth: 50 });
+    await sync.syncOnce();
+    expect(sync.status().root.height).toBeGreaterThan(0);
+
+    const { sync: both, seen } = await openSync(store, [honest, other], { retainDepth: 50 });
+    const round = await both.syncOnce();
+    expect(round.failedSources).toBe(1);
+    expect(both.tip.hash).toBe(headerHashHex(ours.at(-1)!));
+    expect(both.status().sources.find((s) => s.name === 'other')!.lastError).toMatch(/does not contain our root/);
+    expect(seen.disagreements[0]).toMatchObject({ height: 120, source: 'other', versus: 'best-chain' });
+    expect(store.bestChain()).toEqual([REGTEST.genesisHash, ...hashes(ours)]);
+  });
+
   it('records an unreachable source and recovers when it comes back', async () => {
     const chain = mainChain(30);
     const source = new MemoryHeaderSource('flaky').setChain(chain);

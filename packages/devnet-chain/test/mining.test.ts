@@ -143,6 +143,22 @@ describe('mining', () => {
     expect(node.tip.txids.slice(1)).toEqual([high, mid, low]);
   });
 
+  it('estimates fees from what it mined in the last six blocks, else 1 sat/vB', () => {
+    const { node } = testNode();
+    const address = node.getNewAddress();
+    node.generateToAddress(101, address);
+    expect(node.estimateFeeRate(6)).toBe(1);
+    node.sendToAddress(node.getNewAddress(), 1_000_000n, { feeRateSatPerVb: 12 });
+    node.generateToAddress(1, address);
+    expect(node.estimateFeeRate(6)).toBeGreaterThanOrEqual(12);
+    expect(node.estimateFeeRate(6)).toBeLessThan(13);
+    node.generateToAddress(5, address);
+    expect(node.estimateFeeRate(6)).toBeGreaterThanOrEqual(12);
+    node.generateToAddress(1, address);
+    expect(node.estimateFeeRate(6)).toBe(1);
+    expect(() => node.estimateFeeRate(0)).toThrow(/conf_target/);
+  });
+
   it('rejects a block header that breaks the regtest rules', () => {
     const { node } = testNode();
     node.generateToAddress(1, node.getNewAddress());

@@ -218,7 +218,10 @@ export class Chainstate {
       }
       tx.outs.forEach((out, vout) => {
         if (isUnspendable(out.script)) return;
-        added.set(outpointKey(txid, vout), { value: out.value, script: out.script, height, coinbase: i === 0 });
+        const key = outpointKey(txid, vout);
+        // BIP30: a transaction may not overwrite outputs that are still unspent.
+        if (this.utxo.get(key) !== undefined && !spentKeys.has(key)) throw new BlockRejectedError('bad-txns-BIP30', 'tried to overwrite transaction');
+        added.set(key, { value: out.value, script: out.script, height, coinbase: i === 0 });
       });
     });
     const coinbaseValue = txs[0]!.outs.reduce((sum, out) => sum + out.value, 0n);

@@ -10,7 +10,7 @@ import { encodeSegwitAddress, hexToHash } from '@tapbridge/bitcoin';
 import { DevnetChain, signP2trKeyPathInput, signP2wpkhInput } from '../src/index.js';
 
 const BLOCKS = Number(process.argv[2] ?? 100_000);
-const TXS = 1_000;
+const TXS = 500;
 
 const noop = (): void => undefined;
 const logger = { info: noop, warn: noop, error: noop, debug: noop, trace: noop, fatal: noop, child: () => logger, level: 'silent' };

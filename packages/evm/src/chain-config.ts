@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import { createCustomCommon, Hardfork, Mainnet, type Common } from '@ethereumjs/common';
 import { z } from 'zod';
 import { ChainConfigError } from './errors.js';
+import { ecrecover } from './ecrecover.js';
+import { keccak256 } from './keccak.js';
 import { BRIDGE_DEPLOYED_BYTECODE } from './generated/bridge-artifact.js';
 
 /**
@@ -111,7 +113,7 @@ export function createChainCommon(config: ChainConfig): Common {
       ].map(atGenesis).concat([{ name: 'shanghai', block: null, timestamp: 0 } as never, { name: 'cancun', block: null, timestamp: 0 } as never]),
     },
     Mainnet,
-    { hardfork: EVM_HARDFORK },
+    { hardfork: EVM_HARDFORK, customCrypto: { ecrecover, keccak256 } },
   );
 }
 

@@ -2,7 +2,7 @@ import { Block, createBlockHeader, genTransactionsTrieRoot, genWithdrawalsTrieRo
 import type { Common } from '@ethereumjs/common';
 import type { MerkleStateManager } from '@ethereumjs/statemanager';
 import { createAddressFromString, createWithdrawal, type Withdrawal } from '@ethereumjs/util';
-import { runBlock, type VM } from '@ethereumjs/vm';
+import { runBlock, type AfterBlockEvent, type RunBlockResult, type VM } from '@ethereumjs/vm';
 import { nextBaseFeePerGas, type ChainConfig } from './chain-config.js';
 import { toHex } from './hex.js';
 import type { Mempool, PoolTransaction, SenderState } from './mempool.js';
@@ -86,7 +86,18 @@ export class Sequencer {
     const draft = new Block(createBlockHeader(headerData, { common }), txs, [], withdrawals, { common });
 
     try {
-      const result = await runBlock(vm, { block: draft, generate: true, skipBlockValidation: true, skipHeaderValidation: true });
+      // runBlock's generate mode already built the transactions trie; take its root instead of building it again.
+      let transactionsTrie: Uint8Array | undefined;
+      const grab = (event: AfterBlockEvent) => {
+        transactionsTrie = event.block.header.transactionsTrie;
+      };
+      vm.events.on('afterBlock', grab);
+      let result: RunBlockResult;
+      try {
+        result = await runBlock(vm, { block: draft, generate: true, skipBlockValidation: true, skipHeaderValidation: true });
+      } finally {
+        vm.events.off('afterBlock', grab);
+      }
       const header = createBlockHeader(
         {
           ...headerData,
@@ -94,7 +105,7 @@ export class Sequencer {
           receiptTrie: result.receiptsRoot,
           logsBloom: result.logsBloom,
           gasUsed: result.gasUsed,
-          transactionsTrie: await genTransactionsTrieRoot(txs),
+          transactionsTrie: transactionsTrie ?? (await genTransactionsTrieRoot(txs)),
           withdrawalsRoot: await genWithdrawalsTrieRoot(withdrawals),
         },
         { common },

@@ -82,6 +82,10 @@ export async function startJsonRpcServer(options: JsonRpcServerOptions): Promise
     });
   });
 
+  // Longer than the usual client pool idle timeouts, so a client never reuses a socket the server just closed.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
   const wss = new WebSocketServer({ server, maxPayload: maxBytes });
   wss.on('connection', (socket: WebSocket) => {
     const connection: RpcConnection = {

@@ -165,6 +165,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
   start(): void {
     if (this.running || this.closed) return;
     this.running = true;
+    this.lastBlockAt = this.now(); // the first empty block comes one block time after start, not at once
     this.loop = this.runLoop();
   }
 

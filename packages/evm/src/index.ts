@@ -18,3 +18,7 @@ export * from './rpc/handler.js';
 export * from './rpc/format.js';
 export * from './rpc/server.js';
 export { revertReason } from './rpc/revert.js';
+export * from './store/file-store.js';
+export * from './dev-accounts.js';
+export { ecrecover } from './ecrecover.js';
+export { keccak256 } from './keccak.js';

@@ -5,6 +5,7 @@ import { registerFrost } from './frost.js';
 import { registerDeposit } from './deposit.js';
 import { registerBlock } from './block.js';
 import { registerDevnet } from './devnet.js';
+import { registerEvm } from './evm.js';
 
 // One line per command group; each group lives in its own file under commands/.
 export function registerCommands(program: Command): void {
@@ -14,5 +15,6 @@ export function registerCommands(program: Command): void {
   registerDeposit(program);
   registerBlock(program);
   registerDevnet(program);
+  registerEvm(program);
   void program;
 }

@@ -31,8 +31,10 @@ export class BlockConsumer {
       maxAckPending: 1,
       maxDeliver: MAX_DELIVER,
       backoffMs: [500, 1_000, 2_000, 5_000, 10_000, 30_000],
-      // A large block from a slow source can take a while; redelivery mid-apply would only be refused by the inbox.
-      ackWaitMs: 120_000,
+      // After a crash the unacked event is redelivered only when this expires, and with maxAckPending 1 it holds
+      // back everything after it, so keep it short. A slow block that outlives it is redelivered to this same
+      // sequential loop and then refused by the inbox: wasted work, never a double effect.
+      ackWaitMs: 10_000,
       handle: (event) => this.handle(event),
     });
   }

@@ -33,6 +33,7 @@ export class DepositService {
   async register(request: RegistrationRequest): Promise<RegistrationResult> {
     const txid = request.txid.toLowerCase();
     let result: RegistrationResult | undefined;
+    let created = false;
     for (let attempt = 0; attempt < 3; attempt++) {
       const tipBefore = await this.queries.tipHash();
       let rawTx: Uint8Array;
@@ -44,9 +45,10 @@ export class DepositService {
       }
       const merkleBlock = await this.source.getTxMerkleProof(txid).catch(() => undefined);
       result = await this.indexer.register({ ...request, txid }, { rawTx, ...(merkleBlock ? { merkleBlock } : {}) });
+      created ||= result.created;
       if (result.deposit.status !== 'registered' || (await this.queries.tipHash()) === tipBefore) break;
     }
     await refreshDepositGauges(this.pool, this.schema).catch(() => undefined);
-    return result!;
+    return { ...result!, created };
   }
 }

@@ -1,11 +1,11 @@
 import { MintError, type EvmEngine, type MintRecord } from '@tapbridge/evm';
 import {
-  claimEvent, depositConfirmed, depositReorged, NonRetryableError, qualified,
+  claimEvent, depositConfirmed, depositReorged, qualified,
   type DecodedEvent, type EventPayload, type SqlExecutor,
 } from '@tapbridge/messaging';
 import type { Logger } from '@tapbridge/observability';
 import type { Pool } from 'pg';
-import { mintReorgsTotal } from './metrics.js';
+import { mintRefusalsTotal, mintReorgsTotal } from './metrics.js';
 
 /** Durable consumer name on `deposit.>`; also the inbox key of what it applied. */
 export const MINT_CONSUMER = 'evm-gateway-mint';
@@ -28,7 +28,10 @@ export interface DepositMinterOptions {
   logger: Logger;
 }
 
-export type MintResult = { outcome: 'minted' | 'already-minted'; record: MintRecord } | { outcome: 'duplicate-delivery' };
+export type MintResult =
+  | { outcome: 'minted' | 'already-minted'; record: MintRecord }
+  | { outcome: 'duplicate-delivery' }
+  | { outcome: 'refused'; reason: string };
 export type ReorgResult = 'recorded' | 'cancelled-pending' | 'unknown' | 'duplicate-delivery';
 
 /**
@@ -73,9 +76,14 @@ export class DepositMinter {
         outcome = 'minted';
       }
     } catch (err) {
-      // A mismatching amount or recipient for a known deposit id, or an amount no L2 can hold: retrying cannot help.
-      if (err instanceof MintError) throw new NonRetryableError(`deposit ${depositId} not minted: ${err.message}`);
-      throw err;
+      if (!(err instanceof MintError)) throw err;
+      // The same deposit id with another amount or recipient, or an amount no L2 can hold: an upstream bug that no
+      // retry fixes. Raised as an alert and acknowledged, so the strictly ordered consumer is not held up. (Not
+      // dead-lettered: nats-server 2.9 ignores a TERM that carries a reason, so the message would come back.)
+      mintRefusalsTotal.inc();
+      logger.error({ alert: 'deposit_not_mintable', depositId, eventId, deposit, reason: err.message }, 'ALERT: deposit.confirmed refused; nothing minted');
+      await this.o.transaction((tx) => claimEvent(tx, this.o.schema, MINT_CONSUMER, eventId));
+      return { outcome: 'refused', reason: err.message };
     }
     await this.o.transaction((tx) => claimEvent(tx, this.o.schema, MINT_CONSUMER, eventId));
     if (outcome === 'minted') {

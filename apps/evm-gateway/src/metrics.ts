@@ -13,6 +13,7 @@ export const blockExecutionSeconds = histogram(
 export const mempoolSize = gauge('tapbridge_evm_mempool_size', 'Transactions waiting in the mempool');
 export const mintsTotal = counter('tapbridge_evm_mints_total', 'Deposits credited on L2 (EIP-4895 withdrawal-list entries)');
 export const mintReorgsTotal = counter('tapbridge_evm_mint_reorgs_total', 'Minted deposits whose Bitcoin block was reorged away (unbacked L2 BTC)');
+export const mintRefusalsTotal = counter('tapbridge_evm_mint_refusals_total', 'deposit.confirmed events refused (conflicting amount or recipient for a known deposit id, amount out of range)');
 export const burnsTotal = counter('tapbridge_evm_burns_total', 'Final burns handed to the outbox as withdrawal.requested');
 
 /**

@@ -1,0 +1,124 @@
+import { WEI_PER_SAT } from '@tapbridge/evm';
+import { depositConfirmed, depositReorged } from '@tapbridge/messaging';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteMintConsumer, mintConsumerDrained } from './support/consumer.js';
+import { confirmedDeposit, freshRecipient, publishEvent, randomTxid, reorgedDeposit, type DepositConfirmed } from './support/deposits.js';
+import { buildGateway, GatewayEnv } from './support/gateway.js';
+
+interface MintBody {
+  depositId: string;
+  recipient: string;
+  amountSats: string;
+  amountWei: string;
+  blockNumber: number;
+  withdrawalIndex: string;
+  withdrawalPosition: number;
+  reorged: { reason: string } | null;
+}
+
+interface RpcBlock {
+  withdrawals: Array<{ index: string; validatorIndex: string; address: string; amount: string }>;
+}
+
+describe('evm-gateway: deposit.confirmed → EIP-4895 credit, exactly once', () => {
+  let gw: GatewayEnv;
+  let first: DepositConfirmed;
+  let second: DepositConfirmed;
+
+  beforeAll(async () => {
+    buildGateway();
+    gw = await GatewayEnv.create();
+    await gw.start();
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  const mintedRows = async () => Number((await gw.pool.query<{ n: string }>('SELECT count(*) AS n FROM evm_gateway.evm_mint')).rows[0]!.n);
+
+  it('credits a deposit once although it arrives three times under different Nats-Msg-Ids and re-confirmed in another block', async () => {
+    first = confirmedDeposit({ amountSats: 150_000n, recipient: freshRecipient() });
+    const eventId = depositConfirmed.id(first);
+    // Three copies JetStream cannot de-duplicate (each its own Nats-Msg-Id), all with the same event id.
+    for (const copy of ['a', 'b', 'c']) await publishEvent(gw.messaging, depositConfirmed, first, `${eventId}#${copy}`);
+    // The same deposit confirmed again in another Bitcoin block: a new event id, the same deposit id.
+    await publishEvent(gw.messaging, depositConfirmed, { ...first, blockHash: randomTxid(), blockHeight: 121 });
+    await mintConsumerDrained(gw.messaging);
+
+    expect(await gw.provider.getBalance(first.recipient)).toBe(150_000n * WEI_PER_SAT);
+    expect(await mintedRows()).toBe(1);
+    expect(await gw.metric('tapbridge_evm_mints_total')).toBe(1);
+
+    const { status, body } = await gw.getJson<MintBody>(`/mints/${first.txid}/0`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ depositId: `${first.txid}:0`, recipient: first.recipient.toLowerCase(), amountSats: '150000', amountWei: (150_000n * WEI_PER_SAT).toString(), reorged: null });
+    // The credit is an EIP-4895 withdrawal in that block: amount in gwei = sats × 10.
+    const block = (await gw.rpc('eth_getBlockByNumber', [`0x${body.blockNumber.toString(16)}`, false])) as RpcBlock;
+    const credit = block.withdrawals[body.withdrawalPosition]!;
+    expect(BigInt(credit.index)).toBe(BigInt(body.withdrawalIndex));
+    expect(credit.address.toLowerCase()).toBe(first.recipient.toLowerCase());
+    expect(BigInt(credit.amount)).toBe(1_500_000n);
+  });
+
+  it('redelivering the whole stream after a SIGKILL, even with the inbox lost, mints nothing twice', async () => {
+    second = confirmedDeposit({ amountSats: 42_000n, recipient: freshRecipient(), vout: 3 });
+    await publishEvent(gw.messaging, depositConfirmed, second);
+    await mintConsumerDrained(gw.messaging);
+    expect(await gw.provider.getBalance(second.recipient)).toBe(42_000n * WEI_PER_SAT);
+
+    await gw.kill('SIGKILL');
+    // A fresh durable re-reads every deposit event; deleting the inbox too leaves only the engine's mint records
+    // (written in each block's commit) to stop a second credit, as after a crash between block commit and inbox write.
+    await deleteMintConsumer(gw.messaging);
+    await gw.pool.query('DELETE FROM evm_gateway.inbox');
+    const logsBefore = gw.logs.length;
+    await gw.start();
+    await mintConsumerDrained(gw.messaging);
+
+    expect(await gw.provider.getBalance(first.recipient)).toBe(150_000n * WEI_PER_SAT);
+    expect(await gw.provider.getBalance(second.recipient)).toBe(42_000n * WEI_PER_SAT);
+    expect(await mintedRows()).toBe(2);
+    expect(await gw.metric('tapbridge_evm_mints_total')).toBe(0); // this process credited nothing
+    // Five messages, three distinct event ids: the first of each reaches the engine, the rest stop at the inbox.
+    expect(gw.logs.slice(logsBefore).filter((l) => l.msg.startsWith('deposit already minted'))).toHaveLength(3);
+  });
+
+  it('refuses the same deposit id with another amount: an alert, nothing credited, later deposits not held up', async () => {
+    const forged = { ...second, amountSats: '99999999', blockHash: randomTxid() };
+    const after = confirmedDeposit({ amountSats: 7_000n, recipient: freshRecipient() });
+    await publishEvent(gw.messaging, depositConfirmed, forged);
+    await publishEvent(gw.messaging, depositConfirmed, after);
+    await mintConsumerDrained(gw.messaging);
+    expect(await gw.provider.getBalance(second.recipient)).toBe(42_000n * WEI_PER_SAT);
+    expect(await gw.provider.getBalance(after.recipient)).toBe(7_000n * WEI_PER_SAT);
+    expect(await gw.metric('tapbridge_evm_mint_refusals_total')).toBe(1);
+    const alert = gw.logs.find((l) => l.alert === 'deposit_not_mintable');
+    expect(alert?.level).toBe('error');
+    expect(String(alert?.reason)).toMatch(/already queued or minted as 42000 sat/);
+  });
+
+  it('records a reorg of a minted deposit once, counts it and logs an alert; an unminted one only warns', async () => {
+    const reorg = reorgedDeposit(first);
+    const eventId = depositReorged.id(reorg);
+    await publishEvent(gw.messaging, depositReorged, reorg, `${eventId}#1`);
+    await publishEvent(gw.messaging, depositReorged, reorg, `${eventId}#2`);
+    await publishEvent(gw.messaging, depositReorged, reorgedDeposit(confirmedDeposit({ amountSats: 1_000n, recipient: freshRecipient() })));
+    await mintConsumerDrained(gw.messaging);
+
+    expect(await gw.metric('tapbridge_evm_mint_reorgs_total')).toBe(1);
+    const alerts = gw.logs.filter((l) => l.alert === 'minted_deposit_reorged');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.level).toBe('error');
+    expect(alerts[0]!.depositId).toBe(`${first.txid}:0`);
+    const { body } = await gw.getJson<MintBody>(`/mints/${first.txid}/0`);
+    expect(body.reorged?.reason).toContain(first.blockHash);
+    // Minted BTC cannot be clawed back on L2: the balance stays; operators reconcile.
+    expect(await gw.provider.getBalance(first.recipient)).toBe(150_000n * WEI_PER_SAT);
+  });
+
+  it('answers 404 for an unknown deposit and 400 for a malformed one', async () => {
+    expect((await gw.getJson(`/mints/${randomTxid()}/0`)).status).toBe(404);
+    expect((await gw.getJson('/mints/xyz/0')).status).toBe(400);
+    expect((await gw.getJson(`/mints/${randomTxid()}/-1`)).status).toBe(400);
+  });
+});

@@ -374,14 +374,18 @@ export class HeaderSync {
   ): Promise<{ accepted: number; reorgs: number }> {
     let accepted = 0;
     let reorgs = 0;
+    // The next height to fetch. Found once by the fork search; after that the batches follow each other, so a
+    // branch longer than one batch that has not yet outweighed our best chain is still taken to its end.
+    let next: number | undefined;
     while (!this.stopping && !this.chain.get(tip.hash)) {
-      const fork = await this.findFork(source, tip.height);
+      next ??= (await this.findFork(source, tip.height)) + 1;
       // It moved below what it claimed since getTip: nothing to take until the next poll.
-      if (fork >= tip.height) break;
-      const to = Math.min(tip.height, fork + this.batchSize);
+      if (next > tip.height) break;
+      const from = next;
+      const to = Math.min(tip.height, from + this.batchSize - 1);
       const raws = await fetchHeaderRange(
         { name: source.name, getTip: () => source.getTip(), getBlockHash: (h) => this.call(() => source.getBlockHash(h)), getHeader: (h) => this.call(() => source.getHeader(h)) },
-        fork + 1, to, this.concurrency,
+        from, to, this.concurrency,
       );
       const builder = new ChainUpdateBuilder(this.params.name);
       let rejected: HeaderRuleError | undefined;
@@ -391,7 +395,7 @@ export class HeaderSync {
         } catch (err) {
           if (!(err instanceof HeaderRuleError)) throw err;
           rejected = err;
-          this.reject({ source: source.name, rule: err.rule, height: err.height ?? fork + 1 + i, hash: err.hash, detail: err.detail });
+          this.reject({ source: source.name, rule: err.rule, height: err.height ?? from + i, hash: err.hash, detail: err.detail });
           break;
         }
       }
@@ -402,7 +406,7 @@ export class HeaderSync {
       accepted += added;
       reorgs += builder.reorgs.length;
       if (rejected) throw rejected;
-      if (added === 0) break;
+      next = to + 1;
     }
     return { accepted, reorgs };
   }
@@ -413,7 +417,8 @@ export class HeaderSync {
   }
 
   /**
-   * The highest height at which the source's chain and our best chain agree, at or below min(our tip, its tip).
+   * The highest height, at or below min(our tip, its tip), up to which the source's chain is already known to us
+   * (on our best chain or a stored branch: a known header's ancestors are all known, so the test is monotone).
    * Steps back exponentially from there, then bisects. A source that disagrees even at our root is on another
    * chain (or lying) below anything we can reorganise to.
    */
@@ -421,26 +426,28 @@ export class HeaderSync {
     const rootHeight = this.chain.root.height;
     const probe = Math.min(this.chain.tip.height, sourceHeight);
     if (probe < rootHeight) throw new SourceCallError(`claims height ${sourceHeight}, below our root at ${rootHeight}`);
-    const agrees = async (height: number): Promise<boolean> => {
+    const known = async (height: number): Promise<boolean> => {
       const theirs = await this.call(() => blockHashAt(source, height));
-      return theirs === this.chain.atHeight(height)!.hash;
+      const entry = this.chain.get(theirs);
+      return entry !== undefined && entry.height === height;
     };
     const theirs = await this.call(() => blockHashAt(source, probe));
     const ours = this.chain.atHeight(probe)!.hash;
-    if (theirs === ours) return probe;
-    this.disagree({ height: probe, source: source.name, hash: theirs, versus: 'best-chain', versusHash: ours });
+    if (theirs !== ours) this.disagree({ height: probe, source: source.name, hash: theirs, versus: 'best-chain', versusHash: ours });
+    const atProbe = this.chain.get(theirs);
+    if (atProbe !== undefined && atProbe.height === probe) return probe;
     let bad = probe;
     let good: number | undefined;
     for (let step = 1; good === undefined; step *= 2) {
       if (bad === rootHeight)
         throw new SourceCallError(`its chain does not contain our root ${rootHeight}/${this.chain.root.hash}: another chain, or a fork deeper than we retain`);
       const h = Math.max(rootHeight, bad - step);
-      if (await agrees(h)) good = h;
+      if (await known(h)) good = h;
       else bad = h;
     }
     while (bad - good > 1) {
       const mid = Math.floor((good + bad) / 2);
-      if (await agrees(mid)) good = mid;
+      if (await known(mid)) good = mid;
       else bad = mid;
     }
     return good;

@@ -103,6 +103,39 @@ describe('HeaderSync: reorganisations', () => {
     expect(store.headers.get(headerHashHex(chain.at(-1)!))?.inBest).toBe(false);
   });
 
+  it('takes a competing branch longer than a batch to its end, then reorganises to it', async () => {
+    const chain = mainChain(300);
+    const source = new MemoryHeaderSource('a').setChain(chain);
+    const store = new InMemoryHeaderStore();
+    const { sync, seen } = await openSync(store, [source], { batchSize: 64 });
+    await sync.syncOnce();
+    // 200 blocks deep: the branch stays lighter than our chain for three batches before it wins.
+    const branch = mineHeaders(REGTEST, parentOf(chain[99]!), 201, { salt: 6 }); // heights 101…301
+    source.reorgTo(100, branch);
+    const round = await sync.syncOnce();
+    expect(round).toMatchObject({ accepted: 201, reorgs: 1 });
+    expect(seen.reorgs).toEqual([expect.objectContaining({ depth: 200, forkHeight: 100 })]);
+    expect(store.bestChain()).toEqual([REGTEST.genesisHash, ...hashes(chain.slice(0, 100)), ...hashes(branch)]);
+  });
+
+  it('resumes a branch it stored in part, after a restart, without refetching from the fork', async () => {
+    const chain = mainChain(100);
+    const branch = mineHeaders(REGTEST, parentOf(chain[49]!), 60, { salt: 7 }); // heights 51…110
+    const source = new MemoryHeaderSource('a').setChain(chain);
+    const store = new InMemoryHeaderStore();
+    await (await openSync(store, [source])).sync.syncOnce();
+    // The source shows 40 blocks of the branch (lighter than our chain), later all of it.
+    source.reorgTo(50, branch.slice(0, 40));
+    await (await openSync(store, [source])).sync.syncOnce();
+    expect(store.bestChain()).toHaveLength(101);
+    source.extend(branch.slice(40));
+    const { sync } = await openSync(store, [source]);
+    const calls = source.calls.getHeader;
+    await sync.syncOnce();
+    expect(source.calls.getHeader - calls).toBe(20);
+    expect(sync.tip.hash).toBe(headerHashHex(branch.at(-1)!));
+  });
+
   it('keeps a lighter branch aside and switches when it becomes heavier, with new event ids for returning headers', async () => {
     const chain = mainChain(60);
     const honest = new MemoryHeaderSource('a').setChain(chain);

@@ -1,6 +1,7 @@
 // Sustained throughput of the L2 node over JSON-RPC: transfers committed per second (in-memory and Postgres
 // stores), eth_call and eth_getBalance per second; beside anvil when its npm binary can be installed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -131,18 +132,30 @@ async function callsPerSecond(url: string, method: string, params: unknown[], co
   return count / RPC_SECONDS;
 }
 
+/** User+system CPU seconds a process has used (Linux /proc), to report cost independent of machine load. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined || !fs.existsSync(`/proc/${pid}/stat`)) return undefined;
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
-async function benchNode(label: string, url: string, signed: string[][] | undefined): Promise<void> {
+async function benchNode(label: string, url: string, signed: string[][] | undefined, pid: number | undefined, callTarget?: string): Promise<void> {
   const chainId = BigInt((await call(url, 'eth_chainId', [])) as string);
   const gasPrice = BigInt((await call(url, 'eth_gasPrice', [])) as string);
   const txs = signed ?? (await presign(chainId, gasPrice));
+  const cpu0 = cpuSeconds(pid);
   const t = await transfersPerSecond(url, txs);
-  console.log(`${label}: ${fmt(t.tps)} transfers/s committed (${SENDERS * TX_PER_SENDER} transfers in ${t.seconds.toFixed(2)} s, ${t.blocks} blocks)`);
+  const cpu1 = cpuSeconds(pid);
+  const total = SENDERS * TX_PER_SENDER;
+  const cpuNote = cpu0 !== undefined && cpu1 !== undefined ? `; node CPU ${(((cpu1 - cpu0) * 1000) / total).toFixed(2)} ms/transfer = ${fmt(total / (cpu1 - cpu0))} transfers per CPU-second` : '';
+  console.log(`${label}: ${fmt(t.tps)} transfers/s committed (${total} transfers in ${t.seconds.toFixed(2)} s, ${t.blocks} blocks${cpuNote})`);
   const probe = benchKeys(1)[0]!.address;
   console.log(`${label}: ${fmt(await callsPerSecond(url, 'eth_getBalance', [probe, 'latest']))} eth_getBalance/s`);
   const data = new Interface(['function totalBurnedSats() view returns (uint256)']).encodeFunctionData('totalBurnedSats');
-  console.log(`${label}: ${fmt(await callsPerSecond(url, 'eth_call', [{ to: '0x0000000000000000000000000000000000B71D6E', data }, 'latest']))} eth_call/s (bridge.totalBurnedSats)`);
+  const to = callTarget ?? '0x0000000000000000000000000000000000B71D6E';
+  console.log(`${label}: ${fmt(await callsPerSecond(url, 'eth_call', [{ to, data }, 'latest']))} eth_call/s (${callTarget === undefined ? 'bridge.totalBurnedSats' : 'call to a contract-less address'})`);
 }
 
 const presigned = await (async () => {
@@ -152,22 +165,52 @@ const presigned = await (async () => {
   const gasPrice = BigInt((await call(url, 'eth_gasPrice', [])) as string);
   const signed = await presign(chainId, gasPrice);
   console.log(`pre-signed ${SENDERS * TX_PER_SENDER} EIP-1559 transfers with ethers in ${((performance.now() - t0) / 1000).toFixed(1)} s (not timed below)`);
-  await benchNode('tapbridge evm, in-memory store', url, signed);
+  await benchNode('tapbridge evm, in-memory store', url, signed, child.pid);
   await stopNode(child);
   return signed;
 })();
 
 try {
   const { url, child } = await startNode('postgres');
-  await benchNode('tapbridge evm, Postgres store', url, presigned);
+  await benchNode('tapbridge evm, Postgres store', url, presigned, child.pid);
   await stopNode(child);
 } catch (err) {
   console.log(`Postgres store: skipped (${(err as Error).message})`);
 }
 
-// anvil, for scale: only if the npm package ships a runnable binary here.
-const anvil = spawnSync('npx', ['--no-install', 'anvil', '--version'], { encoding: 'utf8' });
-if (anvil.status !== 0) {
-  console.log('anvil: skipped (no anvil binary installed; @foundry-rs/anvil is not a dependency of this workspace)');
+// anvil, for scale: installed from npm into a temp dir on first use (its platform package ships the binary).
+async function findAnvil(): Promise<string | undefined> {
+  if (process.env.ANVIL_BIN !== undefined) return process.env.ANVIL_BIN;
+  const prefix = path.join(os.tmpdir(), 'tapbridge-anvil');
+  const bin = path.join(prefix, 'node_modules/.bin/anvil');
+  if (!fs.existsSync(bin)) {
+    const install = spawnSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '@foundry-rs/anvil@1.7.1'], { encoding: 'utf8', timeout: 120_000 });
+    if (install.status !== 0) return undefined;
+  }
+  return spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 20_000 }).status === 0 ? bin : undefined;
+}
+
+const anvilBin = await findAnvil();
+if (anvilBin === undefined) {
+  console.log('anvil: skipped (could not install @foundry-rs/anvil from npm or run its binary here)');
+} else {
+  const port = 18_545 + Math.floor(Math.random() * 1_000);
+  const anvil = spawn(anvilBin, ['--port', String(port), '--accounts', '0', '--silent'], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        await call(url, 'eth_chainId', []);
+        break;
+      } catch (err) {
+        if (i > 100) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await Promise.all(benchKeys(SENDERS).map((k) => call(url, 'anvil_setBalance', [k.address, '0x56bc75e2d63100000'])));
+    await benchNode('anvil 1.7.1 (automine)', url, undefined, anvil.pid, '0x000000000000000000000000000000000000dEaD');
+  } finally {
+    anvil.kill('SIGTERM');
+  }
 }
 agent.destroy();

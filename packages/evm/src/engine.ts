@@ -4,7 +4,7 @@ import type { Common } from '@ethereumjs/common';
 import { MerklePatriciaTrie } from '@ethereumjs/mpt';
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager';
 import { createFeeMarket1559Tx, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
-import { Address, ValueEncoding, createAddressFromString, setLengthLeft } from '@ethereumjs/util';
+import { Address, ValueEncoding, createAddressFromString, equalsBytes, setLengthLeft } from '@ethereumjs/util';
 import { createVM, runTx, type VM } from '@ethereumjs/vm';
 import { RecentBlockHashes } from './block-hashes.js';
 import { BRIDGE_ADDRESS, createChainCommon, nextBaseFeePerGas, validateChainConfig, type ChainConfig } from './chain-config.js';
@@ -514,9 +514,13 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     const run = this.callQueue.then(async () => {
       const base = blockNumber === undefined ? this.head : await this.getBlockByNumber(blockNumber);
       if (base === undefined) throw new EvmEngineError(`block ${blockNumber} not found`);
-      await this.callState.setStateRoot(base.header.stateRoot, true);
-      // Calls see the block's context but pay no base fee (geth does the same when no gas price is given).
-      const block = createBlock({ header: { ...base.header.toJSON(), baseFeePerGas: 0n }, withdrawals: [] }, { common: this.common });
+      // Switching roots clears the call state's caches, so only switch when the block's state differs.
+      const root = base.header.stateRoot;
+      if (this.callRoot === undefined || !equalsBytes(this.callRoot, root)) {
+        await this.callState.setStateRoot(root, true);
+        this.callRoot = root;
+      }
+      const block = this.callBlockFor(base);
       await this.callVm.evm.journal.checkpoint();
       try {
         return await fn(block);
@@ -526,6 +530,18 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     });
     this.callQueue = run.catch(() => undefined);
     return run;
+  }
+
+  private callRoot: Uint8Array | undefined;
+  private callBlock: { hash: string; block: Block } | undefined;
+
+  /** The block context calls run in: the block's header with a zero base fee (geth does the same without a gas price). */
+  private callBlockFor(base: Block): Block {
+    const hash = toHex(base.hash());
+    if (this.callBlock?.hash !== hash) {
+      this.callBlock = { hash, block: createBlock({ header: { ...base.header.toJSON(), baseFeePerGas: 0n }, withdrawals: [] }, { common: this.common }) };
+    }
+    return this.callBlock.block;
   }
 
   private async senderState(sender: string): Promise<{ nonce: bigint; balance: bigint }> {

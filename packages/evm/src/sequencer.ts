@@ -4,6 +4,7 @@ import type { MerkleStateManager } from '@ethereumjs/statemanager';
 import { createAddressFromString, createWithdrawal, type Withdrawal } from '@ethereumjs/util';
 import { runBlock, type AfterBlockEvent, type RunBlockResult, type VM } from '@ethereumjs/vm';
 import { nextBaseFeePerGas, type ChainConfig } from './chain-config.js';
+import { EvmEngineError } from './errors.js';
 import { toHex } from './hex.js';
 import type { Mempool, PoolTransaction, SenderState } from './mempool.js';
 import type { MintQueue, MintRequest } from './mint-queue.js';
@@ -32,6 +33,9 @@ export interface SequencerDeps {
   account: (sender: string) => Promise<SenderState>;
   now?: () => number;
 }
+
+/** runBlock refused a block the sequencer built: a bug in admission or selection, reported, never silent. */
+export class BlockExecutionError extends EvmEngineError {}
 
 /** Mints per block: EIP-4895 credits cost no gas, so this bounds the block's state work instead. */
 export const MAX_MINTS_PER_BLOCK = 256;
@@ -95,6 +99,11 @@ export class Sequencer {
       let result: RunBlockResult;
       try {
         result = await runBlock(vm, { block: draft, generate: true, skipBlockValidation: true, skipHeaderValidation: true });
+      } catch (err) {
+        // Admission and selection should make this impossible; if it happens anyway, drop the block's
+        // transactions so one bad transaction cannot stall the chain forever (mints stay queued).
+        for (const p of included) mempool.remove(p.hash);
+        throw new BlockExecutionError(`block ${headerData.number} failed to execute; dropped its ${included.length} transactions: ${(err as Error).message}`);
       } finally {
         vm.events.off('afterBlock', grab);
       }

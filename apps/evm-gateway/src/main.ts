@@ -14,6 +14,8 @@ import { observeEngine } from './metrics.js';
 import { WithdrawalFinalizer } from './withdrawal-finalizer.js';
 
 const logger = createLogger('evm-gateway');
+/** How long a delivered deposit event may stay unacked before JetStream redelivers it. */
+const MINT_ACK_WAIT_MS = 5_000;
 try {
   const config = loadConfig(evmGatewayConfig);
   logger.info({ config: describeConfig(evmGatewayConfig, config) }, 'configuration loaded');
@@ -74,8 +76,13 @@ try {
       `Ethereum JSON-RPC (HTTP and WebSocket) is on port ${config.RPC_PORT}.`,
     onListening: async () => {
       finalizer.start();
-      // One at a time, in stream order: a deposit.reorged is only looked at after the confirmation before it.
-      await runtime.consume({ durable: MINT_CONSUMER, stream: 'DEPOSIT', subject: 'deposit.>', maxAckPending: 1, handle: (event) => minter.handle(event) });
+      // One at a time, in stream order: a deposit.reorged is only looked at after the confirmation before it. With
+      // one message in flight, a crash leaves it unacked and holds the stream until ack_wait, so that is kept short;
+      // a mint normally waits one block commit (milliseconds), and a redelivery of a slow one is harmless.
+      await runtime.consume({
+        durable: MINT_CONSUMER, stream: 'DEPOSIT', subject: 'deposit.>', maxAckPending: 1, ackWaitMs: MINT_ACK_WAIT_MS,
+        handle: (event) => minter.handle(event),
+      });
     },
     onShutdown: async () => {
       await rpc.close();

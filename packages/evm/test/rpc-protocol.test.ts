@@ -1,7 +1,7 @@
-import { Transaction, type Wallet } from 'ethers';
+import { Interface, Transaction, type InterfaceAbi, type Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { EvmEngine, MemoryChainStore, startJsonRpcServer, type JsonRpcServer } from '../src/index.js';
+import { BRIDGE_ABI, BRIDGE_ADDRESS, EvmEngine, MemoryChainStore, startJsonRpcServer, WEI_PER_SAT, WITHDRAWAL_REQUESTED_TOPIC, type JsonRpcServer } from '../src/index.js';
 import { fundedConfig, testWallets } from './support/chain.js';
 
 const [alice, bob] = testWallets(2) as [Wallet, Wallet];
@@ -91,8 +91,38 @@ describe('JSON-RPC protocol handling', () => {
     await stillServing();
   });
 
+  it('reads state at historical blocks by number, tag and EIP-1898 block hash', async () => {
+    const before = engine.headNumber;
+    const balanceBefore = await engine.getBalance(alice.address);
+    const tx = Transaction.from({ type: 2, chainId: engine.chainId, nonce: Number(await engine.getPendingNonce(alice.address)), to: bob.address, value: 1_000n, gasLimit: 21_000n, maxFeePerGas: engine.pendingBaseFee() * 2n, maxPriorityFeePerGas: 1n });
+    const hash = (await call('eth_sendRawTransaction', [await alice.signTransaction(tx)])).json.result as string;
+    while ((await call('eth_getTransactionReceipt', [hash])).json.result === null) await new Promise((r) => setTimeout(r, 10));
+    const blockBefore = (await call('eth_getBlockByNumber', [`0x${before.toString(16)}`, false])).json.result as { hash: string };
+    const atHash = await call('eth_getBalance', [alice.address, { blockHash: blockBefore.hash }]);
+    const atNumber = await call('eth_getBalance', [alice.address, { blockNumber: `0x${before.toString(16)}` }]);
+    expect(BigInt(atHash.json.result as string)).toBe(balanceBefore);
+    expect(BigInt(atNumber.json.result as string)).toBe(balanceBefore);
+    expect(BigInt((await call('eth_getBalance', [bob.address, 'latest'])).json.result as string)).toBeGreaterThanOrEqual(1_000n);
+    expect(BigInt((await call('eth_getBalance', [bob.address, 'earliest'])).json.result as string)).toBe(0n);
+    expect((await call('eth_getBalance', [alice.address, '0xffffff'])).json.error).toMatchObject({ code: -32000, message: 'header not found' });
+    expect((await call('eth_getBalance', [alice.address, { blockHash: `0x${'00'.repeat(32)}` }])).json.error?.code).toBe(-32000);
+    expect((await call('eth_getBlockByNumber', ['0xffffff', false])).json.result).toBeNull();
+  });
+
+  it('limits eth_getLogs ranges with -32005', async () => {
+    expect(engine.headNumber).toBeGreaterThan(0n); // earlier tests made blocks, so 0..latest spans 2+ blocks
+    const small = await startJsonRpcServer({ engine, port: 0, rpc: { limits: { maxLogBlockRange: 1n } } });
+    try {
+      const res = await fetch(small.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getLogs', params: [{ fromBlock: '0x0', toBlock: 'latest' }] }) });
+      expect(((await res.json()) as RpcReply).error?.code).toBe(-32005);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('reports transaction errors as -32000 with geth wording', async () => {
-    const tx = Transaction.from({ type: 2, chainId: engine.chainId, nonce: 0, to: bob.address, value: 1n, gasLimit: 21_000n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n });
+    const nonce = Number(await engine.getPendingNonce(alice.address));
+    const tx = Transaction.from({ type: 2, chainId: engine.chainId, nonce, to: bob.address, value: 1n, gasLimit: 21_000n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n });
     const { json } = await call('eth_sendRawTransaction', [await alice.signTransaction(tx)]);
     expect(json.error?.code).toBe(-32000);
     expect(json.error?.message).toMatch(/max fee per gas less than block base fee/);
@@ -101,7 +131,7 @@ describe('JSON-RPC protocol handling', () => {
     await stillServing();
   });
 
-  it('delivers newHeads over WebSocket when a block is produced, and stops after eth_unsubscribe', async () => {
+  it('delivers newHeads and filtered logs over WebSocket, and stops after eth_unsubscribe', async () => {
     const socket = new WebSocket(server.wsUrl);
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
     const messages: RpcReply[] = [];
@@ -121,7 +151,8 @@ describe('JSON-RPC protocol handling', () => {
     const subscriptionId = (await next((m) => m.id === 1)).result as string;
     expect(subscriptionId).toMatch(/^0x[0-9a-f]+$/);
 
-    const tx = Transaction.from({ type: 2, chainId: engine.chainId, nonce: 0, to: bob.address, value: 1n, gasLimit: 21_000n, maxFeePerGas: engine.pendingBaseFee() * 2n, maxPriorityFeePerGas: 1n });
+    const nonce = Number(await engine.getPendingNonce(alice.address));
+    const tx = Transaction.from({ type: 2, chainId: engine.chainId, nonce, to: bob.address, value: 1n, gasLimit: 21_000n, maxFeePerGas: engine.pendingBaseFee() * 2n, maxPriorityFeePerGas: 1n });
     await engine.sendRawTransaction(Buffer.from((await alice.signTransaction(tx)).slice(2), 'hex'));
     const head = await next((m) => (m as { method?: string }).method === 'eth_subscription');
     expect(head.params.subscription).toBe(subscriptionId);
@@ -130,6 +161,21 @@ describe('JSON-RPC protocol handling', () => {
 
     socket.send(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'eth_unsubscribe', params: [subscriptionId] }));
     expect((await next((m) => m.id === 2)).result).toBe(true);
+
+    // A logs subscription filtered on the bridge sees a withdrawal's event.
+    socket.send(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'eth_subscribe', params: ['logs', { address: BRIDGE_ADDRESS, topics: [WITHDRAWAL_REQUESTED_TOPIC] }] }));
+    const logSubscription = (await next((m) => m.id === 3)).result as string;
+    const data = new Interface(BRIDGE_ABI as unknown as InterfaceAbi).encodeFunctionData('withdraw', [`0x5120${'66'.repeat(32)}`, 100n]);
+    const withdrawTx = Transaction.from({
+      type: 2, chainId: engine.chainId, nonce: Number(await engine.getPendingNonce(alice.address)), to: BRIDGE_ADDRESS, data,
+      value: 1_000n * WEI_PER_SAT, gasLimit: 200_000n, maxFeePerGas: engine.pendingBaseFee() * 2n, maxPriorityFeePerGas: 1n,
+    });
+    const withdrawHash = await engine.sendRawTransaction(Buffer.from((await alice.signTransaction(withdrawTx)).slice(2), 'hex'));
+    const logNote = (await next((m) => (m as { params?: { subscription: string } }).params?.subscription === logSubscription)) as unknown as {
+      params: { result: { transactionHash: string; address: string; topics: string[] } };
+    };
+    expect(logNote.params.result.transactionHash).toBe(withdrawHash);
+    expect(logNote.params.result.topics[0]).toBe(WITHDRAWAL_REQUESTED_TOPIC);
     socket.close();
     // eth_subscribe over plain HTTP is refused: there is nowhere to send notifications.
     expect((await call('eth_subscribe', ['newHeads'])).json.error?.code).toBe(-32601);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { addressToOutputScript, bytesToHex, hashToHex, hexToBytes, parseBlock } from '@tapbridge/bitcoin';
 import { hasShared, sharedDir, sharedMissingMessage } from '@tapbridge/testing';
 import { BlockMismatchError, DepositIndexer, InMemoryDepositStore, buildMerkleBlockProof, type HeaderRef } from '../src/index.js';
-import { GROUP_KEY } from './synthetic-chain.js';
+import { GROUP_KEY } from '../src/testing/index.js';
 
 const dir = path.join(sharedDir, 'bitcoin-data/mainnet');
 const present = hasShared && fs.existsSync(path.join(dir, 'blocks/830000.raw'));

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, buildOpReturnDepositScript, encodeTransaction, hashToHex, hexToBytes, verifyMerkleBlockProof } from '@tapbridge/bitcoin';
 import { BlockMismatchError, ChainOrderError, DepositIndexer, buildMerkleBlockProof, InMemoryDepositStore, type DepositRules } from '../src/index.js';
-import { CUSTODY_SPK, GROUP_KEY, RECIPIENT, mineBlock, payment, spend, testDeposit, txidOf, type MinedBlock } from './synthetic-chain.js';
+import { CUSTODY_SPK, GROUP_KEY, RECIPIENT, mineBlock, payment, spend, testDeposit, txidOf, type MinedBlock } from '../src/testing/index.js';
 
 function setup(confirmations: number) {
   const store = new InMemoryDepositStore();

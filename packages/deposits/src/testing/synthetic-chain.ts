@@ -1,5 +1,5 @@
-// Synthetic blocks for the deposit rules: real consensus encoding (packages/bitcoin's tx codec), a valid merkle
-// root and witness commitment, no proof of work (the header watcher's business, not the indexer's).
+// Synthetic blocks for tests of the deposit rules: real consensus encoding (packages/bitcoin's tx codec), a valid
+// merkle root and witness commitment, no proof of work (the header watcher's business, not the indexer's).
 import { schnorr } from '@noble/curves/secp256k1.js';
 import {
   WITNESS_COMMITMENT_HEADER,
@@ -20,7 +20,7 @@ import {
   type Transaction,
   type TxOutput,
 } from '@tapbridge/bitcoin';
-import type { HeaderRef } from '../src/index.js';
+import type { HeaderRef } from '../indexer.js';
 
 export const GROUP_SECRET = new Uint8Array(32).fill(7);
 export const GROUP_KEY = schnorr.getPublicKey(GROUP_SECRET);

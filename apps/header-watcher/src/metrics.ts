@@ -12,7 +12,10 @@ const syncLag = gauge('tapbridge_btc_sync_lag_blocks', 'Highest source claim min
 const disagreements = counter('tapbridge_btc_source_disagreements_total', 'Times a source named another block at a height than another source or our best chain', ['source']);
 const sourceErrors = counter('tapbridge_btc_source_errors_total', 'Failed or benched rounds per source', ['source']);
 
-/** Observer for HeaderSync that keeps the metrics; `currentHeight` reads the best height for the lag gauge. */
+/**
+ * Observer for HeaderSync that keeps the metrics; `currentHeight` reads the best height for the lag gauge, which
+ * counts only sources whose last round went well.
+ */
 export function metricsObserver(currentHeight: () => number): SyncObserver {
   const claims = new Map<string, number>();
   const updateLag = () => {
@@ -27,6 +30,9 @@ export function metricsObserver(currentHeight: () => number): SyncObserver {
     },
     sourceFailed(source) {
       sourceErrors.inc({ source });
+      // A failed or lying source's claim says nothing about how far behind we are.
+      claims.delete(source);
+      updateLag();
     },
     validated(count) {
       validated.inc(count);

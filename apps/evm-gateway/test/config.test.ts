@@ -34,10 +34,11 @@ describe('evm-gateway configuration', () => {
 describe('chain choice', () => {
   const base = { EVM_CHAIN_ID: 4242, EVM_BLOCK_TIME_MS: 500, BITCOIN_NETWORK: 'regtest' as const, EVM_GENESIS_FILE: undefined };
 
-  it('dev accounts are the hardhat/anvil mnemonic accounts, with the keys printed', () => {
+  it('dev accounts are the hardhat/anvil mnemonic accounts', () => {
+    expect(DEV_ACCOUNTS).toHaveLength(5);
     DEV_ACCOUNTS.forEach((account, i) => {
       const derived = HDNodeWallet.fromPhrase('test test test test test test test test test test test junk', undefined, `m/44'/60'/0'/0/${i}`);
-      expect(account).toEqual({ address: derived.address, privateKey: derived.privateKey });
+      expect(account).toEqual({ index: i, address: derived.address, privateKey: derived.privateKey });
     });
   });
 

@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { createBlock, createBlockFromRLP, type Block } from '@ethereumjs/block';
+import { createBlockFromRLP, type Block } from '@ethereumjs/block';
 import type { Common } from '@ethereumjs/common';
 import { MerklePatriciaTrie } from '@ethereumjs/mpt';
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager';
-import { createFeeMarket1559Tx, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
-import { Address, ValueEncoding, createAddressFromString, equalsBytes, setLengthLeft } from '@ethereumjs/util';
-import { createVM, runTx, type VM } from '@ethereumjs/vm';
+import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
+import { ValueEncoding, createAddressFromString, setLengthLeft } from '@ethereumjs/util';
+import { createVM, type VM } from '@ethereumjs/vm';
 import { RecentBlockHashes } from './block-hashes.js';
 import { BRIDGE_ADDRESS, createChainCommon, nextBaseFeePerGas, validateChainConfig, type ChainConfig } from './chain-config.js';
 import { ChainStoreError, EvmEngineError, MintError, TransactionRejectedError } from './errors.js';
@@ -13,6 +13,7 @@ import { buildGenesis } from './genesis.js';
 import { fromHex, toHex } from './hex.js';
 import { DEFAULT_MEMPOOL_LIMITS, Mempool, type MempoolLimits, type PoolTransaction } from './mempool.js';
 import { assertSameMint, checkMintRequest, MintQueue, type MintRequest } from './mint-queue.js';
+import { MessageCaller, type CallRequest, type CallResult } from './message-call.js';
 import { Sequencer, type CommittedBlock } from './sequencer.js';
 import type { ChainHead, ChainStore, LogFilter, MintReorgRecord, MintRecord, StoredLog, StoredReceipt, StoredTransaction } from './store/chain-store.js';
 import { StagedTrieDB } from './trie-db.js';
@@ -27,32 +28,6 @@ export interface EngineOptions {
   /** Trie nodes kept in memory in front of the store. */
   trieCacheSize?: number;
   now?: () => number;
-}
-
-/** A message call for eth_call / eth_estimateGas; absent fields get geth's defaults. */
-export interface CallRequest {
-  from?: string;
-  to?: string | null;
-  data?: Uint8Array;
-  value?: bigint;
-  gas?: bigint;
-}
-
-export interface CallResult {
-  returnValue: Uint8Array;
-  gasUsed: bigint;
-  /** Set when execution failed; `revertData` is the REVERT payload if any. */
-  error?: { message: string; revertData?: Uint8Array };
-}
-
-/** Thrown by estimateGas when the call fails at the gas cap (geth reports these as code 3 / -32000). */
-export class ExecutionFailedError extends EvmEngineError {
-  constructor(
-    message: string,
-    readonly revertData: Uint8Array | undefined,
-  ) {
-    super(message);
-  }
 }
 
 export interface EngineEvents {
@@ -92,8 +67,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     readonly store: ChainStore,
     private readonly trieDb: StagedTrieDB,
     private readonly blockState: MerkleStateManager,
-    private readonly callState: MerkleStateManager,
-    private readonly callVm: VM,
+    private readonly calls: MessageCaller,
     private readonly recentHashes: RecentBlockHashes,
     blockVm: VM,
     head: Block,
@@ -152,7 +126,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     await callState.setStateRoot(head.header.stateRoot);
     const callVm = await createVM({ common, stateManager: callState, blockchain: recentHashes });
     const engine = new EvmEngine(
-      config, common, options.store, trieDb, blockState, callState, callVm, recentHashes, blockVm, head,
+      config, common, options.store, trieDb, blockState, new MessageCaller(common, callVm, callState, config.blockGasLimit), recentHashes, blockVm, head,
       nextWithdrawalIndex, options.mempoolLimits ?? DEFAULT_MEMPOOL_LIMITS, options.now ?? Date.now,
     );
     if (options.autoMine !== false) engine.start();
@@ -409,86 +383,12 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
 
   /** eth_call: runs a message call against the state after `blockNumber` (default head) and discards its effects. */
   call(request: CallRequest, blockNumber?: bigint): Promise<CallResult> {
-    return this.withCallState(blockNumber, async (block) => {
-      const gasLimit = request.gas ?? this.config.blockGasLimit;
-      const caller = createAddressFromString(request.from ?? '0x0000000000000000000000000000000000000000');
-      const result = await this.callVm.evm.runCall({
-        block,
-        caller,
-        origin: caller,
-        ...(request.to !== undefined && request.to !== null ? { to: createAddressFromString(request.to) } : {}),
-        data: request.data ?? new Uint8Array(),
-        value: request.value ?? 0n,
-        gasLimit,
-      });
-      const exec = result.execResult;
-      if (exec.exceptionError === undefined) return { returnValue: exec.returnValue, gasUsed: exec.executionGasUsed };
-      const reverted = exec.exceptionError.error === 'revert';
-      return {
-        returnValue: exec.returnValue,
-        gasUsed: exec.executionGasUsed,
-        error: reverted ? { message: 'execution reverted', revertData: exec.returnValue } : { message: exec.exceptionError.error },
-      };
-    });
+    return this.calls.call(request, blockNumber === undefined ? this.head : this.getBlockByNumber(blockNumber));
   }
 
-  /**
-   * eth_estimateGas: the lowest gas limit at which the transaction succeeds (binary search like geth, since
-   * refunds and the 63/64 rule make "gas used" an underestimate). Throws ExecutionFailedError if it fails even
-   * at the cap.
-   */
+  /** eth_estimateGas: lowest gas limit that succeeds; ExecutionFailedError if none up to the cap does. */
   estimateGas(request: CallRequest, blockNumber?: bigint): Promise<bigint> {
-    return this.withCallState(blockNumber, async (block) => {
-      const cap = request.gas ?? this.config.blockGasLimit;
-      const attempt = async (gasLimit: bigint) => {
-        const tx = createFeeMarket1559Tx(
-          {
-            gasLimit, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n, value: request.value ?? 0n,
-            data: request.data ?? new Uint8Array(),
-            ...(request.to !== undefined && request.to !== null ? { to: createAddressFromString(request.to) } : {}),
-            nonce: await this.callState.getAccount(this.callerOf(request)).then((a) => a?.nonce ?? 0n),
-          },
-          { common: this.common, freeze: false },
-        );
-        const from = this.callerOf(request);
-        // An unsigned transaction "from" any address: what eth_estimateGas means.
-        tx.getSenderAddress = () => from;
-        await this.callVm.evm.journal.checkpoint();
-        try {
-          return await runTx(this.callVm, { tx, block, skipBalance: true, skipBlockGasLimitValidation: true, skipHardForkValidation: true });
-        } finally {
-          await this.callVm.evm.journal.revert();
-        }
-      };
-      const failure = (r: Awaited<ReturnType<typeof attempt>>) => r.execResult.exceptionError;
-      let top: Awaited<ReturnType<typeof attempt>>;
-      try {
-        top = await attempt(cap);
-      } catch (err) {
-        throw new ExecutionFailedError((err as Error).message.split('\n')[0] ?? 'transaction invalid', undefined);
-      }
-      const topError = failure(top);
-      if (topError !== undefined) {
-        if (topError.error === 'revert') throw new ExecutionFailedError('execution reverted', top.execResult.returnValue);
-        throw new ExecutionFailedError(topError.error === 'out of gas' ? `gas required exceeds allowance (${cap})` : topError.error, undefined);
-      }
-      let lo = top.totalGasSpent - 1n;
-      let hi = cap;
-      // Optimistic first probe: most calls succeed with what they used plus the refund and a 64th headroom.
-      const optimistic = ((top.totalGasSpent + (top.execResult.gasRefund ?? 0n) + 2_300n) * 64n) / 63n;
-      if (optimistic < hi) {
-        const r = await attempt(optimistic).catch(() => undefined);
-        if (r !== undefined && failure(r) === undefined) hi = optimistic;
-        else lo = optimistic;
-      }
-      while (hi - lo > 1n && (hi - lo) * 1000n > hi * 15n) {
-        const mid = (lo + hi) / 2n;
-        const r = await attempt(mid).catch(() => undefined);
-        if (r !== undefined && failure(r) === undefined) hi = mid;
-        else lo = mid;
-      }
-      return hi;
-    });
+    return this.calls.estimateGas(request, blockNumber === undefined ? this.head : this.getBlockByNumber(blockNumber));
   }
 
   getMintReorgs(): Promise<MintReorgRecord[]> {
@@ -504,45 +404,6 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
   }
 
   // ---------------------------------------------------------------- internals
-
-  private callerOf(request: CallRequest): Address {
-    return createAddressFromString(request.from ?? '0x0000000000000000000000000000000000000000');
-  }
-
-  /** Runs `fn` on the call VM set to a block's state, one at a time (the call VM has a single state root). */
-  private withCallState<T>(blockNumber: bigint | undefined, fn: (block: Block) => Promise<T>): Promise<T> {
-    const run = this.callQueue.then(async () => {
-      const base = blockNumber === undefined ? this.head : await this.getBlockByNumber(blockNumber);
-      if (base === undefined) throw new EvmEngineError(`block ${blockNumber} not found`);
-      // Switching roots clears the call state's caches, so only switch when the block's state differs.
-      const root = base.header.stateRoot;
-      if (this.callRoot === undefined || !equalsBytes(this.callRoot, root)) {
-        await this.callState.setStateRoot(root, true);
-        this.callRoot = root;
-      }
-      const block = this.callBlockFor(base);
-      await this.callVm.evm.journal.checkpoint();
-      try {
-        return await fn(block);
-      } finally {
-        await this.callVm.evm.journal.revert();
-      }
-    });
-    this.callQueue = run.catch(() => undefined);
-    return run;
-  }
-
-  private callRoot: Uint8Array | undefined;
-  private callBlock: { hash: string; block: Block } | undefined;
-
-  /** The block context calls run in: the block's header with a zero base fee (geth does the same without a gas price). */
-  private callBlockFor(base: Block): Block {
-    const hash = toHex(base.hash());
-    if (this.callBlock?.hash !== hash) {
-      this.callBlock = { hash, block: createBlock({ header: { ...base.header.toJSON(), baseFeePerGas: 0n }, withdrawals: [] }, { common: this.common }) };
-    }
-    return this.callBlock.block;
-  }
 
   private async senderState(sender: string): Promise<{ nonce: bigint; balance: bigint }> {
     const account = await this.headState.getAccount(createAddressFromString(sender));

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { nextBaseFeePerGas } from '../chain-config.js';
-import { ExecutionFailedError, type CallRequest, type EvmEngine } from '../engine.js';
+import type { EvmEngine } from '../engine.js';
+import { ExecutionFailedError, type CallRequest } from '../message-call.js';
 import { EvmEngineError, TransactionRejectedError } from '../errors.js';
 import { fromHex, toHex, toQuantity } from '../hex.js';
 import type { CommittedBlock } from '../sequencer.js';

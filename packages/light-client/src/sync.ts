@@ -383,10 +383,7 @@ export class HeaderSync {
       if (next > tip.height) break;
       const from = next;
       const to = Math.min(tip.height, from + this.batchSize - 1);
-      const raws = await fetchHeaderRange(
-        { name: source.name, getTip: () => source.getTip(), getBlockHash: (h) => this.call(() => source.getBlockHash(h)), getHeader: (h) => this.call(() => source.getHeader(h)) },
-        from, to, this.concurrency,
-      );
+      const raws = await this.call(() => fetchHeaderRange(source, from, to, this.concurrency));
       const builder = new ChainUpdateBuilder(this.params.name);
       let rejected: HeaderRuleError | undefined;
       for (let i = 0; i < raws.length; i++) {

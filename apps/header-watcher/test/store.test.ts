@@ -10,6 +10,7 @@ import { HeaderSync } from '@tapbridge/light-client';
 import { MemoryHeaderSource, genesisParent, mineHeaders, parentOf } from '@tapbridge/light-client/testing';
 import { withTransaction } from '@tapbridge/messaging';
 import { createTestDatabase, type TestDatabase } from '@tapbridge/testing';
+import { HeaderQueries } from '../src/header-queries.js';
 import { PostgresHeaderStore } from '../src/header-store.js';
 
 const SCHEMA = 'header_watcher';
@@ -117,6 +118,24 @@ describe('PostgresHeaderStore', () => {
     expect(await bestChain()).toEqual([REGTEST.genesisHash, ...chain.map(headerHashHex)]);
     const ids = (await outbox()).map((e) => e.event_id);
     expect(new Set(ids).size).toBe(151);
+  });
+
+  it('lists fork tips with where each branch leaves the best chain, branches of branches included', async () => {
+    await reset();
+    const chain = mineHeaders(REGTEST, genesisParent(), 30);
+    const branchB = mineHeaders(REGTEST, parentOf(chain[19]!), 5, { salt: 1 }); // 21…25 off the best chain at 20
+    const branchC = mineHeaders(REGTEST, parentOf(branchB[1]!), 2, { salt: 2 }); // 23…24 off branch B at 22
+    const a = new MemoryHeaderSource('a').setChain(chain);
+    const b = new MemoryHeaderSource('b').setChain([...chain.slice(0, 20), ...branchB]);
+    const c = new MemoryHeaderSource('c').setChain([...chain.slice(0, 20), ...branchB.slice(0, 2), ...branchC]);
+    const sync = await open(store(), [a, b, c]);
+    await sync.syncOnce();
+    const forks = await new HeaderQueries(pool, SCHEMA).forkTips();
+    expect(forks).toEqual([
+      { height: 25, hash: headerHashHex(branchB[4]!), chainwork: (26n * 2n).toString(16).padStart(64, '0'), forkHeight: 20, branchLength: 5 },
+      { height: 24, hash: headerHashHex(branchC[1]!), chainwork: (25n * 2n).toString(16).padStart(64, '0'), forkHeight: 20, branchLength: 4 },
+    ]);
+    expect(await bestChain()).toEqual([REGTEST.genesisHash, ...chain.map(headerHashHex)]);
   });
 
   it('refuses a database synced on another network', async () => {

@@ -30,6 +30,24 @@ async function resources(): Promise<{ db: TestDatabase; prefix: string; messagin
 const coreSource = (chain: Chain) => `core+${chain.rpcUrl}#cookie=${chain.cookieFile}`;
 const bestHashes = (chain: Chain) => Array.from({ length: chain.node.tip.height + 1 }, (_, h) => chain.node.getBlockHash(h));
 
+/**
+ * An Esplora server that answers from the devnet's Esplora except where `override` returns a body (text, or JSON
+ * for /block/<hash>) or null (404). Returns its URL.
+ */
+async function fakeEsplora(chain: Chain, override: (url: string) => string | null | undefined): Promise<string> {
+  const server = http.createServer(async (req, res) => {
+    const url = req.url ?? '/';
+    const forced = override(url);
+    if (forced === null) return res.writeHead(404).end('Block not found');
+    if (forced !== undefined) return res.writeHead(200, { 'content-type': forced.startsWith('{') ? 'application/json' : 'text/plain' }).end(forced);
+    const upstream = await fetch(chain.esploraUrl + url);
+    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' }).end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise((r) => server.close(r)));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 async function startWatcher(env: Record<string, string>): Promise<Watcher> {
   const w = await Watcher.start(env);
   cleanups.push(() => w.kill('SIGKILL'));
@@ -157,7 +175,7 @@ describe('header-watcher crash and bad data', () => {
     await second.kill('SIGTERM');
   });
 
-  it('rejects a tampered header from a lying source, stores nothing of it, and still follows the honest one', async () => {
+  it('rejects tampered headers from lying sources, stores nothing of them, and still follows the honest one', async () => {
     const chain = await startChain(200);
     cleanups.push(() => chain.close());
     const H = 120;
@@ -168,27 +186,27 @@ describe('header-watcher crash and bad data', () => {
     let tampered = real;
     for (let nonce = fields.nonce + 1; checkProofOfWork(headerHash(tampered), fields.bits, REGTEST); nonce++) tampered = encodeHeader({ ...fields, nonce });
     const fakeHash = hashToHex(headerHash(tampered));
-    const liar = http.createServer(async (req, res) => {
-      const url = req.url ?? '/';
-      const answer = (body: string, status = 200) => res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
-      if (url === '/blocks/tip/hash') return answer(fakeHash);
-      if (url === `/block/${fakeHash}`) return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: fakeHash, height: H }));
-      if (url === `/block-height/${H}`) return answer(fakeHash);
-      if (url === `/block/${fakeHash}/header`) return answer(bytesToHex(tampered));
+    const liarUrl = await fakeEsplora(chain, (url) => {
+      if (url === '/blocks/tip/hash') return fakeHash;
+      if (url === `/block/${fakeHash}`) return JSON.stringify({ id: fakeHash, height: H });
+      if (url === `/block-height/${H}`) return fakeHash;
+      if (url === `/block/${fakeHash}/header`) return bytesToHex(tampered);
       const m = /^\/block-height\/(\d+)$/.exec(url);
-      if (m && Number(m[1]) > H) return answer('Block not found', 404);
-      const upstream = await fetch(chain.esploraUrl + url);
-      return answer(await upstream.text(), upstream.status);
+      if (m && Number(m[1]) > H) return null;
+      return undefined;
     });
-    await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => liar.close(r)));
-    const liarUrl = `http://127.0.0.1:${(liar.address() as AddressInfo).port}`;
+    // A careless liar: names the real block at each height, but serves block 121's header for block 150. Listed
+    // first with the same tip as the honest source, so it is asked first; its client refuses the mismatch.
+    const swapped = chain.node.getBlockHash(150);
+    const swapperUrl = await fakeEsplora(chain, (url) =>
+      url === `/block/${swapped}/header` ? bytesToHex(chain.node.getEntry(chain.node.getBlockHash(121)).block.headerBytes) : undefined,
+    );
 
     const { db, prefix, messaging, pool } = await resources();
     const watcher = await startWatcher({
       DATABASE_URL: db.url,
       STREAM_PREFIX: prefix,
-      BTC_SOURCES: `esplora+${liarUrl},${coreSource(chain)}`,
+      BTC_SOURCES: `esplora+${swapperUrl},esplora+${liarUrl},${coreSource(chain)}`,
     });
     const expected = bestHashes(chain);
     await watcher.waitForTip(expected[200]!);
@@ -201,9 +219,11 @@ describe('header-watcher crash and bad data', () => {
     expect((await pool.query(`SELECT count(*)::int AS n FROM header_watcher.header`)).rows[0].n).toBe(201);
 
     const sync = await watcher.get<{ sources: Array<{ name: string; lastError?: string; strikes: number }> }>('/sync');
-    const liarStatus = sync.body.sources.find((s) => s.name.startsWith('esplora@'))!;
-    expect(liarStatus.lastError).toMatch(/high-hash at height 120/);
-    expect(liarStatus.strikes).toBeGreaterThanOrEqual(1);
+    const [swapperStatus, liarStatus, honestStatus] = sync.body.sources;
+    expect(liarStatus!.lastError).toMatch(/high-hash at height 120/);
+    expect(liarStatus!.strikes).toBeGreaterThanOrEqual(1);
+    expect(swapperStatus!.lastError).toMatch(new RegExp(`header hashes to .* not the requested ${swapped}`));
+    expect(honestStatus).toMatchObject({ height: 200, lag: 0, strikes: 0 });
     expect((await watcher.get<string>('/metrics')).body).toMatch(/^tapbridge_btc_headers_rejected_total\{rule="high-hash"\} [1-9]/m);
 
     const events = await streamOf(messaging, 201);

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { addressToOutputScript, bytesToHex } from '@tapbridge/bitcoin';
 import { BRIDGE_ABI, BRIDGE_ADDRESS, WEI_PER_SAT } from '@tapbridge/evm';
-import { Contract, JsonRpcProvider, Wallet, type ContractTransactionResponse, type InterfaceAbi } from 'ethers';
+import { Contract, Interface, JsonRpcProvider, Wallet, type ContractTransactionResponse, type InterfaceAbi } from 'ethers';
 import { DEV_ACCOUNTS } from '../src/chain.js';
 
 const { values } = parseArgs({
@@ -53,7 +53,9 @@ try {
   );
   provider.destroy();
 } catch (err) {
-  const e = err as { shortMessage?: string; revert?: { name: string; args: unknown[] }; message: string };
-  console.error(e.revert ? `reverted: ${e.revert.name}(${e.revert.args.join(', ')})` : (e.shortMessage ?? e.message));
+  const e = err as { shortMessage?: string; revert?: { name: string; args: unknown[] } | null; data?: string; message: string };
+  // Errors from eth_estimateGas carry only the raw revert data; decode it with the bridge's ABI.
+  const revert = e.revert ?? (e.data !== undefined ? new Interface(BRIDGE_ABI as InterfaceAbi).parseError(e.data) : null);
+  console.error(revert ? `reverted: ${revert.name}(${revert.args.join(', ')})` : (e.shortMessage ?? e.message));
   process.exit(1);
 }

@@ -2,7 +2,7 @@ import { DUST_LIMIT, bytesToHex, findOpReturnDeposit, hashToHex, hexToBytes, sca
 import { announceConfirmed } from './confirmations.js';
 import type { DepositRules } from './config.js';
 import { ChainOrderError } from './errors.js';
-import { buildMerkleBlockProofHex } from './merkle-block-proof.js';
+import { merkleBlockProver } from './merkle-block-proof.js';
 import { spendPath } from './spend-path.js';
 import { refreshStatus } from './status.js';
 import type { DepositStoreTx } from './store.js';
@@ -59,8 +59,8 @@ export async function applyConnectedBlock(tx: DepositStoreTx, rules: DepositRule
   const deposits = new Map((await tx.findDeposits(all)).map((d) => [outpointKey(d), d]));
   const custody = new Set((await tx.findUnspentCustody(all)).map(outpointKey));
   const touched = new Map<string, DepositRecord>();
-  let txids: Uint8Array[] | undefined;
-  const proofFor = (txIndex: number): string => buildMerkleBlockProofHex(hexToBytes(ref.header), (txids ??= block.txs.map((t) => t.txid)), txIndex);
+  let prover: ((index: number) => Uint8Array) | undefined;
+  const proofFor = (txIndex: number): string => bytesToHex((prover ??= merkleBlockProver(hexToBytes(ref.header), block.txs.map((t) => t.txid)))(txIndex));
 
   for (let t = 0; t < block.txs.length; t++) {
     const transaction = block.txs[t]!;

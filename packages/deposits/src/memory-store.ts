@@ -14,7 +14,7 @@ interface State {
   tip: string | undefined;
   deposits: Map<string, DepositRecord>;
   history: HistoryEntry[];
-  sightings: Sighting[];
+  sightings: Map<string, Sighting>;
   custody: Map<string, CustodyUtxo>;
   outbox: StoredEvent[];
 }
@@ -28,7 +28,7 @@ const TERMINAL: ReadonlySet<DepositStatus> = new Set(['swept', 'reclaimed', 'spe
  * one per id, like the service's outbox table.
  */
 export class InMemoryDepositStore implements DepositStore {
-  private state: State = { blocks: new Map(), tip: undefined, deposits: new Map(), history: [], sightings: [], custody: new Map(), outbox: [] };
+  private state: State = { blocks: new Map(), tip: undefined, deposits: new Map(), history: [], sightings: new Map(), custody: new Map(), outbox: [] };
   private queue: Promise<unknown> = Promise.resolve();
 
   get outbox(): readonly StoredEvent[] {
@@ -108,23 +108,23 @@ class MemoryTx implements DepositStoreTx {
   }
 
   async putSighting(sighting: Sighting) {
-    if (this.s.sightings.some((s) => sightingId(s) === sightingId(sighting))) throw new Error(`sighting ${sightingId(sighting)} exists`);
-    this.s.sightings.push({ ...sighting });
+    if (this.s.sightings.has(sightingId(sighting))) throw new Error(`sighting ${sightingId(sighting)} exists`);
+    this.s.sightings.set(sightingId(sighting), { ...sighting });
   }
   async sightingsOf(ref: OutpointRef) {
-    return this.s.sightings.filter((s) => s.txid === ref.txid && s.vout === ref.vout).map((s) => ({ ...s }));
+    return [...this.s.sightings.values()].filter((s) => s.txid === ref.txid && s.vout === ref.vout).map((s) => ({ ...s }));
   }
   async sightingsInBlock(blockHash: string) {
-    return this.s.sightings.filter((s) => s.blockHash === blockHash).map((s) => ({ ...s }));
+    return [...this.s.sightings.values()].filter((s) => s.blockHash === blockHash).map((s) => ({ ...s }));
   }
   async deleteSightingsInBlock(blockHash: string) {
-    this.s.sightings = this.s.sightings.filter((s) => s.blockHash !== blockHash);
+    for (const [id, s] of this.s.sightings) if (s.blockHash === blockHash) this.s.sightings.delete(id);
   }
   async unannouncedSightings() {
-    return this.s.sightings.filter((s) => !s.announced).map((s) => ({ ...s }));
+    return [...this.s.sightings.values()].filter((s) => !s.announced).map((s) => ({ ...s }));
   }
   async markAnnounced(sighting: Sighting) {
-    const s = this.s.sightings.find((x) => sightingId(x) === sightingId(sighting));
+    const s = this.s.sightings.get(sightingId(sighting));
     if (!s) throw new Error(`no sighting ${sightingId(sighting)}`);
     s.announced = true;
   }

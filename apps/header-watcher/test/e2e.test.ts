@@ -40,8 +40,13 @@ async function fakeEsplora(chain: Chain, override: (url: string) => string | nul
     const forced = override(url);
     if (forced === null) return res.writeHead(404).end('Block not found');
     if (forced !== undefined) return res.writeHead(200, { 'content-type': forced.startsWith('{') ? 'application/json' : 'text/plain' }).end(forced);
-    const upstream = await fetch(chain.esploraUrl + url);
-    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' }).end(Buffer.from(await upstream.arrayBuffer()));
+    try {
+      const upstream = await fetch(chain.esploraUrl + url);
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' }).end(Buffer.from(await upstream.arrayBuffer()));
+    } catch (err) {
+      // The devnet is closing at the end of the run: answer rather than leave a rejected handler behind.
+      res.writeHead(502).end((err as Error).message);
+    }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   cleanups.push(() => new Promise((r) => server.close(r)));

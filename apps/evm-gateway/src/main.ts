@@ -7,6 +7,7 @@ import { ServiceRuntime } from '@tapbridge/runtime';
 import { bootstrapService } from '@tapbridge/runtime/nest';
 import { AppModule } from './app.module.js';
 import { chooseChain, DEV_ACCOUNT_BALANCE_WEI } from './chain.js';
+import { assertChainIdentity, configuredChainIdentity } from './chain-identity.js';
 import { evmGatewayConfig } from './config.js';
 import { DepositMinter, MINT_CONSUMER } from './deposit-minter.js';
 import { GatewayQueries } from './gateway-queries.js';
@@ -30,6 +31,8 @@ try {
     logger,
     migrationsDir: path.resolve(fileURLToPath(new URL('../prisma/migrations', import.meta.url))),
   });
+  // Before the engine touches the store: a database created for another chain is refused, not extended.
+  await assertChainIdentity(runtime.pool, runtime.schema, await configuredChainIdentity(chain.config));
   const store = new PostgresChainStore(runtime.pool, runtime.schema);
   // The block loop starts only once metrics are attached, so the first block is measured too.
   const engine = await EvmEngine.open({ store, config: chain.config, autoMine: false });

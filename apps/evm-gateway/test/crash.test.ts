@@ -86,4 +86,13 @@ describe('evm-gateway: SIGKILL while blocks are being committed', () => {
     expect(byRecipient.size).toBe(DEPOSITS);
     for (const d of deposits) expect(byRecipient.get(d.recipient.toLowerCase())).toBe(BigInt(d.amountSats) * 10n);
   });
+
+  it('refuses to start on this database with another chain id', async () => {
+    await gw.kill('SIGKILL');
+    await expect(gw.start({ EVM_CHAIN_ID: '31337' })).rejects.toThrow(/exited with 1/);
+    const fatal = gw.logs.findLast((l) => l.level === 'fatal');
+    expect(String(fatal?.err)).toMatch(/holds chain 29794 .* configuration describes chain 31337/);
+    await gw.start();
+    expect(BigInt((await gw.rpc('eth_chainId', [])) as string)).toBe(29794n);
+  });
 });

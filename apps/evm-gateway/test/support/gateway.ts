@@ -64,7 +64,7 @@ export class GatewayEnv {
   }
 
   /** Starts the gateway and waits until it is ready (REST ready and JSON-RPC answering). */
-  async start(): Promise<void> {
+  async start(overrides: Record<string, string> = {}): Promise<void> {
     if (this.child !== undefined) throw new Error('gateway already running');
     const child = spawn(process.execPath, [MAIN], {
       cwd: repoRoot,
@@ -79,6 +79,7 @@ export class GatewayEnv {
         EVM_BLOCK_TIME_MS: '300',
         LOG_LEVEL: 'info',
         ...this.env,
+        ...overrides,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -98,21 +99,27 @@ export class GatewayEnv {
     });
     child.stderr!.on('data', (chunk: Buffer) => this.logs.push({ level: 'stderr', msg: chunk.toString('utf8') }));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await waitFor(
+    const ready = waitFor(
       'the gateway to be ready',
       async () => {
-        if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode} during start-up:\n${this.tail()}`);
-        const ready = await fetch(`${this.httpUrl}/health/ready`).then((r) => r.ok).catch(() => false);
-        if (!ready) return false;
+        const health = await fetch(`${this.httpUrl}/health/ready`).then((r) => r.ok).catch(() => false);
+        if (!health) return false;
         return (await this.rpc('eth_blockNumber', []).catch(() => undefined)) !== undefined;
       },
       30_000,
       100,
-    ).catch(async (err: unknown) => {
+    );
+    // Whichever comes first: ready, or the process gave up (start-up errors are fatal and exit).
+    const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then((code) => ({ code }))]).catch(async (err: unknown) => {
       child.kill('SIGKILL');
       await exited;
       throw err;
     });
+    if (outcome !== 'ready') {
+      this.child = undefined;
+      ready.catch(() => undefined);
+      throw new Error(`gateway exited with ${outcome.code} during start-up:\n${this.tail()}`);
+    }
     this.provider.destroy();
     this.provider = this.newProvider();
   }

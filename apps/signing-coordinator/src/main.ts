@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { describeConfig, loadConfig } from '@tapbridge/config';
+import { createLogger } from '@tapbridge/observability';
+import { ServiceRuntime } from '@tapbridge/runtime';
+import { bootstrapService } from '@tapbridge/runtime/nest';
+import { hostPublicKey } from '@tapbridge/signing';
+import { CoordinatorApi } from './api.js';
+import { AppModule } from './app.module.js';
+import { coordinatorConfig } from './config.js';
+import { custodyFor, type Custody } from './custody.js';
+import { DkgRunner } from './dkg-runner.js';
+import { groupKeyReady } from './metrics.js';
+import { serveCoordinatorApi } from './nats-api.js';
+import { SignerNetwork } from './signer-network.js';
+import { SigningEngine } from './signing-engine.js';
+import { CoordinatorStore, type StoredGroupKey } from './store.js';
+
+const logger = createLogger('signing-coordinator');
+try {
+  const config = loadConfig(coordinatorConfig);
+  logger.info({ config: describeConfig(coordinatorConfig, config) }, 'configuration loaded');
+  const runtime = await ServiceRuntime.start({
+    service: 'signing-coordinator',
+    schema: 'signing_coordinator',
+    databaseUrl: config.DATABASE_URL,
+    natsUrl: config.NATS_URL,
+    redisUrl: config.REDIS_URL,
+    streamPrefix: config.STREAM_PREFIX,
+    logger,
+    migrationsDir: path.resolve(fileURLToPath(new URL('../prisma/migrations', import.meta.url))),
+  });
+  const store = new CoordinatorStore(runtime);
+  const hostSeckey = await store.hostKey(config.COORDINATOR_HOST_KEY);
+  logger.info({ coordinatorPubkey: bytesToHex(hostPublicKey(hostSeckey)) }, 'coordinator host key (signers pin it; set COORDINATOR_PUBKEY on signers to pin it up front)');
+  const network = new SignerNetwork(runtime, config.SIGNER_COUNT, hostSeckey, {
+    requestTimeoutMs: config.SIGNER_REQUEST_TIMEOUT_MS,
+    livenessMs: config.SIGNER_LIVENESS_MS,
+    heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+  });
+  const existing = await store.groupKey();
+  if (existing && (existing.groupKey.n !== config.SIGNER_COUNT || existing.groupKey.t !== config.SIGNER_THRESHOLD))
+    throw new Error(`the stored group key is ${existing.groupKey.t}-of-${existing.groupKey.n} but SIGNER_THRESHOLD/SIGNER_COUNT say ${config.SIGNER_THRESHOLD}-of-${config.SIGNER_COUNT}`);
+  await network.load(existing !== undefined);
+
+  let custody: Custody | undefined;
+  const settings = { network: config.BITCOIN_NETWORK, recoveryKeys: config.CUSTODY_RECOVERY_KEYS, recoveryThreshold: config.CUSTODY_RECOVERY_THRESHOLD, recoveryLock: config.CUSTODY_RECOVERY_LOCK };
+  const engine = new SigningEngine({
+    store,
+    network,
+    logger,
+    defaultTweak: () => custody?.tweak,
+    signingTimeoutMs: config.SIGNING_TIMEOUT_MS,
+    stallMs: config.ATTEMPT_STALL_MS,
+    retryMs: config.SIGNER_RETRY_MS,
+  });
+  const useGroup = async (group: StoredGroupKey) => {
+    custody = custodyFor(group.groupKey.xonly, settings);
+    engine.setGroup(group);
+    groupKeyReady.set(1);
+    logger.info({ groupKey: custody.groupKey, outputKey: custody.outputKey, address: custody.address, network: custody.network, recoveryLeaf: custody.recoveryLeaf !== null }, `custody address: ${custody.address}`);
+    await engine.resumePending();
+  };
+  const api = new CoordinatorApi(engine, store, network, () => custody);
+  const dkg = new DkgRunner({ network, store, logger, t: config.SIGNER_THRESHOLD, coordinatorSeckey: hostSeckey, roundTimeoutMs: Math.max(10_000, config.SIGNER_REQUEST_TIMEOUT_MS) });
+  let natsApi: Array<{ unsubscribe(): void }> = [];
+  await bootstrapService({
+    module: AppModule.forRoot(runtime, api) as never,
+    runtime,
+    port: config.HTTP_PORT,
+    title: 'tapbridge signing-coordinator',
+    description: 'DKG on first start, ROAST threshold signing sessions, custody address; API over REST and NATS (rpc.signing.*)',
+    onListening: async () => {
+      network.start();
+      natsApi = serveCoordinatorApi(runtime.messaging, api);
+      if (existing) await useGroup(existing);
+      else
+        void dkg
+          .run()
+          .then((group) => (group ? useGroup(group) : undefined))
+          .catch((err: unknown) => logger.error({ err: (err as Error).message }, 'DKG loop failed'));
+    },
+    onShutdown: async () => {
+      dkg.stop();
+      for (const s of natsApi) s.unsubscribe();
+      network.stop();
+      await engine.stop();
+    },
+  });
+} catch (err) {
+  logger.fatal({ err: (err as Error).message }, 'start-up failed');
+  process.exit(1);
+}

@@ -1,0 +1,212 @@
+// The coordinator and five signers (t = 3) as real processes on real NATS and Postgres: DKG on first start, ROAST
+// signatures under the custody output key, and the failures ROAST is there for.
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import { connectMessaging, type Messaging } from '@tapbridge/messaging';
+import { encodeMessage, generateHostKey, hostPublicKey, sealMessage, signerSubject, ANNOUNCE_SUBJECT } from '@tapbridge/signing';
+import { uniquePrefix, waitFor } from '@tapbridge/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApps, startCluster, type Cluster } from './support/harness.js';
+
+interface Custody {
+  groupKey: string;
+  outputKey: string;
+  address: string;
+}
+interface SignatureView {
+  id: string;
+  status: 'pending' | 'signed' | 'failed';
+  message: string;
+  outputKey: string;
+  signature: string | null;
+  signers: number[] | null;
+  attempt: number;
+  error: string | null;
+  refusals: Array<{ signer: number; reason: string }>;
+  misbehaviour: Array<{ signer: number; detail: string }>;
+  sessions: Array<{ attempt: number; signers: number[]; pubnonces: string[] }>;
+  responses: Array<{ attempt: number; signer: number; kind: string; pubnonce: string | null }>;
+}
+
+const N = 5;
+const T = 3;
+const coordinatorHostKey = generateHostKey();
+let cluster: Cluster;
+let custody: Custody;
+let messaging: Messaging;
+const prefix = uniquePrefix('sig');
+/** Every pubnonce any signer committed to in this run: none may ever appear twice. */
+const allPubnonces: string[] = [];
+
+async function requestSignature(body: Record<string, unknown>): Promise<string> {
+  const res = await cluster.coordinator.request<{ id: string }>('POST', '/signatures', body);
+  expect(res.status).toBe(202);
+  return res.body.id;
+}
+
+async function finished(id: string, timeoutMs = 30_000): Promise<SignatureView> {
+  const view = await waitFor(`signature request ${id} to finish`, async () => {
+    const r = await cluster.coordinator.get<SignatureView>(`/signatures/${id}`);
+    return r.body.status !== 'pending' ? r.body : undefined;
+  }, timeoutMs, 100);
+  for (const r of view.responses) if (r.pubnonce) allPubnonces.push(r.pubnonce);
+  return view;
+}
+
+function expectValid(view: SignatureView): void {
+  expect(view.status, view.error ?? '').toBe('signed');
+  expect(view.outputKey).toBe(custody.outputKey);
+  expect(schnorr.verify(hexToBytes(view.signature as string), hexToBytes(view.message), hexToBytes(custody.outputKey))).toBe(true);
+}
+
+const signer = (i: number) => cluster.signers[i - 1] as NonNullable<Cluster['signers'][number]>;
+
+describe('threshold signing: coordinator + 5 signer processes, t = 3', () => {
+  beforeAll(async () => {
+    buildApps();
+    cluster = await startCluster({ prefix, n: N, t: T, coordinatorHostKey: bytesToHex(coordinatorHostKey), coordinatorPubkey: bytesToHex(hostPublicKey(coordinatorHostKey)) });
+    messaging = await connectMessaging({ url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', prefix });
+  }, 120_000);
+
+  afterAll(async () => {
+    await messaging?.close();
+    await cluster?.close();
+  });
+
+  it('runs the DKG on first start and reports the custody address', async () => {
+    custody = await waitFor('the custody address', async () => {
+      const r = await cluster.coordinator.get<Custody>('/custody');
+      return r.status === 200 ? r.body : undefined;
+    }, 30_000, 200);
+    expect(custody.address).toMatch(/^bcrt1p/);
+    for (let i = 1; i <= N; i++) {
+      const status = (await signer(i).get<{ groupKey: string; ready: boolean; pubshare: string }>('/status')).body;
+      expect(status.ready).toBe(true);
+      expect(status.groupKey).toBe(`02${custody.groupKey}`);
+      expect(JSON.stringify(status)).not.toMatch(/secshare/);
+    }
+    expect(cluster.coordinator.logs()).toContain(`custody address: ${custody.address}`);
+    const metrics = (await signer(1).get<string>('/metrics')).body;
+    expect(metrics).toMatch(/^tapbridge_signer_ready 1$/m);
+  });
+
+  it('signs a message: a BIP340 signature valid for the Taproot output key', async () => {
+    const id = await requestSignature({ message: bytesToHex(randomBytes(32)), purpose: 'message' });
+    const view = await finished(id);
+    expectValid(view);
+    expect(view.signers).toHaveLength(T);
+  });
+
+  it('still signs when two signers are killed mid-session', async () => {
+    const id = await requestSignature({ message: bytesToHex(randomBytes(32)), purpose: 'message' });
+    await Promise.all([signer(1).kill(), signer(2).kill()]);
+    const view = await finished(id);
+    expectValid(view);
+    expect(view.signers?.every((s) => s >= 3)).toBe(true);
+    await Promise.all([signer(1).start(), signer(2).start()]);
+  });
+
+  it('names a signer sending bad partial signatures in signing.misbehaviour and routes around it', async () => {
+    await signer(3).kill();
+    await signer(3).start({ SIGNER_FAULT: 'bad-partial' });
+    // ROAST takes the first t signers ready; repeat until the liar was in a session.
+    let blamed: SignatureView | undefined;
+    for (let round = 0; round < 8 && !blamed; round++) {
+      const view = await finished(await requestSignature({ message: bytesToHex(randomBytes(32)), purpose: 'message' }));
+      expectValid(view);
+      expect(view.signers).not.toContain(3);
+      if (view.misbehaviour.length > 0) blamed = view;
+    }
+    expect(blamed?.misbehaviour.map((m) => m.signer)).toEqual([3]);
+    expect(blamed?.misbehaviour[0]?.detail).toMatch(/invalid_partial_signature: signer 3: invalid partial signature/);
+    const events = await waitFor('the misbehaviour event on the SIGNING stream', async () => {
+      const stream = messaging.naming.stream('SIGNING');
+      const info = await messaging.jsm.streams.info(stream);
+      const out: Array<{ signerId: number; reason: string; sessionId: string }> = [];
+      for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
+        const m = await messaging.jsm.streams.getMessage(stream, { seq });
+        if (m) out.push(JSON.parse(Buffer.from(m.data).toString('utf8')) as (typeof out)[number]);
+      }
+      return out.length > 0 ? out : undefined;
+    });
+    expect(events.every((e) => e.signerId === 3 && e.reason === 'invalid_partial_signature')).toBe(true);
+    expect(events.some((e) => e.sessionId.startsWith(`${blamed?.id}#`))).toBe(true);
+    const signers = (await cluster.coordinator.get<Array<{ index: number; misbehaviourCount: number }>>('/signers')).body;
+    expect(signers.find((s) => s.index === 3)?.misbehaviourCount).toBeGreaterThanOrEqual(1);
+    expect(signers.filter((s) => s.index !== 3).every((s) => s.misbehaviourCount === 0)).toBe(true);
+    await signer(3).kill();
+    await signer(3).start();
+  });
+
+  it('a coordinator and signers restarted mid-session: fresh nonces in a new attempt, none reused, signature completes', async () => {
+    // Only signers 1 and 2 are up: they commit to nonces, and the session cannot complete.
+    await Promise.all([signer(3).kill(), signer(4).kill(), signer(5).kill()]);
+    const id = await requestSignature({ message: bytesToHex(randomBytes(32)), purpose: 'message' });
+    const before = await waitFor('nonce commitments from signers 1 and 2', async () => {
+      const v = (await cluster.coordinator.get<SignatureView>(`/signatures/${id}`)).body;
+      const nonces = v.responses.filter((r) => r.kind === 'nonce');
+      return new Set(nonces.map((r) => r.signer)).size === 2 ? nonces : undefined;
+    });
+    // Crash the coordinator and signer 1 (which loses its secret nonce), then bring everyone back.
+    await Promise.all([cluster.coordinator.kill(), signer(1).kill()]);
+    await Promise.all([cluster.coordinator.start(), signer(1).start(), signer(3).start(), signer(4).start(), signer(5).start()]);
+    const view = await finished(id, 40_000);
+    expectValid(view);
+    expect(view.attempt).toBeGreaterThanOrEqual(2);
+    const oldNonces = new Set(before.map((r) => r.pubnonce));
+    const laterNonces = view.responses.filter((r) => r.attempt >= 2 && r.pubnonce).map((r) => r.pubnonce);
+    expect(laterNonces.length).toBeGreaterThanOrEqual(T);
+    expect(laterNonces.filter((p) => oldNonces.has(p))).toEqual([]);
+    // Sessions of the completing attempt used only that attempt's commitments.
+    for (const s of view.sessions.filter((x) => x.attempt === view.attempt)) for (const p of s.pubnonces) expect(oldNonces.has(p)).toBe(false);
+  });
+
+  it('no pubnonce was ever committed to twice, across every session so far', () => {
+    expect(allPubnonces.length).toBeGreaterThan(20);
+    expect(new Set(allPubnonces).size).toBe(allPubnonces.length);
+  });
+
+  it('a signer whose policy refuses does not sign; the refusal reason is in the session record', async () => {
+    await signer(5).kill();
+    await signer(5).start({ SIGNER_ALLOW_RAW_MESSAGES: 'false' });
+    const view = await finished(await requestSignature({ message: bytesToHex(randomBytes(32)), purpose: 'message' }));
+    expectValid(view);
+    expect(view.signers).not.toContain(5);
+    expect(view.refusals.find((r) => r.signer === 5)?.reason).toBe("policy: deny-unknown: no signing policy for purpose 'message'");
+    // A 32-byte message under the heartbeat policy is refused by everyone: the request fails with the reasons.
+    const refused = await finished(await requestSignature({ message: bytesToHex(randomBytes(32)), purpose: 'heartbeat' }));
+    expect(refused.status).toBe('failed');
+    expect(refused.signature).toBeNull();
+    expect(refused.error).toMatch(/fewer than 3 signers will sign: .*heartbeat is 16 bytes, got 32/);
+    // A real heartbeat (0xff × 8 ‖ nonce) is signed by every policy.
+    const hb = await finished(await requestSignature({ message: `${'ff'.repeat(8)}${bytesToHex(randomBytes(8))}`, purpose: 'heartbeat' }));
+    expectValid(hb);
+  });
+
+  it('signers reject forged and tampered coordinator messages, naming the sender', async () => {
+    const request = { requestId: 'forged-1', purpose: 'message', payload: { kind: 'message' as const, message: bytesToHex(randomBytes(32)) }, tweak: { kind: 'key-path-only' as const } };
+    const forged = sealMessage({ type: 'sign.nonce-request', sessionId: 'forged-1#1', sender: 0, recipient: 2, body: { request } }, generateHostKey());
+    const ask = async (payload: unknown) => JSON.parse(Buffer.from((await messaging.nc.request(messaging.naming.subject(signerSubject(2)), encodeMessage(payload as never), { timeout: 3_000 })).data).toString('utf8')) as { type: string; sender: number; body: { code: string; message: string } };
+    const r1 = await ask(forged);
+    expect(r1.type).toBe('protocol.error');
+    expect(r1.sender).toBe(2);
+    expect(r1.body.message).toBe('rejected message from the coordinator (sender 0): bad_signature: sign.nonce-request for session forged-1#1 is not signed by the sender\'s host key');
+    // A genuine DKG start, tampered after signing (another threshold).
+    const genuine = sealMessage({ type: 'dkg.start', sessionId: 'dkg-x', sender: 0, recipient: 2, body: { t: 3, hostPubkeys: [bytesToHex(hostPublicKey(generateHostKey()))], coordinatorPubkey: bytesToHex(hostPublicKey(coordinatorHostKey)) } }, coordinatorHostKey);
+    const r2 = await ask({ ...genuine, body: { ...genuine.body, t: 1 } });
+    expect(r2.body.code).toBe('bad_signature');
+    expect(r2.body.message).toMatch(/^rejected message from the coordinator \(sender 0\): bad_signature: dkg.start/);
+    const metrics = (await signer(2).get<string>('/metrics')).body;
+    expect(metrics).toMatch(/tapbridge_signer_messages_rejected_total\{code="bad_signature"\} [2-9]/);
+  });
+
+  it('the coordinator rejects a forged announcement, naming the signer it claims to be', async () => {
+    const forged = sealMessage({ type: 'signer.announce', sessionId: 'announce', sender: 4, recipient: 0, body: { hostPubkey: bytesToHex(hostPublicKey(generateHostKey())), groupKey: null, ready: true } }, generateHostKey());
+    messaging.nc.publish(messaging.naming.subject(ANNOUNCE_SUBJECT), encodeMessage(forged));
+    await waitFor('the rejection counter', async () => /tapbridge_signing_messages_rejected_total\{sender="4",reason="bad_signature"\} 1/.test((await cluster.coordinator.get<string>('/metrics')).body));
+    expect(cluster.coordinator.logs()).toMatch(/rejected message from signer 4: bad_signature/);
+    const signers = (await cluster.coordinator.get<Array<{ index: number; hostPubkey: string; live: boolean }>>('/signers')).body;
+    expect(signers.find((s) => s.index === 4)?.hostPubkey).toBe((await signer(4).get<{ hostPubkey: string }>('/status')).body.hostPubkey);
+    expect(signers.every((s) => s.live)).toBe(true);
+  });
+});

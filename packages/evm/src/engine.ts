@@ -427,7 +427,8 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
   /** A read-only view of the state at `root`; cheap (tries share the node store), so one per head. */
   private stateAt(root: Uint8Array): MerkleStateManager {
     const trie = new MerklePatriciaTrie({ db: this.trieDb, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common: this.common, root });
-    return new MerkleStateManager({ common: this.common, trie });
+    // Never written, so its caches only ever hold this root's accounts, code and storage: hot reads skip the trie walk.
+    return new MerkleStateManager({ common: this.common, trie, caches: new Caches() });
   }
 
   private decodeBlock(hash: string, rlp: Uint8Array): Block {

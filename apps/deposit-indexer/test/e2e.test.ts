@@ -144,6 +144,11 @@ describe('deposit-indexer end to end', () => {
     const metrics = (await indexer.get<string>('/metrics')).body;
     expect(metrics).toMatch(/^tapbridge_deposits\{status="confirmed"\} 1$/m);
     expect(metrics).toMatch(/^tapbridge_blocks_scanned_total [1-9]\d*$/m);
+    expect(metrics).toMatch(/^tapbridge_block_scan_seconds_count [1-9]\d*$/m);
+    const custodySet = await indexer.get<{ utxos: unknown[]; totalSats: string }>('/custody/utxos');
+    expect(custodySet).toMatchObject({ status: 200, body: { utxos: [], totalSats: '0' } });
+    const docs = await indexer.get<{ paths: Record<string, unknown> }>('/docs-json');
+    expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/deposits', '/deposits/{txid}/{vout}', '/custody/utxos']));
   });
 
   it('rejects bad registrations with the rule they break', async () => {

@@ -4,13 +4,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { depositConfirmed } from '@tapbridge/messaging';
 import { Transaction, Wallet } from 'ethers';
+import { confirmedDeposit, publishEvent } from '../test/support/deposits.js';
 import { buildGateway, GatewayEnv } from '../test/support/gateway.js';
 
 const SENDERS = 200;
 const TX_PER_SENDER = 10;
 const BATCH = 200;
 const CHAIN_ID = 29794n;
+const DEPOSITS = 300;
 
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length} cores, node ${process.version}`);
 
@@ -57,6 +60,15 @@ try {
   console.log(`evm-gateway (Postgres store), ${SENDERS} senders × ${TX_PER_SENDER} transfers = ${total}, JSON-RPC batches of ${BATCH}`);
   console.log(`  accepted into the mempool: ${(total / submitted).toFixed(0)} tx/s (${submitted.toFixed(2)} s)`);
   console.log(`  committed: ${(total / committed).toFixed(0)} transfers/s (${committed.toFixed(2)} s, ${endHead - startHead} blocks, ${(total / Math.max(1, endHead - startHead)).toFixed(0)} tx/block)`);
+
+  // Mints: deposit.confirmed on JetStream → credited in a committed block → acked (one at a time, in stream order).
+  const mintRecipient = Wallet.createRandom().address;
+  const mintsStarted = process.hrtime.bigint();
+  for (let i = 0; i < DEPOSITS; i++) await publishEvent(gw.messaging, depositConfirmed, confirmedDeposit({ amountSats: 1_000n, recipient: mintRecipient }));
+  const expected = BigInt(DEPOSITS) * 1_000n * 10n ** 10n;
+  while (BigInt((await gw.rpc('eth_getBalance', [mintRecipient, 'latest'])) as string) < expected) await new Promise((r) => setTimeout(r, 20));
+  const mintSeconds = Number(process.hrtime.bigint() - mintsStarted) / 1e9;
+  console.log(`  mints: ${DEPOSITS} deposit.confirmed credited in ${mintSeconds.toFixed(2)} s = ${(DEPOSITS / mintSeconds).toFixed(0)} mints/s (one block each)`);
 } finally {
   await gw.close();
   fs.rmSync(dir, { recursive: true, force: true });

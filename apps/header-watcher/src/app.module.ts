@@ -1,21 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { HeaderSync } from '@tapbridge/light-client';
 import { RuntimeModule } from '@tapbridge/runtime/nest';
 import type { ServiceRuntime } from '@tapbridge/runtime';
-import { HeaderQueries } from './header-queries.js';
-import { HEADER_SYNC, HeadersController } from './headers.controller.js';
+import { HeaderApi } from './header-api.js';
+import { HeadersController } from './headers.controller.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(runtime: ServiceRuntime, sync: HeaderSync): DynamicModule {
+  static forRoot(runtime: ServiceRuntime, api: HeaderApi): DynamicModule {
     return {
       module: AppModule,
       imports: [RuntimeModule.forRoot(runtime)],
       controllers: [HeadersController],
-      providers: [
-        { provide: HEADER_SYNC, useValue: sync },
-        { provide: HeaderQueries, useValue: new HeaderQueries(runtime.pool, runtime.schema) },
-      ],
+      providers: [{ provide: HeaderApi, useValue: api }],
     };
   }
 }

@@ -6,9 +6,12 @@ import { createLogger } from '@tapbridge/observability';
 import { ServiceRuntime } from '@tapbridge/runtime';
 import { bootstrapService } from '@tapbridge/runtime/nest';
 import { AppModule } from './app.module.js';
+import { HeaderApi } from './header-api.js';
+import { HeaderQueries } from './header-queries.js';
 import { headerWatcherConfig } from './config.js';
 import { PostgresHeaderStore } from './header-store.js';
 import { metricsObserver, setBestHeight } from './metrics.js';
+import { serveHeaderApi } from './nats-api.js';
 import { createSources } from './sources.js';
 
 const logger = createLogger('header-watcher');
@@ -44,14 +47,19 @@ try {
   });
   bestHeight = () => sync.tip.height;
   setBestHeight(sync.tip.height);
+  const api = new HeaderApi(new HeaderQueries(runtime.pool, runtime.schema), sync);
+  const natsApi = serveHeaderApi(runtime.messaging, api);
   await bootstrapService({
-    module: AppModule.forRoot(runtime, sync) as never,
+    module: AppModule.forRoot(runtime, api) as never,
     runtime,
     port: config.HTTP_PORT,
     title: 'tapbridge header-watcher',
     description: 'Bitcoin light client: validated headers, forks and sync state; btc.header.* events on JetStream',
     onListening: () => sync.start(config.POLL_INTERVAL_MS),
-    onShutdown: () => sync.stop(),
+    onShutdown: async () => {
+      for (const sub of natsApi) sub.unsubscribe();
+      await sync.stop();
+    },
   });
 } catch (err) {
   logger.fatal({ err: (err as Error).message }, 'start-up failed');

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGTEST, checkProofOfWork, decodeHeader, encodeHeader, hashToHex, headerHash, hexToBytes, bytesToHex } from '@tapbridge/bitcoin';
-import { deleteStreams, type Messaging } from '@tapbridge/messaging';
+import { deleteStreams, request, type Messaging } from '@tapbridge/messaging';
+import { z } from 'zod';
 import { createTestDatabase, waitFor, type TestDatabase } from '@tapbridge/testing';
 import { Watcher, buildApp, connectStream, readStream, startChain, type StreamEvent } from './support/harness.js';
 
@@ -92,7 +93,7 @@ describe('header-watcher end to end', () => {
     expect(events.every((e) => e.payload.network === 'regtest')).toBe(true);
   });
 
-  it('answers the REST API: tip, by height, by hash, ranges, sync status, errors', async () => {
+  it('answers the REST and NATS APIs: tip, by height, by hash, ranges, sync status, errors', async () => {
     const expected = bestHashes(chain);
     const tip = await watcher.get<Record<string, unknown>>('/headers/tip');
     expect(tip.status).toBe(200);
@@ -119,6 +120,15 @@ describe('header-watcher end to end', () => {
     const metrics = await watcher.get<string>('/metrics');
     expect(metrics.body).toMatch(/^tapbridge_btc_best_height 300$/m);
     expect(metrics.body).toMatch(/^tapbridge_btc_headers_validated_total 300$/m);
+    // The same API over NATS request/reply.
+    const header = z.object({ height: z.number(), hash: z.string() }).passthrough();
+    expect(await request(messaging, 'btc.headers.tip', {}, { response: header })).toMatchObject({ height: 300, hash: expected[300] });
+    expect(await request(messaging, 'btc.headers.get', { heightOrHash: 42 }, { response: header })).toMatchObject({ hash: expected[42] });
+    const natsRange = await request(messaging, 'btc.headers.range', { from: 3, to: 5 }, { response: z.object({ headers: z.array(header) }) });
+    expect(natsRange.headers.map((h) => h.hash)).toEqual(expected.slice(3, 6));
+    await expect(request(messaging, 'btc.headers.range', { from: 9, to: 2 }, { response: header })).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(request(messaging, 'btc.headers.get', { heightOrHash: 999 }, { response: header })).rejects.toMatchObject({ code: 'not_found' });
+
     const docs = await watcher.get<{ paths: Record<string, unknown> }>('/docs-json');
     expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/headers/tip', '/headers/{heightOrHash}', '/headers', '/forks', '/sync']));
   });

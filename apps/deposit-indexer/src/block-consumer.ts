@@ -2,7 +2,7 @@
 // the pure deposit rules in one transaction with the inbox claim and the outbox events. A block that cannot be
 // fetched or verified is retried, never skipped: the consumer holds every later event back until it succeeds.
 import { DepositIndexer, fetchVerifiedBlock, type DepositRules, type RawBlockSource } from '@tapbridge/deposits';
-import { btcHeaderConnected, btcHeaderDisconnected, type DecodedEvent, type EventPayload } from '@tapbridge/messaging';
+import { btcHeaderConnected, btcHeaderDisconnected, qualified, type DecodedEvent, type EventPayload } from '@tapbridge/messaging';
 import type { Logger } from '@tapbridge/observability';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { blockScanSeconds, blocksScanned, refreshDepositGauges } from './metrics.js';
@@ -70,7 +70,7 @@ export class BlockConsumer {
 
   /** Skips the block fetch for a redelivered event (the claim in the transaction is what guarantees exactly once). */
   private async alreadyApplied(eventId: string): Promise<boolean> {
-    const r = await this.d.runtime.pool.query(`SELECT 1 FROM "${this.d.runtime.schema}".inbox WHERE consumer = $1 AND event_id = $2`, [BLOCK_CONSUMER, eventId]);
+    const r = await this.d.runtime.pool.query(`SELECT 1 FROM ${qualified(this.d.runtime.schema, 'inbox')} WHERE consumer = $1 AND event_id = $2`, [BLOCK_CONSUMER, eventId]);
     return (r.rowCount ?? 0) > 0;
   }
 }

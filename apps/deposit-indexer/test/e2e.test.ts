@@ -151,6 +151,23 @@ describe('deposit-indexer end to end', () => {
     expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/deposits', '/deposits/{txid}/{vout}', '/custody/utxos']));
   });
 
+  it('registered after it was mined: found through the source\'s merkle block and confirmed at once', async () => {
+    const { chain, indexer, messaging, pool } = s;
+    const d = pay(chain, 70_000n);
+    const [b1] = mine(chain, 3);
+    await caughtUp(pool, chain);
+    const r = await indexer.request<DepositView>('POST', '/deposits', d.body);
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ status: 'confirmed', blockHash: b1, confirmations: 3 });
+    expect(r.body.history.map((h) => h.status)).toEqual(['registered', 'seen', 'confirmed']);
+    const events = await waitFor('its deposit.confirmed', async () => {
+      const found = (await deposits(messaging)).filter((e) => e.payload.txid === d.txid);
+      return found.length > 0 ? found : undefined;
+    }, 30_000, 100);
+    expect(events.map((e) => e.id)).toEqual([`deposit.confirmed:${d.txid}:${d.vout}:${b1}`]);
+    expect(verifyMerkleBlockProof(events[0]!.payload.merkleProof as string).matches.map((m) => hashToHex(m.txid))).toContain(d.txid);
+  });
+
   it('rejects bad registrations with the rule they break', async () => {
     const { chain, indexer } = s;
     const d = pay(chain, 20_000n);

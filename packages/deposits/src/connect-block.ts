@@ -108,11 +108,11 @@ export async function applyConnectedBlock(tx: DepositStoreTx, rules: DepositRule
     if (!paysCustody || spendsCustody) continue;
     const simple = findOpReturnDeposit(transaction.outputs, rules.custodyScriptPubKey);
     if (!simple || simple.value < DUST_LIMIT) continue;
-    const ref2 = { txid: found[0]!.txid, vout: simple.vout };
-    let deposit = await tx.getDeposit(ref2);
+    const simpleRef = { txid: found[0]!.txid, vout: simple.vout };
+    let deposit = await tx.getDeposit(simpleRef);
     if (!deposit) {
       deposit = {
-        ...ref2,
+        ...simpleRef,
         kind: 'op_return',
         scriptPubKey: custodyHex,
         amountSats: simple.value,
@@ -122,9 +122,9 @@ export async function applyConnectedBlock(tx: DepositStoreTx, rules: DepositRule
       };
       await tx.insertDeposit(deposit);
     }
-    await tx.putSighting({ kind: 'output', ...ref2, ...at, txIndex: t, merkleProof: proofFor(t), announced: false });
-    deposits.set(outpointKey(ref2), deposit);
-    touched.set(outpointKey(ref2), deposit);
+    await tx.putSighting({ kind: 'output', ...simpleRef, ...at, txIndex: t, merkleProof: proofFor(t), announced: false });
+    deposits.set(outpointKey(simpleRef), deposit);
+    touched.set(outpointKey(simpleRef), deposit);
     report.depositOutputs++;
   }
 

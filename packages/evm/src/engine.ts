@@ -11,7 +11,7 @@ import { BRIDGE_ADDRESS, createChainCommon, nextBaseFeePerGas, validateChainConf
 import { ChainStoreError, EvmEngineError, MintError, TransactionRejectedError } from './errors.js';
 import { buildGenesis } from './genesis.js';
 import { fromHex, toHex } from './hex.js';
-import { DEFAULT_MEMPOOL_LIMITS, Mempool, type MempoolLimits, type PoolTransaction } from './mempool.js';
+import { DEFAULT_MEMPOOL_LIMITS, Mempool, type MempoolLimits, type PoolTransaction, type SenderState } from './mempool.js';
 import { assertSameMint, checkMintRequest, MintQueue, type MintRequest } from './mint-queue.js';
 import { MessageCaller, type CallRequest, type CallResult } from './message-call.js';
 import { Sequencer, type CommittedBlock } from './sequencer.js';
@@ -405,9 +405,9 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
 
   // ---------------------------------------------------------------- internals
 
-  private async senderState(sender: string): Promise<{ nonce: bigint; balance: bigint }> {
+  private async senderState(sender: string): Promise<SenderState> {
     const account = await this.headState.getAccount(createAddressFromString(sender));
-    return { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n };
+    return { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n, hasCode: account?.isContract() === true };
   }
 
   private async stateFor(blockNumber: bigint | undefined): Promise<MerkleStateManager> {

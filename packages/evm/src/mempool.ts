@@ -15,6 +15,8 @@ export interface PoolTransaction {
 export interface SenderState {
   nonce: bigint;
   balance: bigint;
+  /** EIP-3607: accounts with code cannot send transactions. */
+  hasCode?: boolean;
 }
 
 export interface MempoolLimits {
@@ -115,6 +117,7 @@ export class Mempool {
   add(tx: TypedTransaction, sender: string, raw: Uint8Array, account: SenderState, baseFee: bigint): PoolTransaction {
     const hash = toHex(tx.hash());
     if (this.byHash.has(hash)) throw new TransactionRejectedError('already known');
+    if (account.hasCode === true) throw new TransactionRejectedError(`sender not an eoa: address ${sender}`);
     if (tx.nonce < account.nonce) throw new TransactionRejectedError(`nonce too low: next nonce ${account.nonce}, tx nonce ${tx.nonce}`);
     if (tx.nonce > account.nonce + this.limits.maxNonceGap) throw new TransactionRejectedError(`nonce too high: next nonce ${account.nonce}, tx nonce ${tx.nonce}`);
     if (maxFeePerGas(tx) < baseFee) {

@@ -1,3 +1,4 @@
+import { BRIDGE_ADDRESS } from './chain-config.js';
 import { MintError } from './errors.js';
 import { satsToGwei } from './units.js';
 import type { MintRecord } from './store/chain-store.js';
@@ -26,6 +27,7 @@ export function checkMintRequest(request: MintRequest): MintRequest {
     throw new MintError(`depositId must be 1-200 printable ASCII characters without spaces, got ${JSON.stringify(request.depositId)}`);
   }
   if (typeof request.recipient !== 'string' || !ADDRESS.test(request.recipient)) throw new MintError(`recipient is not an address: ${String(request.recipient)}`);
+  if (request.recipient.toLowerCase() === BRIDGE_ADDRESS.toLowerCase()) throw new MintError('recipient is the bridge contract; BTC sent there can never leave');
   if (typeof request.amountSats !== 'bigint' || request.amountSats <= 0n) throw new MintError(`amountSats must be a positive bigint, got ${String(request.amountSats)}`);
   satsToGwei(request.amountSats); // range check
   return { depositId: request.depositId, recipient: request.recipient.toLowerCase(), amountSats: request.amountSats };

@@ -114,6 +114,9 @@ describe('EvmEngine', () => {
     await engine.produceBlock();
     expect(await engine.getBalance(bob.address)).toBe(12_345n * WEI_PER_SAT);
     await expect(engine.queueMint({ ...request, amountSats: 1n })).rejects.toThrow(MintError);
+    await expect(engine.queueMint({ depositId: 'to-bridge', recipient: '0x0000000000000000000000000000000000B71D6E', amountSats: 1n })).rejects.toThrow(/bridge/);
+    await expect(engine.queueMint({ depositId: 'bad id', recipient: bob.address, amountSats: 1n })).rejects.toThrow(MintError);
+    await expect(engine.queueMint({ depositId: 'zero', recipient: bob.address, amountSats: 0n })).rejects.toThrow(MintError);
     await engine.close();
   });
 });

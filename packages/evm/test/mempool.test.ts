@@ -56,6 +56,14 @@ describe('mempool and block selection', () => {
     await engine.close();
   });
 
+  it('rejects a sender that has code (EIP-3607)', async () => {
+    const config = fundedConfig([alice]);
+    config.alloc.set(alice.address.toLowerCase(), { balance: ONE_BTC_WEI, nonce: 0n, code: Uint8Array.of(0x00) });
+    const engine = await openTestEngine(config);
+    await expect(engine.sendRawTransaction(await sign(engine, alice, 0, 1n))).rejects.toThrow(/sender not an eoa/);
+    await engine.close();
+  });
+
   it('rejects a transaction signed for another chain', async () => {
     const engine = await openTestEngine(fundedConfig([alice]));
     const tx = Transaction.from({ type: 2, chainId: 1n, nonce: 0, to: carol.address, value: 1n, gasLimit: 21_000n, maxFeePerGas: 10n ** 9n, maxPriorityFeePerGas: 1n });

@@ -1,7 +1,7 @@
 // The watcher's HeaderStore in Postgres (schema header_watcher). One update = one transaction: header rows, the
 // best-chain flags and the btc.header.* outbox rows, so the events exist exactly when the headers do.
 import { bytesToHex, checkpointToJson, chainworkToHex, hashToHex, parseCheckpoint } from '@tapbridge/bitcoin';
-import type { ChainUpdate, HeaderEvent, HeaderStore, StoredChain } from '@tapbridge/light-client';
+import { HeaderStoreMismatchError, type ChainUpdate, type HeaderEvent, type HeaderStore, type StoredChain } from '@tapbridge/light-client';
 import { btcHeaderConnected, btcHeaderDisconnected, qualified, validatePayload, type SqlExecutor } from '@tapbridge/messaging';
 import type { Pool, PoolClient } from 'pg';
 
@@ -31,15 +31,15 @@ export class PostgresHeaderStore implements HeaderStore {
     const row = rows[0];
     if (!row) return undefined;
     if (row.network !== this.o.network)
-      throw new Error(`the database holds ${row.network} headers but BITCOIN_NETWORK is ${this.o.network}; use another database`);
+      throw new HeaderStoreMismatchError(`the database holds ${row.network} headers but BITCOIN_NETWORK is ${this.o.network}; use another database`);
     const root = parseCheckpoint(row.checkpoint);
     // Two index scans (header_best_height, header_side_height). The best chain is re-added first, so a restored
     // equal-work fork cannot displace the stored best tip.
     const [best, side] = await Promise.all(
-      [true, false].map(async (inBest) => {
+      ['in_best', 'NOT in_best'].map(async (which) => {
         const r = await this.o.pool.query<{ raw: Buffer }>(
-          `SELECT raw FROM ${this.header} WHERE in_best = $2 AND height > $1 ORDER BY height`,
-          [root.height, inBest],
+          `SELECT raw FROM ${this.header} WHERE ${which} AND height > $1 ORDER BY height`,
+          [root.height],
         );
         return r.rows.map((h) => new Uint8Array(h.raw));
       }),

@@ -89,6 +89,23 @@ describe('EvmEngine', () => {
     await engine.close();
   });
 
+  it('mines when a transaction arrives and seals empty blocks every blockTimeMs when idle', async () => {
+    // A one-minute block time: the only reason for a block within this test is the arriving transaction.
+    const busy = await openTestEngine(fundedConfig([alice], undefined, { blockTimeMs: 60_000 }), { autoMine: true });
+    const mined = new Promise<bigint>((resolve) => busy.once('block', ({ block }) => resolve(block.header.number)));
+    await busy.sendRawTransaction(await signTransfer(busy, alice, bob.address, 1n, 0));
+    expect(await mined).toBe(1n);
+    expect((await busy.getBlockByNumber(1n))?.transactions).toHaveLength(1);
+    await busy.close();
+
+    const idle = await openTestEngine(fundedConfig([alice], undefined, { blockTimeMs: 50 }), { autoMine: true });
+    while (idle.headNumber < 2n) await new Promise((r) => setTimeout(r, 10));
+    const [b1, b2] = [await idle.getBlockByNumber(1n), await idle.getBlockByNumber(2n)];
+    expect(b1?.transactions).toHaveLength(0);
+    expect(b2!.header.timestamp).toBeGreaterThan(b1!.header.timestamp);
+    await idle.close();
+  });
+
   it('rejects a nonce below the account nonce and a transfer beyond the balance', async () => {
     const engine = await openTestEngine(fundedConfig([alice]));
     await engine.sendRawTransaction(await signTransfer(engine, alice, bob.address, 1n, 0));

@@ -58,6 +58,7 @@ interface Row {
   block_height: number | null;
   merkle_proof: string | null;
   tip_height: number | null;
+  cursor_at: string;
 }
 
 export class DepositQueries {
@@ -72,7 +73,9 @@ export class DepositQueries {
 
   /** Deposits with their current best-chain output (if any), newest first, after an opaque cursor. */
   private select(where: string): string {
-    return `SELECT d.*, s.block_hash, s.block_height, s.merkle_proof, (SELECT max(height) FROM ${this.t('chain_block')}) AS tip_height
+    // cursor_at keeps Postgres' microseconds, which a JS Date would drop (and with them rows from the next page).
+    return `SELECT d.*, s.block_hash, s.block_height, s.merkle_proof, (SELECT max(height) FROM ${this.t('chain_block')}) AS tip_height,
+        to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
       FROM ${this.t('deposit')} d
       LEFT JOIN ${this.t('sighting')} s ON s.txid = d.txid AND s.vout = d.vout AND s.kind = 'output'
       ${where}`;
@@ -115,7 +118,7 @@ export class DepositQueries {
   }
 
   /** A page of deposits, newest first; `cursor` is the last item's `registeredAt|txid|vout` from the previous page. */
-  async list(filter: { recipient?: string; status?: DepositStatus; limit: number; cursor?: { at: Date; txid: string; vout: number } }): Promise<{ items: DepositView[]; nextCursor?: string }> {
+  async list(filter: { recipient?: string; status?: DepositStatus; limit: number; cursor?: { at: string; txid: string; vout: number } }): Promise<{ items: DepositView[]; nextCursor?: string }> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.recipient) {
@@ -128,7 +131,7 @@ export class DepositQueries {
     }
     if (filter.cursor) {
       params.push(filter.cursor.at, filter.cursor.txid, filter.cursor.vout);
-      where.push(`(d.created_at, d.txid, d.vout) < ($${params.length - 2}, $${params.length - 1}, $${params.length})`);
+      where.push(`(d.created_at, d.txid, d.vout) < ($${params.length - 2}::timestamptz, $${params.length - 1}, $${params.length})`);
     }
     params.push(filter.limit + 1);
     const sql = this.select(where.length ? `WHERE ${where.join(' AND ')}` : '') + ` ORDER BY d.created_at DESC, d.txid DESC, d.vout DESC LIMIT $${params.length}`;
@@ -137,7 +140,7 @@ export class DepositQueries {
     const last = rows[rows.length - 1];
     return {
       items: rows.map((row) => this.view(row)),
-      ...(r.rows.length > filter.limit && last ? { nextCursor: `${last.created_at.toISOString()}|${last.txid}|${last.vout}` } : {}),
+      ...(r.rows.length > filter.limit && last ? { nextCursor: `${last.cursor_at}|${last.txid}|${last.vout}` } : {}),
     };
   }
 

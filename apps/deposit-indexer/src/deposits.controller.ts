@@ -94,11 +94,11 @@ export class DepositsController {
   @ApiOkResponse({ type: DepositPageDto })
   async list(@Query() raw: Record<string, unknown>): Promise<DepositPageDto> {
     const q = parse(listDepositsQuery, raw);
-    let cursor: { at: Date; txid: string; vout: number } | undefined;
+    let cursor: { at: string; txid: string; vout: number } | undefined;
     if (q.cursor) {
       const [at, txid, vout] = q.cursor.split('|') as [string, string, string];
-      cursor = { at: new Date(at), txid, vout: Number(vout) };
-      if (Number.isNaN(cursor.at.getTime())) throw new BadRequestException('cursor must be the nextCursor of a previous page');
+      if (Number.isNaN(new Date(at).getTime())) throw new BadRequestException('cursor must be the nextCursor of a previous page');
+      cursor = { at, txid, vout: Number(vout) };
     }
     return this.queries.list({
       limit: q.limit,

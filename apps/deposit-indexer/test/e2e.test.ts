@@ -255,6 +255,25 @@ describe('deposit-indexer end to end', () => {
     const event = await waitFor('deposit.reclaimed', async () => (await deposits(messaging)).find((e) => e.subject === 'deposit.reclaimed' && e.payload.txid === d.txid), 30_000, 100);
     expect(event.payload).toEqual({ txid: d.txid, vout: d.vout, spendTxid: reclaim.txid, blockHash: spentIn, blockHeight: expect.any(Number) });
   });
+  it('pages through deposits newest first, filtered by status', async () => {
+    const { indexer, pool } = s;
+    const total = Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM deposit_indexer.deposit`)).rows[0]!.n);
+    expect(total).toBeGreaterThanOrEqual(5);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await indexer.get<{ items: Array<{ txid: string; vout: number; registeredAt: string }>; nextCursor?: string }>(`/deposits?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((i) => `${i.txid}:${i.vout}`));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(total);
+    expect(new Set(seen).size).toBe(total);
+    const reclaimed = await indexer.get<{ items: Array<{ status: string }> }>('/deposits?status=reclaimed');
+    expect(reclaimed.body.items.map((i) => i.status)).toEqual(['reclaimed']);
+    expect((await indexer.get('/deposits?status=lost')).status).toBe(400);
+  });
 });
 
 describe('deposit-indexer crash', () => {

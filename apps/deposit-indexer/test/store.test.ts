@@ -11,6 +11,7 @@ import { DepositIndexer, InMemoryDepositStore, type DepositRules, type DepositSt
 import { CUSTODY_SPK, GROUP_KEY, mineBlock, payment, spend, testDeposit, txidOf } from '@tapbridge/deposits/testing';
 import { withTransaction } from '@tapbridge/messaging';
 import { createTestDatabase, type TestDatabase } from '@tapbridge/testing';
+import { DepositQueries } from '../src/deposit-queries.js';
 import { DuplicateEventError, PostgresDepositStore } from '../src/postgres-store.js';
 
 const SCHEMA = 'deposit_indexer';
@@ -141,5 +142,26 @@ describe('PostgresDepositStore', () => {
     expect(state.events).toEqual([]);
     expect(state.deposits.map((x) => x.status)).toEqual(['registered']);
     expect((await ok.connectBlock(block.ref, block.raw)).announced).toBe(1);
+  });
+
+  it('pages deposits without loss when many share a timestamp (one transaction) or a millisecond', async () => {
+    await reset();
+    await postgres().transaction(async (tx) => {
+      for (let i = 0; i < 7; i++)
+        await tx.insertDeposit({ txid: (i % 3).toString(16).padStart(64, '0'), vout: i, kind: 'op_return', scriptPubKey: '51', amountSats: 1_000n, recipient: '0x' + 'aa'.repeat(20), maxFeeSats: 0n, status: 'seen' });
+    });
+    await pool.query(`UPDATE ${SCHEMA}.deposit SET created_at = created_at + (vout * interval '1 microsecond')`);
+    const queries = new DepositQueries(pool, SCHEMA);
+    const seen: string[] = [];
+    let cursor: { at: string; txid: string; vout: number } | undefined;
+    for (;;) {
+      const page = await queries.list({ limit: 3, recipient: '0x' + 'AA'.repeat(20), ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((d) => `${d.txid.slice(-1)}:${d.vout}`));
+      if (!page.nextCursor) break;
+      const [at, txid, vout] = page.nextCursor.split('|') as [string, string, string];
+      cursor = { at, txid, vout: Number(vout) };
+    }
+    expect(seen).toEqual(['0:6', '2:5', '1:4', '0:3', '2:2', '1:1', '0:0']);
+    expect((await queries.list({ limit: 10, status: 'confirmed' })).items).toEqual([]);
   });
 });

@@ -2,8 +2,12 @@
 // signatures under the custody output key, and the failures ROAST is there for.
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
-import { connectMessaging, type Messaging } from '@tapbridge/messaging';
-import { encodeMessage, generateHostKey, hostPublicKey, sealMessage, signerSubject, ANNOUNCE_SUBJECT } from '@tapbridge/signing';
+import fs from 'node:fs';
+import path from 'node:path';
+import { connectMessaging, request, type Messaging } from '@tapbridge/messaging';
+import { encodeMessage, generateHostKey, hostPublicKey, openKeyShare, sealMessage, signerSubject, ANNOUNCE_SUBJECT } from '@tapbridge/signing';
+import { z } from 'zod';
+import { NATS_API_SUBJECTS } from '../src/nats-api.js';
 import { uniquePrefix, waitFor } from '@tapbridge/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApps, startCluster, type Cluster } from './support/harness.js';
@@ -88,6 +92,14 @@ describe('threshold signing: coordinator + 5 signer processes, t = 3', () => {
     expect(cluster.coordinator.logs()).toContain(`custody address: ${custody.address}`);
     const metrics = (await signer(1).get<string>('/metrics')).body;
     expect(metrics).toMatch(/^tapbridge_signer_ready 1$/m);
+    // The share is on disk only encrypted, and neither it nor the passphrase ever reaches the logs.
+    const share = await openKeyShare(fs.readFileSync(path.join(cluster.dataRoot, 'signer-1', 'share.key'), 'utf8'), 'devnet passphrase 1', 1);
+    expect(bytesToHex(share.groupKey.xonly)).toBe(custody.groupKey);
+    expect(fs.readFileSync(path.join(cluster.dataRoot, 'signer-1', 'share.key'), 'utf8')).not.toContain(bytesToHex(share.secshare));
+    for (const s of cluster.signers) {
+      expect(s.logs()).not.toContain(bytesToHex(share.secshare));
+      expect(s.logs()).not.toContain('devnet passphrase');
+    }
   });
 
   it('signs a message: a BIP340 signature valid for the Taproot output key', async () => {
@@ -198,6 +210,15 @@ describe('threshold signing: coordinator + 5 signer processes, t = 3', () => {
     expect(r2.body.message).toMatch(/^rejected message from the coordinator \(sender 0\): bad_signature: dkg.start/);
     const metrics = (await signer(2).get<string>('/metrics')).body;
     expect(metrics).toMatch(/tapbridge_signer_messages_rejected_total\{code="bad_signature"\} [2-9]/);
+  });
+
+  it('serves the API over NATS request/reply too', async () => {
+    const viaNats = await request(messaging, NATS_API_SUBJECTS.custody, {}, { response: z.object({ address: z.string(), outputKey: z.string() }) });
+    expect(viaNats).toEqual({ address: custody.address, outputKey: custody.outputKey });
+    const created = await request(messaging, NATS_API_SUBJECTS.create, { message: bytesToHex(randomBytes(32)), purpose: 'heartbeat' }, { response: z.object({ id: z.string() }) });
+    const view = await finished(created.id);
+    expect(view.status).toBe('failed');
+    await expect(request(messaging, NATS_API_SUBJECTS.create, { message: 'nothex', purpose: 'message' }, { response: z.unknown() })).rejects.toThrow(/message must be 32 bytes/);
   });
 
   it('the coordinator rejects a forged announcement, naming the signer it claims to be', async () => {

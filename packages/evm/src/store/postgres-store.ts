@@ -23,6 +23,8 @@ export function evmMigrationSql(): string[] {
 const buf = (hex: string): Buffer => Buffer.from(hex.slice(2), 'hex');
 const hex = (b: Buffer): string => toHex(b);
 const hexOrNull = (b: Buffer | null): string | null => (b === null ? null : toHex(b));
+/** pg hands out Buffers; callers get plain Uint8Arrays (no copy), like the other stores. */
+const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 interface LogRow {
   block_number: string;
@@ -80,7 +82,7 @@ export class PostgresChainStore implements ChainStore {
 
   async trieGet(key: string): Promise<Uint8Array | undefined> {
     const { rows } = await this.pool.query<{ value: Buffer }>(`SELECT value FROM ${this.t('evm_trie_node')} WHERE key = $1`, [Buffer.from(key, 'hex')]);
-    return rows[0]?.value;
+    return rows[0] === undefined ? undefined : bytes(rows[0].value);
   }
 
   async getHead(): Promise<ChainHead | undefined> {
@@ -96,13 +98,13 @@ export class PostgresChainStore implements ChainStore {
   async getBlockByNumber(number: bigint): Promise<StoredBlock | undefined> {
     const { rows } = await this.pool.query<{ hash: Buffer; rlp: Buffer }>(`SELECT hash, rlp FROM ${this.t('evm_block')} WHERE number = $1`, [number.toString()]);
     const r = rows[0];
-    return r === undefined ? undefined : { number, hash: hex(r.hash), rlp: r.rlp };
+    return r === undefined ? undefined : { number, hash: hex(r.hash), rlp: bytes(r.rlp) };
   }
 
   async getBlockByHash(hash: string): Promise<StoredBlock | undefined> {
     const { rows } = await this.pool.query<{ number: string; rlp: Buffer }>(`SELECT number, rlp FROM ${this.t('evm_block')} WHERE hash = $1`, [buf(hash)]);
     const r = rows[0];
-    return r === undefined ? undefined : { number: BigInt(r.number), hash, rlp: r.rlp };
+    return r === undefined ? undefined : { number: BigInt(r.number), hash, rlp: bytes(r.rlp) };
   }
 
   async getTransaction(hash: string): Promise<StoredTransaction | undefined> {
@@ -114,7 +116,7 @@ export class PostgresChainStore implements ChainStore {
     const r = rows[0];
     return r === undefined
       ? undefined
-      : { hash, raw: r.raw, from: hex(r.sender), blockNumber: BigInt(r.block_number), blockHash: hex(r.block_hash), index: r.tx_index };
+      : { hash, raw: bytes(r.raw), from: hex(r.sender), blockNumber: BigInt(r.block_number), blockHash: hex(r.block_hash), index: r.tx_index };
   }
 
   async getReceipt(transactionHash: string): Promise<StoredReceipt | undefined> {

@@ -90,6 +90,9 @@ class SourceCallError extends Error {
 
 const silent: SyncLogger = { info() {}, warn() {}, error() {} };
 
+/** Fork searches per source per round; more broken links than this and the source is blamed. */
+const MAX_FORK_SEARCHES = 4;
+
 export class HeaderSync {
   private chain!: HeaderChain;
   private rootHash = '';
@@ -377,8 +380,14 @@ export class HeaderSync {
     // The next height to fetch. Found once by the fork search; after that the batches follow each other, so a
     // branch longer than one batch that has not yet outweighed our best chain is still taken to its end.
     let next: number | undefined;
+    // A source may switch branches between our requests: a header whose parent we do not know then sends us back
+    // to the fork search, a few times per round before it counts against the source.
+    let searchesLeft = MAX_FORK_SEARCHES;
     while (!this.stopping && !this.chain.get(tip.hash)) {
-      next ??= (await this.findFork(source, tip.height)) + 1;
+      if (next === undefined) {
+        searchesLeft--;
+        next = (await this.findFork(source, tip.height)) + 1;
+      }
       // It moved below what it claimed since getTip: nothing to take until the next poll.
       if (next > tip.height) break;
       const from = next;
@@ -386,11 +395,16 @@ export class HeaderSync {
       const raws = await this.call(() => fetchHeaderRange(source, from, to, this.concurrency));
       const builder = new ChainUpdateBuilder(this.params.name);
       let rejected: HeaderRuleError | undefined;
+      let searchAgain = false;
       for (let i = 0; i < raws.length; i++) {
         try {
           builder.add(this.chain.add(raws[i]!));
         } catch (err) {
           if (!(err instanceof HeaderRuleError)) throw err;
+          if (err.rule === 'prev-blk-not-found' && searchesLeft > 0) {
+            searchAgain = true;
+            break;
+          }
           rejected = err;
           this.reject({ source: source.name, rule: err.rule, height: err.height ?? from + i, hash: err.hash, detail: err.detail });
           break;
@@ -403,7 +417,7 @@ export class HeaderSync {
       accepted += added;
       reorgs += builder.reorgs.length;
       if (rejected) throw rejected;
-      next = to + 1;
+      next = searchAgain ? undefined : to + 1;
     }
     return { accepted, reorgs };
   }

@@ -136,6 +136,27 @@ describe('HeaderSync: reorganisations', () => {
     expect(sync.tip.hash).toBe(headerHashHex(branch.at(-1)!));
   });
 
+  it('searches for the fork again when the source switches branches in the middle of a catch-up', async () => {
+    const chain = mainChain(200);
+    const branch = mineHeaders(REGTEST, parentOf(chain[49]!), 170, { salt: 8 }); // heights 51…220
+    const source = new MemoryHeaderSource('a').setChain(chain);
+    // After the first batch (64 headers), the source reorganises onto the longer branch.
+    let served = 0;
+    source.serveHeader = (_hash, raw) => {
+      if (++served === 64) source.reorgTo(50, branch);
+      return raw;
+    };
+    const { sync, seen } = await openSync(new InMemoryHeaderStore(), [source], { batchSize: 64, concurrency: 1 });
+    await sync.syncOnce();
+    // This round still aims at the height the source claimed when it began (200), now on the branch.
+    expect(sync.tip.hash).toBe(headerHashHex(branch[149]!));
+    await sync.syncOnce();
+    expect(sync.tip.hash).toBe(headerHashHex(branch.at(-1)!));
+    expect(seen.rejections).toEqual([]);
+    expect(sync.status().sources[0]).toMatchObject({ strikes: 0 });
+    expect(seen.reorgs).toEqual([expect.objectContaining({ forkHeight: 50, depth: 14 })]);
+  });
+
   it('keeps a lighter branch aside and switches when it becomes heavier, with new event ids for returning headers', async () => {
     const chain = mainChain(60);
     const honest = new MemoryHeaderSource('a').setChain(chain);

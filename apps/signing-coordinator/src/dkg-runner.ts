@@ -32,8 +32,8 @@ export class DkgRunner {
     let waitingLogged = false;
     while (!this.#stopped) {
       const hostKeys = network.hostKeys();
-      if (!hostKeys) {
-        if (!waitingLogged) logger.info({ n: network.n }, 'no group key yet: waiting for every signer to announce its host key');
+      if (!hostKeys || network.live().length < network.n) {
+        if (!waitingLogged) logger.info({ n: network.n }, 'no group key yet: waiting for every signer to announce itself');
         waitingLogged = true;
         await sleep(500);
         continue;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { describeConfig, loadConfig } from '@tapbridge/config';
 import { createLogger } from '@tapbridge/observability';
 import { ServiceRuntime } from '@tapbridge/runtime';
@@ -43,6 +43,12 @@ try {
   if (existing && (existing.groupKey.n !== config.SIGNER_COUNT || existing.groupKey.t !== config.SIGNER_THRESHOLD))
     throw new Error(`the stored group key is ${existing.groupKey.t}-of-${existing.groupKey.n} but SIGNER_THRESHOLD/SIGNER_COUNT say ${config.SIGNER_THRESHOLD}-of-${config.SIGNER_COUNT}`);
   await network.load(existing !== undefined);
+  if (!existing && config.SIGNER_HOST_PUBKEYS.length > 0) await network.pin(config.SIGNER_HOST_PUBKEYS.map((k) => hexToBytes(k)));
+  else if (!existing) logger.warn('SIGNER_HOST_PUBKEYS is not set: signer host keys are pinned from their first announcements (devnet only)');
+  network.onProtocolViolation = (signer, sessionId, detail) =>
+    void store
+      .recordMisbehaviour({ sessionId: `${sessionId}:${Date.now()}`, signerId: signer, reason: 'protocol_violation', detail: detail.slice(0, 500) })
+      .catch((err: unknown) => logger.error({ err: (err as Error).message }, 'failed to record misbehaviour'));
 
   let custody: Custody | undefined;
   const settings = { network: config.BITCOIN_NETWORK, recoveryKeys: config.CUSTODY_RECOVERY_KEYS, recoveryThreshold: config.CUSTODY_RECOVERY_THRESHOLD, recoveryLock: config.CUSTODY_RECOVERY_LOCK };

@@ -42,6 +42,8 @@ export class SignerNetwork {
   readonly #seen = new Map<number, { at: Date; ready: boolean; groupKey: string | null }>();
   readonly #auth: MessageAuthenticator;
   #locked = false;
+  /** Called for a validly signed message that breaks the protocol: its sender is accountable. */
+  onProtocolViolation: ((signer: number, sessionId: string, detail: string) => void) | undefined;
   #subscription: Subscription | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
 
@@ -73,6 +75,15 @@ export class SignerNetwork {
     const { rows } = await this.runtime.pool.query<{ index: number; host_pubkey: string }>(`SELECT index, host_pubkey FROM ${this.table}`);
     for (const r of rows) this.#keys.set(r.index, hexToBytes(r.host_pubkey));
     this.#locked = locked;
+  }
+
+  /** Pins configured host keys up front (SIGNER_HOST_PUBKEYS): no trust on first use for announcements. */
+  async pin(hostPubkeys: readonly Uint8Array[]): Promise<void> {
+    for (const [i, key] of hostPubkeys.entries()) {
+      const known = this.#keys.get(i + 1);
+      if (known && bytesToHex(known) !== bytesToHex(key)) throw new Error(`SIGNER_HOST_PUBKEYS names another key for signer ${i + 1} than the one pinned in the database`);
+    }
+    await this.lock(hostPubkeys);
   }
 
   /** Pins the DKG's host keys for good. */
@@ -108,7 +119,7 @@ export class SignerNetwork {
     try {
       msg = this.#auth.authenticate(data, { types: ['signer.announce'] });
     } catch (err) {
-      this.rejected(err);
+      this.rejected(err, 'announce');
       return;
     }
     if (msg.sender > this.n) return;
@@ -172,17 +183,18 @@ export class SignerNetwork {
     try {
       return this.#auth.authenticate(data, { types: REPLY_TYPES, sender: index, inReplyTo: request.messageId });
     } catch (err) {
-      this.rejected(err);
+      this.rejected(err, sessionId);
       throw err;
     }
   }
 
-  private rejected(err: unknown): void {
+  private rejected(err: unknown, sessionId: string): void {
     if (!(err instanceof MessageRejectedError)) {
       this.runtime.logger.error({ err: (err as Error).message }, 'failed to process a signer message');
       return;
     }
     rejectedMessages.inc({ sender: String(err.sender ?? 'unknown'), reason: err.reason });
     this.runtime.logger.warn({ sender: err.sender, reason: err.reason, error: err.message }, 'rejected a protocol message');
+    if (err.authentic && err.sender !== null && err.sender >= 1 && err.sender <= this.n) this.onProtocolViolation?.(err.sender, sessionId, err.message);
   }
 }

@@ -127,8 +127,9 @@ export class MessageAuthenticator {
     if (expect.sender !== undefined && sender !== expect.sender) throw new MessageRejectedError(sender, 'unknown_sender', `expected party ${expect.sender}`);
     if (expect.sessionId !== undefined && env.sessionId !== expect.sessionId) throw new MessageRejectedError(sender, 'wrong_session', `session ${env.sessionId}, expected ${expect.sessionId}`);
     if (expect.inReplyTo !== undefined && env.inReplyTo !== expect.inReplyTo) throw new MessageRejectedError(sender, 'wrong_session', `answers ${env.inReplyTo ?? 'nothing'}, expected ${expect.inReplyTo}`);
+    // A signed body that breaks its schema cannot be a replay of a valid message: the sender is accountable.
     const body = messageBodies[env.type].safeParse(env.body);
-    if (!body.success) throw new MessageRejectedError(sender, 'malformed', `${env.type} body: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!body.success) throw new MessageRejectedError(sender, 'malformed', `${env.type} body: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, true);
     this.#seen.set(replayKey, env.sentAt);
     return { ...env, body: body.data } as ProtocolMessage<T>;
   }

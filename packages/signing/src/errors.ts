@@ -11,13 +11,17 @@ export type RejectionReason =
   | 'wrong_recipient'
   | 'unexpected_type';
 
-/** A protocol message was refused; `sender` is the id the message claims (0 = coordinator, i = signer i). */
+/**
+ * A protocol message was refused; `sender` is the id the message claims (0 = coordinator, i = signer i).
+ * `authentic` is true when the sender's signature verified: only then is the sender accountable for the fault.
+ */
 export class MessageRejectedError extends Error {
   override readonly name = 'MessageRejectedError';
   constructor(
     readonly sender: number | null,
     readonly reason: RejectionReason,
     detail: string,
+    readonly authentic = false,
   ) {
     super(`rejected message from ${describeSender(sender)}: ${reason}: ${detail}`);
   }

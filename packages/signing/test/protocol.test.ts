@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import {
   attemptSessionId,
   generateHostKey,
+  hostPublicKey,
+  MessageAuthenticator,
   MessageRejectedError,
+  messageDigest,
   sealMessage,
   resolveSigningRequest,
   SigningAttempt,
@@ -191,5 +194,30 @@ describe('signing protocol (in-process, 3-of-5)', () => {
     const forged = sealMessage({ type: 'sign.nonce', sessionId: 'x#1', sender: 3, recipient: 0, body: { pubnonce: '02'.padEnd(132, '1') } }, generateHostKey());
     expect(() => group.auth.authenticate(forged, { types: ['sign.nonce'] })).toThrowError(MessageRejectedError);
     expect(() => group.auth.authenticate(forged, { types: ['sign.nonce'] })).toThrowError(/signer 3: bad_signature/);
+  });
+});
+
+describe('message authentication', () => {
+  const key = generateHostKey();
+  const auth = () => new MessageAuthenticator({ self: 0, hostKeyOf: (s) => (s === 1 ? hostPublicKey(key) : undefined) });
+
+  it('holds the sender accountable only for what its valid signature covers', () => {
+    // A correctly signed message with a body that breaks the schema: authentic, so the signer is to blame.
+    const bad = sealMessage({ type: 'sign.nonce', sessionId: 'a#1', sender: 1, recipient: 0, body: { pubnonce: '02'.padEnd(132, '1') } }, key);
+    const unsigned = { ...bad, body: { pubnonce: 'not hex' } };
+    const resigned = { ...unsigned, sig: bytesToHex(schnorr.sign(messageDigest(unsigned), key, randomBytes(32))) };
+    const e1 = (() => { try { auth().authenticate(resigned, { types: ['sign.nonce'] }); } catch (e) { return e; } })() as MessageRejectedError;
+    expect([e1.reason, e1.authentic, e1.sender]).toEqual(['malformed', true, 1]);
+    // The same change without re-signing: not authentic, nobody to blame.
+    const e2 = (() => { try { auth().authenticate(unsigned, { types: ['sign.nonce'] }); } catch (e) { return e; } })() as MessageRejectedError;
+    expect([e2.reason, e2.authentic]).toEqual(['bad_signature', false]);
+  });
+
+  it('refuses stale messages and messages for another party', () => {
+    const old = sealMessage({ type: 'sign.nonce', sessionId: 'a#1', sender: 1, recipient: 0, body: { pubnonce: '02'.padEnd(132, '1') } }, key, Date.now() - 10 * 60_000);
+    expect(() => auth().authenticate(old, { types: ['sign.nonce'] })).toThrow(/signer 1: stale/);
+    const elsewhere = sealMessage({ type: 'sign.nonce', sessionId: 'a#1', sender: 1, recipient: 2, body: { pubnonce: '02'.padEnd(132, '1') } }, key);
+    expect(() => auth().authenticate(elsewhere, { types: ['sign.nonce'] })).toThrow(/wrong_recipient/);
+    expect(() => auth().authenticate(new TextEncoder().encode('{'), { types: ['sign.nonce'] })).toThrow(/an unidentified sender: malformed: not JSON/);
   });
 });

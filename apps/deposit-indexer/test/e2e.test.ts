@@ -67,6 +67,14 @@ async function waitForStatus(indexer: ServiceProcess, d: { txid: string; vout: n
 }
 
 const deposits = async (messaging: Messaging): Promise<StreamEvent[]> => readStream(messaging, 'DEPOSIT');
+
+/** The DEPOSIT stream's events about one transaction, once at least `count` arrived (the outbox relay runs after commit). */
+async function eventsAbout(messaging: Messaging, txid: string, count: number): Promise<StreamEvent[]> {
+  return waitFor(`${count} deposit events about ${txid}`, async () => {
+    const found = (await deposits(messaging)).filter((e) => e.payload.txid === txid);
+    return found.length >= count ? found : undefined;
+  }, 30_000, 100);
+}
 const mine = (chain: Chain, n = 1): string[] => chain.node.generateToAddress(n, chain.address);
 
 async function stack(chainBlocks = 110) {
@@ -130,7 +138,7 @@ describe('deposit-indexer end to end', () => {
     mine(chain, 2);
     await caughtUp(pool, chain);
 
-    const events = (await deposits(messaging)).filter((e) => e.subject === 'deposit.confirmed');
+    const events = (await eventsAbout(messaging, d.txid, 1)).filter((e) => e.subject === 'deposit.confirmed');
     expect(events).toHaveLength(1);
     const p = events[0]!.payload;
     expect(p).toMatchObject({ txid: d.txid, vout: d.vout, amountSats: '100000', recipient: '0x' + '11'.repeat(20), maxFeeSats: '2000', blockHash: b1, confirmations: 2, kind: 'taproot' });
@@ -160,10 +168,7 @@ describe('deposit-indexer end to end', () => {
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ status: 'confirmed', blockHash: b1, confirmations: 3 });
     expect(r.body.history.map((h) => h.status)).toEqual(['registered', 'seen', 'confirmed']);
-    const events = await waitFor('its deposit.confirmed', async () => {
-      const found = (await deposits(messaging)).filter((e) => e.payload.txid === d.txid);
-      return found.length > 0 ? found : undefined;
-    }, 30_000, 100);
+    const events = await eventsAbout(messaging, d.txid, 1);
     expect(events.map((e) => e.id)).toEqual([`deposit.confirmed:${d.txid}:${d.vout}:${b1}`]);
     expect(verifyMerkleBlockProof(events[0]!.payload.merkleProof as string).matches.map((m) => hashToHex(m.txid))).toContain(d.txid);
   });
@@ -205,7 +210,7 @@ describe('deposit-indexer end to end', () => {
     mine(chain);
     const v = await waitForStatus(indexer, d, 'confirmed', b2);
     expect(v.history.map((h) => h.status)).toEqual(['registered', 'seen', 'dropped', 'seen', 'confirmed']);
-    const mine2 = (await deposits(messaging)).filter((e) => e.payload.txid === d.txid);
+    const mine2 = await eventsAbout(messaging, d.txid, 1);
     expect(mine2.map((e) => e.id)).toEqual([`deposit.confirmed:${d.txid}:${d.vout}:${b2}`]);
   });
 
@@ -220,7 +225,7 @@ describe('deposit-indexer end to end', () => {
     await waitForStatus(indexer, d, 'reorged');
     const [b2] = mine(chain, 2);
     await waitForStatus(indexer, d, 'confirmed', b2);
-    const events = (await deposits(messaging)).filter((e) => e.payload.txid === d.txid);
+    const events = await eventsAbout(messaging, d.txid, 3);
     expect(events.map((e) => e.id)).toEqual([
       `deposit.confirmed:${d.txid}:${d.vout}:${b1}`,
       `deposit.reorged:${d.txid}:${d.vout}:${b1}`,

@@ -158,11 +158,15 @@ async function benchNode(label: string, url: string, signed: string[][] | undefi
   console.log(`${label}: ${fmt(await callsPerSecond(url, 'eth_call', [{ to, data }, 'latest']))} eth_call/s (${callTarget === undefined ? 'bridge.totalBurnedSats' : 'call to a contract-less address'})`);
 }
 
+let presignedChainId = 0n;
+let presignedBaseFee = 0n;
 const presigned = await (async () => {
   const t0 = performance.now();
   const { url, child } = await startNode('memory');
   const chainId = BigInt((await call(url, 'eth_chainId', [])) as string);
   const gasPrice = BigInt((await call(url, 'eth_gasPrice', [])) as string);
+  presignedChainId = chainId;
+  presignedBaseFee = BigInt(((await call(url, 'eth_getBlockByNumber', ['latest', false])) as { baseFeePerGas: string }).baseFeePerGas);
   const signed = await presign(chainId, gasPrice);
   console.log(`pre-signed ${SENDERS * TX_PER_SENDER} EIP-1559 transfers with ethers in ${((performance.now() - t0) / 1000).toFixed(1)} s (not timed below)`);
   await benchNode('tapbridge evm, in-memory store', url, signed, child.pid);
@@ -197,7 +201,12 @@ if (anvilBin === undefined) {
 } else {
   const port = 18_545 + Math.floor(Math.random() * 1_000);
   // Interval mining: with automine, anvil mines one block per transaction and stalls under batched load here.
-  const anvil = spawn(anvilBin, ['--port', String(port), '--accounts', '0', '--silent', '--block-time', '1'], { stdio: 'ignore' });
+  // Same chain id and starting base fee as ours, so the very same pre-signed transfers are valid there.
+  const anvil = spawn(
+    anvilBin,
+    ['--port', String(port), '--accounts', '0', '--silent', '--block-time', '1', '--chain-id', String(presignedChainId), '--block-base-fee-per-gas', String(presignedBaseFee)],
+    { stdio: 'ignore' },
+  );
   const url = `http://127.0.0.1:${port}`;
   try {
     for (let i = 0; ; i++) {
@@ -210,7 +219,7 @@ if (anvilBin === undefined) {
       }
     }
     await Promise.all(benchKeys(SENDERS).map((k) => call(url, 'anvil_setBalance', [k.address, '0x56bc75e2d63100000'])));
-    await benchNode('anvil 1.7.1 (--block-time 1)', url, undefined, anvil.pid, '0x000000000000000000000000000000000000dEaD');
+    await benchNode('anvil 1.7.1 (--block-time 1)', url, presigned, anvil.pid, '0x000000000000000000000000000000000000dEaD');
   } finally {
     anvil.kill('SIGTERM');
   }

@@ -131,15 +131,22 @@ export class Sequencer {
         withdrawalIndex: this.nextWithdrawalIndex + BigInt(i),
       }));
       const nextWithdrawalIndex = this.nextWithdrawalIndex + BigInt(withdrawals.length);
-      await store.commitBlock({
-        block: { number: header.number, hash: blockHash, rlp: block.serialize() },
-        stateRoot: toHex(result.stateRoot),
-        transactions: built.transactions,
-        receipts: built.receipts,
-        mints: mintRecords,
-        trieNodes: trieDb.stagedWrites(),
-        nextWithdrawalIndex,
-      });
+      try {
+        await store.commitBlock({
+          block: { number: header.number, hash: blockHash, rlp: block.serialize() },
+          stateRoot: toHex(result.stateRoot),
+          transactions: built.transactions,
+          receipts: built.receipts,
+          mints: mintRecords,
+          trieNodes: trieDb.stagedWrites(),
+          nextWithdrawalIndex,
+        });
+      } catch (err) {
+        // The commit may have succeeded with only its acknowledgement lost (connection dropped after COMMIT).
+        // The store's head is the truth: if it is this block, carry on as committed; otherwise it failed.
+        const head = await store.getHead().catch(() => undefined);
+        if (head?.hash !== blockHash) throw err;
+      }
       trieDb.promoteStaged();
       this.headBlock = block;
       this.nextWithdrawalIndex = nextWithdrawalIndex;

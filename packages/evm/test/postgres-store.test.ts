@@ -2,7 +2,7 @@ import { Transaction, type Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChainStoreError, EvmEngine, fromHex, PostgresChainStore, toHex, WEI_PER_SAT, type ChainConfig } from '../src/index.js';
 import { fundedConfig, testWallets } from './support/chain.js';
-import { createTestSchema, poolFailingNextCommit, postgresReachable, type TestSchema } from './support/postgres.js';
+import { createTestSchema, poolFailingNextCommit, poolLosingNextCommitAck, postgresReachable, type TestSchema } from './support/postgres.js';
 
 const reachable = await postgresReachable();
 if (!reachable) console.warn('Postgres at TEST_DATABASE_URL / 127.0.0.1:5432 is not reachable: skipping PostgresChainStore tests');
@@ -78,6 +78,20 @@ describe.skipIf(!reachable)('PostgresChainStore with the engine', () => {
     expect(receipt?.blockHash).toBe(toHex(block2.block.hash()));
     expect((await fourth.getMint(deposit2.depositId))?.blockNumber).toBe(2n);
     await fourth.close();
+  });
+
+  it('treats a commit whose acknowledgement was lost as committed once the store shows it', async () => {
+    const engine = await EvmEngine.open({ store: new PostgresChainStore(poolLosingNextCommitAck(db.pool), db.schema), config, autoMine: false });
+    const before = engine.headNumber;
+    const deposit = { depositId: `${'33'.repeat(32)}:0`, recipient: bob.address, amountSats: 1_000n };
+    const queued = await engine.queueMint(deposit);
+    const { block, mints } = await engine.produceBlock();
+    expect(block.header.number).toBe(before + 1n);
+    expect(mints.map((m) => m.depositId)).toEqual([deposit.depositId]);
+    if (queued.status !== 'already-minted') expect((await queued.committed).blockHash).toBe(toHex(block.hash()));
+    // Not stuck: the next block extends it.
+    expect((await engine.produceBlock()).block.header.number).toBe(before + 2n);
+    await engine.close();
   });
 
   it('refuses a second mint of the same deposit id at the database level', async () => {

@@ -67,3 +67,27 @@ export function poolFailingNextCommit(pool: pg.Pool): { pool: pg.Pool; armed: ()
   }) as pg.Pool['connect'];
   return { pool: wrapped, armed: () => armed };
 }
+
+/**
+ * Wraps a pool so that the next `COMMIT` succeeds but its reply is lost: the caller sees an error although the
+ * block is durable, as when the connection drops right after Postgres committed.
+ */
+export function poolLosingNextCommitAck(pool: pg.Pool): pg.Pool {
+  let armed = true;
+  const wrapped = Object.create(pool) as pg.Pool;
+  wrapped.query = pool.query.bind(pool) as pg.Pool['query'];
+  wrapped.connect = (async () => {
+    const client = await pool.connect();
+    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = async (...args: unknown[]) => {
+      const result = await query(...args);
+      if (armed && args[0] === 'COMMIT') {
+        armed = false;
+        throw new Error('connection lost after COMMIT');
+      }
+      return result;
+    };
+    return client;
+  }) as pg.Pool['connect'];
+  return wrapped;
+}

@@ -27,6 +27,7 @@ export interface EngineOptions {
   autoMine?: boolean;
   /** Trie nodes kept in memory in front of the store. */
   trieCacheSize?: number;
+  /** Clock in milliseconds (block timestamps, idle timer); tests freeze it to get reproducible block hashes. */
   now?: () => number;
 }
 
@@ -53,7 +54,6 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
   private headState: MerkleStateManager;
   private readonly historicalStates = new Map<string, MerkleStateManager>();
   private readonly blockCache = new Map<string, Block>();
-  private callQueue: Promise<unknown> = Promise.resolve();
   private running = false;
   private workPending = false;
   private wake: (() => void) | undefined;

@@ -148,7 +148,9 @@ export class DurableConsumer {
       m.nak(5_000);
       return;
     }
-    m.term(`${reason}: ${error.message}`.slice(0, 200));
+    // No reason text: nats-server 2.9 (Debian 12) ignores a `+TERM <reason>` ack and would redeliver. The reason
+    // travels in the dead-letter headers instead.
+    m.term();
     deadLettered.inc({ consumer: durable, subject });
     consumed.inc({ consumer: durable, subject, outcome: 'dead_lettered' });
     logger.error(

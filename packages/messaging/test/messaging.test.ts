@@ -173,6 +173,8 @@ describe('durable consumers', () => {
     await waitFor('good messages processed', () => done.includes('fine-1') && done.includes('fine-2'));
     const dlqStream = messaging.naming.stream('DLQ');
     await waitFor('poison dead-lettered', async () => (await messaging.jsm.streams.info(dlqStream)).state.messages > 0);
+    // Terminated for good: no redelivery after the ack wait (1 s) has passed.
+    await new Promise((r) => setTimeout(r, 2_000));
     await consumer.stop();
     expect(attempts.get('poison')).toBe(3);
 

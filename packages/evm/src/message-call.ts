@@ -7,6 +7,8 @@ import { runTx, type VM } from '@ethereumjs/vm';
 import { EvmEngineError } from './errors.js';
 import { toHex } from './hex.js';
 
+const TRANSFER_GAS = 21_000n;
+
 /** A message call for eth_call / eth_estimateGas; absent fields get geth's defaults. */
 export interface CallRequest {
   from?: string;
@@ -79,6 +81,13 @@ export class MessageCaller {
   estimateGas(request: CallRequest, base: Block | Promise<Block | undefined>): Promise<bigint> {
     return this.withCallState(base, async (block) => {
       const cap = request.gas ?? this.gasCap;
+      // A plain value transfer to an account without code costs exactly the intrinsic 21,000 (geth's shortcut).
+      const to = request.to ?? undefined;
+      if (to !== undefined && (request.data?.length ?? 0) === 0 && cap >= TRANSFER_GAS && (await this.state.getCode(createAddressFromString(to))).length === 0) {
+        const balance = (await this.state.getAccount(this.callerOf(request)))?.balance ?? 0n;
+        if (balance < (request.value ?? 0n)) throw new ExecutionFailedError('insufficient funds for transfer', undefined);
+        return TRANSFER_GAS;
+      }
       const attempt = async (gasLimit: bigint) => {
         const tx = createFeeMarket1559Tx(
           {

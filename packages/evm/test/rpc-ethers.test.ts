@@ -81,6 +81,7 @@ describe('JSON-RPC with ethers as the client', () => {
     expect(fetched?.from).toBe(alice.address);
     expect(fetched?.blockNumber).toBe(receipt?.blockNumber);
     expect(await provider.getBalance(carol.address)).toBe(123n * WEI_PER_SAT);
+    expect(await provider.estimateGas({ from: alice.address, to: carol.address, value: 1n })).toBe(21_000n);
     const fees = await provider.getFeeData();
     expect(fees.maxFeePerGas).toBeGreaterThan(0n);
     const history = await provider.send('eth_feeHistory', ['0x4', 'latest', [50]]);

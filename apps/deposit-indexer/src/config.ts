@@ -1,6 +1,6 @@
 import { addressToOutputScript, checkXOnly, hexToBytes } from '@tapbridge/bitcoin';
 import { bitcoinNetwork, commonServiceShape, port, positiveInt, secret, z, type Env } from '@tapbridge/config';
-import { parseSourceSpecs, type SourceSpec } from './source-spec.js';
+import { parseSourceSpecs, type SourceSpec } from '@tapbridge/chain-source';
 
 const btcSources = z
   .string()

@@ -1,4 +1,3 @@
 // The deposit-indexer service (NestJS app); its rules live in @tapbridge/deposits.
 export { depositIndexerConfig, custodyScriptPubKey } from './config.js';
 export { PostgresDepositStore, DuplicateEventError } from './postgres-store.js';
-export { parseSourceSpecs } from './source-spec.js';

@@ -1,14 +1,11 @@
 // BTC_SOURCES specs → @tapbridge/chain-source clients. Blocks are fetched from each source in turn (a served
 // block is checked against its validated header, so a lying source is skipped); lookups for registration go
 // through MultiSource, which falls back to the next source on any failure.
-import { BitcoinCoreRpcSource, ChainSourceError, EsploraSource, MultiSource, type ChainSource } from '@tapbridge/chain-source';
+import { ChainSourceError, createChainSources, MultiSource, type ChainSource, type SourceSpec } from '@tapbridge/chain-source';
 import type { Logger } from '@tapbridge/observability';
-import type { SourceSpec } from './source-spec.js';
 
 export function createSources(specs: readonly SourceSpec[]): ChainSource[] {
-  return specs.map((spec) =>
-    spec.kind === 'core' ? new BitcoinCoreRpcSource({ url: spec.url, auth: spec.auth, name: spec.name }) : new EsploraSource({ url: spec.url, name: spec.name }),
-  );
+  return createChainSources(specs);
 }
 
 export interface ChainLookups {

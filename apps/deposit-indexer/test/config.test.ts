@@ -18,7 +18,7 @@ describe('deposit-indexer config', () => {
 
   it('parses Core and Esplora sources and names a bad one without its password', () => {
     const c = loadConfig(depositIndexerConfig, { ...base, BTC_SOURCES: 'core+http://u:p%40ss@127.0.0.1:18443,core+http://127.0.0.1:18443#cookie=/x/.cookie,esplora+https://e.example/api/' });
-    expect(c.BTC_SOURCES.map((s) => s.name)).toEqual(['core@127.0.0.1:18443', 'core@127.0.0.1:18443', 'esplora@e.example/api']);
+    expect(c.BTC_SOURCES.map((s) => s.name)).toEqual(['core@127.0.0.1:18443', 'core@127.0.0.1:18443#2', 'esplora@e.example/api']);
     expect(c.BTC_SOURCES[0]).toMatchObject({ auth: { user: 'u', password: 'p@ss' } });
     try {
       loadConfig(depositIndexerConfig, { ...base, BTC_SOURCES: 'esplora+http://127.0.0.1:3030,core+http://user:hunter2@127.0.0.1:18443/wallet' });

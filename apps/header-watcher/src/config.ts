@@ -1,7 +1,7 @@
 import { parseCheckpoint, type Checkpoint } from '@tapbridge/bitcoin';
 import { bitcoinNetwork, commonServiceShape, port, positiveInt, secret, z } from '@tapbridge/config';
 import fs from 'node:fs';
-import { parseSourceSpecs, type SourceSpec } from './source-spec.js';
+import { parseSourceSpecs, type SourceSpec } from '@tapbridge/chain-source';
 
 /** BTC_SOURCES parsed into specs; every malformed entry is reported by position, with passwords masked. */
 const btcSources = z

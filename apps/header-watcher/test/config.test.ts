@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '@tapbridge/config';
 import { headerWatcherConfig } from '../src/config.js';
-import { parseSourceSpecs } from '../src/source-spec.js';
+import { parseSourceSpecs } from '@tapbridge/chain-source';
 
 describe('BTC_SOURCES', () => {
   it('parses Core with user/password, Core with a cookie file, and Esplora', () => {

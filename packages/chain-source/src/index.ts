@@ -7,3 +7,4 @@ export * from './bitcoin-core-rpc-source.js';
 export * from './esplora-source.js';
 export * from './multi-source.js';
 export * from './metrics.js';
+export * from './source-spec.js';

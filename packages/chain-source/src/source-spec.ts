@@ -1,8 +1,12 @@
-// BTC_SOURCES: where the watcher asks for headers. Comma-separated, each one of
+// BTC_SOURCES: which Bitcoin backends a service asks (the header watcher, the deposit indexer). Comma-separated,
+// each one of
 //   core+http://user:password@host:18443           Bitcoin Core JSON-RPC, user/password (rpcauth or rpcuser)
 //   core+http://host:18443#cookie=/path/.cookie    Bitcoin Core JSON-RPC, cookie file (read at every connect)
 //   esplora+https://blockstream.info/api           Esplora REST (no credentials)
 // Names for logs and metric labels never carry credentials: `core@host:port`, `esplora@host/path`.
+
+import { BitcoinCoreRpcSource } from './bitcoin-core-rpc-source.js';
+import { EsploraSource } from './esplora-source.js';
 
 export type SourceSpec =
   | { kind: 'core'; name: string; url: string; auth: { user: string; password: string } | { cookieFile: string } }
@@ -64,4 +68,14 @@ export function parseSourceSpec(entry: string, position = 1): SourceSpec {
 /** The entry with any password masked, for error messages. */
 function redact(entry: string): string {
   return entry.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+}
+
+/** Clients for parsed specs, in configured order. */
+export function createChainSources(specs: readonly SourceSpec[], options: { timeoutMs?: number } = {}): Array<BitcoinCoreRpcSource | EsploraSource> {
+  const common = options.timeoutMs ? { timeoutMs: options.timeoutMs } : {};
+  return specs.map((spec) =>
+    spec.kind === 'core'
+      ? new BitcoinCoreRpcSource({ url: spec.url, auth: spec.auth, name: spec.name, ...common })
+      : new EsploraSource({ url: spec.url, name: spec.name, ...common }),
+  );
 }

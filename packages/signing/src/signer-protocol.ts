@@ -29,6 +29,7 @@ import type { MessageBody, MessageType, ProtocolMessage } from './messages.js';
 import { SecretNonceStore } from './nonce-store.js';
 import type { PolicyRegistry } from './policy/registry.js';
 import { resolveSigningRequest, resolveTweak, type SigningRequest, type SigningRequestWire } from './request.js';
+import { sessionId as sessionIdSchema } from './wire.js';
 
 export const COORDINATOR = 0;
 
@@ -71,12 +72,16 @@ const INCOMING: readonly Incoming[] = ['dkg.start', 'dkg.cmsg1', 'dkg.cmsg2', 's
 interface Approved {
   request: SigningRequest;
   canonical: string;
+  at: number;
 }
+
+/** How long an approved request (and its nonces) is kept for a session that never comes. */
+const APPROVAL_TTL_MS = 10 * 60_000;
 
 export class SignerProtocol {
   readonly hostPubkey: Uint8Array;
   readonly #auth: MessageAuthenticator;
-  readonly #nonces = new SecretNonceStore();
+  readonly #nonces: SecretNonceStore;
   readonly #dkg1 = new Map<string, ParticipantState1>();
   readonly #dkg2 = new Map<string, ParticipantState2>();
   /** Requests this signer approved, by session id (requestId#attempt), and the current session of each request. */
@@ -87,6 +92,7 @@ export class SignerProtocol {
 
   constructor(private readonly o: SignerProtocolOptions) {
     this.hostPubkey = hostPublicKey(o.hostSeckey);
+    this.#nonces = new SecretNonceStore(APPROVAL_TTL_MS, o.now ?? Date.now);
     this.#coordinatorKey = o.coordinatorKey;
     this.#share = o.share;
     this.#auth = new MessageAuthenticator({
@@ -136,7 +142,7 @@ export class SignerProtocol {
     } catch (err) {
       if (!(err instanceof MessageRejectedError)) throw err;
       const env = (raw instanceof Uint8Array ? safeJson(raw) : raw) as { sessionId?: unknown; messageId?: unknown } | null;
-      const sessionId = typeof env?.sessionId === 'string' && /^[A-Za-z0-9][A-Za-z0-9:._/#-]{0,127}$/.test(env.sessionId) ? env.sessionId : 'rejected';
+      const sessionId = sessionIdSchema.safeParse(env?.sessionId).data ?? 'rejected';
       const inReplyTo = typeof env?.messageId === 'string' && /^[0-9a-f]{32}$/.test(env.messageId) ? env.messageId : undefined;
       return this.#seal('protocol.error', sessionId, { code: err.reason, message: err.message }, inReplyTo);
     }
@@ -164,7 +170,6 @@ export class SignerProtocol {
       case 'sign.session':
         return this.#signSession(msg as ProtocolMessage<'sign.session'>);
     }
-    throw new Error(`unhandled message type ${(msg as { type: string }).type}`);
   }
 
   // ---------------------------------------------------------------- DKG (ChillDKG participant)
@@ -223,8 +228,9 @@ export class SignerProtocol {
     // A new attempt for a request supersedes the old one: its nonces can never be used again.
     const previous = this.#sessionOfRequest.get(request.requestId);
     if (previous !== undefined && previous !== msg.sessionId) this.#forgetSession(previous);
+    this.#forgetExpired();
     this.#sessionOfRequest.set(request.requestId, msg.sessionId);
-    this.#approved.set(msg.sessionId, { request, canonical: canonicalJson(msg.body.request) });
+    this.#approved.set(msg.sessionId, { request, canonical: canonicalJson(msg.body.request), at: this.#now() });
     const pubnonce = this.#freshNonce(msg.sessionId, share, request);
     await this.#record(msg.sessionId, request, 'nonce', verdict.policy, null, pubnonce);
     return this.#reply(msg, 'sign.nonce', { pubnonce });
@@ -297,6 +303,20 @@ export class SignerProtocol {
     return bytesToHex(pubnonce);
   }
 
+  #now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  /** Bounds memory: approvals (and their nonces) for sessions that never came are dropped after a while. */
+  #forgetExpired(): void {
+    const cutoff = this.#now() - APPROVAL_TTL_MS;
+    for (const [sessionId, a] of this.#approved) {
+      if (a.at >= cutoff) continue;
+      this.#forgetSession(sessionId);
+      if (this.#sessionOfRequest.get(a.request.requestId) === sessionId) this.#sessionOfRequest.delete(a.request.requestId);
+    }
+  }
+
   #forgetSession(sessionId: string): void {
     this.#nonces.discardSession(sessionId);
     this.#approved.delete(sessionId);
@@ -311,7 +331,7 @@ export class SignerProtocol {
   }
 
   #seal<T extends MessageType>(type: T, sessionId: string, body: MessageBody<T>, inReplyTo?: string): ProtocolMessage<T> {
-    return sealMessage({ type, sessionId, sender: this.o.index, recipient: COORDINATOR, body, ...(inReplyTo ? { inReplyTo } : {}) }, this.o.hostSeckey, (this.o.now ?? Date.now)());
+    return sealMessage({ type, sessionId, sender: this.o.index, recipient: COORDINATOR, body, ...(inReplyTo ? { inReplyTo } : {}) }, this.o.hostSeckey, this.#now());
   }
 }
 

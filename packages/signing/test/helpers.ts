@@ -26,17 +26,20 @@ export class Group {
   readonly saved = new Map<number, KeyShare>();
   readonly auth: MessageAuthenticator;
 
+  readonly now: (() => number) | undefined;
+
   constructor(
     readonly n: number,
     readonly t: number,
-    options: { faults?: Record<number, SignerFault>; rawMessageSigners?: number[] } = {},
+    options: { faults?: Record<number, SignerFault>; rawMessageSigners?: number[]; now?: () => number } = {},
   ) {
+    this.now = options.now;
     for (let i = 1; i <= n; i++) {
       const hostSeckey = generateHostKey();
       this.hostKeys.push(hostSeckey);
       this.signers.push(this.makeSigner(i, hostSeckey, options.faults?.[i] ?? 'none', options.rawMessageSigners?.includes(i) ?? true));
     }
-    this.auth = new MessageAuthenticator({ self: 0, hostKeyOf: (s) => (s >= 1 && s <= n ? this.signers[s - 1]?.hostPubkey : undefined) });
+    this.auth = new MessageAuthenticator({ self: 0, ...(options.now ? { now: options.now } : {}), hostKeyOf: (s) => (s >= 1 && s <= n ? this.signers[s - 1]?.hostPubkey : undefined) });
   }
 
   makeSigner(index: number, hostSeckey: Uint8Array, fault: SignerFault, rawMessages: boolean, share?: KeyShare): SignerProtocol {
@@ -52,6 +55,7 @@ export class Group {
       saveShare: async (s) => void this.saved.set(index, s),
       onDecision: (d) => void this.decisions.push({ ...d, sessionId: `${index}:${d.sessionId}` }),
       fault,
+      ...(this.now ? { now: this.now } : {}),
       ...(share ? { share } : {}),
     });
   }
@@ -62,7 +66,7 @@ export class Group {
   }
 
   send<T extends MessageType>(to: number, type: T, sessionId: string, body: MessageBody<T>): ProtocolMessage<T> {
-    return sealMessage({ type, sessionId, sender: 0, recipient: to, body }, this.coordinatorKey);
+    return sealMessage({ type, sessionId, sender: 0, recipient: to, body }, this.coordinatorKey, this.now?.());
   }
 
   async ask<T extends MessageType>(to: number, type: T, sessionId: string, body: MessageBody<T>): Promise<ProtocolMessage> {

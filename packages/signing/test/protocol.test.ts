@@ -221,3 +221,22 @@ describe('message authentication', () => {
     expect(() => auth().authenticate(new TextEncoder().encode('{'), { types: ['sign.nonce'] })).toThrow(/an unidentified sender: malformed: not JSON/);
   });
 });
+
+describe('signer memory', () => {
+  it('drops approvals and nonces of sessions that never came', async () => {
+    let now = Date.now();
+    const group = new Group(3, 2, { now: () => now });
+    await group.runDkg();
+    const request = wire('stale-1', randomBytes(32));
+    const nonces: string[] = [];
+    for (const i of [1, 2]) nonces.push(((await group.ask(i, 'sign.nonce-request', 'stale-1#1', { request })).body as { pubnonce: string }).pubnonce);
+    expect(group.signers[0]?.heldNonces).toBe(1);
+    now += 11 * 60_000;
+    // Any later request sweeps what expired.
+    await group.ask(1, 'sign.nonce-request', 'other#1', { request: wire('other', randomBytes(32)) });
+    expect(group.signers[0]?.heldNonces).toBe(1);
+    const aggnonce = bytesToHex(nonceAgg(nonces.map((p) => hexToBytes(p))));
+    const reply = await group.ask(1, 'sign.session', 'stale-1#1', { request, roastSession: 1, signers: [1, 2], pubnonces: nonces, aggnonce });
+    expect((reply.body as { code: string }).code).toBe('nonce_unavailable');
+  });
+});

@@ -3,7 +3,7 @@
  * authenticates every protocol message (BIP340 under a tapbridge-specific tag, so neither use can be replayed as
  * the other).
  */
-import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { hostpubkeyGen } from '@tapbridge/frost';
 import { randomBytes } from '@noble/hashes/utils.js';
 
@@ -23,5 +23,3 @@ export function xonlyHostKey(hostPubkey: Uint8Array): Uint8Array {
   if (hostPubkey.length !== 33) throw new RangeError('a host public key is 33 bytes (compressed) or 32 (x-only)');
   return hostPubkey.subarray(1);
 }
-
-export const bip340 = schnorr;

@@ -1,8 +1,8 @@
 // The watcher's HeaderStore in Postgres (schema header_watcher). One update = one transaction: header rows, the
 // best-chain flags and the btc.header.* outbox rows, so the events exist exactly when the headers do.
 import { bytesToHex, checkpointToJson, chainworkToHex, hashToHex, parseCheckpoint } from '@tapbridge/bitcoin';
-import { HeaderStoreMismatchError, type ChainUpdate, type HeaderEvent, type HeaderStore, type StoredChain } from '@tapbridge/light-client';
-import { btcHeaderConnected, btcHeaderDisconnected, qualified, validatePayload, type SqlExecutor } from '@tapbridge/messaging';
+import { HeaderStoreMismatchError, type ChainUpdate, type HeaderStore, type StoredChain } from '@tapbridge/light-client';
+import { btcHeaderConnected, btcHeaderDisconnected, enqueueEventBatch, prepareOutboxBatch, qualified } from '@tapbridge/messaging';
 import type { Pool, PoolClient } from 'pg';
 
 export interface PostgresHeaderStoreOptions {
@@ -49,7 +49,7 @@ export class PostgresHeaderStore implements HeaderStore {
 
   async apply(update: ChainUpdate): Promise<void> {
     // Validate and serialise before opening the transaction: it holds locks only while writing.
-    const events = outboxRows(update.events);
+    const events = prepareOutboxBatch(update.events.map((e) => ({ event: EVENT_DEFS[e.subject], payload: e.payload, expectedId: e.id })));
     const inserted = update.inserted;
     // A connected event already carries the hex a header row needs; compute it only for headers without one.
     const hexOf = new Map<string, { header: string; prevHash: string; chainwork: string }>();
@@ -78,7 +78,7 @@ export class PostgresHeaderStore implements HeaderStore {
         );
       if (update.joinedBest.length > 0)
         await tx.query(`UPDATE ${this.header} SET in_best = true WHERE hash = ANY($1::text[]) AND NOT in_best`, [update.joinedBest]);
-      await enqueueEvents(tx, this.o.schema, events);
+      await enqueueEventBatch(tx, this.o.schema, events);
       if (update.root) {
         const origin = update.origin ?? { height: update.root.height, hash: update.root.hash };
         // The origin is written once, by the first update; later ones only move the root.
@@ -91,34 +91,4 @@ export class PostgresHeaderStore implements HeaderStore {
       }
     });
   }
-}
-
-/** Outbox rows for `events`, validated against the catalog, as one JSON array (parsed once by Postgres). */
-export function outboxRows(events: readonly HeaderEvent[]): string {
-  return JSON.stringify(
-    events.map((e) => {
-      const def = EVENT_DEFS[e.subject];
-      const payload = validatePayload(def, e.payload);
-      const id = def.id(payload as never);
-      if (id !== e.id) throw new Error(`event id ${e.id} does not match the catalog's ${id}`);
-      return { event_id: id, subject: def.subject, version: def.version, payload };
-    }),
-  );
-}
-
-/**
- * The rows enqueueEvent (packages/messaging) writes, for a whole batch in one INSERT: the same columns, the same
- * catalog validation (outboxRows) and ON CONFLICT (event_id) DO NOTHING, in array order (seq follows it). One
- * statement instead of one round trip per event is what lets catch-up store tens of thousands of headers a second.
- */
-export async function enqueueEvents(tx: SqlExecutor, schema: string, rowsJson: string): Promise<void> {
-  if (rowsJson === '[]') return;
-  await tx.query(
-    `INSERT INTO ${qualified(schema, 'outbox')} (event_id, subject, version, payload)
-     SELECT r->>'event_id', r->>'subject', (r->>'version')::int, r->'payload'
-     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, ord)
-     ORDER BY ord
-     ON CONFLICT (event_id) DO NOTHING`,
-    [rowsJson],
-  );
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, repoRoot, uniquePrefix, waitFor, type TestDatabase } from '@tapbridge/testing';
 import {
   connectMessaging, deleteStreams, DurableConsumer, enqueueEvent, ensureStreams, EventPublisher, InvalidEventError,
-  OutboxRelay, withTransaction, HEADER, type DecodedEvent, type Messaging,
+  OutboxRelay, withTransaction, HEADER, enqueueEventBatch, prepareOutboxBatch, type DecodedEvent, type Messaging,
 } from '../src/index.js';
 import { headers } from '@nats-io/nats-core';
 import { applyEffect, effectCount, logger, prepareSchema, SCHEMA, testCatalog, testEvent } from './fixtures/harness.js';
@@ -76,6 +76,20 @@ describe('publishing', () => {
     await expect(withTransaction(pool, (tx) => enqueueEvent(tx, SCHEMA, testEvent, bad))).rejects.toThrow(/amountSats/);
     const rows = await pool.query(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE payload->>'thingId' = ''`);
     expect(rows.rows[0].n).toBe(0);
+  });
+});
+
+describe('batched outbox writes', () => {
+  it('stores a batch in order, once, with the same validation as single events', async () => {
+    const events = ['b-1', 'b-2', 'b-3'].map((thingId) => ({ event: testEvent, payload: { thingId, amountSats: '3' } }));
+    const batch = prepareOutboxBatch(events);
+    await withTransaction(pool, (tx) => enqueueEventBatch(tx, SCHEMA, batch));
+    await withTransaction(pool, (tx) => enqueueEventBatch(tx, SCHEMA, batch)); // again: nothing new
+    const rows = await pool.query(`SELECT event_id FROM ${SCHEMA}.outbox WHERE event_id LIKE 'test.thing.happened:b-%' ORDER BY seq`);
+    expect(rows.rows.map((r) => r.event_id)).toEqual(['test.thing.happened:b-1', 'test.thing.happened:b-2', 'test.thing.happened:b-3']);
+    expect(() => prepareOutboxBatch([{ event: testEvent, payload: { thingId: 'b-4', amountSats: 'x' } }])).toThrow(InvalidEventError);
+    expect(() => prepareOutboxBatch([{ event: testEvent, payload: { thingId: 'b-5', amountSats: '1' }, expectedId: 'other' }])).toThrow(/does not match/);
+    // Not published yet: the relay tests below mark earlier rows sent before they count.
   });
 });
 

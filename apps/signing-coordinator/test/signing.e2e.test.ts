@@ -2,13 +2,14 @@
 // signatures under the custody output key, and the failures ROAST is there for.
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { connectMessaging, request, type Messaging } from '@tapbridge/messaging';
 import { encodeMessage, generateHostKey, hostPublicKey, openKeyShare, sealMessage, signerSubject, ANNOUNCE_SUBJECT } from '@tapbridge/signing';
 import { z } from 'zod';
 import { NATS_API_SUBJECTS } from '../src/nats-api.js';
-import { uniquePrefix, waitFor } from '@tapbridge/testing';
+import { repoRoot, uniquePrefix, waitFor } from '@tapbridge/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApps, startCluster, type Cluster } from './support/harness.js';
 
@@ -218,6 +219,21 @@ describe('threshold signing: coordinator + 5 signer processes, t = 3', () => {
     const view = await finished(created.id);
     expect(view.status).toBe('failed');
     await expect(request(messaging, NATS_API_SUBJECTS.create, { message: 'nothex', purpose: 'message' }, { response: z.unknown() })).rejects.toThrow(/message must be 32 bytes/);
+  });
+
+  it('the CLI requests a signature and verifies it', () => {
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--conditions=@tapbridge/source', '--import', 'tsx', 'packages/cli/src/main.ts', 'signing', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    const message = bytesToHex(randomBytes(32));
+    const signed = cli('sign', '--message', message, '--purpose', 'message', '--coordinator', `http://127.0.0.1:${cluster.coordinator.port}`);
+    expect(signed.status, signed.stderr).toBe(0);
+    const out = JSON.parse(signed.stdout) as { status: string; signature: string; outputKey: string };
+    expect(out.status).toBe('signed');
+    expect(out.outputKey).toBe(custody.outputKey);
+    const verified = cli('verify', '--message', message, '--signature', out.signature, '--key', out.outputKey);
+    expect([verified.status, JSON.parse(verified.stdout)]).toEqual([0, { valid: true }]);
+    const other = cli('verify', '--message', bytesToHex(randomBytes(32)), '--signature', out.signature, '--key', out.outputKey);
+    expect([other.status, JSON.parse(other.stdout)]).toEqual([1, { valid: false }]);
   });
 
   it('the coordinator rejects a forged announcement, naming the signer it claims to be', async () => {

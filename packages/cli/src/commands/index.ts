@@ -6,6 +6,7 @@ import { registerDeposit } from './deposit.js';
 import { registerBlock } from './block.js';
 import { registerDevnet } from './devnet.js';
 import { registerEvm } from './evm.js';
+import { registerSigning } from './signing.js';
 
 // One line per command group; each group lives in its own file under commands/.
 export function registerCommands(program: Command): void {
@@ -16,5 +17,6 @@ export function registerCommands(program: Command): void {
   registerBlock(program);
   registerDevnet(program);
   registerEvm(program);
+  registerSigning(program);
   void program;
 }

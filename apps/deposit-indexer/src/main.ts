@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describeConfig, loadConfig } from '@tapbridge/config';
 import type { DepositRules } from '@tapbridge/deposits';
 import { createLogger } from '@tapbridge/observability';
@@ -24,16 +22,7 @@ try {
     opReturnMaxFeeSats: config.OP_RETURN_MAX_FEE_SATS,
   };
   logger.info({ config: describeConfig(depositIndexerConfig, config), sources: config.BTC_SOURCES.map((s) => s.name) }, 'configuration loaded');
-  const runtime = await ServiceRuntime.start({
-    service: 'deposit-indexer',
-    schema: 'deposit_indexer',
-    databaseUrl: config.DATABASE_URL,
-    natsUrl: config.NATS_URL,
-    redisUrl: config.REDIS_URL,
-    streamPrefix: config.STREAM_PREFIX,
-    logger,
-    migrationsDir: path.resolve(fileURLToPath(new URL('../prisma/migrations', import.meta.url))),
-  });
+  const runtime = await ServiceRuntime.startService({ service: 'deposit-indexer', config, logger, mainModuleUrl: import.meta.url });
   const store = new PostgresDepositStore({ schema: runtime.schema, transaction: (fn) => runtime.transaction(fn) });
   const chain = chainLookups(createSources(config.BTC_SOURCES), logger);
   const queries = new DepositQueries(runtime.pool, runtime.schema);

@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describeConfig, loadConfig } from '@tapbridge/config';
 import { BRIDGE_ADDRESS, EvmEngine, PostgresChainStore, startJsonRpcServer } from '@tapbridge/evm';
 import { createLogger } from '@tapbridge/observability';
@@ -21,16 +19,7 @@ try {
   const config = loadConfig(evmGatewayConfig);
   logger.info({ config: describeConfig(evmGatewayConfig, config) }, 'configuration loaded');
   const chain = chooseChain(config);
-  const runtime = await ServiceRuntime.start({
-    service: 'evm-gateway',
-    schema: 'evm_gateway',
-    databaseUrl: config.DATABASE_URL,
-    natsUrl: config.NATS_URL,
-    redisUrl: config.REDIS_URL,
-    streamPrefix: config.STREAM_PREFIX,
-    logger,
-    migrationsDir: path.resolve(fileURLToPath(new URL('../prisma/migrations', import.meta.url))),
-  });
+  const runtime = await ServiceRuntime.startService({ service: 'evm-gateway', config, logger, mainModuleUrl: import.meta.url });
   // Before the engine touches the store: a database created for another chain is refused, not extended.
   await assertChainIdentity(runtime.pool, runtime.schema, await configuredChainIdentity(chain.config));
   const store = new PostgresChainStore(runtime.pool, runtime.schema);

@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig, describeConfig } from '@tapbridge/config';
 import { HeaderSync } from '@tapbridge/light-client';
 import { createLogger } from '@tapbridge/observability';
@@ -18,16 +16,7 @@ const logger = createLogger('header-watcher');
 try {
   const config = loadConfig(headerWatcherConfig);
   logger.info({ config: describeConfig(headerWatcherConfig, config), sources: config.BTC_SOURCES.map((s) => s.name) }, 'configuration loaded');
-  const runtime = await ServiceRuntime.start({
-    service: 'header-watcher',
-    schema: 'header_watcher',
-    databaseUrl: config.DATABASE_URL,
-    natsUrl: config.NATS_URL,
-    redisUrl: config.REDIS_URL,
-    streamPrefix: config.STREAM_PREFIX,
-    logger,
-    migrationsDir: path.resolve(fileURLToPath(new URL('../prisma/migrations', import.meta.url))),
-  });
+  const runtime = await ServiceRuntime.startService({ service: 'header-watcher', config, logger, mainModuleUrl: import.meta.url });
   const store = new PostgresHeaderStore({
     pool: runtime.pool,
     schema: runtime.schema,

@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { describeConfig, loadConfig } from '@tapbridge/config';
 import { createLogger } from '@tapbridge/observability';
@@ -30,16 +28,7 @@ try {
     logger.warn('SIGNER_ALLOW_RAW_MESSAGES: this signer signs any 32-byte message for purpose "message" (devnet only)');
   }
 
-  const runtime = await ServiceRuntime.start({
-    service: `signer-${index}`,
-    schema: 'signer',
-    databaseUrl: config.DATABASE_URL,
-    natsUrl: config.NATS_URL,
-    redisUrl: config.REDIS_URL,
-    streamPrefix: config.STREAM_PREFIX,
-    logger,
-    migrationsDir: path.resolve(fileURLToPath(new URL('../prisma/migrations', import.meta.url))),
-  });
+  const runtime = await ServiceRuntime.startService({ service: 'signer', instance: String(index), config, logger, mainModuleUrl: import.meta.url });
   const decisions = new DecisionLog(runtime);
   const protocol = new SignerProtocol({
     index,

@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { describeConfig, loadConfig } from '@tapbridge/config';
 import { createLogger } from '@tapbridge/observability';
@@ -21,16 +19,7 @@ const logger = createLogger('signing-coordinator');
 try {
   const config = loadConfig(coordinatorConfig);
   logger.info({ config: describeConfig(coordinatorConfig, config) }, 'configuration loaded');
-  const runtime = await ServiceRuntime.start({
-    service: 'signing-coordinator',
-    schema: 'signing_coordinator',
-    databaseUrl: config.DATABASE_URL,
-    natsUrl: config.NATS_URL,
-    redisUrl: config.REDIS_URL,
-    streamPrefix: config.STREAM_PREFIX,
-    logger,
-    migrationsDir: path.resolve(fileURLToPath(new URL('../prisma/migrations', import.meta.url))),
-  });
+  const runtime = await ServiceRuntime.startService({ service: 'signing-coordinator', config, logger, mainModuleUrl: import.meta.url });
   const store = new CoordinatorStore(runtime);
   const hostSeckey = await store.hostKey(config.COORDINATOR_HOST_KEY);
   logger.info({ coordinatorPubkey: bytesToHex(hostPublicKey(hostSeckey)) }, 'coordinator host key (signers pin it; set COORDINATOR_PUBKEY on signers to pin it up front)');

@@ -5,3 +5,4 @@ export { ensureDatabase } from './ensure-database.js';
 export { createTestDatabase } from './test-database.js';
 export type { TestDatabase } from './test-database.js';
 export { withDatabase, databaseName } from './url.js';
+export { serviceSchema } from './service-schema.js';

@@ -1,2 +1,2 @@
 export { ServiceRuntime } from './runtime.js';
-export type { ServiceRuntimeOptions } from './runtime.js';
+export type { CommonServiceConfig, ServiceRuntimeOptions } from './runtime.js';

@@ -1,12 +1,22 @@
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { migrate } from '@tapbridge/db';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { migrate, serviceSchema } from '@tapbridge/db';
 import {
   connectMessaging, DurableConsumer, ensureStreams, EventPublisher, OutboxRelay, tapbridgeCatalog, withTransaction,
   type DurableConsumerOptions, type EventCatalog, type Messaging,
 } from '@tapbridge/messaging';
 import { natsCheck, postgresCheck, redisCheck, type HealthCheck, type Logger } from '@tapbridge/observability';
 import type { PoolClient } from 'pg';
+
+/** The settings every service's config carries (packages/config commonServiceShape). */
+export interface CommonServiceConfig {
+  DATABASE_URL: string;
+  NATS_URL: string;
+  REDIS_URL: string;
+  STREAM_PREFIX: string;
+}
 
 export interface ServiceRuntimeOptions {
   service: string;
@@ -48,6 +58,33 @@ export class ServiceRuntime {
   }
   get catalog(): EventCatalog {
     return this.options.catalog ?? tapbridgeCatalog;
+  }
+
+  /**
+   * Starts the runtime of app `service` from its validated config: the schema is the app's own (serviceSchema) and
+   * its checked-in migrations (`<app>/prisma/migrations`, found next to the built main module) are applied first.
+   */
+  static startService(o: {
+    service: string;
+    /** Distinguishes replicas that share the app's schema in logs and connection names (signer 1..n). */
+    instance?: string;
+    config: CommonServiceConfig;
+    logger: Logger;
+    mainModuleUrl: string;
+    catalog?: EventCatalog;
+  }): Promise<ServiceRuntime> {
+    const migrationsDir = fileURLToPath(new URL('../prisma/migrations', o.mainModuleUrl));
+    return ServiceRuntime.start({
+      service: o.instance ? `${o.service}-${o.instance}` : o.service,
+      schema: serviceSchema(o.service),
+      databaseUrl: o.config.DATABASE_URL,
+      natsUrl: o.config.NATS_URL,
+      redisUrl: o.config.REDIS_URL,
+      streamPrefix: o.config.STREAM_PREFIX,
+      logger: o.logger,
+      ...(existsSync(migrationsDir) ? { migrationsDir } : {}),
+      ...(o.catalog ? { catalog: o.catalog } : {}),
+    });
   }
 
   static async start(o: ServiceRuntimeOptions): Promise<ServiceRuntime> {

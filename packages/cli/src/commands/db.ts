@@ -2,15 +2,15 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { ensureDatabase, migrate } from '@tapbridge/db';
+import { ensureDatabase, migrate, serviceSchema } from '@tapbridge/db';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../../../..', import.meta.url)));
 
-/** Every app with SQL migrations owns the schema named after it (header-watcher → header_watcher). */
+/** Every app with SQL migrations owns the schema named after it (serviceSchema). */
 export function serviceSchemas(): Array<{ app: string; schema: string; migrationsDir: string }> {
   const appsDir = path.join(repoRoot, 'apps');
   return readdirSync(appsDir)
-    .map((app) => ({ app, schema: app.replace(/-/g, '_'), migrationsDir: path.join(appsDir, app, 'prisma', 'migrations') }))
+    .map((app) => ({ app, schema: serviceSchema(app), migrationsDir: path.join(appsDir, app, 'prisma', 'migrations') }))
     .filter((s) => existsSync(s.migrationsDir));
 }
 

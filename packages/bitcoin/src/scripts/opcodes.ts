@@ -1,4 +1,4 @@
-/** The opcodes our templates use (Bitcoin Core src/script/script.h). */
+/** The opcodes tapbridge's templates and the devnet's tapscript interpreter use (Bitcoin Core src/script/script.h). */
 export const OP = {
   OP_0: 0x00,
   OP_PUSHDATA1: 0x4c,
@@ -7,14 +7,19 @@ export const OP = {
   OP_1NEGATE: 0x4f,
   OP_1: 0x51,
   OP_16: 0x60,
+  OP_VERIFY: 0x69,
   OP_RETURN: 0x6a,
   OP_DROP: 0x75,
   OP_DUP: 0x76,
+  OP_SIZE: 0x82,
   OP_EQUAL: 0x87,
   OP_EQUALVERIFY: 0x88,
   OP_HASH160: 0xa9,
   OP_NUMEQUAL: 0x9c,
+  OP_NUMEQUALVERIFY: 0x9d,
   OP_CHECKSIG: 0xac,
+  OP_CHECKSIGVERIFY: 0xad,
+  OP_CHECKLOCKTIMEVERIFY: 0xb1,
   OP_CHECKSEQUENCEVERIFY: 0xb2,
   OP_CHECKSIGADD: 0xba,
 } as const;

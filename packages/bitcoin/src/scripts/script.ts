@@ -19,7 +19,8 @@ export function encodePush(data: Uint8Array): Uint8Array {
   throw new ScriptTemplateError('push', `push of ${n} bytes exceeds the 520-byte element limit`);
 }
 
-function isMinimalPush(opcode: number, data: Uint8Array): boolean {
+/** Core's CheckMinimalPush: the data is pushed with the shortest opcode that can push it. */
+export function isMinimalPush(opcode: number, data: Uint8Array): boolean {
   const n = data.length;
   if (n === 0) return opcode === OP.OP_0;
   if (n === 1 && data[0]! >= 1 && data[0]! <= 16) return false;

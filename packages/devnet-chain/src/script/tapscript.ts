@@ -1,4 +1,4 @@
-import { equalBytes } from '@tapbridge/bitcoin';
+import { equalBytes, isMinimalPush, OP } from '@tapbridge/bitcoin';
 import { ScriptError, SCRIPT_ERR } from './script-error.js';
 import { castToBool, decodeScriptNumber, encodeScriptNumber } from './script-num.js';
 
@@ -6,29 +6,6 @@ import { castToBool, decodeScriptNumber, encodeScriptNumber } from './script-num
 export const MAX_SCRIPT_ELEMENT_SIZE = 520;
 export const MAX_STACK_SIZE = 1000;
 export const VALIDATION_WEIGHT_PER_SIGOP_PASSED = 50;
-
-const OP = {
-  OP_0: 0x00,
-  OP_PUSHDATA1: 0x4c,
-  OP_PUSHDATA2: 0x4d,
-  OP_PUSHDATA4: 0x4e,
-  OP_1NEGATE: 0x4f,
-  OP_1: 0x51,
-  OP_16: 0x60,
-  OP_VERIFY: 0x69,
-  OP_RETURN: 0x6a,
-  OP_DROP: 0x75,
-  OP_SIZE: 0x82,
-  OP_EQUAL: 0x87,
-  OP_EQUALVERIFY: 0x88,
-  OP_NUMEQUAL: 0x9c,
-  OP_NUMEQUALVERIFY: 0x9d,
-  OP_CHECKSIG: 0xac,
-  OP_CHECKSIGVERIFY: 0xad,
-  OP_CHECKLOCKTIMEVERIFY: 0xb1,
-  OP_CHECKSEQUENCEVERIFY: 0xb2,
-  OP_CHECKSIGADD: 0xba,
-} as const;
 
 const SEQUENCE_LOCKTIME_DISABLE_FLAG = 1n << 31n;
 
@@ -53,17 +30,6 @@ export interface TapscriptChecker {
 interface Instruction {
   opcode: number;
   data?: Uint8Array;
-}
-
-function isMinimalPush(opcode: number, data: Uint8Array): boolean {
-  const n = data.length;
-  if (n === 0) return opcode === OP.OP_0;
-  if (n === 1 && data[0]! >= 1 && data[0]! <= 16) return false;
-  if (n === 1 && data[0] === 0x81) return false;
-  if (n < OP.OP_PUSHDATA1) return opcode === n;
-  if (n <= 0xff) return opcode === OP.OP_PUSHDATA1;
-  if (n <= 0xffff) return opcode === OP.OP_PUSHDATA2;
-  return true;
 }
 
 /** Splits the script; a truncated push is a bad opcode, as Core's GetScriptOp failing. */

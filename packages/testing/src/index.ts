@@ -3,14 +3,9 @@ export { waitFor } from './wait.js';
 export { freePort } from './ports.js';
 export { PrivateNatsServer, waitForPort } from './nats-server.js';
 export { TcpProxy } from './tcp-proxy.js';
+export { repoRoot, sharedDir, hasShared, sharedMissingMessage } from './paths.js';
+export { buildApps, appMain, BuildAppsError, SKIP_BUILD_ENV } from './build-apps.js';
+export { ServiceProcess, ServiceStartError, serviceBaseEnv } from './service-process.js';
+export type { ServiceExit, ServiceReadiness, ServiceStartOptions } from './service-process.js';
 export { createTestDatabase } from '@tapbridge/db';
 export type { TestDatabase } from '@tapbridge/db';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The repository root and the shared data folder that sits beside it (`../shared`). */
-export const repoRoot = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-export const sharedDir = path.resolve(repoRoot, '../shared');
-export const hasShared = fs.existsSync(sharedDir);
-export const sharedMissingMessage = `../shared not found beside the repository (looked in ${sharedDir}); tests that need real Bitcoin data and BIP vectors are skipped`;

@@ -1,28 +1,21 @@
 // End-to-end harness: the built header-watcher and deposit-indexer as child processes against one test database
 // (each in its own schema), a unique JetStream prefix and an in-process devnet chain; plus a stream reader.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDevnetChain, type DevnetChainHandle } from '@tapbridge/devnet-chain';
 import { connectMessaging, type Messaging, type StreamName } from '@tapbridge/messaging';
 import { createLogger } from '@tapbridge/observability';
-import { freePort, repoRoot, uniquePrefix, waitForPort } from '@tapbridge/testing';
+import { buildApps as buildAppsFromSource, ServiceProcess as BuiltService, uniquePrefix } from '@tapbridge/testing';
 
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const APPS = { 'header-watcher': 'apps/header-watcher/dist/main.js', 'deposit-indexer': 'apps/deposit-indexer/dist/main.js' } as const;
-export type AppName = keyof typeof APPS;
+export type AppName = 'header-watcher' | 'deposit-indexer';
 
 /** Builds both apps and what they import (turbo caches unchanged packages). */
 export function buildApps(): void {
-  if (process.env.DEPOSIT_INDEXER_SKIP_BUILD === '1' && Object.values(APPS).every((p) => fs.existsSync(path.join(repoRoot, p)))) return;
-  const r = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@tapbridge/header-watcher', '--filter=@tapbridge/deposit-indexer', '--output-logs=errors-only'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`building the apps failed:\n${r.stdout}\n${r.stderr}`);
+  buildAppsFromSource('header-watcher', 'deposit-indexer');
 }
 
 export async function startChain(blocks: number): Promise<DevnetChainHandle & { address: string }> {
@@ -33,56 +26,38 @@ export async function startChain(blocks: number): Promise<DevnetChainHandle & { 
   return Object.assign(handle, { address });
 }
 
-/** One service process, started from its build. */
+/** One service process, started from its build with this suite's regtest defaults. */
 export class ServiceProcess {
-  readonly output: string[] = [];
-  private readonly exited: Promise<number | null>;
-
-  private constructor(
-    readonly child: ChildProcess,
-    readonly port: number,
-  ) {
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (d: Buffer) => this.output.push(d.toString()));
-  }
+  private constructor(readonly service: BuiltService) {}
 
   static async start(app: AppName, env: Record<string, string>): Promise<ServiceProcess> {
-    const port = Number(env.HTTP_PORT ?? (await freePort()));
-    const child = spawn(process.execPath, [path.join(repoRoot, APPS[app])], {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', NATS_URL, REDIS_URL, BITCOIN_NETWORK: 'regtest', POLL_INTERVAL_MS: '100', LOG_LEVEL: 'info', ...env, HTTP_PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const service = await BuiltService.start({
+      app,
+      env: { NATS_URL, REDIS_URL, BITCOIN_NETWORK: 'regtest', POLL_INTERVAL_MS: '100', ...env },
+      ...(env.HTTP_PORT !== undefined ? { port: Number(env.HTTP_PORT) } : {}),
     });
-    const p = new ServiceProcess(child, port);
-    await Promise.race([
-      waitForPort(port, 30_000),
-      p.exited.then((code) => {
-        throw new Error(`${app} exited with ${code} before listening:\n${p.output.join('')}`);
-      }),
-    ]);
-    return p;
+    return new ServiceProcess(service);
+  }
+
+  get port(): number {
+    return this.service.port;
   }
 
   logs(): string {
-    return this.output.join('');
+    return this.service.output;
   }
 
-  async request<T = unknown>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`http://127.0.0.1:${this.port}${p}`, {
-      method,
-      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
+  request<T = unknown>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
+    return this.service.request<T>(method, p, body);
   }
 
-  get<T = unknown>(p: string) {
-    return this.request<T>('GET', p);
+  get<T = unknown>(p: string): Promise<{ status: number; body: T }> {
+    return this.service.get<T>(p);
   }
 
+  /** The exit code (null when the signal ended it). */
   async kill(signal: NodeJS.Signals): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill(signal);
-    return this.exited;
+    return (await this.service.kill(signal)).code;
   }
 }
 

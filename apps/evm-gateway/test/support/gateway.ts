@@ -1,22 +1,15 @@
 // Runs the gateway from its build as a child process (so tests can SIGKILL it), with its own database, stream prefix
 // and ports, plus the clients the tests talk to it with.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { connectMessaging, deleteStreams, ensureStreams, type Messaging } from '@tapbridge/messaging';
-import { createTestDatabase, freePort, repoRoot, uniquePrefix, waitFor, type TestDatabase } from '@tapbridge/testing';
+import { buildApps, createTestDatabase, freePort, ServiceProcess, ServiceStartError, uniquePrefix, type TestDatabase } from '@tapbridge/testing';
 import { JsonRpcProvider, Network } from 'ethers';
 import pg from 'pg';
 
 export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
-const MAIN = path.join(repoRoot, 'apps/evm-gateway/dist/main.js');
 
-/** Builds the gateway and what it depends on (turbo caches; a lock keeps parallel test files from racing on dist/). */
+/** Builds the gateway and what it depends on (turbo caches unchanged packages). */
 export function buildGateway(): void {
-  execFileSync('flock', ['/tmp/tapbridge-evm-gateway-build.lock', 'pnpm', 'exec', 'turbo', 'run', 'build', '--filter=@tapbridge/evm-gateway', '--output-logs=errors-only'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
-  });
+  buildApps('evm-gateway');
 }
 
 export interface LogLine {
@@ -25,10 +18,26 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
+/** The gateway's JSON log lines (complete lines only), then whatever it wrote to stderr. */
+function parseLogs(stdout: string, stderr: string): LogLine[] {
+  const lines = stdout.split('\n');
+  lines.pop(); // a line still being written
+  const logs = lines.map((line): LogLine => {
+    try {
+      return JSON.parse(line) as LogLine;
+    } catch {
+      return { level: 'raw', msg: line };
+    }
+  });
+  if (stderr !== '') logs.push({ level: 'stderr', msg: stderr });
+  return logs;
+}
+
 /** One test environment: database, stream prefix and ports, shared by every gateway process a test starts. */
 export class GatewayEnv {
-  private child: ChildProcess | undefined;
-  readonly logs: LogLine[] = [];
+  private service: ServiceProcess | undefined;
+  // Logs of the processes this environment ran before the current one (killed, or failed to start).
+  private readonly earlierLogs: LogLine[] = [];
   provider: JsonRpcProvider;
 
   private constructor(
@@ -63,62 +72,40 @@ export class GatewayEnv {
     return BigInt(this.env.EVM_CHAIN_ID ?? '29794');
   }
 
+  /** Every log line of every gateway process this environment started, oldest first. */
+  get logs(): LogLine[] {
+    const current = this.service ? parseLogs(this.service.stdout, this.service.stderr) : [];
+    return [...this.earlierLogs, ...current];
+  }
+
   /** Starts the gateway and waits until it is ready (REST ready and JSON-RPC answering). */
   async start(overrides: Record<string, string> = {}): Promise<void> {
-    if (this.child !== undefined) throw new Error('gateway already running');
-    const child = spawn(process.execPath, [MAIN], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH ?? '',
-        DATABASE_URL: this.db.url,
-        NATS_URL,
-        STREAM_PREFIX: this.prefix,
-        HTTP_PORT: String(this.httpPort),
-        RPC_PORT: String(this.rpcPort),
-        RPC_HOST: '127.0.0.1',
-        EVM_BLOCK_TIME_MS: '300',
-        LOG_LEVEL: 'info',
-        ...this.env,
-        ...overrides,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        try {
-          this.logs.push(JSON.parse(line) as LogLine);
-        } catch {
-          this.logs.push({ level: 'raw', msg: line });
-        }
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => this.logs.push({ level: 'stderr', msg: chunk.toString('utf8') }));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const ready = waitFor(
-      'the gateway to be ready',
-      async () => {
-        const health = await fetch(`${this.httpUrl}/health/ready`).then((r) => r.ok).catch(() => false);
-        if (!health) return false;
-        return (await this.rpc('eth_blockNumber', []).catch(() => undefined)) !== undefined;
-      },
-      30_000,
-      100,
-    );
-    // Whichever comes first: ready, or the process gave up (start-up errors are fatal and exit).
-    const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then((code) => ({ code }))]).catch(async (err: unknown) => {
-      child.kill('SIGKILL');
-      await exited;
+    if (this.service !== undefined) throw new Error('gateway already running');
+    try {
+      this.service = await ServiceProcess.start({
+        app: 'evm-gateway',
+        port: this.httpPort,
+        env: {
+          DATABASE_URL: this.db.url,
+          NATS_URL,
+          STREAM_PREFIX: this.prefix,
+          RPC_PORT: String(this.rpcPort),
+          RPC_HOST: '127.0.0.1',
+          EVM_BLOCK_TIME_MS: '300',
+          LOG_LEVEL: 'info',
+          ...this.env,
+          ...overrides,
+        },
+        ready: async () => {
+          const health = await fetch(`${this.httpUrl}/health/ready`).then((r) => r.ok).catch(() => false);
+          if (!health) return false;
+          return (await this.rpc('eth_blockNumber', []).catch(() => undefined)) !== undefined;
+        },
+      });
+    } catch (err) {
+      // Start-up errors are fatal and exit; keep what the process said so tests can read its last words.
+      if (err instanceof ServiceStartError) this.earlierLogs.push(...parseLogs(err.stdout, err.stderr));
       throw err;
-    });
-    if (outcome !== 'ready') {
-      this.child = undefined;
-      ready.catch(() => undefined);
-      throw new Error(`gateway exited with ${outcome.code} during start-up:\n${this.tail()}`);
     }
     this.provider.destroy();
     this.provider = this.newProvider();
@@ -126,17 +113,15 @@ export class GatewayEnv {
 
   /** SIGKILL: no shutdown hooks run, as if the machine lost power. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.child;
-    if (child === undefined) return;
-    this.child = undefined;
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    await exited;
+    const service = this.service;
+    if (service === undefined) return;
+    this.service = undefined;
+    await service.kill(signal);
+    this.earlierLogs.push(...parseLogs(service.stdout, service.stderr));
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null;
+    return this.service !== undefined && this.service.running;
   }
 
   async rpc(method: string, params: unknown[]): Promise<unknown> {

@@ -1,26 +1,19 @@
 // End-to-end harness: the built watcher as a child process against a test database, a unique JetStream prefix and
 // an in-process devnet chain, plus a reader for what reached the stream.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDevnetChain, type DevnetChainHandle } from '@tapbridge/devnet-chain';
 import { connectMessaging, type Messaging } from '@tapbridge/messaging';
 import { createLogger } from '@tapbridge/observability';
-import { freePort, repoRoot, uniquePrefix, waitFor, waitForPort } from '@tapbridge/testing';
+import { buildApps, ServiceProcess, uniquePrefix, waitFor } from '@tapbridge/testing';
 
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const APP = path.join(repoRoot, 'apps/header-watcher/dist/main.js');
 
 /** Builds the app and what it imports (turbo caches unchanged packages). */
 export function buildApp(): void {
-  if (process.env.HEADER_WATCHER_SKIP_BUILD === '1' && fs.existsSync(APP)) return;
-  const r = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@tapbridge/header-watcher', '--output-logs=errors-only'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`building header-watcher failed:\n${r.stdout}\n${r.stderr}`);
+  buildApps('header-watcher');
 }
 
 export async function startChain(blocks: number): Promise<DevnetChainHandle & { address: string }> {
@@ -31,50 +24,29 @@ export async function startChain(blocks: number): Promise<DevnetChainHandle & { 
   return Object.assign(handle, { address });
 }
 
+/** The built watcher, with the queries its tests make. */
 export class Watcher {
-  readonly output: string[] = [];
-  private exited: Promise<number | null>;
-
-  private constructor(
-    readonly child: ChildProcess,
-    readonly port: number,
-  ) {
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (d: Buffer) => this.output.push(d.toString()));
-  }
+  private constructor(readonly service: ServiceProcess) {}
 
   static async start(env: Record<string, string>): Promise<Watcher> {
-    const port = Number(env.HTTP_PORT ?? (await freePort()));
-    const child = spawn(process.execPath, [APP], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH ?? '',
-        NATS_URL,
-        REDIS_URL,
-        BITCOIN_NETWORK: 'regtest',
-        POLL_INTERVAL_MS: '100',
-        LOG_LEVEL: 'info',
-        ...env,
-        HTTP_PORT: String(port),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const service = await ServiceProcess.start({
+      app: 'header-watcher',
+      env: { NATS_URL, REDIS_URL, BITCOIN_NETWORK: 'regtest', POLL_INTERVAL_MS: '100', ...env },
+      ...(env.HTTP_PORT !== undefined ? { port: Number(env.HTTP_PORT) } : {}),
     });
-    const w = new Watcher(child, port);
-    const exitedEarly = w.exited.then((code) => {
-      throw new Error(`watcher exited with ${code} before listening:\n${w.logs()}`);
-    });
-    // It only matters while racing the port; a later exit (a test killing it) must not surface as unhandled.
-    exitedEarly.catch(() => undefined);
-    await Promise.race([waitForPort(port, 30_000), exitedEarly]);
-    return w;
+    return new Watcher(service);
+  }
+
+  get port(): number {
+    return this.service.port;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.service.url;
   }
 
   logs(): string {
-    return this.output.join('');
+    return this.service.output;
   }
 
   /** Parsed JSON log lines. */
@@ -85,10 +57,8 @@ export class Watcher {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
-  async get<T = unknown>(p: string): Promise<{ status: number; body: T }> {
-    const res = await fetch(this.url + p);
-    const text = await res.text();
-    return { status: res.status, body: (text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
+  get<T = unknown>(p: string): Promise<{ status: number; body: T }> {
+    return this.service.get<T>(p);
   }
 
   async tipHeight(): Promise<number> {
@@ -100,9 +70,9 @@ export class Watcher {
     await waitFor(`watcher tip ${hash}`, async () => (await this.get<{ hash: string }>('/headers/tip')).body.hash === hash, timeoutMs, 50);
   }
 
+  /** The exit code (null when the signal ended it). */
   async kill(signal: NodeJS.Signals): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill(signal);
-    return this.exited;
+    return (await this.service.kill(signal)).code;
   }
 }
 

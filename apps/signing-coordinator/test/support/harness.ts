@@ -1,82 +1,63 @@
 // End-to-end harness: the built signing-coordinator and signers as child processes (so tests can kill them), each
 // with its own test database, one unique stream prefix on the shared NATS, and signer data dirs in a temp folder.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, freePort, repoRoot, waitForPort, type TestDatabase } from '@tapbridge/testing';
+import { buildApps as buildAppsFromSource, createTestDatabase, freePort, ServiceProcess, type TestDatabase } from '@tapbridge/testing';
 
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const MAINS = { coordinator: 'apps/signing-coordinator/dist/main.js', signer: 'apps/signer/dist/main.js' } as const;
+const APPS = { coordinator: 'signing-coordinator', signer: 'signer' } as const;
 
 /** Builds both apps and what they import (turbo caches unchanged packages). */
 export function buildApps(): void {
-  const r = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@tapbridge/signer', '--filter=@tapbridge/signing-coordinator', '--output-logs=errors-only'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
-  });
-  if (r.status !== 0) throw new Error(`building the apps failed:\n${r.stdout}\n${r.stderr}`);
+  buildAppsFromSource('signer', 'signing-coordinator');
 }
 
-/** One service process started from its build; `restart` starts it again with the same (or changed) env. */
+/** One service started from its build on a fixed port; `start` again restarts it with the same (or changed) env. */
 export class AppProcess {
-  readonly output: string[] = [];
-  private child: ChildProcess | undefined;
-  private exited: Promise<number | null> = Promise.resolve(null);
+  private current: ServiceProcess | undefined;
+  // Output of earlier runs, so logs() covers every restart.
+  private earlierOutput = '';
 
   constructor(
     readonly name: string,
-    private readonly main: keyof typeof MAINS,
+    private readonly main: keyof typeof APPS,
     private env: Record<string, string>,
     readonly port: number,
   ) {}
 
   async start(overrides: Record<string, string | undefined> = {}): Promise<this> {
-    const env: Record<string, string> = { ...this.env };
+    const env: Record<string, string> = { NATS_URL, REDIS_URL, ...this.env };
     for (const [k, v] of Object.entries(overrides)) if (v === undefined) delete env[k];
     else env[k] = v;
-    const child = spawn(process.execPath, [path.join(repoRoot, MAINS[this.main])], {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', NATS_URL, REDIS_URL, LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info', ...env, HTTP_PORT: String(this.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (d: Buffer) => this.output.push(d.toString()));
-    await Promise.race([
-      waitForPort(this.port, 30_000),
-      this.exited.then((code) => {
-        throw new Error(`${this.name} exited with ${code} before listening:\n${this.logs()}`);
-      }),
-    ]);
+    if (this.current) this.earlierOutput += this.current.output;
+    this.current = undefined;
+    try {
+      this.current = await ServiceProcess.start({ app: APPS[this.main], env, port: this.port });
+    } catch (err) {
+      throw new Error(`${this.name} did not start: ${(err as Error).message}`, { cause: err });
+    }
     return this;
   }
 
   /** SIGKILL: no graceful shutdown, in-memory state (secret nonces) is gone. */
   async kill(): Promise<void> {
-    if (this.child && this.child.exitCode === null) this.child.kill('SIGKILL');
-    await this.exited;
+    await this.current?.kill('SIGKILL');
   }
 
   async stop(): Promise<void> {
-    if (this.child && this.child.exitCode === null) this.child.kill('SIGTERM');
-    await this.exited;
+    await this.current?.stop();
   }
 
   logs(): string {
-    return this.output.join('');
+    return this.earlierOutput + (this.current?.output ?? '');
   }
 
   async request<T = unknown>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`http://127.0.0.1:${this.port}${p}`, {
-      method,
-      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
+    if (!this.current) throw new Error(`${this.name} was never started`);
+    return this.current.request<T>(method, p, body);
   }
 
   get<T = unknown>(p: string) {

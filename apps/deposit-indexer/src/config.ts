@@ -1,18 +1,8 @@
 import { addressToOutputScript, checkXOnly, hexToBytes } from '@tapbridge/bitcoin';
 import { bitcoinNetwork, commonServiceShape, port, positiveInt, secret, z, type Env } from '@tapbridge/config';
-import { parseSourceSpecs, type SourceSpec } from '@tapbridge/chain-source';
+import { btcSourcesSetting } from '@tapbridge/chain-source';
 
-const btcSources = z
-  .string()
-  .default('esplora+http://127.0.0.1:3030')
-  .transform((value, ctx): SourceSpec[] => {
-    try {
-      return parseSourceSpecs(value);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  });
+const btcSources = btcSourcesSetting();
 
 const xOnlyKey = z
   .string()

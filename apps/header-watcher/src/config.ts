@@ -1,20 +1,9 @@
 import { parseCheckpoint, type Checkpoint } from '@tapbridge/bitcoin';
 import { bitcoinNetwork, commonServiceShape, port, positiveInt, secret, z } from '@tapbridge/config';
 import fs from 'node:fs';
-import { parseSourceSpecs, type SourceSpec } from '@tapbridge/chain-source';
+import { btcSourcesSetting } from '@tapbridge/chain-source';
 
-/** BTC_SOURCES parsed into specs; every malformed entry is reported by position, with passwords masked. */
-const btcSources = z
-  .string()
-  .default('esplora+http://127.0.0.1:3030')
-  .transform((value, ctx): SourceSpec[] => {
-  try {
-    return parseSourceSpecs(value);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+const btcSources = btcSourcesSetting();
 
 /** HEADER_CHECKPOINT: the checkpoint JSON itself, or `@/path/to/checkpoint.json`. */
 const headerCheckpoint = z

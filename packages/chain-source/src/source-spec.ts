@@ -5,6 +5,7 @@
 //   esplora+https://blockstream.info/api           Esplora REST (no credentials)
 // Names for logs and metric labels never carry credentials: `core@host:port`, `esplora@host/path`.
 
+import { z } from 'zod';
 import { BitcoinCoreRpcSource } from './bitcoin-core-rpc-source.js';
 import { EsploraSource } from './esplora-source.js';
 
@@ -78,4 +79,19 @@ export function createChainSources(specs: readonly SourceSpec[], options: { time
       ? new BitcoinCoreRpcSource({ url: spec.url, auth: spec.auth, name: spec.name, ...common })
       : new EsploraSource({ url: spec.url, name: spec.name, ...common }),
   );
+}
+
+/** The BTC_SOURCES setting for a service's config schema: parsed into specs, each bad entry reported by position. */
+export function btcSourcesSetting(fallback = 'esplora+http://127.0.0.1:3030') {
+  return z
+    .string()
+    .default(fallback)
+    .transform((value, ctx): SourceSpec[] => {
+      try {
+        return parseSourceSpecs(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
 }

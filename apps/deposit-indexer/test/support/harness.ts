@@ -1,11 +1,7 @@
 // End-to-end harness: the built header-watcher and deposit-indexer as child processes against one test database
 // (each in its own schema), a unique JetStream prefix and an in-process devnet chain; plus a stream reader.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startDevnetChain, type DevnetChainHandle } from '@tapbridge/devnet-chain';
+import { startTestDevnetChain } from '@tapbridge/devnet-chain/testing';
 import { connectMessaging, type Messaging, type StreamName } from '@tapbridge/messaging';
-import { createLogger } from '@tapbridge/observability';
 import { buildApps as buildAppsFromSource, ServiceProcess as BuiltService, uniquePrefix } from '@tapbridge/testing';
 
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -18,13 +14,7 @@ export function buildApps(): void {
   buildAppsFromSource('header-watcher', 'deposit-indexer');
 }
 
-export async function startChain(blocks: number): Promise<DevnetChainHandle & { address: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-di-chain-'));
-  const handle = await startDevnetChain({ dataDir, rpcPort: 0, esploraPort: 0, logger: createLogger('devnet-chain', { level: 'silent' }) });
-  const address = handle.node.getNewAddress('bech32');
-  if (blocks > 0) handle.node.generateToAddress(blocks, address);
-  return Object.assign(handle, { address });
-}
+export const startChain = startTestDevnetChain;
 
 /** One service process, started from its build with this suite's regtest defaults. */
 export class ServiceProcess {

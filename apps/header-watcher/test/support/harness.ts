@@ -1,11 +1,7 @@
 // End-to-end harness: the built watcher as a child process against a test database, a unique JetStream prefix and
 // an in-process devnet chain, plus a reader for what reached the stream.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startDevnetChain, type DevnetChainHandle } from '@tapbridge/devnet-chain';
+import { startTestDevnetChain } from '@tapbridge/devnet-chain/testing';
 import { connectMessaging, type Messaging } from '@tapbridge/messaging';
-import { createLogger } from '@tapbridge/observability';
 import { buildApps, ServiceProcess, uniquePrefix, waitFor } from '@tapbridge/testing';
 
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -16,13 +12,7 @@ export function buildApp(): void {
   buildApps('header-watcher');
 }
 
-export async function startChain(blocks: number): Promise<DevnetChainHandle & { address: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-hw-chain-'));
-  const handle = await startDevnetChain({ dataDir, rpcPort: 0, esploraPort: 0, logger: createLogger('devnet-chain', { level: 'silent' }) });
-  const address = handle.node.getNewAddress('bech32');
-  if (blocks > 0) handle.node.generateToAddress(blocks, address);
-  return Object.assign(handle, { address });
-}
+export const startChain = startTestDevnetChain;
 
 /** The built watcher, with the queries its tests make. */
 export class Watcher {

@@ -35,6 +35,8 @@ export const tweakSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('key-path-only') }),
   /** TapTweak(P ‖ merkle_root) for an output with a script tree (e.g. the custody recovery leaf). */
   z.object({ kind: z.literal('merkle-root'), merkleRoot: hex32 }),
+  /** No tweak: the untweaked x-only group key signs (a script-path spend of a leaf naming the group key, e.g. a deposit leaf). */
+  z.object({ kind: z.literal('none') }),
 ]);
 export type TweakSpec = z.infer<typeof tweakSchema>;
 
@@ -100,7 +102,21 @@ export function resolveSigningRequest(input: unknown): SigningRequest {
   return { ...base, kind: 'taproot-sighash', message, transaction };
 }
 
-/** The x-only tweak the aggregator applies and the Taproot output key the final signature verifies under. */
+/**
+ * A zero x-only tweak: BIP445 ApplyTweak with t = 0 only lifts the key to even y, so the signature verifies under
+ * the x-only group key itself, and the signer and aggregator keep applying exactly one x-only tweak for every kind.
+ */
+const NO_TWEAK = new Uint8Array(32);
+
+/** The x-only tweak the aggregator applies and the key the final BIP340 signature verifies under. */
 export function resolveTweak(groupKeyXonly: Uint8Array, tweak: TweakSpec): { tweak: Uint8Array; outputKey: Uint8Array } {
-  return tweak.kind === 'key-path-only' ? taprootOutput(groupKeyXonly) : taprootOutput(groupKeyXonly, hexToBytes(tweak.merkleRoot));
+  switch (tweak.kind) {
+    case 'key-path-only':
+      return taprootOutput(groupKeyXonly);
+    case 'merkle-root':
+      return taprootOutput(groupKeyXonly, hexToBytes(tweak.merkleRoot));
+    case 'none':
+      if (groupKeyXonly.length !== 32) throw new SigningRequestError('the group key must be 32 bytes (x-only)');
+      return { tweak: NO_TWEAK.slice(), outputKey: Uint8Array.from(groupKeyXonly) };
+  }
 }

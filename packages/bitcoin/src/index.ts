@@ -8,3 +8,4 @@ export * from './address.js';
 export * from './tx/index.js';
 export * from './merkle/index.js';
 export * from './block/index.js';
+export * from './sweep/index.js';

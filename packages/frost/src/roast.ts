@@ -31,6 +31,9 @@ export type RoastEvent =
   /** A message that was dropped without blame (stale, duplicate, from an excluded signer). */
   | { type: 'ignored'; signerId: number; reason: string };
 
+/** Why a pubnonce sent by two signers was dropped (an `ignored` event for each, no blame). */
+export const DUPLICATE_NONCE = 'pubnonce also sent by another signer; dropped without blame';
+
 export interface RoastConfig {
   readonly groupKey: GroupKey;
   readonly msg: Uint8Array;
@@ -64,7 +67,8 @@ export class RoastCoordinator {
   readonly #pendingSessionOf = new Map<number, number>();
   readonly #sessions = new Map<number, Session>();
   readonly #malicious = new Set<number>();
-  readonly #seenNonces = new Set<string>();
+  /** Every pubnonce seen, with the signer that sent it first; null once a second signer sent it too. */
+  readonly #nonceOwner = new Map<string, number | null>();
   #nextSessionId = 1;
   #signature: Uint8Array | null = null;
 
@@ -96,6 +100,11 @@ export class RoastCoordinator {
   /** Whether a signer currently waits in a session (and so cannot be put in another). */
   isPending(signerId: number): boolean {
     return this.#pendingSessionOf.has(signerId);
+  }
+
+  /** The session a signer currently waits in, if any. */
+  pendingSession(signerId: number): number | undefined {
+    return this.#pendingSessionOf.get(signerId);
   }
 
   /** A signer announces readiness with a fresh pubnonce (its first, or after a restart once its session resolved). */
@@ -151,6 +160,22 @@ export class RoastCoordinator {
     return events;
   }
 
+  /**
+   * A signer in session `sessionId` lost the secret nonce it committed to (it restarted). The session can no longer
+   * complete; the signer leaves it and may rejoin with a fresh nonce through onReady. Not blamed: a crash is not
+   * misbehaviour. The caller bounds how often one signer may do this (each time costs a session).
+   */
+  onNonceLost(signerId: number, sessionId: number): RoastEvent[] {
+    this.#checkSignerId(signerId);
+    const session = this.#sessions.get(sessionId);
+    if (this.#signature !== null || session === undefined || this.#pendingSessionOf.get(signerId) !== sessionId) {
+      return [{ type: 'ignored', signerId, reason: `no pending request for session ${sessionId}` }];
+    }
+    this.#pendingSessionOf.delete(signerId);
+    session.live = false;
+    return [];
+  }
+
   #checkSignerId(signerId: number): void {
     if (!Number.isInteger(signerId) || signerId < 0 || signerId >= this.#groupKey.n) throw new FrostInputError(`signer id ${signerId} is out of range`);
   }
@@ -174,12 +199,28 @@ export class RoastCoordinator {
       return false;
     }
     const key = bytesToHex(pubnonce);
-    if (this.#seenNonces.has(key)) {
-      // An honest signer never sends the same nonce twice; using it in a second session could leak its share.
-      this.#markMalicious(signerId, 'reused a pubnonce', events);
+    if (this.#nonceOwner.has(key)) {
+      const owner = this.#nonceOwner.get(key);
+      if (owner === signerId) {
+        // An honest signer never sends the same nonce twice; using it in a second session could leak its share.
+        this.#markMalicious(signerId, 'reused a pubnonce', events);
+        return false;
+      }
+      // The same pubnonce from two signers: one copied the other's, and nobody can tell which. Blaming the second
+      // sender would let a copier frame an honest signer, so neither is blamed and neither copy is used (unless
+      // the first is already in a session, where only its owner can sign with it).
+      this.#nonceOwner.set(key, null);
+      if (owner !== null && owner !== undefined) {
+        const ready = this.#ready.get(owner);
+        if (ready !== undefined && bytesToHex(ready.pubnonce) === key) {
+          this.#ready.delete(owner);
+          events.push({ type: 'ignored', signerId: owner, reason: DUPLICATE_NONCE });
+        }
+      }
+      events.push({ type: 'ignored', signerId, reason: DUPLICATE_NONCE });
       return false;
     }
-    this.#seenNonces.add(key);
+    this.#nonceOwner.set(key, signerId);
     this.#ready.set(signerId, { pubnonce: Uint8Array.from(pubnonce), R1, R2 });
     return true;
   }

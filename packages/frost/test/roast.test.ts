@@ -1,6 +1,6 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { describe, expect, it } from 'vitest';
-import { NonceReuseError, RoastCoordinator, type RoastEvent, type SecNonce, keyPathOnlyCustodyTweak, nonceGen, sign } from '../src/index.js';
+import { DUPLICATE_NONCE, NonceReuseError, RoastCoordinator, type RoastEvent, type SecNonce, keyPathOnlyCustodyTweak, nonceGen, sign } from '../src/index.js';
 import { dealShares } from './helpers/dealer.js';
 import { SeededRandom } from './helpers/prng.js';
 import { type Behaviour, runRoast } from './helpers/roast-harness.js';
@@ -134,5 +134,64 @@ describe('ROAST session bound under adversarial schedules (seeded property test)
       for (const id of run.coordinator.maliciousSigners) expect(behaviours[id], label).toBe('bad-psig');
       for (const id of sig?.signers ?? []) expect(behaviours[id], label).toBe('honest');
     }
+  });
+});
+
+describe('ROAST: copied nonces and restarted signers', () => {
+  const rng = new SeededRandom(3);
+  const key = dealShares(5, 3, rng);
+
+  it('a pubnonce sent by two signers blames neither and is used by neither', () => {
+    const coordinator = new RoastCoordinator({ groupKey: key.groupKey, msg: MSG });
+    const honest = nonceGen({ secshare: key.secshares[1] });
+    expect(coordinator.onReady(1, honest.pubnonce)).toEqual([]);
+    // Signer 0 copies signer 1's commitment (in either order the coordinator cannot tell who copied).
+    const events = coordinator.onReady(0, honest.pubnonce);
+    expect(events).toEqual([
+      { type: 'ignored', signerId: 1, reason: DUPLICATE_NONCE },
+      { type: 'ignored', signerId: 0, reason: DUPLICATE_NONCE },
+    ]);
+    expect(coordinator.maliciousSigners).toEqual([]);
+    // A third copy is dropped too; fresh nonces from 2, 3, 4 start a session without the duplicated nonce.
+    expect(coordinator.onReady(2, honest.pubnonce)).toEqual([{ type: 'ignored', signerId: 2, reason: DUPLICATE_NONCE }]);
+    const started = [2, 3, 4].flatMap((id) => coordinator.onReady(id, nonceGen({ secshare: key.secshares[id] }).pubnonce));
+    const session = started.find((e) => e.type === 'session-started');
+    expect(session?.type === 'session-started' && session.signers).toEqual([2, 3, 4]);
+    // Both victims may come back with fresh nonces.
+    expect(coordinator.onReady(1, nonceGen({ secshare: key.secshares[1] }).pubnonce)).toEqual([]);
+    expect(coordinator.maliciousSigners).toEqual([]);
+  });
+
+  it('a signer that lost its nonce leaves its session unblamed and rejoins with a fresh one', () => {
+    const { tweak, outputKey } = keyPathOnlyCustodyTweak(key.groupKey.xonly);
+    const coordinator = new RoastCoordinator({ groupKey: key.groupKey, msg: MSG, tweaks: [tweak], isXonly: [true] });
+    const secnonces = new Map<number, SecNonce>();
+    const fresh = (id: number): Uint8Array => {
+      const { secnonce, pubnonce } = nonceGen({ secshare: key.secshares[id] });
+      secnonces.set(id, secnonce);
+      return pubnonce;
+    };
+    // Only signers 0, 1, 2 are up: every session needs all three.
+    const first = [0, 1, 2].flatMap((id) => coordinator.onReady(id, fresh(id))).find((e) => e.type === 'session-started');
+    if (first?.type !== 'session-started') throw new Error('no session');
+    // Signer 0 restarts: without onNonceLost it could never take part again.
+    expect(coordinator.onReady(0, fresh(0))[0]?.type).toBe('ignored');
+    expect(coordinator.onNonceLost(0, first.sessionId)).toEqual([]);
+    expect(coordinator.onNonceLost(0, first.sessionId)[0]?.type).toBe('ignored');
+    expect(coordinator.pendingSession(0)).toBeUndefined();
+    const queue: RoastEvent[] = [...coordinator.onReady(0, fresh(0))];
+    // Signers 1 and 2 answer the dead session; it does not complete, and their next nonces join 0's fresh one.
+    for (const id of [1, 2]) queue.push(...coordinator.onPartialSig(id, first.sessionId, sign(secnonces.get(id) as SecNonce, key.secshares[id] as Uint8Array, id, first.session), fresh(id)));
+    let signature: Uint8Array | undefined;
+    while (queue.length > 0 && !signature) {
+      const ev = queue.shift() as RoastEvent;
+      if (ev.type === 'signature-done') signature = ev.signature;
+      if (ev.type !== 'session-started') continue;
+      expect(ev.signers).toEqual([0, 1, 2]);
+      for (const id of ev.signers) queue.push(...coordinator.onPartialSig(id, ev.sessionId, sign(secnonces.get(id) as SecNonce, key.secshares[id] as Uint8Array, id, ev.session), fresh(id)));
+    }
+    expect(signature).toBeDefined();
+    expect(schnorr.verify(signature as Uint8Array, MSG, outputKey)).toBe(true);
+    expect(coordinator.maliciousSigners).toEqual([]);
   });
 });

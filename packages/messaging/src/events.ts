@@ -88,6 +88,26 @@ export const withdrawalRequested = defineEvent({
   id: (p) => `withdrawal.requested:${p.withdrawalId}`,
 });
 
+/** A withdrawal's payout is PAYOUT_CONFIRMATIONS deep on Bitcoin (sweep-coordinator). A reorg that takes the block
+ * away and a later confirmation in another block gives a new event (the id carries the block hash). */
+export const withdrawalPaid = defineEvent({
+  subject: 'withdrawal.paid',
+  version: 1,
+  stream: 'WITHDRAWAL',
+  schema: z.object({
+    withdrawalId: z.string().regex(/^(0|[1-9][0-9]*)$/),
+    txid: hex32,
+    vout: z.number().int().nonnegative(),
+    /** What arrived at the withdrawal's script: amountSats − feeSats. */
+    amountReceivedSats: satsAmount,
+    /** The withdrawal's share of the sweep fee. */
+    feeSats: satsAmount,
+    blockHash: hex32,
+    blockHeight: height,
+  }),
+  id: (p) => `withdrawal.paid:${p.withdrawalId}:${p.txid}:${p.blockHash}`,
+});
+
 export const signingMisbehaviour = defineEvent({
   subject: 'signing.misbehaviour',
   version: 1,
@@ -109,5 +129,6 @@ export const tapbridgeCatalog = new EventCatalog([
   depositReclaimed,
   depositSwept,
   withdrawalRequested,
+  withdrawalPaid,
   signingMisbehaviour,
 ]);

@@ -40,11 +40,52 @@ export const tweakSchema = z.discriminatedUnion('kind', [
 ]);
 export type TweakSpec = z.infer<typeof tweakSchema>;
 
+const decimalUint = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'must be a non-negative decimal integer');
+
+/** One deposit input of a sweep, in input order: where it is and the leaf scripts its address commits to. */
+export const sweepDepositContextSchema = z
+  .object({
+    /** Display-order txid and output index of the deposit output the input spends. */
+    txid: hex32,
+    vout: z.number().int().nonnegative().max(0xffff_ffff),
+    kind: z.enum(['deposit-leaf', 'custody-key-path']),
+    /** deposit-leaf: the deposit leaf script (spent) and the reclaim leaf script (its lock), as registered. */
+    depositScript: hexBytes.max(2 * 200).optional(),
+    reclaimScript: hexBytes.max(2 * 200).optional(),
+  })
+  .strict()
+  .refine((d) => (d.kind === 'deposit-leaf') === (d.depositScript !== undefined && d.reclaimScript !== undefined), {
+    message: 'a deposit-leaf input names its depositScript and reclaimScript; a custody-key-path input names neither',
+  })
+  .refine((d) => d.kind === 'deposit-leaf' || (d.depositScript === undefined && d.reclaimScript === undefined), {
+    message: 'a custody-key-path deposit has no leaf scripts',
+  });
+
+/**
+ * What a sweep request claims beyond the transaction: the withdrawals its payouts serve and its deposit inputs. The
+ * signer checks every claim from its own view; the context is part of the request it approves (canonical form).
+ */
+export const sweepContextSchema = z
+  .object({
+    /** Bridge withdrawal ids paid, in payout-output order (outputs 2..), as decimal uint256. */
+    withdrawalIds: z.array(decimalUint).max(255),
+    /** Every input except the custody input, in input order (inputs 1.. with a custody input, else 0..). */
+    deposits: z.array(sweepDepositContextSchema).max(1_000),
+  })
+  .strict();
+export type SweepContext = z.infer<typeof sweepContextSchema>;
+export type SweepDepositContext = z.infer<typeof sweepDepositContextSchema>;
+
+export const requestContextSchema = z.object({ sweep: sweepContextSchema.optional() }).strict();
+export type RequestContext = z.infer<typeof requestContextSchema>;
+
 export const signingRequestSchema = z.object({
   requestId: sessionId,
   purpose: purposeSchema,
   payload: z.discriminatedUnion('kind', [messagePayloadSchema, taprootSighashPayloadSchema]),
   tweak: tweakSchema,
+  /** Facts a policy needs that the payload does not carry (e.g. a sweep's withdrawal ids); checked, never trusted. */
+  context: requestContextSchema.optional(),
 });
 export type SigningRequestWire = z.infer<typeof signingRequestSchema>;
 
@@ -66,6 +107,8 @@ export interface SigningRequest {
   /** Present for a sighash request: the decoded transaction and the sighash inputs. */
   readonly transaction?: TransactionToSign;
   readonly tweak: TweakSpec;
+  /** The request's context as sent (validated in shape only). */
+  readonly context?: RequestContext;
   /** The wire form, for logs and records. */
   readonly wire: SigningRequestWire;
 }
@@ -75,7 +118,7 @@ export function resolveSigningRequest(input: unknown): SigningRequest {
   const parsed = signingRequestSchema.safeParse(input);
   if (!parsed.success) throw new SigningRequestError(`invalid signing request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ')}`);
   const wire = parsed.data;
-  const base = { requestId: wire.requestId, purpose: wire.purpose, tweak: wire.tweak, wire };
+  const base = { requestId: wire.requestId, purpose: wire.purpose, tweak: wire.tweak, ...(wire.context ? { context: wire.context } : {}), wire };
   if (wire.payload.kind === 'message') return { ...base, kind: 'message', message: hexToBytes(wire.payload.message) };
   const p = wire.payload;
   let tx: DecodedTransaction;

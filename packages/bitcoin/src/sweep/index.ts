@@ -5,3 +5,5 @@ export * from './constants.js';
 export * from './commitment.js';
 export * from './weights.js';
 export * from './fee-split.js';
+export * from './checks.js';
+export * from './build.js';

@@ -2,7 +2,7 @@
 // so every input can be signed for real with BIP340 Schnorr.
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes, sha256 } from '../../src/bytes.js';
-import { custodyAddress, depositAddress, p2pkhScript, p2shScript, witnessScript } from '../../src/scripts/index.js';
+import { custodyAddress, depositAddress, type DepositAddress, p2pkhScript, p2shScript, witnessScript } from '../../src/scripts/index.js';
 import { taprootTweakSecretKey } from '../../src/taproot/index.js';
 import { SIGHASH_DEFAULT, taprootSighash, type Transaction, type TxOutput } from '../../src/tx/index.js';
 
@@ -16,10 +16,18 @@ export const custodyKeyPathSecret = taprootTweakSecretKey(groupSecret, custody.m
 const reclaimKey = schnorr.getPublicKey(hexToBytes('00'.repeat(31) + '05'));
 
 /** A registered deposit address (per-deposit P2TR, NUMS internal key, deposit + reclaim leaves). */
-export function depositFor(i: number, maxFee = 20_000n, lockBlocks = 144) {
-  const recipient = '0x' + bytesToHex(sha256(Uint8Array.of(i & 0xff, i >> 8))).slice(0, 40);
-  return depositAddress({ network: 'regtest', groupKey, recipient, maxFee, reclaimKey, lockBlocks });
+export function depositFor(i: number, maxFee = 20_000n, lockBlocks = 144): DepositAddress {
+  const key = `${i}:${maxFee}:${lockBlocks}`;
+  let d = depositCache.get(key);
+  if (d === undefined) {
+    const recipient = '0x' + bytesToHex(sha256(Uint8Array.of(i & 0xff, i >> 8))).slice(0, 40);
+    d = depositAddress({ network: 'regtest', groupKey, recipient, maxFee, reclaimKey, lockBlocks });
+    depositCache.set(key, d);
+  }
+  return d;
 }
+// Address derivation is EC work; property tests ask for the same few deposits many times.
+const depositCache = new Map<string, DepositAddress>();
 
 /** A distinct fake txid (display hex) per number. */
 export const txidOf = (i: number): string => bytesToHex(sha256(new TextEncoder().encode(`tx-${i}`)));

@@ -103,6 +103,18 @@ export class ByteReader {
     return Number(v);
   }
 
+  /**
+   * A CompactSize item count, refused when even the smallest items could not fit in the bytes left: a count
+   * claiming 2^32 entries fails here, before anything is allocated for them.
+   */
+  count(minItemSize: number, what: string): number {
+    const at = this.offset;
+    const n = this.varint();
+    if (n * minItemSize > this.remaining)
+      throw new EncodingError(`${what} count ${n} at offset ${at} cannot fit in the ${this.remaining} bytes left`);
+    return n;
+  }
+
   take(n: number): Uint8Array {
     this.need(n, `${n} bytes`);
     const out = this.bytes.subarray(this.offset, this.offset + n);

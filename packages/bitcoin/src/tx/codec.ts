@@ -3,6 +3,10 @@ import { hash256 } from '../merkle/hash.js';
 import type { DecodedTransaction, Transaction, TxInput, TxOutput } from './types.js';
 
 const TWO_32 = 4294967296;
+// Smallest encodings, which bound the counts a transaction can claim: an input is outpoint (36) + empty
+// script (1) + sequence (4); an output is value (8) + empty script (1).
+const MIN_INPUT_SIZE = 41;
+const MIN_OUTPUT_SIZE = 9;
 /** Consensus MAX_MONEY: no single output may exceed 21 million BTC. */
 export const MAX_MONEY = 21_000_000n * 100_000_000n;
 
@@ -31,14 +35,14 @@ export function readTransaction(r: ByteReader): DecodedTransaction {
   const version = r.i32le();
   let hasWitness = false;
   let bodyStart = r.offset;
-  let nIn = r.varint();
+  let nIn = r.count(MIN_INPUT_SIZE, 'input');
   if (nIn === 0) {
     // BIP144 extended format: marker 0x00 then flags; 0x01 is the only defined flag.
     const flags = r.u8();
     if (flags !== 1) throw new EncodingError(`unknown transaction flags 0x${flags.toString(16)} at offset ${r.offset - 1}`);
     hasWitness = true;
     bodyStart = r.offset;
-    nIn = r.varint();
+    nIn = r.count(MIN_INPUT_SIZE, 'input');
   }
   const inputs: TxInput[] = new Array<TxInput>(nIn);
   for (let i = 0; i < nIn; i++) {
@@ -48,7 +52,7 @@ export function readTransaction(r: ByteReader): DecodedTransaction {
     const sequence = r.u32le();
     inputs[i] = { prevout: { txid, vout }, scriptSig, sequence, witness: [] };
   }
-  const nOut = r.varint();
+  const nOut = r.count(MIN_OUTPUT_SIZE, 'output');
   const outputs: TxOutput[] = new Array<TxOutput>(nOut);
   for (let i = 0; i < nOut; i++) {
     const lo = r.u32le();
@@ -62,7 +66,7 @@ export function readTransaction(r: ByteReader): DecodedTransaction {
   if (hasWitness) {
     let anyWitness = false;
     for (let i = 0; i < nIn; i++) {
-      const n = r.varint();
+      const n = r.count(1, 'witness item');
       const items: Uint8Array[] = new Array<Uint8Array>(n);
       for (let k = 0; k < n; k++) items[k] = r.varBytes();
       inputs[i]!.witness = items;

@@ -1,14 +1,22 @@
 import fs from 'node:fs/promises';
 import { bytesToHex } from '@tapbridge/bitcoin';
 import { z } from 'zod';
-import type { CallOptions, ChainSource, ChainTipInfo, FeeEstimates } from './chain-source.js';
+import { broadcastArgument, singleSourceBroadcast } from './broadcast.js';
+import type { BroadcastResult, CallOptions, ChainSource, ChainTipInfo, FeeEstimates, OutspendStatus, TxStatus, TxStatusOptions } from './chain-source.js';
 import { ChainSourceError } from './errors.js';
 import { httpRequest } from './http.js';
 import { DEFAULT_RETRY_POLICY, defaultRetryEnvironment, withRetries, type RetryEnvironment, type RetryPolicy } from './retry.js';
 import {
+  assertFeeTargetArgument,
   assertHashArgument,
   assertHeightArgument,
+  assertVoutArgument,
   checkFeeEstimates,
+  checkFeeRate,
+  coreMempoolEntrySchema,
+  coreTxOutSchema,
+  coreVerboseHeaderSchema,
+  coreVerboseTxSchema,
   checkHeader,
   checkMerkleProof,
   checkRawBlock,
@@ -38,6 +46,8 @@ export interface BitcoinCoreRpcSourceOptions {
 
 /** Core's RPC_INVALID_ADDRESS_OR_KEY and RPC_INVALID_PARAMETER: the block or transaction is not there. */
 const RPC_NOT_FOUND_CODES = new Set([-5, -8]);
+const isRpcNotFound = (e: unknown): boolean => e instanceof ChainSourceError && e.failure.kind === 'rpc' && RPC_NOT_FOUND_CODES.has(e.failure.code);
+const OP_RETURN = 0x6a;
 const DEFAULT_FEE_TARGETS = [1, 2, 3, 6, 12, 24, 144, 504, 1008];
 
 const replySchema = z.object({
@@ -173,5 +183,71 @@ export class BitcoinCoreRpcSource implements ChainSource {
     const txid = parseAs(this.name, 'sendrawtransaction', hashHexSchema, await this.call('sendrawtransaction', [bytesToHex(rawTx)], options));
     if (txid !== expected) throw new ChainSourceError(this.name, { kind: 'malformed', what: `sendrawtransaction returned ${txid}, but the transaction's txid is ${expected}` });
     return txid;
+  }
+
+  async broadcastTransaction(rawTx: Uint8Array | string, options: CallOptions = {}): Promise<BroadcastResult> {
+    const { bytes, txid } = broadcastArgument(rawTx);
+    return singleSourceBroadcast(this.name, txid, () => this.broadcast(bytes, options));
+  }
+
+  /** estimatesmartfee (conservative), BTC/kvB → sat/vB. */
+  async estimateFeeRate(targetBlocks: number, options: CallOptions = {}): Promise<number> {
+    const target = assertFeeTargetArgument(targetBlocks);
+    const reply = parseAs(this.name, 'estimatesmartfee', smartFeeSchema, await this.call('estimatesmartfee', [target, 'conservative'], options));
+    if (reply.feerate === undefined)
+      throw new ChainSourceError(this.name, { kind: 'not-found', what: `fee estimate for ${target} blocks (${reply.errors?.join('; ') || 'no feerate'})` });
+    return checkFeeRate(this.name, 'estimatesmartfee', Math.round(reply.feerate * 1e8) / 1000);
+  }
+
+  /** getmempoolentry, then getrawtransaction (verbose; with the block hint when given) and getblockheader for the height. */
+  async txStatus(txid: string, options: TxStatusOptions = {}): Promise<TxStatus> {
+    const id = assertHashArgument(txid, 'txid');
+    const hint = options.blockHash === undefined ? undefined : assertHashArgument(options.blockHash, 'block hash');
+    const unknown: TxStatus = { txid: id, inMempool: false, confirmed: false };
+    try {
+      parseAs(this.name, 'getmempoolentry', coreMempoolEntrySchema, await this.call('getmempoolentry', [id], options));
+      return { txid: id, inMempool: true, confirmed: false };
+    } catch (e) {
+      if (!isRpcNotFound(e)) throw e;
+    }
+    const verbose = await this.verboseTransaction(id, hint, options);
+    if (verbose === undefined || verbose.blockhash === undefined || verbose.in_active_chain === false || !(verbose.confirmations! > 0)) return unknown;
+    const header = parseAs(this.name, 'getblockheader', coreVerboseHeaderSchema, await this.callOrNotFound('getblockheader', [verbose.blockhash, true], `block ${verbose.blockhash}`, options));
+    if (header.hash !== verbose.blockhash) throw new ChainSourceError(this.name, { kind: 'malformed', what: `getblockheader ${verbose.blockhash} describes block ${header.hash}` });
+    // The block left the active chain between the two calls: the transaction is, for now, nowhere.
+    if (header.confirmations < 1) return unknown;
+    return { txid: id, inMempool: false, confirmed: true, blockHash: header.hash, blockHeight: header.height };
+  }
+
+  /** getrawtransaction verbose; undefined when Core does not know it (without -txindex, confirmed ones need the block). */
+  private async verboseTransaction(id: string, hint: string | undefined, options: CallOptions) {
+    for (const params of hint === undefined ? [[id, true]] : [[id, true, hint], [id, true]]) {
+      try {
+        const tx = parseAs(this.name, 'getrawtransaction', coreVerboseTxSchema, await this.call('getrawtransaction', params, options));
+        if (tx.txid !== id) throw new ChainSourceError(this.name, { kind: 'malformed', what: `getrawtransaction ${id} describes ${tx.txid}` });
+        return tx;
+      } catch (e) {
+        if (!isRpcNotFound(e)) throw e;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * gettxout with and without the mempool tells unspent / spent in the mempool / spent in the chain. Core keeps
+   * no spend index, so the spending txid is never known here; an output of an unknown transaction is not-found.
+   */
+  async outspend(txid: string, vout: number, options: CallOptions = {}): Promise<OutspendStatus> {
+    const id = assertHashArgument(txid, 'txid');
+    const n = assertVoutArgument(vout);
+    if (parseAs(this.name, 'gettxout', coreTxOutSchema, await this.call('gettxout', [id, n, true], options)) !== null) return { spent: false };
+    if (parseAs(this.name, 'gettxout', coreTxOutSchema, await this.call('gettxout', [id, n, false], options)) !== null) return { spent: true, confirmed: false };
+    const tx = await this.verboseTransaction(id, undefined, options);
+    if (tx === undefined) throw new ChainSourceError(this.name, { kind: 'not-found', what: `output ${id}:${n} (transaction unknown to this node; without -txindex Core cannot tell spent from never-existed)` });
+    const out = tx.vout.find((o) => o.n === n);
+    if (out === undefined) throw new ChainSourceError(this.name, { kind: 'not-found', what: `output ${id}:${n} (the transaction has ${tx.vout.length} outputs)` });
+    if (out.scriptPubKey.hex.slice(0, 2) === OP_RETURN.toString(16)) throw new ChainSourceError(this.name, { kind: 'not-found', what: `output ${id}:${n} is an unspendable OP_RETURN` });
+    const confirmed = tx.blockhash !== undefined && (tx.confirmations ?? 0) > 0;
+    return { spent: true, confirmed };
   }
 }

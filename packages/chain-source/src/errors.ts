@@ -48,3 +48,26 @@ function describe(f: ChainSourceFailure): string {
       return `not found: ${f.what}`;
   }
 }
+
+/**
+ * No source took a broadcast. `failure` is the most telling refusal (a node's rejection before an HTTP error,
+ * before a transport failure); `reports` holds every source's answer.
+ */
+export class BroadcastError extends ChainSourceError {
+  constructor(
+    source: string,
+    readonly txid: string,
+    readonly reports: ReadonlyArray<{ source: string; ok: boolean; error?: ChainSourceError }>,
+    failure: ChainSourceFailure,
+  ) {
+    super(source, failure);
+    this.message = `${source}: no source accepted ${txid}: ${reports.map((r) => (r.ok ? `${r.source} ok` : (r.error?.message ?? `${r.source} failed`))).join('; ')}`;
+  }
+}
+
+const FAILURE_RANK: Record<ChainSourceErrorKind, number> = { rpc: 5, http: 4, malformed: 3, 'not-found': 2, timeout: 1, network: 0 };
+
+/** Of several sources' errors, the one that says most about the request itself (a rejection over an outage). */
+export function mostTellingError(errors: readonly ChainSourceError[]): ChainSourceError | undefined {
+  return errors.reduce<ChainSourceError | undefined>((best, e) => (best === undefined || FAILURE_RANK[e.kind] > FAILURE_RANK[best.kind] ? e : best), undefined);
+}

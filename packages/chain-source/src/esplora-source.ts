@@ -1,13 +1,20 @@
-import { bytesToHex, hashToHex, verifyMerkleBlockProof } from '@tapbridge/bitcoin';
+import { bytesToHex, decodeTransaction, hashToHex, verifyMerkleBlockProof } from '@tapbridge/bitcoin';
 import { z } from 'zod';
-import type { CallOptions, ChainSource, ChainTipInfo, FeeEstimates } from './chain-source.js';
+import { broadcastArgument, singleSourceBroadcast } from './broadcast.js';
+import type { BroadcastResult, CallOptions, ChainSource, ChainTipInfo, FeeEstimates, OutspendStatus, TxStatus, TxStatusOptions } from './chain-source.js';
 import { ChainSourceError } from './errors.js';
 import { httpRequest, type HttpResponse } from './http.js';
 import { DEFAULT_RETRY_POLICY, defaultRetryEnvironment, withRetries, type RetryEnvironment, type RetryPolicy } from './retry.js';
 import {
+  assertFeeTargetArgument,
   assertHashArgument,
   assertHeightArgument,
+  assertVoutArgument,
   checkFeeEstimates,
+  checkFeeRate,
+  esploraOutspendSchema,
+  esploraTxStatusSchema,
+  pickFeeEstimate,
   checkHeader,
   checkMerkleProof,
   checkRawBlock,
@@ -146,5 +153,52 @@ export class EsploraSource implements ChainSource {
     const txid = parseAs(this.name, 'POST /tx', hashHexSchema, (await this.request('/tx', 'POST /tx', options, bytesToHex(rawTx))).text().trim());
     if (txid !== expected) throw new ChainSourceError(this.name, { kind: 'malformed', what: `POST /tx returned ${txid}, but the transaction's txid is ${expected}` });
     return txid;
+  }
+
+  async broadcastTransaction(rawTx: Uint8Array | string, options: CallOptions = {}): Promise<BroadcastResult> {
+    const { bytes, txid } = broadcastArgument(rawTx);
+    return singleSourceBroadcast(this.name, txid, () => this.broadcast(bytes, options));
+  }
+
+  /** /fee-estimates: the rate for the largest target not above `targetBlocks`, else the shortest target listed. */
+  async estimateFeeRate(targetBlocks: number, options: CallOptions = {}): Promise<number> {
+    const target = assertFeeTargetArgument(targetBlocks);
+    const rate = pickFeeEstimate(await this.getFeeEstimates(options), target);
+    if (rate === undefined) throw new ChainSourceError(this.name, { kind: 'not-found', what: `fee estimate for ${target} blocks (/fee-estimates is empty)` });
+    return checkFeeRate(this.name, '/fee-estimates', rate);
+  }
+
+  /** GET /tx/:txid/status; a 404 is a transaction Esplora does not know (never seen, evicted or replaced). */
+  async txStatus(txid: string, options: TxStatusOptions = {}): Promise<TxStatus> {
+    const id = assertHashArgument(txid, 'txid');
+    if (options.blockHash !== undefined) assertHashArgument(options.blockHash, 'block hash');
+    let status: z.infer<typeof esploraTxStatusSchema>;
+    try {
+      status = parseAs(this.name, `/tx/${id}/status`, esploraTxStatusSchema, await this.json(`/tx/${id}/status`, `transaction ${id}`, options));
+    } catch (e) {
+      if (e instanceof ChainSourceError && e.kind === 'not-found') return { txid: id, inMempool: false, confirmed: false };
+      throw e;
+    }
+    if (!status.confirmed) return { txid: id, inMempool: true, confirmed: false };
+    return { txid: id, inMempool: false, confirmed: true, blockHash: status.block_hash, blockHeight: status.block_height };
+  }
+
+  /**
+   * GET /tx/:txid/outspend/:vout. Esplora answers {spent:false} even for outputs that never existed, so an
+   * unspent answer is checked against the transaction itself (not-found when it has no such spendable output).
+   */
+  async outspend(txid: string, vout: number, options: CallOptions = {}): Promise<OutspendStatus> {
+    const id = assertHashArgument(txid, 'txid');
+    const n = assertVoutArgument(vout);
+    const path = `/tx/${id}/outspend/${n}`;
+    const answer = parseAs(this.name, path, esploraOutspendSchema, await this.json(path, `output ${id}:${n}`, options));
+    if (answer.spent) {
+      const s = answer.status;
+      return { spent: true, txid: answer.txid, vin: answer.vin, confirmed: s.confirmed, ...(s.confirmed ? { blockHash: s.block_hash, blockHeight: s.block_height } : {}) };
+    }
+    const out = decodeTransaction(await this.getRawTransaction(id, options)).outputs[n];
+    if (out === undefined) throw new ChainSourceError(this.name, { kind: 'not-found', what: `output ${id}:${n} (no such output)` });
+    if (out.scriptPubKey[0] === 0x6a) throw new ChainSourceError(this.name, { kind: 'not-found', what: `output ${id}:${n} is an unspendable OP_RETURN` });
+    return { spent: false };
   }
 }

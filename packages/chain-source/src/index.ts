@@ -8,3 +8,4 @@ export * from './esplora-source.js';
 export * from './multi-source.js';
 export * from './metrics.js';
 export * from './source-spec.js';
+export { alreadyKnownReason } from './broadcast.js';

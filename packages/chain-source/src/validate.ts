@@ -101,3 +101,57 @@ export function checkFeeEstimates(source: string, estimates: Record<number, numb
   return estimates;
 }
 
+
+export function assertFeeTargetArgument(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1 || value > 1008) throw new TypeError(`targetBlocks must be an integer from 1 to 1008, got ${value}`);
+  return value;
+}
+
+export function assertVoutArgument(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0 || value > 0xffffffff) throw new TypeError(`vout must be a non-negative 32-bit integer, got ${value}`);
+  return value;
+}
+
+/** A fee rate a source gives in sat/vB: finite and positive. */
+export function checkFeeRate(source: string, what: string, rate: number): number {
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0) throw new ChainSourceError(source, { kind: 'malformed', what: `${what}: fee rate ${String(rate)} is not a positive number` });
+  return rate;
+}
+
+/** Esplora's status object (GET /tx/:txid/status, and inside /outspend): confirmed ones name their block. */
+export const esploraTxStatusSchema = z.union([
+  z.object({ confirmed: z.literal(true), block_height: heightSchema, block_hash: hashHexSchema, block_time: z.number().int().optional() }),
+  z.object({ confirmed: z.literal(false) }),
+]);
+
+/** Esplora's GET /tx/:txid/outspend/:vout. */
+export const esploraOutspendSchema = z.union([
+  z.object({ spent: z.literal(true), txid: hashHexSchema, vin: z.number().int().nonnegative(), status: esploraTxStatusSchema }),
+  z.object({ spent: z.literal(false) }),
+]);
+
+/** The fields of Core's getrawtransaction (verbose) that say where the transaction is. */
+export const coreVerboseTxSchema = z.object({
+  txid: hashHexSchema,
+  blockhash: hashHexSchema.optional(),
+  confirmations: z.number().int().optional(),
+  in_active_chain: z.boolean().optional(),
+  vout: z.array(z.object({ n: z.number().int().nonnegative(), scriptPubKey: z.object({ hex: z.string().regex(/^(?:[0-9a-fA-F]{2})*$/) }) })),
+});
+
+/** Core's getblockheader (verbose): confirmations is -1 off the active chain. */
+export const coreVerboseHeaderSchema = z.object({ hash: hashHexSchema, height: heightSchema, confirmations: z.number().int() });
+
+/** Core's gettxout: null when spent (or never existed), else the coin. */
+export const coreTxOutSchema = z.union([z.null(), z.object({ bestblock: hashHexSchema, confirmations: z.number().int().nonnegative(), value: z.number().nonnegative() })]);
+
+/** Core's getmempoolentry: only its being an entry matters here. */
+export const coreMempoolEntrySchema = z.object({ vsize: z.number().int().positive(), wtxid: hashHexSchema });
+
+/** Esplora /fee-estimates semantics: the rate for the largest target not above `target`, else the shortest target given. */
+export function pickFeeEstimate(estimates: Readonly<Record<number, number>>, target: number): number | undefined {
+  const targets = Object.keys(estimates).map(Number).sort((a, b) => a - b);
+  if (targets.length === 0) return undefined;
+  const atOrBelow = targets.filter((t) => t <= target);
+  return estimates[atOrBelow.length > 0 ? atOrBelow[atOrBelow.length - 1]! : targets[0]!];
+}

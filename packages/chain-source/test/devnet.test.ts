@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex, decodeTransaction, hashToHex, headerHashHex, verifyMerkleBlockProof } from '@tapbridge/bitcoin';
 import { startDevnetChain, type DevnetChainHandle } from '@tapbridge/devnet-chain';
-import { BitcoinCoreRpcSource, ChainSourceError, EsploraSource, type ChainSource } from '../src/index.js';
+import { BitcoinCoreRpcSource, BroadcastError, ChainSourceError, EsploraSource, type ChainSource } from '../src/index.js';
 
 const noopLogger = (() => {
   const noop = (): void => undefined;
@@ -91,6 +91,57 @@ describe.each(clients())('%s against a running devnet-chain', (_name, make) => {
     const e = await source.broadcast(confirmed).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(ChainSourceError);
     expect((e as ChainSourceError).failure).toEqual({ kind: 'rpc', code: -27, rpcMessage: 'Transaction outputs already in utxo set' });
+  });
+
+  it('broadcastTransaction takes hex or bytes and treats "already have it" as success, mempool or chain', async () => {
+    const source = make();
+    const raw = handle.node.createSignedTransaction(handle.node.getNewAddress(), 650_000n);
+    const txid = hashToHex(decodeTransaction(raw).txid);
+    expect(await source.broadcastTransaction(bytesToHex(raw))).toEqual({ txid, status: 'accepted', sources: [{ source: source.name, ok: true, status: 'accepted' }] });
+    const again = await source.broadcastTransaction(raw);
+    // Core answers a transaction already in its mempool with its txid: that is an acceptance as far as the wire says.
+    expect(again.txid).toBe(txid);
+    expect(again.sources[0]!.ok).toBe(true);
+    const confirmed = await source.broadcastTransaction(await source.getRawTransaction(confirmedTxid));
+    expect(confirmed).toMatchObject({ txid: confirmedTxid, status: 'already-known', sources: [{ ok: true, status: 'already-known', detail: 'Transaction outputs already in utxo set' }] });
+    // A transaction spending a coin that never existed is refused: a BroadcastError with Core's -25.
+    const ghost = bytesToHex(raw).replace(bytesToHex(raw.subarray(7, 39)), '55'.repeat(32));
+    const e = await source.broadcastTransaction(ghost).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(BroadcastError);
+    expect((e as BroadcastError).failure).toMatchObject({ kind: 'rpc', code: -25 });
+    expect((e as BroadcastError).reports).toMatchObject([{ source: source.name, ok: false, error: { failure: { kind: 'rpc', code: -25 } } }]);
+  });
+
+  it('reports where a transaction is: mempool, confirmed (block and height), unknown', async () => {
+    const source = make();
+    expect(await source.txStatus(confirmedTxid)).toEqual({ txid: confirmedTxid, inMempool: false, confirmed: true, blockHash: confirmedBlock, blockHeight: 102 });
+    expect(await source.txStatus(confirmedTxid, { blockHash: confirmedBlock })).toMatchObject({ confirmed: true, blockHeight: 102 });
+    const pending = handle.node.sendToAddress(handle.node.getNewAddress(), 300_000n);
+    expect(await source.txStatus(pending)).toEqual({ txid: pending, inMempool: true, confirmed: false });
+    expect(await source.txStatus('33'.repeat(32))).toEqual({ txid: '33'.repeat(32), inMempool: false, confirmed: false });
+    await expect(source.txStatus('nothex')).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('reports whether an output is spent, in the mempool or the chain, and refuses outputs that do not exist', async () => {
+    const source = make();
+    const tx = handle.node.lookupTransaction(confirmedTxid)!.tx;
+    const spentInput = tx.ins[0]!;
+    const spent = await source.outspend(hashToHex(spentInput.hash), spentInput.index);
+    expect(spent).toMatchObject({ spent: true, confirmed: true });
+    if (spent.spent && spent.txid !== undefined) expect(spent).toMatchObject({ txid: confirmedTxid, vin: 0, blockHash: confirmedBlock, blockHeight: 102 });
+    const unspentVout = tx.outs.findIndex((_, vout) => handle.node.chain.utxo.get(`${confirmedTxid}:${vout}`) !== undefined && !handle.node.mempool.spentBy.has(`${confirmedTxid}:${vout}`));
+    expect(await source.outspend(confirmedTxid, unspentVout)).toEqual({ spent: false });
+    await expect(source.outspend(confirmedTxid, 77)).rejects.toMatchObject({ kind: 'not-found' });
+    await expect(source.outspend('44'.repeat(32), 0)).rejects.toMatchObject({ kind: 'not-found' });
+    await expect(source.outspend(confirmedTxid, -1)).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('estimates a fee rate in sat/vB for a target', async () => {
+    const source = make();
+    const rate = await source.estimateFeeRate(6);
+    expect(rate).toBeGreaterThanOrEqual(1);
+    await expect(source.estimateFeeRate(0)).rejects.toBeInstanceOf(TypeError);
+    await expect(source.estimateFeeRate(1009)).rejects.toBeInstanceOf(TypeError);
   });
 
   it('maps unknown blocks, heights and transactions to not-found', async () => {

@@ -18,6 +18,8 @@ export interface MempoolEntry {
   weight: number;
   /** Unix seconds when it entered the mempool. */
   time: number;
+  /** Tip height when it entered the mempool. */
+  height: number;
   /** Outpoints it spends. */
   spends: string[];
 }
@@ -122,7 +124,7 @@ export class Mempool {
       checkInputScripts(tx, coins);
       this.verifiedScripts.add(wtxid);
     }
-    const entry: MempoolEntry = { tx, txid, wtxid, fee, vsize, weight: tx.weight(), time: view.now, spends: keys };
+    const entry: MempoolEntry = { tx, txid, wtxid, fee, vsize, weight: tx.weight(), time: view.now, height: view.tipHeight, spends: keys };
     if (!options.dryRun) {
       for (const id of evicted) this.removeOne(id);
       this.entries.set(txid, entry);
@@ -150,6 +152,40 @@ export class Mempool {
     if (fee - evictedFees < relayFee)
       throw rejectTx('insufficient fee', `rejecting replacement ${txid}, not enough additional fees to relay; ${formatBtc(fee - evictedFees)} < ${formatBtc(relayFee)}`);
     return [...evicted];
+  }
+
+  /** Mempool transactions spending an output of `txid` directly (getmempoolentry's spentby). */
+  children(txid: string): string[] {
+    const entry = this.entries.get(txid);
+    if (!entry) return [];
+    const out = new Set<string>();
+    entry.tx.outs.forEach((_, vout) => {
+      const child = this.spentBy.get(outpointKey(txid, vout));
+      if (child) out.add(child);
+    });
+    return [...out];
+  }
+
+  /** Mempool transactions whose outputs `txid` spends directly (getmempoolentry's depends). */
+  parents(txid: string): string[] {
+    const entry = this.entries.get(txid);
+    if (!entry) return [];
+    return [...new Set(entry.spends.map((k) => k.slice(0, k.lastIndexOf(':'))).filter((id) => this.entries.has(id)))];
+  }
+
+  /** The transaction and its unconfirmed ancestors, transitively. */
+  withAncestors(txid: string): string[] {
+    const out: string[] = [];
+    const queue = [txid];
+    const seen = new Set<string>();
+    while (queue.length > 0) {
+      const id = queue.pop()!;
+      if (!this.entries.has(id) || seen.has(id)) continue;
+      seen.add(id);
+      out.push(id);
+      queue.push(...this.parents(id));
+    }
+    return out;
   }
 
   /** The transaction and everything in the mempool that spends its outputs, transitively. */

@@ -5,6 +5,7 @@ import type { BlockIndexEntry } from '../chain/block-index.js';
 import { blockWeight } from '../consensus/block.js';
 import { isCoinbaseTx } from '../consensus/tx-checks.js';
 import type { DevnetChain } from '../devnet-chain.js';
+import type { MempoolEntry } from '../mempool/mempool.js';
 import { REGTEST_PARAMS } from '../params.js';
 import { scriptToAsm } from '../script/asm.js';
 
@@ -117,5 +118,34 @@ export function blockJson(node: DevnetChain, entry: BlockIndexEntry, verbosity: 
     size: block.raw.length,
     weight: blockWeight(block.raw, block.txs),
     tx: verbosity === 1 ? entry.txids : block.txs.map((tx, i) => transactionJson(tx, entry.txids[i]!)),
+  };
+}
+
+/** Core's entryToJSON (getmempoolentry, getrawmempool verbose). Every transaction signals replaceability: full RBF. */
+export function mempoolEntryJson(node: DevnetChain, e: MempoolEntry): Record<string, unknown> {
+  const pool = node.mempool;
+  const sum = (ids: readonly string[], pick: (x: MempoolEntry) => bigint | number) => ids.reduce((n, id) => n + BigInt(pick(pool.entries.get(id)!)), 0n);
+  const descendants = pool.withDescendants(e.txid);
+  const ancestors = pool.withAncestors(e.txid);
+  return {
+    vsize: e.vsize,
+    weight: e.weight,
+    time: e.time,
+    height: e.height,
+    descendantcount: descendants.length,
+    descendantsize: Number(sum(descendants, (x) => x.vsize)),
+    ancestorcount: ancestors.length,
+    ancestorsize: Number(sum(ancestors, (x) => x.vsize)),
+    wtxid: e.wtxid,
+    fees: {
+      base: btcNumber(e.fee),
+      modified: btcNumber(e.fee),
+      ancestor: btcNumber(sum(ancestors, (x) => x.fee)),
+      descendant: btcNumber(sum(descendants, (x) => x.fee)),
+    },
+    depends: pool.parents(e.txid),
+    spentby: pool.children(e.txid),
+    'bip125-replaceable': true,
+    unbroadcast: false,
   };
 }

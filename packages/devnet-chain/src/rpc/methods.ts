@@ -3,7 +3,7 @@ import { btcNumber, satsFromBtc } from '../amount.js';
 import type { DevnetChain } from '../devnet-chain.js';
 import { RPC_ERROR, RpcError } from '../errors.js';
 import { REGTEST_PARAMS } from '../params.js';
-import { blockHeaderJson, blockJson, difficulty, scriptPubKeyJson, transactionJson } from './format.js';
+import { blockHeaderJson, blockJson, difficulty, mempoolEntryJson, scriptPubKeyJson, transactionJson } from './format.js';
 import { RpcParams } from './params.js';
 
 export const DEVNET_WARNING = 'devnet-chain: a local development chain, not a node for real money';
@@ -157,20 +157,18 @@ export const RPC_METHODS: Readonly<Record<string, RpcMethod>> = {
     handler: (node, p) => {
       if (!p.optionalBool(0, false)) return [...node.mempool.entries.keys()];
       const out: Record<string, unknown> = {};
-      for (const e of node.mempool.entries.values()) {
-        out[e.txid] = {
-          vsize: e.vsize,
-          weight: e.weight,
-          time: e.time,
-          height: node.tip.height,
-          wtxid: e.wtxid,
-          fees: { base: btcNumber(e.fee), modified: btcNumber(e.fee) },
-          depends: [...new Set(e.spends.map((k) => k.slice(0, k.lastIndexOf(':'))).filter((id) => node.mempool.entries.has(id)))],
-          spentby: node.mempool.withDescendants(e.txid).slice(1),
-          'bip125-replaceable': true,
-        };
-      }
+      for (const e of node.mempool.entries.values()) out[e.txid] = mempoolEntryJson(node, e);
       return out;
+    },
+  },
+  getmempoolentry: {
+    params: ['txid'],
+    handler: (node, p) => {
+      const txid = p.string(0);
+      if (!/^[0-9a-fA-F]{64}$/.test(txid)) throw new RpcError(RPC_ERROR.INVALID_PARAMETER, `txid must be of length 64 (not ${txid.length}, for '${txid}')`);
+      const entry = node.mempool.entries.get(txid.toLowerCase());
+      if (!entry) throw new RpcError(RPC_ERROR.INVALID_ADDRESS_OR_KEY, 'Transaction not in mempool');
+      return mempoolEntryJson(node, entry);
     },
   },
   getmempoolinfo: {

@@ -1,0 +1,179 @@
+// Fuzz tests: whatever an Esplora server or a Bitcoin Core node answers (random text, random bytes, broken JSON,
+// mutated real answers, any HTTP status), every ChainSource method resolves with checked data or rejects with a
+// ChainSourceError, never another exception. fetch is stubbed, so each answer costs no socket.
+// FUZZ_RUNS scales the iterations; FUZZ_SEED / FUZZ_PATH replay a failure.
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { bytesToHex, hashToHex, headerHashHex, hexToBytes } from '@tapbridge/bitcoin';
+import { anyJson, fuzzParams, mutatedBytes, mutatedJson, onlyErrorsAsync } from '../../testing/src/fuzz.js';
+import { BitcoinCoreRpcSource, ChainSourceError, EsploraSource, type ChainSource } from '../src/index.js';
+
+const dataDir = path.resolve(import.meta.dirname, '../../../../shared/bitcoin-data');
+const hasData = fs.existsSync(path.join(dataDir, 'mainnet/merkle-proofs.json'));
+if (!hasData) console.warn(`fuzz-answers: ${dataDir} not found; mutating synthetic answers only`);
+
+// ---------------------------------------------------------------- valid answers the mutations start from
+
+const header = hasData ? hexToBytes(fs.readFileSync(path.join(dataDir, 'mainnet/headers-822528-830592.hex'), 'utf8').split('\n')[0]!.trim()) : Uint8Array.from({ length: 80 }, (_, i) => i);
+const blockHash = headerHashHex(header);
+const proofCase = hasData
+  ? (JSON.parse(fs.readFileSync(path.join(dataDir, 'mainnet/merkle-proofs.json'), 'utf8')) as { merkleblock: { proofs: Array<{ hex: string; matched: Array<{ txid: string }> }> } }).merkleblock.proofs[1]!
+  : undefined;
+const proofHex = proofCase?.hex ?? '00'.repeat(120);
+const proofTxid = proofCase?.matched[0]?.txid ?? 'ab'.repeat(32);
+// A minimal legacy transaction: one input, one output.
+const rawTx = hexToBytes('0200000001' + '11'.repeat(32) + '00000000' + '00' + 'ffffffff' + '01' + 'e803000000000000' + '00' + '00000000');
+const txHex = bytesToHex(rawTx);
+// Its txid, as the sources compute it.
+const txid = hashToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', await crypto.subtle.digest('SHA-256', rawTx))));
+const block = new Uint8Array([...header, 1, ...rawTx]);
+
+/** What a correct server would say to each request, keyed by what identifies the call. */
+const esploraValid: Record<string, string> = {
+  '/blocks/tip/hash': blockHash,
+  [`/block/${blockHash}`]: JSON.stringify({ id: blockHash, height: 830000, timestamp: 1 }),
+  '/block-height/830000': blockHash,
+  [`/block/${blockHash}/header`]: bytesToHex(header),
+  [`/tx/${txid}/raw`]: txHex,
+  [`/tx/${proofTxid}/merkleblock-proof`]: proofHex,
+  '/fee-estimates': JSON.stringify({ '1': 20.5, '6': 10, '144': 1.01 }),
+  '/tx': txid,
+};
+const coreValid: Record<string, unknown> = {
+  getblockchaininfo: { chain: 'main', blocks: 830000, bestblockhash: blockHash },
+  getblockhash: blockHash,
+  getblockheader: bytesToHex(header),
+  getblock: bytesToHex(block),
+  getrawtransaction: txHex,
+  gettxoutproof: proofHex,
+  estimatesmartfee: { feerate: 0.00012345, blocks: 6 },
+  sendrawtransaction: txid,
+};
+
+// ---------------------------------------------------------------- the stubbed server
+
+type Answer = { status: number; body: Uint8Array | string };
+let answer: (url: string, body: string | undefined) => Answer;
+
+function stubFetch(): void {
+  vi.stubGlobal('fetch', async (url: string, init: { body?: string; signal?: AbortSignal }) => {
+    const a = answer(url, init.body);
+    return new Response(typeof a.body === 'string' ? a.body : Buffer.from(a.body), { status: a.status });
+  });
+}
+afterEach(() => vi.unstubAllGlobals());
+
+const noRetry = { retries: 0, baseDelayMs: 1, maxDelayMs: 1 };
+const esplora = () => new EsploraSource({ url: 'http://esplora.invalid', retry: noRetry, timeoutMs: 5_000 });
+const core = () => new BitcoinCoreRpcSource({ url: 'http://core.invalid', auth: { user: 'u', password: 'p' }, retry: noRetry, timeoutMs: 5_000, feeTargets: [1, 6] });
+
+/** Every read and the broadcast, with arguments the valid answers belong to. */
+const calls: Array<[string, (s: ChainSource) => Promise<unknown>]> = [
+  ['getTip', (s) => s.getTip()],
+  ['getBlockHash', (s) => s.getBlockHash(830000)],
+  ['getHeader(hash)', (s) => s.getHeader(blockHash)],
+  ['getHeader(height)', (s) => s.getHeader(830000)],
+  ['getRawBlock', (s) => s.getRawBlock(blockHash)],
+  ['getRawTransaction', (s) => s.getRawTransaction(txid)],
+  ['getTxMerkleProof', (s) => s.getTxMerkleProof(proofTxid)],
+  ['getFeeEstimates', (s) => s.getFeeEstimates()],
+  ['broadcast', (s) => s.broadcast(rawTx)],
+];
+
+const statuses = fc.constantFrom(200, 200, 200, 200, 400, 401, 404, 429, 500, 503);
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** Bodies: random text and bytes, any JSON, and mutations of the valid answer (as bytes and as JSON). */
+function bodies(valid: string): fc.Arbitrary<Uint8Array | string> {
+  let validJson: unknown;
+  try {
+    validJson = JSON.parse(valid);
+  } catch {
+    validJson = valid;
+  }
+  return fc.oneof(
+    fc.string({ maxLength: 200 }),
+    fc.uint8Array({ maxLength: 300 }),
+    anyJson().map((j) => JSON.stringify(j) ?? 'null'),
+    mutatedBytes([text(valid)], 3, 20_000),
+    mutatedJson([validJson]).map((j) => JSON.stringify(j) ?? ''),
+    fc.constant(valid + ' '),
+    fc.constant(valid.toUpperCase()),
+  );
+}
+
+describe('fuzz: Esplora answers', () => {
+  for (const [name, call] of calls) {
+    it(`${name}: checked data or ChainSourceError`, async () => {
+      stubFetch();
+      const source = esplora();
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...Object.values(esploraValid)).chain((v) => fc.tuple(bodies(v), statuses)), async ([body, status]) => {
+          answer = (url) => {
+            const p = new URL(url).pathname;
+            // The request this test is about gets the fuzzed answer; the others (getTip's second call) a valid one.
+            return p in esploraValid && Math.random() < 0.3 ? { status: 200, body: esploraValid[p]! } : { status, body };
+          };
+          await onlyErrorsAsync(() => call(source), [ChainSourceError]);
+        }),
+        fuzzParams(600),
+      );
+    });
+  }
+
+  it('a valid answer passes (the stub serves what a real server would)', async () => {
+    stubFetch();
+    answer = (url) => ({ status: 200, body: esploraValid[new URL(url).pathname] ?? '' });
+    expect(await esplora().getTip()).toEqual({ height: 830000, hash: blockHash });
+    expect(await esplora().getHeader(blockHash)).toEqual(header);
+    expect(await esplora().broadcast(rawTx)).toBe(txid);
+  });
+});
+
+describe('fuzz: Bitcoin Core RPC answers', () => {
+  for (const [name, call] of calls) {
+    it(`${name}: checked data or ChainSourceError`, async () => {
+      stubFetch();
+      const source = core();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...Object.values(coreValid)),
+          fc.oneof(fc.constant('result'), fc.constant('error'), fc.constant('raw')),
+          statuses,
+          fc.context(),
+          async (valid, shape, status, ctx) => {
+            const sample = fc.sample(bodies(JSON.stringify(valid)), { numRuns: 1, seed: Math.floor(Math.random() * 2 ** 31) })[0]!;
+            answer = (_url, requestBody) => {
+              const id = (JSON.parse(requestBody ?? '{}') as { id?: number }).id ?? 1;
+              if (shape === 'raw') return { status, body: sample };
+              let result: unknown;
+              try {
+                result = JSON.parse(typeof sample === 'string' ? sample : Buffer.from(sample).toString('utf8'));
+              } catch {
+                result = typeof sample === 'string' ? sample : bytesToHex(sample);
+              }
+              const envelope = shape === 'result' ? { result, error: null, id } : { result: null, error: result, id };
+              ctx.log(JSON.stringify(envelope).slice(0, 300));
+              return { status, body: JSON.stringify(envelope) };
+            };
+            await onlyErrorsAsync(() => call(source), [ChainSourceError]);
+          },
+        ),
+        fuzzParams(600),
+      );
+    });
+  }
+
+  it('a valid answer passes (the stub serves what a real node would)', async () => {
+    stubFetch();
+    answer = (_url, body) => {
+      const { id, method } = JSON.parse(body!) as { id: number; method: string };
+      return { status: 200, body: JSON.stringify({ result: coreValid[method], error: null, id }) };
+    };
+    expect(await core().getTip()).toEqual({ height: 830000, hash: blockHash });
+    expect(await core().getRawBlock(blockHash)).toEqual(block);
+    expect(await core().broadcast(rawTx)).toBe(txid);
+  });
+});

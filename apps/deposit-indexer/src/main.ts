@@ -9,6 +9,7 @@ import { custodyScriptPubKey, depositIndexerConfig } from './config.js';
 import { DepositQueries } from './deposit-queries.js';
 import { DepositService } from './deposit-service.js';
 import { refreshDepositGauges } from './metrics.js';
+import { serveDepositQueries } from './nats-api.js';
 import { PostgresDepositStore } from './postgres-store.js';
 import { chainLookups, createSources } from './sources.js';
 
@@ -29,13 +30,20 @@ try {
   const service = new DepositService(store, rules, chain.any, queries, runtime.pool, runtime.schema);
   const consumer = new BlockConsumer({ runtime, store, rules, sources: chain.sources, logger });
   await refreshDepositGauges(runtime.pool, runtime.schema);
+  let natsApi: Array<{ unsubscribe(): void }> = [];
   await bootstrapService({
     module: AppModule.forRoot(runtime, service, queries) as never,
     runtime,
     port: config.HTTP_PORT,
     title: 'tapbridge deposit-indexer',
     description: 'Merkle-checked deposits on the validated best chain, the custody UTXO set and reclaims; deposit.* events on JetStream',
-    onListening: () => consumer.start(),
+    onListening: async () => {
+      natsApi = serveDepositQueries(runtime.messaging, queries);
+      await consumer.start();
+    },
+    onShutdown: () => {
+      for (const s of natsApi) s.unsubscribe();
+    },
   });
 } catch (err) {
   logger.fatal({ err: (err as Error).message }, 'start-up failed');

@@ -13,6 +13,7 @@ export * from './policy/deny-unknown.js';
 export * from './policy/heartbeat.js';
 export * from './policy/raw-message.js';
 export * from './key-share.js';
+export * from './trust.js';
 export * from './signer-protocol.js';
 export * from './dkg-ceremony.js';
 export * from './signing-attempt.js';

@@ -18,6 +18,8 @@ export const messageBodies = {
   'dkg.cmsg1': z.object({ cmsg1: hexBytes }),
   /** ChillDKG coordinator message 2 (the CertEq certificate). */
   'dkg.cmsg2': z.object({ cmsg2: hexBytes }),
+  /** A certified DKG's recovery data (transcript ‖ certificate): a signer that missed dkg.cmsg2 restores its share from it. */
+  'dkg.recover': z.object({ recoveryData: hexBytes.max(200_000) }),
   /** Asks for a nonce commitment for a request; the signer runs its policy first. */
   'sign.nonce-request': z.object({ request: signingRequestSchema }),
   /** A ROAST session: the chosen signers, the pubnonce each committed to, and their aggregate. */
@@ -36,8 +38,12 @@ export const messageBodies = {
   'signer.announce': z.object({ hostPubkey: point33, groupKey: point33.nullable(), ready: z.boolean() }),
   'dkg.round1': z.object({ pmsg1: hexBytes }),
   'dkg.round2': z.object({ pmsg2: hexBytes }),
-  /** The DKG finished for this signer: its view of the (even-y) threshold key and its own public share. */
-  'dkg.done': z.object({ threshPk: point33, pubshare: point33 }),
+  /**
+   * The DKG finished for this signer: its view of the (even-y) threshold key and its own public share. A signer that
+   * already held its share when asked to start the same DKG again adds the recovery data, so the coordinator can
+   * finish (or restore) the ceremony from it.
+   */
+  'dkg.done': z.object({ threshPk: point33, pubshare: point33, recoveryData: hexBytes.max(200_000).optional() }),
   /** A nonce commitment (BIP445 pubnonce) for the request in the session. */
   'sign.nonce': z.object({ pubnonce: pubnonce66 }),
   /** A partial signature for a ROAST session, with the next nonce commitment (ROAST needs one per response). */

@@ -11,6 +11,7 @@ import {
   nonceGen,
   normalizeToEvenY,
   participantFinalize,
+  participantRecover,
   participantStep1,
   participantStep2,
   scalarFromBytesChecked,
@@ -19,6 +20,7 @@ import {
   type ParticipantState1,
   type ParticipantState2,
   type SessionContext,
+  type SessionParams,
 } from '@tapbridge/frost';
 import { canonicalJson } from './canonical.js';
 import { MessageAuthenticator, sealMessage } from './auth.js';
@@ -29,6 +31,7 @@ import type { MessageBody, MessageType, ProtocolMessage } from './messages.js';
 import { SecretNonceStore } from './nonce-store.js';
 import type { PolicyRegistry } from './policy/registry.js';
 import { resolveSigningRequest, resolveTweak, type SigningRequest, type SigningRequestWire } from './request.js';
+import { checkDkgParams, type SignerTrust } from './trust.js';
 import { sessionId as sessionIdSchema } from './wire.js';
 
 export const COORDINATOR = 0;
@@ -54,8 +57,10 @@ export interface SignerProtocolOptions {
   hostSeckey: Uint8Array;
   /** The coordinator's host key if configured or already pinned. */
   coordinatorKey?: Uint8Array;
-  /** Called when the coordinator key is learnt on first use (from a signed dkg.start); persist it. */
+  /** Called when the coordinator key is learnt on first use (regtest only: trust.allowTrustOnFirstUse); persist it. */
   pinCoordinator?: (key: Uint8Array) => Promise<void>;
+  /** The participant set every DKG must have, and whether trust on first use is allowed (regtest). */
+  trust: SignerTrust;
   share?: KeyShare;
   policies: PolicyRegistry;
   /** Persists a new share (encrypted) before the signer confirms the DKG. */
@@ -66,8 +71,8 @@ export interface SignerProtocolOptions {
   now?: () => number;
 }
 
-type Incoming = 'dkg.start' | 'dkg.cmsg1' | 'dkg.cmsg2' | 'sign.nonce-request' | 'sign.session' | 'heartbeat';
-const INCOMING: readonly Incoming[] = ['dkg.start', 'dkg.cmsg1', 'dkg.cmsg2', 'sign.nonce-request', 'sign.session', 'heartbeat'];
+type Incoming = 'dkg.start' | 'dkg.cmsg1' | 'dkg.cmsg2' | 'dkg.recover' | 'sign.nonce-request' | 'sign.session' | 'heartbeat';
+const INCOMING: readonly Incoming[] = ['dkg.start', 'dkg.cmsg1', 'dkg.cmsg2', 'dkg.recover', 'sign.nonce-request', 'sign.session', 'heartbeat'];
 
 interface Approved {
   request: SigningRequest;
@@ -101,7 +106,8 @@ export class SignerProtocol {
       hostKeyOf: (sender, env) => {
         if (sender !== COORDINATOR) return undefined;
         if (this.#coordinatorKey) return this.#coordinatorKey;
-        // Trust on first use: the first signed dkg.start names the coordinator's key; it is pinned from then on.
+        if (!o.trust.allowTrustOnFirstUse) return undefined;
+        // Trust on first use (regtest only): the first signed dkg.start names the coordinator's key; it is pinned from then on.
         const claimed = env.type === 'dkg.start' ? (env.body as { coordinatorPubkey?: unknown } | null)?.coordinatorPubkey : undefined;
         return typeof claimed === 'string' && /^[0-9a-f]{66}$/.test(claimed) ? hexToBytes(claimed) : undefined;
       },
@@ -165,6 +171,8 @@ export class SignerProtocol {
         return this.#dkgRound2(msg as ProtocolMessage<'dkg.cmsg1'>);
       case 'dkg.cmsg2':
         return this.#dkgFinalize(msg as ProtocolMessage<'dkg.cmsg2'>);
+      case 'dkg.recover':
+        return this.#dkgRecover(msg as ProtocolMessage<'dkg.recover'>);
       case 'sign.nonce-request':
         return this.#nonceRequest(msg as ProtocolMessage<'sign.nonce-request'>);
       case 'sign.session':
@@ -174,16 +182,30 @@ export class SignerProtocol {
 
   // ---------------------------------------------------------------- DKG (ChillDKG participant)
 
+  /** Why this signer will not take part in a DKG with these parameters, or null. Checked before any DKG step. */
+  async #refuseParams(params: SessionParams): Promise<string | null> {
+    if (params.t !== this.o.t || params.hostpubkeys.length !== this.o.n) return `ceremony is ${params.t}-of-${params.hostpubkeys.length}, this signer is configured for ${this.o.t}-of-${this.o.n}`;
+    if (bytesToHex(params.hostpubkeys[this.o.index - 1] ?? new Uint8Array()) !== bytesToHex(this.hostPubkey)) return `position ${this.o.index} does not hold this signer's host key`;
+    return checkDkgParams(this.o.trust, params);
+  }
+
   async #dkgStart(msg: ProtocolMessage<'dkg.start'>): Promise<ProtocolMessage> {
     const { t, hostPubkeys, coordinatorPubkey } = msg.body;
-    if (this.#share) return this.#reply(msg, 'protocol.error', { code: 'has_share', message: `signer ${this.o.index} already holds a share of group ${bytesToHex(this.#share.groupKey.threshPk)}` });
-    if (t !== this.o.t || hostPubkeys.length !== this.o.n) return this.#reply(msg, 'protocol.error', { code: 'wrong_params', message: `ceremony is ${t}-of-${hostPubkeys.length}, this signer is configured for ${this.o.t}-of-${this.o.n}` });
-    if (hostPubkeys[this.o.index - 1] !== bytesToHex(this.hostPubkey)) return this.#reply(msg, 'protocol.error', { code: 'wrong_params', message: `position ${this.o.index} does not hold this signer's host key` });
+    const params: SessionParams = { hostpubkeys: hostPubkeys.map((h) => hexToBytes(h)), t };
+    const refusal = await this.#refuseParams(params);
+    if (refusal) return this.#reply(msg, 'protocol.error', { code: 'wrong_params', message: refusal });
+    const share = this.#share;
+    if (share) {
+      // A retried ceremony for the DKG we finished (the coordinator missed our confirmation, or lost its state):
+      // answer with the recovery data so it can finish from it, instead of refusing and leaving it waiting.
+      const same = share.groupKey.t === t && share.hostPubkeys.length === hostPubkeys.length && share.hostPubkeys.every((k, i) => bytesToHex(k) === hostPubkeys[i]);
+      if (!same) return this.#reply(msg, 'protocol.error', { code: 'has_share', message: `signer ${this.o.index} already holds a share of group ${bytesToHex(share.groupKey.threshPk)} from another participant set` });
+      return this.#reply(msg, 'dkg.done', { ...this.#doneBody(share), recoveryData: bytesToHex(share.recoveryData) });
+    }
     if (!this.#coordinatorKey) {
       this.#coordinatorKey = hexToBytes(coordinatorPubkey);
       await this.o.pinCoordinator?.(this.#coordinatorKey);
     }
-    const params = { hostpubkeys: hostPubkeys.map((h) => hexToBytes(h)), t };
     const { state1, pmsg1 } = participantStep1(this.o.hostSeckey, params, randomBytes(32));
     this.#dkg1.clear();
     this.#dkg2.clear();
@@ -205,12 +227,47 @@ export class SignerProtocol {
     if (!state2) return this.#reply(msg, 'protocol.error', { code: 'unknown_ceremony', message: `no DKG ceremony ${msg.sessionId} awaiting its certificate` });
     this.#dkg2.delete(msg.sessionId);
     const { output, recoveryData } = participantFinalize(state2, hexToBytes(msg.body.cmsg2));
-    const even = normalizeToEvenY(output);
-    const groupKey = GroupKey.fromShares({ n: this.o.n, t: this.o.t, threshPk: even.threshPk, pubshares: even.pubshares });
-    const share: KeyShare = { index: this.o.index, secshare: even.secshare as Uint8Array, groupKey, hostPubkeys: state2.params.hostpubkeys, recoveryData };
+    const share = this.#shareOf(output, state2.params.hostpubkeys, recoveryData);
     await this.o.saveShare(share);
     this.#share = share;
-    return this.#reply(msg, 'dkg.done', { threshPk: bytesToHex(even.threshPk), pubshare: bytesToHex(even.pubshares[this.o.index - 1] as Uint8Array) });
+    return this.#reply(msg, 'dkg.done', this.#doneBody(share));
+  }
+
+  /**
+   * ChillDKG recovery: a signer that missed the certificate (dropped message, crash after its round-2 answer)
+   * restores its share from the recovery data and its host key. The recovery data carries its own parameters and
+   * the certificate of all n participants; the parameters pass the same trust check as a dkg.start.
+   */
+  async #dkgRecover(msg: ProtocolMessage<'dkg.recover'>): Promise<ProtocolMessage> {
+    let recovered: ReturnType<typeof participantRecover>;
+    try {
+      recovered = participantRecover(this.o.hostSeckey, hexToBytes(msg.body.recoveryData));
+    } catch (err) {
+      return this.#reply(msg, 'protocol.error', { code: 'bad_recovery_data', message: (err as Error).message.slice(0, 1_000) });
+    }
+    const refusal = await this.#refuseParams(recovered.params);
+    if (refusal) return this.#reply(msg, 'protocol.error', { code: 'wrong_params', message: refusal });
+    const share = this.#shareOf(recovered.output, recovered.params.hostpubkeys, hexToBytes(msg.body.recoveryData));
+    if (this.#share) {
+      if (bytesToHex(this.#share.groupKey.threshPk) !== bytesToHex(share.groupKey.threshPk))
+        return this.#reply(msg, 'protocol.error', { code: 'has_share', message: `signer ${this.o.index} already holds a share of another group, ${bytesToHex(this.#share.groupKey.threshPk)}` });
+      return this.#reply(msg, 'dkg.done', this.#doneBody(this.#share));
+    }
+    await this.o.saveShare(share);
+    this.#share = share;
+    this.#dkg1.clear();
+    this.#dkg2.clear();
+    return this.#reply(msg, 'dkg.done', this.#doneBody(share));
+  }
+
+  #shareOf(output: Parameters<typeof normalizeToEvenY>[0], hostPubkeys: readonly Uint8Array[], recoveryData: Uint8Array): KeyShare {
+    const even = normalizeToEvenY(output);
+    const groupKey = GroupKey.fromShares({ n: this.o.n, t: this.o.t, threshPk: even.threshPk, pubshares: even.pubshares });
+    return { index: this.o.index, secshare: even.secshare as Uint8Array, groupKey, hostPubkeys, recoveryData };
+  }
+
+  #doneBody(share: KeyShare): MessageBody<'dkg.done'> {
+    return { threshPk: bytesToHex(share.groupKey.threshPk), pubshare: bytesToHex(share.groupKey.pubshares[this.o.index - 1] as Uint8Array) };
   }
 
   // ---------------------------------------------------------------- signing

@@ -5,7 +5,7 @@
  * attempt are never asked for again, since every session id carries the attempt number.
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { nonceAgg, RoastCoordinator, type GroupKey } from '@tapbridge/frost';
+import { DUPLICATE_NONCE, nonceAgg, RoastCoordinator, type GroupKey } from '@tapbridge/frost';
 import { resolveTweak, type SigningRequest } from './request.js';
 
 export type MisbehaviourReason = 'invalid_partial_signature' | 'protocol_violation';
@@ -28,6 +28,12 @@ export function attemptSessionId(requestId: string, attempt: number): string {
   return `${requestId}#${attempt}`;
 }
 
+/**
+ * How often one signer may come back within an attempt (after losing its nonce in a restart, or after a copied
+ * nonce was dropped). Each return costs a ROAST session, so it is bounded: a signer cannot stall an attempt forever.
+ */
+export const MAX_RETURNS_PER_ATTEMPT = 3;
+
 export class SigningAttempt {
   readonly n: number;
   readonly t: number;
@@ -37,6 +43,7 @@ export class SigningAttempt {
   readonly #readyNonce = new Map<number, string>();
   readonly #refused = new Map<number, string>();
   readonly #responded = new Set<number>();
+  readonly #returns = new Map<number, number>();
 
   constructor(readonly o: SigningAttemptOptions) {
     this.n = o.groupKey.n;
@@ -93,9 +100,28 @@ export class SigningAttempt {
     this.#refused.set(signer, reason);
   }
 
-  /** A signer lost the nonce it committed to (it restarted): it may commit to a fresh one in a later attempt. */
-  forgetResponse(signer: number): void {
+  /** The ROAST session a signer was asked to sign in and has not answered yet. */
+  pendingSession(signer: number): number | undefined {
+    return this.#roast.pendingSession(signer - 1);
+  }
+
+  /**
+   * A signer in `roastSession` answered that it no longer holds its secret nonce (it restarted): it leaves that
+   * session unblamed and is asked for a fresh nonce, so it rejoins the rest of the attempt. False when the
+   * signer is not waiting in that session, or came back too often already.
+   */
+  onNonceLost(signer: number, roastSession: number): boolean {
+    if (this.#roast.pendingSession(signer - 1) !== roastSession || !this.#mayReturn(signer)) return false;
+    this.#roast.onNonceLost(signer - 1, roastSession);
     this.#responded.delete(signer);
+    return true;
+  }
+
+  #mayReturn(signer: number): boolean {
+    const returns = this.#returns.get(signer) ?? 0;
+    if (returns >= MAX_RETURNS_PER_ATTEMPT) return false;
+    this.#returns.set(signer, returns + 1);
+    return true;
   }
 
   #translate(events: ReturnType<RoastCoordinator['onReady']>, signer: number, offered: string): AttemptEvent[] {
@@ -121,7 +147,13 @@ export class SigningAttempt {
         const reason: MisbehaviourReason = /partial signature/.test(e.reason) ? 'invalid_partial_signature' : 'protocol_violation';
         out.push({ type: 'misbehaviour', signer: e.signerId + 1, reason, detail: e.reason, ...(e.sessionId !== undefined ? { roastSession: e.sessionId } : {}) });
       } else {
-        out.push({ type: 'ignored', signer: e.signerId + 1, reason: e.reason });
+        const who = e.signerId + 1;
+        if (e.reason === DUPLICATE_NONCE) {
+          // Neither copy of a duplicated nonce is used; both signers are asked for a fresh one (bounded).
+          this.#readyNonce.delete(who);
+          if (this.#mayReturn(who)) this.#responded.delete(who);
+        }
+        out.push({ type: 'ignored', signer: who, reason: e.reason });
       }
     }
     return out;

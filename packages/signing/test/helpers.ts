@@ -9,12 +9,14 @@ import {
   PolicyRegistry,
   sealMessage,
   SignerProtocol,
+  StaticExpectedParticipants,
   type KeyShare,
   type MessageBody,
   type MessageType,
   type ProtocolMessage,
   type SignerFault,
   type SigningDecision,
+  type SignerTrust,
 } from '../src/index.js';
 
 /** An in-process group: n SignerProtocols and a coordinator identity, wired without a transport. */
@@ -27,18 +29,19 @@ export class Group {
   readonly auth: MessageAuthenticator;
 
   readonly now: (() => number) | undefined;
+  readonly trustOf: (index: number) => SignerTrust;
 
   constructor(
     readonly n: number,
     readonly t: number,
-    options: { faults?: Record<number, SignerFault>; rawMessageSigners?: number[]; now?: () => number } = {},
+    options: { faults?: Record<number, SignerFault>; rawMessageSigners?: number[]; now?: () => number; trust?: (index: number, hostPubkeys: Uint8Array[]) => SignerTrust } = {},
   ) {
     this.now = options.now;
-    for (let i = 1; i <= n; i++) {
-      const hostSeckey = generateHostKey();
-      this.hostKeys.push(hostSeckey);
-      this.signers.push(this.makeSigner(i, hostSeckey, options.faults?.[i] ?? 'none', options.rawMessageSigners?.includes(i) ?? true));
-    }
+    for (let i = 1; i <= n; i++) this.hostKeys.push(generateHostKey());
+    // By default every signer expects exactly this group's host keys (SIGNER_HOST_PUBKEYS).
+    const hostPubkeys = this.hostKeys.map((k) => hostPublicKey(k));
+    this.trustOf = (i) => options.trust?.(i, hostPubkeys) ?? { expectedParticipants: new StaticExpectedParticipants({ hostPubkeys, t }) };
+    for (let i = 1; i <= n; i++) this.signers.push(this.makeSigner(i, this.hostKeys[i - 1] as Uint8Array, options.faults?.[i] ?? 'none', options.rawMessageSigners?.includes(i) ?? true));
     this.auth = new MessageAuthenticator({ self: 0, ...(options.now ? { now: options.now } : {}), hostKeyOf: (s) => (s >= 1 && s <= n ? this.signers[s - 1]?.hostPubkey : undefined) });
   }
 
@@ -51,6 +54,7 @@ export class Group {
       t: this.t,
       hostSeckey,
       coordinatorKey: hostPublicKey(this.coordinatorKey),
+      trust: this.trustOf(index),
       policies,
       saveShare: async (s) => void this.saved.set(index, s),
       onDecision: (d) => void this.decisions.push({ ...d, sessionId: `${index}:${d.sessionId}` }),

@@ -10,6 +10,7 @@ import { evmGatewayConfig } from './config.js';
 import { DepositMinter, MINT_CONSUMER } from './deposit-minter.js';
 import { GatewayQueries } from './gateway-queries.js';
 import { observeEngine } from './metrics.js';
+import { serveGatewayQueries } from './nats-api.js';
 import { WithdrawalFinalizer } from './withdrawal-finalizer.js';
 
 const logger = createLogger('evm-gateway');
@@ -58,6 +59,7 @@ try {
   const finalizer = new WithdrawalFinalizer({ engine, schema: runtime.schema, transaction: (fn) => runtime.transaction(fn), logger, finalityDepth });
   const queries = new GatewayQueries({ engine, store, pool: runtime.pool, schema: runtime.schema, finalityDepth, genesis: chain.kind });
 
+  let natsApi: Array<{ unsubscribe(): void }> = [];
   await bootstrapService({
     module: AppModule.forRoot(runtime, queries) as never,
     runtime,
@@ -67,6 +69,7 @@ try {
       'Layer 2 EVM: deposits minted from deposit.confirmed, burns published as withdrawal.requested once final. ' +
       `Ethereum JSON-RPC (HTTP and WebSocket) is on port ${config.RPC_PORT}.`,
     onListening: async () => {
+      natsApi = serveGatewayQueries(runtime.messaging, runtime.pool, runtime.schema);
       finalizer.start();
       // One at a time, in stream order: a deposit.reorged is only looked at after the confirmation before it. With
       // one message in flight, a crash leaves it unacked and holds the stream until ack_wait, so that is kept short;
@@ -77,6 +80,7 @@ try {
       });
     },
     onShutdown: async () => {
+      for (const s of natsApi) s.unsubscribe();
       await rpc.close();
       await finalizer.stop();
       await engine.close();

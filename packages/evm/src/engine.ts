@@ -13,7 +13,8 @@ import { buildGenesis } from './genesis.js';
 import { fromHex, toHex } from './hex.js';
 import { DEFAULT_MEMPOOL_LIMITS, Mempool, type MempoolLimits, type PoolTransaction, type SenderState } from './mempool.js';
 import { assertSameMint, checkMintRequest, MintQueue, type MintRequest } from './mint-queue.js';
-import { MessageCaller, type CallRequest, type CallResult } from './message-call.js';
+import { CallPool, DEFAULT_CALL_LIMITS, type CallLimits } from './call-pool.js';
+import { callTargetOf, type CallRequest, type CallResult, type CallTarget } from './message-call.js';
 import { Sequencer, type CommittedBlock } from './sequencer.js';
 import type { ChainHead, ChainStore, LogFilter, MintReorgRecord, MintRecord, StoredLog, StoredReceipt, StoredTransaction } from './store/chain-store.js';
 import { StagedTrieDB } from './trie-db.js';
@@ -23,6 +24,8 @@ export interface EngineOptions {
   store: ChainStore;
   config: ChainConfig;
   mempoolLimits?: MempoolLimits;
+  /** eth_call / eth_estimateGas bounds: gas cap, time limit, worker threads (defaults like geth: 50M gas, 5 s). */
+  callLimits?: Partial<CallLimits>;
   /** Start producing blocks right away (default true). Tests turn it off and call `produceBlock` themselves. */
   autoMine?: boolean;
   /** Trie nodes kept in memory in front of the store. */
@@ -67,7 +70,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     readonly store: ChainStore,
     private readonly trieDb: StagedTrieDB,
     private readonly blockState: MerkleStateManager,
-    private readonly calls: MessageCaller,
+    private readonly calls: CallPool,
     private readonly recentHashes: RecentBlockHashes,
     blockVm: VM,
     head: Block,
@@ -122,11 +125,13 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     }
     recentHashes.remember(head.header.number, head.hash());
     const blockVm = await createVM({ common, stateManager: blockState, blockchain: recentHashes });
-    const callState = new MerkleStateManager({ common, trie: newTrie(), caches: new Caches() });
-    await callState.setStateRoot(head.header.stateRoot);
-    const callVm = await createVM({ common, stateManager: callState, blockchain: recentHashes });
+    // Calls run arbitrary code: on worker threads, reading state through the trie DB, never on this event loop.
+    const calls = new CallPool({
+      config, blockGasLimit: config.blockGasLimit, limits: { ...DEFAULT_CALL_LIMITS, ...options.callLimits },
+      trieGet: (key) => trieDb.get(key), blockHashes: recentHashes,
+    });
     const engine = new EvmEngine(
-      config, common, options.store, trieDb, blockState, new MessageCaller(common, callVm, callState, config.blockGasLimit), recentHashes, blockVm, head,
+      config, common, options.store, trieDb, blockState, calls, recentHashes, blockVm, head,
       nextWithdrawalIndex, options.mempoolLimits ?? DEFAULT_MEMPOOL_LIMITS, options.now ?? Date.now,
     );
     if (options.autoMine !== false) engine.start();
@@ -382,13 +387,19 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
   }
 
   /** eth_call: runs a message call against the state after `blockNumber` (default head) and discards its effects. */
-  call(request: CallRequest, blockNumber?: bigint): Promise<CallResult> {
-    return this.calls.call(request, blockNumber === undefined ? this.head : this.getBlockByNumber(blockNumber));
+  async call(request: CallRequest, blockNumber?: bigint): Promise<CallResult> {
+    return this.calls.call(request, await this.callTarget(blockNumber));
   }
 
   /** eth_estimateGas: lowest gas limit that succeeds; ExecutionFailedError if none up to the cap does. */
-  estimateGas(request: CallRequest, blockNumber?: bigint): Promise<bigint> {
-    return this.calls.estimateGas(request, blockNumber === undefined ? this.head : this.getBlockByNumber(blockNumber));
+  async estimateGas(request: CallRequest, blockNumber?: bigint): Promise<bigint> {
+    return this.calls.estimateGas(request, await this.callTarget(blockNumber));
+  }
+
+  private async callTarget(blockNumber: bigint | undefined): Promise<CallTarget> {
+    const block = blockNumber === undefined ? this.head : await this.getBlockByNumber(blockNumber);
+    if (block === undefined) throw new EvmEngineError('block not found');
+    return callTargetOf(block);
   }
 
   getMintReorgs(): Promise<MintReorgRecord[]> {
@@ -400,6 +411,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     await this.stop();
     await this.producing;
     this.closed = true;
+    await this.calls.close();
     this.mintQueue.rejectAll(new EvmEngineError('engine closed before the mint was committed'));
   }
 

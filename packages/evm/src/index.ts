@@ -10,6 +10,7 @@ export * from './withdrawals.js';
 export * from './sequencer.js';
 export * from './engine.js';
 export * from './message-call.js';
+export { CallTimeoutError, DEFAULT_CALL_LIMITS, goDuration, type CallLimits } from './call-pool.js';
 export * from './store/chain-store.js';
 export * from './store/memory-store.js';
 export { BRIDGE_ABI, BRIDGE_DEPLOYED_BYTECODE, BRIDGE_SOURCE_KECCAK256, BRIDGE_COMPILER_VERSION } from './generated/bridge-artifact.js';

@@ -1,4 +1,4 @@
-import { createBlock, type Block } from '@ethereumjs/block';
+import { createBlock, type Block, type JSONHeader } from '@ethereumjs/block';
 import type { Common } from '@ethereumjs/common';
 import type { MerkleStateManager } from '@ethereumjs/statemanager';
 import { createFeeMarket1559Tx } from '@ethereumjs/tx';
@@ -25,6 +25,24 @@ export interface CallResult {
   error?: { message: string; revertData?: Uint8Array };
 }
 
+/** Gas bounds of message calls: geth's RPCGasCap, and the block gas limit estimateGas searches under by default. */
+export interface CallGasLimits {
+  /** Most gas any eth_call / eth_estimateGas may use, whatever the caller asks (geth: --rpc.gascap, 50M). */
+  rpcGasCap: bigint;
+  blockGasLimit: bigint;
+}
+
+/** The block a call runs on top of: its state root, header fields and hash (all structured-cloneable for workers). */
+export interface CallTarget {
+  stateRoot: Uint8Array;
+  header: JSONHeader;
+  hash: string;
+}
+
+export function callTargetOf(block: Block): CallTarget {
+  return { stateRoot: block.header.stateRoot, header: block.header.toJSON(), hash: toHex(block.hash()) };
+}
+
 /** Thrown by estimateGas when the call fails at the gas cap (geth reports these as code 3 / -32000). */
 export class ExecutionFailedError extends EvmEngineError {
   constructor(
@@ -38,6 +56,7 @@ export class ExecutionFailedError extends EvmEngineError {
 /**
  * eth_call and eth_estimateGas: message calls on a dedicated VM whose effects are always reverted. The VM has
  * one state root at a time, so calls run one after another; its caches are kept while the root stays the same.
+ * It runs inside a call worker (call-worker.ts), never on the engine's event loop: a call is arbitrary code.
  */
 export class MessageCaller {
   private queue: Promise<unknown> = Promise.resolve();
@@ -45,13 +64,19 @@ export class MessageCaller {
     private readonly common: Common,
     private readonly vm: VM,
     private readonly state: MerkleStateManager,
-    private readonly gasCap: bigint,
+    private readonly gas: CallGasLimits,
   ) {}
 
+  /** The caller's gas, never above the RPC cap; absent, the cap (as geth does). */
+  private callGas(requested: bigint | undefined): bigint {
+    const cap = this.gas.rpcGasCap;
+    return requested === undefined || requested > cap ? cap : requested;
+  }
+
   /** Runs a message call against the state after `base` and discards its effects. */
-  call(request: CallRequest, base: Block | Promise<Block | undefined>): Promise<CallResult> {
+  call(request: CallRequest, base: CallTarget): Promise<CallResult> {
     return this.withCallState(base, async (block) => {
-      const gasLimit = request.gas ?? this.gasCap;
+      const gasLimit = this.callGas(request.gas);
       const caller = createAddressFromString(request.from ?? '0x0000000000000000000000000000000000000000');
       const result = await this.vm.evm.runCall({
         block,
@@ -78,9 +103,9 @@ export class MessageCaller {
    * refunds and the 63/64 rule make "gas used" an underestimate). Throws ExecutionFailedError if it fails even
    * at the cap.
    */
-  estimateGas(request: CallRequest, base: Block | Promise<Block | undefined>): Promise<bigint> {
+  estimateGas(request: CallRequest, base: CallTarget): Promise<bigint> {
     return this.withCallState(base, async (block) => {
-      const cap = request.gas ?? this.gasCap;
+      const cap = this.callGas(request.gas ?? this.gas.blockGasLimit);
       // A plain value transfer to an account without code costs exactly the intrinsic 21,000 (geth's shortcut).
       const to = request.to ?? undefined;
       if (to !== undefined && (request.data?.length ?? 0) === 0 && cap >= TRANSFER_GAS && (await this.state.getCode(createAddressFromString(to))).length === 0) {
@@ -144,12 +169,10 @@ export class MessageCaller {
   }
 
   /** Runs `fn` on the call VM set to a block's state, one at a time (the call VM has a single state root). */
-  private withCallState<T>(target: Block | Promise<Block | undefined>, fn: (block: Block) => Promise<T>): Promise<T> {
+  private withCallState<T>(base: CallTarget, fn: (block: Block) => Promise<T>): Promise<T> {
     const run = this.queue.then(async () => {
-      const base = await target;
-      if (base === undefined) throw new EvmEngineError('block not found');
       // Switching roots clears the call state's caches, so only switch when the block's state differs.
-      const root = base.header.stateRoot;
+      const root = base.stateRoot;
       if (this.callRoot === undefined || !equalsBytes(this.callRoot, root)) {
         await this.state.setStateRoot(root, true);
         this.callRoot = root;
@@ -170,10 +193,10 @@ export class MessageCaller {
   private callBlock: { hash: string; block: Block } | undefined;
 
   /** The block context calls run in: the block's header with a zero base fee (geth does the same without a gas price). */
-  private callBlockFor(base: Block): Block {
-    const hash = toHex(base.hash());
+  private callBlockFor(base: CallTarget): Block {
+    const hash = base.hash;
     if (this.callBlock?.hash !== hash) {
-      this.callBlock = { hash, block: createBlock({ header: { ...base.header.toJSON(), baseFeePerGas: 0n }, withdrawals: [] }, { common: this.common }) };
+      this.callBlock = { hash, block: createBlock({ header: { ...base.header, baseFeePerGas: 0n }, withdrawals: [] }, { common: this.common }) };
     }
     return this.callBlock.block;
   }

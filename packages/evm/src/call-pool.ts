@@ -1,0 +1,217 @@
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { EVMMockBlockchainInterface } from '@ethereumjs/evm';
+import type { ChainConfig } from './chain-config.js';
+import type { CallWorkerData } from './call-worker.js';
+import type { FromWorker, ToWorker, WorkerFailure } from './call-protocol.js';
+import { EvmEngineError } from './errors.js';
+import { ExecutionFailedError, type CallGasLimits, type CallRequest, type CallResult, type CallTarget } from './message-call.js';
+
+/** How eth_call / eth_estimateGas are bounded. */
+export interface CallLimits {
+  /** geth --rpc.gascap: most gas one call may use, whatever it asks for. Default 50,000,000. */
+  rpcGasCap: bigint;
+  /** geth --rpc.evmtimeout: a call still running after this is aborted. Default 5 s. */
+  timeoutMs: number;
+  /** Worker threads running calls (at least 1). Default: one less than the cores, at most 2, at least 1. */
+  workers: number;
+  /** Calls waiting for a worker beyond which new ones are refused at once. */
+  maxQueued: number;
+}
+
+export const DEFAULT_CALL_LIMITS: CallLimits = {
+  rpcGasCap: 50_000_000n,
+  timeoutMs: 5_000,
+  workers: Math.max(1, Math.min(2, os.availableParallelism() - 1)),
+  maxQueued: 1_000,
+};
+
+/** A call aborted by the time limit; the message is geth's ("execution aborted (timeout = 5s)"). */
+export class CallTimeoutError extends EvmEngineError {}
+
+/** Go's time.Duration formatting for whole milliseconds, so the timeout message reads as geth's does. */
+export function goDuration(ms: number): string {
+  if (ms < 1_000) return `${ms}ms`;
+  const totalSeconds = ms / 1_000;
+  const h = Math.floor(totalSeconds / 3_600);
+  const m = Math.floor((totalSeconds % 3_600) / 60);
+  const s = Number((totalSeconds % 60).toFixed(3));
+  return `${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${s}s`;
+}
+
+export interface CallPoolDeps {
+  config: ChainConfig;
+  blockGasLimit: bigint;
+  limits: CallLimits;
+  /** Trie nodes and code by key, as the engine's StagedTrieDB serves them. */
+  trieGet(key: string): Promise<Uint8Array | undefined>;
+  blockHashes: EVMMockBlockchainInterface;
+}
+
+interface Job {
+  id: number;
+  op: 'call' | 'estimateGas';
+  request: CallRequest;
+  target: CallTarget;
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: Promise<void>;
+  job: Job | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * The worker's entry: the compiled .js next to this file; or, running from TypeScript sources (tests, tsx), a small
+ * bootstrap that registers tsx's loader in the worker (loader hooks are per thread) and imports the .ts source.
+ */
+function workerEntry(): { entry: URL | string; eval: boolean; execArgv: string[] } {
+  if (!import.meta.url.endsWith('.ts')) return { entry: new URL('./call-worker.js', import.meta.url), eval: false, execArgv: [] };
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs')).href;
+  const source = new URL('./call-worker.ts', import.meta.url).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`;
+  return { entry: bootstrap, eval: true, execArgv: ['--conditions=@tapbridge/source'] };
+}
+
+/**
+ * Runs message calls on worker threads, so arbitrary contract code never blocks block production, JSON-RPC or
+ * health checks. Each call gets `timeoutMs` from the moment a worker takes it; past that the worker is terminated
+ * (the only way to stop a running interpreter) and replaced, and the caller gets geth's timeout error. Workers read
+ * state through the engine (trie nodes by key, block hashes by number); they never write.
+ */
+export class CallPool {
+  private readonly slots: (Slot | undefined)[];
+  private readonly queue: Job[] = [];
+  private nextJob = 0;
+  private closed = false;
+
+  constructor(private readonly deps: CallPoolDeps) {
+    if (!Number.isInteger(deps.limits.workers) || deps.limits.workers < 1) throw new EvmEngineError('call workers must be at least 1');
+    if (!(deps.limits.timeoutMs > 0)) throw new EvmEngineError('call timeout must be positive');
+    if (deps.limits.rpcGasCap <= 0n) throw new EvmEngineError('RPC gas cap must be positive');
+    this.slots = Array.from({ length: deps.limits.workers }, () => undefined);
+  }
+
+  call(request: CallRequest, target: CallTarget): Promise<CallResult> {
+    return this.submit('call', request, target) as Promise<CallResult>;
+  }
+
+  estimateGas(request: CallRequest, target: CallTarget): Promise<bigint> {
+    return this.submit('estimateGas', request, target) as Promise<bigint>;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const error = new EvmEngineError('engine closed');
+    for (const job of this.queue.splice(0)) job.reject(error);
+    await Promise.all(
+      this.slots.map(async (slot, i) => {
+        if (slot === undefined) return;
+        this.slots[i] = undefined;
+        if (slot.timer !== undefined) clearTimeout(slot.timer);
+        slot.job?.reject(error);
+        await slot.worker.terminate();
+      }),
+    );
+  }
+
+  private submit(op: Job['op'], request: CallRequest, target: CallTarget): Promise<unknown> {
+    if (this.closed) return Promise.reject(new EvmEngineError('engine closed'));
+    if (this.queue.length >= this.deps.limits.maxQueued) {
+      return Promise.reject(new EvmEngineError(`too many calls in progress (${this.deps.limits.maxQueued} waiting); try again later`));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextJob++, op, request, target, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (let i = 0; i < this.slots.length && this.queue.length > 0; i++) {
+      const slot = this.slots[i] ?? (this.slots[i] = this.spawn(i));
+      if (slot.job !== undefined) continue;
+      const job = this.queue.shift()!;
+      slot.job = job;
+      void slot.ready.then(() => {
+        if (slot.job !== job) return; // failed or closed while starting
+        // The limit counts from when the call starts, as geth's does, not from when it was queued.
+        slot.timer = setTimeout(() => this.abort(i, slot, new CallTimeoutError(`execution aborted (timeout = ${goDuration(this.deps.limits.timeoutMs)})`)), this.deps.limits.timeoutMs);
+        slot.worker.postMessage({ type: 'run', job: job.id, op: job.op, request: job.request, target: job.target } satisfies ToWorker);
+      });
+    }
+  }
+
+  private spawn(index: number): Slot {
+    const { entry, eval: isEval, execArgv } = workerEntry();
+    const data: CallWorkerData = {
+      // The genesis allocation is only needed to build genesis; calls read state from the trie.
+      config: { ...this.deps.config, alloc: new Map() },
+      gas: { rpcGasCap: this.deps.limits.rpcGasCap, blockGasLimit: this.deps.blockGasLimit } satisfies CallGasLimits,
+      nodeCacheSize: 100_000,
+    };
+    // A heap limit: a call's memory is bounded by gas, but a worker must never take the node down with it.
+    const worker = new Worker(entry, { eval: isEval, workerData: data, execArgv, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+    worker.unref();
+    let markReady!: () => void;
+    const slot: Slot = { worker, ready: new Promise<void>((r) => (markReady = r)), job: undefined, timer: undefined };
+    worker.on('message', (message: FromWorker) => {
+      switch (message.type) {
+        case 'ready':
+          markReady();
+          return;
+        case 'trieGet':
+          this.deps.trieGet(message.key).then(
+            (value) => worker.postMessage({ type: 'answer', ask: message.ask, value } satisfies ToWorker),
+            (err: unknown) => this.abort(index, slot, new EvmEngineError(`state read failed: ${(err as Error).message}`)),
+          );
+          return;
+        case 'blockHash':
+          this.deps.blockHashes.getBlock(message.number).then(
+            (block) => worker.postMessage({ type: 'answer', ask: message.ask, value: block.hash() } satisfies ToWorker),
+            (err: unknown) => this.abort(index, slot, new EvmEngineError(`block hash read failed: ${(err as Error).message}`)),
+          );
+          return;
+        case 'done': {
+          const job = slot.job;
+          if (job === undefined || job.id !== message.job) return;
+          if (slot.timer !== undefined) clearTimeout(slot.timer);
+          slot.timer = undefined;
+          slot.job = undefined;
+          if (message.ok) job.resolve(message.value);
+          else job.reject(rebuild(message.error));
+          this.dispatch();
+          return;
+        }
+      }
+    });
+    const lost = (reason: string) => {
+      if (this.slots[index] !== slot) return;
+      this.abort(index, slot, new EvmEngineError(`call worker ${reason}`));
+    };
+    worker.on('error', (err) => lost(`failed: ${err.message}`));
+    worker.on('exit', (code) => lost(`exited with code ${code}`));
+    return slot;
+  }
+
+  /** Ends a slot's job with `error` and replaces the worker (terminating it is the only way to stop a call). */
+  private abort(index: number, slot: Slot, error: Error): void {
+    if (this.slots[index] !== slot) return;
+    this.slots[index] = undefined;
+    if (slot.timer !== undefined) clearTimeout(slot.timer);
+    slot.job?.reject(error);
+    slot.job = undefined;
+    void slot.worker.terminate();
+    if (!this.closed) this.dispatch();
+  }
+}
+
+function rebuild(failure: WorkerFailure): Error {
+  if (failure.kind === 'execution-failed') return new ExecutionFailedError(failure.message, failure.revertData);
+  if (failure.kind === 'engine') return new EvmEngineError(failure.message);
+  return new Error(failure.message);
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secret } from './load.js';
 
 // Reusable field schemas: environment variables arrive as strings, these parse and check them.
 
@@ -33,6 +34,69 @@ export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trac
 
 export const bitcoinNetwork = z.enum(['mainnet', 'testnet3', 'testnet4', 'signet', 'regtest']).default('regtest');
 
+
+/** A size in bytes: `1048576`, `512kb`, `1mb`. */
+export const byteSize = (fallback: number) =>
+  z
+    .string()
+    .regex(/^[0-9]+(b|kb|mb)?$/i, 'must be a size in bytes, or with kb/mb (e.g. 512kb)')
+    .transform((v) => {
+      const m = /^([0-9]+)(b|kb|mb)?$/i.exec(v)!;
+      const unit = (m[2] ?? 'b').toLowerCase();
+      return Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+    })
+    .pipe(z.number().int().positive('must be positive'))
+    .default(fallback);
+
+const optionalPath = () => z.string().min(1).optional();
+
+/** How a service proves its NATS identity (users and permissions: packages/messaging/src/permissions.ts). */
+function natsCredentialShape() {
+  return {
+    /** Default: the service's identity (`header-watcher`, `signer-3`), used only when a password is found. */
+    NATS_USER: z.string().regex(/^[a-z0-9_-]+$/, 'must be lowercase letters, digits, - and _').optional(),
+    NATS_PASSWORD: secret(z.string().min(1).optional()),
+    /** A directory of `<user>.password` files (the devnet's generated NATS passwords). */
+    NATS_CREDENTIALS_DIR: optionalPath(),
+    NATS_CREDS_FILE: optionalPath(),
+    NATS_NKEY_SEED_FILE: optionalPath(),
+    /** TLS to NATS: the CA that signed the server's certificate, and a client certificate for servers that verify. */
+    NATS_TLS_CA: optionalPath(),
+    NATS_TLS_CERT: optionalPath(),
+    NATS_TLS_KEY: optionalPath(),
+  };
+}
+
+/** The HTTP server every service runs (packages/runtime bootstrapService): limits, timeouts, CORS, rate limits. */
+function httpShape() {
+  return {
+    /** Largest request body accepted (larger: 413). */
+    HTTP_BODY_LIMIT: byteSize(1024 * 1024),
+    /** A request (headers and body) must arrive within this; the server answers 408 otherwise. */
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number({ error: 'must be a number' }).int().positive().default(30_000),
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number({ error: 'must be a number' }).int().positive().default(10_000),
+    /** Idle keep-alive connections are closed after this. */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number({ error: 'must be a number' }).int().positive().default(5_000),
+    /** Comma-separated origins allowed cross-origin (e.g. https://app.example.org). Empty: no cross-origin access. */
+    CORS_ORIGINS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const list = (v ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+        for (const o of list) {
+          if (!/^https?:\/\/[^/\s]+$/.test(o)) ctx.addIssue({ code: 'custom', message: `${o} must be an origin: scheme://host[:port]` });
+        }
+        return list;
+      }),
+    /** Hops of reverse proxies whose X-Forwarded-For is believed (rate limits key on the client address). 0: none. */
+    HTTP_TRUST_PROXY: z.coerce.number({ error: 'must be a number' }).int().nonnegative().default(0),
+    /** Rate limits per client address and route, over a window shared by every replica (Redis). */
+    RATE_LIMIT_WINDOW_MS: z.coerce.number({ error: 'must be a number' }).int().positive().default(60_000),
+    RATE_LIMIT_READ: z.coerce.number({ error: 'must be a number' }).int().positive().default(1_200),
+    RATE_LIMIT_WRITE: z.coerce.number({ error: 'must be a number' }).int().positive().default(60),
+  };
+}
+
 /** Settings every tapbridge service shares: where its servers are and how it speaks. */
 export const commonServiceShape = {
   DATABASE_URL: url(['postgres', 'postgresql'], 'postgresql://postgres@127.0.0.1:5432/tapbridge'),
@@ -43,4 +107,6 @@ export const commonServiceShape = {
     .regex(/^[a-z][a-z0-9_]*$/, 'must be lowercase letters, digits and underscores')
     .default('tb'),
   LOG_LEVEL: logLevel,
+  ...natsCredentialShape(),
+  ...httpShape(),
 };

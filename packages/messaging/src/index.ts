@@ -19,3 +19,9 @@ export { serveRequests, request } from './request-reply.js';
 import { fileURLToPath } from 'node:url';
 /** Path of the canonical outbox/inbox DDL that every service's first migration includes. */
 export const OUTBOX_INBOX_SQL_PATH = fileURLToPath(new URL('../sql/outbox-inbox.sql', import.meta.url));
+export { SERVICE_ROLES, signerRole, natsIdentity, roleOf, stackIdentities, streamsOf, natsPermissions, inboxPrefix, ADMIN_IDENTITY } from './permissions.js';
+export type { ServiceRole, ServiceName, NatsPermissions } from './permissions.js';
+export { renderNatsServerConfig, passwordEnvName } from './permissions-config.js';
+export type { NatsSecret, NatsServerConfigOptions } from './permissions-config.js';
+export { natsClientOptions } from './permissions-client.js';
+export type { NatsCredentialSettings } from './permissions-client.js';

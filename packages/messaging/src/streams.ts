@@ -15,7 +15,13 @@ const DEFAULTS: StreamSettings = { duplicateWindowMs: 60 * 60_000, maxAgeMs: 30 
  * Creates or updates every stream of the catalog, plus the dead-letter stream. Safe to run on every start-up by
  * every replica: an existing stream is updated in place to the declared config.
  */
-export async function ensureStreams(jsm: JetStreamManager, naming: Naming, settings: Partial<StreamSettings> = {}): Promise<string[]> {
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  naming: Naming,
+  settings: Partial<StreamSettings> = {},
+  /** Only these (a service's own, packages/messaging/src/permissions.ts streamsOf); default every stream. */
+  only?: ReadonlyArray<StreamName | 'DLQ'>,
+): Promise<string[]> {
   const s = { ...DEFAULTS, ...settings };
   const configs: Array<Partial<StreamConfig> & { name: string; subjects: string[] }> = [
     ...(Object.keys(STREAMS) as StreamName[]).map((name) => ({
@@ -23,7 +29,7 @@ export async function ensureStreams(jsm: JetStreamManager, naming: Naming, setti
       subjects: STREAMS[name].map((subj) => naming.subject(subj)),
     })),
     { name: naming.stream('DLQ'), subjects: [naming.subject('dlq.>')] },
-  ];
+  ].filter((c) => !only || only.some((n) => naming.stream(n) === c.name));
   for (const c of configs) {
     const config = {
       ...c,

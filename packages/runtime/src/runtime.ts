@@ -4,14 +4,16 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { migrate, serviceSchema } from '@tapbridge/db';
 import {
-  connectMessaging, DurableConsumer, ensureStreams, EventPublisher, OutboxRelay, tapbridgeCatalog, withTransaction,
-  type DurableConsumerOptions, type EventCatalog, type Messaging,
+  connectMessaging, DurableConsumer, ensureStreams, EventPublisher, natsClientOptions, OutboxRelay, roleOf, streamsOf, tapbridgeCatalog,
+  withTransaction, type DurableConsumerOptions, type EventCatalog, type Messaging, type NatsCredentialSettings,
 } from '@tapbridge/messaging';
+import { API_KEYS_MIGRATIONS_DIR, API_KEYS_SCHEMA } from './api-keys.js';
+import { httpSettingsFrom, type HttpConfig, type HttpSettings } from './http-settings.js';
 import { natsCheck, postgresCheck, redisCheck, type HealthCheck, type Logger } from '@tapbridge/observability';
 import type { PoolClient } from 'pg';
 
 /** The settings every service's config carries (packages/config commonServiceShape). */
-export interface CommonServiceConfig {
+export interface CommonServiceConfig extends NatsCredentialSettings, HttpConfig {
   DATABASE_URL: string;
   NATS_URL: string;
   REDIS_URL: string;
@@ -27,6 +29,10 @@ export interface ServiceRuntimeOptions {
   redisUrl: string;
   streamPrefix: string;
   logger: Logger;
+  /** NATS credentials and TLS (packages/messaging natsClientOptions); default anonymous. */
+  nats?: NatsCredentialSettings;
+  /** HTTP limits, timeouts, CORS and rate limits for bootstrapService; default packages/config's defaults. */
+  http?: HttpSettings;
   /** Apply the service's SQL migrations at start-up (the stack command does; production runs the migrate job). */
   migrationsDir?: string;
   catalog?: EventCatalog;
@@ -52,6 +58,9 @@ export class ServiceRuntime {
 
   get logger(): Logger {
     return this.options.logger;
+  }
+  get http(): HttpSettings {
+    return this.options.http ?? httpSettingsFrom({});
   }
   get schema(): string {
     return this.options.schema;
@@ -82,6 +91,8 @@ export class ServiceRuntime {
       redisUrl: o.config.REDIS_URL,
       streamPrefix: o.config.STREAM_PREFIX,
       logger: o.logger,
+      nats: o.config,
+      http: httpSettingsFrom(o.config),
       ...(existsSync(migrationsDir) ? { migrationsDir } : {}),
       ...(o.catalog ? { catalog: o.catalog } : {}),
     });
@@ -91,11 +102,15 @@ export class ServiceRuntime {
     if (o.migrationsDir) {
       const res = await migrate({ databaseUrl: o.databaseUrl, schema: o.schema, migrationsDir: o.migrationsDir, log: (l) => o.logger.info(l) });
       o.logger.info({ applied: res.applied.length, alreadyApplied: res.alreadyApplied.length }, 'migrations up to date');
+      // API keys (packages/runtime api-keys) live in one schema of the service's database, shared by its services.
+      await migrate({ databaseUrl: o.databaseUrl, schema: API_KEYS_SCHEMA, migrationsDir: API_KEYS_MIGRATIONS_DIR, log: (l) => o.logger.info(l) });
     }
     const pool = new pg.Pool({ connectionString: o.databaseUrl, max: 10 });
     pool.on('error', (err) => o.logger.warn({ err }, 'idle Postgres client failed'));
-    const messaging = await connectMessaging({ url: o.natsUrl, prefix: o.streamPrefix, name: o.service });
-    await ensureStreams(messaging.jsm, messaging.naming);
+    const messaging = await connectMessaging({ url: o.natsUrl, prefix: o.streamPrefix, name: o.service, ...natsClientOptions(o.service, o.nats ?? {}) });
+    // A service known to the NATS permissions creates only the streams it may (signers: none); others all of them.
+    const role = roleOf(o.service);
+    await ensureStreams(messaging.jsm, messaging.naming, {}, role ? streamsOf(role) : undefined);
     const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
     redis.on('error', (err) => o.logger.warn({ err: err.message }, 'Redis connection error'));
     const publisher = new EventPublisher(messaging.js, messaging.naming);

@@ -1,27 +1,41 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import { Global, Module, type DynamicModule, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ThrottlerModule } from '@nestjs/throttler';
 import type { NextFunction, Request, Response } from 'express';
 import { ObservabilityModule } from '@tapbridge/observability/nest';
 import { histogram, type Logger } from '@tapbridge/observability';
 import type { ServiceRuntime } from '../runtime.js';
+import { API_KEY_HEADER, API_KEY_SCHEME, ApiKeyGuard } from './api-key.guard.js';
+import { RUNTIME } from './runtime-token.js';
+import { RateLimitGuard, RedisThrottlerStorage, throttlerOptions } from './throttle.js';
 
-export const RUNTIME = Symbol('RUNTIME');
+export { RUNTIME };
 
 const httpDuration = histogram('tapbridge_http_request_duration_seconds', 'HTTP requests by route and status', ['method', 'route', 'status'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
 
-/** Makes the process's ServiceRuntime injectable everywhere (`@Inject(RUNTIME)`), with health and metrics routes. */
+/**
+ * Makes the process's ServiceRuntime injectable everywhere (`@Inject(RUNTIME)`), with health and metrics routes, rate
+ * limits on every route (per client address, counted in Redis so they hold across replicas) and the API-key guard
+ * behind `@RequireScope`.
+ */
 @Global()
 @Module({})
 export class RuntimeModule {
   static forRoot(runtime: ServiceRuntime): DynamicModule {
+    const storage = new RedisThrottlerStorage(runtime.redis, `${runtime.options.streamPrefix}:throttle:${runtime.options.service}`);
     return {
       module: RuntimeModule,
-      imports: [ObservabilityModule.forRoot({ checks: { inject: [], useFactory: () => runtime.checks() } })],
-      providers: [{ provide: RUNTIME, useValue: runtime }],
-      exports: [RUNTIME],
+      imports: [
+        ObservabilityModule.forRoot({ checks: { inject: [], useFactory: () => runtime.checks() } }),
+        ThrottlerModule.forRoot(throttlerOptions(runtime.http, storage)),
+      ],
+      providers: [{ provide: RUNTIME, useValue: runtime }, { provide: APP_GUARD, useClass: RateLimitGuard }, ApiKeyGuard],
+      exports: [RUNTIME, ApiKeyGuard],
     };
   }
 }
@@ -54,7 +68,26 @@ export interface BootstrapOptions {
  */
 export async function bootstrapService(o: BootstrapOptions): Promise<INestApplication> {
   const logger = o.runtime.logger;
-  const app = await NestFactory.create(o.module, { logger: new PinoNestLogger(logger), bodyParser: true });
+  const http = o.runtime.http;
+  const app = await NestFactory.create<NestExpressApplication>(o.module, { logger: new PinoNestLogger(logger), bodyParser: false });
+  // Limits and timeouts are set here, from config, never left to the defaults of Express and Node.
+  app.set('trust proxy', http.trustProxyHops);
+  app.useBodyParser('json', { limit: http.bodyLimitBytes });
+  app.useBodyParser('urlencoded', { limit: http.bodyLimitBytes, extended: false });
+  const server = app.getHttpServer() as Server;
+  server.requestTimeout = http.requestTimeoutMs;
+  server.headersTimeout = Math.min(http.headersTimeoutMs, http.requestTimeoutMs);
+  server.keepAliveTimeout = http.keepAliveTimeoutMs;
+  // No CORS headers unless origins are configured: browsers then refuse cross-origin reads and preflights.
+  if (http.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: http.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST'],
+      allowedHeaders: ['content-type', 'authorization', API_KEY_HEADER, 'x-request-id'],
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      maxAge: 600,
+    });
+  }
   app.use((req: Request, res: Response, next: NextFunction) => {
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -68,7 +101,12 @@ export async function bootstrapService(o: BootstrapOptions): Promise<INestApplic
     });
     next();
   });
-  const doc = new DocumentBuilder().setTitle(o.title).setDescription(o.description ?? '').setVersion('0.1.0').build();
+  const doc = new DocumentBuilder()
+    .setTitle(o.title)
+    .setDescription(o.description ?? '')
+    .setVersion('0.1.0')
+    .addApiKey({ type: 'apiKey', in: 'header', name: API_KEY_HEADER, description: 'An API key from `tapbridge apikey create` (also accepted as Authorization: Bearer <key>)' }, API_KEY_SCHEME)
+    .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
   await app.listen(o.port, o.host ?? '0.0.0.0');
   logger.info({ port: o.port }, `${o.title} listening`);

@@ -106,7 +106,8 @@ export interface SweepBuild {
 
 const EMPTY = new Uint8Array(0);
 
-function checkDeposit(d: SweepDeposit, i: number): SweepInputSpend {
+/** Checks one deposit on its own (fields, P2TR, leaf commits to the output, max fee within the leaf's); throws SweepError. */
+export function checkSweepDeposit(d: SweepDeposit, i: number): SweepInputSpend {
   const what = `deposit ${i}`;
   if (d === null || typeof d !== 'object') throw new SweepError('deposit', `${what} is not an object`);
   checkVout(d.vout, what);
@@ -133,6 +134,17 @@ function checkDeposit(d: SweepDeposit, i: number): SweepInputSpend {
   }
   if (d.maxFeeSats > leafMaxFee) throw new SweepError('deposit-max-fee', `${what}: maxFeeSats ${d.maxFeeSats} exceeds its leaf's max fee ${leafMaxFee}`);
   return { kind: d.kind, leafScript: d.leafScript, controlBlock: d.controlBlock, leafHash };
+}
+
+/** Checks one withdrawal on its own (uint256 id, amounts, a standard payout script that is not custody's); throws SweepError. */
+export function checkSweepWithdrawal(w: SweepWithdrawal, i: number, custodyScriptPubKey: Uint8Array): void {
+  const what = `withdrawal ${i}`;
+  if (w === null || typeof w !== 'object') throw new SweepError('withdrawal', `${what} is not an object`);
+  withdrawalIdBytes(w.id);
+  checkSats(w.amountSats, `${what} (id ${w.id}) amountSats`, 1n);
+  checkSats(w.maxFeeSats, `${what} (id ${w.id}) maxFeeSats`);
+  if (!isPayoutScript(w.scriptPubKey)) throw new SweepError('payout-script', `${what} (id ${w.id}): scriptPubKey is not P2PKH, P2SH, P2WPKH, P2WSH or P2TR`);
+  if (equalBytes(w.scriptPubKey, custodyScriptPubKey)) throw new SweepError('payout-script', `${what} (id ${w.id}) pays the custody script`);
 }
 
 /**
@@ -171,23 +183,17 @@ export function buildSweep(params: SweepParams): SweepBuild {
     inputTotal += custodyInput.value;
   }
   deposits.forEach((d, i) => {
-    const spend = checkDeposit(d, i);
+    const spend = checkSweepDeposit(d, i);
     addInput(d.txid, d.vout, { value: d.value, scriptPubKey: d.scriptPubKey }, spend, `deposit ${i}`);
     inputTotal += d.value;
   });
 
   let previous: bigint | undefined;
   withdrawals.forEach((w, i) => {
-    const what = `withdrawal ${i}`;
-    if (w === null || typeof w !== 'object') throw new SweepError('withdrawal', `${what} is not an object`);
-    withdrawalIdBytes(w.id);
+    checkSweepWithdrawal(w, i, custodyScriptPubKey);
     if (previous !== undefined && w.id <= previous)
-      throw new SweepError('withdrawal-order', `${what}: id ${w.id} after ${previous}; withdrawals go in strictly ascending id order`);
+      throw new SweepError('withdrawal-order', `withdrawal ${i}: id ${w.id} after ${previous}; withdrawals go in strictly ascending id order`);
     previous = w.id;
-    checkSats(w.amountSats, `${what} (id ${w.id}) amountSats`, 1n);
-    checkSats(w.maxFeeSats, `${what} (id ${w.id}) maxFeeSats`);
-    if (!isPayoutScript(w.scriptPubKey)) throw new SweepError('payout-script', `${what} (id ${w.id}): scriptPubKey is not P2PKH, P2SH, P2WPKH, P2WSH or P2TR`);
-    if (equalBytes(w.scriptPubKey, custodyScriptPubKey)) throw new SweepError('payout-script', `${what} (id ${w.id}) pays the custody script`);
   });
 
   const requestWeights = [...spends.slice(custodyInput === undefined ? 0 : 1).map((s) => sweepInputWeight(s.kind, s)), ...withdrawals.map((w) => outputWeight(w.scriptPubKey))];

@@ -7,3 +7,6 @@ export * from './weights.js';
 export * from './fee-split.js';
 export * from './checks.js';
 export * from './build.js';
+export * from './rates.js';
+export * from './rbf.js';
+export * from './plan.js';

@@ -15,30 +15,9 @@ import {
   sweepInputWeight,
   sweepSighashes,
   type SweepBuild,
-  type SweepDeposit,
   type SweepParams,
-  type SweepWithdrawal,
 } from '../../src/sweep/index.js';
-import { PAYOUT_KINDS, custody, custodyKeyPathSecret, depositFor, groupSecret, groupKey, payoutScript, txidOf } from './fixtures.js';
-
-export function leafDeposit(i: number, value = 200_000n, maxFeeSats = 20_000n): SweepDeposit {
-  const d = depositFor(i, maxFeeSats);
-  return { txid: txidOf(100 + i), vout: i % 4, value, kind: 'deposit-leaf', scriptPubKey: d.scriptPubKey, leafScript: d.depositLeaf.script, controlBlock: d.depositLeaf.controlBlock, maxFeeSats };
-}
-export const simpleDeposit = (i: number, value = 150_000n, maxFeeSats = 20_000n): SweepDeposit => ({
-  txid: txidOf(200 + i),
-  vout: 1,
-  value,
-  kind: 'custody-key-path',
-  scriptPubKey: custody.scriptPubKey,
-  maxFeeSats,
-});
-export const withdrawal = (id: number, amountSats = 60_000n, maxFeeSats = 10_000n): SweepWithdrawal => ({
-  id: BigInt(id),
-  scriptPubKey: payoutScript(PAYOUT_KINDS[id % PAYOUT_KINDS.length]!, id),
-  amountSats,
-  maxFeeSats,
-});
+import { custody, custodyKeyPathSecret, depositFor, groupKey, groupSecret, leafDeposit, simpleDeposit, txidOf, withdrawal } from './fixtures.js';
 
 const baseParams = (): SweepParams => ({
   custodyScriptPubKey: custody.scriptPubKey,

@@ -5,6 +5,7 @@ import { bytesToHex, hexToBytes, sha256 } from '../../src/bytes.js';
 import { custodyAddress, depositAddress, type DepositAddress, p2pkhScript, p2shScript, witnessScript } from '../../src/scripts/index.js';
 import { taprootTweakSecretKey } from '../../src/taproot/index.js';
 import { SIGHASH_DEFAULT, taprootSighash, type Transaction, type TxOutput } from '../../src/tx/index.js';
+import type { SweepDeposit, SweepWithdrawal } from '../../src/sweep/index.js';
 
 export const groupSecret = hexToBytes('6b'.repeat(31) + '01');
 export const groupKey = schnorr.getPublicKey(groupSecret);
@@ -75,3 +76,24 @@ export function signSweep(tx: Transaction, prevouts: readonly TxOutput[], spends
   });
   return { signed, sighashes };
 }
+
+/** Sweep request builders shared by the tests. */
+export function leafDeposit(i: number, value = 200_000n, maxFeeSats = 20_000n): SweepDeposit {
+  const d = depositFor(i, maxFeeSats);
+  return { txid: txidOf(100 + i), vout: i % 4, value, kind: 'deposit-leaf', scriptPubKey: d.scriptPubKey, leafScript: d.depositLeaf.script, controlBlock: d.depositLeaf.controlBlock, maxFeeSats };
+}
+export const simpleDeposit = (i: number, value = 150_000n, maxFeeSats = 20_000n): SweepDeposit => ({
+  txid: txidOf(200 + i),
+  vout: 1,
+  value,
+  kind: 'custody-key-path',
+  scriptPubKey: custody.scriptPubKey,
+  maxFeeSats,
+});
+export const withdrawal = (id: number, amountSats = 60_000n, maxFeeSats = 10_000n): SweepWithdrawal => ({
+  id: BigInt(id),
+  scriptPubKey: payoutScript(PAYOUT_KINDS[id % PAYOUT_KINDS.length]!, id),
+  amountSats,
+  maxFeeSats,
+});
+

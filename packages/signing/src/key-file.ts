@@ -1,6 +1,8 @@
 /**
- * Secrets at rest (host key, key share): AES-256-GCM under a key derived from the operator's passphrase with
- * scrypt (N ≥ 2^15, a random salt per file) and a random 96-bit nonce per write. The header (format version, kind,
+ * Secrets at rest (host key, key share): AES-256-GCM under a key derived from the operator's passphrase (at least
+ * 12 characters) with scrypt (N = 2^17 for every new file, a random salt per file) and a random 96-bit nonce per
+ * write. Files written with the old N = 2^15 still open; their header says so (needsReseal) and the next write
+ * re-encrypts them at the current cost. The header (format version, kind,
  * signer index, group key, KDF and cipher parameters, public metadata) is authenticated as GCM associated data, so
  * a file moved to another signer, edited or downgraded fails to open. Failures say which file and why, never a
  * secret.
@@ -13,8 +15,13 @@ import { hexBytes, hexOf, point33 } from './wire.js';
 
 export const KEY_FILE_FORMAT = 'tapbridge-key-file';
 export const KEY_FILE_VERSION = 1;
-export const MIN_SCRYPT_N = 2 ** 15;
+/** The cost of every new file, and the least a new file may use. */
+export const MIN_SCRYPT_N = 2 ** 17;
+/** The least an existing file may use to be opened (files of the first release used 2^15). */
+export const LEGACY_MIN_SCRYPT_N = 2 ** 15;
 const MAX_SCRYPT_N = 2 ** 20;
+/** Passphrases shorter than this are refused (configuration and every seal/open). */
+export const MIN_PASSPHRASE_LENGTH = 12;
 
 export type KeyFileKind = 'host-key' | 'key-share';
 
@@ -39,7 +46,7 @@ export interface SealKeyFileInput {
   groupKey: string | null;
   secret: Uint8Array;
   meta?: Record<string, unknown>;
-  /** scrypt cost; at least 2^15 (the default). */
+  /** scrypt cost; at least 2^17 (the default). */
   scryptN?: number;
 }
 
@@ -49,14 +56,21 @@ function scrypt(passphrase: string, salt: Buffer, N: number, r: number, p: numbe
 }
 
 function checkPassphrase(passphrase: string): void {
-  if (typeof passphrase !== 'string' || passphrase.length < 8) throw new KeyFileError('the key passphrase must be at least 8 characters');
+  if (typeof passphrase !== 'string' || passphrase.length < MIN_PASSPHRASE_LENGTH) throw new KeyFileError(`the key passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters`);
+}
+
+const validN = (N: number, min: number) => Number.isInteger(Math.log2(N)) && N >= min && N <= MAX_SCRYPT_N;
+
+/** Whether a file should be re-encrypted at the current cost on its next write (it was sealed with a weaker N). */
+export function needsReseal(header: KeyFileHeader): boolean {
+  return header.kdf.N < MIN_SCRYPT_N;
 }
 
 /** Encrypts a secret into the key file's text form. */
 export async function sealKeyFile(input: SealKeyFileInput, passphrase: string): Promise<string> {
   checkPassphrase(passphrase);
   const N = input.scryptN ?? MIN_SCRYPT_N;
-  if (!Number.isInteger(Math.log2(N)) || N < MIN_SCRYPT_N || N > MAX_SCRYPT_N) throw new KeyFileError(`scrypt N must be a power of two in 2^15..2^20, got ${N}`);
+  if (!validN(N, MIN_SCRYPT_N)) throw new KeyFileError(`scrypt N must be a power of two in 2^17..2^20, got ${N}`);
   const salt = randomBytes(16);
   const nonce = randomBytes(12);
   const header: KeyFileHeader = {
@@ -105,7 +119,7 @@ export async function openKeyFile(text: string, passphrase: string, expect: Open
   if (header.kind !== expect.kind) throw new KeyFileError(`${where} holds a ${header.kind}, expected a ${expect.kind}`);
   if (header.signerIndex !== expect.signerIndex) throw new KeyFileError(`${where} belongs to signer ${header.signerIndex}, this is signer ${expect.signerIndex}`);
   const { N, r, p, salt } = header.kdf;
-  if (!Number.isInteger(Math.log2(N)) || N < MIN_SCRYPT_N || N > MAX_SCRYPT_N) throw new KeyFileError(`${where} uses scrypt N = ${N}; it must be a power of two in 2^15..2^20`);
+  if (!validN(N, LEGACY_MIN_SCRYPT_N)) throw new KeyFileError(`${where} uses scrypt N = ${N}; it must be a power of two in 2^15..2^20`);
   const key = await scrypt(passphrase, Buffer.from(salt, 'hex'), N, r, p);
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(header.cipher.nonce, 'hex'));
@@ -117,5 +131,15 @@ export async function openKeyFile(text: string, passphrase: string, expect: Open
     throw new KeyFileError(`cannot decrypt ${where}: wrong passphrase, or the file was modified`);
   } finally {
     key.fill(0);
+  }
+}
+
+/** Whether a key file's text was sealed with a weaker scrypt cost than new files get (re-encrypt it). */
+export function keyFileNeedsReseal(text: string): boolean {
+  try {
+    const parsed = fileSchema.safeParse(JSON.parse(text));
+    return parsed.success && needsReseal(parsed.data.header);
+  } catch {
+    return false;
   }
 }

@@ -1,6 +1,6 @@
 /** A signer's share of the group key after the DKG, and its file form (secret encrypted, the rest authenticated). */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { GroupKey, G, pointToCompressed, scalarFromBytesNonzeroChecked } from '@tapbridge/frost';
+import { deriveThreshPubkey, GroupKey, G, pointToCompressed, scalarFromBytesNonzeroChecked } from '@tapbridge/frost';
 import { z } from 'zod';
 import { KeyFileError } from './errors.js';
 import { openKeyFile, sealKeyFile } from './key-file.js';
@@ -23,6 +23,25 @@ const shareMetaSchema = z.object({
   hostPubkeys: z.array(point33),
   recoveryData: hexBytes,
 });
+
+/**
+ * Checks that the public shares lie on one polynomial of degree t − 1 whose constant term is the threshold key.
+ * GroupKey.fromShares trusts its input (it skips BIP445's per-session re-interpolation), so anything loaded from
+ * storage passes here first. The first t shares fix the polynomial; each further share j is checked by
+ * interpolating shares 1..t−1 and j at zero. Returns why it fails, or null.
+ */
+export function pubsharesMismatch(groupKey: GroupKey): string | null {
+  const { t, n } = groupKey;
+  const points = groupKey.pubsharePoints;
+  const base = Array.from({ length: t - 1 }, (_, i) => i);
+  const expected = bytesToHex(groupKey.threshPk);
+  for (let j = t - 1; j < n; j++) {
+    const ids = [...base, j];
+    const Q = deriveThreshPubkey(ids, ids.map((i) => points[i] as (typeof points)[number]));
+    if (Q.is0() || bytesToHex(Q.toBytes(true)) !== expected) return `the public shares of signers ${ids.map((i) => i + 1).join(', ')} do not interpolate to the group key`;
+  }
+  return null;
+}
 
 export async function sealKeyShare(share: KeyShare, passphrase: string): Promise<string> {
   return sealKeyFile(
@@ -58,5 +77,7 @@ export async function openKeyShare(text: string, passphrase: string, index: numb
     throw new KeyFileError(`${where} holds an out-of-range secret share`);
   }
   if (bytesToHex(pointToCompressed(G.multiply(d))) !== pubshares[index - 1]) throw new KeyFileError(`${where}: the share does not match signer ${index}'s public share`);
+  const mismatch = pubsharesMismatch(groupKey);
+  if (mismatch) throw new KeyFileError(`${where}: ${mismatch}`);
   return { index, secshare: secret, groupKey, hostPubkeys: hostPubkeys.map((p) => hexToBytes(p)), recoveryData: hexToBytes(recoveryData) };
 }

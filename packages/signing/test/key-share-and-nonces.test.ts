@@ -1,7 +1,8 @@
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { nonceGen } from '@tapbridge/frost';
 import { describe, expect, it } from 'vitest';
-import { KeyFileError, openKeyShare, sealKeyShare, SecretNonceStore } from '../src/index.js';
+import { GroupKey } from '@tapbridge/frost';
+import { KeyFileError, openKeyShare, pubsharesMismatch, sealKeyShare, SecretNonceStore } from '../src/index.js';
 import { Group } from './helpers.js';
 
 describe('key share files', () => {
@@ -22,6 +23,23 @@ describe('key share files', () => {
     if (!other) throw new Error('no share');
     const swapped = await sealKeyShare({ ...share, secshare: other.secshare }, 'signer two passphrase');
     await expect(openKeyShare(swapped, 'signer two passphrase', 2)).rejects.toThrow(KeyFileError);
+  });
+});
+
+describe('public shares', () => {
+  it('a DKG\'s public shares interpolate to the group key; a substituted one is found on load', async () => {
+    const group = new Group(5, 3);
+    await group.runDkg();
+    const share = group.saved.get(1);
+    if (!share) throw new Error('no share');
+    expect(pubsharesMismatch(share.groupKey)).toBeNull();
+    // Signer 4's public share replaced (a tampered row or file): still a valid point, but off the polynomial.
+    const pubshares = [...share.groupKey.pubshares];
+    pubshares[3] = share.groupKey.pubshares[4] as Uint8Array;
+    const tampered = GroupKey.fromShares({ n: 5, t: 3, threshPk: share.groupKey.threshPk, pubshares });
+    expect(pubsharesMismatch(tampered)).toBe('the public shares of signers 1, 2, 4 do not interpolate to the group key');
+    const text = await sealKeyShare({ ...share, groupKey: tampered }, 'signer one passphrase');
+    await expect(openKeyShare(text, 'signer one passphrase', 1)).rejects.toThrow(/do not interpolate to the group key/);
   });
 });
 

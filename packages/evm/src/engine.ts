@@ -23,7 +23,7 @@ import { decodeWithdrawalRequests, type WithdrawalRequest } from './withdrawals.
 export interface EngineOptions {
   store: ChainStore;
   config: ChainConfig;
-  mempoolLimits?: MempoolLimits;
+  mempoolLimits?: Partial<MempoolLimits>;
   /** eth_call / eth_estimateGas bounds: gas cap, time limit, worker threads (defaults like geth: 50M gas, 5 s). */
   callLimits?: Partial<CallLimits>;
   /** Start producing blocks right away (default true). Tests turn it off and call `produceBlock` themselves. */
@@ -80,7 +80,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
   ) {
     super();
     this.chainId = config.chainId;
-    this.mempool = new Mempool(config.chainId, config.blockGasLimit, mempoolLimits);
+    this.mempool = new Mempool(config.chainId, config.blockGasLimit, mempoolLimits, now);
     this.headState = this.stateAt(head.header.stateRoot);
     this.sequencer = new Sequencer(
       {
@@ -132,7 +132,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     });
     const engine = new EvmEngine(
       config, common, options.store, trieDb, blockState, calls, recentHashes, blockVm, head,
-      nextWithdrawalIndex, options.mempoolLimits ?? DEFAULT_MEMPOOL_LIMITS, options.now ?? Date.now,
+      nextWithdrawalIndex, { ...DEFAULT_MEMPOOL_LIMITS, ...options.mempoolLimits }, options.now ?? Date.now,
     );
     if (options.autoMine !== false) engine.start();
     return engine;
@@ -215,6 +215,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     // More may be selectable now that nonces advanced.
     if (this.mempool.size > 0 && block.transactions.length > 0) this.workPending = true;
     if (this.mintQueue.size > 0) this.workPending = true;
+    this.mempool.expireQueued();
     this.emit('block', committed);
     return committed;
   }

@@ -10,6 +10,8 @@ export interface PoolTransaction {
   raw: Uint8Array;
   /** Arrival order, to break ties between equal tips fairly. */
   seq: number;
+  /** Arrival time (ms), for the expiry of queued transactions. */
+  addedAt: number;
 }
 
 export interface SenderState {
@@ -19,16 +21,33 @@ export interface SenderState {
   hasCode?: boolean;
 }
 
+/**
+ * geth's txpool limits, adapted: "pending" transactions are a sender's gap-free run from their account nonce (they can
+ * go in the next block), "queued" ones wait behind a nonce gap.
+ */
 export interface MempoolLimits {
-  /** Most transactions the pool holds in total. */
+  /** Most transactions the pool holds in total; past it the lowest-tipped one is evicted for a better one (geth GlobalSlots + GlobalQueue). */
   maxTransactions: number;
+  /** Most pending transactions per sender (geth AccountSlots; a hard cap here, where geth lets an account exceed it while the pool has room). */
+  accountSlots: number;
+  /** Most queued (nonce-gap) transactions per sender (geth AccountQueue). */
+  accountQueue: number;
   /** How far ahead of the account nonce a sender may queue. */
   maxNonceGap: bigint;
-  /** A replacement must raise both fee caps by this many percent (geth: 10). */
+  /** Queued transactions older than this are dropped (geth Lifetime, 3 h): a gap nobody fills must not pin memory. */
+  queuedLifetimeMs: number;
+  /** A replacement must raise both fee caps by this many percent (geth PriceBump: 10). */
   replacementBumpPercent: bigint;
 }
 
-export const DEFAULT_MEMPOOL_LIMITS: MempoolLimits = { maxTransactions: 20_000, maxNonceGap: 64n, replacementBumpPercent: 10n };
+export const DEFAULT_MEMPOOL_LIMITS: MempoolLimits = {
+  maxTransactions: 20_000,
+  accountSlots: 64,
+  accountQueue: 64,
+  maxNonceGap: 64n,
+  queuedLifetimeMs: 3 * 60 * 60 * 1000,
+  replacementBumpPercent: 10n,
+};
 
 export function maxFeePerGas(tx: TypedTransaction): bigint {
   return tx.supports(Capability.EIP1559FeeMarket) ? (tx as { maxFeePerGas: bigint }).maxFeePerGas : (tx as { gasPrice: bigint }).gasPrice;
@@ -64,12 +83,16 @@ export function maxCost(tx: TypedTransaction): bigint {
 export class Mempool {
   private readonly bySender = new Map<string, Map<bigint, PoolTransaction>>();
   private readonly byHash = new Map<string, PoolTransaction>();
+  /** Each pooled sender's account nonce as last seen (admission or block), which splits pending from queued. */
+  private readonly accountNonces = new Map<string, bigint>();
   private seq = 0;
+  private lastExpiryScan = 0;
 
   constructor(
     private readonly chainId: bigint,
     private readonly blockGasLimit: bigint,
     private readonly limits: MempoolLimits = DEFAULT_MEMPOOL_LIMITS,
+    private readonly now: () => number = Date.now,
   ) {}
 
   get size(): number {
@@ -125,25 +148,104 @@ export class Mempool {
     }
     const txs = this.bySender.get(sender) ?? new Map<bigint, PoolTransaction>();
     const replaced = txs.get(tx.nonce);
+    let evict: PoolTransaction | undefined;
     if (replaced !== undefined) {
       const bump = (v: bigint) => v + (v * this.limits.replacementBumpPercent) / 100n;
       if (maxFeePerGas(tx) < bump(maxFeePerGas(replaced.tx)) || maxPriorityFeePerGas(tx) < bump(maxPriorityFeePerGas(replaced.tx))) {
         throw new TransactionRejectedError('replacement transaction underpriced');
       }
-    } else if (this.byHash.size >= this.limits.maxTransactions) {
-      throw new TransactionRejectedError('txpool is full');
+    } else {
+      this.checkAccountLimits(txs, tx.nonce, account.nonce);
+      if (this.byHash.size >= this.limits.maxTransactions) evict = this.evictionFor(tx, sender, baseFee);
     }
     let committed = maxCost(tx);
     for (const [nonce, other] of txs) if (nonce !== tx.nonce && nonce >= account.nonce) committed += maxCost(other.tx);
     if (committed > account.balance) {
       throw new TransactionRejectedError(`insufficient funds for gas * price + value: balance ${account.balance}, tx cost ${maxCost(tx)}, overshot ${committed - account.balance}`);
     }
-    const entry: PoolTransaction = { tx, hash, sender, raw, seq: this.seq++ };
+    if (evict !== undefined) this.removeFrom(evict.sender, evict.tx.nonce);
+    const entry: PoolTransaction = { tx, hash, sender, raw, seq: this.seq++, addedAt: this.now() };
     if (replaced !== undefined) this.byHash.delete(replaced.hash);
     txs.set(tx.nonce, entry);
     this.bySender.set(sender, txs);
     this.byHash.set(hash, entry);
+    this.accountNonces.set(sender, account.nonce);
     return entry;
+  }
+
+  /** geth AccountSlots / AccountQueue: a new nonce joins the sender's pending run or their queue, each bounded. */
+  private checkAccountLimits(txs: Map<bigint, PoolTransaction>, nonce: bigint, accountNonce: bigint): void {
+    let pendingEnd = accountNonce;
+    while (txs.has(pendingEnd)) pendingEnd++;
+    const pending = Number(pendingEnd - accountNonce);
+    let queued = 0;
+    for (const n of txs.keys()) if (n > pendingEnd) queued++;
+    if (nonce === pendingEnd && pending >= this.limits.accountSlots) {
+      throw new TransactionRejectedError(`account limit exceeded: ${pending} pending transactions, at most ${this.limits.accountSlots}`);
+    }
+    if (nonce > pendingEnd && queued >= this.limits.accountQueue) {
+      throw new TransactionRejectedError(`account limit exceeded: ${queued} queued transactions, at most ${this.limits.accountQueue}`);
+    }
+  }
+
+  /**
+   * The pool is full: the transaction with the lowest effective tip (the latest of equals) makes room, if the
+   * newcomer pays strictly more. Its sender's later nonces go with it, since they could no longer execute.
+   */
+  private evictionFor(tx: TypedTransaction, sender: string, baseFee: bigint): PoolTransaction {
+    let cheapest: { entry: PoolTransaction; tip: bigint } | undefined;
+    for (const entry of this.byHash.values()) {
+      const tip = effectiveTip(entry.tx, baseFee);
+      if (cheapest === undefined || tip < cheapest.tip || (tip === cheapest.tip && entry.seq > cheapest.entry.seq)) cheapest = { entry, tip };
+    }
+    if (cheapest === undefined || effectiveTip(tx, baseFee) <= cheapest.tip) throw new TransactionRejectedError('transaction underpriced: the pool is full');
+    // Evicting one of the sender's own earlier nonces would leave the newcomer behind a gap.
+    if (cheapest.entry.sender === sender && cheapest.entry.tx.nonce < tx.nonce) throw new TransactionRejectedError('txpool is full');
+    return cheapest.entry;
+  }
+
+  /** Drops a sender's transaction at `nonce` and every later one. */
+  private removeFrom(sender: string, nonce: bigint): number {
+    const txs = this.bySender.get(sender);
+    if (txs === undefined) return 0;
+    let removed = 0;
+    for (const [n, entry] of txs) {
+      if (n < nonce) continue;
+      txs.delete(n);
+      this.byHash.delete(entry.hash);
+      removed++;
+    }
+    if (txs.size === 0) this.forget(sender);
+    return removed;
+  }
+
+  private forget(sender: string): void {
+    this.bySender.delete(sender);
+    this.accountNonces.delete(sender);
+  }
+
+  /**
+   * Drops queued (nonce-gap) transactions older than the lifetime; pending ones are about to be mined anyway.
+   * Scans at most once a second whatever the caller's rate. Returns how many were dropped.
+   */
+  expireQueued(): number {
+    const now = this.now();
+    if (now - this.lastExpiryScan < 1_000) return 0;
+    this.lastExpiryScan = now;
+    let dropped = 0;
+    for (const [sender, txs] of [...this.bySender]) {
+      let pendingEnd = this.accountNonces.get(sender) ?? 0n;
+      while (txs.has(pendingEnd)) pendingEnd++;
+      for (const [n, entry] of txs) {
+        if (n > pendingEnd && now - entry.addedAt >= this.limits.queuedLifetimeMs) {
+          txs.delete(n);
+          this.byHash.delete(entry.hash);
+          dropped++;
+        }
+      }
+      if (txs.size === 0) this.forget(sender);
+    }
+    return dropped;
   }
 
   /**
@@ -191,7 +293,8 @@ export class Mempool {
           this.byHash.delete(entry.hash);
         }
       }
-      if (txs.size === 0) this.bySender.delete(sender);
+      if (txs.size === 0) this.forget(sender);
+      else this.accountNonces.set(sender, nonce);
     }
   }
 
@@ -201,7 +304,7 @@ export class Mempool {
     this.byHash.delete(hash);
     const txs = this.bySender.get(entry.sender);
     txs?.delete(entry.tx.nonce);
-    if (txs?.size === 0) this.bySender.delete(entry.sender);
+    if (txs?.size === 0) this.forget(entry.sender);
   }
 
   senders(): string[] {

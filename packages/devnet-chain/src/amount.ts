@@ -9,6 +9,11 @@ export function formatBtc(sats: bigint): string {
   return `${negative ? '-' : ''}${abs / SATS_PER_BTC}.${(abs % SATS_PER_BTC).toString().padStart(8, '0')}`;
 }
 
+/** Core's FormatMoney as its messages print it: trailing zeros trimmed, at least two decimals ("0.00001", "1.00"). */
+export function formatMoney(sats: bigint): string {
+  return formatBtc(sats).replace(/(\.\d\d\d*?)0+$/, '$1');
+}
+
 /** BTC as a JSON number, the way Core's ValueFromAmount prints it. */
 export const btcNumber = (sats: bigint): number => Number(formatBtc(sats));
 

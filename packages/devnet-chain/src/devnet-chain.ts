@@ -38,6 +38,25 @@ export interface DevnetChainOptions {
   logger?: Logger;
   /** Fee rate the wallet pays when the caller gives none (Core's -fallbackfee, in sat/vB). Default 2. */
   walletFeeRateSatPerVb?: number;
+  /** Devnet extension: start with the mempool minimum fee raised to this many sat/vB (see setMempoolMinFee). */
+  mempoolMinFeeSatPerVb?: number;
+  /** Devnet extension: start with the miner leaving out transactions below this many sat/vB (see setMiningFloor). */
+  miningFloorSatPerVb?: number;
+}
+
+/** The devnet's fee policy knobs, in sat/kvB (Core's CFeeRate unit). */
+export interface DevnetFeePolicy {
+  /** getmempoolinfo.mempoolminfee: sendrawtransaction refuses less ("mempool min fee not met"). */
+  mempoolMinFeeSatPerKvB: bigint;
+  /** The miner leaves out transactions paying less (0: no floor). */
+  miningFloorSatPerKvB: bigint;
+}
+
+/** A devnet fee rate argument in sat/vB (fractions allowed) to sat/kvB; a Core-style -8 error for anything else. */
+export function satPerVbToKvB(satPerVb: unknown, what: string): bigint {
+  if (typeof satPerVb !== 'number' || !Number.isFinite(satPerVb) || satPerVb < 0 || satPerVb > 1_000_000)
+    throw new RpcError(RPC_ERROR.INVALID_PARAMETER, `${what} must be a fee rate in sat/vB from 0 to 1000000, got ${String(satPerVb)}`);
+  return BigInt(Math.round(satPerVb * 1000));
 }
 
 export interface TxLookup {
@@ -80,6 +99,7 @@ export class DevnetChain {
   private readonly blockFile: BlockFile | undefined;
   private readonly feeRatesByBlock = new Map<string, number[]>();
   private readonly walletFeeRate: number;
+  private miningFloorSatPerKvB = 0n;
   private readonly proofOfWork = new ProofOfWorkChecker(REGTEST);
 
   private constructor(
@@ -93,6 +113,8 @@ export class DevnetChain {
     this.chain = new Chainstate(decodeBlock(REGTEST_GENESIS_BLOCK));
     this.wallet = new Wallet(keystore);
     this.blockFile = dataDir === undefined ? undefined : BlockFile.inDir(dataDir);
+    if (options.mempoolMinFeeSatPerVb !== undefined) this.mempool.rollingMinFeeSatPerKvB = satPerVbToKvB(options.mempoolMinFeeSatPerVb, 'mempoolMinFeeSatPerVb');
+    if (options.miningFloorSatPerVb !== undefined) this.miningFloorSatPerKvB = satPerVbToKvB(options.miningFloorSatPerVb, 'miningFloorSatPerVb');
   }
 
   /** Opens (or creates) a chain; with a data dir, replays its blocks and restores the wallet and invalid marks. */
@@ -217,7 +239,7 @@ export class DevnetChain {
     const hashes: string[] = [];
     for (let i = 0; i < count; i++) {
       const parent = this.chain.tip;
-      const entries = this.mempool.selectForBlock(REGTEST_PARAMS.maxBlockWeight - REGTEST_PARAMS.blockReservedWeight);
+      const entries = this.mempool.selectForBlock(REGTEST_PARAMS.maxBlockWeight - REGTEST_PARAMS.blockReservedWeight, this.miningFloorSatPerKvB);
       const block = this.assembleBlock(parent, script, entries.map((e) => e.tx), entries.reduce((fee, e) => fee + e.fee, 0n));
       if (entries.length > 0) this.feeRatesByBlock.set(block.hashHex, entries.map((e) => Number(e.fee) / e.vsize));
       this.submitBlock(block);
@@ -242,6 +264,40 @@ export class DevnetChain {
       hashes.push(block.hashHex);
     }
     return hashes;
+  }
+
+  /**
+   * Core's generateblock: mines one block on the tip paying `address`, with exactly `transactions` in that order,
+   * each a txid of a mempool transaction or a raw transaction (which need not be in the mempool, e.g. an
+   * earlier version of a replaced one). Checked like Core's TestBlockValidity before it is stored. Ignores the
+   * mining floor. With `submit` false the block is returned, not added.
+   */
+  generateBlock(address: string, transactions: readonly string[], submit = true): { hash: string; hex?: string } {
+    const script = this.decodeAddress(address);
+    const txs = transactions.map((item) => {
+      if (/^[0-9a-fA-F]{64}$/.test(item)) {
+        const entry = this.mempool.entries.get(item.toLowerCase());
+        if (!entry) throw new RpcError(RPC_ERROR.INVALID_ADDRESS_OR_KEY, `Transaction ${item} not in mempool.`);
+        return entry.tx;
+      }
+      try {
+        return decodeTransaction(item);
+      } catch {
+        throw new RpcError(RPC_ERROR.DESERIALIZATION_ERROR, `Transaction decode failed for ${item}. Make sure the tx has at least one input.`);
+      }
+    });
+    const parent = this.chain.tip;
+    let fees: bigint;
+    try {
+      fees = this.chain.testBlockValidity(this.assembleBlock(parent, script, txs, 0n), this.connectOptions());
+    } catch (e) {
+      if (e instanceof TxRejectedError) throw new RpcError(RPC_ERROR.VERIFY_ERROR, `TestBlockValidity failed: ${e.message}`);
+      throw e;
+    }
+    const block = this.assembleBlock(parent, script, txs, fees);
+    if (!submit) return { hash: block.hashHex, hex: bytesToHex(block.raw) };
+    this.submitBlock(block);
+    return { hash: block.hashHex };
   }
 
   /**
@@ -324,7 +380,8 @@ export class DevnetChain {
     for (const tx of candidates) {
       if (this.chain.txIndex.has(tx.getId())) continue;
       try {
-        this.mempool.accept(tx, this.mempoolView(), { maxFeeRateSatPerKvB: 0n });
+        // Core re-adds disconnected transactions with bypass_limits: the mempool min fee does not apply to them.
+        this.mempool.accept(tx, this.mempoolView(), { maxFeeRateSatPerKvB: 0n, bypassLimits: true });
         restored++;
       } catch {
         // No longer valid on the new chain (spent, immature, conflicting): dropped, as Core drops it.
@@ -431,7 +488,8 @@ export class DevnetChain {
 
   /**
    * Fee rate (sat/vB) for confirmation within `target` blocks: the median rate of what this node mined in its
-   * last blocks, raised by the mempool's backlog for short targets; 1 sat/vB when it has seen nothing.
+   * last blocks, raised by the mempool's backlog for short targets; 1 sat/vB when it has seen nothing. Never
+   * below the mempool minimum fee or the mining floor (Core clamps estimatesmartfee to mempoolminfee too).
    */
   estimateFeeRate(target: number): number {
     if (!Number.isInteger(target) || target < 1 || target > 1008) throw new RpcError(RPC_ERROR.INVALID_PARAMETER, 'Invalid conf_target, must be between 1 and 1008');
@@ -439,7 +497,39 @@ export class DevnetChain {
     const median = rates.length > 0 ? rates[Math.floor(rates.length / 2)]! : MIN_FEE_RATE_SAT_VB;
     const pending = [...this.mempool.entries.values()].map((e) => Number(e.fee) / e.vsize).sort((a, b) => b - a);
     const backlog = target <= 2 && pending.length > 0 ? pending[Math.floor(pending.length / 2)]! : 0;
-    return Math.max(MIN_FEE_RATE_SAT_VB, median, backlog);
+    const floor = Number(this.mempool.minFeeSatPerKvB > this.miningFloorSatPerKvB ? this.mempool.minFeeSatPerKvB : this.miningFloorSatPerKvB) / 1000;
+    return Math.max(MIN_FEE_RATE_SAT_VB, median, backlog, floor);
+  }
+
+  // ---- devnet extensions: a node under load ----
+
+  get feePolicy(): DevnetFeePolicy {
+    return { mempoolMinFeeSatPerKvB: this.mempool.minFeeSatPerKvB, miningFloorSatPerKvB: this.miningFloorSatPerKvB };
+  }
+
+  /**
+   * Devnet extension (no such call in Core): raises (or lowers) the mempool minimum fee as a full mempool would.
+   * sendrawtransaction then refuses anything paying less ("mempool min fee not met"), getmempoolinfo reports it,
+   * and fee estimates rise to it. With `evict`, transactions already in the mempool below it are dropped with
+   * their descendants, as Core's TrimToSize drops them; by default they stay (and confirm unless the mining
+   * floor keeps them out). 0 returns to the min relay fee. Returns the evicted txids.
+   */
+  setMempoolMinFee(satPerVb: number, options: { evict?: boolean } = {}): string[] {
+    this.mempool.rollingMinFeeSatPerKvB = satPerVbToKvB(satPerVb, 'mempool min fee');
+    const evicted = options.evict ? this.mempool.evictBelow(this.mempool.minFeeSatPerKvB) : [];
+    this.logger.info({ mempoolMinFeeSatPerKvB: String(this.mempool.minFeeSatPerKvB), evicted: evicted.length }, 'devnet: mempool min fee set');
+    return evicted;
+  }
+
+  /**
+   * Devnet extension (Core's -blockmintxfee, settable at run time): generatetoaddress and auto-mining leave out
+   * transactions paying less than this (by their own fee rate) and their descendants, so they stay unconfirmed
+   * across blocks until replaced by a better-paying version. Fee estimates rise to it. 0 removes the floor.
+   * generateblock, which names its transactions, ignores it.
+   */
+  setMiningFloor(satPerVb: number): void {
+    this.miningFloorSatPerKvB = satPerVbToKvB(satPerVb, 'mining floor');
+    this.logger.info({ miningFloorSatPerKvB: String(this.miningFloorSatPerKvB) }, 'devnet: mining floor set');
   }
 
   // ---- wallet ----
@@ -464,12 +554,18 @@ export class DevnetChain {
     const tx = this.wallet.createTransaction(
       this.walletView(),
       [{ script, value: amount }],
-      options.feeRateSatPerVb ?? this.walletFeeRate,
+      options.feeRateSatPerVb ?? this.defaultWalletFeeRate(),
       () => this.wallet.keystore.newKey('bech32', '', true),
       options.subtractFeeFromAmount ? 0 : undefined,
     );
     this.persistWallet();
     return tx.toBuffer();
+  }
+
+  /** Like Core's wallet: the fallback fee, raised to the mempool min fee (and here to the mining floor, which the estimates follow). */
+  private defaultWalletFeeRate(): number {
+    const { mempoolMinFeeSatPerKvB, miningFloorSatPerKvB } = this.feePolicy;
+    return Math.max(this.walletFeeRate, Number(mempoolMinFeeSatPerKvB) / 1000, Number(miningFloorSatPerKvB) / 1000);
   }
 
   /** sendtoaddress: pays `amount` satoshis, signs, and submits to the mempool. Returns the txid. */

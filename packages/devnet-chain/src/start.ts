@@ -16,6 +16,9 @@ export interface StartDevnetChainOptions {
   blockTimeMs?: number;
   clock?: () => number;
   logger?: Logger;
+  /** Devnet extensions (also settable at run time over RPC): see DevnetChainOptions. */
+  mempoolMinFeeSatPerVb?: number;
+  miningFloorSatPerVb?: number;
 }
 
 export interface DevnetChainHandle {
@@ -40,7 +43,13 @@ export async function startDevnetChain(options: StartDevnetChainOptions): Promis
   if ((options.rpcUser === undefined) !== (options.rpcPassword === undefined)) throw new TypeError('give both rpcUser and rpcPassword, or neither (cookie auth)');
   const logger = options.logger ?? pino({ name: 'devnet-chain', level: process.env.LOG_LEVEL ?? 'info' });
   logger.warn(DEVNET_WARNING);
-  const node = DevnetChain.open({ dataDir: options.dataDir, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const node = DevnetChain.open({
+    dataDir: options.dataDir,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.mempoolMinFeeSatPerVb !== undefined ? { mempoolMinFeeSatPerVb: options.mempoolMinFeeSatPerVb } : {}),
+    ...(options.miningFloorSatPerVb !== undefined ? { miningFloorSatPerVb: options.miningFloorSatPerVb } : {}),
+  });
   const host = options.host ?? '127.0.0.1';
   const rpc = await startRpcServer(node, {
     port: options.rpcPort ?? DEFAULT_RPC_PORT,

@@ -174,8 +174,17 @@ export class Chainstate {
     }
   }
 
+  /**
+   * Core's TestBlockValidity: would `block` connect on the current tip? Returns the fees its transactions pay;
+   * throws BlockRejectedError/TxRejectedError. Changes nothing (the block is not added to the tree).
+   */
+  testBlockValidity(block: Block, options: ConnectOptions): bigint {
+    if (hashToHex(block.header.prevHash) !== this.tip.hash) throw new BlockRejectedError('inconclusive-not-best-prevblk');
+    return this.connectBlock(this.newEntry(block, this.tip), options, true);
+  }
+
   /** Core's ConnectBlock for a block whose parent is the tip. Throws BlockRejectedError/TxRejectedError, changing nothing. */
-  private connectBlock(entry: BlockIndexEntry, options: ConnectOptions): void {
+  private connectBlock(entry: BlockIndexEntry, options: ConnectOptions, dryRun = false): bigint {
     const { block, height } = entry;
     const prev = entry.parent!;
     const txs = block.txs;
@@ -226,6 +235,7 @@ export class Chainstate {
     });
     const coinbaseValue = txs[0]!.outs.reduce((sum, out) => sum + out.value, 0n);
     if (coinbaseValue > blockSubsidy(height) + fees) throw new BlockRejectedError('bad-cb-amount', 'coinbase pays too much');
+    if (dryRun) return fees;
 
     for (const [key] of undo) this.utxo.remove(key);
     for (const [key, coin] of added) this.utxo.add(key, coin);
@@ -237,6 +247,7 @@ export class Chainstate {
       if (i > 0) tx.ins.forEach((input, vin) => this.spends.set(outpointKey(hashToHex(input.hash), input.index), { txid, vin, entry }));
     });
     this.active.push(entry);
+    return fees;
   }
 
   /** BIP141: the coinbase commits to all wtxids whenever any transaction has witness data. */

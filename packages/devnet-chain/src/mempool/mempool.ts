@@ -1,6 +1,6 @@
 import type { Transaction } from 'bitcoinjs-lib';
 import { hashToHex } from '@tapbridge/bitcoin';
-import { formatBtc } from '../amount.js';
+import { formatBtc, formatMoney } from '../amount.js';
 import type { Coin } from '../chain/utxo-set.js';
 import { outpointKey } from '../chain/utxo-set.js';
 import { isFinalTx, sequenceLocksSatisfied } from '../consensus/locks.js';
@@ -40,6 +40,8 @@ export interface AcceptOptions {
   maxFeeRateSatPerKvB: bigint;
   /** testmempoolaccept: validate only. */
   dryRun?: boolean;
+  /** Core's bypass_limits, for transactions of disconnected blocks: no mempool min fee. */
+  bypassLimits?: boolean;
 }
 
 export interface AcceptResult {
@@ -49,6 +51,15 @@ export interface AcceptResult {
 }
 
 const feeRateLess = (feeA: bigint, vsizeA: number, feeB: bigint, vsizeB: number): boolean => feeA * BigInt(vsizeB) < feeB * BigInt(vsizeA);
+
+/** Core's CFeeRate(fee, size): sat/kvB, truncated, which is what its replacement rule compares. */
+const feeRatePerKvB = (fee: bigint, vsize: number): bigint => (fee * 1000n) / BigInt(vsize);
+
+/** Core's CFeeRate::GetFee: the fee at `satPerKvB` for `vsize`, rounded up. */
+export const feeAtRate = (satPerKvB: bigint, vsize: number): bigint => (BigInt(vsize) * satPerKvB + 999n) / 1000n;
+
+/** Core's CFeeRate::ToString. */
+const formatFeeRate = (satPerKvB: bigint): string => `${formatBtc(satPerKvB)} BTC/kvB`;
 
 /**
  * Unconfirmed transactions, validated as Core's AcceptToMemoryPool does for the rules tapbridge meets:
@@ -61,6 +72,16 @@ export class Mempool {
   readonly spentBy = new Map<string, string>();
   /** wtxids whose scripts passed, so block connection need not run them again (Core's script cache). */
   readonly verifiedScripts = new Set<string>();
+  /**
+   * Core's rolling minimum fee (sat/kvB) that a full mempool raises; 0 while the mempool is not full. The devnet
+   * raises it on request (devnet_setmempoolminfee) to act like a node under load.
+   */
+  rollingMinFeeSatPerKvB = 0n;
+
+  /** getmempoolinfo's mempoolminfee: the rolling minimum, never below the min relay fee (sat/kvB). */
+  get minFeeSatPerKvB(): bigint {
+    return this.rollingMinFeeSatPerKvB > POLICY.minRelayFeeSatPerKvB ? this.rollingMinFeeSatPerKvB : POLICY.minRelayFeeSatPerKvB;
+  }
 
   get size(): number {
     return this.entries.size;
@@ -114,12 +135,15 @@ export class Mempool {
     if (!sequenceLocksSatisfied(tx, times, spendHeight, view.tipMedianTimePast)) throw rejectTx('non-BIP68-final');
 
     const vsize = tx.virtualSize();
-    const minFee = (BigInt(vsize) * POLICY.minRelayFeeSatPerKvB + 999n) / 1000n;
-    if (fee < minFee) throw rejectTx('min relay fee not met', `${fee} < ${minFee}`);
+    // Core's PreChecks order: the min relay fee, then the mempool's (possibly raised) minimum, then replacement.
+    const minFee = feeAtRate(POLICY.minRelayFeeSatPerKvB, vsize);
+    if (!options.bypassLimits && fee < minFee) throw rejectTx('min relay fee not met', `${fee} < ${minFee}`);
+    const mempoolRejectFee = feeAtRate(this.rollingMinFeeSatPerKvB, vsize);
+    if (!options.bypassLimits && mempoolRejectFee > 0n && fee < mempoolRejectFee) throw rejectTx('mempool min fee not met', `${fee} < ${mempoolRejectFee}`);
     if (options.maxFeeRateSatPerKvB > 0n && fee * 1000n > options.maxFeeRateSatPerKvB * BigInt(vsize))
       throw new RpcError(RPC_ERROR.VERIFY_ERROR, 'Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)');
 
-    const evicted = conflicts.size > 0 ? this.checkReplacement(txid, keys, fee, vsize, conflicts) : [];
+    const evicted = conflicts.size > 0 ? this.checkReplacement(tx, txid, keys, fee, vsize, conflicts) : [];
     if (!this.verifiedScripts.has(wtxid)) {
       checkInputScripts(tx, coins);
       this.verifiedScripts.add(wtxid);
@@ -133,24 +157,44 @@ export class Mempool {
     return { entry, replaced: evicted };
   }
 
-  /** Full-RBF (Core's default since v28): the replacement must pay more in rate and in total, plus its own relay. */
-  private checkReplacement(txid: string, keys: readonly string[], fee: bigint, vsize: number, conflicts: Set<string>): string[] {
-    const evicted = new Set<string>();
-    for (const id of conflicts) for (const d of this.withDescendants(id)) evicted.add(d);
-    if (evicted.size > POLICY.maxReplacementEvictions) throw rejectTx('too many potential replacements', `rejecting replacement ${txid}; too many potential replacements (${evicted.size} > ${POLICY.maxReplacementEvictions})`);
+  /**
+   * Full RBF (Core's default since v28; every transaction is replaceable), with Core's rules in Core's order
+   * (validation.cpp PreChecks and ReplacementChecks, policy/rbf.cpp) and its reject reasons and messages:
+   * - no spending of a transaction it replaces (bad-txns-spends-conflicting-tx);
+   * - BIP125 rule 6: a higher fee rate than each direct conflict, compared as Core's truncated sat/kvB;
+   * - rule 5: at most 100 transactions evicted (direct conflicts with their descendants);
+   * - rule 2: no new unconfirmed inputs, except outputs of transactions a conflict already spends;
+   * - rule 3: an absolute fee at least the sum of everything evicted;
+   * - rule 4: the extra fee pays the replacement's own relay at the incremental relay fee rate.
+   */
+  private checkReplacement(tx: Transaction, txid: string, keys: readonly string[], fee: bigint, vsize: number, conflicts: Set<string>): string[] {
     for (const key of keys) {
-      if (evicted.has(key.slice(0, key.lastIndexOf(':')))) throw rejectTx('bad-txns-spends-conflicting-tx', `${txid} spends conflicting transaction`);
+      for (const ancestor of this.withAncestors(key.slice(0, key.lastIndexOf(':'))))
+        if (conflicts.has(ancestor)) throw rejectTx('bad-txns-spends-conflicting-tx', `${txid} spends conflicting transaction ${ancestor}`);
     }
+    const newRate = feeRatePerKvB(fee, vsize);
     for (const id of conflicts) {
       const old = this.entries.get(id)!;
-      if (!feeRateLess(old.fee, old.vsize, fee, vsize))
-        throw rejectTx('insufficient fee', `rejecting replacement ${txid}; new feerate ${formatBtc((fee * 1000n) / BigInt(vsize))} BTC/kvB <= old feerate ${formatBtc((old.fee * 1000n) / BigInt(old.vsize))} BTC/kvB`);
+      const oldRate = feeRatePerKvB(old.fee, old.vsize);
+      if (newRate <= oldRate) throw rejectTx('insufficient fee', `rejecting replacement ${txid}; new feerate ${formatFeeRate(newRate)} <= old feerate ${formatFeeRate(oldRate)}`);
+    }
+    // Core counts each direct conflict with its descendants (shared descendants counted twice: conservative).
+    const candidates = [...conflicts].reduce((n, id) => n + this.withDescendants(id).length, 0);
+    if (candidates > POLICY.maxReplacementEvictions)
+      throw rejectTx('too many potential replacements', `rejecting replacement ${txid}; too many potential replacements (${candidates} > ${POLICY.maxReplacementEvictions})`);
+    const evicted = new Set<string>();
+    for (const id of conflicts) for (const d of this.withDescendants(id)) evicted.add(d);
+    const parentsOfConflicts = new Set<string>();
+    for (const id of conflicts) for (const key of this.entries.get(id)!.spends) parentsOfConflicts.add(key.slice(0, key.lastIndexOf(':')));
+    for (let j = 0; j < tx.ins.length; j++) {
+      const parent = hashToHex(tx.ins[j]!.hash);
+      if (!parentsOfConflicts.has(parent) && this.entries.has(parent)) throw rejectTx('replacement-adds-unconfirmed', `replacement ${txid} adds unconfirmed input, idx ${j}`);
     }
     const evictedFees = [...evicted].reduce((sum, id) => sum + this.entries.get(id)!.fee, 0n);
-    if (fee < evictedFees) throw rejectTx('insufficient fee', `rejecting replacement ${txid}, less fees than conflicting txs; ${formatBtc(fee)} < ${formatBtc(evictedFees)}`);
-    const relayFee = (BigInt(vsize) * POLICY.incrementalRelayFeeSatPerKvB + 999n) / 1000n;
+    if (fee < evictedFees) throw rejectTx('insufficient fee', `rejecting replacement ${txid}, less fees than conflicting txs; ${formatMoney(fee)} < ${formatMoney(evictedFees)}`);
+    const relayFee = feeAtRate(POLICY.incrementalRelayFeeSatPerKvB, vsize);
     if (fee - evictedFees < relayFee)
-      throw rejectTx('insufficient fee', `rejecting replacement ${txid}, not enough additional fees to relay; ${formatBtc(fee - evictedFees)} < ${formatBtc(relayFee)}`);
+      throw rejectTx('insufficient fee', `rejecting replacement ${txid}, not enough additional fees to relay; ${formatMoney(fee - evictedFees)} < ${formatMoney(relayFee)}`);
     return [...evicted];
   }
 
@@ -229,6 +273,17 @@ export class Mempool {
     });
   }
 
+  /** Core's TrimToSize, as the devnet uses it: evicts every transaction paying below `satPerKvB`, with its descendants. */
+  evictBelow(satPerKvB: bigint): string[] {
+    const evicted = new Set<string>();
+    for (const e of [...this.entries.values()]) {
+      if (evicted.has(e.txid) || e.fee * 1000n >= satPerKvB * BigInt(e.vsize)) continue;
+      for (const id of this.withDescendants(e.txid)) evicted.add(id);
+    }
+    for (const id of evicted) this.removeOne(id);
+    return [...evicted];
+  }
+
   /** Takes every entry out, oldest first, so a reorg can re-validate them against the new tip. */
   drain(): MempoolEntry[] {
     const all = [...this.entries.values()].sort((a, b) => a.time - b.time);
@@ -239,10 +294,11 @@ export class Mempool {
 
   /**
    * Core's BlockAssembler, simplified: highest fee rate first, a transaction only after its mempool
-   * parents, until the weight budget is used.
+   * parents, until the weight budget is used. Transactions paying less than `floorSatPerKvB` (by their own
+   * fee rate, no CPFP) are left out, and with them their descendants (Core's -blockmintxfee).
    */
-  selectForBlock(maxWeight: number): MempoolEntry[] {
-    const pending = [...this.entries.values()].sort((a, b) => (feeRateLess(a.fee, a.vsize, b.fee, b.vsize) ? 1 : feeRateLess(b.fee, b.vsize, a.fee, a.vsize) ? -1 : a.time - b.time));
+  selectForBlock(maxWeight: number, floorSatPerKvB = 0n): MempoolEntry[] {
+    const pending = [...this.entries.values()].filter((e) => e.fee * 1000n >= floorSatPerKvB * BigInt(e.vsize)).sort((a, b) => (feeRateLess(a.fee, a.vsize, b.fee, b.vsize) ? 1 : feeRateLess(b.fee, b.vsize, a.fee, a.vsize) ? -1 : a.time - b.time));
     const chosen: MempoolEntry[] = [];
     const included = new Set<string>();
     let weight = 0;

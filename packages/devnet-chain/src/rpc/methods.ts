@@ -2,7 +2,7 @@ import { bytesToHex } from '@tapbridge/bitcoin';
 import { btcNumber, satsFromBtc } from '../amount.js';
 import type { DevnetChain } from '../devnet-chain.js';
 import { RPC_ERROR, RpcError } from '../errors.js';
-import { REGTEST_PARAMS } from '../params.js';
+import { POLICY, REGTEST_PARAMS } from '../params.js';
 import { blockHeaderJson, blockJson, difficulty, mempoolEntryJson, scriptPubKeyJson, transactionJson } from './format.js';
 import { RpcParams } from './params.js';
 
@@ -16,6 +16,24 @@ export interface RpcMethod {
 
 /** BTC/kvB (Core's unit for fee rates) to sat/kvB. */
 const feeRateFromBtcPerKvB = (value: unknown): bigint => satsFromBtc(value);
+
+/** A devnet extension's fee rate parameter, in sat/vB. */
+function requiredFeeRate(p: RpcParams, i: number): number {
+  const rate = p.optionalNumber(i);
+  if (rate === undefined) throw new RpcError(RPC_ERROR.MISC_ERROR, 'missing required parameter feerate_sat_vb');
+  return rate;
+}
+
+/** The devnet's fee knobs, in Core's BTC/kvB and in sat/vB. */
+function feePolicyJson(node: DevnetChain): Record<string, number> {
+  const { mempoolMinFeeSatPerKvB, miningFloorSatPerKvB } = node.feePolicy;
+  return {
+    mempoolminfee: btcNumber(mempoolMinFeeSatPerKvB),
+    miningfloor: btcNumber(miningFloorSatPerKvB),
+    mempoolminfee_sat_vb: Number(mempoolMinFeeSatPerKvB) / 1000,
+    miningfloor_sat_vb: Number(miningFloorSatPerKvB) / 1000,
+  };
+}
 
 function txNotFound(): RpcError {
   return new RpcError(RPC_ERROR.INVALID_ADDRESS_OR_KEY, 'No such mempool or blockchain transaction. Use gettransaction for wallet transactions.');
@@ -182,8 +200,8 @@ export const RPC_METHODS: Readonly<Record<string, RpcMethod>> = {
         usage: entries.reduce((n, e) => n + e.weight, 0),
         total_fee: btcNumber(entries.reduce((n, e) => n + e.fee, 0n)),
         maxmempool: 300_000_000,
-        mempoolminfee: 0.00001,
-        minrelaytxfee: 0.00001,
+        mempoolminfee: btcNumber(node.mempool.minFeeSatPerKvB),
+        minrelaytxfee: btcNumber(POLICY.minRelayFeeSatPerKvB),
         incrementalrelayfee: 0.00001,
         unbroadcastcount: 0,
         fullrbf: true,
@@ -194,6 +212,26 @@ export const RPC_METHODS: Readonly<Record<string, RpcMethod>> = {
     params: ['nblocks', 'address', 'maxtries'],
     handler: (node, p) => node.generateToAddress(p.integer(0), p.string(1)),
   },
+  generateblock: {
+    params: ['output', 'transactions', 'submit'],
+    handler: (node, p) => node.generateBlock(p.string(0), p.stringArray(1), p.optionalBool(2, true)),
+  },
+  // ---- devnet extensions (not in Bitcoin Core): act like a node under load. Fee rates in sat/vB. ----
+  devnet_setmempoolminfee: {
+    params: ['feerate_sat_vb', 'evict'],
+    handler: (node, p) => {
+      const evicted = node.setMempoolMinFee(requiredFeeRate(p, 0), { evict: p.optionalBool(1, false) });
+      return { ...feePolicyJson(node), evicted };
+    },
+  },
+  devnet_setminingfloor: {
+    params: ['feerate_sat_vb'],
+    handler: (node, p) => {
+      node.setMiningFloor(requiredFeeRate(p, 0));
+      return feePolicyJson(node);
+    },
+  },
+  devnet_getfeepolicy: { params: [], handler: (node) => feePolicyJson(node) },
   getnewaddress: {
     params: ['label', 'address_type'],
     handler: (node, p) => {

@@ -21,9 +21,20 @@ export interface RpcLimits {
   maxLogBlockRange: bigint;
   /** Most logs one eth_getLogs may return. */
   maxLogResults: number;
+  /** Most eth_subscribe subscriptions one WebSocket connection may hold at once. */
+  maxSubscriptionsPerConnection: number;
+  /** A WebSocket consumer whose unsent data exceeds this many bytes is disconnected (it stopped reading). */
+  maxWsBufferedBytes: number;
 }
 
-export const DEFAULT_RPC_LIMITS: RpcLimits = { maxRequestBytes: 5 * 1024 * 1024, maxBatchLength: 1_000, maxLogBlockRange: 10_000n, maxLogResults: 10_000 };
+export const DEFAULT_RPC_LIMITS: RpcLimits = {
+  maxRequestBytes: 5 * 1024 * 1024,
+  maxBatchLength: 1_000,
+  maxLogBlockRange: 10_000n,
+  maxLogResults: 10_000,
+  maxSubscriptionsPerConnection: 1_000,
+  maxWsBufferedBytes: 16 * 1024 * 1024,
+};
 
 export interface RpcHandlerOptions {
   limits?: Partial<RpcLimits>;
@@ -64,6 +75,7 @@ export class JsonRpcHandler {
   readonly limits: RpcLimits;
   private readonly methods: Record<string, Method>;
   private readonly subscriptions = new Map<string, Subscription>();
+  private readonly perConnection = new Map<RpcConnection, number>();
   private readonly onBlock = (committed: CommittedBlock) => this.notify(committed);
 
   constructor(
@@ -79,11 +91,29 @@ export class JsonRpcHandler {
   dispose(): void {
     this.engine.off('block', this.onBlock);
     this.subscriptions.clear();
+    this.perConnection.clear();
   }
 
   /** Drops a closed connection's subscriptions. */
   closeConnection(connection: RpcConnection): void {
+    if (!this.perConnection.has(connection)) return;
     for (const [id, sub] of this.subscriptions) if (sub.connection === connection) this.subscriptions.delete(id);
+    this.perConnection.delete(connection);
+  }
+
+  /** Subscriptions open on `connection`. */
+  subscriptionCount(connection: RpcConnection): number {
+    return this.perConnection.get(connection) ?? 0;
+  }
+
+  private dropSubscription(id: string): boolean {
+    const sub = this.subscriptions.get(id);
+    if (sub === undefined) return false;
+    this.subscriptions.delete(id);
+    const left = (this.perConnection.get(sub.connection) ?? 1) - 1;
+    if (left > 0) this.perConnection.set(sub.connection, left);
+    else this.perConnection.delete(sub.connection);
+    return true;
   }
 
   /** Handles one request text; returns the response text, or undefined when only notifications were sent. */
@@ -255,16 +285,21 @@ export class JsonRpcHandler {
       eth_subscribe: async (params, connection) => {
         if (connection === undefined) throw new RpcError(RpcErrorCode.MethodNotFound, 'notifications not supported: use a WebSocket connection');
         const parsed = p(Params.subscribe, params);
+        const open = this.subscriptionCount(connection);
+        if (open >= this.limits.maxSubscriptionsPerConnection) {
+          throw new RpcError(RpcErrorCode.LimitExceeded, `too many subscriptions on this connection: ${open} open, at most ${this.limits.maxSubscriptionsPerConnection}`);
+        }
         const id = `0x${randomBytes(16).toString('hex')}`;
         if (parsed[0] === 'newHeads') this.subscriptions.set(id, { connection, kind: 'newHeads' });
         else this.subscriptions.set(id, { connection, kind: 'logs', filter: toLogMatch(parsed[1] ?? {}) });
+        this.perConnection.set(connection, open + 1);
         return id;
       },
       eth_unsubscribe: async (params, connection) => {
         const [id] = p(Params.unsubscribe, params);
         const sub = this.subscriptions.get(id);
         if (sub === undefined || sub.connection !== connection) return false;
-        return this.subscriptions.delete(id);
+        return this.dropSubscription(id);
       },
     };
   }
@@ -371,7 +406,7 @@ export class JsonRpcHandler {
         try {
           sub.connection.send(JSON.stringify({ jsonrpc: '2.0', method: 'eth_subscription', params: { subscription: id, result } }));
         } catch {
-          this.subscriptions.delete(id); // the connection is gone
+          this.dropSubscription(id); // the connection is gone
         }
       };
       if (sub.kind === 'newHeads') send(header);

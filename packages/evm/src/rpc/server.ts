@@ -12,7 +12,14 @@ export interface JsonRpcServerOptions {
   /** Default 127.0.0.1: exposing the node is a decision, not a default. */
   host?: string;
   rpc?: RpcHandlerOptions;
+  /** Told when a WebSocket consumer is disconnected for not reading (logs, metrics). */
+  onSlowConsumer?: (info: { bufferedBytes: number; subscriptions: number }) => void;
 }
+
+/** Close code for a consumer dropped because its send buffer overflowed (RFC 6455 1008: policy violation). */
+export const WS_CLOSE_SLOW_CONSUMER = 1008;
+/** How long a dropped consumer gets to take the close frame before its socket is destroyed. */
+const SLOW_CONSUMER_GRACE_MS = 1_000;
 
 export interface JsonRpcServer {
   handler: JsonRpcHandler;
@@ -87,19 +94,29 @@ export async function startJsonRpcServer(options: JsonRpcServerOptions): Promise
   server.headersTimeout = 66_000;
 
   const wss = new WebSocketServer({ server, maxPayload: maxBytes });
+  const maxBuffered = handler.limits.maxWsBufferedBytes;
   wss.on('connection', (socket: WebSocket) => {
-    const connection: RpcConnection = {
-      send: (message) => {
-        if (socket.readyState === socket.OPEN) socket.send(message);
-        else throw new Error('socket closed');
-      },
+    let dropped = false;
+    // A reader that stops makes every notification pile up in this process; past the bound it is cut off.
+    const send = (message: string) => {
+      if (dropped || socket.readyState !== socket.OPEN) throw new Error('socket closed');
+      socket.send(message);
+      if (socket.bufferedAmount > maxBuffered) {
+        dropped = true;
+        options.onSlowConsumer?.({ bufferedBytes: socket.bufferedAmount, subscriptions: handler.subscriptionCount(connection) });
+        handler.closeConnection(connection);
+        socket.close(WS_CLOSE_SLOW_CONSUMER, `send buffer over ${maxBuffered} bytes: reading too slowly`);
+        // The close frame waits behind the unread data; a reader that never reads is not waited for.
+        setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
+      }
     };
+    const connection: RpcConnection = { send };
     socket.on('message', (data, isBinary) => {
       const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
       handler
         .handle(text, connection)
         .then((reply) => {
-          if (reply !== undefined && socket.readyState === socket.OPEN) socket.send(reply);
+          if (reply !== undefined && !dropped && socket.readyState === socket.OPEN) send(reply);
         })
         .catch(() => socket.close(1011, 'internal error'));
     });

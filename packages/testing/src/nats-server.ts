@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,13 +11,22 @@ import { freePort } from './ports.js';
  */
 export class PrivateNatsServer {
   private child: ChildProcess | undefined;
+  private configFile: string | undefined;
   private constructor(
     readonly port: number,
     private readonly storeDir: string,
   ) {}
 
-  static async start(): Promise<PrivateNatsServer> {
+  /**
+   * `config` renders a server configuration (e.g. users and permissions from `renderNatsServerConfig`) for the
+   * chosen port and store (it must enable JetStream with that store_dir); address and port on the command line win.
+   */
+  static async start(o: { config?: (server: { port: number; storeDir: string }) => string } = {}): Promise<PrivateNatsServer> {
     const s = new PrivateNatsServer(await freePort(), await mkdtemp(path.join(os.tmpdir(), 'tb-nats-')));
+    if (o.config) {
+      s.configFile = path.join(s.storeDir, 'nats.conf');
+      await writeFile(s.configFile, o.config({ port: s.port, storeDir: s.storeDir }), { mode: 0o600 });
+    }
     await s.resume();
     return s;
   }
@@ -28,7 +37,9 @@ export class PrivateNatsServer {
 
   async resume(): Promise<void> {
     const bin = process.env.NATS_SERVER_BIN ?? 'nats-server';
-    this.child = spawn(bin, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
+    // A configuration names its own JetStream store (nats-server refuses -sd on top of it).
+    const storage = this.configFile ? ['-c', this.configFile] : ['-js', '-sd', this.storeDir];
+    this.child = spawn(bin, ['-a', '127.0.0.1', '-p', String(this.port), ...storage], { stdio: 'ignore' });
     await waitForPort(this.port, 10_000);
   }
 

@@ -1,6 +1,20 @@
 import { commonServiceShape, port, positiveInt, secret, bool, z } from '@tapbridge/config';
+import { MIN_PASSPHRASE_LENGTH, missingPins, trustOnFirstUseAllowed } from '@tapbridge/signing';
 
 const hexKey = z.string().regex(/^(02|03)?[0-9a-f]{64}$/, 'must be a host public key in hex (33-byte compressed or 32-byte x-only)');
+
+/** Comma-separated compressed host public keys, in signer-index order. */
+const hostKeyList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return [] as string[];
+    const keys = v.split(',').map((k) => k.trim().toLowerCase());
+    keys.forEach((k, i) => {
+      if (!/^0[23][0-9a-f]{64}$/.test(k)) ctx.addIssue({ code: 'custom', message: `key ${i + 1} must be a 33-byte compressed host public key in hex` });
+    });
+    return keys;
+  });
 
 export const signerConfig = z
   .object({
@@ -9,20 +23,38 @@ export const signerConfig = z
     SIGNER_INDEX: positiveInt(),
     SIGNER_COUNT: positiveInt(5),
     SIGNER_THRESHOLD: positiveInt(3),
+    /** Which chain's custody this signer guards. No default: outside regtest every trust pin below is mandatory. */
+    BITCOIN_NETWORK: z.enum(['mainnet', 'testnet3', 'testnet4', 'signet', 'regtest']),
     /** Decrypts the host key and key share files. Never logged. */
-    SIGNER_KEY_PASSPHRASE: secret(z.string().min(8, 'must be at least 8 characters')),
+    SIGNER_KEY_PASSPHRASE: secret(z.string().min(MIN_PASSPHRASE_LENGTH, `must be at least ${MIN_PASSPHRASE_LENGTH} characters`)),
     /** Holds host.key, share.key (both encrypted) and coordinator.json (the pinned coordinator key). */
     SIGNER_DATA_DIR: z.string().min(1),
     /** Default 4100 + SIGNER_INDEX. */
     HTTP_PORT: port().optional(),
-    /** The coordinator's host public key. Unset: pinned on first use from the first signed DKG start (devnet). */
+    /** The coordinator's host public key. Mandatory unless regtest, where unset means pinned on first use. */
     COORDINATOR_PUBKEY: hexKey.optional(),
-    /** DEVNET ONLY: sign any 32-byte message for purpose "message" (a 32-byte message may be a spend's sighash). */
+    /** The host keys every DKG must have, by signer index (comma-separated, exactly SIGNER_COUNT). */
+    SIGNER_HOST_PUBKEYS: hostKeyList,
+    /** Or: the ChillDKG params_hash (32-byte hex) of the expected host keys and threshold. One of the two is mandatory unless regtest. */
+    SIGNER_DKG_PARAMS_HASH: z.string().regex(/^[0-9a-f]{64}$/, 'must be 32 bytes of lowercase hex').optional(),
+    /** REGTEST ONLY: sign any 32-byte message for purpose "message" (a 32-byte message may be a custody sighash). */
     SIGNER_ALLOW_RAW_MESSAGES: bool(false),
     ANNOUNCE_INTERVAL_MS: positiveInt(2_000),
     /** TEST FAULT INJECTION ONLY: "bad-partial" makes this signer send invalid partial signatures. */
     SIGNER_FAULT: z.enum(['none', 'bad-partial']).default('none'),
   })
   .refine((c) => c.SIGNER_THRESHOLD <= c.SIGNER_COUNT, { message: 'must not exceed SIGNER_COUNT', path: ['SIGNER_THRESHOLD'] })
-  .refine((c) => c.SIGNER_INDEX <= c.SIGNER_COUNT, { message: 'must be 1..SIGNER_COUNT', path: ['SIGNER_INDEX'] });
+  .refine((c) => c.SIGNER_INDEX <= c.SIGNER_COUNT, { message: 'must be 1..SIGNER_COUNT', path: ['SIGNER_INDEX'] })
+  .refine((c) => c.SIGNER_HOST_PUBKEYS.length === 0 || c.SIGNER_HOST_PUBKEYS.length === c.SIGNER_COUNT, { message: 'must list exactly SIGNER_COUNT keys', path: ['SIGNER_HOST_PUBKEYS'] })
+  .refine((c) => !c.SIGNER_ALLOW_RAW_MESSAGES || trustOnFirstUseAllowed(c.BITCOIN_NETWORK), {
+    message: 'signs any 32-byte message (it may be a custody sighash): refused outside BITCOIN_NETWORK=regtest',
+    path: ['SIGNER_ALLOW_RAW_MESSAGES'],
+  })
+  .superRefine((c, ctx) => {
+    const missing = missingPins(c.BITCOIN_NETWORK, {
+      COORDINATOR_PUBKEY: c.COORDINATOR_PUBKEY !== undefined,
+      'SIGNER_HOST_PUBKEYS or SIGNER_DKG_PARAMS_HASH': c.SIGNER_HOST_PUBKEYS.length > 0 || c.SIGNER_DKG_PARAMS_HASH !== undefined,
+    });
+    for (const m of missing) ctx.addIssue({ code: 'custom', message: m.message, path: [m.variable.split(' ')[0] as string] });
+  });
 export type SignerConfig = z.infer<typeof signerConfig>;

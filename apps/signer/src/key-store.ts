@@ -1,9 +1,10 @@
 // The signer's secrets on disk: host.key and share.key encrypted with the operator passphrase (packages/signing
-// key files), and coordinator.json, the coordinator's pinned host public key (public).
+// key files), and coordinator.json, the coordinator's pinned host public key (public). A file sealed at an older,
+// weaker scrypt cost is re-encrypted at the current one as soon as it has been opened.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { generateHostKey, openKeyFile, openKeyShare, sealKeyFile, sealKeyShare, type KeyShare } from '@tapbridge/signing';
+import { generateHostKey, keyFileNeedsReseal, openKeyFile, openKeyShare, sealKeyFile, sealKeyShare, type KeyShare } from '@tapbridge/signing';
 
 export class SignerKeyStore {
   constructor(
@@ -21,16 +22,27 @@ export class SignerKeyStore {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.file('host.key');
     const text = await readIfExists(file);
-    if (text !== undefined) return { seckey: (await openKeyFile(text, this.passphrase, { kind: 'host-key', signerIndex: this.index, source: file })).secret, created: false };
+    if (text !== undefined) {
+      const { secret } = await openKeyFile(text, this.passphrase, { kind: 'host-key', signerIndex: this.index, source: file });
+      if (keyFileNeedsReseal(text)) await this.saveHostKey(secret);
+      return { seckey: secret, created: false };
+    }
     const seckey = generateHostKey();
-    await writeAtomically(file, await sealKeyFile({ kind: 'host-key', signerIndex: this.index, groupKey: null, secret: seckey }, this.passphrase));
+    await this.saveHostKey(seckey);
     return { seckey, created: true };
+  }
+
+  private async saveHostKey(seckey: Uint8Array): Promise<void> {
+    await writeAtomically(this.file('host.key'), await sealKeyFile({ kind: 'host-key', signerIndex: this.index, groupKey: null, secret: seckey }, this.passphrase));
   }
 
   async share(): Promise<KeyShare | undefined> {
     const file = this.file('share.key');
     const text = await readIfExists(file);
-    return text === undefined ? undefined : openKeyShare(text, this.passphrase, this.index, file);
+    if (text === undefined) return undefined;
+    const share = await openKeyShare(text, this.passphrase, this.index, file);
+    if (keyFileNeedsReseal(text)) await this.saveShare(share);
+    return share;
   }
 
   async saveShare(share: KeyShare): Promise<void> {

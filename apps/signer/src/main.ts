@@ -3,7 +3,7 @@ import { describeConfig, loadConfig } from '@tapbridge/config';
 import { createLogger } from '@tapbridge/observability';
 import { ServiceRuntime } from '@tapbridge/runtime';
 import { bootstrapService } from '@tapbridge/runtime/nest';
-import { DevnetRawMessagePolicy, HeartbeatPolicy, PolicyRegistry, SignerProtocol } from '@tapbridge/signing';
+import { DevnetRawMessagePolicy, HeartbeatPolicy, PolicyRegistry, SignerProtocol, StaticExpectedParticipants, trustOnFirstUseAllowed } from '@tapbridge/signing';
 import { AppModule } from './app.module.js';
 import { signerConfig } from './config.js';
 import { SignerKeyStore } from './key-store.js';
@@ -19,13 +19,18 @@ try {
   const keys = new SignerKeyStore(config.SIGNER_DATA_DIR, index, config.SIGNER_KEY_PASSPHRASE);
   const host = await keys.hostKey();
   const share = await keys.share();
-  const pinned = config.COORDINATOR_PUBKEY ? hexToBytes(config.COORDINATOR_PUBKEY) : await keys.coordinatorKey();
-  if (!pinned) logger.warn('COORDINATOR_PUBKEY is not set: the coordinator key will be pinned on first use (devnet only)');
+  // Outside regtest the config refuses to start without COORDINATOR_PUBKEY and the expected DKG participants.
+  const allowTrustOnFirstUse = trustOnFirstUseAllowed(config.BITCOIN_NETWORK);
+  const pinned = config.COORDINATOR_PUBKEY ? hexToBytes(config.COORDINATOR_PUBKEY) : allowTrustOnFirstUse ? await keys.coordinatorKey() : undefined;
+  if (!pinned) logger.warn('COORDINATOR_PUBKEY is not set: the coordinator key will be pinned on first use (regtest only)');
+  const expectedParticipants = StaticExpectedParticipants.fromConfig({ hostPubkeys: config.SIGNER_HOST_PUBKEYS, t: config.SIGNER_THRESHOLD, paramsHash: config.SIGNER_DKG_PARAMS_HASH });
+  if (config.SIGNER_HOST_PUBKEYS.length === 0 && !config.SIGNER_DKG_PARAMS_HASH)
+    logger.warn('neither SIGNER_HOST_PUBKEYS nor SIGNER_DKG_PARAMS_HASH is set: this signer joins a DKG with any participant set (regtest only)');
 
   const policies = new PolicyRegistry().register('heartbeat', new HeartbeatPolicy());
   if (config.SIGNER_ALLOW_RAW_MESSAGES) {
     policies.register('message', new DevnetRawMessagePolicy());
-    logger.warn('SIGNER_ALLOW_RAW_MESSAGES: this signer signs any 32-byte message for purpose "message" (devnet only)');
+    logger.warn('SIGNER_ALLOW_RAW_MESSAGES IS ON: this signer signs ANY 32-byte message for purpose "message", which may be a custody sighash (regtest only; refused on any other network)');
   }
 
   const runtime = await ServiceRuntime.startService({ service: 'signer', instance: String(index), config, logger, mainModuleUrl: import.meta.url });
@@ -36,6 +41,7 @@ try {
     t: config.SIGNER_THRESHOLD,
     hostSeckey: host.seckey,
     ...(pinned ? { coordinatorKey: pinned } : {}),
+    trust: { expectedParticipants, allowTrustOnFirstUse },
     pinCoordinator: async (key) => {
       await keys.pinCoordinator(key);
       logger.warn({ coordinatorPubkey: Buffer.from(key).toString('hex') }, 'pinned the coordinator key on first use');

@@ -83,3 +83,14 @@ export function trustOnFirstUseAllowed(network: string): boolean {
   return network === 'regtest';
 }
 
+
+/**
+ * The start-up rule for pins: outside regtest every named pin must be configured. `pins` maps a variable (or
+ * "A or B" for alternatives) to whether it is set. Returns one message per missing variable, naming it.
+ */
+export function missingPins(network: string, pins: Record<string, boolean>): Array<{ variable: string; message: string }> {
+  if (trustOnFirstUseAllowed(network)) return [];
+  return Object.entries(pins)
+    .filter(([, set]) => !set)
+    .map(([variable]) => ({ variable, message: `${variable} must be set on ${network} (trust on first use is allowed on regtest only)` }));
+}

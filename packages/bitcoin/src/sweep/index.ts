@@ -10,3 +10,4 @@ export * from './build.js';
 export * from './rates.js';
 export * from './rbf.js';
 export * from './plan.js';
+export * from './classify.js';

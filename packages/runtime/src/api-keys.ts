@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type pg from 'pg';
+import pg from 'pg';
 
 /**
  * API keys for state-changing HTTP endpoints. A key is `tbk_<id>_<secret>`: the id (8 random bytes, hex) finds the
@@ -116,4 +116,15 @@ function toInfo(r: Row): ApiKeyInfo {
 export async function migrateApiKeys(databaseUrl: string): Promise<void> {
   const { migrate } = await import('@tapbridge/db');
   await migrate({ databaseUrl, schema: API_KEYS_SCHEMA, migrationsDir: API_KEYS_MIGRATIONS_DIR });
+}
+
+/** Runs `fn` against the key table of `databaseUrl` (created if missing), for tools such as `tapbridge apikey`. */
+export async function withApiKeyDatabase<T>(databaseUrl: string, fn: (db: Pick<pg.Pool, 'query'>) => Promise<T>): Promise<T> {
+  await migrateApiKeys(databaseUrl);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
 }

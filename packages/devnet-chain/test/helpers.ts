@@ -1,6 +1,7 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { Transaction } from 'bitcoinjs-lib';
 import { bytesToHex, encodeSegwitAddress, hexToHash } from '@tapbridge/bitcoin';
+import { signP2wpkhInput } from '../src/wallet/signing.js';
 import { DevnetChain, RpcError, TxRejectedError } from '../src/index.js';
 
 /** A node whose clock starts at a fixed time and advances only when the test says so. */
@@ -55,3 +56,42 @@ export function rejectReason(fn: () => unknown): string {
 }
 
 export const xOnly = (secretKey: Uint8Array): Uint8Array => schnorr.getPublicKey(secretKey);
+
+/** A P2WPKH coin whose key the test holds. */
+export interface KeyedCoin {
+  txid: string;
+  vout: number;
+  value: bigint;
+  secret: Uint8Array;
+  script: Uint8Array;
+}
+
+/** Funds a fresh wallet address with `value` and mines it: a confirmed coin the test can sign for. */
+export function keyedCoin(node: DevnetChain, minerAddress: string, value = 3_000_000n): KeyedCoin {
+  const address = node.getNewAddress();
+  const script = node.decodeAddress(address);
+  return { ...fundScript(node, script, value, minerAddress), secret: node.dumpPrivKey(address), script };
+}
+
+/** A version 2, RBF-signalling transaction spending `inputs` (all P2WPKH) to `outputs`, signed. */
+export function signedSpend(inputs: readonly KeyedCoin[], outputs: ReadonlyArray<{ script: Uint8Array; value: bigint }>): Transaction {
+  const tx = new Transaction();
+  tx.version = 2;
+  for (const c of inputs) tx.addInput(hexToHash(c.txid), c.vout, 0xfffffffd);
+  for (const o of outputs) tx.addOutput(o.script, o.value);
+  inputs.forEach((c, i) => tx.setWitness(i, signP2wpkhInput(tx, i, c.secret, c.value)));
+  return tx;
+}
+
+/** Spends `inputs` to one output of `script` paying `fee`. */
+export const spendWithFee = (inputs: readonly KeyedCoin[], fee: bigint, script: Uint8Array): Transaction =>
+  signedSpend(inputs, [{ script, value: inputs.reduce((s, c) => s + c.value, 0n) - fee }]);
+
+/** Output `vout` of a transaction the test signed, as a coin under the same key as `like`. */
+export const outputOf = (tx: Transaction, vout: number, like: KeyedCoin): KeyedCoin => ({
+  txid: tx.getId(),
+  vout,
+  value: tx.outs[vout]!.value,
+  secret: like.secret,
+  script: like.script,
+});

@@ -5,15 +5,7 @@ import { Transaction } from 'bitcoinjs-lib';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { hexToHash, witnessScript } from '@tapbridge/bitcoin';
 import { RPC_ERROR, signP2wpkhInput, type DevnetChain } from '../src/index.js';
-import { fundScript, rejection, testNode } from './helpers.js';
-
-interface Coin {
-  txid: string;
-  vout: number;
-  value: bigint;
-  secret: Uint8Array;
-  script: Uint8Array;
-}
+import { keyedCoin, outputOf, rejection, signedSpend, spendWithFee, testNode, type KeyedCoin } from './helpers.js';
 
 const burn = witnessScript(0, new Uint8Array(20).fill(1));
 const burn2 = witnessScript(0, new Uint8Array(20).fill(2));
@@ -27,28 +19,10 @@ beforeEach(() => {
   node.generateToAddress(101, miner);
 });
 
-/** A confirmed P2WPKH coin the test holds the key of. */
-function coin(value = 3_000_000n): Coin {
-  const address = node.getNewAddress();
-  const script = node.decodeAddress(address);
-  return { ...fundScript(node, script, value, miner), secret: node.dumpPrivKey(address), script };
-}
-
-/** A version 2, RBF-signalling transaction spending `inputs` (all P2WPKH) to `outputs`, signed. */
-function build(inputs: readonly Coin[], outputs: ReadonlyArray<{ script: Uint8Array; value: bigint }>): Transaction {
-  const tx = new Transaction();
-  tx.version = 2;
-  for (const c of inputs) tx.addInput(hexToHash(c.txid), c.vout, 0xfffffffd);
-  for (const o of outputs) tx.addOutput(o.script, o.value);
-  inputs.forEach((c, i) => tx.setWitness(i, signP2wpkhInput(tx, i, c.secret, c.value)));
-  return tx;
-}
-
-const total = (coins: readonly Coin[]): bigint => coins.reduce((s, c) => s + c.value, 0n);
-/** Spends `inputs` to one burn output paying `fee`. */
-const payFee = (inputs: readonly Coin[], fee: bigint, script = burn): Transaction => build(inputs, [{ script, value: total(inputs) - fee }]);
-/** Output `vout` of a transaction the test signed, as a coin with the same key. */
-const outputOf = (tx: Transaction, vout: number, like: Coin): Coin => ({ txid: tx.getId(), vout, value: tx.outs[vout]!.value, secret: like.secret, script: like.script });
+const coin = (value?: bigint): KeyedCoin => keyedCoin(node, miner, value);
+const build = signedSpend;
+const total = (coins: readonly KeyedCoin[]): bigint => coins.reduce((s, c) => s + c.value, 0n);
+const payFee = (inputs: readonly KeyedCoin[], fee: bigint, script = burn): Transaction => spendWithFee(inputs, fee, script);
 const send = (tx: Transaction): string => node.sendRawTransaction(tx.toHex());
 const refusal = (tx: Transaction) => rejection(() => send(tx));
 const feeOf = (txid: string): bigint => node.mempool.entries.get(txid)!.fee;

@@ -11,3 +11,4 @@ export * from './rates.js';
 export * from './rbf.js';
 export * from './plan.js';
 export * from './classify.js';
+export * from './psbt.js';

@@ -87,6 +87,9 @@ class MemoryTx implements SweepStoreTx {
   async appendHistory(entry: WithdrawalHistoryEntry) {
     this.s.history.push({ ...entry });
   }
+  async historyOf(id: bigint) {
+    return this.s.history.filter((h) => h.withdrawalId === id).map((h) => ({ ...h }));
+  }
 
   async getDeposit(ref: OutpointRef) {
     return copy(this.s.deposits.get(outpointKey(ref)));

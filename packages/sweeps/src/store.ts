@@ -30,6 +30,8 @@ export interface SweepStoreTx {
   withdrawalsByStatus(statuses: readonly WithdrawalStatus[]): Promise<WithdrawalRecord[]>;
   withdrawalsBySender(sender: string): Promise<WithdrawalRecord[]>;
   appendHistory(entry: WithdrawalHistoryEntry): Promise<void>;
+  /** A withdrawal's history, oldest first. */
+  historyOf(id: bigint): Promise<WithdrawalHistoryEntry[]>;
 
   // ---- deposits ----
   getDeposit(ref: OutpointRef): Promise<DepositRecord | undefined>;

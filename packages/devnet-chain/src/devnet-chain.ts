@@ -573,6 +573,25 @@ export class DevnetChain {
     return this.sendRawTransaction(this.createSignedTransaction(address, amount, options), 0n);
   }
 
+  /**
+   * Core's bumpfee without sending: a replacement of the wallet's own mempool transaction paying
+   * `feeRateSatPerVb` (default: the larger of the 6-block estimate and the old rate + 1 sat/vB), from its change.
+   */
+  createBumpedTransaction(txid: string, options: { feeRateSatPerVb?: number } = {}): { tx: Uint8Array; origFee: bigint; fee: bigint } {
+    const entry = typeof txid === 'string' ? this.mempool.entries.get(txid.toLowerCase()) : undefined;
+    if (!entry) throw new RpcError(RPC_ERROR.INVALID_ADDRESS_OR_KEY, 'Invalid or non-wallet transaction id');
+    const prevouts = entry.tx.ins.map((input) => this.findPrevout(hashToHex(input.hash), input.index)!);
+    const rate = options.feeRateSatPerVb ?? Math.max(this.estimateFeeRate(6), Number(entry.fee) / entry.vsize + 1);
+    const { tx, fee } = this.wallet.bumpTransaction(entry.tx, prevouts, rate);
+    return { tx: tx.toBuffer(), origFee: entry.fee, fee };
+  }
+
+  /** Core's bumpfee: replaces the wallet's mempool transaction `txid` with one paying more (see createBumpedTransaction). */
+  bumpFee(txid: string, options: { feeRateSatPerVb?: number } = {}): { txid: string; origFee: bigint; fee: bigint } {
+    const { tx, origFee, fee } = this.createBumpedTransaction(txid, options);
+    return { txid: this.sendRawTransaction(tx, 0n), origFee, fee };
+  }
+
   /** Trusted balance: mature confirmed coins plus the wallet's own unconfirmed change, minus what the mempool spends. */
   getBalance(): bigint {
     return this.wallet.listCoins(this.walletView(), true).reduce((sum, c) => (c.spendable ? sum + c.value : sum), 0n);

@@ -114,6 +114,29 @@ describe('devnet fee policy in process', () => {
     expect(node.tip.txids).toContain(cheap.getId());
   });
 
+  it('bumpfee replaces a wallet transaction from its change, keeping its payment', () => {
+    node.setMiningFloor(5);
+    const to = node.getNewAddress();
+    const stuck = node.sendToAddress(to, 1_000_000n, { feeRateSatPerVb: 2 });
+    node.generateToAddress(1, miner);
+    expect(node.mempool.entries.has(stuck)).toBe(true);
+    const dry = node.createBumpedTransaction(stuck, { feeRateSatPerVb: 6 });
+    expect(node.mempool.entries.has(stuck)).toBe(true);
+    expect(dry.origFee).toBe(node.mempool.entries.get(stuck)!.fee);
+    const bumped = node.bumpFee(stuck, { feeRateSatPerVb: 6 });
+    expect(bumped.fee).toBe(dry.fee);
+    const entry = node.mempool.entries.get(bumped.txid)!;
+    expect(Number(entry.fee) / entry.vsize).toBeGreaterThanOrEqual(6);
+    expect(node.mempool.entries.has(stuck)).toBe(false);
+    expect(entry.tx.outs.some((o) => o.value === 1_000_000n && bytesToHex(o.script) === bytesToHex(node.decodeAddress(to)))).toBe(true);
+    node.generateToAddress(1, miner);
+    expect(node.tip.txids).toContain(bumped.txid);
+    expect(rejection(() => node.bumpFee(bumped.txid))).toMatchObject({ code: RPC_ERROR.INVALID_ADDRESS_OR_KEY, message: 'Invalid or non-wallet transaction id' });
+    const foreign = spendWithFee([coin()], feeAt(2), burn);
+    node.sendRawTransaction(foreign.toHex());
+    expect(rejection(() => node.bumpFee(foreign.getId())).message).toBe('Transaction does not have a change output');
+  });
+
   it('generateblock mines exactly the named transactions, even a replaced version, checked before it is stored', () => {
     node.setMiningFloor(50);
     const c = coin();
@@ -250,6 +273,16 @@ describe('devnet fee policy over JSON-RPC and Esplora', () => {
     await expect(call('getmempoolentry', [parentId])).rejects.toMatchObject({ code: -5 });
     expect(await call('getrawtransaction', [childId, true])).toMatchObject({ blockhash: blockHash, confirmations: 2 });
     expect(await call('getrawtransaction', [childId, true, blockHash])).toMatchObject({ in_active_chain: true, blockhash: blockHash, confirmations: 2 });
+  });
+
+  it('bumpfee over RPC returns Core\'s shape', async () => {
+    const node = handle.node;
+    const txid = node.sendToAddress(node.getNewAddress(), 400_000n, { feeRateSatPerVb: 2 });
+    const r = (await call('bumpfee', [txid, { fee_rate: 7 }])) as { txid: string; origfee: number; fee: number; errors: unknown[] };
+    expect(r).toMatchObject({ txid: expect.stringMatching(/^[0-9a-f]{64}$/), errors: [] });
+    expect(r.fee).toBeGreaterThan(r.origfee);
+    expect(await call('getrawmempool')).toContain(r.txid);
+    await expect(call('bumpfee', [r.txid, { conf_target: 3 }])).rejects.toMatchObject({ code: RPC_ERROR.INVALID_PARAMETER });
   });
 
   it('generateblock over RPC: a block of the named transactions, or its hex without submitting', async () => {

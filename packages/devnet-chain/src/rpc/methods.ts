@@ -250,6 +250,17 @@ export const RPC_METHODS: Readonly<Record<string, RpcMethod>> = {
       });
     },
   },
+  bumpfee: {
+    params: ['txid', 'options'],
+    handler: (node, p) => {
+      const options = p.optionalObject(1) ?? {};
+      for (const key of Object.keys(options)) if (key !== 'fee_rate') throw new RpcError(RPC_ERROR.INVALID_PARAMETER, `Unsupported option ${key} (devnet-chain supports fee_rate)`);
+      const feeRate = options.fee_rate;
+      if (feeRate !== undefined && (typeof feeRate !== 'number' || !(feeRate > 0))) throw new RpcError(RPC_ERROR.INVALID_PARAMETER, 'Invalid fee_rate (sat/vB)');
+      const r = node.bumpFee(p.string(0), feeRate === undefined ? {} : { feeRateSatPerVb: feeRate });
+      return { txid: r.txid, origfee: btcNumber(r.origFee), fee: btcNumber(r.fee), errors: [] };
+    },
+  },
   getbalance: { params: ['dummy', 'minconf', 'include_watchonly', 'avoid_reuse'], handler: (node) => btcNumber(node.getBalance()) },
   listunspent: {
     params: ['minconf', 'maxconf', 'addresses', 'include_unsafe', 'query_options'],

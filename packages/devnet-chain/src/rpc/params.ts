@@ -82,6 +82,14 @@ export class RpcParams {
     return this.raw(i) === undefined ? undefined : this.stringArray(i);
   }
 
+  /** An options object (Core's named-options parameters, e.g. bumpfee's). */
+  optionalObject(i: number): Record<string, unknown> | undefined {
+    const v = this.raw(i);
+    if (v === undefined) return undefined;
+    if (typeof v !== 'object' || Array.isArray(v)) throw this.typeError(i, 'object');
+    return v as Record<string, unknown>;
+  }
+
   /** Amount in BTC, as a number or string. */
   amount(i: number): unknown {
     const v = this.raw(i);

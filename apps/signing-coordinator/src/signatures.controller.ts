@@ -1,5 +1,6 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, HttpException, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '@tapbridge/runtime/nest';
 import { ApiError, type CoordinatorApi } from './api.js';
 
 export const COORDINATOR_API = Symbol('COORDINATOR_API');
@@ -74,6 +75,7 @@ export class SignaturesController {
   constructor(@Inject(COORDINATOR_API) private readonly api: CoordinatorApi) {}
 
   @Post('signatures')
+  @RequireScope('signatures:create')
   @HttpCode(202)
   @ApiOperation({ summary: 'Request a threshold signature; returns the session id at once (poll GET /signatures/:id)' })
   @ApiBody({ type: CreateSignatureDto })

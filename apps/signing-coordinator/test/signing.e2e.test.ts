@@ -221,9 +221,15 @@ describe('threshold signing: coordinator + 5 signer processes, t = 3', () => {
     await expect(request(messaging, NATS_API_SUBJECTS.create, { message: 'nothex', purpose: 'message' }, { response: z.unknown() })).rejects.toThrow(/message must be 32 bytes/);
   });
 
-  it('the CLI requests a signature and verifies it', () => {
+  it('the CLI requests a signature with its API key and verifies it; without a key POST /signatures is refused', async () => {
+    const withoutKey = await fetch(`http://127.0.0.1:${cluster.coordinator.port}/signatures`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: bytesToHex(randomBytes(32)), purpose: 'message' }),
+    });
+    expect(withoutKey.status).toBe(401);
     const cli = (...args: string[]) =>
-      spawnSync(process.execPath, ['--conditions=@tapbridge/source', '--import', 'tsx', 'packages/cli/src/main.ts', 'signing', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+      spawnSync(process.execPath, ['--conditions=@tapbridge/source', '--import', 'tsx', 'packages/cli/src/main.ts', 'signing', ...args], {
+        cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env: { ...process.env, TAPBRIDGE_API_KEY: cluster.apiKey },
+      });
     const message = bytesToHex(randomBytes(32));
     const signed = cli('sign', '--message', message, '--purpose', 'message', '--coordinator', `http://127.0.0.1:${cluster.coordinator.port}`);
     expect(signed.status, signed.stderr).toBe(0);

@@ -134,10 +134,12 @@ export class ServiceProcess {
   }
 
   /** One HTTP request to the service; JSON bodies are parsed, anything else is returned as text. */
-  async request<T = unknown>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
+  /** `headers` carry e.g. an API key (`x-api-key`) for routes that need one. */
+  async request<T = unknown>(method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
     const res = await fetch(this.url + route, {
       method,
-      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
     return { status: res.status, body: (text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };

@@ -3,6 +3,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createApiKey, withApiKeyDatabase } from '@tapbridge/runtime';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { generateHostKey, hostPublicKey, sealKeyFile } from '@tapbridge/signing';
 import { buildApps as buildAppsFromSource, createTestDatabase, freePort, ServiceProcess, type TestDatabase } from '@tapbridge/testing';
 
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -20,6 +23,8 @@ export class AppProcess {
   private current: ServiceProcess | undefined;
   // Output of earlier runs, so logs() covers every restart.
   private earlierOutput = '';
+  /** Sent with every request (the coordinator's API key for POST /signatures). */
+  headers: Record<string, string> = {};
 
   constructor(
     readonly name: string,
@@ -57,7 +62,7 @@ export class AppProcess {
 
   async request<T = unknown>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
     if (!this.current) throw new Error(`${this.name} was never started`);
-    return this.current.request<T>(method, p, body);
+    return this.current.request<T>(method, p, body, this.headers);
   }
 
   get<T = unknown>(p: string) {
@@ -70,24 +75,47 @@ export interface Cluster {
   signers: AppProcess[];
   databases: TestDatabase[];
   dataRoot: string;
+  /** An API key with scope signatures:create in the coordinator's database. */
+  apiKey: string;
   close(): Promise<void>;
+}
+
+export const signerPassphrase = (i: number) => `devnet passphrase ${i}`;
+
+/**
+ * Creates each signer's host key file up front (as an operator would before the first start), so both sides can be
+ * given the real pins: SIGNER_HOST_PUBKEYS on the coordinator and every signer, COORDINATOR_PUBKEY on the signers.
+ */
+async function provisionHostKeys(dataRoot: string, n: number): Promise<string[]> {
+  return Promise.all(
+    Array.from({ length: n }, async (_, k) => {
+      const i = k + 1;
+      const seckey = generateHostKey();
+      const dir = path.join(dataRoot, `signer-${i}`);
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(path.join(dir, 'host.key'), await sealKeyFile({ kind: 'host-key', signerIndex: i, groupKey: null, secret: seckey }, signerPassphrase(i)), { mode: 0o600 });
+      return bytesToHex(hostPublicKey(seckey));
+    }),
+  );
 }
 
 export async function startCluster(o: { prefix: string; n: number; t: number; coordinatorHostKey: string; coordinatorPubkey: string; coordinatorEnv?: Record<string, string> }): Promise<Cluster> {
   const databases = await Promise.all(Array.from({ length: o.n + 1 }, () => createTestDatabase()));
   const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-signers-'));
-  const common = { STREAM_PREFIX: o.prefix, SIGNER_COUNT: String(o.n), SIGNER_THRESHOLD: String(o.t) };
+  const hostPubkeys = (await provisionHostKeys(dataRoot, o.n)).join(',');
+  const common = { STREAM_PREFIX: o.prefix, SIGNER_COUNT: String(o.n), SIGNER_THRESHOLD: String(o.t), BITCOIN_NETWORK: 'regtest', SIGNER_HOST_PUBKEYS: hostPubkeys };
   const coordinator = new AppProcess('signing-coordinator', 'coordinator', {
     ...common,
     DATABASE_URL: (databases[0] as TestDatabase).url,
     COORDINATOR_HOST_KEY: o.coordinatorHostKey,
-    BITCOIN_NETWORK: 'regtest',
     SIGNER_REQUEST_TIMEOUT_MS: '2000',
     SIGNER_RETRY_MS: '500',
     ATTEMPT_STALL_MS: '5000',
     HEARTBEAT_INTERVAL_MS: '2000',
     ...o.coordinatorEnv,
   }, await freePort());
+  const { key: apiKey } = await withApiKeyDatabase((databases[0] as TestDatabase).url, (db) => createApiKey(db, { name: 'e2e', scopes: ['signatures:create'] }));
+  coordinator.headers = { 'x-api-key': apiKey };
   const signers: AppProcess[] = [];
   for (let i = 1; i <= o.n; i++) {
     signers.push(
@@ -95,9 +123,10 @@ export async function startCluster(o: { prefix: string; n: number; t: number; co
         ...common,
         SIGNER_INDEX: String(i),
         DATABASE_URL: (databases[i] as TestDatabase).url,
-        SIGNER_KEY_PASSPHRASE: `devnet passphrase ${i}`,
+        SIGNER_KEY_PASSPHRASE: signerPassphrase(i),
         SIGNER_DATA_DIR: path.join(dataRoot, `signer-${i}`),
         COORDINATOR_PUBKEY: o.coordinatorPubkey,
+        // Regtest only (refused on any other network): the tests sign raw 32-byte messages.
         SIGNER_ALLOW_RAW_MESSAGES: 'true',
         ANNOUNCE_INTERVAL_MS: '500',
       }, await freePort()),
@@ -109,6 +138,7 @@ export async function startCluster(o: { prefix: string; n: number; t: number; co
     signers,
     databases,
     dataRoot,
+    apiKey,
     async close() {
       await Promise.all([coordinator, ...signers].map((p) => p.stop().catch(() => undefined)));
       await Promise.all(databases.map((d) => d.drop().catch(() => undefined)));

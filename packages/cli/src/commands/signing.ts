@@ -1,5 +1,6 @@
 // `tapbridge signing …`: talk to the signing-coordinator's REST API (custody address, signature requests, signers)
 // and check a BIP340 signature locally.
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { schnorrVerify } from '@tapbridge/frost';
 
@@ -28,10 +29,18 @@ function hexArg(name: string, value: string, lengths: number[]): string {
   return v;
 }
 
-async function call<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
+/** The API key for POST /signatures: --api-key-file, $TAPBRIDGE_API_KEY or $TAPBRIDGE_API_KEY_FILE (never a flag value: argv is public). */
+function apiKey(opts: { apiKeyFile?: string }): string | undefined {
+  const file = opts.apiKeyFile ?? process.env.TAPBRIDGE_API_KEY_FILE;
+  if (file) return readFileSync(file, 'utf8').trim();
+  return process.env.TAPBRIDGE_API_KEY?.trim() || undefined;
+}
+
+async function call<T>(base: string, method: string, path: string, body?: unknown, key?: string): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(`${base}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+    const headers = { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(key ? { 'x-api-key': key } : {}) };
+    res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   } catch (err) {
     const reason = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
     throw new Error(`cannot reach the signing-coordinator at ${base}: ${reason}`, { cause: err });
@@ -80,8 +89,9 @@ export function registerSigning(program: Command): void {
       .option('--merkle-root <hex>', 'sign for the Taproot output with this script-tree merkle root (default: the custody tweak)')
       .option('--key-path-only', 'sign for the key-path-only Taproot output of the group key')
       .option('--timeout-ms <ms>', 'how long to wait', '60000')
+      .option('--api-key-file <file>', 'file holding an API key with scope signatures:create (default $TAPBRIDGE_API_KEY_FILE, or the key in $TAPBRIDGE_API_KEY)')
       .option('--no-wait', 'print the request id and return'),
-  ).action((opts: { coordinator?: string; message: string; purpose: string; merkleRoot?: string; keyPathOnly?: boolean; timeoutMs: string; wait: boolean }) =>
+  ).action((opts: { coordinator?: string; message: string; purpose: string; merkleRoot?: string; keyPathOnly?: boolean; timeoutMs: string; wait: boolean; apiKeyFile?: string }) =>
     run(async () => {
       const base = coordinatorUrl(opts);
       const message = hexArg('message', opts.message, [16, 32]);
@@ -89,7 +99,7 @@ export function registerSigning(program: Command): void {
       const tweak = opts.merkleRoot ? { kind: 'merkle-root', merkleRoot: hexArg('merkle-root', opts.merkleRoot, [32]) } : opts.keyPathOnly ? { kind: 'key-path-only' } : undefined;
       const timeoutMs = Number(opts.timeoutMs);
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new Error('--timeout-ms must be a positive integer');
-      const created = await call<{ id: string }>(base, 'POST', '/signatures', { message, purpose: opts.purpose, ...(tweak ? { tweak } : {}) });
+      const created = await call<{ id: string }>(base, 'POST', '/signatures', { message, purpose: opts.purpose, ...(tweak ? { tweak } : {}) }, apiKey(opts));
       if (!opts.wait) {
         print(created);
         return;

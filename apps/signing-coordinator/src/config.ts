@@ -1,4 +1,5 @@
-import { bitcoinNetwork, commonServiceShape, port, positiveInt, secret, z } from '@tapbridge/config';
+import { commonServiceShape, port, positiveInt, secret, z } from '@tapbridge/config';
+import { MIN_PASSPHRASE_LENGTH, missingPins } from '@tapbridge/signing';
 
 const xonlyList = z
   .string()
@@ -28,12 +29,15 @@ export const coordinatorConfig = z
   .object({
     ...commonServiceShape,
     HTTP_PORT: port(4003),
-    BITCOIN_NETWORK: bitcoinNetwork,
+    /** No default: outside regtest the signers' host keys must be pinned (SIGNER_HOST_PUBKEYS). */
+    BITCOIN_NETWORK: z.enum(['mainnet', 'testnet3', 'testnet4', 'signet', 'regtest']),
     SIGNER_COUNT: positiveInt(5),
     SIGNER_THRESHOLD: positiveInt(3),
-    /** The coordinator's message-signing key (hex). Unset: generated on first start and kept in its schema. */
+    /** The coordinator's message-signing key (hex). Unset: generated on first start, kept encrypted in its schema. */
     COORDINATOR_HOST_KEY: secret(z.string().regex(/^[0-9a-f]{64}$/, 'must be 32 bytes of hex').optional()),
-    /** The signers' host public keys by index (comma-separated). Unset: pinned from their first announcements (devnet). */
+    /** Encrypts the generated host key at rest (scrypt + AES-256-GCM key file). Required unless COORDINATOR_HOST_KEY is set. */
+    COORDINATOR_KEY_PASSPHRASE: secret(z.string().min(MIN_PASSPHRASE_LENGTH, `must be at least ${MIN_PASSPHRASE_LENGTH} characters`).optional()),
+    /** The signers' host public keys by index (comma-separated). Mandatory unless regtest, where unset means pinned from first announcements. */
     SIGNER_HOST_PUBKEYS: hostKeyList,
     /** Custody recovery leaf: backup x-only keys (comma-separated). Unset: the custody output is key-path only. */
     CUSTODY_RECOVERY_KEYS: xonlyList,
@@ -57,5 +61,12 @@ export const coordinatorConfig = z
   .refine((c) => c.CUSTODY_RECOVERY_KEYS.length === 0 || c.CUSTODY_RECOVERY_THRESHOLD <= c.CUSTODY_RECOVERY_KEYS.length, {
     message: 'must not exceed the number of CUSTODY_RECOVERY_KEYS',
     path: ['CUSTODY_RECOVERY_THRESHOLD'],
+  })
+  .refine((c) => c.COORDINATOR_HOST_KEY !== undefined || c.COORDINATOR_KEY_PASSPHRASE !== undefined, {
+    message: 'is required unless COORDINATOR_HOST_KEY is set (the host key is kept encrypted under it)',
+    path: ['COORDINATOR_KEY_PASSPHRASE'],
+  })
+  .superRefine((c, ctx) => {
+    for (const m of missingPins(c.BITCOIN_NETWORK, { SIGNER_HOST_PUBKEYS: c.SIGNER_HOST_PUBKEYS.length > 0 })) ctx.addIssue({ code: 'custom', message: m.message, path: [m.variable] });
   });
 export type CoordinatorConfig = z.infer<typeof coordinatorConfig>;

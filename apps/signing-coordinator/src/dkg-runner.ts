@@ -1,9 +1,12 @@
-// First start: wait until all n signers announced their host keys, then run a ChillDKG ceremony over them
-// (packages/signing DkgCeremony). A failed ceremony is retried with a new id; a signer at fault is reported.
-import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
-import { DkgCeremony, DkgCeremonyError, hostPublicKey, type MessageBody, type ProtocolMessage } from '@tapbridge/signing';
+// First start: wait until all n signers are known (pinned or announced), then run ChillDKG over them
+// (packages/signing runDkg). The recovery data is stored before the certificate goes out, so a DKG that was
+// certified always completes: signers that missed the certificate, and a restarted coordinator, finish it through
+// ChillDKG recovery. A ceremony that fails before its certificate is retried with a new id; a signer at fault is
+// reported.
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
+import { DkgCeremonyError, finishDkg, hostPublicKey, runDkg, type CompletedDkg, type DkgDriverOptions, type DkgTransport } from '@tapbridge/signing';
 import type { Logger } from '@tapbridge/observability';
-import type { SignerNetwork, ReplyType } from './signer-network.js';
+import type { SignerNetwork } from './signer-network.js';
 import type { CoordinatorStore, StoredGroupKey } from './store.js';
 
 export interface DkgRunnerOptions {
@@ -12,7 +15,7 @@ export interface DkgRunnerOptions {
   logger: Logger;
   t: number;
   coordinatorSeckey: Uint8Array;
-  /** Per-round timeout: a DKG round waits for every signer. */
+  /** Per-request timeout within a DKG round. */
   roundTimeoutMs: number;
   retryDelayMs?: number;
 }
@@ -26,9 +29,16 @@ export class DkgRunner {
     this.#stopped = true;
   }
 
-  /** Resolves with the group key once a ceremony succeeded (or undefined if stopped first). */
+  /** Resolves with the group key once a ceremony completed (or undefined if stopped first). */
   async run(): Promise<StoredGroupKey | undefined> {
-    const { network, logger } = this.o;
+    const { network, logger, store } = this.o;
+    const certified = await store.certifiedDkg();
+    if (certified) {
+      // We crashed after certifying a DKG: finish that one, never start another (its shares may already exist).
+      logger.warn({ ceremony: certified.ceremonyId }, 'finishing a certified DKG from its stored recovery data');
+      const done = await finishDkg({ ...this.driver(), ceremonyId: certified.ceremonyId, recoveryData: certified.recoveryData, hostPubkeys: certified.hostPubkeys, t: certified.t });
+      return done ? this.complete(done) : undefined;
+    }
     let waitingLogged = false;
     while (!this.#stopped) {
       const hostKeys = network.hostKeys();
@@ -40,57 +50,42 @@ export class DkgRunner {
       }
       const id = `dkg-${bytesToHex(randomBytes(8))}`;
       try {
-        return await this.ceremony(id, hostKeys);
+        logger.info({ ceremony: id, n: hostKeys.length, t: this.o.t }, 'DKG ceremony starting');
+        const done = await runDkg({ ...this.driver(), ceremonyId: id, hostPubkeys: hostKeys, t: this.o.t, coordinatorPubkey: hostPublicKey(this.o.coordinatorSeckey) });
+        return done ? await this.complete(done) : undefined;
       } catch (err) {
         const e = err as Error;
         logger.error({ ceremony: id, err: e.message }, 'DKG ceremony failed; retrying');
         if (e instanceof DkgCeremonyError && e.signer !== null)
-          await this.o.store.recordMisbehaviour({ sessionId: id, signerId: e.signer, reason: 'invalid_dkg_message', detail: e.message.slice(0, 500) });
+          await store.recordMisbehaviour({ sessionId: id, signerId: e.signer, reason: 'invalid_dkg_message', detail: e.message.slice(0, 500) });
         await sleep(this.o.retryDelayMs ?? 2_000);
       }
     }
     return undefined;
   }
 
-  private async ceremony(id: string, hostKeys: Uint8Array[]): Promise<StoredGroupKey> {
-    const { network, logger, t } = this.o;
-    logger.info({ ceremony: id, n: hostKeys.length, t }, 'DKG ceremony starting');
-    const ceremony = new DkgCeremony(id, hostKeys, t);
-    const start = { t, hostPubkeys: hostKeys.map(bytesToHex), coordinatorPubkey: bytesToHex(hostPublicKey(this.o.coordinatorSeckey)) };
-    const r1 = await this.round(id, 'dkg.start', () => start, 'dkg.round1');
-    const cmsg1 = ceremony.aggregateRound1(new Map([...r1].map(([i, m]) => [i, hexToBytes((m.body as MessageBody<'dkg.round1'>).pmsg1)])));
-    const r2 = await this.round(id, 'dkg.cmsg1', () => ({ cmsg1: bytesToHex(cmsg1) }), 'dkg.round2');
-    const { cmsg2, result } = ceremony.finalize(new Map([...r2].map(([i, m]) => [i, hexToBytes((m.body as MessageBody<'dkg.round2'>).pmsg2)])));
-    const done = await this.round(id, 'dkg.cmsg2', () => ({ cmsg2: bytesToHex(cmsg2) }), 'dkg.done');
-    for (const [i, m] of done) {
-      const body = m.body as MessageBody<'dkg.done'>;
-      ceremony.confirm(i, body.threshPk, body.pubshare);
-    }
-    const stored: StoredGroupKey = { ceremonyId: id, groupKey: result.groupKey, hostPubkeys: hostKeys, recoveryData: bytesToHex(result.recoveryData) };
-    await this.o.store.saveGroupKey(stored);
-    await network.lock(hostKeys);
-    logger.info({ ceremony: id, groupKey: bytesToHex(result.groupKey.threshPk) }, 'DKG complete');
-    return stored;
+  private driver(): DkgDriverOptions {
+    const { network, logger, store } = this.o;
+    const transport: DkgTransport = { ask: (i, type, sessionId, body) => network.ask(i, type, sessionId, body, this.o.roundTimeoutMs) };
+    return {
+      transport,
+      persistCertified: async ({ ceremonyId, recoveryData, hostPubkeys, t }) => {
+        await store.saveCertifiedDkg({ ceremonyId, t, hostPubkeys: [...hostPubkeys], recoveryData });
+        logger.info({ ceremony: ceremonyId }, 'DKG certified: recovery data stored before the certificate is sent');
+      },
+      retryDelayMs: this.o.retryDelayMs ?? 2_000,
+      stopped: () => this.#stopped,
+      onUnconfirmed: (missing) =>
+        logger.warn({ unconfirmed: Object.fromEntries(missing) }, 'DKG certified but not confirmed by every signer; sending them the recovery data again'),
+    };
   }
 
-  /** One DKG round: the same request to every signer; every one must answer with `expected`. */
-  private async round<T extends 'dkg.start' | 'dkg.cmsg1' | 'dkg.cmsg2'>(id: string, type: T, body: () => MessageBody<T>, expected: ReplyType): Promise<Map<number, ProtocolMessage>> {
-    const { network } = this.o;
-    const indices = Array.from({ length: network.n }, (_, i) => i + 1);
-    const replies = await Promise.all(
-      indices.map(async (i) => {
-        let reply: ProtocolMessage;
-        try {
-          reply = await network.ask(i, type, id, body(), this.o.roundTimeoutMs);
-        } catch (err) {
-          throw new DkgCeremonyError(null, `signer ${i} did not complete ${type}: ${(err as Error).message}`);
-        }
-        if (reply.type === 'protocol.error') throw new DkgCeremonyError(null, `signer ${i} refused ${type}: ${(reply.body as MessageBody<'protocol.error'>).message}`);
-        if (reply.type !== expected) throw new DkgCeremonyError(i, `answered ${type} with ${reply.type}`);
-        return [i, reply] as const;
-      }),
-    );
-    return new Map(replies);
+  private async complete(done: CompletedDkg): Promise<StoredGroupKey> {
+    const stored: StoredGroupKey = { ceremonyId: done.ceremonyId, groupKey: done.result.groupKey, hostPubkeys: [...done.hostPubkeys], recoveryData: bytesToHex(done.result.recoveryData) };
+    await this.o.store.saveGroupKey(stored);
+    await this.o.network.lock(done.hostPubkeys);
+    this.o.logger.info({ ceremony: done.ceremonyId, groupKey: bytesToHex(done.result.groupKey.threshPk) }, 'DKG complete');
+    return stored;
   }
 }
 

@@ -21,8 +21,9 @@ try {
   logger.info({ config: describeConfig(coordinatorConfig, config) }, 'configuration loaded');
   const runtime = await ServiceRuntime.startService({ service: 'signing-coordinator', config, logger, mainModuleUrl: import.meta.url });
   const store = new CoordinatorStore(runtime);
-  const hostSeckey = await store.hostKey(config.COORDINATOR_HOST_KEY);
-  logger.info({ coordinatorPubkey: bytesToHex(hostPublicKey(hostSeckey)) }, 'coordinator host key (signers pin it; set COORDINATOR_PUBKEY on signers to pin it up front)');
+  const { seckey: hostSeckey, migrated } = await store.hostKey({ configured: config.COORDINATOR_HOST_KEY, passphrase: config.COORDINATOR_KEY_PASSPHRASE });
+  if (migrated) logger.warn('the coordinator host key was stored in plain text by an earlier version: re-encrypted under COORDINATOR_KEY_PASSPHRASE');
+  logger.info({ coordinatorPubkey: bytesToHex(hostPublicKey(hostSeckey)) }, 'coordinator host key (set it as COORDINATOR_PUBKEY on every signer)');
   const network = new SignerNetwork(runtime, config.SIGNER_COUNT, hostSeckey, {
     requestTimeoutMs: config.SIGNER_REQUEST_TIMEOUT_MS,
     livenessMs: config.SIGNER_LIVENESS_MS,
@@ -33,7 +34,7 @@ try {
     throw new Error(`the stored group key is ${existing.groupKey.t}-of-${existing.groupKey.n} but SIGNER_THRESHOLD/SIGNER_COUNT say ${config.SIGNER_THRESHOLD}-of-${config.SIGNER_COUNT}`);
   await network.load(existing !== undefined);
   if (!existing && config.SIGNER_HOST_PUBKEYS.length > 0) await network.pin(config.SIGNER_HOST_PUBKEYS.map((k) => hexToBytes(k)));
-  else if (!existing) logger.warn('SIGNER_HOST_PUBKEYS is not set: signer host keys are pinned from their first announcements (devnet only)');
+  else if (!existing) logger.warn('SIGNER_HOST_PUBKEYS is not set: signer host keys are pinned from their first announcements (regtest only)');
   network.onProtocolViolation = (signer, sessionId, detail) =>
     void store
       .recordMisbehaviour({ sessionId: `${sessionId}:${Date.now()}`, signerId: signer, reason: 'protocol_violation', detail: detail.slice(0, 500) })

@@ -166,7 +166,11 @@ export class SigningEngine {
       await store.recordResponse(id, attemptNo, s, 'refusal', { detail: `${body.code}: ${body.reason}`, ...(roastSession ? { roastSession } : {}) });
       logger.info({ requestId: id, signer: s, code: body.code, reason: body.reason }, 'signer refused');
       if (body.code === 'policy' || body.code === 'invalid_session') sa.onRefusal(s, body.reason);
-      else nextTry.set(s, Date.now() + this.o.retryMs);
+      else if (body.code === 'nonce_unavailable' && roastSession !== undefined && sa.onNonceLost(s, roastSession)) {
+        // It restarted and lost its secret nonce: it leaves that session (unblamed) and commits to a fresh nonce.
+        logger.info({ requestId: id, attempt: attemptNo, signer: s, roastSession }, 'signer lost its nonce; it rejoins the attempt with a fresh one');
+        nextTry.delete(s);
+      } else nextTry.set(s, Date.now() + this.o.retryMs);
     };
 
     const onError = async (s: number, reply: ProtocolMessage<ReplyType>, roastSession?: number) => {
@@ -213,7 +217,13 @@ export class SigningEngine {
               } else if (reply.type === 'sign.refusal') await onRefusal(s, reply, e.roastSession);
               else await onError(s, reply, e.roastSession);
             }),
-          (err: unknown) => serial(() => timeout(s, `session ${e.roastSession}`, err)),
+          (err: unknown) =>
+            serial(async () => {
+              await timeout(s, `session ${e.roastSession}`, err);
+              // Ask again while it still waits in this session: a signer that restarted meanwhile then answers
+              // nonce_unavailable and rejoins; a slow one signs late.
+              if (!result && !over && sa.pendingSession(s) === e.roastSession) setTimeout(() => (!result && !over && sa.pendingSession(s) === e.roastSession ? askSession(s, e) : undefined), this.o.retryMs);
+            }),
         );
     };
 

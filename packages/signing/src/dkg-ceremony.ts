@@ -127,7 +127,7 @@ export interface DkgDriverOptions {
    * Persists the certified recovery data. It resolves before the certificate (the last message) goes out, so a
    * coordinator that crashes afterwards finishes the same DKG on restart (finishDkg) instead of starting another.
    */
-  persistCertified: (ceremonyId: string, recoveryData: Uint8Array) => Promise<void>;
+  persistCertified: (certified: { ceremonyId: string; recoveryData: Uint8Array; hostPubkeys: readonly Uint8Array[]; t: number }) => Promise<void>;
   /** Pause between rounds that re-send the recovery data to signers that have not confirmed. */
   retryDelayMs: number;
   stopped?: () => boolean;
@@ -162,14 +162,14 @@ export async function runDkg(
     const result = resultFromRecoveryData(hexToBytes(recoveryData), hostPubkeys, t, i);
     confirmDone(result, i, reply.body as MessageBody<'dkg.done'>);
     // Signer i finished this DKG before: everyone else finishes it from the same certified transcript.
-    await o.persistCertified(id, result.recoveryData);
+    await o.persistCertified({ ceremonyId: id, recoveryData: result.recoveryData, hostPubkeys, t });
     return finishDkg({ ...o, ceremonyId: id, recoveryData: result.recoveryData, hostPubkeys, t, confirmed: new Set([i]) });
   }
   const r1 = expectAll(started, 'dkg.start', 'dkg.round1');
   const cmsg1 = ceremony.aggregateRound1(new Map([...r1].map(([i, m]) => [i, hexToBytes((m.body as MessageBody<'dkg.round1'>).pmsg1)])));
   const r2 = expectAll(await askAll(ceremony.n, (i) => transport.ask(i, 'dkg.cmsg1', id, { cmsg1: bytesToHex(cmsg1) })), 'dkg.cmsg1', 'dkg.round2');
   const { cmsg2, result } = ceremony.finalize(new Map([...r2].map(([i, m]) => [i, hexToBytes((m.body as MessageBody<'dkg.round2'>).pmsg2)])));
-  await o.persistCertified(id, result.recoveryData);
+  await o.persistCertified({ ceremonyId: id, recoveryData: result.recoveryData, hostPubkeys, t });
   return finishDkg({ ...o, ceremonyId: id, recoveryData: result.recoveryData, hostPubkeys, t, cmsg2 });
 }
 

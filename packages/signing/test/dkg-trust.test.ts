@@ -105,7 +105,7 @@ describe('DKG completion is atomic and recoverable (5 signers, t = 3)', () => {
     const unconfirmed: number[][] = [];
     const done = await runDkg({
       transport: transport(group, (i, type) => type === 'dkg.cmsg2' && (i === 2 || i === 3), log),
-      persistCertified: async (_id, rd) => {
+      persistCertified: async ({ recoveryData: rd }) => {
         log.push('persisted');
         persisted.push(rd);
       },
@@ -134,7 +134,7 @@ describe('DKG completion is atomic and recoverable (5 signers, t = 3)', () => {
     // Every certificate is lost and the coordinator "crashes" after the first round of the final step.
     const first = await runDkg({
       transport: transport(group, (_i, type) => type === 'dkg.cmsg2'),
-      persistCertified: async (id, rd) => void (persisted = { id, rd }),
+      persistCertified: async ({ ceremonyId: id, recoveryData: rd }) => void (persisted = { id, rd }),
       onUnconfirmed: () => void (stop = true),
       stopped: () => stop,
       retryDelayMs: 1,

@@ -4,7 +4,7 @@ import {
   InMemorySweepStore, completeSigning, computeReserves, connectBlock, currentCustody, disconnectBlock, planNextSweep, planReplacement, recordSignature,
   recordSignatureRequest, pendingSteps, withdrawalView, applyDepositReclaimed, type SweepVersion,
 } from '../src/index.js';
-import { activity, addDeposit, addWithdrawal, custodyScriptPubKey, hash, keys, mine, rules, signAndBroadcast, signInput } from './fixtures.js';
+import { activity, addDeposit, addWithdrawal, custodyScriptPubKey, hash, keys, mine, rules, signAndBroadcast, signInput } from '../src/testing/index.js';
 
 async function firstSweep(store: InMemorySweepStore) {
   await mine(store, 1, 1);

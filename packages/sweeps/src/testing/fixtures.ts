@@ -6,7 +6,7 @@ import { withdrawalRequested, type EventPayload } from '@tapbridge/messaging';
 import {
   applyDepositConfirmed, applyWithdrawalRequested, completeSigning, connectBlock, inputSighash, recordBroadcast, recordSignature, recordSignatureRequest,
   type BlockActivity, type SigningKeys, type SweepStore, type SweepVersion,
-} from '../src/index.js';
+} from '../index.js';
 
 export const groupSecret = hexToBytes('11'.repeat(32));
 export const groupKey = schnorr.getPublicKey(groupSecret);

@@ -2,12 +2,13 @@ import { concatBytes, sha256 } from '../bytes.js';
 import { OP } from '../scripts/opcodes.js';
 import { SweepError } from './errors.js';
 
-/** "TB": the first two bytes of the commitment payload. */
-export const SWEEP_COMMITMENT_TAG: Uint8Array = Uint8Array.of(0x54, 0x42);
+/** "TB": the first two bytes of the commitment payload (ASCII, 0x54 0x42). */
+export const SWEEP_COMMITMENT_TAG = 'TB';
+export const SWEEP_COMMITMENT_TAG_BYTES: Uint8Array = Uint8Array.of(0x54, 0x42);
 export const SWEEP_COMMITMENT_VERSION = 1;
 /** tag (2) ‖ version (1) ‖ count (1) ‖ sha256 (32). */
 export const SWEEP_COMMITMENT_PAYLOAD_SIZE = 36;
-/** OP_RETURN, push-36 opcode, payload: fixed 38 bytes, standard under every datacarrier limit. */
+/** OP_RETURN, push-36 opcode, payload: fixed 38 bytes, standard under every Core's datacarrier limit (83 bytes). */
 export const SWEEP_COMMITMENT_SCRIPT_SIZE = 2 + SWEEP_COMMITMENT_PAYLOAD_SIZE;
 /** The count is one byte. */
 export const SWEEP_MAX_COMMITTED_IDS = 255;
@@ -32,7 +33,7 @@ export function sweepCommitmentScript(ids: readonly bigint[]): Uint8Array {
   const script = new Uint8Array(SWEEP_COMMITMENT_SCRIPT_SIZE);
   script[0] = OP.OP_RETURN;
   script[1] = SWEEP_COMMITMENT_PAYLOAD_SIZE;
-  script.set(SWEEP_COMMITMENT_TAG, 2);
+  script.set(SWEEP_COMMITMENT_TAG_BYTES, 2);
   script[4] = SWEEP_COMMITMENT_VERSION;
   script[5] = ids.length;
   script.set(withdrawalIdsDigest(ids), 6);
@@ -52,7 +53,7 @@ export function parseSweepCommitment(script: Uint8Array): SweepCommitment {
   if (script[0] !== OP.OP_RETURN) throw new SweepError('commitment', 'commitment script must start with OP_RETURN');
   if (script.length !== SWEEP_COMMITMENT_SCRIPT_SIZE || script[1] !== SWEEP_COMMITMENT_PAYLOAD_SIZE)
     throw new SweepError('commitment', `commitment must be OP_RETURN and one 36-byte push (${SWEEP_COMMITMENT_SCRIPT_SIZE} bytes), got ${script.length} bytes`);
-  if (script[2] !== SWEEP_COMMITMENT_TAG[0] || script[3] !== SWEEP_COMMITMENT_TAG[1]) throw new SweepError('commitment', 'commitment payload does not start with "TB"');
+  if (script[2] !== SWEEP_COMMITMENT_TAG_BYTES[0] || script[3] !== SWEEP_COMMITMENT_TAG_BYTES[1]) throw new SweepError('commitment', 'commitment payload does not start with "TB"');
   if (script[4] !== SWEEP_COMMITMENT_VERSION) throw new SweepError('commitment', `commitment version ${script[4]} is not ${SWEEP_COMMITMENT_VERSION}`);
   return { count: script[5]!, digest: script.slice(6) };
 }

@@ -6,6 +6,7 @@ import { bytesToHex, hexToHash, sha256 } from '../../src/bytes.js';
 import { encodeTransaction, transactionWeight, type Transaction, type TxOutput } from '../../src/tx/index.js';
 import {
   SWEEP_BASE_WEIGHT,
+  SWEEP_COMMITMENT_TAG,
   SWEEP_SEQUENCE,
   SweepError,
   outputWeight,
@@ -24,7 +25,8 @@ describe('sweep commitment', () => {
     const script = sweepCommitmentScript(ids);
     const preimage = '00'.repeat(31) + '01' + '00'.repeat(31) + '02' + 'ff'.repeat(32);
     const digest = bytesToHex(sha256(Buffer.from(preimage, 'hex')));
-    expect(bytesToHex(script)).toBe('6a24' + '5442' + '01' + '03' + digest);
+    expect(bytesToHex(script)).toBe('6a24' + bytesToHex(new TextEncoder().encode(SWEEP_COMMITMENT_TAG)) + '01' + '03' + digest);
+    expect(bytesToHex(script).slice(4, 8)).toBe('5442');
     expect(bytesToHex(withdrawalIdsDigest(ids))).toBe(digest);
     const parsed = parseSweepCommitment(script);
     expect(parsed.count).toBe(3);

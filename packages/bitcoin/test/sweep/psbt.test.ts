@@ -39,7 +39,7 @@ const nobleXOnlyEcc = {
     return { parity: (y & 1n) === 1n ? 1 : 0, xOnlyPubkey: Uint8Array.from(Buffer.from(x.toString(16).padStart(64, '0'), 'hex')) };
   },
 };
-const options = { custody: { internalKey: groupKey, merkleRoot: custody.merkleRoot } };
+const options = { custodyInternalKey: groupKey, custodyMerkleRoot: custody.merkleRoot };
 
 describe('sweepPsbt', () => {
   it('exports BIP174/BIP371 fields that bitcoinjs-lib decodes back field by field', () => {
@@ -73,6 +73,23 @@ describe('sweepPsbt', () => {
     });
   });
 
+  it('exports the same PSBT from the stored form (unsigned hex + hex input records)', () => {
+    const stored = {
+      unsignedHex: build.hex,
+      inputs: build.prevouts.map((p, i) => {
+        const s = build.inputSpends[i]!;
+        return {
+          value: p.value,
+          scriptPubKey: bytesToHex(p.scriptPubKey),
+          kind: s.kind,
+          ...(s.leafScript ? { leafScript: bytesToHex(s.leafScript), controlBlock: bytesToHex(s.controlBlock!) } : {}),
+        };
+      }),
+    };
+    const hexOptions = { custodyInternalKey: bytesToHex(groupKey), custodyMerkleRoot: bytesToHex(custody.merkleRoot) };
+    expect(sweepPsbt(stored, hexOptions)).toBe(sweepPsbt(build, options));
+  });
+
   it('finalizes in bitcoinjs-lib with our signatures into the same signed transaction', () => {
     // Only finalizing needs bitcoinjs-lib's ECC hook (export does not): a two-function adapter over noble.
     initEccLib(nobleXOnlyEcc);
@@ -90,7 +107,8 @@ describe('sweepPsbt', () => {
   });
 
   it('refuses custody keys that do not give the spent output key', () => {
-    expect(() => sweepPsbt(build, { custody: { internalKey: groupKey } })).toThrow(SweepError);
-    expect(() => sweepPsbt(build, { custody: { internalKey: schnorr.getPublicKey(custodyKeyPathSecret), merkleRoot: custody.merkleRoot } })).toThrow(/does not give the output key/);
+    expect(() => sweepPsbt(build, { custodyInternalKey: groupKey })).toThrow(SweepError);
+    expect(() => sweepPsbt(build, { custodyInternalKey: schnorr.getPublicKey(custodyKeyPathSecret), custodyMerkleRoot: custody.merkleRoot })).toThrow(/does not give the output key/);
+    expect(() => sweepPsbt({ unsignedHex: 'zz', inputs: [] }, options)).toThrow(SweepError);
   });
 });

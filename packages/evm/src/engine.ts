@@ -16,7 +16,7 @@ import { assertSameMint, checkMintRequest, MintQueue, type MintRequest } from '.
 import { CallPool, DEFAULT_CALL_LIMITS, type CallLimits } from './call-pool.js';
 import { callTargetOf, type CallRequest, type CallResult, type CallTarget } from './message-call.js';
 import { Sequencer, type CommittedBlock } from './sequencer.js';
-import type { ChainHead, ChainStore, LogFilter, MintReorgRecord, MintRecord, StoredLog, StoredReceipt, StoredTransaction } from './store/chain-store.js';
+import type { ChainHead, ChainStore, LogFilter, MintBackingEntry, MintReconfirmation, MintReorgRecord, MintRecord, StoredLog, StoredReceipt, StoredTransaction } from './store/chain-store.js';
 import { StagedTrieDB } from './trie-db.js';
 import { decodeWithdrawalRequests, type WithdrawalRequest } from './withdrawals.js';
 
@@ -38,6 +38,8 @@ export interface EngineEvents {
   block: [CommittedBlock];
   /** A minted deposit's Bitcoin block was reorged away: the L2 holds BTC that is no longer backed. Page someone. */
   mintReorged: [MintReorgRecord];
+  /** A reorged minted deposit confirmed again on the best chain: backed again. */
+  mintReconfirmed: [MintReconfirmation];
   /** Block production failed (it is retried); for logs and metrics. */
   sequencerError: [Error];
 }
@@ -283,7 +285,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
    * emits 'mintReorged' (minted BTC cannot be taken back on L2; operators must act). If it was only queued,
    * the queued mint is cancelled. Returns what happened.
    */
-  async recordMintReorg(depositId: string, reason: string): Promise<'recorded' | 'cancelled-pending' | 'unknown'> {
+  async recordMintReorg(depositId: string, reason: string, btcBlockHash?: string): Promise<'recorded' | 'cancelled-pending' | 'unknown'> {
     if (typeof depositId !== 'string' || depositId.length === 0) throw new MintError('depositId must be a non-empty string');
     const mint = await this.store.getMint(depositId);
     if (mint === undefined) {
@@ -291,9 +293,29 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
         ? 'cancelled-pending'
         : 'unknown';
     }
-    const record = await this.store.recordMintReorg({ depositId, mint, reason, recordedAt: new Date(this.now()) });
+    const record = await this.store.recordMintReorg({
+      depositId, mint, reason, recordedAt: new Date(this.now()), ...(btcBlockHash !== undefined ? { btcBlockHash } : {}),
+    });
     this.emit('mintReorged', record);
     return 'recorded';
+  }
+
+  /**
+   * A minted deposit was confirmed (again) in `btcBlockHash`. If it was marked reorged, it is backed again: the reorg
+   * record moves into its history with this re-confirmation, and 'mintReconfirmed' is emitted. Otherwise nothing
+   * changes ('backed'); 'unknown' when the deposit was never minted.
+   */
+  async recordMintReconfirmation(depositId: string, btcBlockHash: string, detail: string): Promise<'reconfirmed' | 'backed' | 'unknown'> {
+    if ((await this.store.getMint(depositId)) === undefined) return 'unknown';
+    const reconfirmation: MintReconfirmation = { depositId, btcBlockHash, detail, recordedAt: new Date(this.now()) };
+    if (!(await this.store.recordMintReconfirmation(reconfirmation))) return 'backed';
+    this.emit('mintReconfirmed', reconfirmation);
+    return 'reconfirmed';
+  }
+
+  /** Every reorg and re-confirmation of a minted deposit, oldest first. */
+  getMintBackingHistory(depositId: string): Promise<MintBackingEntry[]> {
+    return this.store.mintBackingHistory(depositId);
   }
 
   // ---------------------------------------------------------------- burn (withdrawals)

@@ -72,6 +72,26 @@ export interface MintReorgRecord {
   /** Free text from whoever noticed (e.g. the orphaned Bitcoin block hash). */
   reason: string;
   recordedAt: Date;
+  /** The Bitcoin block that left the best chain (display hex), when known. */
+  btcBlockHash?: string;
+}
+
+/** A reorged deposit confirmed again on the best chain: it backs its mint again. */
+export interface MintReconfirmation {
+  depositId: string;
+  /** The Bitcoin block now confirming it (display hex). */
+  btcBlockHash: string;
+  detail: string;
+  recordedAt: Date;
+}
+
+/** One step of a minted deposit's Bitcoin backing: it left the best chain, or came back. */
+export interface MintBackingEntry {
+  depositId: string;
+  status: 'reorged' | 'reconfirmed';
+  btcBlockHash?: string;
+  detail: string;
+  recordedAt: Date;
 }
 
 export interface LogFilter {
@@ -108,9 +128,20 @@ export interface ChainStore {
   getBlockReceipts(blockNumber: bigint): Promise<StoredReceipt[]>;
   getLogs(filter: LogFilter): Promise<StoredLog[]>;
   getMint(depositId: string): Promise<MintRecord | undefined>;
-  /** Idempotent: a second record for the same deposit id is ignored and the first returned. */
+  /**
+   * Marks a minted deposit unbacked and appends 'reorged' to its history. Idempotent while it stays unbacked: a
+   * second record for the same deposit id is ignored and the first returned.
+   */
   recordMintReorg(record: MintReorgRecord): Promise<MintReorgRecord>;
+  /** Minted deposits that are unbacked now (reorged, not re-confirmed since). */
   listMintReorgs(): Promise<MintReorgRecord[]>;
+  /**
+   * A reorged deposit is backed again: its reorg record goes (into the history, with a 'reconfirmed' entry).
+   * Returns false, changing nothing, when the deposit was not marked reorged.
+   */
+  recordMintReconfirmation(reconfirmation: MintReconfirmation): Promise<boolean>;
+  /** Every reorg and re-confirmation of a minted deposit, oldest first. */
+  mintBackingHistory(depositId: string): Promise<MintBackingEntry[]>;
   /**
    * Atomically appends a block: trie nodes, block, transactions, receipts, logs, mint records and the head
    * pointer. The block's parent must be the current head (or none, for genesis); otherwise nothing is written.

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ChainStoreError } from '../errors.js';
-import type { BlockCommit, MintReorgRecord, StoredLog, StoredReceipt } from './chain-store.js';
+import type { BlockCommit, MintReconfirmation, MintReorgRecord, StoredLog, StoredReceipt } from './chain-store.js';
 import { MemoryChainStore } from './memory-store.js';
 
 // A development store: memory for reads, plus an append-only journal of commits replayed at start. One JSON
@@ -81,14 +81,21 @@ export class FileChainStore extends MemoryChainStore {
     if (fs.existsSync(file)) fs.truncateSync(file, validBytes);
     const store = new FileChainStore(fs.openSync(file, 'a'));
     for (const entry of entries) {
-      const e = entry as { type?: string; depositId?: string; reason?: string; recordedAt?: string };
+      const e = entry as { type?: string; depositId?: string; reason?: string; recordedAt?: string; btcBlockHash?: string; detail?: string };
       if (e.type === 'block') {
         const commit = decodeCommit(entry);
         store.checkCommit(commit);
         store.applyCommit(commit);
       } else if (e.type === 'mintReorg' && e.depositId !== undefined) {
         const mint = store.mints.get(e.depositId);
-        if (mint !== undefined) store.mintReorgs.set(e.depositId, { depositId: e.depositId, mint, reason: e.reason ?? '', recordedAt: new Date(e.recordedAt ?? 0) });
+        if (mint !== undefined) {
+          store.applyMintReorg({
+            depositId: e.depositId, mint, reason: e.reason ?? '', recordedAt: new Date(e.recordedAt ?? 0),
+            ...(e.btcBlockHash !== undefined ? { btcBlockHash: e.btcBlockHash } : {}),
+          });
+        }
+      } else if (e.type === 'mintReconfirmed' && e.depositId !== undefined) {
+        store.applyMintReconfirmation({ depositId: e.depositId, btcBlockHash: e.btcBlockHash ?? '', detail: e.detail ?? '', recordedAt: new Date(e.recordedAt ?? 0) });
       }
     }
     return store;
@@ -99,7 +106,14 @@ export class FileChainStore extends MemoryChainStore {
   }
 
   protected override async persistMintReorg(record: MintReorgRecord): Promise<void> {
-    this.append({ type: 'mintReorg', depositId: record.depositId, reason: record.reason, recordedAt: record.recordedAt.toISOString() });
+    this.append({
+      type: 'mintReorg', depositId: record.depositId, reason: record.reason, recordedAt: record.recordedAt.toISOString(),
+      ...(record.btcBlockHash !== undefined ? { btcBlockHash: record.btcBlockHash } : {}),
+    });
+  }
+
+  protected override async persistMintReconfirmation(r: MintReconfirmation): Promise<void> {
+    this.append({ type: 'mintReconfirmed', depositId: r.depositId, btcBlockHash: r.btcBlockHash, detail: r.detail, recordedAt: r.recordedAt.toISOString() });
   }
 
   override async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { ChainStoreError } from '../errors.js';
-import { logMatches, type BlockCommit, type ChainHead, type ChainStore, type LogFilter, type MintReorgRecord, type MintRecord, type StoredBlock, type StoredLog, type StoredReceipt, type StoredTransaction } from './chain-store.js';
+import { logMatches, type BlockCommit, type ChainHead, type ChainStore, type LogFilter, type MintBackingEntry, type MintReconfirmation, type MintReorgRecord, type MintRecord, type StoredBlock, type StoredLog, type StoredReceipt, type StoredTransaction } from './chain-store.js';
 
 /** Everything in process memory: for tests and `tapbridge evm dev`. Lost on exit unless a subclass persists commits. */
 export class MemoryChainStore implements ChainStore {
@@ -11,6 +11,7 @@ export class MemoryChainStore implements ChainStore {
   protected readonly receiptsByBlock: StoredReceipt[][] = [];
   protected readonly mints = new Map<string, MintRecord>();
   protected readonly mintReorgs = new Map<string, MintReorgRecord>();
+  protected readonly mintBacking = new Map<string, MintBackingEntry[]>();
   protected head: ChainHead | undefined;
   private closed = false;
 
@@ -67,13 +68,41 @@ export class MemoryChainStore implements ChainStore {
   async recordMintReorg(record: MintReorgRecord): Promise<MintReorgRecord> {
     const existing = this.mintReorgs.get(record.depositId);
     if (existing !== undefined) return existing;
-    this.mintReorgs.set(record.depositId, record);
     await this.persistMintReorg(record);
+    this.applyMintReorg(record);
     return record;
   }
 
   async listMintReorgs(): Promise<MintReorgRecord[]> {
     return [...this.mintReorgs.values()];
+  }
+
+  async recordMintReconfirmation(reconfirmation: MintReconfirmation): Promise<boolean> {
+    if (!this.mintReorgs.has(reconfirmation.depositId)) return false;
+    await this.persistMintReconfirmation(reconfirmation);
+    this.applyMintReconfirmation(reconfirmation);
+    return true;
+  }
+
+  async mintBackingHistory(depositId: string): Promise<MintBackingEntry[]> {
+    return [...(this.mintBacking.get(depositId) ?? [])];
+  }
+
+  protected applyMintReorg(record: MintReorgRecord): void {
+    this.mintReorgs.set(record.depositId, record);
+    this.appendBacking({
+      depositId: record.depositId, status: 'reorged', detail: record.reason, recordedAt: record.recordedAt,
+      ...(record.btcBlockHash !== undefined ? { btcBlockHash: record.btcBlockHash } : {}),
+    });
+  }
+
+  protected applyMintReconfirmation(r: MintReconfirmation): void {
+    if (!this.mintReorgs.delete(r.depositId)) return;
+    this.appendBacking({ depositId: r.depositId, status: 'reconfirmed', btcBlockHash: r.btcBlockHash, detail: r.detail, recordedAt: r.recordedAt });
+  }
+
+  private appendBacking(entry: MintBackingEntry): void {
+    this.mintBacking.set(entry.depositId, [...(this.mintBacking.get(entry.depositId) ?? []), entry]);
   }
 
   async commitBlock(commit: BlockCommit): Promise<void> {
@@ -119,6 +148,8 @@ export class MemoryChainStore implements ChainStore {
   protected async persistCommit(_commit: BlockCommit): Promise<void> {}
 
   protected async persistMintReorg(_record: MintReorgRecord): Promise<void> {}
+
+  protected async persistMintReconfirmation(_reconfirmation: MintReconfirmation): Promise<void> {}
 
   private assertOpen(): void {
     if (this.closed) throw new ChainStoreError('store is closed');

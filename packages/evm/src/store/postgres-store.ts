@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { ChainStoreError } from '../errors.js';
 import { toHex } from '../hex.js';
-import type { BlockCommit, ChainHead, ChainStore, LogFilter, MintReorgRecord, MintRecord, StoredBlock, StoredLog, StoredReceipt, StoredTransaction } from './chain-store.js';
+import type { BlockCommit, ChainHead, ChainStore, LogFilter, MintBackingEntry, MintReconfirmation, MintReorgRecord, MintRecord, StoredBlock, StoredLog, StoredReceipt, StoredTransaction } from './chain-store.js';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -155,9 +155,14 @@ export class PostgresChainStore implements ChainStore {
   }
 
   async recordMintReorg(record: MintReorgRecord): Promise<MintReorgRecord> {
+    // One statement: the history row exists exactly when the reorg row was newly written.
     await this.pool.query(
-      `INSERT INTO ${this.t('evm_mint_reorg')} (deposit_id, reason, recorded_at) VALUES ($1, $2, $3) ON CONFLICT (deposit_id) DO NOTHING`,
-      [record.depositId, record.reason, record.recordedAt],
+      `WITH marked AS (
+         INSERT INTO ${this.t('evm_mint_reorg')} (deposit_id, reason, recorded_at) VALUES ($1, $2, $3) ON CONFLICT (deposit_id) DO NOTHING RETURNING deposit_id
+       )
+       INSERT INTO ${this.t('evm_mint_backing')} (deposit_id, status, btc_block_hash, detail, recorded_at)
+       SELECT deposit_id, 'reorged', $4, $2, $3 FROM marked`,
+      [record.depositId, record.reason, record.recordedAt, record.btcBlockHash ?? null],
     );
     const all = await this.listMintReorgs(record.depositId);
     const stored = all[0];
@@ -172,6 +177,27 @@ export class PostgresChainStore implements ChainStore {
       depositId === undefined ? [] : [depositId],
     );
     return rows.map((r) => ({ depositId: r.deposit_id, mint: toMint(r), reason: r.reason, recordedAt: r.recorded_at }));
+  }
+
+  async recordMintReconfirmation(r: MintReconfirmation): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `WITH cleared AS (DELETE FROM ${this.t('evm_mint_reorg')} WHERE deposit_id = $1 RETURNING deposit_id)
+       INSERT INTO ${this.t('evm_mint_backing')} (deposit_id, status, btc_block_hash, detail, recorded_at)
+       SELECT deposit_id, 'reconfirmed', $2, $3, $4 FROM cleared`,
+      [r.depositId, r.btcBlockHash, r.detail, r.recordedAt],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async mintBackingHistory(depositId: string): Promise<MintBackingEntry[]> {
+    const { rows } = await this.pool.query<{ deposit_id: string; status: 'reorged' | 'reconfirmed'; btc_block_hash: string | null; detail: string; recorded_at: Date }>(
+      `SELECT deposit_id, status, btc_block_hash, detail, recorded_at FROM ${this.t('evm_mint_backing')} WHERE deposit_id = $1 ORDER BY seq`,
+      [depositId],
+    );
+    return rows.map((r) => ({
+      depositId: r.deposit_id, status: r.status, detail: r.detail, recordedAt: r.recorded_at,
+      ...(r.btc_block_hash !== null ? { btcBlockHash: r.btc_block_hash } : {}),
+    }));
   }
 
   async commitBlock(commit: BlockCommit): Promise<void> {

@@ -42,4 +42,10 @@ if [ -z "${SIGNER_KEY_PASSPHRASE:-}" ] && [ -n "${SIGNER_KEY_PASSPHRASE_FILE:-}"
 fi
 unset SIGNER_KEY_PASSPHRASE_FILE
 
+# `tapbridge-signer host-key` prints this signer's host public key (creating the encrypted key on first use) and
+# exits: how an operator collects SIGNER_HOST_PUBKEYS before the signers can start outside regtest.
+if [ "${1:-}" = "host-key" ]; then
+  exec node /app/apps/signer/dist/host-key.js
+fi
+
 exec node /app/apps/signer/dist/main.js "$@"

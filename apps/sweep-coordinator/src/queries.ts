@@ -1,6 +1,6 @@
 // The read side of the API: withdrawal statuses, sweeps with the ids they pay, the pipeline's status.
 import { Inject, Injectable } from '@nestjs/common';
-import * as bitcoin from '@tapbridge/bitcoin';
+import { bytesToHex, sweepPsbt, withdrawalIdsDigest } from '@tapbridge/bitcoin';
 import { withdrawalView, type SweepVersion, type WithdrawalView } from '@tapbridge/sweeps';
 import { BitcoinService } from './bitcoin.service.js';
 import type { SweepCoordinatorConfig } from './config.js';
@@ -78,7 +78,7 @@ export class Queries {
       version: v.version,
       status: v.status,
       withdrawalIds: ids.map(String),
-      commitmentDigest: bitcoin.bytesToHex(bitcoin.withdrawalIdsDigest(ids)),
+      commitmentDigest: bytesToHex(withdrawalIdsDigest(ids)),
       payouts: v.payouts.map((p) => ({ withdrawalId: p.withdrawalId.toString(), vout: p.vout, scriptPubKey: p.scriptPubKey, amountSats: p.amountSats.toString(), feeShareSats: p.feeShareSats.toString(), paidSats: (p.amountSats - p.feeShareSats).toString() })),
       deposits: v.deposits.map((d) => ({ txid: d.txid, vout: d.vout, amountSats: d.amountSats.toString(), feeShareSats: d.feeShareSats.toString() })),
       custodyInput: family.custodyInput ? { txid: family.custodyInput.txid, vout: family.custodyInput.vout } : null,
@@ -97,14 +97,12 @@ export class Queries {
     };
   }
 
-  /** The unsigned sweep as a PSBT (BIP174/BIP371 fields) when packages/bitcoin provides sweepPsbt. */
-  async psbt(txid: string): Promise<{ psbt: string } | 'unsupported' | undefined> {
+  /** The unsigned sweep as a PSBT (BIP174/BIP371 fields: witnessUtxo, tapInternalKey, tapMerkleRoot, tapLeafScript). */
+  async psbt(txid: string): Promise<{ psbt: string } | undefined> {
     const v = await this.store.transaction((tx) => tx.getVersion(txid));
     if (!v) return undefined;
-    const exporter = (bitcoin as unknown as Record<string, unknown>).sweepPsbt as ((v: unknown, o: unknown) => string) | undefined;
-    if (typeof exporter !== 'function') return 'unsupported';
     const custody = await this.custody.get();
-    return { psbt: exporter(v, { custodyInternalKey: custody.groupKey, custodyMerkleRoot: custody.merkleRoot }) };
+    return { psbt: sweepPsbt(v, { custodyInternalKey: custody.groupKey, ...(custody.merkleRoot ? { custodyMerkleRoot: custody.merkleRoot } : {}) }) };
   }
 
   async status() {

@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, NotFoundException, NotImplementedException, Param, Query } from '@nestjs/common';
+import { BadRequestException, Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { listWithdrawalsQuery, PsbtDto, ReservesDto, StatusDto, SweepDto, txidParam, withdrawalIdParam, WithdrawalDto, WithdrawalWithHistoryDto } from './dto.js';
@@ -61,7 +61,6 @@ export class SweepsController {
   async psbt(@Param('txid') raw: string): Promise<PsbtDto> {
     const found = await this.queries.psbt(parse(txidParam, raw));
     if (!found) throw new NotFoundException(`no sweep ${raw}`);
-    if (found === 'unsupported') throw new NotImplementedException('PSBT export is not available in this build (packages/bitcoin sweepPsbt)');
     return found;
   }
 

@@ -5,9 +5,17 @@ import { z } from 'zod';
 
 const hex = (what: string) => z.string().regex(/^(?:[0-9a-fA-F]{2})+$/, `${what} must be non-empty hex`);
 
+/**
+ * The largest output index stored (Postgres INTEGER). No transaction comes near it: a 4 MB block holds fewer than
+ * 500,000 outputs. Larger indexes are refused here with a 400 instead of reaching Postgres (which answered 500).
+ */
+export const MAX_VOUT = 0x7fffffff;
+const txidSchema = z.string().regex(/^[0-9a-fA-F]{64}$/, 'txid must be 32 bytes of hex');
+const voutSchema = z.number().int().min(0).max(MAX_VOUT, `vout must be an output index (0..${MAX_VOUT})`);
+
 export const registerDepositBody = z.object({
-  txid: z.string().regex(/^[0-9a-fA-F]{64}$/, 'txid must be 32 bytes of hex'),
-  vout: z.number().int().min(0).max(0xffffffff),
+  txid: txidSchema,
+  vout: voutSchema,
   depositScript: hex('depositScript'),
   reclaimScript: hex('reclaimScript'),
 }).strict();
@@ -16,8 +24,45 @@ export const listDepositsQuery = z.object({
   recipient: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'recipient must be a 0x-prefixed 20-byte address').optional(),
   status: z.enum(DEPOSIT_STATUSES as [string, ...string[]]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().regex(/^[0-9T:.\-Z]+\|[0-9a-f]{64}\|\d+$/, 'cursor must be the nextCursor of a previous page').optional(),
+  cursor: z.string().transform(parseCursor).optional(),
 });
+
+/** GET /deposits/:txid/:vout */
+export const depositParams = z.object({
+  txid: txidSchema.transform((s) => s.toLowerCase()),
+  vout: z.string().regex(/^(0|[1-9][0-9]{0,9})$/, 'vout must be an output index').transform(Number).pipe(voutSchema),
+});
+
+export interface DepositCursor {
+  /** registeredAt of the last item, ISO 8601 UTC with up to microseconds. */
+  at: string;
+  txid: string;
+  vout: number;
+}
+
+// What DepositQueries.list writes as nextCursor: `YYYY-MM-DDTHH:MM:SS.ffffffZ|txid|vout`.
+const CURSOR_RE = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:\.\d{1,6})?Z\|([0-9a-f]{64})\|(0|[1-9]\d{0,9})$/;
+
+/**
+ * Accepts only what a previous page handed out: a real UTC date in years 1..9999 (Postgres refused others with
+ * a 500), a lowercase txid and a vout in range.
+ */
+function parseCursor(value: string, ctx: z.RefinementCtx): DepositCursor {
+  const m = CURSOR_RE.exec(value);
+  const fail = () => {
+    ctx.addIssue({ code: 'custom', message: 'cursor must be the nextCursor of a previous page' });
+    return z.NEVER;
+  };
+  if (!m) return fail();
+  const [, year, month, day] = m as unknown as [string, string, string, string];
+  // setUTCFullYear rolls 31 February over into March: compare the fields back.
+  const date = new Date(0);
+  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  if (Number(year) < 1 || date.getUTCMonth() !== Number(month) - 1 || date.getUTCDate() !== Number(day)) return fail();
+  const vout = Number(m[8]);
+  if (vout > MAX_VOUT) return fail();
+  return { at: value.slice(0, value.indexOf('|')), txid: m[7]!, vout };
+}
 
 export class RegisterDepositDto {
   @ApiProperty({ description: 'Deposit transaction id, display hex' }) txid!: string;

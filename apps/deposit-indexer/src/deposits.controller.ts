@@ -14,11 +14,11 @@ import {
   Res,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiParam, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { ChainSourceError } from '@tapbridge/chain-source';
 import { DepositRegistrationError, type DepositStatus, type RegistrationErrorCode } from '@tapbridge/deposits';
 import type { z } from 'zod';
-import { CustodyUtxosDto, DepositPageDto, DepositWithHistoryDto, RegisterDepositDto, listDepositsQuery, registerDepositBody } from './deposit-dto.js';
+import { CustodyUtxosDto, DepositPageDto, DepositWithHistoryDto, MAX_VOUT, RegisterDepositDto, depositParams, listDepositsQuery, registerDepositBody } from './deposit-dto.js';
 import { DepositQueries } from './deposit-queries.js';
 import { DepositService, TransactionNotFoundError } from './deposit-service.js';
 
@@ -81,11 +81,13 @@ export class DepositsController {
   @ApiOperation({ summary: 'A deposit with its status history' })
   @ApiOkResponse({ type: DepositWithHistoryDto })
   @ApiNotFoundResponse({ description: 'Not registered and not seen as a simple-form deposit' })
-  async one(@Param('txid') txid: string, @Param('vout') voutRaw: string): Promise<DepositWithHistoryDto> {
-    if (!/^[0-9a-fA-F]{64}$/.test(txid)) throw new BadRequestException('txid must be 32 bytes of hex');
-    if (!/^(0|[1-9][0-9]{0,9})$/.test(voutRaw) || Number(voutRaw) > 0xffffffff) throw new BadRequestException('vout must be an output index');
-    const found = await this.queries.one(txid.toLowerCase(), Number(voutRaw));
-    if (!found) throw new NotFoundException(`no deposit ${txid.toLowerCase()}:${voutRaw}`);
+  @ApiBadRequestResponse({ description: 'txid is not 64 hex characters, or vout is not an output index' })
+  @ApiParam({ name: 'txid', description: 'Deposit transaction id, display hex' })
+  @ApiParam({ name: 'vout', description: `Output index (0..${MAX_VOUT})` })
+  async one(@Param() raw: Record<string, unknown>): Promise<DepositWithHistoryDto> {
+    const { txid, vout } = parse(depositParams, raw);
+    const found = await this.queries.one(txid, vout);
+    if (!found) throw new NotFoundException(`no deposit ${txid}:${vout}`);
     return found;
   }
 
@@ -94,17 +96,11 @@ export class DepositsController {
   @ApiOkResponse({ type: DepositPageDto })
   async list(@Query() raw: Record<string, unknown>): Promise<DepositPageDto> {
     const q = parse(listDepositsQuery, raw);
-    let cursor: { at: string; txid: string; vout: number } | undefined;
-    if (q.cursor) {
-      const [at, txid, vout] = q.cursor.split('|') as [string, string, string];
-      if (Number.isNaN(new Date(at).getTime())) throw new BadRequestException('cursor must be the nextCursor of a previous page');
-      cursor = { at, txid, vout: Number(vout) };
-    }
     return this.queries.list({
       limit: q.limit,
       ...(q.recipient ? { recipient: q.recipient } : {}),
       ...(q.status ? { status: q.status as DepositStatus } : {}),
-      ...(cursor ? { cursor } : {}),
+      ...(q.cursor ? { cursor: q.cursor } : {}),
     });
   }
 

@@ -2,6 +2,7 @@
 // the sweep-coordinator asks how to spend a confirmed deposit and what the custody UTXO set is.
 import { RemoteError, serveRequests, type Messaging } from '@tapbridge/messaging';
 import { z } from 'zod';
+import { MAX_VOUT } from './deposit-dto.js';
 import type { DepositQueries } from './deposit-queries.js';
 
 export const NATS_API_SUBJECTS = {
@@ -9,7 +10,7 @@ export const NATS_API_SUBJECTS = {
   custody: 'deposits.custody.utxos',
 } as const;
 
-const outpoint = z.object({ txid: z.string().regex(/^[0-9a-f]{64}$/), vout: z.number().int().min(0).max(0xffffffff) });
+const outpoint = z.object({ txid: z.string().regex(/^[0-9a-f]{64}$/), vout: z.number().int().min(0).max(MAX_VOUT) });
 
 export function serveDepositQueries(messaging: Messaging, queries: DepositQueries): Array<{ unsubscribe(): void }> {
   return [

@@ -1,5 +1,6 @@
 import { commonServiceShape, port, positiveInt, secret, bool, z } from '@tapbridge/config';
 import { MIN_PASSPHRASE_LENGTH, missingPins, trustOnFirstUseAllowed } from '@tapbridge/signing';
+import { sweepSettingsIssues, sweepSettingsShape } from './sweep-config.js';
 
 const hexKey = z.string().regex(/^(02|03)?[0-9a-f]{64}$/, 'must be a host public key in hex (33-byte compressed or 32-byte x-only)');
 
@@ -42,6 +43,8 @@ export const signerConfig = z
     ANNOUNCE_INTERVAL_MS: positiveInt(2_000),
     /** TEST FAULT INJECTION ONLY: "bad-partial" makes this signer send invalid partial signatures. */
     SIGNER_FAULT: z.enum(['none', 'bad-partial']).default('none'),
+    /** The sweep policy's view and bounds (sweep-config.ts). */
+    ...sweepSettingsShape,
   })
   .refine((c) => c.SIGNER_THRESHOLD <= c.SIGNER_COUNT, { message: 'must not exceed SIGNER_COUNT', path: ['SIGNER_THRESHOLD'] })
   .refine((c) => c.SIGNER_INDEX <= c.SIGNER_COUNT, { message: 'must be 1..SIGNER_COUNT', path: ['SIGNER_INDEX'] })
@@ -56,5 +59,8 @@ export const signerConfig = z
       'SIGNER_HOST_PUBKEYS or SIGNER_DKG_PARAMS_HASH': c.SIGNER_HOST_PUBKEYS.length > 0 || c.SIGNER_DKG_PARAMS_HASH !== undefined,
     });
     for (const m of missing) ctx.addIssue({ code: 'custom', message: m.message, path: [m.variable.split(' ')[0] as string] });
+  })
+  .superRefine((c, ctx) => {
+    for (const issue of sweepSettingsIssues(c)) ctx.addIssue({ code: 'custom', message: issue.message, path: [issue.path] });
   });
 export type SignerConfig = z.infer<typeof signerConfig>;

@@ -3,11 +3,13 @@ import { describeConfig, loadConfig } from '@tapbridge/config';
 import { createLogger } from '@tapbridge/observability';
 import { ServiceRuntime } from '@tapbridge/runtime';
 import { bootstrapService } from '@tapbridge/runtime/nest';
-import { DevnetRawMessagePolicy, HeartbeatPolicy, PolicyRegistry, SignerProtocol, StaticExpectedParticipants, trustOnFirstUseAllowed } from '@tapbridge/signing';
+import { SWEEP_RECLAIM_SAFETY_BLOCKS } from '@tapbridge/bitcoin';
+import { DevnetRawMessagePolicy, HeartbeatPolicy, PolicyRegistry, SignerProtocol, StaticExpectedParticipants, SWEEP_PURPOSE, trustOnFirstUseAllowed } from '@tapbridge/signing';
 import { AppModule } from './app.module.js';
 import { signerConfig } from './config.js';
 import { SignerKeyStore } from './key-store.js';
 import { DecisionLog, SignerService } from './signer-service.js';
+import { SignerSweepView } from './sweep-view.js';
 
 const logger = createLogger('signer');
 try {
@@ -35,6 +37,42 @@ try {
 
   const runtime = await ServiceRuntime.startService({ service: 'signer', instance: String(index), config, logger, mainModuleUrl: import.meta.url });
   const decisions = new DecisionLog(runtime);
+  // The sweep policy (issue 9): every input of a sweep is checked from this signer's own view of Bitcoin and the L2.
+  let sweepView: SignerSweepView | undefined;
+  if (config.BTC_SOURCES && config.EVM_RPC_URL) {
+    sweepView = new SignerSweepView(
+      {
+        network: config.BITCOIN_NETWORK,
+        sources: config.BTC_SOURCES,
+        ...(config.HEADER_CHECKPOINT ? { checkpoint: config.HEADER_CHECKPOINT } : {}),
+        pollIntervalMs: config.BTC_POLL_INTERVAL_MS,
+        evmRpcUrl: config.EVM_RPC_URL,
+        bridgeAddress: config.EVM_BRIDGE_ADDRESS,
+        finalityDepth: BigInt(config.EVM_FINALITY_DEPTH),
+        logRange: BigInt(config.EVM_LOG_RANGE),
+        custody: { network: config.BITCOIN_NETWORK, recoveryKeys: config.CUSTODY_RECOVERY_KEYS, recoveryThreshold: config.CUSTODY_RECOVERY_THRESHOLD, recoveryLock: config.CUSTODY_RECOVERY_LOCK },
+        rules: {
+          depositConfirmations: config.DEPOSIT_CONFIRMATIONS,
+          custodyConfirmations: config.SWEEP_CUSTODY_CONFIRMATIONS,
+          minFeeRate: config.SWEEP_MIN_FEE_RATE,
+          maxFeeRate: config.SWEEP_MAX_FEE_RATE,
+          outflowLimitBps: config.SWEEP_OUTFLOW_LIMIT_BPS,
+          outflowWindowMs: 24 * 3600_000,
+          opReturnMaxFeeSats: config.OP_RETURN_MAX_FEE_SATS,
+          reclaimSafetyBlocks: SWEEP_RECLAIM_SAFETY_BLOCKS,
+        },
+      },
+      runtime.pool,
+      runtime.schema,
+      () => protocol.share?.groupKey.xonly,
+      logger,
+    );
+    policies.register(SWEEP_PURPOSE, sweepView.policy);
+    await sweepView.start();
+  } else {
+    // The config refuses this outside regtest.
+    logger.warn('BTC_SOURCES / EVM_RPC_URL not set: no sweep policy, this signer refuses every sweep (regtest only)');
+  }
   const protocol = new SignerProtocol({
     index,
     n: config.SIGNER_COUNT,
@@ -61,7 +99,10 @@ try {
     title: `tapbridge signer ${index}`,
     description: 'One FROST signer: DKG and ROAST signing over NATS, a policy check before every partial signature',
     onListening: () => signer.start(),
-    onShutdown: () => signer.stop(),
+    onShutdown: async () => {
+      await signer.stop();
+      await sweepView?.stop();
+    },
   });
 } catch (err) {
   logger.fatal({ err: (err as Error).message }, 'start-up failed');

@@ -1,0 +1,70 @@
+// Wiring of the sweep policy's view in one signer: its own chain sources and embedded light client (headers in
+// memory, re-synced from HEADER_CHECKPOINT or genesis at every start), its L2 node, its signed-sweep record in its
+// schema. The rules live in packages/signing (policy/sweep.ts, view/).
+import { createChainSources, type SourceSpec } from '@tapbridge/chain-source';
+import type { Checkpoint, NetworkName } from '@tapbridge/bitcoin';
+import { HeaderSync } from '@tapbridge/light-client';
+import type { Logger } from '@tapbridge/observability';
+import { EvmRpcL2View, SignerHeaderStore, SourcesBitcoinView, SweepPolicy, type CustodySettings, type SweepRules } from '@tapbridge/signing';
+import type { Pool } from 'pg';
+import { PostgresSignedSweepStore } from './signed-sweep-store.js';
+
+export interface SweepViewSettings {
+  network: NetworkName;
+  sources: readonly SourceSpec[];
+  checkpoint?: Checkpoint;
+  pollIntervalMs: number;
+  evmRpcUrl: string;
+  bridgeAddress: string;
+  finalityDepth: bigint;
+  logRange: bigint;
+  custody: CustodySettings;
+  rules: SweepRules;
+}
+
+export class SignerSweepView {
+  readonly headers = new SignerHeaderStore();
+  readonly policy: SweepPolicy;
+  private readonly sources: ReturnType<typeof createChainSources>;
+  private sync: HeaderSync | undefined;
+
+  constructor(
+    private readonly s: SweepViewSettings,
+    pool: Pool,
+    schema: string,
+    groupKey: () => Uint8Array | undefined,
+    private readonly logger: Logger,
+  ) {
+    const sources = createChainSources(s.sources);
+    this.sources = sources;
+    this.policy = new SweepPolicy({
+      groupKey,
+      custody: s.custody,
+      bitcoin: new SourcesBitcoinView({ headers: this.headers, sources }),
+      l2: new EvmRpcL2View({ url: s.evmRpcUrl, bridgeAddress: s.bridgeAddress, finalityDepth: s.finalityDepth, maxBlockRange: s.logRange }),
+      signed: new PostgresSignedSweepStore(pool, schema),
+      rules: s.rules,
+    });
+  }
+
+  /** Opens the light client and starts following the sources (the first rounds run in the background). */
+  async start(): Promise<void> {
+    this.sync = await HeaderSync.open({
+      network: this.s.network,
+      store: this.headers,
+      sources: this.sources,
+      ...(this.s.checkpoint ? { checkpoint: this.s.checkpoint } : {}),
+      logger: this.logger,
+    });
+    this.sync.start(this.s.pollIntervalMs);
+    this.logger.info({ sources: this.sources.map((x) => x.name), evmRpc: this.s.evmRpcUrl, bridge: this.s.bridgeAddress }, 'sweep policy on: light client syncing the signer\'s own header chain');
+  }
+
+  async stop(): Promise<void> {
+    await this.sync?.stop();
+  }
+
+  status(): { tip: { height: number; hash: string } | null } {
+    return { tip: this.headers.tip ?? null };
+  }
+}

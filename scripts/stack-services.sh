@@ -6,12 +6,27 @@ start header-watcher env HTTP_PORT=4001 BTC_SOURCES=core+http://127.0.0.1:18443#
 start evm-gateway env HTTP_PORT=4005 RPC_PORT=8545 EVM_BLOCK_TIME_MS=2000 EVM_FINALITY_DEPTH=3 node apps/evm-gateway/dist/main.js
 # Signers keep their own databases (tapbridge_signer_<i>); devnet passphrases come from infra/compose/devnet-secrets.
 for i in 1 2 3 4 5; do DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tapbridge_signer_$i node packages/cli/dist/main.js db create >/dev/null; done
-start signing-coordinator env HTTP_PORT=4003 SIGNER_COUNT=5 SIGNER_THRESHOLD=3 node apps/signing-coordinator/dist/main.js
-start signer-1 env SIGNER_INDEX=1 SIGNER_COUNT=5 SIGNER_THRESHOLD=3 HTTP_PORT=4101 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tapbridge_signer_1 SIGNER_DATA_DIR=.devnet/signer-1 SIGNER_KEY_PASSPHRASE="$(cat infra/compose/devnet-secrets/signer-1-passphrase)" SIGNER_ALLOW_RAW_MESSAGES=true node apps/signer/dist/main.js
-start signer-2 env SIGNER_INDEX=2 SIGNER_COUNT=5 SIGNER_THRESHOLD=3 HTTP_PORT=4102 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tapbridge_signer_2 SIGNER_DATA_DIR=.devnet/signer-2 SIGNER_KEY_PASSPHRASE="$(cat infra/compose/devnet-secrets/signer-2-passphrase)" SIGNER_ALLOW_RAW_MESSAGES=true node apps/signer/dist/main.js
-start signer-3 env SIGNER_INDEX=3 SIGNER_COUNT=5 SIGNER_THRESHOLD=3 HTTP_PORT=4103 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tapbridge_signer_3 SIGNER_DATA_DIR=.devnet/signer-3 SIGNER_KEY_PASSPHRASE="$(cat infra/compose/devnet-secrets/signer-3-passphrase)" SIGNER_ALLOW_RAW_MESSAGES=true node apps/signer/dist/main.js
-start signer-4 env SIGNER_INDEX=4 SIGNER_COUNT=5 SIGNER_THRESHOLD=3 HTTP_PORT=4104 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tapbridge_signer_4 SIGNER_DATA_DIR=.devnet/signer-4 SIGNER_KEY_PASSPHRASE="$(cat infra/compose/devnet-secrets/signer-4-passphrase)" SIGNER_ALLOW_RAW_MESSAGES=true node apps/signer/dist/main.js
-start signer-5 env SIGNER_INDEX=5 SIGNER_COUNT=5 SIGNER_THRESHOLD=3 HTTP_PORT=4105 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tapbridge_signer_5 SIGNER_DATA_DIR=.devnet/signer-5 SIGNER_KEY_PASSPHRASE="$(cat infra/compose/devnet-secrets/signer-5-passphrase)" SIGNER_ALLOW_RAW_MESSAGES=true node apps/signer/dist/main.js
+# Trust pins, no trust on first use for the DKG's participants: every signer's host key is collected before anything
+# starts (`host-key` creates the encrypted key on first use) and given to the coordinator and to every signer.
+SIGNER_HOST_PUBKEYS=$(for i in 1 2 3 4 5; do
+  SIGNER_INDEX=$i SIGNER_DATA_DIR=.devnet/signer-$i SIGNER_KEY_PASSPHRASE="$(cat infra/compose/devnet-secrets/signer-$i-passphrase)" node apps/signer/dist/host-key.js || exit 1
+done | paste -sd, -) || { echo "  could not read the signers' host keys"; exit 1; }
+start signing-coordinator env BITCOIN_NETWORK=regtest HTTP_PORT=4003 SIGNER_COUNT=5 SIGNER_THRESHOLD=3 SIGNER_HOST_PUBKEYS="$SIGNER_HOST_PUBKEYS" COORDINATOR_KEY_PASSPHRASE="$(cat infra/compose/devnet-secrets/coordinator-passphrase)" node apps/signing-coordinator/dist/main.js
+# The coordinator's host key (kept encrypted in its schema) as it logs it at start: the signers pin it.
+COORDINATOR_PUBKEY=""
+for _ in $(seq 1 120); do
+  COORDINATOR_PUBKEY=$(grep -o '"coordinatorPubkey":"0[23][0-9a-f]\{64\}"' "$STATE/logs/signing-coordinator.log" 2>/dev/null | tail -1 | cut -d'"' -f4)
+  [ -n "$COORDINATOR_PUBKEY" ] && break
+  sleep 1
+done
+[ -n "$COORDINATOR_PUBKEY" ] || { echo "  the coordinator did not log its host key; see .devnet/logs/signing-coordinator.log"; exit 1; }
+# Raw 32-byte message signing is OFF unless you start the stack with SIGNER_ALLOW_RAW_MESSAGES=true (regtest only:
+# a raw message may be a custody sighash; signers refuse the setting on any other network).
+RAW="${SIGNER_ALLOW_RAW_MESSAGES:-false}"
+if [ "$RAW" = "true" ]; then echo "  WARNING: SIGNER_ALLOW_RAW_MESSAGES=true: the devnet signers sign ANY 32-byte message (regtest only)"; fi
+for i in 1 2 3 4 5; do
+  start signer-$i env BITCOIN_NETWORK=regtest SIGNER_INDEX=$i SIGNER_COUNT=5 SIGNER_THRESHOLD=3 HTTP_PORT=$((4100 + i)) DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tapbridge_signer_$i SIGNER_DATA_DIR=.devnet/signer-$i SIGNER_KEY_PASSPHRASE="$(cat infra/compose/devnet-secrets/signer-$i-passphrase)" COORDINATOR_PUBKEY="$COORDINATOR_PUBKEY" SIGNER_HOST_PUBKEYS="$SIGNER_HOST_PUBKEYS" SIGNER_ALLOW_RAW_MESSAGES="$RAW" node apps/signer/dist/main.js
+done
 # The indexer watches the real custody output: the group key the signers made by DKG, read from the coordinator.
 custody=$(node -e '
   const deadline = Date.now() + 180_000;

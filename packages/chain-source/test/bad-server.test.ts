@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToHex, headerHashHex } from '@tapbridge/bitcoin';
-import { BitcoinCoreRpcSource, ChainSourceError, EsploraSource, type RetryEnvironment } from '../src/index.js';
+import { bytesToHex, decodeTransaction, hashToHex, headerHashHex } from '@tapbridge/bitcoin';
+import { BitcoinCoreRpcSource, BroadcastError, ChainSourceError, EsploraSource, type RetryEnvironment } from '../src/index.js';
 
 type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
 
@@ -190,3 +190,144 @@ describe('retries and errors', () => {
     await expect(pending).rejects.toThrow('caller gave up');
   });
 });
+
+/** A Core node that answers each method as told (Core's HTTP 500 for an error), and "Method not found" otherwise. */
+const rpcByMethod =
+  (answers: Record<string, { result: unknown } | { error: { code: number; message: string } }>): Handler =>
+  (_req, body, res) => {
+    const { id, method } = JSON.parse(body) as { id: number; method: string };
+    const a = answers[method] ?? { error: { code: -32601, message: 'Method not found' } };
+    const error = 'error' in a ? a.error : null;
+    res.writeHead(error ? 500 : 200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ result: 'result' in a ? a.result : null, error, id }));
+  };
+/** An Esplora that answers each path as told, 404 otherwise. */
+const byPath =
+  (routes: Record<string, [number, string]>): Handler =>
+  (req, _body, res) => {
+    const [status, body] = routes[`${req.method} ${req.url}`] ?? [404, 'Not found'];
+    res.writeHead(status, { 'Content-Type': 'text/plain' }).end(body);
+  };
+
+const TX_HEX = '01000000' + '01' + '11'.repeat(32) + '00000000' + '00' + 'ffffffff' + '01' + 'e803000000000000' + '00' + '00000000';
+const TXID = hashToHex(decodeTransaction(TX_HEX).txid);
+const notFound = { error: { code: -5, message: 'No such mempool or blockchain transaction' } };
+
+describe('fee rates at the edge', () => {
+  it('converts Core\'s BTC/kvB, and refuses non-positive or missing rates', async () => {
+    handler = rpcReply({ feerate: 0.00012345, blocks: 6 });
+    expect(await rpc().estimateFeeRate(6)).toBe(12.345);
+    handler = rpcReply({ feerate: 'cheap', blocks: 6 });
+    expect((await failure(rpc().estimateFeeRate(6))).failure.kind).toBe('malformed');
+    handler = rpcReply({ feerate: -0.0001, blocks: 6 });
+    expect((await failure(rpc().estimateFeeRate(6))).failure.kind).toBe('malformed');
+    handler = rpcReply({ errors: ['Insufficient data or no feerate found'], blocks: 0 });
+    expect((await failure(rpc().estimateFeeRate(6))).failure).toEqual({ kind: 'not-found', what: 'fee estimate for 6 blocks (Insufficient data or no feerate found)' });
+  });
+
+  it('reads Esplora /fee-estimates by the largest target not above the one asked', async () => {
+    handler = text(JSON.stringify({ '2': 87.882, '6': 68.285, '144': 1.027 }));
+    const source = esplora();
+    expect([await source.estimateFeeRate(1), await source.estimateFeeRate(5), await source.estimateFeeRate(6), await source.estimateFeeRate(1008)]).toEqual([87.882, 87.882, 68.285, 1.027]);
+    handler = text('{}');
+    expect((await failure(esplora().estimateFeeRate(3))).failure.kind).toBe('not-found');
+    handler = text(JSON.stringify({ '3': 0 }));
+    expect((await failure(esplora().estimateFeeRate(3))).failure.kind).toBe('malformed');
+    handler = text(JSON.stringify({ three: 5 }));
+    expect((await failure(esplora().estimateFeeRate(3))).failure.kind).toBe('malformed');
+    handler = text('<html>rate limited</html>');
+    expect((await failure(esplora().estimateFeeRate(3))).failure.kind).toBe('malformed');
+    // One request each: a malformed answer is not retried.
+    expect(requests).toBe(8);
+  });
+});
+
+describe('transaction status and outspends at the edge', () => {
+  it('refuses an Esplora status without its block, reads a 404 as unknown', async () => {
+    const path = `/tx/${TXID}/status`;
+    handler = byPath({ [`GET ${path}`]: [200, JSON.stringify({ confirmed: true, block_height: 7, block_hash: otherHash, block_time: 1 })] });
+    expect(await esplora().txStatus(TXID)).toEqual({ txid: TXID, inMempool: false, confirmed: true, blockHash: otherHash, blockHeight: 7 });
+    for (const bad of [{ confirmed: true }, { confirmed: 'no' }, { confirmed: true, block_height: 7, block_hash: 'zz' }, { confirmed: true, block_height: -1, block_hash: otherHash }]) {
+      handler = byPath({ [`GET ${path}`]: [200, JSON.stringify(bad)] });
+      expect((await failure(esplora().txStatus(TXID))).failure.kind).toBe('malformed');
+    }
+    handler = byPath({});
+    expect(await esplora().txStatus(TXID)).toEqual({ txid: TXID, inMempool: false, confirmed: false });
+  });
+
+  it('refuses Core answers about another transaction or block, and a block off the active chain reads as unknown', async () => {
+    handler = rpcByMethod({ getmempoolentry: { result: 'garbage' } });
+    expect((await failure(rpc().txStatus(TXID))).failure.kind).toBe('malformed');
+    handler = rpcByMethod({ getmempoolentry: notFound, getrawtransaction: { result: { txid: otherHash, vout: [] } } });
+    expect((await failure(rpc().txStatus(TXID))).message).toMatch(/describes/);
+    const confirmedTx = { txid: TXID, blockhash: headerHash, confirmations: 3, vout: [] };
+    handler = rpcByMethod({ getmempoolentry: notFound, getrawtransaction: { result: confirmedTx }, getblockheader: { result: { hash: otherHash, height: 5, confirmations: 3 } } });
+    expect((await failure(rpc().txStatus(TXID))).failure.kind).toBe('malformed');
+    handler = rpcByMethod({ getmempoolentry: notFound, getrawtransaction: { result: confirmedTx }, getblockheader: { result: { hash: headerHash, height: 5, confirmations: -1 } } });
+    expect(await rpc().txStatus(TXID)).toEqual({ txid: TXID, inMempool: false, confirmed: false });
+    handler = rpcByMethod({ getmempoolentry: notFound, getrawtransaction: { result: confirmedTx }, getblockheader: { result: { hash: headerHash, height: 5, confirmations: 3 } } });
+    expect(await rpc().txStatus(TXID)).toEqual({ txid: TXID, inMempool: false, confirmed: true, blockHash: headerHash, blockHeight: 5 });
+    handler = rpcByMethod({ getmempoolentry: notFound, getrawtransaction: notFound });
+    expect(await rpc().txStatus(TXID)).toEqual({ txid: TXID, inMempool: false, confirmed: false });
+  });
+
+  it('refuses malformed outspends; an unspent answer for an output that does not exist is not-found', async () => {
+    const path = `/tx/${TXID}/outspend/0`;
+    for (const bad of [{ spent: true, txid: 'nothex', vin: 0, status: { confirmed: false } }, { spent: true, txid: otherHash, vin: -1, status: { confirmed: false } }, { spent: 'yes' }, { spent: true, txid: otherHash, vin: 0 }]) {
+      handler = byPath({ [`GET ${path}`]: [200, JSON.stringify(bad)] });
+      expect((await failure(esplora().outspend(TXID, 0))).failure.kind).toBe('malformed');
+    }
+    handler = byPath({ [`GET ${path}`]: [200, JSON.stringify({ spent: true, txid: otherHash, vin: 2, status: { confirmed: false } })] });
+    expect(await esplora().outspend(TXID, 0)).toEqual({ spent: true, txid: otherHash, vin: 2, confirmed: false });
+    // Esplora says unspent for any outpoint; the transaction itself says whether output 3 exists.
+    const outspendAnswer = byPath({ [`GET /tx/${TXID}/outspend/3`]: [200, '{"spent":false}'] });
+    handler = (req, body, res) => {
+      if (req.url === `/tx/${TXID}/raw`) return void res.writeHead(200).end(Buffer.from(TX_HEX, 'hex'));
+      outspendAnswer(req, body, res);
+    };
+    expect((await failure(esplora().outspend(TXID, 3))).failure).toEqual({ kind: 'not-found', what: `output ${TXID}:3 (no such output)` });
+
+    handler = rpcByMethod({ gettxout: { result: {} } });
+    expect((await failure(rpc().outspend(TXID, 0))).failure.kind).toBe('malformed');
+    handler = rpcByMethod({ gettxout: { result: null }, getrawtransaction: notFound });
+    expect((await failure(rpc().outspend(TXID, 0))).failure.kind).toBe('not-found');
+    await expect(rpc().outspend(TXID, 1.5)).rejects.toBeInstanceOf(TypeError);
+  });
+});
+
+describe('broadcast at the edge', () => {
+  it('treats Core\'s and Esplora\'s "already have it" answers as success', async () => {
+    for (const [code, message] of [
+      [-27, 'Transaction already in block chain'],
+      [-27, 'Transaction outputs already in utxo set'],
+      [-26, 'txn-already-known'],
+      [-26, 'txn-already-in-mempool'],
+    ] as const) {
+      handler = rpcReply(null, { code, message }, 500);
+      expect(await rpc().broadcastTransaction(TX_HEX)).toEqual({ txid: TXID, status: 'already-known', sources: [{ source: rpc().name, ok: true, status: 'already-known', detail: message }] });
+    }
+    handler = text(`sendrawtransaction RPC error: {"code":-26,"message":"txn-already-in-mempool"}`, 400);
+    expect(await esplora().broadcastTransaction(TX_HEX)).toMatchObject({ status: 'already-known' });
+    // Some Esplora deployments relay the reason as plain text.
+    handler = text('Transaction already in block chain', 400);
+    expect(await esplora().broadcastTransaction(TX_HEX)).toMatchObject({ status: 'already-known' });
+  });
+
+  it('refuses a wrong txid and reports rejections and outages as a BroadcastError', async () => {
+    handler = rpcReply(otherHash);
+    const wrong = await failure(rpc().broadcastTransaction(TX_HEX));
+    expect(wrong).toBeInstanceOf(BroadcastError);
+    expect(wrong.failure).toEqual({ kind: 'malformed', what: `sendrawtransaction returned ${otherHash}, but the transaction's txid is ${TXID}` });
+    handler = text('not a txid');
+    expect((await failure(esplora().broadcastTransaction(TX_HEX))).failure.kind).toBe('malformed');
+    handler = text(`sendrawtransaction RPC error: {"code":-26,"message":"insufficient fee, rejecting replacement"}`, 400);
+    const rejected = await failure(esplora().broadcastTransaction(TX_HEX));
+    expect(rejected.failure).toEqual({ kind: 'rpc', code: -26, rpcMessage: 'insufficient fee, rejecting replacement' });
+    expect((rejected as BroadcastError).reports).toHaveLength(1);
+    const env = recordingEnv();
+    handler = text('overloaded', 503);
+    expect((await failure(esplora(env).broadcastTransaction(TX_HEX))).failure).toEqual({ kind: 'http', status: 503, body: 'overloaded' });
+    expect(env.delays).toHaveLength(3);
+    await expect(rpc().broadcastTransaction('abc')).rejects.toBeInstanceOf(TypeError);
+  });
+});
+

@@ -3,7 +3,7 @@
 :
 start devnet-chain node packages/cli/dist/main.js devnet start --data-dir .devnet/chain --rpc-port 18443 --esplora-port 3030
 start header-watcher env HTTP_PORT=4001 BTC_SOURCES=core+http://127.0.0.1:18443#cookie=.devnet/chain/.cookie,esplora+http://127.0.0.1:3030 node apps/header-watcher/dist/main.js
-start evm-gateway env HTTP_PORT=4005 RPC_PORT=8545 EVM_BLOCK_TIME_MS=2000 EVM_FINALITY_DEPTH=3 node apps/evm-gateway/dist/main.js
+start evm-gateway env HTTP_PORT=4005 RPC_PORT=8545 EVM_BLOCK_TIME_MS=2000 EVM_FINALITY_DEPTH=3 EVM_DEPOSIT_MIN_CONFIRMATIONS=1 node apps/evm-gateway/dist/main.js
 # Signers keep their own databases (tapbridge_signer_<i>); devnet passphrases come from infra/compose/devnet-secrets.
 for i in 1 2 3 4 5; do DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tapbridge_signer_$i node packages/cli/dist/main.js db create >/dev/null; done
 # Trust pins, no trust on first use for the DKG's participants: every signer's host key is collected before anything

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ensureDatabase, migrate, serviceSchema } from '@tapbridge/db';
+import { API_KEYS_MIGRATIONS_DIR, API_KEYS_SCHEMA } from '@tapbridge/runtime';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../../../..', import.meta.url)));
 
@@ -33,6 +34,11 @@ export function registerDb(program: Command): void {
       for (const t of targets) {
         const res = await migrate({ databaseUrl: databaseUrl(), schema: t.schema, migrationsDir: t.migrationsDir });
         console.log(JSON.stringify({ app: t.app, schema: t.schema, applied: res.applied, alreadyApplied: res.alreadyApplied.length }));
+      }
+      // The API keys of the services' state-changing endpoints (packages/runtime api-keys), shared in this database.
+      if (!opts.app) {
+        const res = await migrate({ databaseUrl: databaseUrl(), schema: API_KEYS_SCHEMA, migrationsDir: API_KEYS_MIGRATIONS_DIR });
+        console.log(JSON.stringify({ schema: API_KEYS_SCHEMA, applied: res.applied, alreadyApplied: res.alreadyApplied.length }));
       }
     });
 }

@@ -7,6 +7,8 @@ import { registerBlock } from './block.js';
 import { registerDevnet } from './devnet.js';
 import { registerEvm } from './evm.js';
 import { registerSigning } from './signing.js';
+import { registerApiKey } from './apikey.js';
+import { registerNats } from './nats.js';
 
 // One line per command group; each group lives in its own file under commands/.
 export function registerCommands(program: Command): void {
@@ -18,5 +20,7 @@ export function registerCommands(program: Command): void {
   registerDevnet(program);
   registerEvm(program);
   registerSigning(program);
+  registerApiKey(program);
+  registerNats(program);
   void program;
 }

@@ -1,3 +1,4 @@
+import { Transaction as BitcoinjsTransaction } from 'bitcoinjs-lib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -83,6 +84,10 @@ function checkPlan(plan: SweepPlan, params: PlanSweepParams) {
   for (const w of plan.waiting) expect(w.reason.length).toBeGreaterThan(10);
   if (!plan.params) return;
   const b = plan.build!;
+  // The independent decoder reads the same transaction.
+  const btx = BitcoinjsTransaction.fromHex(b.hex);
+  expect(btx.getId()).toBe(b.txid);
+  expect(btx.outs.map((o) => o.value)).toEqual(b.tx.outputs.map((o) => o.value));
   expect(b.vsize).toBeLessThanOrEqual(limits.maxVsize);
   expect(plan.included.deposits.length).toBeLessThanOrEqual(limits.maxDeposits);
   expect(plan.included.withdrawals.length).toBeLessThanOrEqual(limits.maxWithdrawals);

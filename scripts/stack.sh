@@ -26,9 +26,23 @@ start() { # name, command...
   echo $! >"$STATE/pids/$name.pid"
   echo "  started $name (log: $STATE/logs/$name.log)"
 }
+# NATS with one identity per service (users and rights from packages/messaging/src/permissions.ts): the devnet's own
+# server on $DEVNET_NATS_PORT, so the plain shared one on 4222 (tests, CI) is left alone. Passwords are generated
+# once per devnet into .devnet/nats/users; every service reads its own from there (NATS_CREDENTIALS_DIR).
+DEVNET_NATS_PORT=${DEVNET_NATS_PORT:-4223}
+mkdir -p "$STATE/nats"
+node packages/cli/dist/main.js nats config --host 127.0.0.1 --port "$DEVNET_NATS_PORT" --http-port "${DEVNET_NATS_HTTP_PORT:-8223}" \
+  --store-dir "$PWD/$STATE/nats/jetstream" --passwords-dir "$STATE/nats/users" --out "$STATE/nats/nats.conf"
+start nats nats-server -c "$STATE/nats/nats.conf"
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$DEVNET_NATS_PORT") 2>/dev/null && break; sleep 0.2; done
+export NATS_URL="nats://127.0.0.1:$DEVNET_NATS_PORT" NATS_CREDENTIALS_DIR="$PWD/$STATE/nats/users"
+# An API key with every scope for the devnet's state-changing endpoints (POST /signatures, ...), made once.
+[ -s "$STATE/admin.apikey" ] || node packages/cli/dist/main.js apikey create --name devnet-admin --scope '*' --out "$STATE/admin.apikey" >/dev/null
+echo "  devnet admin API key: $STATE/admin.apikey (send it as x-api-key; the CLI reads TAPBRIDGE_API_KEY_FILE=$PWD/$STATE/admin.apikey)"
 echo "[stack] starting services"
 # shellcheck source=/dev/null
 source scripts/stack-services.sh
 echo
 echo "tapbridge devnet is up. Health: curl localhost:<port>/health/ready; metrics: /metrics; API docs: /docs"
+echo "NATS (per-service users): nats://127.0.0.1:$DEVNET_NATS_PORT, passwords in $STATE/nats/users; admin API key: $STATE/admin.apikey"
 echo "Stop with: scripts/stack.sh stop"

@@ -436,8 +436,8 @@ export class DevnetChain {
       this.logger.debug({ txid: entry.txid, replaced }, 'transaction accepted to mempool');
       return entry.txid;
     } catch (e) {
-      // Core re-announces a transaction it already has and returns its txid.
-      if (e instanceof TxRejectedError && e.reason === 'txn-already-in-mempool') return tx.getId();
+      // Core re-announces a transaction it already has (by txid or wtxid) and returns its txid.
+      if (e instanceof TxRejectedError && (e.reason === 'txn-already-in-mempool' || e.reason === 'txn-same-nonwitness-data-in-mempool')) return tx.getId();
       throw e;
     }
   }

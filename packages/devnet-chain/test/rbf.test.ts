@@ -156,4 +156,22 @@ describe('full RBF (BIP125 rules as Core applies them to every transaction)', ()
     expect(node.testMempoolAccept([replacement.toHex()])[0]).toMatchObject({ allowed: false, rejectReason: 'too many potential replacements' });
     expect(node.mempool.size).toBe(101);
   });
+
+  it('takes the same transaction again as already known, also with another witness (signed again)', () => {
+    const c = coin();
+    const tx = payFee([c], 1_000n);
+    const txid = send(tx);
+    expect(send(tx)).toBe(txid);
+    expect(node.testMempoolAccept([tx.toHex()])[0]).toMatchObject({ allowed: false, rejectReason: 'txn-already-in-mempool' });
+    // Another witness for the same txid (as when a transaction is signed again with fresh nonces). The mempool
+    // answers before any script runs, so any other witness bytes show it.
+    const resigned = tx.clone();
+    const [sig, pubkey] = resigned.ins[0]!.witness as [Uint8Array, Uint8Array];
+    resigned.setWitness(0, [Uint8Array.of(...sig, 0x00), pubkey]);
+    expect(resigned.getId()).toBe(txid);
+    expect(node.testMempoolAccept([resigned.toHex()])[0]).toMatchObject({ allowed: false, rejectReason: 'txn-same-nonwitness-data-in-mempool' });
+    expect(send(resigned)).toBe(txid);
+    // The pooled version stays.
+    expect(node.mempool.entries.get(txid)!.tx.toHex()).toBe(tx.toHex());
+  });
 });

@@ -111,7 +111,9 @@ export class Mempool {
     if (!isFinalTx(tx, spendHeight, view.tipMedianTimePast)) throw rejectTx('non-final');
     const txid = tx.getId();
     const wtxid = wtxidHex(tx);
-    if (this.entries.has(txid)) throw new TxRejectedError(RPC_ERROR.VERIFY_ALREADY_IN_CHAIN, 'txn-already-in-mempool');
+    const pooled = this.entries.get(txid);
+    // Same txid with another witness (e.g. signed again with fresh nonces): Core names it apart.
+    if (pooled) throw new TxRejectedError(RPC_ERROR.VERIFY_ALREADY_IN_CHAIN, pooled.wtxid === wtxid ? 'txn-already-in-mempool' : 'txn-same-nonwitness-data-in-mempool');
 
     const keys = tx.ins.map((input) => outpointKey(hashToHex(input.hash), input.index));
     const conflicts = new Set<string>();

@@ -1,14 +1,15 @@
 // NATS identities: a private nats-server runs the configuration rendered from packages/messaging/src/permissions.ts,
 // and each service identity is shown refused outside its rights and served inside them.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from '@tapbridge/observability';
-import { PrivateNatsServer, uniquePrefix, waitFor } from '@tapbridge/testing';
+import { PrivateNatsServer, repoRoot, uniquePrefix, waitFor } from '@tapbridge/testing';
 import {
   btcHeaderConnected, connectMessaging, DurableConsumer, ensureStreams, EventPublisher, natsClientOptions, natsPermissions, renderNatsServerConfig,
-  request, roleOf, SERVICE_ROLES, serveRequests, signerRole, stackIdentities, streamsOf, tapbridgeCatalog, type Messaging,
+  passwordEnvName, request, roleOf, SERVICE_ROLES, serveRequests, signerRole, stackIdentities, streamsOf, tapbridgeCatalog, type Messaging,
 } from '../src/index.js';
 
 const SIGNERS = 3;
@@ -77,6 +78,14 @@ describe('the permission table', () => {
     }
     expect(natsPermissions('signer-2', signerRole(2), ['tb']).subscribe).toEqual(['_INBOX.signer-2.>', 'tb.frost.signer.2']);
     expect(streamsOf(signerRole(1))).toEqual([]);
+  });
+
+  it('is what infra/nats/nats.conf (compose, the devnet Kustomize overlay) holds: regenerate it with the command in infra/nats/README.md', () => {
+    const rendered = renderNatsServerConfig({
+      prefixes: ['tb'], signerCount: 5, host: '0.0.0.0', port: 4222, httpPort: 8222, serverName: 'tapbridge-nats',
+      jetstreamStoreDir: '/data/jetstream', secret: (id) => ({ passwordEnv: passwordEnvName(id) }),
+    });
+    expect(readFileSync(`${repoRoot}/infra/nats/nats.conf`, 'utf8')).toBe(rendered);
   });
 });
 

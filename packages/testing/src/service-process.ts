@@ -48,6 +48,8 @@ export function serviceBaseEnv(): Record<string, string> {
     NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
+    // Tests poll reads every 50 ms from one address for minutes; the production read limit would refuse that.
+    RATE_LIMIT_READ: '1000000',
   };
 }
 

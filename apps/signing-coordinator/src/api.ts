@@ -1,19 +1,23 @@
 // The coordinator's API as plain functions over the engine and store, shared by REST and NATS request/reply.
-import { purposeSchema, taprootSighashPayloadSchema, tweakSchema, SigningRequestError } from '@tapbridge/signing';
+import { purposeSchema, sessionId, taprootSighashPayloadSchema, tweakSchema, SigningRequestError } from '@tapbridge/signing';
 import { z } from 'zod';
 import type { Custody } from './custody.js';
 import type { SignerNetwork } from './signer-network.js';
 import { GroupKeyNotReadyError, type SigningEngine } from './signing-engine.js';
 import type { CoordinatorStore, RequestRow } from './store.js';
 
-/** POST /signatures: a raw message or a sighash request, the purpose, and optionally the tweak. */
+/**
+ * POST /signatures: a raw message or a sighash request, the purpose, and optionally the tweak. Unknown fields are
+ * refused (as POST /deposits does), so a misspelt field is an error rather than silently ignored.
+ */
 export const createSignatureSchema = z
   .object({
     message: z.string().regex(/^(?:[0-9a-f]{32}|[0-9a-f]{64})$/, 'message must be 32 bytes (or a 16-byte heartbeat) of lowercase hex').optional(),
-    sighash: taprootSighashPayloadSchema.omit({ kind: true }).optional(),
+    sighash: taprootSighashPayloadSchema.omit({ kind: true }).strict().optional(),
     purpose: purposeSchema,
     tweak: tweakSchema.optional(),
   })
+  .strict()
   .refine((b) => (b.message === undefined) !== (b.sighash === undefined), { message: 'give exactly one of message or sighash' });
 export type CreateSignature = z.infer<typeof createSignatureSchema>;
 
@@ -80,6 +84,8 @@ export class CoordinatorApi {
   }
 
   async signature(id: string): Promise<SignatureView> {
+    // Request ids are the signing protocol's session ids; anything else (a NUL byte made Postgres answer 500) is a 400.
+    if (!sessionId.safeParse(id).success) throw new ApiError(400, 'invalid_request', 'id must be a signature request id (1-128 characters of [A-Za-z0-9:._/#-])');
     const row = await this.store.request(id);
     if (!row) throw new ApiError(404, 'not_found', `no signature request ${id}`);
     const [sessions, responses] = await Promise.all([this.store.sessions(id), this.store.responses(id)]);

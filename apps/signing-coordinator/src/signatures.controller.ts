@@ -84,7 +84,11 @@ export class SignaturesController {
     return call(() => this.api.createSignature(body));
   }
 
+  // Who may read what: a request shows what is being signed, each signer's policy refusals and misbehaviour, so
+  // reading requests needs the same API key scope as making them (signatures:create). /signers (host public keys,
+  // liveness) and /custody (the deposit address) stay public: integrators and depositors need them.
   @Get('signatures/:id')
+  @RequireScope('signatures:create')
   @ApiOperation({ summary: 'Status, signature and signers of a request, with its ROAST sessions, refusals and misbehaviour' })
   @ApiOkResponse({ type: SignatureDto })
   get(@Param('id') id: string): Promise<SignatureDto> {
@@ -92,6 +96,7 @@ export class SignaturesController {
   }
 
   @Get('sessions')
+  @RequireScope('signatures:create')
   @ApiOperation({ summary: 'Recent signature requests, newest first' })
   @ApiQuery({ name: 'limit', required: false })
   sessions(@Query('limit') limit?: string) {

@@ -29,7 +29,7 @@ function hexArg(name: string, value: string, lengths: number[]): string {
   return v;
 }
 
-/** The API key for POST /signatures: --api-key-file, $TAPBRIDGE_API_KEY or $TAPBRIDGE_API_KEY_FILE (never a flag value: argv is public). */
+/** The API key for the guarded routes (POST /signatures, GET /signatures/:id): --api-key-file, $TAPBRIDGE_API_KEY or $TAPBRIDGE_API_KEY_FILE (never a flag value: argv is public). */
 function apiKey(opts: { apiKeyFile?: string }): string | undefined {
   const file = opts.apiKeyFile ?? process.env.TAPBRIDGE_API_KEY_FILE;
   if (file) return readFileSync(file, 'utf8').trim();
@@ -76,8 +76,14 @@ export function registerSigning(program: Command): void {
     run(async () => print(await call(coordinatorUrl(opts), 'GET', '/signers'))),
   );
 
-  withCoordinator(signing.command('status').description('a signature request: status, signature, signers, refusals').argument('<id>', 'request id')).action((id: string, opts: { coordinator?: string }) =>
-    run(async () => print(await call(coordinatorUrl(opts), 'GET', `/signatures/${encodeURIComponent(id)}`))),
+  withCoordinator(
+    signing
+      .command('status')
+      .description('a signature request: status, signature, signers, refusals')
+      .argument('<id>', 'request id')
+      .option('--api-key-file <file>', 'file holding an API key with scope signatures:create (default $TAPBRIDGE_API_KEY_FILE, or the key in $TAPBRIDGE_API_KEY)'),
+  ).action((id: string, opts: { coordinator?: string; apiKeyFile?: string }) =>
+    run(async () => print(await call(coordinatorUrl(opts), 'GET', `/signatures/${encodeURIComponent(id)}`, undefined, apiKey(opts)))),
   );
 
   withCoordinator(
@@ -106,7 +112,7 @@ export function registerSigning(program: Command): void {
       }
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const view = await call<SignatureView>(base, 'GET', `/signatures/${created.id}`);
+        const view = await call<SignatureView>(base, 'GET', `/signatures/${created.id}`, undefined, apiKey(opts));
         if (view.status !== 'pending') {
           print({ id: view.id, status: view.status, signature: view.signature, signers: view.signers, outputKey: view.outputKey, message: view.message, attempt: view.attempt, error: view.error, refusals: view.refusals, misbehaviour: view.misbehaviour });
           if (view.status === 'failed') process.exitCode = 1;

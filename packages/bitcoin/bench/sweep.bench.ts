@@ -9,13 +9,25 @@
 //             i.e. the layout checks + 20 leaf commitment checks + weights + fee split a signer's policy starts from;
 //   classify signed   the same from the signed transaction's hex (decode + leaves from the witnesses);
 //   psbt      sweepPsbt export (bitcoinjs-lib Psbt, base64).
-// Signing itself (FROST/ROAST) is not included. Median and best of ROUNDS, in milliseconds.
+// Signing itself (FROST/ROAST) is not included. Median and best of ROUNDS, in milliseconds. Each step runs cold
+// (the deposit-leaf commitment memo emptied before every round: a first look at new deposits) and warm (memo
+// filled: a replan, an RBF version, or a signer's second check before its partial signature).
 import os from 'node:os';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes, sha256 } from '../src/bytes.js';
 import { custodyAddress, depositAddress, witnessScript, p2pkhScript, p2shScript } from '../src/scripts/index.js';
 import { taprootTweakSecretKey } from '../src/taproot/index.js';
-import { buildSweep, classifySweep, finalizeSweep, planSweep, sweepPsbt, sweepSighashes, type SweepDepositCandidate, type SweepWithdrawal } from '../src/sweep/index.js';
+import {
+  buildSweep,
+  classifySweep,
+  clearLeafCommitmentCache,
+  finalizeSweep,
+  planSweep,
+  sweepPsbt,
+  sweepSighashes,
+  type SweepDepositCandidate,
+  type SweepWithdrawal,
+} from '../src/sweep/index.js';
 
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, node ${process.version}, load ${os.loadavg()[0]!.toFixed(2)}`);
 const ROUNDS = 30;
@@ -77,20 +89,29 @@ const cases: [string, () => unknown][] = [
   ['psbt export', () => sweepPsbt(build, { custodyInternalKey: groupKey, custodyMerkleRoot: custody.merkleRoot })],
 ];
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
-console.log(`\n${ROUNDS} rounds after 3 warm-up runs; ms`);
-console.log('step                    median     best');
-let coordinator = 0;
-let signer = 0;
-for (const [name, fn] of cases) {
+const time = (fn: () => unknown, cold: boolean): number[] => {
   for (let i = 0; i < 3; i++) fn();
   const times: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
+    if (cold) clearLeafCommitmentCache();
     const t0 = performance.now();
     fn();
     times.push(performance.now() - t0);
   }
-  if (name.startsWith('plan') || name.startsWith('sighashes')) coordinator += median(times);
-  if (name === 'classify unsigned' || name.startsWith('sighashes')) signer += median(times);
-  console.log(`${name.padEnd(22)} ${median(times).toFixed(2).padStart(7)} ${Math.min(...times).toFixed(2).padStart(8)}`);
+  return times;
+};
+console.log(`\n${ROUNDS} rounds after 3 warm-up runs; ms`);
+console.log('step                    cold median   best | warm median   best');
+const totals = { coordinator: [0, 0], signer: [0, 0] };
+for (const [name, fn] of cases) {
+  const cold = time(fn, true);
+  const warm = time(fn, false);
+  const m = [median(cold), median(warm)] as const;
+  if (name.startsWith('plan') || name.startsWith('sighashes')) m.forEach((v, k) => (totals.coordinator[k]! += v));
+  if (name === 'classify unsigned' || name.startsWith('sighashes')) m.forEach((v, k) => (totals.signer[k]! += v));
+  console.log(
+    `${name.padEnd(22)} ${m[0].toFixed(2).padStart(11)} ${Math.min(...cold).toFixed(2).padStart(6)} | ${m[1].toFixed(2).padStart(11)} ${Math.min(...warm).toFixed(2).padStart(6)}`,
+  );
 }
-console.log(`\ncoordinator (plan + sighashes) ≈ ${coordinator.toFixed(1)} ms; one signer (classify + its own sighashes) ≈ ${signer.toFixed(1)} ms, medians summed`);
+const f = (xs: number[]) => `${xs[0]!.toFixed(1)} ms cold, ${xs[1]!.toFixed(1)} ms warm`;
+console.log(`\ncoordinator (plan + sighashes): ${f(totals.coordinator)}; one signer (classify + its own sighashes): ${f(totals.signer)} (medians summed)`);

@@ -4,12 +4,11 @@ import { ScriptTemplateError } from '../scripts/errors.js';
 import { parseControlBlock } from '../taproot/control-block.js';
 import { TaprootError } from '../taproot/errors.js';
 import { tapLeafHash } from '../taproot/leaf.js';
-import { verifyTaprootCommitment } from '../taproot/control-block.js';
 import { encodeTransaction, encodeTransactionHex, MAX_MONEY } from '../tx/codec.js';
 import { computeTxid, computeWtxid, transactionWeight } from '../tx/hashes.js';
 import { SIGHASH_DEFAULT, taprootPrecomputed, taprootSighash } from '../tx/sighash-taproot.js';
 import type { Transaction, TxOutput } from '../tx/types.js';
-import { checkSats, checkVout, isP2tr, isPayoutScript, parseTxid } from './checks.js';
+import { checkSats, checkVout, isP2tr, isPayoutScript, leafCommitsToOutput, parseTxid } from './checks.js';
 import { SWEEP_MAX_COMMITTED_IDS, sweepCommitmentScript, withdrawalIdBytes } from './commitment.js';
 import { SWEEP_DUST_LIMIT, SWEEP_LOCKTIME, SWEEP_MIN_DEPOSIT_REMAINDER, SWEEP_SEQUENCE, SWEEP_VERSION } from './constants.js';
 import { SweepError } from './errors.js';
@@ -126,7 +125,7 @@ export function checkSweepDeposit(d: SweepDeposit, i: number): SweepInputSpend {
   try {
     leafMaxFee = parseDepositScript(d.leafScript).maxFee;
     leafHash = tapLeafHash(d.leafScript, parseControlBlock(d.controlBlock).leafVersion);
-    if (!verifyTaprootCommitment(d.scriptPubKey.subarray(2), d.leafScript, d.controlBlock))
+    if (!leafCommitsToOutput(d.scriptPubKey, d.leafScript, d.controlBlock))
       throw new SweepError('deposit-leaf', `${what}: leaf script and control block do not commit to its scriptPubKey`);
   } catch (e) {
     if (e instanceof ScriptTemplateError || e instanceof TaprootError) throw new SweepError('deposit-leaf', `${what}: ${e.message}`);

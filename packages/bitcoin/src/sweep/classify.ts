@@ -1,11 +1,11 @@
 import { equalBytes, hashToHex } from '../bytes.js';
 import { parseDepositScript, type DepositScriptParams } from '../scripts/deposit.js';
-import { parseControlBlock, verifyTaprootCommitment } from '../taproot/control-block.js';
+import { parseControlBlock } from '../taproot/control-block.js';
 import { tapLeafHash } from '../taproot/leaf.js';
 import { decodeTransaction, MAX_MONEY } from '../tx/codec.js';
 import { computeTxid } from '../tx/hashes.js';
 import type { Transaction, TxOutput } from '../tx/types.js';
-import { isP2tr, isPayoutScript } from './checks.js';
+import { isP2tr, isPayoutScript, leafCommitsToOutput } from './checks.js';
 import { parseSweepCommitment, type SweepCommitment } from './commitment.js';
 import { SWEEP_DUST_LIMIT, SWEEP_LOCKTIME, SWEEP_SEQUENCE, SWEEP_VERSION } from './constants.js';
 import { SweepLayoutError } from './errors.js';
@@ -191,7 +191,7 @@ function classify(tx: Transaction, prevouts: readonly TxOutput[], custodyScriptP
     }
     let commits: boolean;
     try {
-      commits = verifyTaprootCommitment(prevout.scriptPubKey.subarray(2), leaf.leafScript, leaf.controlBlock);
+      commits = leafCommitsToOutput(prevout.scriptPubKey, leaf.leafScript, leaf.controlBlock);
     } catch (e) {
       return fail('deposit-leaf', `input ${i}: ${(e as Error).message}`);
     }

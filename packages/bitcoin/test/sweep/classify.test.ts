@@ -1,7 +1,10 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
+import { Psbt } from 'bitcoinjs-lib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../src/bytes.js';
+import { custodyAddress } from '../../src/scripts/index.js';
+import { taprootTweakSecretKey } from '../../src/taproot/index.js';
 import { decodeTransaction, encodeTransaction, type Transaction, type TxOutput } from '../../src/tx/index.js';
 import {
   SweepLayoutError,
@@ -10,12 +13,13 @@ import {
   commitmentMatchesIds,
   finalizeSweep,
   sweepCommitmentScript,
+  sweepPsbt,
   sweepSighashes,
   type ClassifySweepOptions,
   type SweepBuild,
   type SweepParams,
 } from '../../src/sweep/index.js';
-import { custody, custodyKeyPathSecret, depositFor, groupSecret, leafDeposit, payoutScript, simpleDeposit, txidOf, withdrawal } from './fixtures.js';
+import { custody, custodyKeyPathSecret, depositFor, groupKey, groupSecret, leafDeposit, payoutScript, simpleDeposit, txidOf, withdrawal } from './fixtures.js';
 
 const params: SweepParams = {
   custodyScriptPubKey: custody.scriptPubKey,
@@ -169,5 +173,45 @@ describe('classifySweep', () => {
         }
       }),
     );
+  });
+});
+
+describe('key migration and the custody-input ambiguity', () => {
+  const oldGroupSecret = Uint8Array.from(Buffer.from('5a'.repeat(31) + '02', 'hex'));
+  const oldCustody = custodyAddress({ network: 'regtest', groupKey: schnorr.getPublicKey(oldGroupSecret), recovery: { recoveryLock: 4320, keys: [groupKey], threshold: 1 } });
+  const migration: SweepParams = {
+    custodyScriptPubKey: custody.scriptPubKey,
+    custodyInput: { txid: txidOf(7), vout: 0, value: 3_000_000n, scriptPubKey: oldCustody.scriptPubKey },
+    deposits: [leafDeposit(0)],
+    withdrawals: [withdrawal(1)],
+    fee: 1_000n,
+  };
+
+  it('spends an old custody output at input 0 and pays the new custody script; classify, PSBT and weights agree', () => {
+    const b = buildSweep(migration);
+    expect(bytesToHex(b.prevouts[0]!.scriptPubKey)).toBe(bytesToHex(oldCustody.scriptPubKey));
+    const sighashes = sweepSighashes(b);
+    const s = finalizeSweep(b, [schnorr.sign(sighashes[0]!, taprootTweakSecretKey(oldGroupSecret, oldCustody.merkleRoot)), schnorr.sign(sighashes[1]!, groupSecret)]);
+    expect(s.weight).toBe(b.weight);
+    expect(schnorr.verify(s.tx.inputs[0]!.witness[0]!, sighashes[0]!, oldCustody.outputKey)).toBe(true);
+    // Without being told, the old custody script is just an unknown key-path spend.
+    expect(ruleOf(s.hex, b.prevouts, {})).toBe('input-kind');
+    const view = classifySweep(s.hex, b.prevouts, custody.scriptPubKey, { custodyInputScriptPubKey: oldCustody.scriptPubKey, custodyOutpoint: { txid: txidOf(7), vout: 0 } });
+    expect(view.custodyInputIndex).toBe(0);
+    expect(view.weight).toBe(s.weight);
+    const psbtOptions = { custodyInternalKey: groupKey, custodyMerkleRoot: custody.merkleRoot };
+    expect(() => sweepPsbt(b, psbtOptions)).toThrow(/does not give the output key/);
+    const psbt = Psbt.fromBase64(sweepPsbt(b, { ...psbtOptions, previousCustody: { internalKey: oldCustody.internalKey, merkleRoot: oldCustody.merkleRoot } }));
+    expect(bytesToHex(psbt.data.inputs[0]!.tapInternalKey!)).toBe(bytesToHex(oldCustody.internalKey));
+  });
+
+  it('reads a simple-form deposit at input 0 of a first sweep as a deposit only when told there is no custody input', () => {
+    const first = buildSweep({ ...params, custodyInput: undefined, deposits: [simpleDeposit(4), leafDeposit(0)] });
+    const signedFirst = sign(first);
+    expect(classifySweep(signedFirst.hex, first.prevouts, custody.scriptPubKey).custodyInputIndex).toBe(0);
+    const told = classifySweep(signedFirst.hex, first.prevouts, custody.scriptPubKey, { custodyOutpoint: null });
+    expect(told.custodyInputIndex).toBeNull();
+    expect(told.deposits.map((d) => d.kind)).toEqual(['custody-key-path', 'deposit-leaf']);
+    expect(told.feeShares.deposits).toEqual(first.feeShares.deposits);
   });
 });

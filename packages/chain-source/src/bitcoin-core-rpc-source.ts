@@ -211,7 +211,10 @@ export class BitcoinCoreRpcSource implements ChainSource {
       if (!isRpcNotFound(e)) throw e;
     }
     const verbose = await this.verboseTransaction(id, hint, options);
-    if (verbose === undefined || verbose.blockhash === undefined || verbose.in_active_chain === false || !(verbose.confirmations! > 0)) return unknown;
+    if (verbose === undefined) return unknown;
+    // Found without a block: it reached the mempool between the two calls.
+    if (verbose.blockhash === undefined) return { txid: id, inMempool: true, confirmed: false };
+    if (verbose.in_active_chain === false || !(verbose.confirmations! > 0)) return unknown;
     const header = parseAs(this.name, 'getblockheader', coreVerboseHeaderSchema, await this.callOrNotFound('getblockheader', [verbose.blockhash, true], `block ${verbose.blockhash}`, options));
     if (header.hash !== verbose.blockhash) throw new ChainSourceError(this.name, { kind: 'malformed', what: `getblockheader ${verbose.blockhash} describes block ${header.hash}` });
     // The block left the active chain between the two calls: the transaction is, for now, nowhere.

@@ -268,6 +268,9 @@ describe('transaction status and outspends at the edge', () => {
     expect(await rpc().txStatus(TXID)).toEqual({ txid: TXID, inMempool: false, confirmed: true, blockHash: headerHash, blockHeight: 5 });
     handler = rpcByMethod({ getmempoolentry: notFound, getrawtransaction: notFound });
     expect(await rpc().txStatus(TXID)).toEqual({ txid: TXID, inMempool: false, confirmed: false });
+    // Not in the mempool a moment ago, then found without a block: it has just arrived there.
+    handler = rpcByMethod({ getmempoolentry: notFound, getrawtransaction: { result: { txid: TXID, vout: [] } } });
+    expect(await rpc().txStatus(TXID)).toEqual({ txid: TXID, inMempool: true, confirmed: false });
   });
 
   it('refuses malformed outspends; an unspent answer for an output that does not exist is not-found', async () => {

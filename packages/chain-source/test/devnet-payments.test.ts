@@ -18,8 +18,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const dataDir = chain.node.dataDir!;
   await chain.close();
-  if (chain.node.dataDir !== undefined) fs.rmSync(chain.node.dataDir, { recursive: true, force: true });
+  expect(fs.existsSync(dataDir)).toBe(false);
 });
 
 beforeEach(async () => {

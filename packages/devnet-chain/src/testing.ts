@@ -10,11 +10,20 @@ export interface TestDevnetChain extends DevnetChainHandle {
   address: string;
 }
 
-/** `options` adds to the defaults (free ports, temp dir, silent logger), e.g. rpcUser/rpcPassword or the fee knobs. */
+/** `options` adds to the defaults (free ports, a temp dir removed on close, silent logger), e.g. rpcUser/rpcPassword or the fee knobs. */
 export async function startTestDevnetChain(blocks: number, options: Partial<StartDevnetChainOptions> = {}): Promise<TestDevnetChain> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-devnet-'));
-  const handle = await startDevnetChain({ dataDir, rpcPort: 0, esploraPort: 0, logger: pino({ level: 'silent' }), ...options });
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tb-devnet-'));
+  const handle = await startDevnetChain({ rpcPort: 0, esploraPort: 0, logger: pino({ level: 'silent' }), ...options, dataDir });
   const address = handle.node.getNewAddress('bech32');
   if (blocks > 0) handle.node.generateToAddress(blocks, address);
-  return Object.assign(handle, { address });
+  const close = handle.close;
+  // The temp dir is this helper's: closing removes it (a caller's own dataDir is left alone).
+  const ownDir = options.dataDir === undefined;
+  return Object.assign(handle, {
+    address,
+    close: async () => {
+      await close();
+      if (ownDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
 }

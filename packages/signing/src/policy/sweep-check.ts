@@ -23,6 +23,7 @@ import {
   sweepWeight,
   weightToVsize,
   type DecodedTransaction,
+  type TaprootOutput,
   type TxOutput,
 } from '@tapbridge/bitcoin';
 import { simpleFormMaxFee } from '@tapbridge/deposits';
@@ -72,6 +73,8 @@ export interface SweepCheckInput {
   signed: SignedSweepStore;
   rules: SweepRules;
   now: Date;
+  /** inputRoles(tx, context) when the caller has it already (the taproot commitments are EC work). */
+  shape?: InputShape;
 }
 
 export type SweepVerdict = { allow: true; sweep: SignedSweep; roles: InputRole[] } | { allow: false; reason: string };
@@ -84,29 +87,40 @@ const refuse = (reason: string): never => {
   throw new Refusal(reason);
 };
 
+export interface InputShape {
+  hasCustody: boolean;
+  roles: InputRole[];
+  /** Per context deposit: the taproot output its two leaves commit to (deposit-leaf), else undefined. */
+  depositOutputs: Array<TaprootOutput | undefined>;
+}
+
 /** Input roles from the request alone (no view): input 0 is custody when the context lists one deposit fewer. */
-export function inputRoles(tx: DecodedTransaction, context: SweepContext): { hasCustody: boolean; roles: InputRole[] } | string {
+export function inputRoles(tx: DecodedTransaction, context: SweepContext): InputShape | string {
   const deposits = context.deposits;
   const hasCustody = tx.inputs.length === deposits.length + 1;
   if (!hasCustody && tx.inputs.length !== deposits.length)
     return `the transaction has ${tx.inputs.length} inputs but the context lists ${deposits.length} deposits (a sweep spends at most one custody input besides them)`;
   const roles: InputRole[] = hasCustody ? [{ kind: 'custody' }] : [];
+  const depositOutputs: Array<TaprootOutput | undefined> = [];
   for (const [i, d] of deposits.entries()) {
     const input = tx.inputs[(hasCustody ? 1 : 0) + i]!;
     if (hashToHex(input.prevout.txid) !== d.txid || input.prevout.vout !== d.vout)
       return `input ${(hasCustody ? 1 : 0) + i} spends ${hashToHex(input.prevout.txid)}:${input.prevout.vout}, not deposit ${i} of the context (${d.txid}:${d.vout})`;
-    if (d.kind === 'custody-key-path') roles.push({ kind: 'custody-key-path' });
-    else {
-      let leafHash: Uint8Array;
+    if (d.kind === 'custody-key-path') {
+      roles.push({ kind: 'custody-key-path' });
+      depositOutputs.push(undefined);
+    } else {
+      let out: TaprootOutput;
       try {
-        leafHash = depositTaprootOutput(hexToBytes(d.depositScript!), hexToBytes(d.reclaimScript!)).leaves[0]!.leafHash;
+        out = depositTaprootOutput(hexToBytes(d.depositScript!), hexToBytes(d.reclaimScript!));
       } catch (err) {
         return `deposit ${i} (${d.txid}:${d.vout}): its leaf scripts are not a deposit's: ${(err as Error).message}`;
       }
-      roles.push({ kind: 'deposit-leaf', leafHash });
+      roles.push({ kind: 'deposit-leaf', leafHash: out.leaves[0]!.leafHash });
+      depositOutputs.push(out);
     }
   }
-  return { hasCustody, roles };
+  return { hasCustody, roles, depositOutputs };
 }
 
 /** Parses the context's ids: uint256, strictly ascending (the payout order every sweep uses). */
@@ -144,9 +158,9 @@ async function check(c: SweepCheckInput): Promise<SweepVerdict> {
   tx.inputs.forEach((inp, i) => {
     if (inp.sequence !== SWEEP_SEQUENCE) refuse(`input ${i} has nSequence 0x${inp.sequence.toString(16)}, not 0x${SWEEP_SEQUENCE.toString(16)} (RBF, no relative lock)`);
   });
-  const shaped = inputRoles(tx, context);
+  const shaped = c.shape ?? inputRoles(tx, context);
   if (typeof shaped === 'string') refuse(shaped);
-  const { hasCustody, roles } = shaped as Exclude<typeof shaped, string>;
+  const { hasCustody, roles, depositOutputs } = shaped as InputShape;
   const inputKeys = tx.inputs.map((inp) => outpointKey(hashToHex(inp.prevout.txid), inp.prevout.vout));
   if (new Set(inputKeys).size !== inputKeys.length) refuse('the transaction spends one outpoint twice');
   const ids = withdrawalIds(context);
@@ -191,7 +205,7 @@ async function check(c: SweepCheckInput): Promise<SweepVerdict> {
     const p = await proveInput(index, what, rules.depositConfirmations);
     if (d.kind === 'deposit-leaf') {
       const depositScript = hexToBytes(d.depositScript!);
-      const out = depositTaprootOutput(depositScript, hexToBytes(d.reclaimScript!));
+      const out = depositOutputs[i]!;
       if (!equalBytes(out.scriptPubKey, p.prevout.scriptPubKey)) refuse(`${what} ${p.outpoint}: its deposit and reclaim leaves do not commit to the output's scriptPubKey`);
       const leaf = parseDepositScript(depositScript);
       if (!equalBytes(leaf.groupKey, c.groupKey)) refuse(`${what} ${p.outpoint}: its deposit leaf names key ${bytesToHex(leaf.groupKey)}, not this group's`);
@@ -256,9 +270,9 @@ async function check(c: SweepCheckInput): Promise<SweepVerdict> {
     sweepWeight({
       custodyScriptPubKey: custodySpk,
       ...(hasCustody ? { custodyInput: true } : {}),
-      deposits: context.deposits.map((d) =>
+      deposits: context.deposits.map((d, i) =>
         d.kind === 'deposit-leaf'
-          ? { kind: 'deposit-leaf' as const, leafScript: hexToBytes(d.depositScript!), controlBlock: depositTaprootOutput(hexToBytes(d.depositScript!), hexToBytes(d.reclaimScript!)).leaves[0]!.controlBlock }
+          ? { kind: 'deposit-leaf' as const, leafScript: hexToBytes(d.depositScript!), controlBlock: depositOutputs[i]!.leaves[0]!.controlBlock }
           : { kind: 'custody-key-path' as const },
       ),
       withdrawals: payoutLogs.map((w) => ({ scriptPubKey: w.btcScriptPubKey })),

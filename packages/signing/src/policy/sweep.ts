@@ -11,12 +11,12 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { equalBytes } from '@tapbridge/bitcoin';
 import { canonicalJson } from '../canonical.js';
 import { custodyFor, type Custody, type CustodySettings } from '../custody.js';
-import type { SigningRequest } from '../request.js';
+import type { SigningRequest, SweepContext } from '../request.js';
 import type { BitcoinView } from '../view/bitcoin.js';
 import type { L2View } from '../view/l2.js';
 import type { SignedSweepStore } from '../view/signed-sweeps.js';
 import { ALLOW, deny, type PolicyDecision, type SigningPolicy } from './policy.js';
-import { checkSweep, inputRoles, type SweepRules, type SweepVerdict } from './sweep-check.js';
+import { checkSweep, inputRoles, type InputShape, type SweepRules, type SweepVerdict } from './sweep-check.js';
 
 export const SWEEP_PURPOSE = 'sweep';
 /** BIP341 SIGHASH_DEFAULT and SIGHASH_ALL: both commit to every input and output. */
@@ -53,6 +53,8 @@ export class SweepPolicy implements SigningPolicy {
   readonly #verdicts = new Map<string, CachedVerdict>();
   /** The verdict sequence number each request was last approved or refused with. */
   readonly #lastSeen = new Map<string, number>();
+  /** Input roles per transaction key (the deposit taproot commitments are EC work, the same for every input). */
+  readonly #shapes = new Map<string, InputShape | string>();
   #seq = 0;
   /** One whole-transaction check at a time: the conflict rules read and write the signer's record. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -88,7 +90,13 @@ export class SweepPolicy implements SigningPolicy {
     if (!groupKey || !custody) return deny('this signer holds no key share yet');
 
     // This input, from the request alone: the leaf hash and tweak its kind of spend needs.
-    const shaped = inputRoles(t.tx, context);
+    const payload = request.wire.payload;
+    const key = bytesToHex(sha256(new TextEncoder().encode(canonicalJson({ tx: payload.transaction, prevouts: payload.prevouts, context, custody: custody.custody.scriptPubKey }))));
+    let shaped = this.#shapes.get(key);
+    if (shaped === undefined) {
+      shaped = inputRoles(t.tx, context);
+      this.#remember(this.#shapes, key, shaped, VERDICT_LIMIT);
+    }
     if (typeof shaped === 'string') return deny(shaped);
     const role = shaped.roles[t.inputIndex]!;
     if (role.kind === 'deposit-leaf') {
@@ -101,14 +109,13 @@ export class SweepPolicy implements SigningPolicy {
         return deny(`input ${t.inputIndex} is a key-path spend of custody: the tweak must be custody's own (${canonicalJson(custody.custody.tweak)}), got ${canonicalJson(request.tweak)}`);
     }
 
-    const verdict = await this.#wholeTransaction(request, context, groupKey, custody.scriptPubKey);
+    const verdict = await this.#wholeTransaction(request, key, shaped, context, groupKey, custody.scriptPubKey);
     return verdict.allow ? ALLOW : deny(verdict.reason);
   }
 
-  async #wholeTransaction(request: SigningRequest, context: NonNullable<NonNullable<SigningRequest['context']>['sweep']>, groupKey: Uint8Array, custodySpk: Uint8Array): Promise<SweepVerdict> {
+  /** `key` names the transaction, its prevouts, the context and the custody script: what the verdict depends on. */
+  async #wholeTransaction(request: SigningRequest, key: string, shape: InputShape, context: SweepContext, groupKey: Uint8Array, custodySpk: Uint8Array): Promise<SweepVerdict> {
     const t = request.transaction!;
-    const payload = request.wire.payload as Extract<SigningRequest['wire']['payload'], { kind: 'taproot-sighash' }>;
-    const key = bytesToHex(sha256(new TextEncoder().encode(canonicalJson({ tx: payload.transaction, prevouts: payload.prevouts, context, custody: bytesToHex(custodySpk) }))));
     const run = this.#queue.then(async () => {
       const previous = this.#lastSeen.get(request.requestId) ?? -1;
       const cached = this.#verdicts.get(key);
@@ -126,6 +133,7 @@ export class SweepPolicy implements SigningPolicy {
           signed: this.o.signed,
           rules: this.o.rules,
           now: new Date(now),
+          shape,
         });
         // Durable before any nonce for it leaves this signer.
         if (verdict.allow) await this.o.signed.record(verdict.sweep);

@@ -165,7 +165,7 @@ export class Mempool {
    * - no spending of a transaction it replaces (bad-txns-spends-conflicting-tx);
    * - BIP125 rule 6: a higher fee rate than each direct conflict, compared as Core's truncated sat/kvB;
    * - rule 5: at most 100 transactions evicted (direct conflicts with their descendants);
-   * - rule 2: no new unconfirmed inputs, except outputs of transactions a conflict already spends;
+   * - rule 2: no new unconfirmed inputs, except outputs of transactions an evicted one already spends;
    * - rule 3: an absolute fee at least the sum of everything evicted;
    * - rule 4: the extra fee pays the replacement's own relay at the incremental relay fee rate.
    */
@@ -187,7 +187,8 @@ export class Mempool {
     const evicted = new Set<string>();
     for (const id of conflicts) for (const d of this.withDescendants(id)) evicted.add(d);
     const parentsOfConflicts = new Set<string>();
-    for (const id of conflicts) for (const key of this.entries.get(id)!.spends) parentsOfConflicts.add(key.slice(0, key.lastIndexOf(':')));
+    // Core v28+ (HasNoNewUnconfirmed over all conflicts): parents of anything evicted may be spent.
+    for (const id of evicted) for (const key of this.entries.get(id)!.spends) parentsOfConflicts.add(key.slice(0, key.lastIndexOf(':')));
     for (let j = 0; j < tx.ins.length; j++) {
       const parent = hashToHex(tx.ins[j]!.hash);
       if (!parentsOfConflicts.has(parent) && this.entries.has(parent)) throw rejectTx('replacement-adds-unconfirmed', `replacement ${txid} adds unconfirmed input, idx ${j}`);

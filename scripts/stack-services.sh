@@ -1,7 +1,7 @@
 # The services of the devnet stack, in start order (sourced by scripts/stack.sh, which defines `start`).
 # Each `start` is one process. The signers run DKG on first start; the deposit-indexer then watches that custody.
 :
-start devnet-chain node packages/cli/dist/main.js devnet start --data-dir .devnet/chain --rpc-port 18443 --esplora-port 3030
+start devnet-chain node packages/cli/dist/main.js devnet start --data-dir .devnet/chain --rpc-port 18443 --esplora-port 3030 --host "$DEVNET_BIND"
 start header-watcher env HTTP_PORT=4001 BTC_SOURCES=core+http://127.0.0.1:18443#cookie=.devnet/chain/.cookie,esplora+http://127.0.0.1:3030 node apps/header-watcher/dist/main.js
 start evm-gateway env HTTP_PORT=4005 RPC_PORT=8545 EVM_BLOCK_TIME_MS=2000 EVM_FINALITY_DEPTH=3 EVM_DEPOSIT_MIN_CONFIRMATIONS=1 node apps/evm-gateway/dist/main.js
 # Signers keep their own databases (tapbridge_signer_<i>); devnet passphrases come from infra/compose/devnet-secrets.
@@ -15,7 +15,8 @@ start signing-coordinator env BITCOIN_NETWORK=regtest HTTP_PORT=4003 SIGNER_COUN
 # The coordinator's host key (kept encrypted in its schema) as it logs it at start: the signers pin it.
 COORDINATOR_PUBKEY=""
 for _ in $(seq 1 120); do
-  COORDINATOR_PUBKEY=$(grep -o '"coordinatorPubkey":"0[23][0-9a-f]\{64\}"' "$STATE/logs/signing-coordinator.log" 2>/dev/null | tail -1 | cut -d'"' -f4)
+  # Only the current run's lines (after the newest start marker): the log is appended across restarts.
+  COORDINATOR_PUBKEY=$(tac "$STATE/logs/signing-coordinator.log" 2>/dev/null | sed '/^===== .* started signing-coordinator =====$/q' | grep -o '"coordinatorPubkey":"0[23][0-9a-f]\{64\}"' | head -1 | cut -d'"' -f4 || true)
   [ -n "$COORDINATOR_PUBKEY" ] && break
   sleep 1
 done

@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
 STATE=.devnet
 mkdir -p "$STATE/logs"
+# Every devnet server listens on loopback only, unless asked otherwise (DEVNET_BIND=0.0.0.0 exposes the devnet,
+# with its raw-message signers and admin key, to the network). Services read it as HTTP_HOST (packages/config).
+DEVNET_BIND=${DEVNET_BIND:-127.0.0.1}
+export HTTP_HOST="$DEVNET_BIND" RPC_HOST="$DEVNET_BIND"
 
 if [ "${1:-}" = "stop" ]; then
   for f in "$STATE"/pids/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
@@ -22,7 +26,9 @@ mkdir -p "$STATE/pids"
 start() { # name, command...
   local name=$1; shift
   if [ -f "$STATE/pids/$name.pid" ] && kill -0 "$(cat "$STATE/pids/$name.pid")" 2>/dev/null; then echo "  $name already running"; return; fi
-  nohup "$@" >"$STATE/logs/$name.log" 2>&1 &
+  # Append, never truncate: a restarted service keeps the log of the run that crashed. The marker starts each run.
+  echo "===== $(date -u +%Y-%m-%dT%H:%M:%SZ) started $name =====" >>"$STATE/logs/$name.log"
+  nohup "$@" >>"$STATE/logs/$name.log" 2>&1 &
   echo $! >"$STATE/pids/$name.pid"
   echo "  started $name (log: $STATE/logs/$name.log)"
 }
@@ -31,7 +37,7 @@ start() { # name, command...
 # once per devnet into .devnet/nats/users; every service reads its own from there (NATS_CREDENTIALS_DIR).
 DEVNET_NATS_PORT=${DEVNET_NATS_PORT:-4223}
 mkdir -p "$STATE/nats"
-node packages/cli/dist/main.js nats config --host 127.0.0.1 --port "$DEVNET_NATS_PORT" --http-port "${DEVNET_NATS_HTTP_PORT:-8223}" \
+node packages/cli/dist/main.js nats config --host "$DEVNET_BIND" --port "$DEVNET_NATS_PORT" --http-port "${DEVNET_NATS_HTTP_PORT:-8223}" \
   --store-dir "$PWD/$STATE/nats/jetstream" --passwords-dir "$STATE/nats/users" --out "$STATE/nats/nats.conf"
 start nats nats-server -c "$STATE/nats/nats.conf"
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$DEVNET_NATS_PORT") 2>/dev/null && break; sleep 0.2; done

@@ -70,6 +70,8 @@ function natsCredentialShape() {
 /** The HTTP server every service runs (packages/runtime bootstrapService): limits, timeouts, CORS, rate limits. */
 function httpShape() {
   return {
+    /** Interface the HTTP server listens on. Containers need 0.0.0.0; the devnet stack script uses 127.0.0.1. */
+    HTTP_HOST: z.string().min(1).default('0.0.0.0'),
     /** Largest request body accepted (larger: 413). */
     HTTP_BODY_LIMIT: byteSize(1024 * 1024),
     /** A request (headers and body) must arrive within this; the server answers 408 otherwise. */

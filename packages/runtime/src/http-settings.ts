@@ -1,5 +1,6 @@
 /** The HTTP settings of packages/config commonServiceShape, as the config hands them over (all optional here). */
 export interface HttpConfig {
+  HTTP_HOST?: string;
   HTTP_BODY_LIMIT?: number;
   HTTP_REQUEST_TIMEOUT_MS?: number;
   HTTP_HEADERS_TIMEOUT_MS?: number;
@@ -13,6 +14,8 @@ export interface HttpConfig {
 
 /** What bootstrapService applies to every service's HTTP server. */
 export interface HttpSettings {
+  /** Interface to listen on. */
+  host: string;
   bodyLimitBytes: number;
   requestTimeoutMs: number;
   headersTimeoutMs: number;
@@ -26,6 +29,7 @@ export interface HttpSettings {
 /** Defaults equal packages/config's, for runtimes started without a config (tests, tools). */
 export function httpSettingsFrom(c: HttpConfig): HttpSettings {
   return {
+    host: c.HTTP_HOST ?? '0.0.0.0',
     bodyLimitBytes: c.HTTP_BODY_LIMIT ?? 1024 * 1024,
     requestTimeoutMs: c.HTTP_REQUEST_TIMEOUT_MS ?? 30_000,
     headersTimeoutMs: c.HTTP_HEADERS_TIMEOUT_MS ?? 10_000,

@@ -108,8 +108,8 @@ export async function bootstrapService(o: BootstrapOptions): Promise<INestApplic
     .addApiKey({ type: 'apiKey', in: 'header', name: API_KEY_HEADER, description: 'An API key from `tapbridge apikey create` (also accepted as Authorization: Bearer <key>)' }, API_KEY_SCHEME)
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
-  await app.listen(o.port, o.host ?? '0.0.0.0');
-  logger.info({ port: o.port }, `${o.title} listening`);
+  await app.listen(o.port, o.host ?? http.host);
+  logger.info({ port: o.port, host: o.host ?? http.host }, `${o.title} listening`);
   await o.onListening?.(app);
 
   let shuttingDown = false;

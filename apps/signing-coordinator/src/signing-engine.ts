@@ -30,6 +30,8 @@ export interface SignatureInput {
   purpose: string;
   payload: SigningRequestWire['payload'];
   tweak?: TweakSpec;
+  /** What a policy needs beyond the payload (a sweep's withdrawal ids and deposit inputs); the signers check it. */
+  context?: SigningRequestWire['context'];
 }
 
 export interface SigningEngineOptions {
@@ -66,7 +68,7 @@ export class SigningEngine {
     const tweak = input.tweak ?? this.o.defaultTweak();
     if (!group || !tweak) throw new GroupKeyNotReadyError('no group key yet: the DKG has not completed');
     const id = randomUUID();
-    const wire: SigningRequestWire = { requestId: id, purpose: input.purpose, payload: input.payload, tweak };
+    const wire: SigningRequestWire = { requestId: id, purpose: input.purpose, payload: input.payload, tweak, ...(input.context ? { context: input.context } : {}) };
     const request = resolveSigningRequest(wire);
     const { outputKey } = resolveTweak(group.groupKey.xonly, request.tweak);
     await this.o.store.createRequest({ id, purpose: request.purpose, request: request.wire, message: bytesToHex(request.message), outputKey: bytesToHex(outputKey) });

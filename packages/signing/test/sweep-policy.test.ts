@@ -95,7 +95,7 @@ describe('sweep policy: a coordinator lying to the signer is refused', () => {
     const lie = { ...world.params({ custody, deposits, burns }), custodyScriptPubKey: userScript(66) };
     // The custody input keeps paying the real custody script; only the change goes elsewhere.
     lie.custodyInput = { ...custody, scriptPubKey: hexToSpk(CUSTODY.scriptPubKey) };
-    expect(reasonOf(await world.signAll(buildSweep(lie), SweepWorld.context(lie, deposits)))).toMatch(/output 0 pays .*, not the custody script/);
+    expect(reasonOf(await world.signAll(buildSweep(lie), SweepWorld.context(lie, deposits)))).toMatch(/not a sweep \(custody-output\): output 0 does not pay the custody script/);
   });
 
   it('a fee above the max fee', async () => {
@@ -156,7 +156,14 @@ describe('sweep policy: a coordinator lying to the signer is refused', () => {
   it('an extra output', async () => {
     const { world, build, context } = scene();
     const lie = tampered(build, (tx) => tx.outputs.push({ value: 10_000n, scriptPubKey: userScript(5) }));
-    expect(reasonOf(await world.evaluate(world.request(lie, context, 0)))).toMatch(/6 outputs: a sweep paying 3 withdrawals has exactly 5/);
+    expect(reasonOf(await world.evaluate(world.request(lie, context, 0)))).toMatch(/not a sweep \(commitment-count\): the commitment counts 3 withdrawals but there are 4 payout outputs/);
+    // The same extra output with a commitment counting it: more outputs than the withdrawals the request names.
+    const recommitted = tampered(build, (tx) => {
+      tx.outputs[0]!.value -= 10_000n;
+      tx.outputs.push({ value: 10_000n, scriptPubKey: userScript(5) });
+      tx.outputs[1] = { value: 0n, scriptPubKey: sweepCommitmentScript([7n, 8n, 11n, 12n]) };
+    });
+    expect(reasonOf(await world.evaluate(world.request(recommitted, context, 0)))).toMatch(/6 outputs: a sweep paying 3 withdrawals has exactly 5/);
   });
 
   it('a commitment to other ids than those paid', async () => {

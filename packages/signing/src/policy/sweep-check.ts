@@ -3,12 +3,11 @@
 // limit. Pure rules over the view interfaces; one refusal reason per rule, naming the input or output at fault.
 import {
   SWEEP_DUST_LIMIT,
-  SWEEP_LOCKTIME,
   SWEEP_MIN_DEPOSIT_REMAINDER,
   SWEEP_RECLAIM_SAFETY_BLOCKS,
-  SWEEP_SEQUENCE,
-  SWEEP_VERSION,
+  SweepLayoutError,
   bytesToHex,
+  classifySweep,
   depositTaprootOutput,
   equalBytes,
   findOpReturnDeposit,
@@ -20,9 +19,8 @@ import {
   splitFee,
   sweepCommitmentScript,
   sweepInputWeight,
-  sweepWeight,
-  weightToVsize,
   type DecodedTransaction,
+  type SweepView,
   type TaprootOutput,
   type TxOutput,
 } from '@tapbridge/bitcoin';
@@ -152,19 +150,30 @@ async function check(c: SweepCheckInput): Promise<SweepVerdict> {
   const { tx, context, rules, bitcoin } = c;
   const txid = hashToHex(tx.txid);
 
-  // Layout (sweep-spec.md).
-  if (tx.version !== SWEEP_VERSION) refuse(`version ${tx.version}: a sweep is version ${SWEEP_VERSION}`);
-  if (tx.locktime !== SWEEP_LOCKTIME) refuse(`nLockTime ${tx.locktime}: a sweep has nLockTime ${SWEEP_LOCKTIME}`);
-  tx.inputs.forEach((inp, i) => {
-    if (inp.sequence !== SWEEP_SEQUENCE) refuse(`input ${i} has nSequence 0x${inp.sequence.toString(16)}, not 0x${SWEEP_SEQUENCE.toString(16)} (RBF, no relative lock)`);
-  });
   const shaped = c.shape ?? inputRoles(tx, context);
   if (typeof shaped === 'string') refuse(shaped);
   const { hasCustody, roles, depositOutputs } = shaped as InputShape;
   const inputKeys = tx.inputs.map((inp) => outpointKey(hashToHex(inp.prevout.txid), inp.prevout.vout));
-  if (new Set(inputKeys).size !== inputKeys.length) refuse('the transaction spends one outpoint twice');
   const ids = withdrawalIds(context);
   const custodySpk = c.custodyScriptPubKey;
+
+  // Layout (sweep-spec.md), by packages/bitcoin's classifySweep: version, locktime, sequences, no scriptSig, no
+  // duplicate input, input kinds (custody key path or the context's deposit leaf), custody output, commitment form
+  // and count, standard payout scripts above dust, fee ≥ 0.
+  let layout: SweepView;
+  try {
+    layout = classifySweep(tx, c.prevouts, custodySpk, {
+      custodyOutpoint: hasCustody ? { txid: hashToHex(tx.inputs[0]!.prevout.txid), vout: tx.inputs[0]!.prevout.vout } : null,
+      depositLeaves: tx.inputs.map((_, i) => {
+        const d = hasCustody ? i - 1 : i;
+        const out = d >= 0 ? depositOutputs[d] : undefined;
+        return out ? { leafScript: out.leaves[0]!.script, controlBlock: out.leaves[0]!.controlBlock } : undefined;
+      }),
+    });
+  } catch (err) {
+    if (err instanceof SweepLayoutError) return refuse(err.message);
+    throw err;
+  }
 
   // Outputs: custody, commitment, one payout per id, nothing else.
   if (tx.outputs.length !== 2 + ids.length)
@@ -265,19 +274,8 @@ async function check(c: SweepCheckInput): Promise<SweepVerdict> {
   });
   if (tx.outputs[0]!.value < SWEEP_DUST_LIMIT) refuse(`the custody output of ${tx.outputs[0]!.value} sat is below the ${SWEEP_DUST_LIMIT} sat dust limit`);
 
-  // Fee rate of the signed transaction (exact: 64-byte signatures).
-  const vsize = weightToVsize(
-    sweepWeight({
-      custodyScriptPubKey: custodySpk,
-      ...(hasCustody ? { custodyInput: true } : {}),
-      deposits: context.deposits.map((d, i) =>
-        d.kind === 'deposit-leaf'
-          ? { kind: 'deposit-leaf' as const, leafScript: hexToBytes(d.depositScript!), controlBlock: depositOutputs[i]!.leaves[0]!.controlBlock }
-          : { kind: 'custody-key-path' as const },
-      ),
-      withdrawals: payoutLogs.map((w) => ({ scriptPubKey: w.btcScriptPubKey })),
-    }),
-  );
+  // Fee rate of the signed transaction (classifySweep's exact vsize: 64-byte signatures).
+  const vsize = layout.vsize;
   const feeRate = Number(fee) / vsize;
   if (feeRate < rules.minFeeRate || feeRate > rules.maxFeeRate)
     refuse(`fee rate ${feeRate.toFixed(2)} sat/vB (fee ${fee} sat, ${vsize} vB) is outside the signer's bounds [${rules.minFeeRate}, ${rules.maxFeeRate}]`);

@@ -36,4 +36,7 @@ for app in $apps; do
     $cli db migrate --app "$app"
   fi
 done
+# The API keys of the services' state-changing endpoints (schema tapbridge_auth of DATABASE_URL).
+echo "tapbridge-migrate: api-keys" >&2
+$cli db migrate --app api-keys
 echo "tapbridge-migrate: done" >&2

@@ -9,6 +9,7 @@ import { registerEvm } from './evm.js';
 import { registerSigning } from './signing.js';
 import { registerApiKey } from './apikey.js';
 import { registerNats } from './nats.js';
+import { registerWithdraw } from './withdraw.js';
 
 // One line per command group; each group lives in its own file under commands/.
 export function registerCommands(program: Command): void {
@@ -22,5 +23,6 @@ export function registerCommands(program: Command): void {
   registerSigning(program);
   registerApiKey(program);
   registerNats(program);
+  registerWithdraw(program);
   void program;
 }

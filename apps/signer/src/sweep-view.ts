@@ -40,7 +40,7 @@ export class SignerSweepView {
     this.policy = new SweepPolicy({
       groupKey,
       custody: s.custody,
-      bitcoin: new SourcesBitcoinView({ headers: this.headers, sources }),
+      bitcoin: new SourcesBitcoinView({ headers: this.headers, sources, refresh: async () => this.sync?.syncOnce() }),
       l2: new EvmRpcL2View({ url: s.evmRpcUrl, bridgeAddress: s.bridgeAddress, finalityDepth: s.finalityDepth, maxBlockRange: s.logRange }),
       signed: new PostgresSignedSweepStore(pool, schema),
       rules: s.rules,

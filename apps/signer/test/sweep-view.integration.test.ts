@@ -64,7 +64,7 @@ async function bitcoinView(spec: string): Promise<SourcesBitcoinView> {
   const sync = await HeaderSync.open({ network: 'regtest', store: headers, sources });
   await sync.syncOnce();
   expect(headers.tip?.height).toBe(chain.node.tip.height);
-  return new SourcesBitcoinView({ headers, sources });
+  return new SourcesBitcoinView({ headers, sources, refresh: () => sync.syncOnce() });
 }
 
 function l2View(): EvmRpcL2View {
@@ -118,6 +118,16 @@ describe('the signer view against a real devnet chain', () => {
     expect(pending.ok).toBe(false);
     if (!pending.ok) expect(pending.reason).toMatch(/is not confirmed on the signer's own chain/);
     expect(await view.outputSpend(confirmed.txid, confirmed.vout)).toEqual({ spent: false });
+  }, 60_000);
+
+  it('catches up once when a proof names a block its light client has not seen yet (a signer polling behind)', async () => {
+    const view = await bitcoinView(`esplora+${chain.esploraUrl}`);
+    const raw = chain.node.createSignedTransaction(depositFor(3).address, 200_000n);
+    const { hash } = chain.node.generateBlock(chain.address, [bytesToHex(raw)]);
+    const txid = chain.node.getEntry(hash).txids[1]!;
+    const proven = await view.provenTransaction(txid);
+    expect(proven.ok && proven.value.blockHash).toBe(hash);
+    expect(proven.ok && proven.value.confirmations).toBe(1);
   }, 60_000);
 });
 

@@ -18,13 +18,36 @@ export interface ViewChainSource {
 export interface SourcesBitcoinViewOptions {
   headers: SignerHeaderStore;
   sources: readonly ViewChainSource[];
+  /**
+   * One light-client round now (HeaderSync.syncOnce): called when a proof names a block the signer's chain does not
+   * know yet, so a signer polling its sources a little behind the coordinator catches up instead of refusing.
+   * At most one every `refreshIntervalMs` (default 1 s); the headers it adds are validated like any others.
+   */
+  refresh?: () => Promise<unknown>;
+  refreshIntervalMs?: number;
+  now?: () => number;
 }
 
 const message = (err: unknown): string => ((err as Error)?.message ?? String(err)).slice(0, 300);
 
 export class SourcesBitcoinView implements BitcoinView {
+  #refreshing: Promise<unknown> | undefined;
+  #lastRefresh = -Infinity;
+
   constructor(private readonly o: SourcesBitcoinViewOptions) {
     if (o.sources.length === 0) throw new RangeError('the signer needs at least one Bitcoin source');
+  }
+
+  /** A header sync round, single-flight and rate-limited; failures are the light client's to log. */
+  async #refresh(): Promise<void> {
+    if (!this.o.refresh) return;
+    if (!this.#refreshing) {
+      const now = (this.o.now ?? Date.now)();
+      if (now - this.#lastRefresh < (this.o.refreshIntervalMs ?? 1_000)) return;
+      this.#lastRefresh = now;
+      this.#refreshing = this.o.refresh().catch(() => undefined).finally(() => (this.#refreshing = undefined));
+    }
+    await this.#refreshing;
   }
 
   async tipHeight(): Promise<number> {
@@ -60,6 +83,8 @@ export class SourcesBitcoinView implements BitcoinView {
     const wanted = hexToHash(txid);
     if (!proof.matches.some((m) => equalBytes(m.txid, wanted))) return 'its merkle proof does not include the transaction';
     const blockHash = hashToHex(proof.blockHash);
+    // A block the signer has not seen at all: it may just be behind its sources; sync once and look again.
+    if (!this.o.headers.headers.has(blockHash)) await this.#refresh();
     const height = this.o.headers.bestHeightOf(blockHash);
     if (height === undefined) return `block ${blockHash} of its proof is not on the signer's best chain`;
     const tip = this.o.headers.tip;

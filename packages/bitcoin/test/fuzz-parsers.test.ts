@@ -19,6 +19,7 @@ import {
   HeaderRuleError,
   MerkleError,
   ScriptTemplateError,
+  SweepError,
   TaprootError,
   TransactionError,
   addressToOutputScript,
@@ -47,9 +48,11 @@ import {
   parseDepositScript,
   parseOpReturnDepositScript,
   parseReclaimScript,
+  parseSweepCommitment,
   readTransaction,
   scanBlock,
   scanBlockSpends,
+  sweepCommitmentScript,
   taprootSighash,
   verifyEsploraMerkleProof,
   verifyMerkleBlockProof,
@@ -342,6 +345,13 @@ describe('fuzz: scripts', () => {
       }),
       fuzzParams(3_000),
     );
+  });
+});
+
+describe('fuzz: sweep commitments (the OP_RETURN a sweep carries on chain)', () => {
+  it('parseSweepCommitment: random and mutated scripts give SweepError or a commitment', () => {
+    const valid = [sweepCommitmentScript([1n, 2n, 3n]), sweepCommitmentScript([])];
+    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 60 }), mutatedBytes(valid, 3, 1_000)), (s) => void onlyErrors(() => parseSweepCommitment(s), [SweepError])), fuzzParams(3_000));
   });
 });
 

@@ -119,7 +119,7 @@ describe('fuzz: Esplora answers', () => {
           };
           await onlyErrorsAsync(() => call(source), [ChainSourceError]);
         }),
-        fuzzParams(600),
+        fuzzParams(400),
       );
     });
   }
@@ -158,7 +158,7 @@ describe('fuzz: Bitcoin Core RPC answers', () => {
             await onlyErrorsAsync(() => call(source), [ChainSourceError]);
           },
         ),
-        fuzzParams(600),
+        fuzzParams(400),
       );
     });
   }

@@ -40,7 +40,8 @@ export const SERVICE_ROLES = {
     publishes: ['deposit.confirmed', 'deposit.reorged', 'deposit.reclaimed', 'deposit.swept'],
     consumes: [{ stream: 'BTC', subject: 'btc.header.>' }],
     requests: ['rpc.btc.headers.>'],
-    serves: none,
+    // The sweep-coordinator asks how to spend a deposit and for the custody UTXO set.
+    serves: ['rpc.deposits.>'],
     broadcasts: none,
     managesStreams: true,
   },
@@ -49,7 +50,8 @@ export const SERVICE_ROLES = {
     consumes: [{ stream: 'DEPOSIT', subject: 'deposit.>' }],
     // Checks deposit merkle proofs against the watcher's header chain (issue 13).
     requests: ['rpc.btc.headers.>'],
-    serves: none,
+    // The L2 supply for the sweep-coordinator's proof of reserves.
+    serves: ['rpc.evm.>'],
     broadcasts: none,
     managesStreams: true,
   },
@@ -69,7 +71,7 @@ export const SERVICE_ROLES = {
       { stream: 'DEPOSIT', subject: 'deposit.>' },
       { stream: 'BTC', subject: 'btc.header.>' },
     ],
-    requests: ['rpc.signing.signatures.create', 'rpc.signing.signatures.get', 'rpc.signing.custody.get', 'rpc.signing.signers.list', 'rpc.btc.headers.>'],
+    requests: ['rpc.signing.signatures.create', 'rpc.signing.signatures.get', 'rpc.signing.custody.get', 'rpc.signing.signers.list', 'rpc.btc.headers.>', 'rpc.deposits.deposit.get', 'rpc.deposits.custody.utxos', 'rpc.evm.supply.get'],
     serves: ['rpc.sweeps.>'],
     broadcasts: none,
     managesStreams: true,

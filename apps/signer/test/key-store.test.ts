@@ -74,7 +74,8 @@ describe('signer config', () => {
   };
 
   it('outside regtest the pins are mandatory and the missing variable is named', () => {
-    const mainnet = { ...base, BITCOIN_NETWORK: 'mainnet' };
+    // The sweep policy's own view is mandatory outside regtest too (sweep-config.test.ts); given here.
+    const mainnet = { ...base, BITCOIN_NETWORK: 'mainnet', BTC_SOURCES: 'esplora+https://blockstream.info/api', EVM_RPC_URL: 'https://l2.example/rpc' };
     expect(problems(mainnet)).toMatch(/COORDINATOR_PUBKEY: is required but not set/);
     expect(problems(mainnet)).toMatch(/SIGNER_HOST_PUBKEYS: is required but not set/);
     expect(problems({ ...mainnet, COORDINATOR_PUBKEY: coordinator })).not.toMatch(/COORDINATOR_PUBKEY/);

@@ -83,26 +83,40 @@ export class SweepWorld {
   readonly l2: FixedL2View;
   readonly signed = new MemorySignedSweepStore();
   readonly policy: SweepPolicy;
+  /** The group key deposits name and custody derives from (a fixed test key, or a real DKG's). */
+  readonly groupKey: Uint8Array;
+  readonly custody: Custody;
+  readonly custodySpk: Uint8Array;
+  readonly rules: SweepRules;
   clock = Date.UTC(2026, 11, 3, 12);
   #request = 0;
 
-  constructor(rules: Partial<SweepRules> = {}, options: { tip?: number; l2Head?: bigint } = {}) {
+  constructor(rules: Partial<SweepRules> = {}, options: { tip?: number; l2Head?: bigint; groupKey?: Uint8Array } = {}) {
+    this.groupKey = options.groupKey ?? GROUP_KEY;
+    this.custody = options.groupKey ? custodyFor(options.groupKey, CUSTODY_SETTINGS) : CUSTODY;
+    this.custodySpk = hexToBytes(this.custody.scriptPubKey);
+    this.rules = { ...RULES, ...rules };
     this.bitcoin = new FixedBitcoinView(options.tip ?? 200);
     this.l2 = new FixedL2View(options.l2Head ?? 1_000n, 3n);
-    this.policy = new SweepPolicy({
-      groupKey: () => GROUP_KEY,
+    this.policy = this.newPolicy();
+  }
+
+  /** A sweep policy over this world's chain and L2, with its own record unless one is given (one per signer). */
+  newPolicy(signed: MemorySignedSweepStore = this.signed): SweepPolicy {
+    return new SweepPolicy({
+      groupKey: () => this.groupKey,
       custody: CUSTODY_SETTINGS,
       bitcoin: this.bitcoin,
       l2: this.l2,
-      signed: this.signed,
-      rules: { ...RULES, ...rules },
+      signed,
+      rules: this.rules,
       now: () => this.clock,
     });
   }
 
   /** A deposit-leaf deposit of `value`, confirmed at `height` (null: not on the chain). */
   deposit(value: bigint, height: number | null = 100, o: { maxFee?: bigint; lockBlocks?: number; groupKey?: Uint8Array } = {}): WorldDeposit {
-    const address = depositAddress({ network: 'regtest', groupKey: o.groupKey ?? GROUP_KEY, recipient: `0x${'ab'.repeat(20)}`, maxFee: o.maxFee ?? 20_000n, reclaimKey: RECLAIM_KEY, lockBlocks: o.lockBlocks ?? 1_000 });
+    const address = depositAddress({ network: 'regtest', groupKey: o.groupKey ?? this.groupKey, recipient: `0x${'ab'.repeat(20)}`, maxFee: o.maxFee ?? 20_000n, reclaimKey: RECLAIM_KEY, lockBlocks: o.lockBlocks ?? 1_000 });
     const tx = fundingTx([{ value, scriptPubKey: address.scriptPubKey }]);
     const raw = encodeTransaction(tx);
     const txid = height === null ? hashToHex(sha256(sha256(raw))) : this.bitcoin.confirm(raw, height);
@@ -111,14 +125,14 @@ export class SweepWorld {
 
   /** A simple-form deposit: pays the custody script, with an OP_RETURN naming the recipient. */
   simpleDeposit(value: bigint, height = 100): WorldDeposit {
-    const tx = fundingTx([{ value, scriptPubKey: CUSTODY_SPK }, { value: 0n, scriptPubKey: buildOpReturnDepositScript({ recipient: `0x${'cd'.repeat(20)}` }) }]);
+    const tx = fundingTx([{ value, scriptPubKey: this.custodySpk }, { value: 0n, scriptPubKey: buildOpReturnDepositScript({ recipient: `0x${'cd'.repeat(20)}` }) }]);
     const txid = this.bitcoin.confirm(encodeTransaction(tx), height);
     return { txid, vout: 0, value, kind: 'custody-key-path', maxFeeSats: 10_000n };
   }
 
   /** A custody UTXO (e.g. the previous sweep's output 0). */
   custodyUtxo(value: bigint, height = 150): { txid: string; vout: number; value: bigint } {
-    const txid = this.bitcoin.confirm(encodeTransaction(fundingTx([{ value, scriptPubKey: CUSTODY_SPK }])), height);
+    const txid = this.bitcoin.confirm(encodeTransaction(fundingTx([{ value, scriptPubKey: this.custodySpk }])), height);
     return { txid, vout: 0, value };
   }
 
@@ -142,14 +156,14 @@ export class SweepWorld {
   /** buildSweep params for these parts (the pipeline's shape). */
   params(parts: { custody?: { txid: string; vout: number; value: bigint }; deposits: WorldDeposit[]; burns: WorldBurn[]; fee?: bigint }): SweepParams {
     return {
-      custodyScriptPubKey: CUSTODY_SPK,
+      custodyScriptPubKey: this.custodySpk,
       ...(parts.custody ? { custodyInput: parts.custody } : {}),
       deposits: parts.deposits.map((d) => ({
         txid: d.txid,
         vout: d.vout,
         value: d.value,
         kind: d.kind,
-        scriptPubKey: d.address ? d.address.scriptPubKey : CUSTODY_SPK,
+        scriptPubKey: d.address ? d.address.scriptPubKey : this.custodySpk,
         ...(d.address ? { leafScript: d.address.depositLeaf.script, controlBlock: d.address.depositLeaf.controlBlock } : {}),
         maxFeeSats: d.maxFeeSats,
       })),
@@ -174,7 +188,7 @@ export class SweepWorld {
   request(build: Pick<SweepBuild, 'tx' | 'prevouts' | 'inputSpends'>, context: SweepContext, inputIndex: number, o: { hashType?: number; leafHash?: string | null; tweak?: TweakSpec; tx?: Transaction } = {}): SigningRequestWire {
     const spend = build.inputSpends[inputIndex]!;
     const leafHash = o.leafHash === null ? undefined : (o.leafHash ?? (spend.leafHash ? bytesToHex(spend.leafHash) : undefined));
-    const tweak: TweakSpec = o.tweak ?? (spend.kind === 'deposit-leaf' ? { kind: 'none' } : CUSTODY.tweak);
+    const tweak: TweakSpec = o.tweak ?? (spend.kind === 'deposit-leaf' ? { kind: 'none' } : this.custody.tweak);
     return {
       requestId: `req-${++this.#request}`,
       purpose: 'sweep',

@@ -39,7 +39,7 @@ describe('fuzz: deposit registrations', () => {
           await onlyErrorsAsync(() => indexer.register(r, { rawTx, ...(merkleBlock ? { merkleBlock } : {}) }), [DepositRegistrationError]);
         },
       ),
-      fuzzParams(2_000),
+      fuzzParams(800),
     );
   });
 });
@@ -47,7 +47,7 @@ describe('fuzz: deposit registrations', () => {
 describe('fuzz: merkle blocks the prover builds', () => {
   it('parse back to the header, the block size and exactly the proven txid, for any block size and index', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 300 }).chain((n) => fc.tuple(fc.constant(n), fc.nat({ max: n - 1 }), fc.uint8Array({ minLength: 80, maxLength: 80 }))), ([n, index, header]) => {
+      fc.property(fc.integer({ min: 1, max: 120 }).chain((n) => fc.tuple(fc.constant(n), fc.nat({ max: n - 1 }), fc.uint8Array({ minLength: 80, maxLength: 80 }))), ([n, index, header]) => {
         const txids = Array.from({ length: n }, (_, i) => {
           const t = new Uint8Array(32);
           new DataView(t.buffer).setUint32(0, i + 1);
@@ -63,7 +63,7 @@ describe('fuzz: merkle blocks the prover builds', () => {
         expect(() => prove(n)).toThrow(RangeError);
         expect(() => prove(-1)).toThrow(RangeError);
       }),
-      fuzzParams(500),
+      fuzzParams(300),
     );
   });
 });

@@ -1,8 +1,21 @@
 // The whole-transaction check of a sweep (issue 9, sweep-spec.md), from the signer's own view: every input, every
 // output, the fee split, the fee rate, the conflict rules against what this signer signed before, and the outflow
 // limit. Pure rules over the view interfaces; one refusal reason per rule, naming the input or output at fault.
+//
+// Decisions:
+// - A deposit's reclaim lock comes from the request: the context names both leaf scripts of each deposit-leaf input,
+//   and the signer rebuilds the deposit address from them (NUMS internal key, [deposit leaf, reclaim leaf]) and
+//   requires it to be the scriptPubKey of the output confirmed on its own chain. A lie about the reclaim leaf therefore
+//   names another address and is refused; the lock is the one the output really commits to.
+// - Reclaim margin (sBTC's rule, as packages/bitcoin planSweep): refused when (tip − confirmation height) + 3 ≥ lock.
+// - The reserve for the outflow limit is what this sweep proves it spends: the custody input plus the deposits, each
+//   an output of a transaction proven on the signer's own chain. Outflow = the payouts of the sweeps this signer
+//   approved in the window plus this one, each RBF family counted once at its largest version.
+// - "Unpaid" is judged from this signer's own record: a withdrawal id in an earlier approved sweep that does not
+//   conflict with this one (shares no input) blocks it until that sweep's family is resolved on the signer's chain
+//   (a version confirmed at the custody depth) by a version that did not pay it. Sweeps this signer never approved
+//   are not in its record.
 import {
-  SWEEP_DUST_LIMIT,
   SWEEP_MIN_DEPOSIT_REMAINDER,
   SWEEP_RECLAIM_SAFETY_BLOCKS,
   SweepLayoutError,
@@ -175,10 +188,10 @@ async function check(c: SweepCheckInput): Promise<SweepVerdict> {
     throw err;
   }
 
-  // Outputs: custody, commitment, one payout per id, nothing else.
+  // Outputs (custody output checked by classifySweep): the commitment to exactly the context's ids, one payout per
+  // id, nothing else.
   if (tx.outputs.length !== 2 + ids.length)
     refuse(`${tx.outputs.length} outputs: a sweep paying ${ids.length} withdrawals has exactly ${2 + ids.length} (custody, commitment, one payout each), no other outputs`);
-  if (!equalBytes(tx.outputs[0]!.scriptPubKey, custodySpk)) refuse(`output 0 pays ${bytesToHex(tx.outputs[0]!.scriptPubKey)}, not the custody script ${bytesToHex(custodySpk)}`);
   const commitment = sweepCommitmentScript(ids);
   if (!equalBytes(tx.outputs[1]!.scriptPubKey, commitment) || tx.outputs[1]!.value !== 0n)
     refuse(`output 1 is not the 0-sat OP_RETURN commitment to the ${ids.length} paid withdrawal ids (${ids.join(',')})`);
@@ -247,10 +260,9 @@ async function check(c: SweepCheckInput): Promise<SweepVerdict> {
   // Payouts: each a final burn on the L2, same script, amount − its fee share, share within its max fee.
   const logs = ids.length === 0 ? new Map<bigint, WithdrawalLog>() : await c.l2.finalWithdrawals(ids);
   const payoutLogs = ids.map((id, k) => logs.get(id) ?? refuse(`output ${2 + k}: no final WithdrawalRequested log for withdrawal id ${id} (nobody burned for it, or not yet final)`));
+  // The prevouts are the chain's (checked above), so classifySweep's fee (≥ 0) is the real one.
   const inputTotal = proven.reduce((sum, p) => sum + p.prevout.value, 0n);
-  const outputTotal = tx.outputs.reduce((sum, o) => sum + o.value, 0n);
-  const fee = inputTotal - outputTotal;
-  if (fee < 0n) refuse(`outputs (${outputTotal} sat) exceed inputs (${inputTotal} sat)`);
+  const fee = layout.fee;
   const weights = [...depositWeights, ...payoutLogs.map((w) => outputWeight(w.btcScriptPubKey))];
   const shares = weights.length === 0 ? [] : splitFee(weights, fee);
   depositMaxFees.forEach((maxFee, i) => {
@@ -269,10 +281,8 @@ async function check(c: SweepCheckInput): Promise<SweepVerdict> {
     const due = w.amountSats - share;
     if (out.value !== due)
       refuse(`output ${2 + k} pays ${out.value} sat, but withdrawal ${w.id} is due its burn of ${w.amountSats} sat minus its fee share ${share} sat = ${due} sat`);
-    if (due < SWEEP_DUST_LIMIT) refuse(`withdrawal ${w.id}: the payout of ${due} sat is below the ${SWEEP_DUST_LIMIT} sat dust limit`);
     payoutSats += out.value;
   });
-  if (tx.outputs[0]!.value < SWEEP_DUST_LIMIT) refuse(`the custody output of ${tx.outputs[0]!.value} sat is below the ${SWEEP_DUST_LIMIT} sat dust limit`);
 
   // Fee rate of the signed transaction (classifySweep's exact vsize: 64-byte signatures).
   const vsize = layout.vsize;

@@ -26,7 +26,8 @@ import {
   parseSimplParticipantMsg,
   serializeSimplCoordinatorMsg,
   simplCoordinatorMsgLen,
-  simplCoordinatorStep,
+  type SimplParticipantMsg,
+  simplCoordinatorStepParsed,
   simplParticipantInvestigate,
   simplParticipantMsgLen,
   simplParticipantStep1,
@@ -108,12 +109,12 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 /** Participant message: SimplPedPop message ‖ pubnonce (33) ‖ encrypted shares (32·n). */
 export const encParticipantMsgLen = (t: number, n: number): number => simplParticipantMsgLen(t) + 33 + 32 * n;
 
-export function parseEncParticipantMsg(b: Uint8Array, t: number, n: number): { simplPmsg: Uint8Array; pubnonce: Uint8Array; encShares: bigint[] } {
+export function parseEncParticipantMsg(b: Uint8Array, t: number, n: number): { simplPmsg: Uint8Array; simpl: SimplParticipantMsg; pubnonce: Uint8Array; encShares: bigint[] } {
   if (b.length !== encParticipantMsgLen(t, n)) throw new FrostInputError('EncPedPop participant message has the wrong length');
   const simplLen = simplParticipantMsgLen(t);
   const simplPmsg = b.slice(0, simplLen);
-  parseSimplParticipantMsg(simplPmsg, t);
-  return { simplPmsg, pubnonce: b.slice(simplLen, simplLen + 33), encShares: parseScalars(b, simplLen + 33, n, 'encrypted secret share') };
+  const simpl = parseSimplParticipantMsg(simplPmsg, t);
+  return { simplPmsg, simpl, pubnonce: b.slice(simplLen, simplLen + 33), encShares: parseScalars(b, simplLen + 33, n, 'encrypted secret share') };
 }
 
 /** Coordinator message: SimplPedPop coordinator message ‖ all pubnonces (33·n). */
@@ -202,10 +203,9 @@ export function encCoordinatorStep(
       throw e;
     }
   });
-  const { cmsg: simplCmsg, output, eqInput } = simplCoordinatorStep(
-    parsed.map((m) => m.simplPmsg),
+  const { cmsg: simplCmsg, output, eqInput } = simplCoordinatorStepParsed(
+    parsed.map((m) => m.simpl),
     t,
-    n,
   );
   const pubnonces = parsed.map((m) => m.pubnonce);
   const encSecshares = Array.from({ length: n }, (_, i) => parsed.reduce((a, m) => (a + (m.encShares[i] as bigint)) % N, 0n));
@@ -217,7 +217,7 @@ export function encCoordinatorStep(
 export function encCoordinatorInvestigate(pmsgs: readonly Uint8Array[], t: number): Uint8Array[] {
   const n = pmsgs.length;
   const parsed = pmsgs.map((pmsg) => parseEncParticipantMsg(pmsg, t, n));
-  const simpl = parsed.map((m) => parseSimplParticipantMsg(m.simplPmsg, t));
+  const simpl = parsed.map((m) => m.simpl);
   return Array.from({ length: n }, (_, i) =>
     concat([...parsed.map((m) => scalarToBytes(m.encShares[i] as bigint)), ...simpl.map((m) => pointToCompressedWithInfinity(m.com.pubshare(i)))]),
   );

@@ -64,7 +64,7 @@ export function recover(hostseckey: Uint8Array | null, recoveryData: RecoveryDat
     throw new RecoveryDataError('Invalid certificate in recovery data');
   }
   const { commitment: tweaked, tweak } = sumComs.invalidTaprootCommit();
-  const pubshares = Array.from({ length: n }, (_, i) => tweaked.pubshare(i));
+  const pubshares = tweaked.pubshares(n);
   let secshare: bigint | null = null;
   if (hostseckey !== null) {
     const hostpubkey = hostpubkeyGen(hostseckey);

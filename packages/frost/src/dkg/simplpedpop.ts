@@ -147,7 +147,7 @@ export function simplParticipantStep2(state: SimplParticipantState, cmsg: SimplC
       'Received invalid secshare; consider using participant_investigate() to determine a faulty party',
     );
   }
-  const pubshares = Array.from({ length: n }, (_, i) => (i === participantId ? pubshareTweaked : tweaked.pubshare(i)));
+  const pubshares = tweaked.pubshares(n);
   const eqInput = new Uint8Array(4 + 33 * t);
   eqInput.set(u32be(t), 0);
   eqInput.set(sumComs.toBytes(), 4);
@@ -165,13 +165,19 @@ export function simplCoordinatorStep(pmsgs: readonly Uint8Array[], t: number, n:
       throw e;
     }
   });
+  return simplCoordinatorStepParsed(parsed, t);
+}
+
+/** simplCoordinatorStep on messages already parsed (EncPedPop parses them once, to validate). */
+export function simplCoordinatorStepParsed(parsed: readonly SimplParticipantMsg[], t: number): { cmsg: SimplCoordinatorMsg; output: SimplDkgOutput; eqInput: Uint8Array } {
+  const n = parsed.length;
   const comsToSecrets = parsed.map((m) => m.com.commitmentToSecret());
-  const sumComsToNonconstTerms = Array.from({ length: t - 1 }, (_, j) => sumPoints(parsed.map((m) => m.com.ges[j + 1] as GroupElement)));
+  const sumComsToNonconstTerms = VSSCommitment.sum(parsed.map((m) => m.com)).ges.slice(1);
   const pops = parsed.map((m) => m.pop);
   const cmsg: SimplCoordinatorMsg = { comsToSecrets, sumComsToNonconstTerms, pops };
   const sumComs = assembleSumComs(comsToSecrets, sumComsToNonconstTerms);
   const { commitment: tweaked } = sumComs.invalidTaprootCommit();
-  const pubshares = Array.from({ length: n }, (_, i) => tweaked.pubshare(i));
+  const pubshares = tweaked.pubshares(n);
   const eqInput = new Uint8Array(4 + 33 * t);
   eqInput.set(u32be(t), 0);
   eqInput.set(sumComs.toBytes(), 4);

@@ -3,9 +3,10 @@
  * coefficients are committed to as points; participant i (0-based) gets f(i + 1).
  */
 import { FrostInputError } from '../errors.js';
-import { G, type GroupElement, INFINITY, mulPublic, pointFromCompressedWithInfinity, pointToCompressedWithInfinity, pointToXonly } from '../curve/point.js';
+import { G, type GroupElement, INFINITY, mulPublic, pointToCompressedWithInfinity, pointToXonly } from '../curve/point.js';
 import { N, scalarFromBytesChecked } from '../curve/scalar.js';
 import { taggedHash } from '../curve/tagged-hash.js';
+import { type Affine, affineToPoint, decodeCompressedAffine, evalPointPolyAffine, pointToAffine, sumColumnsAffine } from '../curve/batch.js';
 import { u32be } from './bytes.js';
 import { MsgParseError } from './errors.js';
 
@@ -39,8 +40,10 @@ export class VSSCommitment {
     if (b.length !== 33 * t) throw new FrostInputError('VSS commitment has the wrong length');
     const ges: GroupElement[] = [];
     for (let j = 0; j < t; j++) {
+      const enc = b.subarray(33 * j, 33 * (j + 1));
       try {
-        ges.push(pointFromCompressedWithInfinity(b.subarray(33 * j, 33 * (j + 1))));
+        // One square root per point and no second curve check (ChillDKG coordinators decode n·t points).
+        ges.push(enc.every((x) => x === 0) ? INFINITY : affineToPoint(decodeCompressedAffine(enc)));
       } catch {
         throw new MsgParseError('invalid VSS commitment');
       }
@@ -72,6 +75,27 @@ export class VSSCommitment {
     let acc = INFINITY;
     for (let j = this.ges.length - 1; j >= 0; j--) acc = mulSmall(acc, x).add(this.ges[j] as GroupElement);
     return acc;
+  }
+
+  /**
+   * Every public share 0..n−1 at once: Horner's rule with all n evaluation points in lockstep, each
+   * step one batched affine operation (see curve/batch.ts). Equal to pubshare(i) for every i.
+   */
+  pubshares(n: number): GroupElement[] {
+    if (n === 0) return [];
+    const coeffs: Affine[] = this.ges.map(pointToAffine);
+    return evalPointPolyAffine(
+      coeffs,
+      Array.from({ length: n }, (_, i) => i + 1),
+    ).map(affineToPoint);
+  }
+
+  /** Σ of commitments of equal degree, all coefficients at once with batched affine additions. */
+  static sum(coms: readonly VSSCommitment[]): VSSCommitment {
+    const t = coms[0]?.t ?? 0;
+    if (coms.some((c) => c.t !== t)) throw new FrostInputError('VSS commitments of different degree');
+    const rows = coms.map((c) => c.ges.map(pointToAffine));
+    return new VSSCommitment(sumColumnsAffine(rows, t).map(affineToPoint));
   }
 
   static verifySecshare(secshare: bigint, pubshare: GroupElement): boolean {

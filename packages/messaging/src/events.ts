@@ -43,16 +43,28 @@ export const depositConfirmed = defineEvent({
     confirmations: z.number().int().positive(),
     merkleProof: hexBytes,
     kind: z.enum(['taproot', 'op_return']),
+    /**
+     * How many times this output's confirmation in this same block was reorged away before (a block that leaves the
+     * best chain and comes back, e.g. reconsiderblock). Absent for the first; it keeps the event ids distinct.
+     */
+    reconfirmation: z.number().int().positive().optional(),
   }),
-  id: (p) => `deposit.confirmed:${p.txid}:${p.vout}:${p.blockHash}`,
+  id: (p) => `deposit.confirmed:${p.txid}:${p.vout}:${p.blockHash}${p.reconfirmation === undefined ? '' : `:${p.reconfirmation}`}`,
 });
 
 export const depositReorged = defineEvent({
   subject: 'deposit.reorged',
   version: 1,
   stream: 'DEPOSIT',
-  schema: depositRef.extend({ blockHash: hex32, blockHeight: height, amountSats: satsAmount, recipient: evmAddress }),
-  id: (p) => `deposit.reorged:${p.txid}:${p.vout}:${p.blockHash}`,
+  schema: depositRef.extend({
+    blockHash: hex32,
+    blockHeight: height,
+    amountSats: satsAmount,
+    recipient: evmAddress,
+    /** As deposit.confirmed's: the n-th time (absent: the first) this output's confirmation in this block is reorged. */
+    reconfirmation: z.number().int().positive().optional(),
+  }),
+  id: (p) => `deposit.reorged:${p.txid}:${p.vout}:${p.blockHash}${p.reconfirmation === undefined ? '' : `:${p.reconfirmation}`}`,
 });
 
 export const depositReclaimed = defineEvent({

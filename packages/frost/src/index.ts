@@ -13,6 +13,7 @@ export * from './signing/session.js';
 export * from './signing/sign.js';
 export * from './signing/partial-sig-verify.js';
 export * from './signing/partial-sig-agg.js';
+export * from './signing/batch-verify.js';
 export * from './dkg/index.js';
 export { normalizeToEvenY } from './dkg/even-y.js';
 export * from './signing/group-key.js';

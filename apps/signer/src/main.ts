@@ -93,7 +93,7 @@ try {
   const signer = new SignerService(runtime, protocol, index, config.ANNOUNCE_INTERVAL_MS);
   logger.info({ hostKeyCreated: host.created, hasShare: share !== undefined }, 'keys loaded');
   await bootstrapService({
-    module: AppModule.forRoot(runtime, protocol, { index, n: config.SIGNER_COUNT, t: config.SIGNER_THRESHOLD, purposes: policies.purposes() }) as never,
+    module: AppModule.forRoot(runtime, protocol, { index, n: config.SIGNER_COUNT, t: config.SIGNER_THRESHOLD, purposes: policies.purposes(), ...(sweepView ? { sweep: () => sweepView.status() } : {}) }) as never,
     runtime,
     port: config.HTTP_PORT ?? 4100 + index,
     title: `tapbridge signer ${index}`,

@@ -11,6 +11,25 @@ export interface SignerSettings {
   n: number;
   t: number;
   purposes: string[];
+  /** The sweep policy's view, when it is on (BTC_SOURCES and EVM_RPC_URL set). */
+  sweep?: () => SweepStatus;
+}
+
+export interface SweepStatus {
+  /** The best tip of this signer's own validated header chain. */
+  headerTip: { height: number; hash: string } | null;
+  /** The custody address this signer derives from its group key and CUSTODY_RECOVERY_* (must equal the coordinator's). */
+  custodyAddress: string | null;
+}
+
+class SweepHeaderTipDto {
+  @ApiProperty() height!: number;
+  @ApiProperty() hash!: string;
+}
+
+class SweepStatusDto {
+  @ApiPropertyOptional({ description: "Best tip of this signer's own validated header chain (its embedded light client)", nullable: true, type: SweepHeaderTipDto }) headerTip!: SweepHeaderTipDto | null;
+  @ApiPropertyOptional({ description: 'The custody address this signer derives; a sweep whose output 0 pays anything else is refused', nullable: true, type: String }) custodyAddress!: string | null;
 }
 
 class SignerStatusDto {
@@ -24,6 +43,7 @@ class SignerStatusDto {
   @ApiProperty({ description: 'Purposes this signer has a policy for; anything else is refused', type: [String] }) purposes!: string[];
   @ApiPropertyOptional({ description: 'The coordinator key this signer accepts', nullable: true, type: String }) coordinatorPubkey!: string | null;
   @ApiProperty({ description: 'Secret nonces currently held in memory (count only)' }) secretNonces!: number;
+  @ApiPropertyOptional({ description: 'The sweep policy\'s own view; null when the policy is off (regtest without BTC_SOURCES / EVM_RPC_URL)', nullable: true, type: SweepStatusDto }) sweep!: SweepStatusDto | null;
 }
 
 @ApiTags('signer')
@@ -51,6 +71,7 @@ export class StatusController {
       purposes: this.settings.purposes,
       coordinatorPubkey: coordinator ? bytesToHex(coordinator) : null,
       secretNonces: this.protocol.heldNonces,
+      sweep: this.settings.sweep?.() ?? null,
     };
   }
 }

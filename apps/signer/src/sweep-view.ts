@@ -64,7 +64,7 @@ export class SignerSweepView {
     await this.sync?.stop();
   }
 
-  status(): { tip: { height: number; hash: string } | null } {
-    return { tip: this.headers.tip ?? null };
+  status(): { headerTip: { height: number; hash: string } | null; custodyAddress: string | null } {
+    return { headerTip: this.headers.tip ?? null, custodyAddress: this.policy.custody()?.custody.address ?? null };
   }
 }

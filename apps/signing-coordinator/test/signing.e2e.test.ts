@@ -66,12 +66,13 @@ function expectValid(view: SignatureView): void {
 
 const signer = (i: number) => cluster.signers[i - 1] as NonNullable<Cluster['signers'][number]>;
 
-describe('threshold signing: coordinator + 5 signer processes, t = 3', () => {
+// Tests restart signer processes; each start derives scrypt (N = 2^17) keys, slow on a loaded machine.
+describe('threshold signing: coordinator + 5 signer processes, t = 3', { timeout: 300_000 }, () => {
   beforeAll(async () => {
     buildApps();
     cluster = await startCluster({ prefix, n: N, t: T, coordinatorHostKey: bytesToHex(coordinatorHostKey), coordinatorPubkey: bytesToHex(hostPublicKey(coordinatorHostKey)) });
     messaging = await connectMessaging({ url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', prefix });
-  }, 120_000);
+  }, 600_000);
 
   afterAll(async () => {
     await messaging?.close();

@@ -40,7 +40,8 @@ export class AppProcess {
     if (this.current) this.earlierOutput += this.current.output;
     this.current = undefined;
     try {
-      this.current = await ServiceProcess.start({ app: APPS[this.main], env, port: this.port });
+      // Generous: signers derive two scrypt (N = 2^17) keys at start, and the test machine may be loaded.
+      this.current = await ServiceProcess.start({ app: APPS[this.main], env, port: this.port, readyTimeoutMs: 120_000 });
     } catch (err) {
       throw new Error(`${this.name} did not start: ${(err as Error).message}`, { cause: err });
     }

@@ -182,6 +182,14 @@ class PostgresTx implements DepositStoreTx {
     ]);
   }
 
+  async countHistory(ref: OutpointRef, status: DepositStatus, blockHash: string) {
+    const { rows } = await this.c.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${this.t('deposit_history')} WHERE txid = $1 AND vout = $2 AND status = $3 AND block_hash = $4`,
+      [ref.txid, ref.vout, status, blockHash],
+    );
+    return Number(rows[0]!.n);
+  }
+
   async putSighting(s: Sighting) {
     await this.c.query(
       `INSERT INTO ${this.t('sighting')} (block_hash, kind, txid, vout, block_height, tx_index, merkle_proof, spend_txid, path, announced)

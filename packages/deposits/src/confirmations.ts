@@ -24,6 +24,9 @@ export async function announceConfirmed(tx: DepositStoreTx, tip: ChainBlock, req
     const at = { txid: s.txid, vout: s.vout, blockHash: s.blockHash, blockHeight: s.blockHeight };
     let detail: string;
     if (s.kind === 'output') {
+      // Confirmed here before and reorged since (the block left the best chain and came back): a new announcement,
+      // with its own event id, so the gateway records that the deposit backs its mint again.
+      const reorgs = await tx.countHistory(s, 'reorged', s.blockHash);
       await tx.emit(depositConfirmed, {
         ...at,
         amountSats: deposit.amountSats.toString(),
@@ -32,6 +35,7 @@ export async function announceConfirmed(tx: DepositStoreTx, tip: ChainBlock, req
         confirmations,
         merkleProof: s.merkleProof,
         kind: deposit.kind,
+        ...(reorgs > 0 ? { reconfirmation: reorgs } : {}),
       });
       detail = `${confirmations} confirmations: deposit.confirmed`;
     } else if (s.path === 'reclaim-leaf') {

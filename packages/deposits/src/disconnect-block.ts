@@ -33,8 +33,14 @@ export async function applyDisconnectedBlock(tx: DepositStoreTx, ref: { hash: st
     const deposit = await tx.getDeposit(removed[0]!);
     if (!deposit) throw new Error(`sighting for unknown deposit ${outpointKey(removed[0]!)}`);
     const output = removed.find((s) => s.kind === 'output');
-    if (output?.announced)
-      await tx.emit(depositReorged, { txid: deposit.txid, vout: deposit.vout, ...at, amountSats: deposit.amountSats.toString(), recipient: deposit.recipient });
+    if (output?.announced) {
+      // The n-th reorg of this confirmation in this same block gets its own event id (see deposit.confirmed's).
+      const before = await tx.countHistory(deposit, 'reorged', block.hash);
+      await tx.emit(depositReorged, {
+        txid: deposit.txid, vout: deposit.vout, ...at, amountSats: deposit.amountSats.toString(), recipient: deposit.recipient,
+        ...(before > 0 ? { reconfirmation: before } : {}),
+      });
+    }
     const withoutOutput = output ? (output.announced ? 'reorged' : 'dropped') : deposit.status;
     const detail = output?.announced ? `confirmed block ${block.height} disconnected: deposit.reorged` : `block ${block.height} disconnected`;
     await refreshStatus(tx, deposit, withoutOutput, { ...at, detail, always: true });

@@ -106,6 +106,9 @@ class MemoryTx implements DepositStoreTx {
   async appendHistory(entry: HistoryEntry) {
     this.s.history.push({ ...entry });
   }
+  async countHistory(ref: OutpointRef, status: DepositStatus, blockHash: string) {
+    return this.s.history.filter((h) => h.txid === ref.txid && h.vout === ref.vout && h.status === status && h.blockHash === blockHash).length;
+  }
 
   async putSighting(sighting: Sighting) {
     if (this.s.sightings.has(sightingId(sighting))) throw new Error(`sighting ${sightingId(sighting)} exists`);

@@ -21,6 +21,8 @@ export interface DepositStoreTx {
   insertDeposit(deposit: DepositRecord): Promise<void>;
   setStatus(ref: OutpointRef, status: DepositStatus): Promise<void>;
   appendHistory(entry: HistoryEntry): Promise<void>;
+  /** History entries of a deposit with this status at this block (how often its confirmation there was reorged). */
+  countHistory(ref: OutpointRef, status: DepositStatus, blockHash: string): Promise<number>;
 
   // ---- what blocks did to deposits ----
   putSighting(sighting: Sighting): Promise<void>;

@@ -100,6 +100,31 @@ describe('taproot deposits', () => {
     expect(events(store, 'deposit.reorged')[0]!.payload).toMatchObject({ txid: ref.txid, vout: 1, blockHash: b1.ref.hash, amountSats: '50000', recipient: RECIPIENT });
   });
 
+  it('the same block leaving and rejoining the best chain re-announces with a counter: distinct event ids each time', async () => {
+    const { store, indexer } = setup(2);
+    const { fund, ref } = await registeredDeposit(indexer);
+    const b1 = mineBlock(undefined, [fund]);
+    const b2 = mineBlock(b1.ref, []);
+    const cycle = async () => {
+      await connect(indexer, b1);
+      await connect(indexer, b2);
+      await indexer.disconnectBlock(b2.ref);
+      await indexer.disconnectBlock(b1.ref);
+    };
+    await cycle(); // confirmed, reorged
+    await cycle(); // confirmed again in b1 (reconsiderblock), reorged again
+    await connect(indexer, b1);
+    await connect(indexer, b2); // and confirmed a third time
+    const base = `${ref.txid}:1:${b1.ref.hash}`;
+    expect(events(store).map((e) => e.id)).toEqual([
+      `deposit.confirmed:${base}`, `deposit.reorged:${base}`,
+      `deposit.confirmed:${base}:1`, `deposit.reorged:${base}:1`,
+      `deposit.confirmed:${base}:2`,
+    ]);
+    expect(events(store, 'deposit.confirmed')[2]!.payload).toMatchObject({ reconfirmation: 2, blockHash: b1.ref.hash });
+    expect(store.deposit(ref)?.status).toBe('confirmed');
+  });
+
   it('classifies spends by the executed leaf: reclaim → deposit.reclaimed, deposit leaf → deposit.swept; undone with their block', async () => {
     const { store, indexer } = setup(1);
     const a = await registeredDeposit(indexer);

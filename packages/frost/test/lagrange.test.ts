@@ -19,6 +19,12 @@ describe('Lagrange coefficients', () => {
     }
   });
 
+  it('batched coefficients equal single ones for large identifiers (products past 2^53) and t in the hundreds', () => {
+    const large = Array.from({ length: 40 }, () => rng.int(2 ** 31));
+    const many = rng.shuffle(Array.from({ length: 1000 }, (_, i) => i)).slice(0, 300);
+    for (const ids of [[...new Set(large)], many]) expect(deriveInterpolatingValues(ids)).toEqual(ids.map((id) => deriveInterpolatingValue(ids, id)));
+  });
+
   it('batch inversion matches x · x⁻¹ = 1', () => {
     const xs = Array.from({ length: 50 }, () => BigInt(1 + rng.int(2 ** 30)) * 1_000_003n);
     invertBatch(xs).forEach((inv, i) => expect(((xs[i] as bigint) * inv) % N).toBe(1n));

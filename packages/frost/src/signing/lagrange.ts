@@ -75,11 +75,26 @@ export function deriveInterpolatingValue(ids: readonly number[], myId: number): 
 export function deriveInterpolatingValues(ids: readonly number[]): bigint[] {
   let all = 1n;
   for (const id of ids) all = (all * BigInt(id + 1)) % N;
+  // Identifiers are below 2^32 and typically below 2^11: small factors are multiplied as doubles
+  // while the product stays exact (< 2^53), so t² factors cost about t²/4 bigint multiplications.
   const denominators = ids.map((i) => {
     // (i + 1) · Π_{j ≠ i} (j − i): folding (i + 1) in lets `all` serve as every numerator.
     let d = BigInt(i + 1);
-    for (const j of ids) if (j !== i) d = (d * modN(BigInt(j - i))) % N;
-    return d;
+    let small = 1;
+    let negative = false;
+    for (const j of ids) {
+      if (j === i) continue;
+      const diff = j - i;
+      const f = diff < 0 ? -diff : diff;
+      if (diff < 0) negative = !negative;
+      if (small * f > Number.MAX_SAFE_INTEGER) {
+        d = (d * BigInt(small)) % N;
+        small = 1;
+      }
+      small *= f;
+    }
+    d = (d * BigInt(small)) % N;
+    return negative ? (N - d) % N : d;
   });
   return invertBatch(denominators).map((inv) => (all * inv) % N);
 }

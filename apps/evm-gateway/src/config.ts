@@ -1,4 +1,17 @@
-import { bitcoinNetwork, commonServiceShape, port, positiveInt, z } from '@tapbridge/config';
+import os from 'node:os';
+import { bitcoinNetwork, byteSize, commonServiceShape, port, positiveInt, z } from '@tapbridge/config';
+
+/** A duration as geth writes them (`5s`, `500ms`, `1m`), or plain milliseconds; to milliseconds. */
+const duration = (fallbackMs: number) =>
+  z
+    .string()
+    .regex(/^[0-9]+(ms|s|m)?$/, 'must be a duration: 5s, 500ms, 1m (or milliseconds)')
+    .transform((v) => {
+      const m = /^([0-9]+)(ms|s|m)?$/.exec(v)!;
+      return Number(m[1]) * (m[2] === 'm' ? 60_000 : m[2] === 's' ? 1_000 : 1);
+    })
+    .pipe(z.number().int().positive('must be positive').max(600_000, 'must be at most 10m'))
+    .default(fallbackMs);
 
 /** A whole number ≥ 0 from the environment (positiveInt refuses 0, which is a valid finality depth). */
 const nonNegativeInt = (fallback: number) =>
@@ -27,6 +40,21 @@ export const evmGatewayConfig = z.object({
   EVM_RPC_MAX_BODY_BYTES: positiveInt(5 * 1024 * 1024).refine((n) => n <= 128 * 1024 * 1024, 'must be at most 128 MiB'),
   /** Most calls in one JSON-RPC batch. */
   EVM_RPC_MAX_BATCH: positiveInt(1_000).refine((n) => n <= 100_000, 'must be at most 100000'),
+  /** Most gas one eth_call / eth_estimateGas may use, whatever the caller asks (geth --rpc.gascap). */
+  EVM_RPC_GAS_CAP: positiveInt(50_000_000).refine((n) => n <= 1_000_000_000, 'must be at most 1000000000'),
+  /** Time limit of one eth_call / eth_estimateGas (geth --rpc.evmtimeout); past it: "execution aborted (timeout = 5s)". */
+  EVM_RPC_EVM_TIMEOUT: duration(5_000),
+  /** Worker threads running eth_call / eth_estimateGas (off the event loop). Default: cores − 1, between 1 and 2. */
+  EVM_RPC_CALL_WORKERS: positiveInt(Math.max(1, Math.min(2, os.availableParallelism() - 1))).refine((n) => n <= 64, 'must be at most 64'),
+  /** Most eth_subscribe subscriptions one WebSocket connection may hold. */
+  EVM_WS_MAX_SUBSCRIPTIONS: positiveInt(1_000).refine((n) => n <= 100_000, 'must be at most 100000'),
+  /** A WebSocket consumer with more unsent data than this is disconnected (close code 1008). */
+  EVM_WS_MAX_BUFFERED_BYTES: byteSize(16 * 1024 * 1024),
+  /**
+   * Confirmations a deposit's Bitcoin block must have on the header-watcher's best chain before it is minted: the
+   * gateway's own check of deposit.confirmed. Keep it equal to the indexer's DEPOSIT_CONFIRMATIONS.
+   */
+  EVM_DEPOSIT_MIN_CONFIRMATIONS: positiveInt(6).refine((n) => n <= 1_000, 'must be at most 1000'),
   /** Only to refuse the devnet genesis (public dev keys!) on a real Bitcoin network. */
   BITCOIN_NETWORK: bitcoinNetwork,
 });

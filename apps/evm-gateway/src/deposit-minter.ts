@@ -1,11 +1,12 @@
 import { MintError, type EvmEngine, type MintRecord } from '@tapbridge/evm';
 import {
-  claimEvent, depositConfirmed, depositReorged, qualified,
+  claimEvent, depositConfirmed, depositReorged, NonRetryableError, qualified,
   type DecodedEvent, type EventPayload, type SqlExecutor,
 } from '@tapbridge/messaging';
 import type { Logger } from '@tapbridge/observability';
 import type { Pool } from 'pg';
-import { mintRefusalsTotal, mintReorgsTotal } from './metrics.js';
+import { verifyDepositProof, type HeaderChain } from './deposit-proof.js';
+import { mintProofRejectionsTotal, mintReconfirmationsTotal, mintRefusalsTotal, mintReorgsTotal, unbackedMints } from './metrics.js';
 
 /** Durable consumer name on `deposit.>`; also the inbox key of what it applied. */
 export const MINT_CONSUMER = 'evm-gateway-mint';
@@ -26,13 +27,20 @@ export interface DepositMinterOptions {
   /** A Postgres transaction in the service's schema (the runtime's). */
   transaction: <T>(fn: (tx: SqlExecutor) => Promise<T>) => Promise<T>;
   logger: Logger;
+  /** The header chain every deposit.confirmed is checked against (the header-watcher over NATS). */
+  headers: HeaderChain;
+  /** Confirmations the deposit's block must have on the header chain (DEPOSIT_CONFIRMATIONS of the indexer). */
+  minConfirmations: number;
 }
 
+/** A deposit event that is not true (proof, block or chain do not agree): dead-lettered with this reason, nothing minted. */
+export class ForgedDepositError extends NonRetryableError {}
+
 export type MintResult =
-  | { outcome: 'minted' | 'already-minted'; record: MintRecord }
+  | { outcome: 'minted' | 'already-minted' | 'reconfirmed'; record: MintRecord }
   | { outcome: 'duplicate-delivery' }
   | { outcome: 'refused'; reason: string };
-export type ReorgResult = 'recorded' | 'cancelled-pending' | 'unknown' | 'duplicate-delivery';
+export type ReorgResult = 'recorded' | 'cancelled-pending' | 'unknown' | 'duplicate-delivery' | 'stale';
 
 /**
  * Applies deposit events to the L2: deposit.confirmed credits the recipient in the next block, deposit.reorged of a
@@ -50,6 +58,17 @@ export type ReorgResult = 'recorded' | 'cancelled-pending' | 'unknown' | 'duplic
  * - The inbox row (consumer, event id) is then written as the record of the delivery; a redelivery that finds it is
  *   acked at once. It is a shortcut, not the guarantee: a crash between the block commit and the inbox write is
  *   covered by the mint record above.
+ *
+ * Nothing is believed on the event's word: before anything is minted (or a reorged mint is marked backed again) its
+ * merkle proof must commit to the txid under a header the header-watcher holds on its best chain, at the stated
+ * height, with `minConfirmations` (deposit-proof.ts). A false event is dead-lettered with the reason and counted
+ * (tapbridge_evm_mint_proof_rejections_total); a watcher that is behind or unreachable means retry later.
+ * The proof proves that the transaction is in the block, not what it pays: deposit.confirmed carries no raw
+ * transaction, so the amount and recipient remain the indexer's word.
+ *
+ * A minted deposit whose block is reorged away is marked unbacked (tapbridge_evm_unbacked_mints, the alert); its
+ * deposit.confirmed in another block (or in the same block again, see packages/deposits' confirmation counter)
+ * marks it backed again, with the history kept (evm_mint_backing).
  */
 export class DepositMinter {
   constructor(private readonly o: DepositMinterOptions) {}
@@ -64,13 +83,22 @@ export class DepositMinter {
     const { engine, logger } = this.o;
     if (await this.seen(eventId)) return { outcome: 'duplicate-delivery' };
     const depositId = depositIdOf(deposit);
+    const check = await verifyDepositProof(deposit, this.o.headers, this.o.minConfirmations);
+    if (check.verdict === 'not-yet') throw new Error(`deposit ${depositId}: cannot check its proof yet: ${check.reason}`);
+    if (check.verdict === 'forged') {
+      mintProofRejectionsTotal.inc();
+      logger.error({ alert: 'deposit_proof_rejected', depositId, eventId, blockHash: deposit.blockHash, blockHeight: deposit.blockHeight, reason: check.reason }, 'ALERT: deposit.confirmed failed its proof check; nothing minted');
+      throw new ForgedDepositError(`deposit.confirmed ${eventId} refused, nothing minted: ${check.reason}`);
+    }
     let record: MintRecord;
-    let outcome: 'minted' | 'already-minted';
+    let outcome: 'minted' | 'already-minted' | 'reconfirmed';
     try {
       const queued = await engine.queueMint({ depositId, recipient: deposit.recipient, amountSats: BigInt(deposit.amountSats) });
       if (queued.status === 'already-minted') {
         record = queued.record;
-        outcome = 'already-minted';
+        // Confirmed again (another block, or the same one after a reorg and back): backed again if it was reorged.
+        const detail = `confirmed in Bitcoin block ${deposit.blockHash} (height ${deposit.blockHeight}, event ${eventId})`;
+        outcome = (await engine.recordMintReconfirmation(depositId, deposit.blockHash, detail)) === 'reconfirmed' ? 'reconfirmed' : 'already-minted';
       } else {
         record = await queued.committed;
         outcome = 'minted';
@@ -86,7 +114,11 @@ export class DepositMinter {
       return { outcome: 'refused', reason: err.message };
     }
     await this.o.transaction((tx) => claimEvent(tx, this.o.schema, MINT_CONSUMER, eventId));
-    if (outcome === 'minted') {
+    if (outcome === 'reconfirmed') {
+      mintReconfirmationsTotal.inc();
+      await this.refreshUnbacked();
+      logger.warn({ depositId, btcBlockHash: deposit.blockHash, btcBlockHeight: deposit.blockHeight }, 'reorged deposit confirmed again: its L2 BTC is backed again');
+    } else if (outcome === 'minted') {
       logger.info({ depositId, recipient: record.recipient, amountSats: record.amountSats.toString(), block: record.blockNumber.toString(), withdrawalIndex: record.withdrawalIndex.toString() }, 'deposit minted');
     } else {
       logger.info({ depositId, eventId, block: record.blockNumber.toString() }, 'deposit already minted; delivery acknowledged');
@@ -102,9 +134,27 @@ export class DepositMinter {
   async reorg(eventId: string, deposit: DepositReorged): Promise<ReorgResult> {
     const { engine, logger, schema } = this.o;
     const depositId = depositIdOf(deposit);
-    return this.o.transaction(async (tx) => {
-      if (!(await claimEvent(tx, schema, MINT_CONSUMER, eventId))) return 'duplicate-delivery';
-      const result = await engine.recordMintReorg(depositId, `Bitcoin block ${deposit.blockHash} (height ${deposit.blockHeight}) left the best chain`);
+    // A reorg claim is checked too: a block the header chain still holds on its best chain was not reorged.
+    let header;
+    try {
+      header = await this.o.headers.byHash(deposit.blockHash);
+    } catch (err) {
+      throw new Error(`deposit ${depositId}: cannot check the reorg with the header-watcher: ${(err as Error).message}`, { cause: err });
+    }
+    if (header?.inBest === true) {
+      mintProofRejectionsTotal.inc();
+      throw new ForgedDepositError(`deposit.reorged ${eventId} refused: block ${deposit.blockHash} is on the best chain at height ${header.height}`);
+    }
+    // A reorg of a block that no longer backs the mint (it re-confirmed elsewhere since) changes nothing.
+    const last = (await engine.getMintBackingHistory(depositId)).at(-1);
+    if (last?.status === 'reconfirmed' && last.btcBlockHash !== deposit.blockHash) {
+      await this.o.transaction((tx) => claimEvent(tx, schema, MINT_CONSUMER, eventId));
+      logger.info({ depositId, btcBlockHash: deposit.blockHash, backedBy: last.btcBlockHash }, 'deposit.reorged of a block that no longer backs the mint; nothing to do');
+      return 'stale';
+    }
+    const result = await this.o.transaction(async (tx) => {
+      if (!(await claimEvent(tx, schema, MINT_CONSUMER, eventId))) return 'duplicate-delivery' as const;
+      const result = await engine.recordMintReorg(depositId, `Bitcoin block ${deposit.blockHash} (height ${deposit.blockHeight}) left the best chain`, deposit.blockHash);
       if (result === 'recorded') {
         mintReorgsTotal.inc();
         const mint = await engine.getMint(depositId);
@@ -120,6 +170,15 @@ export class DepositMinter {
       }
       return result;
     });
+    if (result === 'recorded') await this.refreshUnbacked();
+    return result;
+  }
+
+  /** Sets the gauge the "no longer backed" alert reads: minted deposits that are reorged and not confirmed again. */
+  async refreshUnbacked(): Promise<number> {
+    const n = (await this.o.engine.getMintReorgs()).length;
+    unbackedMints.set(n);
+    return n;
   }
 
   private async seen(eventId: string): Promise<boolean> {

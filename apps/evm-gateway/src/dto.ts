@@ -22,6 +22,14 @@ export class MintReorgDto {
   @ApiProperty() recordedAt!: string;
 }
 
+export class MintBackingDto {
+  @ApiProperty({ enum: ['reorged', 'reconfirmed'] }) status!: 'reorged' | 'reconfirmed';
+  @ApiProperty({ type: String, nullable: true, description: 'Bitcoin block that left the best chain (reorged) or confirms the deposit again (reconfirmed)' })
+  btcBlockHash!: string | null;
+  @ApiProperty() detail!: string;
+  @ApiProperty() recordedAt!: string;
+}
+
 export class MintDto {
   @ApiProperty({ example: '4a5e…:0', description: 'Deposit id: Bitcoin txid (display hex) and output index' }) depositId!: string;
   @ApiProperty() txid!: string;
@@ -33,8 +41,12 @@ export class MintDto {
   @ApiProperty() blockHash!: string;
   @ApiProperty({ description: 'EIP-4895 withdrawal index (global counter) of the credit' }) withdrawalIndex!: string;
   @ApiProperty({ description: 'Position of the credit in the block\u2019s withdrawals list' }) withdrawalPosition!: number;
-  @ApiProperty({ type: MintReorgDto, nullable: true, description: 'Set when the deposit\u2019s Bitcoin block was reorged out after the mint' })
+  @ApiProperty({ type: MintReorgDto, nullable: true, description: 'Set while the deposit\u2019s Bitcoin block is reorged out after the mint (cleared when it confirms again)' })
   reorged!: MintReorgDto | null;
+  @ApiProperty({ enum: ['backed', 'reorged'], description: 'backed: the deposit is on the best Bitcoin chain (as last reported); reorged: not now' })
+  backing!: 'backed' | 'reorged';
+  @ApiProperty({ type: [MintBackingDto], description: 'Every reorg and re-confirmation of the deposit after its mint, oldest first' })
+  backingHistory!: MintBackingDto[];
 }
 
 export class WithdrawalDto {

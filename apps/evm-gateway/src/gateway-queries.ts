@@ -59,7 +59,9 @@ export class GatewayQueries {
     if (record === undefined) return undefined;
     const block = await this.o.engine.getBlockByNumber(record.blockNumber);
     const position = block?.withdrawals?.findIndex((w) => w.index === record.withdrawalIndex) ?? -1;
+    // Unbacked now only while its reorg is not followed by a re-confirmation (the store clears the mark then).
     const reorg = (await this.o.store.listMintReorgs(depositId))[0];
+    const history = await this.o.engine.getMintBackingHistory(depositId);
     return {
       depositId,
       txid,
@@ -72,6 +74,8 @@ export class GatewayQueries {
       withdrawalIndex: record.withdrawalIndex.toString(),
       withdrawalPosition: position,
       reorged: reorg === undefined ? null : { reason: reorg.reason, recordedAt: reorg.recordedAt.toISOString() },
+      backing: reorg === undefined ? 'backed' : 'reorged',
+      backingHistory: history.map((h) => ({ status: h.status, btcBlockHash: h.btcBlockHash ?? null, detail: h.detail, recordedAt: h.recordedAt.toISOString() })),
     };
   }
 

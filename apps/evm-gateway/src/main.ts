@@ -8,8 +8,9 @@ import { chooseChain, DEV_ACCOUNT_BALANCE_WEI } from './chain.js';
 import { assertChainIdentity, configuredChainIdentity } from './chain-identity.js';
 import { evmGatewayConfig } from './config.js';
 import { DepositMinter, MINT_CONSUMER } from './deposit-minter.js';
+import { NatsHeaderChain } from './deposit-proof.js';
 import { GatewayQueries } from './gateway-queries.js';
-import { observeEngine } from './metrics.js';
+import { observeEngine, wsSlowConsumersDropped } from './metrics.js';
 import { serveGatewayQueries } from './nats-api.js';
 import { WithdrawalFinalizer } from './withdrawal-finalizer.js';
 
@@ -25,7 +26,10 @@ try {
   await assertChainIdentity(runtime.pool, runtime.schema, await configuredChainIdentity(chain.config));
   const store = new PostgresChainStore(runtime.pool, runtime.schema);
   // The block loop starts only once metrics are attached, so the first block is measured too.
-  const engine = await EvmEngine.open({ store, config: chain.config, autoMine: false });
+  const engine = await EvmEngine.open({
+    store, config: chain.config, autoMine: false,
+    callLimits: { rpcGasCap: BigInt(config.EVM_RPC_GAS_CAP), timeoutMs: config.EVM_RPC_EVM_TIMEOUT, workers: config.EVM_RPC_CALL_WORKERS },
+  });
   engine.on('sequencerError', (err) => logger.error({ err }, 'block production failed; retrying'));
   const unobserve = observeEngine(engine);
   engine.start();
@@ -43,10 +47,17 @@ try {
   const finalityDepth = BigInt(config.EVM_FINALITY_DEPTH);
   const rpc = await startJsonRpcServer({
     engine,
+    onSlowConsumer: (info) => {
+      wsSlowConsumersDropped.inc();
+      logger.warn(info, 'WebSocket consumer disconnected: its send buffer overflowed (it stopped reading)');
+    },
     port: config.RPC_PORT,
     host: config.RPC_HOST,
     rpc: {
-      limits: { maxRequestBytes: config.EVM_RPC_MAX_BODY_BYTES, maxBatchLength: config.EVM_RPC_MAX_BATCH },
+      limits: {
+        maxRequestBytes: config.EVM_RPC_MAX_BODY_BYTES, maxBatchLength: config.EVM_RPC_MAX_BATCH,
+        maxSubscriptionsPerConnection: config.EVM_WS_MAX_SUBSCRIPTIONS, maxWsBufferedBytes: config.EVM_WS_MAX_BUFFERED_BYTES,
+      },
       // "finalized" over JSON-RPC means what the burn scanner treats as final.
       safeDepth: finalityDepth,
       finalizedDepth: finalityDepth,
@@ -55,7 +66,14 @@ try {
   });
   logger.info({ url: rpc.url, ws: rpc.wsUrl }, 'Ethereum JSON-RPC listening');
 
-  const minter = new DepositMinter({ engine, schema: runtime.schema, pool: runtime.pool, transaction: (fn) => runtime.transaction(fn), logger });
+  const minter = new DepositMinter({
+    engine, schema: runtime.schema, pool: runtime.pool, transaction: (fn) => runtime.transaction(fn), logger,
+    // Short enough that a check (one or two requests) ends well inside the ack wait.
+    headers: new NatsHeaderChain(runtime.messaging, 2_000),
+    minConfirmations: config.EVM_DEPOSIT_MIN_CONFIRMATIONS,
+  });
+  // The "no longer backed" gauge reflects the store from the start (0 on a healthy chain), not only after an event.
+  await minter.refreshUnbacked();
   const finalizer = new WithdrawalFinalizer({ engine, schema: runtime.schema, transaction: (fn) => runtime.transaction(fn), logger, finalityDepth });
   const queries = new GatewayQueries({ engine, store, pool: runtime.pool, schema: runtime.schema, finalityDepth, genesis: chain.kind });
 
@@ -76,6 +94,9 @@ try {
       // a mint normally waits one block commit (milliseconds), and a redelivery of a slow one is harmless.
       await runtime.consume({
         durable: MINT_CONSUMER, stream: 'DEPOSIT', subject: 'deposit.>', maxAckPending: 1, ackWaitMs: MINT_ACK_WAIT_MS,
+        // A header-watcher that is behind or restarting delays the check; retry for about ten minutes before
+        // dead-lettering. A false event is dead-lettered at once (ForgedDepositError).
+        maxDeliver: 25, backoffMs: [1_000, 2_000, 5_000, 10_000, 30_000],
         handle: (event) => minter.handle(event),
       });
     },

@@ -13,7 +13,17 @@ export const blockExecutionSeconds = histogram(
 export const mempoolSize = gauge('tapbridge_evm_mempool_size', 'Transactions waiting in the mempool');
 export const mintsTotal = counter('tapbridge_evm_mints_total', 'Deposits credited on L2 (EIP-4895 withdrawal-list entries)');
 export const mintReorgsTotal = counter('tapbridge_evm_mint_reorgs_total', 'Minted deposits whose Bitcoin block was reorged away (unbacked L2 BTC)');
+export const mintReconfirmationsTotal = counter('tapbridge_evm_mint_reconfirmations_total', 'Reorged minted deposits confirmed again on the best chain (backed again)');
+export const unbackedMints = gauge(
+  'tapbridge_evm_unbacked_mints',
+  'Minted deposits whose Bitcoin block left the best chain and that have not confirmed again: L2 BTC not backed now',
+);
+export const mintProofRejectionsTotal = counter(
+  'tapbridge_evm_mint_proof_rejections_total',
+  'deposit.confirmed / deposit.reorged events refused by the gateway’s own check against the header chain (forged or wrong); nothing minted',
+);
 export const mintRefusalsTotal = counter('tapbridge_evm_mint_refusals_total', 'deposit.confirmed events refused (conflicting amount or recipient for a known deposit id, amount out of range)');
+export const wsSlowConsumersDropped = counter('tapbridge_evm_ws_slow_consumers_dropped_total', 'WebSocket consumers disconnected because their send buffer overflowed');
 export const burnsTotal = counter('tapbridge_evm_burns_total', 'Final burns handed to the outbox as withdrawal.requested');
 
 /**

@@ -14,8 +14,17 @@ describe('evm-gateway configuration', () => {
     expect(c).toMatchObject({
       HTTP_PORT: 4005, RPC_PORT: 8545, RPC_HOST: '0.0.0.0', EVM_CHAIN_ID: 29794, EVM_BLOCK_TIME_MS: 2_000, EVM_FINALITY_DEPTH: 3,
       EVM_RPC_MAX_BODY_BYTES: 5 * 1024 * 1024, EVM_RPC_MAX_BATCH: 1_000, BITCOIN_NETWORK: 'regtest',
+      EVM_RPC_GAS_CAP: 50_000_000, EVM_RPC_EVM_TIMEOUT: 5_000, EVM_WS_MAX_SUBSCRIPTIONS: 1_000, EVM_WS_MAX_BUFFERED_BYTES: 16 * 1024 * 1024,
     });
     expect(c.EVM_GENESIS_FILE).toBeUndefined();
+  });
+
+  it('reads the call time limit as geth writes durations', () => {
+    expect(loadConfig(evmGatewayConfig, { EVM_RPC_EVM_TIMEOUT: '500ms' }).EVM_RPC_EVM_TIMEOUT).toBe(500);
+    expect(loadConfig(evmGatewayConfig, { EVM_RPC_EVM_TIMEOUT: '2m' }).EVM_RPC_EVM_TIMEOUT).toBe(120_000);
+    expect(loadConfig(evmGatewayConfig, { EVM_RPC_EVM_TIMEOUT: '7000' }).EVM_RPC_EVM_TIMEOUT).toBe(7_000);
+    expect(() => loadConfig(evmGatewayConfig, { EVM_RPC_EVM_TIMEOUT: 'forever' })).toThrow(ConfigError);
+    expect(() => loadConfig(evmGatewayConfig, { EVM_RPC_EVM_TIMEOUT: '0s' })).toThrow(ConfigError);
   });
 
   it('accepts a finality depth of 0 and names every bad variable at once', () => {

@@ -2,7 +2,7 @@ import { WEI_PER_SAT } from '@tapbridge/evm';
 import { depositConfirmed, depositReorged } from '@tapbridge/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteMintConsumer, mintConsumerDrained } from './support/consumer.js';
-import { confirmedDeposit, freshRecipient, publishEvent, randomTxid, reorgedDeposit, type DepositConfirmed } from './support/deposits.js';
+import { confirmedDeposit, freshRecipient, inAnotherBlock, publishEvent, randomTxid, reorgedDeposit, type DepositConfirmed } from './support/deposits.js';
 import { buildGateway, GatewayEnv } from './support/gateway.js';
 
 interface MintBody {
@@ -42,7 +42,7 @@ describe('evm-gateway: deposit.confirmed → EIP-4895 credit, exactly once', () 
     // Three copies JetStream cannot de-duplicate (each its own Nats-Msg-Id), all with the same event id.
     for (const copy of ['a', 'b', 'c']) await publishEvent(gw.messaging, depositConfirmed, first, `${eventId}#${copy}`);
     // The same deposit confirmed again in another Bitcoin block: a new event id, the same deposit id.
-    await publishEvent(gw.messaging, depositConfirmed, { ...first, blockHash: randomTxid(), blockHeight: 121 });
+    await publishEvent(gw.messaging, depositConfirmed, inAnotherBlock(first, 121));
     await mintConsumerDrained(gw.messaging);
 
     expect(await gw.provider.getBalance(first.recipient)).toBe(150_000n * WEI_PER_SAT);
@@ -84,7 +84,8 @@ describe('evm-gateway: deposit.confirmed → EIP-4895 credit, exactly once', () 
   });
 
   it('refuses the same deposit id with another amount: an alert, nothing credited, later deposits not held up', async () => {
-    const forged = { ...second, amountSats: '99999999', blockHash: randomTxid() };
+    // A valid proof for the txid: the proof says nothing of amounts, the mint record's own check refuses it.
+    const forged = { ...inAnotherBlock(second, 130), amountSats: '99999999' };
     const after = confirmedDeposit({ amountSats: 7_000n, recipient: freshRecipient() });
     await publishEvent(gw.messaging, depositConfirmed, forged);
     await publishEvent(gw.messaging, depositConfirmed, after);

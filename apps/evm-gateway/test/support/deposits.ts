@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { depositConfirmed, depositReorged, encodeEvent, validatePayload, type EventDefinition, type EventPayload, type Messaging } from '@tapbridge/messaging';
 import { Wallet } from 'ethers';
+import { makeBlock, setBlock } from './headers.js';
 
 export type DepositConfirmed = EventPayload<typeof depositConfirmed>;
 
@@ -14,19 +15,29 @@ export function freshRecipient(): string {
   return Wallet.createRandom().address;
 }
 
-export function confirmedDeposit(o: { amountSats: bigint; recipient: string; txid?: string; vout?: number; blockHash?: string }): DepositConfirmed {
+/**
+ * A deposit.confirmed as the indexer would publish it: its txid in a made-up Bitcoin block that the fake header-watcher
+ * (support/headers.ts) holds on its best chain, with a valid merkle proof.
+ */
+export function confirmedDeposit(o: { amountSats: bigint; recipient: string; txid?: string; vout?: number; blockHeight?: number }): DepositConfirmed {
+  const txid = o.txid ?? randomTxid();
+  const blockHeight = o.blockHeight ?? 120;
   return {
-    txid: o.txid ?? randomTxid(),
+    txid,
     vout: o.vout ?? 0,
     amountSats: o.amountSats.toString(),
     recipient: o.recipient,
     maxFeeSats: '1000',
-    blockHash: o.blockHash ?? randomBytes(32).toString('hex'),
-    blockHeight: 120,
-    confirmations: 1,
-    merkleProof: randomBytes(64).toString('hex'),
+    ...makeBlock(txid, blockHeight),
+    blockHeight,
+    confirmations: 6,
     kind: 'op_return',
   };
+}
+
+/** The same deposit confirmed in another (made-up, valid) block, as after a reorg. */
+export function inAnotherBlock(d: DepositConfirmed, blockHeight: number): DepositConfirmed {
+  return { ...d, ...makeBlock(d.txid, blockHeight), blockHeight };
 }
 
 /**
@@ -41,6 +52,8 @@ export async function publishEvent<E extends EventDefinition>(messaging: Messagi
   return ack.seq;
 }
 
+/** The deposit.reorged of `d`'s block; the fake header-watcher takes that block off its best chain first. */
 export function reorgedDeposit(d: DepositConfirmed): EventPayload<typeof depositReorged> {
+  setBlock(d.blockHash, { inBest: false });
   return { txid: d.txid, vout: d.vout, blockHash: d.blockHash, blockHeight: d.blockHeight, amountSats: d.amountSats, recipient: d.recipient };
 }

@@ -4,6 +4,7 @@ import { connectMessaging, deleteStreams, ensureStreams, type Messaging } from '
 import { buildApps, createTestDatabase, freePort, ServiceProcess, ServiceStartError, uniquePrefix, type TestDatabase } from '@tapbridge/testing';
 import { JsonRpcProvider, Network } from 'ethers';
 import pg from 'pg';
+import { serveFakeHeaderWatcher } from './headers.js';
 
 export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
@@ -39,6 +40,8 @@ export class GatewayEnv {
   // Logs of the processes this environment ran before the current one (killed, or failed to start).
   private readonly earlierLogs: LogLine[] = [];
   provider: JsonRpcProvider;
+  /** The header-watcher's NATS API, answered from the blocks the deposit helpers make up. */
+  private readonly stopHeaderWatcher: () => void;
 
   private constructor(
     readonly db: TestDatabase,
@@ -50,6 +53,7 @@ export class GatewayEnv {
     readonly messaging: Messaging,
   ) {
     this.provider = this.newProvider();
+    this.stopHeaderWatcher = serveFakeHeaderWatcher(messaging);
   }
 
   static async create(env: Record<string, string> = {}): Promise<GatewayEnv> {
@@ -149,6 +153,7 @@ export class GatewayEnv {
   async close(): Promise<void> {
     await this.kill('SIGTERM');
     this.provider.destroy();
+    this.stopHeaderWatcher();
     await deleteStreams(this.messaging.jsm, this.messaging.naming).catch(() => undefined);
     await this.messaging.close();
     await this.pool.end();

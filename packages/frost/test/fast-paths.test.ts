@@ -90,7 +90,7 @@ describe('batched affine arithmetic equals the projective reference', () => {
         fc.option(fc.tuple(fc.nat(11), fc.constantFrom('short', 'prefix', 'offcurve', 'second')), { nil: undefined }),
         (ks, corrupt) => {
           // Second points drawn from a tiny pool: the R2 sum hits doublings and cancellations.
-          const pubnonces = ks.map(([k1, k2]) => Uint8Array.from([...pointToCompressed(G.multiply(k1)), ...pointToCompressed(G.multiply(k2))]));
+          const pubnonces: Uint8Array[] = ks.map(([k1, k2]) => Uint8Array.from([...pointToCompressed(G.multiply(k1)), ...pointToCompressed(G.multiply(k2))]));
           if (corrupt !== undefined) {
             const [at, how] = corrupt;
             const idx = at % pubnonces.length;

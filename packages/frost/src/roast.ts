@@ -29,8 +29,12 @@ import { type SessionContext, type SessionValues, getSessionValues } from './sig
 import { type SessionRequest, sessionRequestOf } from './signing/session-request.js';
 
 export type RoastEvent =
-  /** Ask `signers` to sign: `request` is what goes on the wire, `session` the full BIP445 context. */
-  | { type: 'session-started'; sessionId: number; signers: number[]; session: SessionContext; request: SessionRequest }
+  /**
+   * Ask `signers` to sign: `request` is what goes on the wire, `session` the full BIP445 context,
+   * `pubnonces` the nonces summed into its aggnonce, aligned with `signers` (so a caller can match
+   * them against what it tracked by comparing bytes instead of re-adding t points).
+   */
+  | { type: 'session-started'; sessionId: number; signers: number[]; session: SessionContext; request: SessionRequest; pubnonces: Uint8Array[] }
   /** The final BIP340 signature (already verified under the tweaked key). */
   | { type: 'signature-done'; sessionId: number; signers: number[]; signature: Uint8Array }
   /** Provable misbehaviour; the signer is excluded from now on (report to stake accounting). */
@@ -272,7 +276,8 @@ export class RoastCoordinator {
       };
       this.#sessions.set(session.id, session);
       for (const id of signers) this.#pendingSessionOf.set(id, session.id);
-      events.push({ type: 'session-started', sessionId: session.id, signers, session: context, request: sessionRequestOf(session.id, context) });
+      const pubnonces = signers.map((id) => (nonces.get(id) as ReadyNonce).pubnonce);
+      events.push({ type: 'session-started', sessionId: session.id, signers, session: context, request: sessionRequestOf(session.id, context), pubnonces });
     }
   }
 

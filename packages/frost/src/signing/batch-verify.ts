@@ -39,6 +39,9 @@ export function batchVerifyPartialSigs(claims: readonly PartialSigClaim[], value
     return verifyPartialSigPoints(c.s, c.R1, c.R2, c.P, c.lambda, values.Q, values.gacc, values.b, values.R, values.e);
   }
   const { Q, gacc, b, R, e } = values;
+  if (claims.length <= INDIVIDUAL_BELOW) {
+    return claims.every((c) => verifyPartialSigPoints(c.s, c.R1, c.R2, c.P, c.lambda, Q, gacc, b, R, e));
+  }
   const g = hasEvenY(Q) ? 1n : N - 1n;
   const evenR = hasEvenY(R);
   const eg = (((e * g) % N) * gacc) % N;
@@ -46,30 +49,24 @@ export function batchVerifyPartialSigs(claims: readonly PartialSigClaim[], value
   const points: GroupElement[] = [G];
   const scalars: bigint[] = [0n];
   let sumS = 0n;
-  const r2Points: GroupElement[] = [];
-  const r2Scalars: bigint[] = [];
   for (const c of claims) {
     const z = weight();
     sumS = (sumS + z * c.s) % N;
-    // −(±R1_i)·z: for even R the nonce term is +R1, so its coefficient is −z.
-    points.push(c.R1);
-    scalars.push(evenR ? N - z : z);
-    r2Points.push(c.R2);
-    r2Scalars.push(z);
-    points.push(c.P);
-    scalars.push((N - ((((z * c.lambda) % N) * eg) % N)) % N);
+    // Coefficients of −(±R1_i + (±b)·R2_i + c_i·P_i)·z_i; for even R the nonce term is +R1.
+    points.push(c.R1, c.R2, c.P);
+    scalars.push(evenR ? N - z : z, (N - ((z * bSigned) % N)) % N, (N - ((((z * c.lambda) % N) * eg) % N)) % N);
   }
   scalars[0] = sumS;
-  // −(±b)·Σ z_i R2_i: the weights are short, so this MSM is cheaper than folding b into each scalar.
-  const zR2 = pippenger(Point, r2Points, r2Scalars);
-  const acc = pippenger(
+  const keep = scalars.map((s, i) => s !== 0n && !(points[i] as GroupElement).is0());
+  return pippenger(
     Point,
-    points.filter((_p, i) => scalars[i] !== 0n),
-    scalars.filter((s) => s !== 0n),
-  );
-  const total = bSigned === 0n || zR2.is0() ? acc : acc.subtract(zR2.multiplyUnsafe(bSigned));
-  return total.is0();
+    points.filter((_p, i) => keep[i]),
+    scalars.filter((_s, i) => keep[i]),
+  ).is0();
 }
+
+/** Below this many claims, checking each one costs less than a multi-scalar multiplication's set-up. */
+const INDIVIDUAL_BELOW = 4;
 
 /**
  * Indices of the invalid claims. Bisects with batch checks: a half that passes is cleared whole;

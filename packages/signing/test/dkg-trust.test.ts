@@ -1,9 +1,10 @@
 // The DKG under attack and under failure: a coordinator that substitutes participants is refused by every honest
 // signer; a DKG whose last message is lost (or whose coordinator crashes after the certificate) always completes.
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
-import { paramsHash, participantStep1 } from '@tapbridge/frost';
+import { deriveInterpolatingValue, G, N, normalizeToEvenY, paramsHash, participantFinalize, participantStep1, participantStep2, pointToCompressed, scalarFromBytesChecked } from '@tapbridge/frost';
 import { describe, expect, it } from 'vitest';
 import {
+  DkgCeremony,
   finishDkg,
   generateHostKey,
   hostPublicKey,
@@ -72,6 +73,26 @@ describe('DKG participant substitution (n = 3, t = 2)', () => {
     expect(otherT.type).toBe('protocol.error');
     await group.runDkg();
     expect(group.saved.size).toBe(3);
+  });
+
+  it('without pins the attack works: the coordinator plays two slots and ends up with the whole custody key', async () => {
+    // What the pins prevent, run to the end: signer 1 unpinned (regtest trust on first use), slots 2 and 3 played by
+    // the coordinator. The coordinator's two shares reach t = 2, so it alone knows the key signer 1 then guards.
+    const group = new Group(3, 2, { trust: () => ({ allowTrustOnFirstUse: true }) });
+    const { hostPubkeys, fakeSeckeys } = substituted(group, 1);
+    const params = { hostpubkeys: hostPubkeys, t: 2 };
+    const ceremony = new DkgCeremony('evil', hostPubkeys, 2);
+    const victim1 = await group.ask(1, 'dkg.start', 'evil', startBody(group, hostPubkeys));
+    const fake1 = fakeSeckeys.map((k) => participantStep1(k, params, randomBytes(32)));
+    const cmsg1 = ceremony.aggregateRound1(new Map([[1, Buffer.from((victim1.body as { pmsg1: string }).pmsg1, 'hex')], [2, fake1[0]!.pmsg1], [3, fake1[1]!.pmsg1]]));
+    const victim2 = await group.ask(1, 'dkg.cmsg1', 'evil', { cmsg1: bytesToHex(cmsg1) });
+    const fake2 = fakeSeckeys.map((k, i) => participantStep2(k, fake1[i]!.state1, cmsg1, randomBytes(32)));
+    const { cmsg2, result } = ceremony.finalize(new Map([[1, Buffer.from((victim2.body as { pmsg2: string }).pmsg2, 'hex')], [2, fake2[0]!.pmsg2], [3, fake2[1]!.pmsg2]]));
+    expect((await group.ask(1, 'dkg.cmsg2', 'evil', { cmsg2: bytesToHex(cmsg2) })).type).toBe('dkg.done');
+    const stolen = fake2.map((f) => scalarFromBytesChecked(normalizeToEvenY(participantFinalize(f.state2, cmsg2).output).secshare as Uint8Array));
+    const secret = (stolen[0]! * deriveInterpolatingValue([1, 2], 1) + stolen[1]! * deriveInterpolatingValue([1, 2], 2)) % N;
+    expect(bytesToHex(pointToCompressed(G.multiply(secret)))).toBe(bytesToHex(result.groupKey.threshPk));
+    expect(bytesToHex(group.saved.get(1)?.groupKey.threshPk as Uint8Array)).toBe(bytesToHex(result.groupKey.threshPk));
   });
 
   it('without a pinned set only regtest trust-on-first-use takes part; otherwise every DKG is refused', async () => {

@@ -64,18 +64,15 @@ describe('batched affine arithmetic equals the projective reference', () => {
       fc.property(fc.uint8Array({ minLength: 33, maxLength: 33 }), fc.constantFrom(0, 2, 3, 4), (bytes, prefix) => {
         const b = Uint8Array.from(bytes);
         if (prefix !== 0) b[0] = prefix;
-        let ref: GroupElement | null = null;
-        try {
-          ref = pointFromCompressed(b);
-        } catch {
-          ref = null;
-        }
-        let fast: GroupElement | null = null;
-        try {
-          fast = affineToPoint(decodeCompressedAffine(b));
-        } catch {
-          fast = null;
-        }
+        const attempt = (f: () => GroupElement): GroupElement | null => {
+          try {
+            return f();
+          } catch {
+            return null;
+          }
+        };
+        const ref = attempt(() => pointFromCompressed(b));
+        const fast = attempt(() => affineToPoint(decodeCompressedAffine(b)));
         expect(fast === null).toBe(ref === null);
         if (ref !== null && fast !== null) expect(fast.equals(ref)).toBe(true);
       }),

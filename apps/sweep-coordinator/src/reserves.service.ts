@@ -41,10 +41,16 @@ export class ReservesService {
   async check(): Promise<Reserves> {
     await this.refreshGauges();
     const l2 = await this.peers.l2Supply();
+    // Custody as the deposit-indexer sees it on its own validated chain (every output paying the custody script:
+    // our sweeps' change and simple-form deposits), plus the deposits still at their own addresses. Only when the
+    // indexer cannot be asked does the pipeline's own record stand in.
+    const indexer = await this.peers.indexerCustody().catch(() => undefined);
     const r = await this.store.transaction(async (tx) =>
       computeReserves({
-        ...(await currentCustody(tx).then((c) => (c ? { custodyUtxo: c } : {}))),
-        unsweptDeposits: await tx.depositsByState(['available', 'in-sweep']),
+        ...(indexer
+          ? { custodyUtxo: { txid: '', vout: 0, value: BigInt(indexer.totalSats) } }
+          : await currentCustody(tx).then((c) => (c ? { custodyUtxo: c } : {}))),
+        unsweptDeposits: (await tx.depositsByState(['available', 'in-sweep'])).filter((d) => !indexer || d.spend?.kind !== 'custody-key-path'),
         l2,
         paidWithdrawals: await tx.withdrawalsByStatus(['confirmed', 'paid']),
         feesPaidSats: await tx.feesPaidSats(),

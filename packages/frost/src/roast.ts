@@ -54,8 +54,9 @@ export interface RoastConfig {
 
 interface ReadyNonce {
   pubnonce: Uint8Array;
-  R1: Affine;
-  R2: Affine;
+  /** Decoded when the nonce is first put into a session: a next nonce that is never used is never decoded. */
+  R1?: Affine;
+  R2?: Affine;
   /** The session whose partial signature this signer sent with this nonce and that is not verified yet. */
   unverifiedIn?: number;
 }
@@ -201,15 +202,13 @@ export class RoastCoordinator {
     events.push(sessionId === undefined ? { type: 'misbehaviour', signerId, reason } : { type: 'misbehaviour', signerId, reason, sessionId });
   }
 
-  /** Decodes and records a fresh pubnonce; a malformed or replayed nonce is misbehaviour. */
+  /**
+   * Records a fresh pubnonce; a malformed or replayed nonce is misbehaviour. The encoding is checked
+   * here; the points (a square root each) are decoded only when the nonce joins a session.
+   */
   #acceptNonce(signerId: number, pubnonce: Uint8Array, events: RoastEvent[]): boolean {
-    let R1: Affine;
-    let R2: Affine;
-    try {
-      if (pubnonce.length !== 66) throw new FrostInputError('pubnonce must be 66 bytes');
-      R1 = decodeCompressedAffine(pubnonce.subarray(0, 33));
-      R2 = decodeCompressedAffine(pubnonce.subarray(33, 66));
-    } catch {
+    const prefixOk = (b: number | undefined): boolean => b === 0x02 || b === 0x03;
+    if (pubnonce.length !== 66 || !prefixOk(pubnonce[0]) || !prefixOk(pubnonce[33])) {
       this.#markMalicious(signerId, 'invalid pubnonce', events);
       return false;
     }
@@ -236,7 +235,7 @@ export class RoastCoordinator {
       return false;
     }
     this.#nonceOwner.set(key, signerId);
-    this.#ready.set(signerId, { pubnonce: Uint8Array.from(pubnonce), R1, R2 });
+    this.#ready.set(signerId, { pubnonce: Uint8Array.from(pubnonce) });
     return true;
   }
 
@@ -246,13 +245,14 @@ export class RoastCoordinator {
       const chosen = [...this.#ready.keys()].slice(0, t);
       // A signer whose last answer is still unchecked is checked now, before it can join a second session.
       if (!this.#verifyPending(chosen, events)) continue;
+      if (!this.#decodeNonces(chosen, events)) continue;
       const nonces = new Map<number, ReadyNonce>();
       for (const id of chosen) {
         nonces.set(id, this.#ready.get(id) as ReadyNonce);
         this.#ready.delete(id);
       }
-      const R1 = sumAffine([...nonces.values()].map((x) => x.R1));
-      const R2 = sumAffine([...nonces.values()].map((x) => x.R2));
+      const R1 = sumAffine([...nonces.values()].map((x) => x.R1 as Affine));
+      const R2 = sumAffine([...nonces.values()].map((x) => x.R2 as Affine));
       const aggnonce = new Uint8Array(66);
       aggnonce.set(encodeAffineWithInfinity(R1), 0);
       aggnonce.set(encodeAffineWithInfinity(R2), 33);
@@ -279,6 +279,23 @@ export class RoastCoordinator {
       const pubnonces = signers.map((id) => (nonces.get(id) as ReadyNonce).pubnonce);
       events.push({ type: 'session-started', sessionId: session.id, signers, session: context, request: sessionRequestOf(session.id, context), pubnonces });
     }
+  }
+
+  /** Decodes the chosen signers' nonces; one that is not a pair of curve points is misbehaviour. */
+  #decodeNonces(chosen: readonly number[], events: RoastEvent[]): boolean {
+    let clean = true;
+    for (const id of chosen) {
+      const ready = this.#ready.get(id) as ReadyNonce;
+      if (ready.R1 !== undefined) continue;
+      try {
+        ready.R1 = decodeCompressedAffine(ready.pubnonce.subarray(0, 33));
+        ready.R2 = decodeCompressedAffine(ready.pubnonce.subarray(33, 66));
+      } catch {
+        this.#markMalicious(id, 'invalid pubnonce', events);
+        clean = false;
+      }
+    }
+    return clean;
   }
 
   /**
@@ -316,8 +333,8 @@ export class RoastCoordinator {
       const nonce = session.nonces.get(id) as ReadyNonce;
       return {
         s: session.psigs.get(id) as bigint,
-        R1: affineToPoint(nonce.R1),
-        R2: affineToPoint(nonce.R2),
+        R1: affineToPoint(nonce.R1 as Affine),
+        R2: affineToPoint(nonce.R2 as Affine),
         P: this.#groupKey.pubsharePoints[id] as GroupElement,
         lambda: lambdas[session.signers.indexOf(id)] as bigint,
       };

@@ -137,6 +137,28 @@ describe('ROAST session bound under adversarial schedules (seeded property test)
   });
 });
 
+describe('ROAST: malformed nonces', () => {
+  const rng = new SeededRandom(5);
+  const key = dealShares(5, 3, rng);
+
+  it('blames a badly encoded pubnonce at once and an off-curve one before it enters a session, which then starts without it', () => {
+    const coordinator = new RoastCoordinator({ groupKey: key.groupKey, msg: MSG });
+    const bad = Uint8Array.from(nonceGen({ secshare: key.secshares[0] }).pubnonce);
+    bad[0] = 0x04;
+    expect(coordinator.onReady(0, bad)).toEqual([{ type: 'misbehaviour', signerId: 0, reason: 'invalid pubnonce' }]);
+    // x = 5 has no point on secp256k1 (5³ + 7 = 132 is not a square mod p): the prefix is fine, the point is not.
+    const offCurve = Uint8Array.from(nonceGen({ secshare: key.secshares[1] }).pubnonce);
+    offCurve.fill(0, 34, 66);
+    offCurve[65] = 5;
+    expect(coordinator.onReady(1, offCurve)).toEqual([]);
+    const events = [2, 3, 4].flatMap((id) => coordinator.onReady(id, nonceGen({ secshare: key.secshares[id] }).pubnonce));
+    expect(events.filter((e) => e.type === 'misbehaviour')).toEqual([{ type: 'misbehaviour', signerId: 1, reason: 'invalid pubnonce' }]);
+    const started = events.find((e) => e.type === 'session-started');
+    expect(started?.type === 'session-started' && started.signers).toEqual([2, 3, 4]);
+    expect(coordinator.maliciousSigners).toEqual([0, 1]);
+  });
+});
+
 describe('ROAST: copied nonces and restarted signers', () => {
   const rng = new SeededRandom(3);
   const key = dealShares(5, 3, rng);

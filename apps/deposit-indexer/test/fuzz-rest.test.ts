@@ -7,14 +7,17 @@ import { fileURLToPath } from 'node:url';
 import { BadRequestException, HttpException } from '@nestjs/common';
 import fc from 'fast-check';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { migrate } from '@tapbridge/db';
 import { createTestDatabase, type TestDatabase } from '@tapbridge/testing';
-import { anyJson, fuzzParams, mutatedJson } from '../../../packages/testing/src/fuzz.js';
+import { FUZZ_TIMEOUT_MS, anyJson, fuzzParams, mutatedJson } from '../../../packages/testing/src/fuzz.js';
 import { MAX_VOUT, depositParams, listDepositsQuery, registerDepositBody } from '../src/deposit-dto.js';
 import { DepositQueries } from '../src/deposit-queries.js';
 import type { DepositService } from '../src/deposit-service.js';
 import { DepositsController } from '../src/deposits.controller.js';
+
+// Fuzzing is CPU-bound: on a loaded shared machine a property can take minutes (no timing is asserted).
+vi.setConfig({ testTimeout: FUZZ_TIMEOUT_MS });
 
 const SCHEMA = 'deposit_indexer';
 const TXID = 'ab'.repeat(32);

@@ -3,10 +3,13 @@
 // FUZZ_RUNS scales the iterations; FUZZ_SEED / FUZZ_PATH replay a failure.
 import { BadRequestException, NotFoundException } from '@nestjs/common';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { fuzzParams } from '../../../packages/testing/src/fuzz.js';
+import { describe, expect, it, vi } from 'vitest';
+import { FUZZ_TIMEOUT_MS, fuzzParams } from '../../../packages/testing/src/fuzz.js';
 import { GatewayController } from '../src/gateway.controller.js';
 import type { GatewayQueries } from '../src/gateway-queries.js';
+
+// Fuzzing is CPU-bound: on a loaded shared machine a property can take minutes (no timing is asserted).
+vi.setConfig({ testTimeout: FUZZ_TIMEOUT_MS });
 
 function controller() {
   const mints: Array<[string, number]> = [];

@@ -2,10 +2,13 @@
 // 404) or a lookup with values Postgres can take (heights are INTEGER). Queries are recording stand-ins.
 // FUZZ_RUNS scales the iterations; FUZZ_SEED / FUZZ_PATH replay a failure.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { fuzzParams } from '../../../packages/testing/src/fuzz.js';
+import { describe, expect, it, vi } from 'vitest';
+import { FUZZ_TIMEOUT_MS, fuzzParams } from '../../../packages/testing/src/fuzz.js';
 import { HeaderApi, HeaderApiError, MAX_RANGE } from '../src/header-api.js';
 import type { HeaderQueries } from '../src/header-queries.js';
+
+// Fuzzing is CPU-bound: on a loaded shared machine a property can take minutes (no timing is asserted).
+vi.setConfig({ testTimeout: FUZZ_TIMEOUT_MS });
 
 const INT_MAX = 0x7fffffff;
 

@@ -3,12 +3,15 @@
 // ids get a 400 before the engine or the store see them. The API runs over recording stand-ins.
 // FUZZ_RUNS scales the iterations; FUZZ_SEED / FUZZ_PATH replay a failure.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { anyJson, fuzzParams, mutatedJson } from '../../../packages/testing/src/fuzz.js';
+import { describe, expect, it, vi } from 'vitest';
+import { FUZZ_TIMEOUT_MS, anyJson, fuzzParams, mutatedJson } from '../../../packages/testing/src/fuzz.js';
 import { ApiError, CoordinatorApi, createSignatureSchema } from '../src/api.js';
 import type { SignerNetwork } from '../src/signer-network.js';
 import type { SigningEngine } from '../src/signing-engine.js';
 import type { CoordinatorStore } from '../src/store.js';
+
+// Fuzzing is CPU-bound: on a loaded shared machine a property can take minutes (no timing is asserted).
+vi.setConfig({ testTimeout: FUZZ_TIMEOUT_MS });
 
 function api() {
   const submitted: unknown[] = [];

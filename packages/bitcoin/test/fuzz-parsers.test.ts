@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { fuzzParams, mutatedBytes, mutatedJson, onlyErrors, randomBytesLike } from '../../testing/src/fuzz.js';
+import { describe, expect, it, vi } from 'vitest';
+import { FUZZ_TIMEOUT_MS, fuzzParams, mutatedBytes, mutatedJson, onlyErrors, randomBytesLike } from '../../testing/src/fuzz.js';
 import {
   AddressError,
   BlockValidationError,
@@ -62,6 +62,9 @@ import {
   type EsploraMerkleProof,
 } from '../src/index.js';
 import { bitcoinData, hasBitcoinData, mine, skipMessage } from './header/fixtures.js';
+
+// Fuzzing is CPU-bound: on a loaded shared machine a property can take minutes (no timing is asserted).
+vi.setConfig({ testTimeout: FUZZ_TIMEOUT_MS });
 
 // ------------------------------------------------------------------ corpus (real data when available)
 

@@ -7,9 +7,12 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bytesToHex, hashToHex, headerHashHex, hexToBytes } from '@tapbridge/bitcoin';
-import { anyJson, fuzzParams, mutatedBytes, mutatedJson, onlyErrorsAsync } from '../../testing/src/fuzz.js';
+import { FUZZ_TIMEOUT_MS, anyJson, fuzzParams, mutatedBytes, mutatedJson, onlyErrorsAsync } from '../../testing/src/fuzz.js';
 import { BitcoinCoreRpcSource, ChainSourceError, EsploraSource, type ChainSource } from '../src/index.js';
 import { MAX_RESPONSE_BYTES } from '../src/http.js';
+
+// Fuzzing is CPU-bound: on a loaded shared machine a property can take minutes (no timing is asserted).
+vi.setConfig({ testTimeout: FUZZ_TIMEOUT_MS });
 
 const dataDir = path.resolve(import.meta.dirname, '../../../../shared/bitcoin-data');
 const hasData = fs.existsSync(path.join(dataDir, 'mainnet/merkle-proofs.json'));

@@ -5,11 +5,14 @@
 // packages/bitcoin's parser accepts for exactly the index asked, for any block shape.
 // FUZZ_RUNS scales the iterations; FUZZ_SEED / FUZZ_PATH replay a failure.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bytesToHex, computeMerkleRoot, encodeTransaction, hashToHex, verifyMerkleBlockProof } from '@tapbridge/bitcoin';
-import { fuzzParams, mutatedBytes, onlyErrorsAsync } from '../../testing/src/fuzz.js';
+import { FUZZ_TIMEOUT_MS, fuzzParams, mutatedBytes, onlyErrorsAsync } from '../../testing/src/fuzz.js';
 import { DepositIndexer, DepositRegistrationError, InMemoryDepositStore, merkleBlockProver, type DepositRules } from '../src/index.js';
 import { CUSTODY_SPK, GROUP_KEY, mineBlock, payment, testDeposit, txidOf } from '../src/testing/index.js';
+
+// Fuzzing is CPU-bound: on a loaded shared machine a property can take minutes (no timing is asserted).
+vi.setConfig({ testTimeout: FUZZ_TIMEOUT_MS });
 
 const rules: DepositRules = { confirmations: 2, groupKey: GROUP_KEY, custodyScriptPubKey: CUSTODY_SPK, opReturnMaxFeeSats: 1_000n };
 

@@ -7,10 +7,13 @@
 // (tested with the gas-cap work), and the fuzzer is about parsing, not about running long programs.
 import fc from 'fast-check';
 import { Transaction, type Wallet } from 'ethers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anyJson, fuzzParams, mutatedBytes, mutatedJson } from '../../testing/src/fuzz.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { FUZZ_TIMEOUT_MS, anyJson, fuzzParams, mutatedBytes, mutatedJson } from '../../testing/src/fuzz.js';
 import { EvmEngine, JsonRpcHandler, MemoryChainStore } from '../src/index.js';
 import { fundedConfig, testWallets } from './support/chain.js';
+
+// Fuzzing is CPU-bound: on a loaded shared machine a property can take minutes (no timing is asserted).
+vi.setConfig({ testTimeout: FUZZ_TIMEOUT_MS });
 
 const [alice, bob] = testWallets(2) as [Wallet, Wallet];
 

@@ -6,8 +6,8 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { anyJson, fuzzParams, mutatedBytes, mutatedJson, onlyErrors } from '../../testing/src/fuzz.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { FUZZ_TIMEOUT_MS, anyJson, fuzzParams, mutatedBytes, mutatedJson, onlyErrors } from '../../testing/src/fuzz.js';
 import {
   MESSAGE_TYPES,
   MessageAuthenticator,
@@ -25,6 +25,9 @@ import {
   type UnsignedMessage,
 } from '../src/index.js';
 import { Group } from './helpers.js';
+
+// Fuzzing is CPU-bound: on a loaded shared machine a property can take minutes (no timing is asserted).
+vi.setConfig({ testTimeout: FUZZ_TIMEOUT_MS });
 
 const encode = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
 

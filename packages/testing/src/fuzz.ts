@@ -2,6 +2,9 @@
 // only fuzz tests load fast-check; they import this file by relative path.
 import fc from 'fast-check';
 
+/** Per-test timeout of fuzz tests: generous, since a loaded machine slows CPU-bound properties many times over. */
+export const FUZZ_TIMEOUT_MS = 600_000;
+
 /**
  * Iterations per property: `defaultRuns` (sized so the whole fuzz suite stays within a minute or two on a loaded
  * 2-core machine), or FUZZ_RUNS to scale up (e.g. FUZZ_RUNS=200000 for a long local run).

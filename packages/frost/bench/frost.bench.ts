@@ -352,7 +352,7 @@ for (const { n, t } of SIZES) {
   benchCoordinator(n, t, key);
   if (n >= 1000) benchSignerRss(n, t, key);
   benchNobleFrost(n, t);
-  if (n <= 100) benchDkgFull(n, t);
+  if (n <= 5) benchDkgFull(n, t);
   else benchDkgLarge(n, t);
 }
 console.log(`\ntotal ${fmt(performance.now() - started)}, load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`);

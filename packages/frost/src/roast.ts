@@ -326,7 +326,7 @@ export class RoastCoordinator {
   }
 
   /** The members of `ids` whose partial signature in `session` is invalid; the others are recorded as verified. */
-  #culprits(session: Session, ids: readonly number[]): number[] {
+  #culprits(session: Session, ids: readonly number[], atLeastOneInvalid = false): number[] {
     const lambdas = session.lambdas ?? deriveInterpolatingValues(session.signers);
     session.lambdas = lambdas;
     const claims: PartialSigClaim[] = ids.map((id) => {
@@ -339,7 +339,7 @@ export class RoastCoordinator {
         lambda: lambdas[session.signers.indexOf(id)] as bigint,
       };
     });
-    const bad = findInvalidPartialSigs(claims, session.values).map((k) => ids[k] as number);
+    const bad = findInvalidPartialSigs(claims, session.values, atLeastOneInvalid).map((k) => ids[k] as number);
     for (const id of ids) if (!bad.includes(id)) session.verified.add(id);
     return bad;
   }
@@ -359,9 +359,9 @@ export class RoastCoordinator {
     signature.set(pointToXonly(R), 0);
     signature.set(scalarToBytes(s), 32);
     if (!schnorrVerify(this.#msg, pointToXonly(Q), signature)) {
-      const bad = this.#culprits(session, session.signers);
-      // A valid set of partial signatures always aggregates to a valid signature; fail loudly if not.
-      if (bad.length === 0) throw new Error('aggregate signature failed verification, but every partial signature verifies');
+      // The sum of valid partial signatures is always a valid signature, so at least one is invalid.
+      const bad = this.#culprits(session, session.signers, true);
+      if (bad.length === 0) throw new Error('aggregate signature failed verification, but no partial signature is invalid');
       session.live = false;
       for (const id of bad) this.#markMalicious(id, 'invalid partial signature', events, session.id);
       for (const id of session.signers) {

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager';
 import { MerklePatriciaTrie } from '@ethereumjs/mpt';
-import { ValueEncoding, type BatchDBOp, type DB } from '@ethereumjs/util';
+import { bytesToHex, KECCAK256_RLP, ValueEncoding, type BatchDBOp, type DB } from '@ethereumjs/util';
 import { createVM } from '@ethereumjs/vm';
 import type { EVMMockBlockchainInterface } from '@ethereumjs/evm';
 import { createChainCommon, type ChainConfig } from './chain-config.js';
@@ -34,6 +34,8 @@ function ask<T>(message: Ask): Promise<T> {
   });
 }
 
+const EMPTY_TRIE_ROOT = bytesToHex(KECCAK256_RLP).slice(2);
+
 function keyHex(key: string | Uint8Array | number): string {
   if (typeof key === 'string') return key;
   if (typeof key === 'number') return key.toString(16);
@@ -56,6 +58,8 @@ class RemoteTrieDB implements DB<string, Uint8Array> {
     const k = keyHex(key);
     const hit = this.overlay.get(k) ?? this.cache.get(k);
     if (hit !== undefined) return hit;
+    // The empty trie's root is looked up for every account without storage and is never stored: no round trip.
+    if (k === EMPTY_TRIE_ROOT) return undefined;
     const value = await ask<Uint8Array | undefined>({ type: 'trieGet', key: k });
     if (value !== undefined) {
       if (this.cache.size >= this.limit) this.cache.delete(this.cache.keys().next().value!);

@@ -66,6 +66,17 @@ describe('eth_call limits', () => {
     expect((await rpc(server.url, 'eth_call', [{ to: BRIDGE_ADDRESS, data: bridge.encodeFunctionData('nextWithdrawalId') }])).result).toBe(`0x${'0'.repeat(64)}`);
   });
 
+  it('answers calls that waited behind an endless one in the same worker', async () => {
+    const read = { to: BRIDGE_ADDRESS, data: bridge.encodeFunctionData('nextWithdrawalId') };
+    // One worker: the reads are handed to it behind the loop, and go back to the queue when it is terminated.
+    const [loop, ...reads] = await Promise.all([
+      rpc(server.url, 'eth_call', [{ data: LOOP }]),
+      ...Array.from({ length: 4 }, () => rpc(server.url, 'eth_call', [read])),
+    ]);
+    expect(loop!.error?.message).toBe('execution aborted (timeout = 2s)');
+    for (const r of reads) expect(r.result).toBe(`0x${'0'.repeat(64)}`);
+  });
+
   it('aborts an endless eth_estimateGas the same way', async () => {
     const reply = await rpc(server.url, 'eth_estimateGas', [{ from: alice.address, data: LOOP }]);
     expect(reply.error).toEqual({ code: -32000, message: 'execution aborted (timeout = 2s)' });

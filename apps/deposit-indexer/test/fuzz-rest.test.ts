@@ -95,6 +95,24 @@ describe('the probe\u2019s 500s are 400s', () => {
       expect(await c.list({ cursor: `${at}|${TXID}|${MAX_VOUT}` })).toEqual({ items: [] });
   });
 
+  it('the nextCursor a page hands out is accepted and leads to the next page', async () => {
+    const { c } = controller();
+    for (const [txid, at] of [['01'.repeat(32), '2026-12-03 10:00:00.123456+00'], ['02'.repeat(32), '2026-12-03 10:00:01.5+00'], ['03'.repeat(32), '2026-12-03 10:00:02+00']])
+      await pool.query(
+        `INSERT INTO ${SCHEMA}.deposit (txid, vout, kind, script_pub_key, amount_sats, recipient, max_fee_sats, status, created_at) VALUES ($1, 0, 'op_return', '51', 1000, $2, 0, 'seen', $3)`,
+        [txid, '0x' + '12'.repeat(20), at],
+      );
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await c.list({ limit: '1', ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((d) => d.txid));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['03'.repeat(32), '02'.repeat(32), '01'.repeat(32)]);
+    await pool.query(`DELETE FROM ${SCHEMA}.deposit`);
+  });
+
   it('POST /deposits refuses a vout Postgres cannot store, before the service sees it', async () => {
     const { c, registered } = controller();
     const body = { txid: TXID, vout: 2147483648, depositScript: '00', reclaimScript: '00' };

@@ -14,7 +14,6 @@ import { CustodyService } from './custody.service.js';
 import { JobsService } from './jobs.service.js';
 import { sweepsConfirmed } from './metrics.js';
 import { Peers } from './peers.js';
-import { ReservesService } from './reserves.service.js';
 import { DuplicateEventError, PostgresSweepStore } from './store/postgres-store.js';
 import { CONFIG } from './tokens.js';
 
@@ -35,7 +34,6 @@ export class IntakeConsumers implements OnApplicationBootstrap {
     private readonly custody: CustodyService,
     private readonly peers: Peers,
     private readonly jobs: JobsService,
-    private readonly reserves: ReservesService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -100,6 +98,5 @@ export class IntakeConsumers implements OnApplicationBootstrap {
     if (report?.paid) this.logger.log(`block ${p.height}: ${report.paid} withdrawals paid`);
     if (report?.halted) this.logger.error(`PIPELINE HALTED: ${report.halted}. No sweep is built until an operator resolves it.`);
     await this.jobs.onTip(p.hash);
-    await this.reserves.check().catch(() => undefined);
   }
 }

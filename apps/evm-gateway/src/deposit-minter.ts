@@ -134,16 +134,19 @@ export class DepositMinter {
   async reorg(eventId: string, deposit: DepositReorged): Promise<ReorgResult> {
     const { engine, logger, schema } = this.o;
     const depositId = depositIdOf(deposit);
-    // A reorg claim is checked too: a block the header chain still holds on its best chain was not reorged.
+    // A reorg claim is checked too: only a block the header chain holds off its best chain was reorged out.
     let header;
     try {
       header = await this.o.headers.byHash(deposit.blockHash);
     } catch (err) {
       throw new Error(`deposit ${depositId}: cannot check the reorg with the header-watcher: ${(err as Error).message}`, { cause: err });
     }
-    if (header?.inBest === true) {
+    // The indexer follows the watcher's headers, so a block it reorged out is one the watcher holds off its best chain.
+    if (header === undefined || header.inBest) {
       mintProofRejectionsTotal.inc();
-      throw new ForgedDepositError(`deposit.reorged ${eventId} refused: block ${deposit.blockHash} is on the best chain at height ${header.height}`);
+      const why = header === undefined ? 'is unknown to the header chain' : `is on the best chain at height ${header.height}`;
+      logger.error({ alert: 'deposit_proof_rejected', depositId, eventId, blockHash: deposit.blockHash, reason: `block ${why}` }, 'ALERT: deposit.reorged contradicts the header chain; ignored');
+      throw new ForgedDepositError(`deposit.reorged ${eventId} refused: block ${deposit.blockHash} ${why}`);
     }
     // A reorg of a block that no longer backs the mint (it re-confirmed elsewhere since) changes nothing.
     const last = (await engine.getMintBackingHistory(depositId)).at(-1);

@@ -84,6 +84,13 @@ describe('evm-gateway: deposit checks against the header chain, and re-confirmat
       ['reorged', d.blockHash],
       ['reconfirmed', again.blockHash],
     ]);
+    // A forged deposit.reorged of the block that backs it now (still on the best chain) is refused: no false alarm.
+    const rejectedBefore = (await gw.metric('tapbridge_evm_mint_proof_rejections_total'))!;
+    const lie = { txid: d.txid, vout: d.vout, blockHash: again.blockHash, blockHeight: again.blockHeight, amountSats: d.amountSats, recipient: d.recipient };
+    await publishEvent(gw.messaging, depositReorged, lie, `lie:${randomTxid()}`);
+    await mintConsumerDrained(gw.messaging);
+    expect(await gw.metric('tapbridge_evm_unbacked_mints')).toBe(0);
+    expect(await gw.metric('tapbridge_evm_mint_proof_rejections_total')).toBe(rejectedBefore + 1);
     // A late deposit.reorged of the old block no longer matters: the mint is backed by the new one.
     await publishEvent(gw.messaging, depositReorged, { ...reorgedDeposit(d) }, `late:${randomTxid()}`);
     await mintConsumerDrained(gw.messaging);

@@ -62,6 +62,8 @@ interface Job {
 interface Slot {
   worker: Worker;
   isReady: boolean;
+  /** Settles when the worker is ready or gone. */
+  started: Promise<void>;
   /** Jobs sent to the worker, in the order it runs them; the first is running. */
   jobs: Job[];
   /** Time limit of the running job. */
@@ -103,6 +105,16 @@ export class CallPool {
     if (!(deps.limits.timeoutMs > 0)) throw new EvmEngineError('call timeout must be positive');
     if (deps.limits.rpcGasCap <= 0n) throw new EvmEngineError('RPC gas cap must be positive');
     this.slots = Array.from({ length: deps.limits.workers }, () => undefined);
+  }
+
+  /**
+   * Starts every worker now rather than at the first call (a worker takes a moment to load the EVM), and resolves
+   * once they can take calls. A worker that fails to start is reported again by the first call.
+   */
+  async warmUp(): Promise<void> {
+    if (this.closed) return;
+    for (let i = 0; i < this.slots.length; i++) this.slots[i] ??= this.spawn(i);
+    await Promise.all(this.slots.map((slot) => slot?.started));
   }
 
   call(request: CallRequest, target: CallTarget): Promise<CallResult> {
@@ -170,11 +182,14 @@ export class CallPool {
     // A heap limit: a call's memory is bounded by gas, but a worker must never take the node down with it.
     const worker = new Worker(entry, { eval: isEval, workerData: data, execArgv, resourceLimits: { maxOldGenerationSizeMb: 512 } });
     worker.unref();
-    const slot: Slot = { worker, isReady: false, jobs: [], timer: undefined };
+    let settle!: () => void;
+    const slot: Slot = { worker, isReady: false, started: new Promise<void>((r) => (settle = r)), jobs: [], timer: undefined };
+    worker.once('exit', () => settle());
     worker.on('message', (message: FromWorker) => {
       switch (message.type) {
         case 'ready':
           slot.isReady = true;
+          settle();
           this.dispatch();
           return;
         case 'trieGet':

@@ -419,6 +419,11 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     return this.calls.estimateGas(request, await this.callTarget(blockNumber));
   }
 
+  /** Starts the call workers now, so the first eth_call does not wait for one to load. */
+  warmUpCalls(): Promise<void> {
+    return this.calls.warmUp();
+  }
+
   private async callTarget(blockNumber: bigint | undefined): Promise<CallTarget> {
     const block = blockNumber === undefined ? this.head : await this.getBlockByNumber(blockNumber);
     if (block === undefined) throw new EvmEngineError('block not found');

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { broadcastArgument, singleSourceBroadcast } from './broadcast.js';
 import type { BroadcastResult, CallOptions, ChainSource, ChainTipInfo, FeeEstimates, OutspendStatus, TxStatus, TxStatusOptions } from './chain-source.js';
 import { ChainSourceError } from './errors.js';
-import { httpRequest } from './http.js';
+import { httpRequest, type HttpResponse } from './http.js';
+import { mapLimit, positiveOption } from './limit.js';
 import { DEFAULT_RETRY_POLICY, defaultRetryEnvironment, withRetries, type RetryEnvironment, type RetryPolicy } from './retry.js';
 import {
   assertFeeTargetArgument,
@@ -42,6 +43,10 @@ export interface BitcoinCoreRpcSourceOptions {
   retryEnvironment?: RetryEnvironment;
   /** Confirmation targets asked of estimatesmartfee. */
   feeTargets?: readonly number[];
+  /** Calls per JSON-RPC batch (one HTTP POST) in getHeaderRange. Default 500. */
+  rpcBatchSize?: number;
+  /** Batches in flight at once in getHeaderRange (Core serves them on its rpcthreads). Default 4. */
+  batchesInFlight?: number;
 }
 
 /** Core's RPC_INVALID_ADDRESS_OR_KEY and RPC_INVALID_PARAMETER: the block or transaction is not there. */
@@ -55,6 +60,15 @@ const replySchema = z.object({
   error: z.object({ code: z.number().int(), message: z.string() }).nullable().optional(),
 });
 const blockchainInfoSchema = z.object({ blocks: heightSchema, bestblockhash: hashHexSchema });
+const batchReplySchema = z.array(
+  z.object({
+    id: z.unknown(),
+    result: z.unknown().optional(),
+    error: z.object({ code: z.number().int(), message: z.string() }).nullable().optional(),
+  }),
+);
+const HASH_HEX = /^[0-9a-f]{64}$/;
+const HEADER_HEX = /^[0-9a-fA-F]{160}$/;
 const smartFeeSchema = z.object({ feerate: z.number().positive().finite().optional(), blocks: z.number().int().optional(), errors: z.array(z.string()).optional() });
 
 /**
@@ -67,6 +81,8 @@ export class BitcoinCoreRpcSource implements ChainSource {
   private readonly retry: RetryPolicy;
   private readonly retryEnv: RetryEnvironment;
   private readonly feeTargets: readonly number[];
+  private readonly rpcBatchSize: number;
+  private readonly batchesInFlight: number;
   private cookie: string | undefined;
   private nextId = 1;
 
@@ -80,6 +96,8 @@ export class BitcoinCoreRpcSource implements ChainSource {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.retryEnv = options.retryEnvironment ?? defaultRetryEnvironment;
     this.feeTargets = options.feeTargets ?? DEFAULT_FEE_TARGETS;
+    this.rpcBatchSize = positiveOption('rpcBatchSize', options.rpcBatchSize, 500);
+    this.batchesInFlight = positiveOption('batchesInFlight', options.batchesInFlight, 4);
   }
 
   private async authorization(reload: boolean): Promise<string> {
@@ -95,13 +113,19 @@ export class BitcoinCoreRpcSource implements ChainSource {
     return 'Basic ' + Buffer.from(this.cookie).toString('base64');
   }
 
-  private async callOnce(method: string, params: readonly unknown[], signal?: AbortSignal): Promise<unknown> {
-    const body = JSON.stringify({ jsonrpc: '1.0', id: this.nextId++, method, params });
+  /** POSTs a JSON-RPC body; re-reads the cookie once after a 401 (Core rewrites it on restart). */
+  private async post(body: string, signal?: AbortSignal): Promise<HttpResponse> {
     let res = await httpRequest(this.name, this.options.url, { method: 'POST', headers: { Authorization: await this.authorization(false), 'Content-Type': 'application/json' }, body }, this.timeoutMs, signal);
     if (res.status === 401 && 'cookieFile' in this.options.auth) {
       res = await httpRequest(this.name, this.options.url, { method: 'POST', headers: { Authorization: await this.authorization(true), 'Content-Type': 'application/json' }, body }, this.timeoutMs, signal);
     }
     if (res.status === 401 || res.status === 403) throw new ChainSourceError(this.name, { kind: 'http', status: res.status, body: 'authentication failed (check rpc user/password or cookie)' });
+    return res;
+  }
+
+  private async callOnce(method: string, params: readonly unknown[], signal?: AbortSignal): Promise<unknown> {
+    const body = JSON.stringify({ jsonrpc: '1.0', id: this.nextId++, method, params });
+    const res = await this.post(body, signal);
     let parsed: z.infer<typeof replySchema> | undefined;
     try {
       const r = replySchema.safeParse(JSON.parse(res.text()));
@@ -119,6 +143,86 @@ export class BitcoinCoreRpcSource implements ChainSource {
   /** One RPC call with the source's timeout and retry policy; the raw result, unvalidated. */
   async call(method: string, params: readonly unknown[] = [], options: CallOptions = {}): Promise<unknown> {
     return withRetries(() => this.callOnce(method, params, options.signal), this.retry, this.retryEnv, options.signal);
+  }
+
+  /**
+   * One JSON-RPC batch: an array of calls in one HTTP POST, answered (as Core does) by an array in any order,
+   * each reply matched to its call by id. A reply missing, repeated or with an id we did not send makes the whole
+   * answer malformed; a per-call error fails the batch with that call's error, `not-found` for Core's -5/-8.
+   * Results are returned unvalidated, in call order. Retried as a whole on transient failures.
+   */
+  async callBatch(calls: ReadonlyArray<{ method: string; params: readonly unknown[]; what?: string }>, options: CallOptions = {}): Promise<unknown[]> {
+    if (calls.length === 0) return [];
+    return withRetries(() => this.batchOnce(calls, options.signal), this.retry, this.retryEnv, options.signal);
+  }
+
+  private async batchOnce(calls: ReadonlyArray<{ method: string; params: readonly unknown[]; what?: string }>, signal?: AbortSignal): Promise<unknown[]> {
+    const firstId = this.nextId;
+    this.nextId += calls.length;
+    const body = JSON.stringify(calls.map((c, i) => ({ jsonrpc: '1.0', id: firstId + i, method: c.method, params: c.params })));
+    const res = await this.post(body, signal);
+    let json: unknown;
+    try {
+      json = JSON.parse(res.text());
+    } catch {
+      json = undefined;
+    }
+    if (!Array.isArray(json)) {
+      // A server without batch support answers with one error object (or an HTTP error).
+      const single = replySchema.safeParse(json);
+      if (single.success && single.data.error) throw new ChainSourceError(this.name, { kind: 'rpc', code: single.data.error.code, rpcMessage: single.data.error.message });
+      if (res.status >= 400) throw new ChainSourceError(this.name, { kind: 'http', status: res.status, body: res.text() });
+      throw new ChainSourceError(this.name, { kind: 'malformed', what: `batch of ${calls.length} ${calls[0]!.method}: reply is not a JSON array` });
+    }
+    const replies = parseAs(this.name, `batch of ${calls.length} ${calls[0]!.method}`, batchReplySchema, json);
+    if (replies.length !== calls.length)
+      throw new ChainSourceError(this.name, { kind: 'malformed', what: `batch of ${calls.length} calls answered with ${replies.length} replies` });
+    const out = new Array<unknown>(calls.length);
+    const seen = new Uint8Array(calls.length);
+    for (const r of replies) {
+      const i = typeof r.id === 'number' ? r.id - firstId : -1;
+      if (!Number.isInteger(i) || i < 0 || i >= calls.length || seen[i])
+        throw new ChainSourceError(this.name, { kind: 'malformed', what: `batch reply with id ${JSON.stringify(r.id)}, not one of the ids sent (or repeated)` });
+      seen[i] = 1;
+      const call = calls[i]!;
+      if (r.error) {
+        if (RPC_NOT_FOUND_CODES.has(r.error.code) && call.what !== undefined)
+          throw new ChainSourceError(this.name, { kind: 'not-found', what: `${call.what} (${r.error.message})` });
+        throw new ChainSourceError(this.name, { kind: 'rpc', code: r.error.code, rpcMessage: r.error.message });
+      }
+      if (!('result' in r)) throw new ChainSourceError(this.name, { kind: 'malformed', what: `${call.method}: batch reply ${r.id as number} has neither result nor error` });
+      out[i] = r.result;
+    }
+    return out;
+  }
+
+  /**
+   * Best-chain headers at heights from…from+count-1, for catch-up: getblockhash for the range in one batch, then
+   * `getblockheader <hash> false` (the raw 80 bytes) for those hashes in another, `rpcBatchSize` calls per batch
+   * and `batchesInFlight` batches at once. Each header is checked to hash to the hash Core gave for its height;
+   * links and consensus rules are the caller's to check (a reorg between two batches shows as a broken link).
+   */
+  async getHeaderRange(from: number, count: number, options: CallOptions = {}): Promise<Uint8Array[]> {
+    assertHeightArgument(from);
+    if (!Number.isSafeInteger(count) || count < 0) throw new TypeError(`count must be a non-negative integer, got ${count}`);
+    const chunks = Math.ceil(count / this.rpcBatchSize);
+    const parts = await mapLimit(chunks, this.batchesInFlight, async (c) => {
+      const start = from + c * this.rpcBatchSize;
+      const n = Math.min(this.rpcBatchSize, from + count - start);
+      const hashes = await this.callBatch(Array.from({ length: n }, (_, i) => ({ method: 'getblockhash', params: [start + i], what: `block at height ${start + i}` })), options);
+      for (let i = 0; i < n; i++) {
+        const h = hashes[i];
+        if (typeof h !== 'string' || !HASH_HEX.test(h))
+          throw new ChainSourceError(this.name, { kind: 'malformed', what: `getblockhash ${start + i}: value is not a 32-byte hash as 64 lowercase hex characters` });
+      }
+      const raws = await this.callBatch(hashes.map((h) => ({ method: 'getblockheader', params: [h, false], what: `block ${h as string}` })), options);
+      return raws.map((hex, i) => {
+        if (typeof hex !== 'string' || !HEADER_HEX.test(hex))
+          throw new ChainSourceError(this.name, { kind: 'malformed', what: `getblockheader ${hashes[i] as string}: value is not 80 bytes of hex` });
+        return checkHeader(this.name, Buffer.from(hex, 'hex'), hashes[i] as string);
+      });
+    });
+    return parts.flat();
   }
 
   private async callOrNotFound(method: string, params: readonly unknown[], what: string, options: CallOptions): Promise<unknown> {

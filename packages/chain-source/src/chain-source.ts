@@ -75,6 +75,13 @@ export interface ChainSource {
   getBlockHash(height: number, options?: CallOptions): Promise<string>;
   /** The raw 80-byte header, checked to hash to the requested (or resolved) block hash. */
   getHeader(hashOrHeight: string | number, options?: CallOptions): Promise<Uint8Array>;
+  /**
+   * Raw headers of the source's best chain at heights from…from+count-1, in ascending order, fetched in bulk for
+   * catch-up (Core: batched JSON-RPC; Esplora: `/blocks/:start_height`). Each is checked to hash to the block the
+   * source names at its height; whether they link up and follow the rules is the caller's to check. Optional,
+   * so that fakes and wrappers need not have it; callers fall back to getBlockHash + getHeader per height.
+   */
+  getHeaderRange?(from: number, count: number, options?: CallOptions): Promise<Uint8Array[]>;
   /** The block in consensus serialization with witness, checked to start with the requested header. */
   getRawBlock(hash: string, options?: CallOptions): Promise<Uint8Array>;
   /** The transaction with witness, checked to have the requested txid. */

@@ -4,6 +4,7 @@ import { broadcastArgument, singleSourceBroadcast } from './broadcast.js';
 import type { BroadcastResult, CallOptions, ChainSource, ChainTipInfo, FeeEstimates, OutspendStatus, TxStatus, TxStatusOptions } from './chain-source.js';
 import { ChainSourceError } from './errors.js';
 import { httpRequest, type HttpResponse } from './http.js';
+import { mapLimit, positiveOption } from './limit.js';
 import { DEFAULT_RETRY_POLICY, defaultRetryEnvironment, withRetries, type RetryEnvironment, type RetryPolicy } from './retry.js';
 import {
   assertFeeTargetArgument,
@@ -35,9 +36,25 @@ export interface EsploraSourceOptions {
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   retryEnvironment?: RetryEnvironment;
+  /** Requests in flight at once in getHeaderRange (each `/blocks/:start_height` brings up to 10 headers). Default 8. */
+  requestsInFlight?: number;
 }
 
 const blockSchema = z.object({ id: hashHexSchema, height: heightSchema });
+/** What `/blocks/:start_height` gives per block (electrs BlockValue): enough to rebuild the 80-byte header. */
+const blockSummarySchema = z.object({
+  id: hashHexSchema,
+  height: heightSchema,
+  // electrs serialises the version as u32, others as i32: either is the same four bytes.
+  version: z.number().int().min(-(2 ** 31)).max(2 ** 32 - 1),
+  timestamp: z.number().int().min(0).max(2 ** 32 - 1),
+  merkle_root: hashHexSchema,
+  previousblockhash: hashHexSchema.nullable(),
+  nonce: z.number().int().min(0).max(2 ** 32 - 1),
+  bits: z.number().int().min(0).max(2 ** 32 - 1),
+});
+const blockListSchema = z.array(blockSummarySchema);
+const ZERO_HASH = '00'.repeat(32);
 const feeEstimatesSchema = z.record(z.string().regex(/^\d+$/), z.number());
 const BROADCAST_ERROR_RE = /^sendrawtransaction RPC error: (\{.*\})\s*$/s;
 const rpcErrorSchema = z.object({ code: z.number().int(), message: z.string() });
@@ -49,6 +66,7 @@ export class EsploraSource implements ChainSource {
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
   private readonly retryEnv: RetryEnvironment;
+  private readonly requestsInFlight: number;
 
   constructor(options: EsploraSourceOptions) {
     if (typeof options.url !== 'string' || !/^https?:\/\//.test(options.url)) throw new TypeError(`url must be an http(s) URL, got ${JSON.stringify(options.url)}`);
@@ -57,6 +75,7 @@ export class EsploraSource implements ChainSource {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.retryEnv = options.retryEnvironment ?? defaultRetryEnvironment;
+    this.requestsInFlight = positiveOption('requestsInFlight', options.requestsInFlight, 8);
   }
 
   private async request(path: string, what: string, options: CallOptions, post?: string): Promise<HttpResponse> {
@@ -120,6 +139,58 @@ export class EsploraSource implements ChainSource {
     const hash = typeof hashOrHeight === 'number' ? await this.getBlockHash(hashOrHeight, options) : assertHashArgument(hashOrHeight, 'block hash');
     const hex = parseAs(this.name, 'header', hexSchema, (await this.request(`/block/${hash}/header`, `block ${hash}`, options)).text().trim());
     return checkHeader(this.name, decodeHexAs(this.name, 'header', hex), hash);
+  }
+
+  /**
+   * Best-chain headers at heights from…from+count-1 through Esplora's bulk listing, `GET /blocks/:start_height`
+   * (electrs and mempool.space: the block at start_height and the ones below it, 10 in electrs, each with its
+   * header fields), `requestsInFlight` at once. Each header is rebuilt from those fields and must hash to the
+   * block's id at the height it claims; links and consensus rules are the caller's to check.
+   */
+  async getHeaderRange(from: number, count: number, options: CallOptions = {}): Promise<Uint8Array[]> {
+    assertHeightArgument(from);
+    if (!Number.isSafeInteger(count) || count < 0) throw new TypeError(`count must be a non-negative integer, got ${count}`);
+    const out = new Array<Uint8Array | undefined>(count);
+    let missing = count;
+    // Requests start at the top of each run of 10; a server that lists fewer per page gets follow-up requests for
+    // the heights still missing (the loop stops when a round brings nothing new).
+    let starts = Array.from({ length: Math.ceil(count / 10) }, (_, i) => Math.min(from + count - 1, from + i * 10 + 9));
+    while (missing > 0) {
+      const before = missing;
+      await mapLimit(starts.length, this.requestsInFlight, async (i) => {
+        const start = starts[i]!;
+        const path = `/blocks/${start}`;
+        const blocks = parseAs(this.name, path, blockListSchema, await this.json(path, `block at height ${start}`, options));
+        if (blocks.length === 0) throw new ChainSourceError(this.name, { kind: 'malformed', what: `${path} lists no blocks` });
+        blocks.forEach((b, j) => {
+          if (b.height !== start - j) throw new ChainSourceError(this.name, { kind: 'malformed', what: `${path} lists height ${b.height} at position ${j}` });
+          const k = b.height - from;
+          if (k < 0 || k >= count || out[k] !== undefined) return;
+          out[k] = this.headerOf(path, b);
+          missing--;
+        });
+      });
+      if (missing === before) throw new ChainSourceError(this.name, { kind: 'malformed', what: `/blocks pages never list heights ${from}…${from + count - 1}` });
+      starts = [];
+      for (let k = count - 1; k >= 0; k--) if (out[k] === undefined && (starts.length === 0 || starts[starts.length - 1]! - 10 >= from + k)) starts.push(from + k);
+    }
+    return out as Uint8Array[];
+  }
+
+  /** The 80-byte header from an Esplora block summary, checked to hash to the block's id. */
+  private headerOf(path: string, b: z.infer<typeof blockSummarySchema>): Uint8Array {
+    const raw = Buffer.alloc(80);
+    raw.writeUInt32LE(b.version >>> 0, 0);
+    Buffer.from(b.previousblockhash ?? ZERO_HASH, 'hex').reverse().copy(raw, 4);
+    Buffer.from(b.merkle_root, 'hex').reverse().copy(raw, 36);
+    raw.writeUInt32LE(b.timestamp, 68);
+    raw.writeUInt32LE(b.bits, 72);
+    raw.writeUInt32LE(b.nonce, 76);
+    try {
+      return checkHeader(this.name, raw, b.id);
+    } catch (e) {
+      throw new ChainSourceError(this.name, { kind: 'malformed', what: `${path}: the fields of block ${b.height} do not hash to its id ${b.id}` }, { cause: e });
+    }
   }
 
   async getRawBlock(hash: string, options: CallOptions = {}): Promise<Uint8Array> {

@@ -87,6 +87,15 @@ export class MultiSource implements ChainSource {
     return this.firstSuccess((s) => s.getHeader(hashOrHeight, options));
   }
 
+  getHeaderRange(from: number, count: number, options?: CallOptions): Promise<Uint8Array[]> {
+    return this.firstSuccess(async (s) => {
+      if (s.getHeaderRange) return s.getHeaderRange(from, count, options);
+      const out: Uint8Array[] = [];
+      for (let h = from; h < from + count; h++) out.push(await s.getHeader(h, options));
+      return out;
+    });
+  }
+
   getRawBlock(hash: string, options?: CallOptions): Promise<Uint8Array> {
     return this.firstSuccess((s) => s.getRawBlock(hash, options));
   }

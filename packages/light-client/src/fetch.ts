@@ -33,11 +33,28 @@ const HEX64 = /^[0-9a-f]{64}$/;
 export async function fetchHeaderRange(source: HeaderSource, from: number, to: number, concurrency: number): Promise<Uint8Array[]> {
   if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from)
     throw new RangeError(`invalid header range ${from}…${to}`);
+  if (source.getHeaderRange) return checkedRange(source, from, await source.getHeaderRange(from, to - from + 1), to - from + 1);
   return mapLimit(to - from + 1, concurrency, async (i) => {
     const height = from + i;
     const hash = await blockHashAt(source, height);
     return headerFor(source, height, hash);
   });
+}
+
+/**
+ * A bulk answer must be exactly the headers asked for, 80 bytes each. Whether each is the one at its height is
+ * proven by the chain: the first must link to our header at from-1 and each to the one before it.
+ */
+function checkedRange(source: HeaderSource, from: number, raws: unknown, count: number): Uint8Array[] {
+  if (!Array.isArray(raws) || raws.length !== count)
+    throw new SourceDataError(source.name, 'malformed-header', from, '', `asked for ${count} headers, got ${Array.isArray(raws) ? raws.length : typeof raws}`);
+  for (let i = 0; i < count; i++) {
+    const raw: unknown = raws[i];
+    if (!(raw instanceof Uint8Array) || raw.length !== HEADER_SIZE)
+      throw new SourceDataError(source.name, 'malformed-header', from + i, '',
+        `expected ${HEADER_SIZE} bytes, got ${raw instanceof Uint8Array ? raw.length : typeof raw}`);
+  }
+  return raws as Uint8Array[];
 }
 
 export async function blockHashAt(source: HeaderSource, height: number): Promise<string> {

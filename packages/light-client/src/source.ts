@@ -16,4 +16,10 @@ export interface HeaderSource {
   getBlockHash(height: number): Promise<string>;
   /** The raw 80-byte header of block `hash` (display order). */
   getHeader(hash: string): Promise<Uint8Array>;
+  /**
+   * Optional bulk read for catch-up: the raw headers of the source's best chain at heights from…from+count-1,
+   * ascending (Core: batched JSON-RPC; Esplora: `/blocks/:start_height`). Without it the loop asks getBlockHash
+   * and getHeader per height. What it returns is checked like any answer: length here, links and rules by the chain.
+   */
+  getHeaderRange?(from: number, count: number): Promise<Uint8Array[]>;
 }

@@ -383,6 +383,14 @@ export class HeaderSync {
     // A source may switch branches between our requests: a header whose parent we do not know then sends us back
     // to the fork search, a few times per round before it counts against the source.
     let searchesLeft = MAX_FORK_SEARCHES;
+    // The next batch is fetched while this one is validated and the one before is written; it is dropped when the
+    // loop goes elsewhere (a fork search) or stops.
+    let prefetched: { from: number; to: number; raws: Promise<Uint8Array[]> } | undefined;
+    const fetch = (from: number, to: number): Promise<Uint8Array[]> => {
+      const hit = prefetched !== undefined && prefetched.from === from && prefetched.to === to ? prefetched.raws : undefined;
+      prefetched = undefined;
+      return hit ?? this.call(() => fetchHeaderRange(source, from, to, this.concurrency));
+    };
     while (!this.stopping && !this.chain.get(tip.hash)) {
       if (next === undefined) {
         searchesLeft--;
@@ -392,7 +400,13 @@ export class HeaderSync {
       if (next > tip.height) break;
       const from = next;
       const to = Math.min(tip.height, from + this.batchSize - 1);
-      const raws = await this.call(() => fetchHeaderRange(source, from, to, this.concurrency));
+      const raws = await fetch(from, to);
+      if (to < tip.height) {
+        const ahead = { from: to + 1, to: Math.min(tip.height, to + this.batchSize) };
+        prefetched = { ...ahead, raws: this.call(() => fetchHeaderRange(source, ahead.from, ahead.to, this.concurrency)) };
+        // An unused prefetch may fail without anyone waiting for it.
+        prefetched.raws.catch(() => undefined);
+      }
       const builder = new ChainUpdateBuilder(this.params.name);
       let rejected: HeaderRuleError | undefined;
       let searchAgain = false;

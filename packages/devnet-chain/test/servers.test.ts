@@ -78,6 +78,28 @@ describe('JSON-RPC server', () => {
     ]);
   });
 
+  it('answers batches as Core does: legacy 1.0 envelopes with per-call errors, bad items in place, notifications left out', async () => {
+    const batch = await rpc([
+      { jsonrpc: '1.0', id: 'a', method: 'getblockhash', params: [1] },
+      { id: 'b', method: 'getblockheader', params: ['00'.repeat(32), false] },
+      'not an object',
+      { jsonrpc: '2.0', method: 'getblockcount' },
+      { id: 'c', method: 'nosuchmethod' },
+    ]);
+    expect(batch.status).toBe(200);
+    const hash = (await call('getblockhash', [1])) as string;
+    expect(batch.json).toEqual([
+      { result: hash, error: null, id: 'a' },
+      { result: null, error: { code: -5, message: 'Block not found' }, id: 'b' },
+      { result: null, error: { code: -32600, message: 'Method must be a string' }, id: null },
+      { result: null, error: { code: -32601, message: 'Method not found' }, id: 'c' },
+    ]);
+    // Only notifications: no content. An empty batch: an empty array (Core keeps that for old clients).
+    const notifications = await rpc([{ jsonrpc: '2.0', method: 'getblockcount' }]);
+    expect(notifications).toEqual({ status: 204, json: undefined });
+    expect(await rpc([])).toEqual({ status: 200, json: [] });
+  });
+
   it('requires basic auth: password or the cookie file', async () => {
     const denied = await rpc({ method: 'getblockcount' }, 'Basic ' + Buffer.from('alice:wrong').toString('base64'));
     expect(denied.status).toBe(401);
@@ -90,6 +112,21 @@ describe('JSON-RPC server', () => {
 
 describe('Esplora server', () => {
   const get = async (p: string): Promise<Response> => fetch(handle.esploraUrl + p);
+
+  it('lists blocks by height as electrs: /blocks/:start_height, newest first, 10 at most, 404 above the tip', async () => {
+    const tip = Number(await (await get('/blocks/tip/height')).text());
+    const page = (await (await get(`/blocks/${tip}`)).json()) as Array<Record<string, unknown>>;
+    expect(page.map((b) => b.height)).toEqual([...Array(Math.min(10, tip + 1)).keys()].map((i) => tip - i));
+    for (const b of page) {
+      const header = await (await get(`/block/${b.id as string}/header`)).text();
+      const d = decodeHeader(hexToBytes(header));
+      expect(b).toMatchObject({ version: d.version, timestamp: d.time, bits: d.bits, nonce: d.nonce, merkle_root: hashToHex(d.merkleRoot) });
+      expect(b.previousblockhash).toBe(b.height === 0 ? null : hashToHex(d.prevHash));
+    }
+    expect(await (await get('/blocks')).json()).toEqual(page);
+    expect((await get(`/blocks/${tip + 1}`)).status).toBe(404);
+    expect(((await (await get('/blocks/0')).json()) as unknown[]).length).toBe(1);
+  });
 
   it('serves tip, blocks and transactions', async () => {
     expect(await (await get('/blocks/tip/height')).text()).toBe('3');

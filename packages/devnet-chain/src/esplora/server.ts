@@ -22,6 +22,8 @@ type Body = { status: number; type: 'text/plain' | 'application/json' | 'applica
 const text = (data: string, status = 200): Body => ({ status, type: 'text/plain', data });
 const json = (value: unknown): Body => ({ status: 200, type: 'application/json', data: JSON.stringify(value) });
 const HASH = '([0-9a-fA-F]{64})';
+/** electrs BLOCK_LIMIT: blocks per `/blocks/:start_height` page. */
+const BLOCKS_PER_PAGE = 10;
 const FEE_TARGETS = [...Array.from({ length: 25 }, (_, i) => i + 1), 144, 504, 1008];
 
 /** Routes as in Blockstream's esplora API.md, for the subset tapbridge reads. */
@@ -43,6 +45,14 @@ function route(node: DevnetChain, method: string, url: string, body: string): Bo
   if (method !== 'GET') return text('Method not allowed', 405);
   if (path === '/blocks/tip/height') return text(String(node.tip.height));
   if (path === '/blocks/tip/hash') return text(node.tip.hash);
+  // electrs: the block at start_height (the tip without one) and the ones below it, 10 at most, newest first.
+  if ((m = /^\/blocks(?:\/(\d+))?$/.exec(path))) {
+    const start = m[1] === undefined ? node.tip.height : Number(m[1]);
+    if (start > node.tip.height) return text('Block not found', 404);
+    const page: unknown[] = [];
+    for (let h = start; h >= 0 && page.length < BLOCKS_PER_PAGE; h--) page.push(esploraBlockJson(node, node.chain.active[h]!));
+    return json(page);
+  }
   if (path === '/fee-estimates') return json(Object.fromEntries(FEE_TARGETS.map((t) => [String(t), node.estimateFeeRate(t)])));
   if ((m = /^\/block-height\/(\d+)$/.exec(path))) {
     const height = Number(m[1]);

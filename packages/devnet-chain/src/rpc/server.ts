@@ -124,8 +124,11 @@ export async function startRpcServer(node: DevnetChain, options: RpcServerOption
         return;
       }
       if (Array.isArray(parsed)) {
+        // As Core (httprpc.cpp): each call answered in its own reply, errors included, always HTTP 200; no reply for
+        // notifications, and 204 for a non-empty batch of notifications only.
         const replies = parsed.map((r) => handleOne(node, r, options.logger).body).filter((b) => b !== undefined);
-        send(200, replies);
+        if (replies.length === 0 && parsed.length > 0) res.writeHead(204).end();
+        else send(200, replies);
         return;
       }
       const reply = handleOne(node, parsed, options.logger);

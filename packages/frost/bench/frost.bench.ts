@@ -4,7 +4,8 @@
  * Every number is printed with the 1-minute load average at the time it was taken (the box is shared)
  * and says what it includes. Run: pnpm bench frost   (or node --conditions=@tapbridge/source --import tsx
  * packages/frost/bench/frost.bench.ts [sizes, e.g. 67-of-100]). FROST_BENCH_FULL_DKG=1 runs the
- * coordinator's ChillDKG step 1 on all n messages at n = 1000 instead of estimating it from its parts.
+ * coordinator's ChillDKG step 1 on all n messages at n = 1000 instead of estimating it from its parts;
+ * FROST_BENCH_SECTIONS=signing or =dkg runs only that part.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -289,7 +290,8 @@ function benchDkgLarge(n: number, t: number): void {
   const C0 = pointToXonly(com.ges[0] as never);
   const [, tPop] = time(() => pops.forEach((pop) => popVerify(pop, C0, 0)));
   const popEach = tPop / pops.length;
-  const eq = randomBytes(4 + 33 * t + 162 * n);
+  // A transcript of the real size (its contents do not change the cost).
+  const eq = Uint8Array.from({ length: 4 + 33 * t + 162 * n }, (_, i) => (i * 131) & 0xff);
   const [cert, tCertSign] = time(() => hostseckeys.map((sk, i) => certeqParticipantStep(sk, i, eq, randomBytes(32))));
   const certBytes = new Uint8Array(64 * n);
   cert.forEach((s, i) => certBytes.set(s, 64 * i));
@@ -346,13 +348,17 @@ console.log(`frost bench — ${cpus[0]?.model ?? 'unknown cpu'}, ${cpus.length} 
 console.log('Times are wall-clock on a shared machine: compare rows of one run, and read each next to its load.');
 for (const { n, t } of SIZES) {
   console.log(`\n${t}-of-${n}`);
-  const [key, tKey] = time(() => dealShares(n, t));
-  void tKey;
-  benchSigner(n, t, key);
-  benchCoordinator(n, t, key);
-  if (n >= 1000) benchSignerRss(n, t, key);
-  benchNobleFrost(n, t);
-  if (n <= 5) benchDkgFull(n, t);
-  else benchDkgLarge(n, t);
+  const sections = process.env.FROST_BENCH_SECTIONS;
+  if (sections === undefined || sections === 'signing') {
+    const key = dealShares(n, t);
+    benchSigner(n, t, key);
+    benchCoordinator(n, t, key);
+    if (n >= 1000) benchSignerRss(n, t, key);
+    benchNobleFrost(n, t);
+  }
+  if (sections === undefined || sections === 'dkg') {
+    if (n <= 5) benchDkgFull(n, t);
+    else benchDkgLarge(n, t);
+  }
 }
 console.log(`\ntotal ${fmt(performance.now() - started)}, load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`);

@@ -104,9 +104,15 @@ function failure(err: unknown): WorkerFailure {
   return { kind: 'internal', message: err instanceof Error ? err.message : String(err) };
 }
 
-async function run(op: 'call' | 'estimateGas', request: CallRequest, target: CallTarget): Promise<unknown> {
-  db.resetOverlay();
-  return op === 'call' ? caller.call(request, target) : caller.estimateGas(request, target);
+/** Jobs arrive ahead of time (the pool pipelines them) but run strictly one after another, each on a clean overlay. */
+let previous: Promise<unknown> = Promise.resolve();
+function run(op: 'call' | 'estimateGas', request: CallRequest, target: CallTarget): Promise<unknown> {
+  const job = previous.then((): Promise<unknown> => {
+    db.resetOverlay();
+    return op === 'call' ? caller.call(request, target) : caller.estimateGas(request, target);
+  });
+  previous = job.catch(() => undefined);
+  return job;
 }
 
 port.on('message', (message: ToWorker) => {

@@ -101,5 +101,11 @@ describe('eth_call limits', () => {
       const next = await rpc(cappedServer.url, 'eth_call', [{ to: BRIDGE_ADDRESS, data: bridge.encodeFunctionData('nextWithdrawalId') }]);
       expect(BigInt(next.result!)).toBe(0n);
     }
+    // Many at once: the worker holds several, each still runs alone on a clean slate.
+    const burns = await Promise.all(Array.from({ length: 24 }, () => rpc(cappedServer.url, 'eth_call', [{ from: alice.address, to: BRIDGE_ADDRESS, data: withdraw, value }])));
+    for (const burn of burns) {
+      expect(burn.error).toBeUndefined();
+      expect(BigInt(burn.result!)).toBe(0n);
+    }
   });
 });

@@ -1,5 +1,5 @@
 // The coordinator's API as plain functions over the engine and store, shared by REST and NATS request/reply.
-import { purposeSchema, sessionId, taprootSighashPayloadSchema, tweakSchema, SigningRequestError } from '@tapbridge/signing';
+import { purposeSchema, requestContextSchema, sessionId, taprootSighashPayloadSchema, tweakSchema, SigningRequestError } from '@tapbridge/signing';
 import { z } from 'zod';
 import type { Custody } from './custody.js';
 import type { SignerNetwork } from './signer-network.js';
@@ -16,6 +16,8 @@ export const createSignatureSchema = z
     sighash: taprootSighashPayloadSchema.omit({ kind: true }).strict().optional(),
     purpose: purposeSchema,
     tweak: tweakSchema.optional(),
+    /** Facts the purpose's policy checks (packages/signing requestContextSchema), e.g. a sweep's paid ids. */
+    context: requestContextSchema.optional(),
   })
   .strict()
   .refine((b) => (b.message === undefined) !== (b.sighash === undefined), { message: 'give exactly one of message or sighash' });
@@ -74,7 +76,7 @@ export class CoordinatorApi {
     const b = parsed.data;
     const payload = b.message !== undefined ? { kind: 'message' as const, message: b.message } : { kind: 'taproot-sighash' as const, ...(b.sighash as NonNullable<typeof b.sighash>) };
     try {
-      const row = await this.engine.submit({ purpose: b.purpose, payload, ...(b.tweak ? { tweak: b.tweak } : {}) });
+      const row = await this.engine.submit({ purpose: b.purpose, payload, ...(b.tweak ? { tweak: b.tweak } : {}), ...(b.context ? { context: b.context } : {}) });
       return { id: row.id, status: row.status };
     } catch (err) {
       if (err instanceof GroupKeyNotReadyError) throw new ApiError(503, 'not_ready', err.message);

@@ -5,7 +5,7 @@
  * attempt are never asked for again, since every session id carries the attempt number.
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { DUPLICATE_NONCE, nonceAgg, RoastCoordinator, type GroupKey } from '@tapbridge/frost';
+import { DUPLICATE_NONCE, RoastCoordinator, type GroupKey } from '@tapbridge/frost';
 import { resolveTweak, type SigningRequest } from './request.js';
 
 export type MisbehaviourReason = 'invalid_partial_signature' | 'protocol_violation';
@@ -138,8 +138,10 @@ export class SigningAttempt {
           return p;
         });
         const aggnonce = bytesToHex(e.session.aggnonce);
-        // The session's aggregate must be the sum of exactly the nonces we will show the signers.
-        if (bytesToHex(nonceAgg(pubnonces.map((p) => hexToBytes(p)))) !== aggnonce) throw new Error('ROAST session nonces do not match the tracked commitments');
+        // The session's aggregate must be the sum of exactly the nonces we will show the signers: ROAST reports the
+        // pubnonces it summed, so comparing bytes suffices (no second point addition of t nonces).
+        const summed = e.pubnonces.map((p) => bytesToHex(p));
+        if (summed.length !== pubnonces.length || summed.some((p, i) => p !== pubnonces[i])) throw new Error('ROAST session nonces do not match the tracked commitments');
         out.push({ type: 'session-started', roastSession: e.sessionId, signers, pubnonces, aggnonce });
       } else if (e.type === 'signature-done') {
         out.push({ type: 'signature-done', roastSession: e.sessionId, signers: e.signers.map((id) => id + 1), signature: e.signature });

@@ -1,11 +1,13 @@
 // Fuzz tests: whatever an Esplora server or a Bitcoin Core node answers (random text, random bytes, broken JSON,
 // mutated real answers, any HTTP status), every ChainSource method resolves with checked data or rejects with a
-// ChainSourceError, never another exception. fetch is stubbed, so each answer costs no socket.
+// ChainSourceError, never another exception. A local HTTP server gives the answers.
 // FUZZ_RUNS scales the iterations; FUZZ_SEED / FUZZ_PATH replay a failure.
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bytesToHex, hashToHex, headerHashHex, hexToBytes } from '@tapbridge/bitcoin';
 import { FUZZ_TIMEOUT_MS, anyJson, fuzzParams, mutatedBytes, mutatedJson, onlyErrorsAsync } from '../../testing/src/fuzz.js';
 import { BitcoinCoreRpcSource, ChainSourceError, EsploraSource, type ChainSource } from '../src/index.js';
@@ -56,22 +58,39 @@ const coreValid: Record<string, unknown> = {
   sendrawtransaction: txid,
 };
 
-// ---------------------------------------------------------------- the stubbed server
+// ---------------------------------------------------------------- the fuzzed server
 
 type Answer = { status: number; body: Uint8Array | string };
 let answer: (url: string, body: string | undefined) => Answer;
+/** Set by a test that wants the raw response (headers, streaming) instead of an Answer. */
+let rawHandler: ((res: http.ServerResponse) => void) | undefined;
 
-function stubFetch(): void {
-  vi.stubGlobal('fetch', async (url: string, init: { body?: string; signal?: AbortSignal }) => {
-    const a = answer(url, init.body);
-    return new Response(typeof a.body === 'string' ? a.body : Buffer.from(a.body), { status: a.status });
+// A real local HTTP server, so the tests hold whatever transport the sources use (fetch or node:http).
+const server = http.createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    if (rawHandler) return rawHandler(res);
+    const a = answer(req.url ?? '/', chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined);
+    res.writeHead(a.status).end(typeof a.body === 'string' ? a.body : Buffer.from(a.body));
   });
-}
-afterEach(() => vi.unstubAllGlobals());
+});
+let baseUrl = '';
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+afterEach(() => {
+  rawHandler = undefined;
+});
 
 const noRetry = { retries: 0, baseDelayMs: 1, maxDelayMs: 1 };
-const esplora = () => new EsploraSource({ url: 'http://esplora.invalid', retry: noRetry, timeoutMs: 5_000 });
-const core = () => new BitcoinCoreRpcSource({ url: 'http://core.invalid', auth: { user: 'u', password: 'p' }, retry: noRetry, timeoutMs: 5_000, feeTargets: [1, 6] });
+const esplora = () => new EsploraSource({ url: baseUrl, retry: noRetry, timeoutMs: 30_000 });
+const core = () => new BitcoinCoreRpcSource({ url: baseUrl, auth: { user: 'u', password: 'p' }, retry: noRetry, timeoutMs: 30_000, feeTargets: [1, 6] });
 
 /** Every read and the broadcast, with arguments the valid answers belong to. */
 const calls: Array<[string, (s: ChainSource) => Promise<unknown>]> = [
@@ -111,12 +130,11 @@ function bodies(valid: string): fc.Arbitrary<Uint8Array | string> {
 describe('fuzz: Esplora answers', () => {
   for (const [name, call] of calls) {
     it(`${name}: checked data or ChainSourceError`, async () => {
-      stubFetch();
       const source = esplora();
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...Object.values(esploraValid)).chain((v) => fc.tuple(bodies(v), statuses)), fc.infiniteStream(fc.boolean()), async ([body, status], coin) => {
           answer = (url) => {
-            const p = new URL(url).pathname;
+            const p = new URL(url, 'http://x').pathname;
             // Calls that make two requests (getTip) sometimes get a valid first answer, so the second is reached.
             return p in esploraValid && coin.next().value ? { status: 200, body: esploraValid[p]! } : { status, body };
           };
@@ -128,8 +146,7 @@ describe('fuzz: Esplora answers', () => {
   }
 
   it('a valid answer passes (the stub serves what a real server would)', async () => {
-    stubFetch();
-    answer = (url) => ({ status: 200, body: esploraValid[new URL(url).pathname] ?? '' });
+    answer = (url) => ({ status: 200, body: esploraValid[new URL(url, 'http://x').pathname] ?? '' });
     expect(await esplora().getTip()).toEqual({ height: 830000, hash: blockHash });
     expect(await esplora().getHeader(blockHash)).toEqual(header);
     expect(await esplora().broadcast(rawTx)).toBe(txid);
@@ -139,7 +156,6 @@ describe('fuzz: Esplora answers', () => {
 describe('fuzz: Bitcoin Core RPC answers', () => {
   for (const [name, call] of calls) {
     it(`${name}: checked data or ChainSourceError`, async () => {
-      stubFetch();
       const source = core();
       await fc.assert(
         fc.asyncProperty(
@@ -167,7 +183,6 @@ describe('fuzz: Bitcoin Core RPC answers', () => {
   }
 
   it('a valid answer passes (the stub serves what a real node would)', async () => {
-    stubFetch();
     answer = (_url, body) => {
       const { id, method } = JSON.parse(body!) as { id: number; method: string };
       return { status: 200, body: JSON.stringify({ result: coreValid[method], error: null, id }) };
@@ -183,24 +198,31 @@ describe('answers too large to hold', () => {
   // until the request timed out (10 s by default: gigabytes on a local network).
   it('an endless body is cut off at MAX_RESPONSE_BYTES with a ChainSourceError', async () => {
     let sent = 0;
-    vi.stubGlobal('fetch', async () => {
-      const chunk = new Uint8Array(1024 * 1024).fill(0x61);
-      const endless = new ReadableStream<Uint8Array>({
-        pull(controller) {
+    rawHandler = (res) => {
+      const chunk = Buffer.alloc(1024 * 1024, 0x61);
+      res.writeHead(200);
+      const pump = () => {
+        while (!res.destroyed && sent < 4 * MAX_RESPONSE_BYTES) {
           sent += chunk.length;
-          controller.enqueue(chunk);
-        },
-      });
-      return new Response(endless, { status: 200 });
-    });
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      res.on('close', () => res.removeAllListeners('drain'));
+      pump();
+    };
     const e = await esplora().getHeader(blockHash).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(ChainSourceError);
     expect((e as ChainSourceError).failure).toMatchObject({ kind: 'malformed', what: expect.stringContaining('larger than') });
-    expect(sent).toBeLessThan(MAX_RESPONSE_BYTES + 4 * 1024 * 1024);
+    // The client hung up soon after the limit (socket buffers let a few more megabytes through).
+    expect(sent).toBeLessThan(2 * MAX_RESPONSE_BYTES);
   });
 
   it('a declared Content-Length above the limit is refused before reading', async () => {
-    vi.stubGlobal('fetch', async () => new Response('x', { status: 200, headers: { 'content-length': String(MAX_RESPONSE_BYTES + 1) } }));
+    rawHandler = (res) => {
+      res.writeHead(200, { 'content-length': String(MAX_RESPONSE_BYTES + 1) });
+      res.write('x');
+    };
     const e = await core().getTip().catch((err: unknown) => err);
     expect(e).toBeInstanceOf(ChainSourceError);
     expect((e as ChainSourceError).message).toContain('larger than');

@@ -102,9 +102,11 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     stack.chain.node.invalidateBlock(s.block!.hash);
     // A longer branch without that block: the watcher reorgs to it.
     mine(stack, tipBefore - s.block!.height + 2);
-    await waitFor('the payout back to broadcast or confirmed in the new branch', async () => {
-      const b = await status(id);
-      return b.status === 'broadcast' || (b.status !== 'paid' && b.confirmations > 0 && (await sweep(b.txid!)).block?.hash !== s.block!.hash) ? b : undefined;
+    // The disconnect is seen (the history says so; the status may pass through broadcast faster than a poll, when
+    // the devnet put the transaction back in its mempool and the new branch mined it again).
+    await waitFor('the payout\'s block to leave the pipeline\'s chain', async () => {
+      const h = (await stack.sweeper.get<{ history: Array<{ status: string; detail: string }> }>(`/withdrawals/${id}`)).body.history;
+      return h.some((e) => e.status === 'broadcast' && /left the best chain/.test(e.detail));
     }, 120_000, 200);
     const paid = await paidOnce(id, to, 110_000n);
     expect(paid.txid).toBe(s.txid);

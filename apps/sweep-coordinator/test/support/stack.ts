@@ -257,7 +257,17 @@ export async function l2Sats(stack: Stack, address: string): Promise<bigint> {
 /** Burns `amountSats` through the bridge to the user's Bitcoin address; returns the withdrawal id. */
 export async function withdraw(user: User, amountSats: bigint, maxFeeSats = 20_000n): Promise<string> {
   const bridge = new Contract(BRIDGE_ADDRESS, BRIDGE_ABI as InterfaceAbi, user.wallet);
-  const tx = (await bridge.getFunction('withdraw')(`0x${user.btcScript}`, maxFeeSats, { value: amountSats * WEI_PER_SAT })) as ContractTransactionResponse;
+  let tx: ContractTransactionResponse | undefined;
+  for (let attempt = 1; !tx; attempt++) {
+    // The nonce of the mined state: a 'pending' count served just after a block can lag by one.
+    const nonce = await user.wallet.provider!.getTransactionCount(user.wallet.address, 'latest');
+    try {
+      tx = (await bridge.getFunction('withdraw')(`0x${user.btcScript}`, maxFeeSats, { value: amountSats * WEI_PER_SAT, nonce })) as ContractTransactionResponse;
+    } catch (err) {
+      if (attempt >= 5 || !/nonce/i.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
   const receipt = (await tx.wait())!;
   const event = receipt.logs.map((l) => bridge.interface.parseLog(l)).find((l) => l?.name === 'WithdrawalRequested');
   if (!event) throw new Error('no WithdrawalRequested');

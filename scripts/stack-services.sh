@@ -25,8 +25,12 @@ done
 # a raw message may be a custody sighash; signers refuse the setting on any other network).
 RAW="${SIGNER_ALLOW_RAW_MESSAGES:-false}"
 if [ "$RAW" = "true" ]; then echo "  WARNING: SIGNER_ALLOW_RAW_MESSAGES=true: the devnet signers sign ANY 32-byte message (regtest only)"; fi
+# Each signer checks every sweep from its own view: its own Bitcoin sources (own header chain) and the L2 node.
+# Outflow is not rate-limited on the devnet (SWEEP_OUTFLOW_LIMIT_BPS=10000; the default is 10% of the reserve per 24 h).
+SIGNER_VIEW="BTC_SOURCES=core+http://127.0.0.1:18443#cookie=.devnet/chain/.cookie,esplora+http://127.0.0.1:3030 EVM_RPC_URL=http://127.0.0.1:8545 EVM_FINALITY_DEPTH=3 DEPOSIT_CONFIRMATIONS=1 SWEEP_OUTFLOW_LIMIT_BPS=10000"
 for i in 1 2 3 4 5; do
-  start signer-$i env BITCOIN_NETWORK=regtest SIGNER_INDEX=$i SIGNER_COUNT=5 SIGNER_THRESHOLD=3 HTTP_PORT=$((4100 + i)) DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tapbridge_signer_$i SIGNER_DATA_DIR=.devnet/signer-$i SIGNER_KEY_PASSPHRASE="$(cat infra/compose/devnet-secrets/signer-$i-passphrase)" COORDINATOR_PUBKEY="$COORDINATOR_PUBKEY" SIGNER_HOST_PUBKEYS="$SIGNER_HOST_PUBKEYS" SIGNER_ALLOW_RAW_MESSAGES="$RAW" node apps/signer/dist/main.js
+  # shellcheck disable=SC2086 # SIGNER_VIEW is a list of NAME=value words
+  start signer-$i env $SIGNER_VIEW BITCOIN_NETWORK=regtest SIGNER_INDEX=$i SIGNER_COUNT=5 SIGNER_THRESHOLD=3 HTTP_PORT=$((4100 + i)) DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tapbridge_signer_$i SIGNER_DATA_DIR=.devnet/signer-$i SIGNER_KEY_PASSPHRASE="$(cat infra/compose/devnet-secrets/signer-$i-passphrase)" COORDINATOR_PUBKEY="$COORDINATOR_PUBKEY" SIGNER_HOST_PUBKEYS="$SIGNER_HOST_PUBKEYS" SIGNER_ALLOW_RAW_MESSAGES="$RAW" node apps/signer/dist/main.js
 done
 # The indexer watches the real custody output: the group key the signers made by DKG, read from the coordinator.
 custody=$(node -e '

@@ -35,10 +35,10 @@ const bestHashes = (chain: Chain) => Array.from({ length: chain.node.tip.height 
  * An Esplora server that answers from the devnet's Esplora except where `override` returns a body (text, or JSON
  * for /block/<hash>) or null (404). Returns its URL.
  */
-async function fakeEsplora(chain: Chain, override: (url: string) => string | null | undefined): Promise<string> {
+async function fakeEsplora(chain: Chain, override: (url: string) => string | null | undefined | Promise<string | null | undefined>): Promise<string> {
   const server = http.createServer(async (req, res) => {
     const url = req.url ?? '/';
-    const forced = override(url);
+    const forced = await override(url);
     if (forced === null) return res.writeHead(404).end('Block not found');
     if (forced !== undefined) return res.writeHead(200, { 'content-type': forced.startsWith('{') ? 'application/json' : 'text/plain' }).end(forced);
     try {
@@ -201,8 +201,14 @@ describe('header-watcher crash and bad data', () => {
     let tampered = real;
     for (let nonce = fields.nonce + 1; checkProofOfWork(headerHash(tampered), fields.bits, REGTEST); nonce++) tampered = encodeHeader({ ...fields, nonce });
     const fakeHash = hashToHex(headerHash(tampered));
+    /** The devnet's /blocks/:start page with `edit` applied to each block summary. */
+    const editedPage = async (url: string, edit: (block: Record<string, unknown>) => Record<string, unknown>) =>
+      JSON.stringify(((await (await fetch(chain.esploraUrl + url)).json()) as Array<Record<string, unknown>>).map(edit));
     const liarUrl = await fakeEsplora(chain, (url) => {
       if (url === '/blocks/tip/hash') return fakeHash;
+      // Catch-up reads /blocks/:start pages: the same lie there, in the fields a header is rebuilt from.
+      const page = /^\/blocks\/(\d+)$/.exec(url);
+      if (page) return Number(page[1]) > H ? null : editedPage(url, (b) => (b.height === H ? { ...b, id: fakeHash, nonce: decodeHeader(tampered).nonce } : b));
       if (url === `/block/${fakeHash}`) return JSON.stringify({ id: fakeHash, height: H });
       if (url === `/block-height/${H}`) return fakeHash;
       if (url === `/block/${fakeHash}/header`) return bytesToHex(tampered);
@@ -213,9 +219,18 @@ describe('header-watcher crash and bad data', () => {
     // A careless liar: names the real block at each height, but serves block 121's header for block 150. Listed
     // first with the same tip as the honest source, so it is asked first; its client refuses the mismatch.
     const swapped = chain.node.getBlockHash(150);
-    const swapperUrl = await fakeEsplora(chain, (url) =>
-      url === `/block/${swapped}/header` ? bytesToHex(chain.node.getEntry(chain.node.getBlockHash(121)).block.headerBytes) : undefined,
-    );
+    const h121 = decodeHeader(chain.node.getEntry(chain.node.getBlockHash(121)).block.headerBytes);
+    const swapperUrl = await fakeEsplora(chain, (url) => {
+      if (url === `/block/${swapped}/header`) return bytesToHex(chain.node.getEntry(chain.node.getBlockHash(121)).block.headerBytes);
+      // On /blocks pages: block 150's id over block 121's fields.
+      if (/^\/blocks\/\d+$/.test(url))
+        return editedPage(url, (b) =>
+          b.id === swapped
+            ? { ...b, version: h121.version, timestamp: h121.time, merkle_root: hashToHex(h121.merkleRoot), previousblockhash: hashToHex(h121.prevHash), nonce: h121.nonce, bits: h121.bits }
+            : b,
+        );
+      return undefined;
+    });
 
     const { db, prefix, messaging, pool } = await resources();
     const watcher = await startWatcher({
@@ -237,7 +252,7 @@ describe('header-watcher crash and bad data', () => {
     const [swapperStatus, liarStatus, honestStatus] = sync.body.sources;
     expect(liarStatus!.lastError).toMatch(/high-hash at height 120/);
     expect(liarStatus!.strikes).toBeGreaterThanOrEqual(1);
-    expect(swapperStatus!.lastError).toMatch(new RegExp(`header hashes to .* not the requested ${swapped}`));
+    expect(swapperStatus!.lastError).toMatch(new RegExp(`header hashes to .* not the requested ${swapped}|fields of block 150 do not hash to its id ${swapped}`));
     expect(honestStatus).toMatchObject({ height: 200, lag: 0, strikes: 0 });
     expect((await watcher.get<string>('/metrics')).body).toMatch(/^tapbridge_btc_headers_rejected_total\{rule="high-hash"\} [1-9]/m);
 

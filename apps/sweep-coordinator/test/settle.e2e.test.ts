@@ -1,4 +1,4 @@
-// Deposits and withdrawals from several users settle end to end through the real bridge: deposit → mint on the L2
+// Deposits and withdrawals from several users (by default 5 users × 4 each: the 20 and 20) settle end to end through the real bridge: deposit → mint on the L2
 // → burn → sweep signed by the signers (5, t = 3, sweep policy) → payout at each user's Bitcoin address on the
 // devnet chain, every sat accounted for, nothing paid twice, proof of reserves balanced.
 import { bytesToHex, decodeTransaction, parseSweepCommitment, withdrawalIdsDigest } from '@tapbridge/bitcoin';
@@ -6,8 +6,8 @@ import { waitFor } from '@tapbridge/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStack, deposit, l2Sats, mineUntil, newUser, startStack, withdraw, type DepositRef, type Stack, type SweepBody, type User, type WithdrawalBody } from './support/stack.js';
 
-const USERS = Number(process.env.SWEEP_E2E_USERS ?? 4);
-const PER_USER = Number(process.env.SWEEP_E2E_PER_USER ?? 2);
+const USERS = Number(process.env.SWEEP_E2E_USERS ?? 5);
+const PER_USER = Number(process.env.SWEEP_E2E_PER_USER ?? 4);
 
 let stack: Stack;
 

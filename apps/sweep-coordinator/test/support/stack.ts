@@ -12,6 +12,7 @@ import { BRIDGE_ABI, BRIDGE_ADDRESS, WEI_PER_SAT } from '@tapbridge/evm';
 import { connectMessaging, deleteStreams, request, type Messaging } from '@tapbridge/messaging';
 import { generateHostKey, hostPublicKey, sealKeyFile } from '@tapbridge/signing';
 import { buildApps, createTestDatabase, freePort, ServiceProcess, uniquePrefix, waitFor, type TestDatabase } from '@tapbridge/testing';
+import { Redis } from 'ioredis';
 import { Contract, JsonRpcProvider, Wallet, type ContractTransactionResponse, type InterfaceAbi } from 'ethers';
 import { z } from 'zod';
 
@@ -195,6 +196,11 @@ export async function startStack(o: { sweeperEnv?: Record<string, string> } = {}
     await Promise.all(databases.map((d) => d.drop().catch(() => undefined)));
     await deleteStreams(messaging.jsm, messaging.naming).catch(() => undefined);
     await messaging.close();
+    // The sweep-coordinator's BullMQ keys (prefix `<stream prefix>:bull`).
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}:bull:*`).catch(() => [] as string[]);
+    if (keys.length > 0) await redis.del(...keys).catch(() => undefined);
+    redis.disconnect();
     await chain.close();
   }
 }

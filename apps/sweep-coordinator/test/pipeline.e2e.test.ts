@@ -62,6 +62,12 @@ async function paidEvents(id: string): Promise<Array<{ txid: string; blockHash: 
   return out.filter((e) => e.withdrawalId === id);
 }
 
+/** The withdrawal.paid events once the outbox relay has published at least one (it runs after the commit). */
+const publishedPaidEvents = (id: string) => waitFor(`withdrawal.paid for ${id} on the stream`, async () => {
+  const events = await paidEvents(id);
+  return events.length > 0 ? events : undefined;
+}, 30_000, 200);
+
 /** A fresh destination for each case, funded from the one L2 user. */
 function payee(): User {
   return { ...newUser(stack), wallet: user.wallet };
@@ -86,7 +92,7 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     expect(BigInt(replacement.feeSats)).toBeGreaterThan(BigInt(original.feeSats));
     expect((await sweep(original.txid)).status).toBe('replaced');
     expect(stack.chain.node.lookupTransaction(original.txid)?.entry).toBeUndefined();
-    expect(await paidEvents(id)).toHaveLength(1);
+    expect(await publishedPaidEvents(id)).toHaveLength(1);
     stack.chain.node.setMiningFloor(0);
   }, 600_000);
 
@@ -112,10 +118,13 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     expect(paid.txid).toBe(s.txid);
     expect((await sweep(s.txid)).block!.hash).not.toBe(s.block!.hash);
     // At most one withdrawal.paid per block it was paid in, all for the same transaction.
-    const events = await paidEvents(id);
-    expect(events.length).toBeGreaterThanOrEqual(1);
+    const block = (await sweep(s.txid)).block!.hash;
+    const events = await waitFor('withdrawal.paid for the new block on the stream', async () => {
+      const e = await paidEvents(id);
+      return e.some((x) => x.blockHash === block) ? e : undefined;
+    }, 30_000, 200);
     expect(new Set(events.map((e) => e.txid))).toEqual(new Set([s.txid]));
-    expect(events.at(-1)!.blockHash).toBe((await sweep(s.txid)).block!.hash);
+    expect(events.filter((e) => e.blockHash === block)).toHaveLength(1);
   }, 600_000);
 
   const points: CrashPoint[] = ['after-plan', 'mid-signing', 'after-sign', 'after-broadcast'];
@@ -128,7 +137,7 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     expect(stack.sweeper.logs()).toContain(`SWEEP_CRASH_AT=${point} reached`);
     await stack.sweeper.start({ SWEEP_CRASH_AT: undefined });
     await paidOnce(id, to, 100_000n);
-    expect(await paidEvents(id)).toHaveLength(1);
+    expect(await publishedPaidEvents(id)).toHaveLength(1);
     const reserves = await waitFor('reserves to balance', async () => {
       const r = (await stack.sweeper.get<{ invariantHolds: boolean | null }>('/reserves')).body;
       return r.invariantHolds ? r : undefined;

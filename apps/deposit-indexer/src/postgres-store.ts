@@ -60,6 +60,7 @@ interface SightingRow {
   block_height: number;
   tx_index: number | null;
   merkle_proof: string | null;
+  raw_tx: string | null;
   spend_txid: string | null;
   path: SpendPath | null;
   announced: boolean;
@@ -94,7 +95,7 @@ export function toDeposit(r: DepositRow): DepositRecord {
 function toSighting(r: SightingRow): Sighting {
   const base = { txid: r.txid, vout: r.vout, blockHash: r.block_hash, blockHeight: r.block_height, announced: r.announced };
   return r.kind === 'output'
-    ? { ...base, kind: 'output', txIndex: r.tx_index!, merkleProof: r.merkle_proof! }
+    ? { ...base, kind: 'output', txIndex: r.tx_index!, merkleProof: r.merkle_proof!, ...(r.raw_tx !== null ? { rawTx: r.raw_tx } : {}) }
     : { ...base, kind: 'spend', spendTxid: r.spend_txid!, path: r.path! };
 }
 
@@ -192,8 +193,8 @@ class PostgresTx implements DepositStoreTx {
 
   async putSighting(s: Sighting) {
     await this.c.query(
-      `INSERT INTO ${this.t('sighting')} (block_hash, kind, txid, vout, block_height, tx_index, merkle_proof, spend_txid, path, announced)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      `INSERT INTO ${this.t('sighting')} (block_hash, kind, txid, vout, block_height, tx_index, merkle_proof, raw_tx, spend_txid, path, announced)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         s.blockHash,
         s.kind,
@@ -202,6 +203,7 @@ class PostgresTx implements DepositStoreTx {
         s.blockHeight,
         s.kind === 'output' ? s.txIndex : null,
         s.kind === 'output' ? s.merkleProof : null,
+        s.kind === 'output' ? (s.rawTx ?? null) : null,
         s.kind === 'spend' ? s.spendTxid : null,
         s.kind === 'spend' ? s.path : null,
         s.announced,

@@ -36,6 +36,8 @@ export async function announceConfirmed(tx: DepositStoreTx, tip: ChainBlock, req
         merkleProof: s.merkleProof,
         kind: deposit.kind,
         ...(reorgs > 0 ? { reconfirmation: reorgs } : {}),
+        ...(s.rawTx !== undefined ? { rawTx: s.rawTx } : {}),
+        ...(deposit.depositScript !== undefined && deposit.reclaimScript !== undefined ? { depositScript: deposit.depositScript, reclaimScript: deposit.reclaimScript } : {}),
       });
       detail = `${confirmations} confirmations: deposit.confirmed`;
     } else if (s.path === 'reclaim-leaf') {

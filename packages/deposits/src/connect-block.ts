@@ -1,4 +1,4 @@
-import { DUST_LIMIT, bytesToHex, findOpReturnDeposit, hashToHex, hexToBytes, scanBlock, type Block } from '@tapbridge/bitcoin';
+import { DUST_LIMIT, bytesToHex, encodeTransactionHex, findOpReturnDeposit, hashToHex, hexToBytes, scanBlock, type Block } from '@tapbridge/bitcoin';
 import { announceConfirmed } from './confirmations.js';
 import type { DepositRules } from './config.js';
 import { ChainOrderError } from './errors.js';
@@ -98,7 +98,7 @@ export async function applyConnectedBlock(tx: DepositStoreTx, rules: DepositRule
       const deposit = await tx.getDeposit(out);
       // A payment to a deposit address at an outpoint nobody registered is not a deposit (yet): registration names the outpoint.
       if (!deposit || deposit.kind !== 'taproot' || deposit.scriptPubKey !== out.scriptPubKey) continue;
-      await tx.putSighting({ kind: 'output', txid: out.txid, vout: out.vout, ...at, txIndex: t, merkleProof: proofFor(t), announced: false });
+      await tx.putSighting({ kind: 'output', txid: out.txid, vout: out.vout, ...at, txIndex: t, merkleProof: proofFor(t), rawTx: encodeTransactionHex(transaction, { witness: false }), announced: false });
       deposits.set(key, deposit);
       touched.set(key, deposit);
       report.depositOutputs++;
@@ -122,7 +122,7 @@ export async function applyConnectedBlock(tx: DepositStoreTx, rules: DepositRule
       };
       await tx.insertDeposit(deposit);
     }
-    await tx.putSighting({ kind: 'output', ...simpleRef, ...at, txIndex: t, merkleProof: proofFor(t), announced: false });
+    await tx.putSighting({ kind: 'output', ...simpleRef, ...at, txIndex: t, merkleProof: proofFor(t), rawTx: encodeTransactionHex(transaction, { witness: false }), announced: false });
     deposits.set(outpointKey(simpleRef), deposit);
     touched.set(outpointKey(simpleRef), deposit);
     report.depositOutputs++;

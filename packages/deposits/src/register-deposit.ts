@@ -61,7 +61,7 @@ export async function applyRegistration(
     const block = await tx.getBlock(inclusion.blockHash);
     if (block && block.header === inclusion.header) {
       const at = { blockHash: block.hash, blockHeight: block.height };
-      await tx.putSighting({ kind: 'output', txid: deposit.txid, vout: deposit.vout, ...at, txIndex: inclusion.txIndex, merkleProof: inclusion.proof, announced: false });
+      await tx.putSighting({ kind: 'output', txid: deposit.txid, vout: deposit.vout, ...at, txIndex: inclusion.txIndex, merkleProof: inclusion.proof, rawTx: bytesToHex(observed.rawTx), announced: false });
       await refreshStatus(tx, deposit, deposit.status, { ...at, detail: `already in block ${block.height} when registered` });
       const tip = await tx.tip();
       if (tip) await announceConfirmed(tx, tip, rules.confirmations);

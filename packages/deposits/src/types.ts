@@ -50,7 +50,8 @@ export type SpendPath = 'deposit-leaf' | 'reclaim-leaf' | 'key-path' | 'unknown'
  * block's sightings are exactly what to undo. `announced` once its event went out at DEPOSIT_CONFIRMATIONS.
  */
 export type Sighting =
-  | (SightingBase & { kind: 'output'; txIndex: number; merkleProof: string })
+  /** `rawTx`: the transaction (hex, with or without witness), announced with the proof so consumers check what it pays. */
+  | (SightingBase & { kind: 'output'; txIndex: number; merkleProof: string; rawTx?: string })
   | (SightingBase & { kind: 'spend'; spendTxid: string; path: SpendPath });
 
 interface SightingBase extends OutpointRef {

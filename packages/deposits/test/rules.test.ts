@@ -1,7 +1,7 @@
 // The deposit rules over the in-memory store, on synthetic blocks: sightings, confirmations, reorgs, spends,
 // the simple form, the custody UTXO set, and refusal of a block that is not the validated one.
 import { describe, expect, it } from 'vitest';
-import { bytesToHex, buildOpReturnDepositScript, encodeTransaction, hashToHex, hexToBytes, verifyMerkleBlockProof } from '@tapbridge/bitcoin';
+import { bytesToHex, buildOpReturnDepositScript, decodeTransaction, encodeTransaction, hashToHex, hexToBytes, verifyMerkleBlockProof } from '@tapbridge/bitcoin';
 import { BlockMismatchError, ChainOrderError, DepositIndexer, buildMerkleBlockProof, InMemoryDepositStore, type DepositRules } from '../src/index.js';
 import { CUSTODY_SPK, GROUP_KEY, RECIPIENT, mineBlock, payment, spend, testDeposit, txidOf, type MinedBlock } from '../src/testing/index.js';
 
@@ -29,7 +29,7 @@ const events = (store: InMemoryDepositStore, subject?: string) => store.outbox.f
 describe('taproot deposits', () => {
   it('registered → seen → confirmed at the threshold, announced once with amount, recipient, fee and a merkle proof', async () => {
     const { store, indexer } = setup(3);
-    const { fund, result, ref } = await registeredDeposit(indexer);
+    const { fund, request, result, ref } = await registeredDeposit(indexer);
     expect(result.created).toBe(true);
     expect(result.deposit.status).toBe('registered');
 
@@ -53,6 +53,11 @@ describe('taproot deposits', () => {
     const proof = verifyMerkleBlockProof(p.merkleProof as string);
     expect(hashToHex(proof.blockHash)).toBe(b1.ref.hash);
     expect(proof.matches.map((m) => [m.index, hashToHex(m.txid)])).toEqual([[2, ref.txid]]);
+    // What the gateway checks the proven txid against: the transaction itself and the registered leaf scripts.
+    const raw = decodeTransaction(p.rawTx as string);
+    expect(hashToHex(raw.txid)).toBe(ref.txid);
+    expect(raw.outputs[1]!.value).toBe(50_000n);
+    expect(p).toMatchObject({ depositScript: request.depositScript, reclaimScript: request.reclaimScript });
     expect(store.history(ref).map((h) => h.status)).toEqual(['registered', 'seen', 'confirmed']);
   });
 
@@ -166,7 +171,10 @@ describe('simple-form deposits and the custody UTXO set', () => {
     expect(r1).toMatchObject({ depositOutputs: 1, custodyCreated: 2 });
     const ref = { txid: txidOf(simple), vout: 0 };
     expect(store.deposit(ref)).toMatchObject({ kind: 'op_return', amountSats: 30_000n, recipient, maxFeeSats: 2_000n, status: 'confirmed' });
-    expect(events(store, 'deposit.confirmed')[0]!.payload).toMatchObject({ kind: 'op_return', amountSats: '30000', recipient });
+    const announced = events(store, 'deposit.confirmed')[0]!.payload as Record<string, unknown>;
+    expect(announced).toMatchObject({ kind: 'op_return', amountSats: '30000', recipient });
+    expect(hashToHex(decodeTransaction(announced.rawTx as string).txid)).toBe(ref.txid);
+    expect(announced.depositScript).toBeUndefined();
     expect(store.unspentCustody().map((u) => u.amountSats).sort()).toEqual([30_000n, 5_000n].sort());
 
     // The signers' sweep: spends both custody outputs by key path, pays a new custody output. Not a deposit itself.

@@ -48,6 +48,14 @@ export const depositConfirmed = defineEvent({
      * best chain and comes back, e.g. reconsiderblock). Absent for the first; it keeps the event ids distinct.
      */
     reconfirmation: z.number().int().positive().optional(),
+    /**
+     * The deposit transaction (hex, with or without witness), so a consumer can check what the proven txid pays:
+     * the output, its amount and script. Optional only so that events from before it stay valid.
+     */
+    rawTx: hexBytes.optional(),
+    /** Taproot deposits: the two registered leaf scripts (hex) the output commits to under the NUMS key. */
+    depositScript: hexBytes.optional(),
+    reclaimScript: hexBytes.optional(),
   }),
   id: (p) => `deposit.confirmed:${p.txid}:${p.vout}:${p.blockHash}${p.reconfirmation === undefined ? '' : `:${p.reconfirmation}`}`,
 });

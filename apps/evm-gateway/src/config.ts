@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { bitcoinNetwork, byteSize, commonServiceShape, port, positiveInt, z } from '@tapbridge/config';
+import { bitcoinNetwork, bool, byteSize, commonServiceShape, port, positiveInt, z } from '@tapbridge/config';
 
 /** A duration as geth writes them (`5s`, `500ms`, `1m`), or plain milliseconds; to milliseconds. */
 const duration = (fallbackMs: number) =>
@@ -55,6 +55,11 @@ export const evmGatewayConfig = z.object({
    * gateway's own check of deposit.confirmed. Keep it equal to the indexer's DEPOSIT_CONFIRMATIONS.
    */
   EVM_DEPOSIT_MIN_CONFIRMATIONS: positiveInt(6).refine((n) => n <= 1_000, 'must be at most 1000'),
+  /**
+   * Mint a deposit.confirmed that carries no raw transaction (from an indexer older than rawTx) on its merkle proof
+   * alone, so its amount and recipient are the indexer's word. Off: such events are dead-lettered.
+   */
+  EVM_ACCEPT_UNPROVEN_DEPOSITS: bool(false),
   /** Only to refuse the devnet genesis (public dev keys!) on a real Bitcoin network. */
   BITCOIN_NETWORK: bitcoinNetwork,
 });

@@ -5,7 +5,7 @@ import {
 } from '@tapbridge/messaging';
 import type { Logger } from '@tapbridge/observability';
 import type { Pool } from 'pg';
-import { verifyDepositProof, type HeaderChain } from './deposit-proof.js';
+import { verifyDeposit, type HeaderChain } from './deposit-proof.js';
 import { mintProofRejectionsTotal, mintReconfirmationsTotal, mintRefusalsTotal, mintReorgsTotal, unbackedMints } from './metrics.js';
 
 /** Durable consumer name on `deposit.>`; also the inbox key of what it applied. */
@@ -31,6 +31,8 @@ export interface DepositMinterOptions {
   headers: HeaderChain;
   /** Confirmations the deposit's block must have on the header chain (DEPOSIT_CONFIRMATIONS of the indexer). */
   minConfirmations: number;
+  /** Mint an event without a raw transaction on its proof alone (EVM_ACCEPT_UNPROVEN_DEPOSITS); default false. */
+  acceptUnprovenDeposits?: boolean;
 }
 
 /** A deposit event that is not true (proof, block or chain do not agree): dead-lettered with this reason, nothing minted. */
@@ -63,8 +65,9 @@ export type ReorgResult = 'recorded' | 'cancelled-pending' | 'unknown' | 'duplic
  * merkle proof must commit to the txid under a header the header-watcher holds on its best chain, at the stated
  * height, with `minConfirmations` (deposit-proof.ts). A false event is dead-lettered with the reason and counted
  * (tapbridge_evm_mint_proof_rejections_total); a watcher that is behind or unreachable means retry later.
- * The proof proves that the transaction is in the block, not what it pays: deposit.confirmed carries no raw
- * transaction, so the amount and recipient remain the indexer's word.
+ * The proof proves that the transaction is in the block, not what it pays: so the event's raw transaction must hash to
+ * the txid and its output must pay the amount to the recipient's deposit script (or carry its OP_RETURN); an event
+ * without a raw transaction is refused unless EVM_ACCEPT_UNPROVEN_DEPOSITS (deposit-proof.ts, checkDepositPayment).
  *
  * A minted deposit whose block is reorged away is marked unbacked (tapbridge_evm_unbacked_mints, the alert); its
  * deposit.confirmed in another block (or in the same block again, see packages/deposits' confirmation counter)
@@ -83,7 +86,7 @@ export class DepositMinter {
     const { engine, logger } = this.o;
     if (await this.seen(eventId)) return { outcome: 'duplicate-delivery' };
     const depositId = depositIdOf(deposit);
-    const check = await verifyDepositProof(deposit, this.o.headers, this.o.minConfirmations);
+    const check = await verifyDeposit(deposit, this.o.headers, this.o.minConfirmations, { acceptUnproven: this.o.acceptUnprovenDeposits ?? false });
     if (check.verdict === 'not-yet') throw new Error(`deposit ${depositId}: cannot check its proof yet: ${check.reason}`);
     if (check.verdict === 'forged') {
       mintProofRejectionsTotal.inc();

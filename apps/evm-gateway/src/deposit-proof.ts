@@ -1,7 +1,11 @@
 // The gateway's own check of a deposit.confirmed before it mints: the event's merkle proof must commit to the deposit's
 // txid under a header that the header-watcher holds on its best chain, at the stated height, deep enough. Whoever can
 // publish on deposit.confirmed (a bug, a leaked credential, a NATS permission mistake) can then not mint by lying.
-import { bytesToHex, encodeHeader, hashToHex, merkleRootHex, verifyMerkleBlockProof } from '@tapbridge/bitcoin';
+// Then the event's raw transaction must be that txid and pay what the event says (checkDepositPayment).
+import {
+  bytesToHex, decodeTransaction, depositTaprootOutput, encodeHeader, equalBytes, findOpReturnDeposit, hashToHex, hexToBytes,
+  merkleRootHex, parseDepositScript, verifyMerkleBlockProof, type DecodedTransaction,
+} from '@tapbridge/bitcoin';
 import { NoRespondersError, RemoteError, RequestTimeoutError, request, type EventPayload, type Messaging, type depositConfirmed } from '@tapbridge/messaging';
 import { z } from 'zod';
 
@@ -105,7 +109,74 @@ export class NatsHeaderChain implements HeaderChain {
   }
 }
 
-/** Checks a deposit.confirmed end to end: the proof, then the header chain. An unreachable watcher is "not yet". */
+export type PaymentCheck = { ok: true } | { ok: false; reason: string };
+
+export interface PaymentCheckOptions {
+  /** Let an event without `rawTx` through on the proof alone (EVM_ACCEPT_UNPROVEN_DEPOSITS; off by default). */
+  acceptUnproven: boolean;
+}
+
+/**
+ * What the proven txid pays, from the event's raw transaction. Pure. The proof alone would let a forged event name
+ * any real confirmed txid (someone's ordinary payment) with an invented output, amount and recipient. So: the raw
+ * transaction hashes to the txid; its output `vout` exists and pays exactly `amountSats`; and
+ * - taproot: that output is the P2TR (NUMS internal key) of the event's two leaf scripts, and the deposit leaf names
+ *   this recipient and max fee;
+ * - op_return: the transaction carries exactly one OP_RETURN <recipient> marker, for this recipient, and no other
+ *   output pays the same script as `vout` (the indexer's rule). The gateway does not know the custody script, so
+ *   that `vout` pays custody is not checked here.
+ * Not checked either: the deposit leaf's group key (the gateway is not configured with it).
+ */
+export function checkDepositPayment(deposit: DepositConfirmed, o: PaymentCheckOptions): PaymentCheck {
+  const fail = (reason: string): PaymentCheck => ({ ok: false, reason });
+  if (deposit.rawTx === undefined) {
+    return o.acceptUnproven ? { ok: true } : fail('the event carries no raw transaction, so what the txid pays cannot be checked (EVM_ACCEPT_UNPROVEN_DEPOSITS is off)');
+  }
+  let tx: DecodedTransaction;
+  try {
+    tx = decodeTransaction(deposit.rawTx);
+  } catch (err) {
+    return fail(`raw transaction does not parse: ${(err as Error).message}`);
+  }
+  const txid = hashToHex(tx.txid);
+  if (txid !== deposit.txid.toLowerCase()) return fail(`raw transaction is ${txid}, the event names ${deposit.txid}`);
+  const out = tx.outputs[deposit.vout];
+  if (out === undefined) return fail(`transaction ${txid} has no output ${deposit.vout}`);
+  if (out.value !== BigInt(deposit.amountSats)) return fail(`output ${deposit.vout} pays ${out.value} sat, the event says ${deposit.amountSats}`);
+  const recipient = deposit.recipient.toLowerCase();
+  if (deposit.kind === 'taproot') {
+    if (deposit.depositScript === undefined || deposit.reclaimScript === undefined) return fail('a taproot deposit without its leaf scripts');
+    let expected: Uint8Array;
+    let leaf: ReturnType<typeof parseDepositScript>;
+    try {
+      expected = depositTaprootOutput(hexToBytes(deposit.depositScript), hexToBytes(deposit.reclaimScript)).scriptPubKey;
+      leaf = parseDepositScript(hexToBytes(deposit.depositScript));
+    } catch (err) {
+      return fail(`leaf scripts are invalid: ${(err as Error).message}`);
+    }
+    if (!equalBytes(out.scriptPubKey, expected)) return fail(`output ${deposit.vout} is not the P2TR of the event's leaf scripts`);
+    if (leaf.recipient.toLowerCase() !== recipient) return fail(`the deposit leaf names recipient ${leaf.recipient}, the event ${deposit.recipient}`);
+    if (leaf.maxFee !== BigInt(deposit.maxFeeSats)) return fail(`the deposit leaf caps the fee at ${leaf.maxFee} sat, the event says ${deposit.maxFeeSats}`);
+    return { ok: true };
+  }
+  const simple = findOpReturnDeposit(tx.outputs, out.scriptPubKey);
+  if (simple === undefined || simple.vout !== deposit.vout) return fail(`transaction ${txid} is not an OP_RETURN deposit paying output ${deposit.vout}`);
+  if (simple.recipient.toLowerCase() !== recipient) return fail(`the OP_RETURN names recipient ${simple.recipient}, the event ${deposit.recipient}`);
+  return { ok: true };
+}
+
+/**
+ * Checks a deposit.confirmed end to end: the proof, then the header chain, then what the transaction pays. An
+ * unreachable watcher is "not yet".
+ */
+export async function verifyDeposit(deposit: DepositConfirmed, chain: HeaderChain, minConfirmations: number, o: PaymentCheckOptions): Promise<ProofVerdict> {
+  const verdict = await verifyDepositProof(deposit, chain, minConfirmations);
+  if (verdict.verdict !== 'valid') return verdict;
+  const payment = checkDepositPayment(deposit, o);
+  return payment.ok ? verdict : { verdict: 'forged', reason: payment.reason };
+}
+
+/** The proof and the header chain only. */
 export async function verifyDepositProof(deposit: DepositConfirmed, chain: HeaderChain, minConfirmations: number): Promise<ProofVerdict> {
   const proof = parseDepositProof(deposit);
   if (!proof.ok) return { verdict: 'forged', reason: proof.reason };

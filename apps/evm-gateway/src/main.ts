@@ -71,6 +71,7 @@ try {
     // Short enough that a check (one or two requests) ends well inside the ack wait.
     headers: new NatsHeaderChain(runtime.messaging, 2_000),
     minConfirmations: config.EVM_DEPOSIT_MIN_CONFIRMATIONS,
+    acceptUnprovenDeposits: config.EVM_ACCEPT_UNPROVEN_DEPOSITS,
   });
   // The "no longer backed" gauge reflects the store from the start (0 on a healthy chain), not only after an event.
   await minter.refreshUnbacked();

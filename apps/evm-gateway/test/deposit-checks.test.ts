@@ -5,7 +5,7 @@ import { WEI_PER_SAT } from '@tapbridge/evm';
 import { depositConfirmed, depositReorged } from '@tapbridge/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintConsumerDrained } from './support/consumer.js';
-import { confirmedDeposit, freshRecipient, inAnotherBlock, publishEvent, randomTxid, reorgedDeposit, type DepositConfirmed } from './support/deposits.js';
+import { confirmedDeposit, confirmedPayment, freshRecipient, inAnotherBlock, publishEvent, randomTxid, reorgedDeposit, type DepositConfirmed } from './support/deposits.js';
 import { buildGateway, GatewayEnv } from './support/gateway.js';
 import { makeBlock, setBlock } from './support/headers.js';
 
@@ -57,6 +57,35 @@ describe('evm-gateway: deposit checks against the header chain, and re-confirmat
     expect(reasons[0]).toMatch(`does not commit to txid ${notCommitted.txid}`);
     expect(reasons[1]).toMatch(/unknown to the header chain/);
     expect(reasons[2]).toMatch(/merkle proof is invalid/);
+  });
+
+  it('mints nothing from events whose proof is valid but whose transaction pays something else, or is missing', async () => {
+    const deadLettered = async () => Number(/tapbridge_events_dead_lettered_total\{consumer="evm-gateway-mint",subject="deposit\.confirmed"\} (\d+)/.exec(await metricsText())?.[1] ?? 0);
+    const rejectedBefore = (await gw.metric('tapbridge_evm_mint_proof_rejections_total')) ?? 0;
+    const deadBefore = await deadLettered();
+    const logsBefore = gw.logs.length;
+    const rowsBefore = await mintedRows();
+    const thief = freshRecipient();
+    // Someone's ordinary payment, really confirmed (valid proof, best chain), named as a deposit with invented terms.
+    const payment: DepositConfirmed = { ...confirmedDeposit({ amountSats: 1n, recipient: thief }), ...confirmedPayment(), vout: 0, amountSats: '5000000000' };
+    // A real deposit's transaction, announced with more than its output pays.
+    const real = confirmedDeposit({ amountSats: 8_000n, recipient: freshRecipient(), kind: 'taproot' });
+    const inflated: DepositConfirmed = { ...real, amountSats: '800000' };
+    // An event without its raw transaction (EVM_ACCEPT_UNPROVEN_DEPOSITS is off).
+    const { rawTx: _, ...bare } = confirmedDeposit({ amountSats: 9_000n, recipient: thief });
+    for (const forged of [payment, inflated, bare]) await publishEvent(gw.messaging, depositConfirmed, forged);
+    const honest = confirmedDeposit({ amountSats: 6_000n, recipient: freshRecipient(), kind: 'taproot' });
+    await publishEvent(gw.messaging, depositConfirmed, honest);
+    await mintConsumerDrained(gw.messaging, 60_000);
+
+    expect(await gw.provider.getBalance(thief)).toBe(0n);
+    expect(await gw.provider.getBalance(real.recipient)).toBe(0n);
+    expect(await gw.provider.getBalance(honest.recipient)).toBe(6_000n * WEI_PER_SAT);
+    expect(await mintedRows()).toBe(rowsBefore + 1);
+    expect(await gw.metric('tapbridge_evm_mint_proof_rejections_total')).toBe(rejectedBefore + 3);
+    expect(await deadLettered()).toBe(deadBefore + 3);
+    const reasons = gw.logs.slice(logsBefore).filter((l) => l.alert === 'deposit_proof_rejected').map((l) => String(l.reason));
+    expect(reasons).toEqual(['output 0 pays 21000 sat, the event says 5000000000', 'output 0 pays 8000 sat, the event says 800000', expect.stringMatching(/carries no raw transaction/)]);
   });
 
   it('backs a reorged mint again when it confirms in another block: /mints, history and the alert gauge follow; one credit', async () => {

@@ -2,8 +2,8 @@
 import { NoRespondersError } from '@tapbridge/messaging';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { judgeProof, parseDepositProof, verifyDepositProof, type HeaderChain, type WatcherHeader } from '../src/deposit-proof.js';
-import { confirmedDeposit, freshRecipient, randomTxid, type DepositConfirmed } from './support/deposits.js';
+import { checkDepositPayment, judgeProof, parseDepositProof, verifyDeposit, verifyDepositProof, type HeaderChain, type WatcherHeader } from '../src/deposit-proof.js';
+import { confirmedDeposit, confirmedPayment, freshRecipient, randomTxid, type DepositConfirmed } from './support/deposits.js';
 import { knownHeader, makeBlock, setBlock } from './support/headers.js';
 
 /** The header chain as the fake watcher holds it, with a tip height. */
@@ -88,5 +88,67 @@ describe('deposit proof check', () => {
       }),
       { numRuns: 1_000 },
     );
+  });
+
+  describe('what the proven transaction pays (rawTx)', () => {
+    const strict = { acceptUnproven: false };
+
+    it('accepts honest op_return and taproot deposits, at vout 0 and beyond', async () => {
+      for (const kind of ['op_return', 'taproot'] as const) {
+        for (const vout of [0, 2]) {
+          const d = confirmedDeposit({ amountSats: 12_345n, recipient: freshRecipient(), vout, kind, blockHeight: 200 });
+          expect(checkDepositPayment(d, strict)).toEqual({ ok: true });
+          expect((await verifyDeposit(d, chainOf(205), 6, strict)).verdict).toBe('valid');
+        }
+      }
+    });
+
+    it('refuses a real confirmed non-deposit txid with an invented output, amount and recipient, though its proof is valid', async () => {
+      const payment = confirmedPayment(200);
+      const forged: DepositConfirmed = { ...deposit(), ...payment, vout: 0, amountSats: '5000000000' };
+      expect((await verifyDepositProof(forged, chainOf(205), 6)).verdict).toBe('valid'); // the gap the raw tx closes
+      expect(await verifyDeposit(forged, chainOf(205), 6, strict)).toMatchObject({ verdict: 'forged', reason: 'output 0 pays 21000 sat, the event says 5000000000' });
+      // Even with the output's real amount: it is no deposit (no OP_RETURN recipient; no deposit leaf scripts).
+      expect(checkDepositPayment({ ...forged, amountSats: '21000' }, strict)).toMatchObject({ ok: false, reason: expect.stringMatching(/is not an OP_RETURN deposit/) });
+      const taproot = confirmedDeposit({ amountSats: 21_000n, recipient: forged.recipient, kind: 'taproot' });
+      expect(checkDepositPayment({ ...forged, amountSats: '21000', kind: 'taproot', depositScript: taproot.depositScript!, reclaimScript: taproot.reclaimScript! }, strict))
+        .toMatchObject({ ok: false, reason: expect.stringMatching(/output 0 is not the P2TR of the event's leaf scripts/) });
+      // Without the raw transaction: refused unless EVM_ACCEPT_UNPROVEN_DEPOSITS.
+      const { rawTx: _, ...bare } = forged;
+      expect(await verifyDeposit(bare, chainOf(205), 6, strict)).toMatchObject({ verdict: 'forged', reason: expect.stringMatching(/carries no raw transaction/) });
+      expect((await verifyDeposit(bare, chainOf(205), 6, { acceptUnproven: true })).verdict).toBe('valid');
+    });
+
+    it('refuses an honest deposit\u2019s event with another amount, recipient, max fee, vout, kind or a raw tx of another txid', () => {
+      for (const kind of ['op_return', 'taproot'] as const) {
+        const d = confirmedDeposit({ amountSats: 40_000n, recipient: freshRecipient(), vout: 1, kind });
+        const refused = (e: DepositConfirmed, why: RegExp | string) => expect(checkDepositPayment(e, strict)).toMatchObject({ ok: false, reason: expect.stringMatching(why) });
+        refused({ ...d, amountSats: '40001' }, 'output 1 pays 40000 sat, the event says 40001');
+        refused({ ...d, recipient: freshRecipient() }, /names recipient/);
+        refused({ ...d, vout: 7 }, /has no output 7/);
+        refused({ ...d, vout: 0 }, /pays 5000 sat/);
+        refused({ ...d, txid: randomTxid() }, /raw transaction is [0-9a-f]{64}, the event names/);
+        refused({ ...d, rawTx: '00ff' }, /raw transaction does not parse/);
+        if (kind === 'taproot') {
+          refused({ ...d, maxFeeSats: '999' }, /caps the fee at 1000 sat, the event says 999/);
+          refused({ ...d, kind: 'op_return' }, /is not an OP_RETURN deposit/);
+          const { depositScript: _, ...noScripts } = d;
+          refused(noScripts, /without its leaf scripts/);
+          refused({ ...d, depositScript: d.reclaimScript! }, /leaf scripts are invalid/);
+        } else {
+          refused({ ...d, kind: 'taproot' }, /without its leaf scripts/);
+        }
+      }
+    });
+
+    it('never throws on arbitrary raw transaction bytes: a clear refusal', () => {
+      const d = confirmedDeposit({ amountSats: 10_000n, recipient: freshRecipient() });
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
+          expect(checkDepositPayment({ ...d, rawTx: Buffer.from(bytes).toString('hex') }, strict).ok).toBe(false);
+        }),
+        { numRuns: 1_000 },
+      );
+    });
   });
 });

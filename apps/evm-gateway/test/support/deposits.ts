@@ -1,5 +1,9 @@
 // deposit.* events as the deposit-indexer would publish them, with control over Nats-Msg-Id for redelivery tests.
 import { randomBytes } from 'node:crypto';
+import {
+  buildDepositScript, buildOpReturnDepositScript, buildReclaimScript, decodeTransaction, depositTaprootOutput, encodeTransactionHex, hashToHex,
+  bytesToHex, p2trScriptPubKey, type TxOutput,
+} from '@tapbridge/bitcoin';
 import { depositConfirmed, depositReorged, encodeEvent, validatePayload, type EventDefinition, type EventPayload, type Messaging } from '@tapbridge/messaging';
 import { Wallet } from 'ethers';
 import { makeBlock, setBlock } from './headers.js';
@@ -15,24 +19,65 @@ export function freshRecipient(): string {
   return Wallet.createRandom().address;
 }
 
+/** The x coordinate of secp256k1's generator: a valid x-only key for made-up leaf scripts. */
+const SOME_KEY = Buffer.from('79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798', 'hex');
+const MAX_FEE = 1_000n;
+
+/** An output to a random P2TR key: someone's ordinary payment. */
+const randomOutput = (value: bigint): TxOutput => ({ value, scriptPubKey: p2trScriptPubKey(randomBytes(32)) });
+
+/** A made-up transaction (one random input) with these outputs: its raw hex and txid. */
+export function makeTransaction(outputs: TxOutput[]): { rawTx: string; txid: string } {
+  const rawTx = encodeTransactionHex({
+    version: 2,
+    inputs: [{ prevout: { txid: randomBytes(32), vout: 0 }, scriptSig: new Uint8Array(0), sequence: 0xffffffff, witness: [] }],
+    outputs,
+    locktime: 0,
+  });
+  return { rawTx, txid: hashToHex(decodeTransaction(rawTx).txid) };
+}
+
+/** The deposit transaction the event describes: output `vout` pays the amount (other outputs: change). */
+function depositTransaction(kind: 'op_return' | 'taproot', amountSats: bigint, recipient: string, vout: number) {
+  const change = Array.from({ length: vout }, () => randomOutput(5_000n));
+  if (kind === 'op_return') {
+    // The gateway does not know the custody script: any script paid once, beside one OP_RETURN <recipient>.
+    const outputs = [...change, randomOutput(amountSats), { value: 0n, scriptPubKey: buildOpReturnDepositScript({ recipient }) }];
+    return { ...makeTransaction(outputs), kind };
+  }
+  const depositScript = buildDepositScript({ maxFee: MAX_FEE, recipient, groupKey: SOME_KEY });
+  const reclaimScript = buildReclaimScript({ lockBlocks: 144, depositorKey: SOME_KEY });
+  const outputs = [...change, { value: amountSats, scriptPubKey: depositTaprootOutput(depositScript, reclaimScript).scriptPubKey }];
+  return { ...makeTransaction(outputs), kind, depositScript: bytesToHex(depositScript), reclaimScript: bytesToHex(reclaimScript) };
+}
+
 /**
- * A deposit.confirmed as the indexer would publish it: its txid in a made-up Bitcoin block that the fake header-watcher
- * (support/headers.ts) holds on its best chain, with a valid merkle proof.
+ * A deposit.confirmed as the indexer would publish it: a made-up deposit transaction (raw hex included) in a made-up
+ * Bitcoin block that the fake header-watcher (support/headers.ts) holds on its best chain, with a valid merkle proof.
+ * With `txid`: an event naming that txid, without a raw transaction (forgeries).
  */
-export function confirmedDeposit(o: { amountSats: bigint; recipient: string; txid?: string; vout?: number; blockHeight?: number }): DepositConfirmed {
-  const txid = o.txid ?? randomTxid();
+export function confirmedDeposit(o: {
+  amountSats: bigint; recipient: string; txid?: string; vout?: number; blockHeight?: number; kind?: 'op_return' | 'taproot';
+}): DepositConfirmed {
+  const vout = o.vout ?? 0;
+  const tx = o.txid === undefined ? depositTransaction(o.kind ?? 'op_return', o.amountSats, o.recipient, vout) : { txid: o.txid, kind: o.kind ?? 'op_return' };
   const blockHeight = o.blockHeight ?? 120;
   return {
-    txid,
-    vout: o.vout ?? 0,
+    ...tx,
+    vout,
     amountSats: o.amountSats.toString(),
     recipient: o.recipient,
-    maxFeeSats: '1000',
-    ...makeBlock(txid, blockHeight),
+    maxFeeSats: MAX_FEE.toString(),
+    ...makeBlock(tx.txid, blockHeight),
     blockHeight,
     confirmations: 6,
-    kind: 'op_return',
   };
+}
+
+/** Someone's ordinary payment (no deposit) in a made-up block the fake watcher holds: its txid, raw hex and block. */
+export function confirmedPayment(blockHeight = 120): { txid: string; rawTx: string; blockHash: string; merkleProof: string; blockHeight: number } {
+  const tx = makeTransaction([randomOutput(21_000n), randomOutput(3_000n)]);
+  return { ...tx, ...makeBlock(tx.txid, blockHeight), blockHeight };
 }
 
 /** The same deposit confirmed in another (made-up, valid) block, as after a reorg. */

@@ -2,7 +2,7 @@
 // header goes through our own HeaderChain; a source's answer is data, not truth. Each batch is stored with its
 // events in one atomic store update, so a crash at any point resumes from a consistent state.
 import {
-  HeaderChain, HeaderRuleError, networkParams,
+  HeaderChain, HeaderRuleError, headerHashHex, networkParams,
   type Checkpoint, type HeaderEntry, type NetworkName, type NetworkParams,
 } from '@tapbridge/bitcoin';
 import { HeaderStoreMismatchError, SourceDataError, type RejectionRule } from './errors.js';
@@ -432,6 +432,15 @@ export class HeaderSync {
       reorgs += builder.reorgs.length;
       if (rejected) throw rejected;
       next = searchAgain ? undefined : to + 1;
+      // Its headers reached the height it claimed without reaching the tip it named there (e.g. bulk pages and
+      // tip answered from different branches): it switched branches, or it is lying. Never end such a round
+      // silently as if nothing were to be taken: search again, then blame it.
+      if (next === to + 1 && to === tip.height && !this.chain.get(tip.hash)) {
+        const last = raws.length > 0 ? headerHashHex(raws[raws.length - 1]!) : '';
+        if (searchesLeft <= 0)
+          throw new SourceDataError(source.name, 'hash-mismatch', tip.height, tip.hash, `its headers up to its tip height end at ${last}, not at the tip it named`);
+        next = undefined;
+      }
     }
     return { accepted, reorgs };
   }

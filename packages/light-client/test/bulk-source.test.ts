@@ -75,6 +75,25 @@ describe('HeaderSync over a bulk source', () => {
     expect(store.bestChain()).toEqual([REGTEST.genesisHash]);
   });
 
+  it('blames a source whose range ends at its tip height on another header than the tip it named, after the fork searches', async () => {
+    // Its tip and hash-at-height name a forged header at 30; its bulk pages serve the real one there (already ours).
+    const chain = mainChain(40);
+    const honest = new MemoryHeaderSource('honest').setChain(chain);
+    const forged = unminedHeader(chain[28]!);
+    const forgedHash = hashes([forged])[0]!;
+    const inner = new MemoryHeaderSource('liar').setChain(chain.slice(0, 30));
+    const liar: HeaderSource = {
+      ...bulk(inner),
+      getTip: async () => ({ height: 30, hash: forgedHash }),
+      getBlockHash: async (h) => (h === 30 ? forgedHash : inner.getBlockHash(h)),
+    };
+    const store = new InMemoryHeaderStore();
+    const { sync, seen } = await openSync(store, [honest, liar]);
+    expect(await sync.syncOnce()).toMatchObject({ accepted: 40, failedSources: 1 });
+    expect(seen.rejections).toEqual([expect.objectContaining({ source: 'liar', rule: 'hash-mismatch', height: 30, hash: forgedHash })]);
+    expect(store.bestChain()).toEqual([REGTEST.genesisHash, ...hashes(chain)]);
+  });
+
   it('follows a source that reorganises between two ranges onto its new branch', async () => {
     const chain = mainChain(150);
     const inner = new MemoryHeaderSource('moving').setChain(chain);

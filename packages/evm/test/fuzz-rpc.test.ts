@@ -118,7 +118,8 @@ describe('fuzz: JSON-RPC requests', () => {
       fuzzParams(3_000),
     );
     function boundGasRequest(req: Record<string, unknown>) {
-      return { ...req, ...('params' in req ? { params: boundGas(String(req.method), req.params) } : {}) };
+      // The method may be any JSON (e.g. {"toString":[]}, which String() cannot convert): only a string names a call.
+      return { ...req, ...('params' in req ? { params: boundGas(typeof req.method === 'string' ? req.method : '', req.params) } : {}) };
     }
   });
 

@@ -48,8 +48,8 @@ export const SERVICE_ROLES = {
   'evm-gateway': {
     publishes: ['withdrawal.requested'],
     consumes: [{ stream: 'DEPOSIT', subject: 'deposit.>' }],
-    // Checks deposit merkle proofs against the watcher's header chain (issue 13).
-    requests: ['rpc.btc.headers.>'],
+    // Checks deposit merkle proofs against the watcher's header chain, and that deposits pay our custody (issue 13).
+    requests: ['rpc.btc.headers.>', 'rpc.signing.custody.get'],
     // The L2 supply for the sweep-coordinator's proof of reserves.
     serves: ['rpc.evm.>'],
     broadcasts: none,

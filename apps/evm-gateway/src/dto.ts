@@ -6,8 +6,8 @@ export class ChainDto {
   @ApiProperty({ example: '0x7462', description: 'eth_chainId form' }) chainIdHex!: string;
   @ApiProperty({ description: 'Number of the latest committed block' }) height!: number;
   @ApiProperty({ description: 'Hash of the latest committed block, 0x hex' }) headHash!: string;
-  @ApiProperty({ type: Number, nullable: true, description: 'Highest block that is final (height − finalityDepth); null before that many blocks exist' })
-  finalizedHeight!: number | null;
+  @ApiProperty({ description: 'Highest block that is final (height − finalityDepth; genesis is always final), as JSON-RPC "finalized"' })
+  finalizedHeight!: number;
   @ApiProperty({ description: 'Blocks a burn must be buried under before withdrawal.requested is published' }) finalityDepth!: number;
   @ApiProperty({ example: '0x0000000000000000000000000000000000B71D6E', description: 'The predeployed bridge contract (withdraw burns)' })
   bridgeAddress!: string;

@@ -1,6 +1,6 @@
 // Read side of the REST API: mints from the engine's store, withdrawals from the gateway's tables and the chain.
 import {
-  BRIDGE_ADDRESS, decodeWithdrawalRequests, WEI_PER_SAT, WITHDRAWAL_REQUESTED_TOPIC, toHex, toQuantity,
+  BRIDGE_ADDRESS, decodeWithdrawalRequests, finalAtHead, finalizedBlockNumber, WEI_PER_SAT, WITHDRAWAL_REQUESTED_TOPIC, toHex, toQuantity,
   type EvmEngine, type PostgresChainStore, type WithdrawalRequest,
 } from '@tapbridge/evm';
 import { qualified, withdrawalRequested } from '@tapbridge/messaging';
@@ -43,7 +43,7 @@ export class GatewayQueries {
       chainIdHex: toQuantity(engine.chainId),
       height: Number(height),
       headHash: toHex(engine.head.hash()),
-      finalizedHeight: height >= finalityDepth ? Number(height - finalityDepth) : null,
+      finalizedHeight: Number(finalizedBlockNumber(height, finalityDepth)),
       finalityDepth: Number(finalityDepth),
       bridgeAddress: BRIDGE_ADDRESS,
       blockTimeMs: engine.config.blockTimeMs,
@@ -107,7 +107,7 @@ export class GatewayQueries {
         evmTxHash: toHex(row.evm_tx_hash),
         logIndex: row.log_index,
         confirmations: Number(head - blockNumber + 1n),
-        finalAtBlock: Number(blockNumber + finalityDepth),
+        finalAtBlock: Number(finalAtHead(blockNumber, finalityDepth)),
         eventId: row.event_id,
         finalizedAt: row.finalized_at.toISOString(),
         publishedAt: row.published_at?.toISOString() ?? null,
@@ -127,7 +127,7 @@ export class GatewayQueries {
       evmTxHash: request.transactionHash,
       logIndex: request.logIndex,
       confirmations: Number(head - request.blockNumber + 1n),
-      finalAtBlock: Number(request.blockNumber + finalityDepth),
+      finalAtBlock: Number(finalAtHead(request.blockNumber, finalityDepth)),
       eventId: withdrawalRequested.id(withdrawalRequestedPayload(request)),
       finalizedAt: null,
       publishedAt: null,

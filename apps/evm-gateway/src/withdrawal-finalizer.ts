@@ -1,4 +1,4 @@
-import type { EvmEngine, WithdrawalRequest } from '@tapbridge/evm';
+import { finalizedBlockNumber, type EvmEngine, type WithdrawalRequest } from '@tapbridge/evm';
 import { enqueueEvent, qualified, withdrawalRequested, type EventPayload } from '@tapbridge/messaging';
 import type { Logger } from '@tapbridge/observability';
 import type { PoolClient } from 'pg';
@@ -93,10 +93,11 @@ export class WithdrawalFinalizer {
     }
   }
 
-  private async finalizeStep(): Promise<{ published: number; more: boolean }> {
+  /** One transaction: the burns of final blocks from the cursor on (at most maxBlocksPerPass blocks). */
+  async finalizeStep(): Promise<{ published: number; more: boolean }> {
     const { engine, schema, finalityDepth, logger } = this.o;
-    const finalBlock = engine.headNumber - finalityDepth;
-    if (finalBlock < 0n) return { published: 0, more: false };
+    // The one finality rule (packages/evm finality.ts), as JSON-RPC's "finalized" and engine.finalizedWithdrawals.
+    const finalBlock = finalizedBlockNumber(engine.headNumber, finalityDepth);
     const step = await this.o.transaction(async (tx) => {
       const cursor = await tx.query<{ next_block: string }>(`SELECT next_block FROM ${qualified(schema, 'withdrawal_scan')} WHERE id = 1 FOR UPDATE`);
       const row = cursor.rows[0];

@@ -9,6 +9,7 @@ import { createVM, type VM } from '@ethereumjs/vm';
 import { RecentBlockHashes } from './block-hashes.js';
 import { BRIDGE_ADDRESS, createChainCommon, nextBaseFeePerGas, validateChainConfig, type ChainConfig } from './chain-config.js';
 import { ChainStoreError, EvmEngineError, MintError, TransactionRejectedError } from './errors.js';
+import { finalizedBlockNumber } from './finality.js';
 import { buildGenesis } from './genesis.js';
 import { fromHex, toHex } from './hex.js';
 import { DEFAULT_MEMPOOL_LIMITS, Mempool, type MempoolLimits, type PoolTransaction, type SenderState } from './mempool.js';
@@ -327,12 +328,11 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
   }
 
   /**
-   * Withdrawal requests in blocks at least `depth` deep (head − depth and older), from `fromBlock` on:
-   * what the gateway publishes as final. Depth 0 means "committed".
+   * Withdrawal requests in final blocks (finality.ts: head − depth and older), from `fromBlock` on: what the gateway
+   * publishes as final. Depth 0 means "committed".
    */
   async finalizedWithdrawals(depth: bigint, fromBlock = 0n): Promise<WithdrawalRequest[]> {
-    if (typeof depth !== 'bigint' || depth < 0n) throw new EvmEngineError(`depth must be a non-negative bigint, got ${String(depth)}`);
-    const last = this.head.header.number - depth;
+    const last = finalizedBlockNumber(this.headNumber, depth);
     if (last < fromBlock) return [];
     return this.withdrawalRequests(fromBlock, last);
   }

@@ -7,6 +7,7 @@ export * from './chain-config.js';
 export * from './mempool.js';
 export * from './mint-queue.js';
 export * from './withdrawals.js';
+export * from './finality.js';
 export * from './sequencer.js';
 export * from './engine.js';
 export * from './message-call.js';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { nextBaseFeePerGas } from '../chain-config.js';
 import type { EvmEngine } from '../engine.js';
+import { finalizedBlockNumber } from '../finality.js';
 import { ExecutionFailedError, type CallRequest } from '../message-call.js';
 import { EvmEngineError, TransactionRejectedError } from '../errors.js';
 import { fromHex, toHex, toQuantity } from '../hex.js';
@@ -320,7 +321,7 @@ export class JsonRpcHandler {
   /** Tag or number → block number; undefined for a number past the head. */
   private blockNumberOf(spec: 'latest' | 'pending' | 'safe' | 'finalized' | 'earliest' | bigint): bigint | undefined {
     const head = this.engine.headNumber;
-    const behind = (depth: bigint | undefined) => (head > (depth ?? 0n) ? head - (depth ?? 0n) : 0n);
+    const behind = (depth: bigint | undefined) => finalizedBlockNumber(head, depth ?? 0n);
     switch (spec) {
       case 'latest':
       case 'pending':

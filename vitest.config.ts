@@ -15,6 +15,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    // Gives the run its token and sweeps what tests left on the shared servers (packages/testing/src/global-setup.ts).
+    globalSetup: ['packages/testing/src/global-setup.ts'],
+    // Every skipped test is listed with its reason at the end.
+    reporters: ['default', './packages/testing/src/skip-reporter.ts'],
   },
 });

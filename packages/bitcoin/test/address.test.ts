@@ -1,15 +1,13 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../src/bytes.js';
 import { AddressError, addressToOutputScript, decodeSegwitAddress, encodeSegwitAddress, outputScriptToAddress } from '../src/address.js';
 import { addressParams, UnknownNetworkError } from '../src/networks-address.js';
 import { classifyOutputScript } from '../src/scripts/output-script.js';
+import { sharedPath } from '@tapbridge/testing';
 
-const shared = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)), '../shared');
-const bip350File = path.join(shared, 'bitcoin-data/vectors/bip350-address-vectors.json');
-const networksFile = path.join(shared, 'bitcoin-data/networks.json');
+const bip350File = sharedPath('bitcoin-data/vectors/bip350-address-vectors.json');
+const networksFile = sharedPath('bitcoin-data/networks.json');
 
 interface Bip350 {
   validSegwitAddresses: { address: string; scriptPubKey: string }[];
@@ -95,7 +93,7 @@ describe('output scripts and addresses', () => {
   });
 });
 
-describe.skipIf(!fs.existsSync(networksFile))('network prefixes match ../shared/bitcoin-data/networks.json', () => {
+describe.skipIf(!fs.existsSync(networksFile))('network prefixes match ../shared/bitcoin-data/networks.json (needs ../shared/bitcoin-data)', () => {
   it('bech32 hrp per network', () => {
     const n = (JSON.parse(fs.readFileSync(networksFile, 'utf8')) as { networks: Record<string, { bech32Hrp: string }> }).networks;
     expect(addressParams('mainnet').bech32Hrp).toBe(n.mainnet!.bech32Hrp);

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ByteWriter, concatBytes, hashToHex, sha256 } from '../src/bytes.js';
 import { outputScriptToAddress } from '../src/address.js';
@@ -8,9 +7,9 @@ import { classifyOutputScript } from '../src/scripts/output-script.js';
 import { checkWitnessCommitment, computeWitnessMerkleRoot } from '../src/merkle/witness.js';
 import { MerkleError } from '../src/merkle/errors.js';
 import { BlockValidationError, checkBlockCommitments, parseBlock, scanBlock, scanBlockSpends, type Block } from '../src/block/index.js';
+import { sharedPath } from '@tapbridge/testing';
 
-const shared = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)), '../shared');
-const blocksDir = path.join(shared, 'bitcoin-data/mainnet/blocks');
+const blocksDir = sharedPath('bitcoin-data/mainnet/blocks');
 
 interface BlockInfo {
   height: number;

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EncodingError, hashToHex, hexToBytes, hexToHash, sha256d } from '../src/bytes.js';
 import { parseBlock } from '../src/block/parse.js';
+import { sharedPath } from '@tapbridge/testing';
 import {
   MerkleError,
   computeMerkleBranch,
@@ -15,9 +15,8 @@ import {
   type EsploraMerkleProof,
 } from '../src/merkle/index.js';
 
-const shared = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)), '../shared');
-const proofsFile = path.join(shared, 'bitcoin-data/mainnet/merkle-proofs.json');
-const blocksDir = path.join(shared, 'bitcoin-data/mainnet/blocks');
+const proofsFile = sharedPath('bitcoin-data/mainnet/merkle-proofs.json');
+const blocksDir = sharedPath('bitcoin-data/mainnet/blocks');
 
 interface Proofs {
   merkleblock: { proofs: { height: number; blockHash: string; merkleRoot: string; nTx: number; matched: { index: number; txid: string }[]; hex: string }[] };
@@ -77,7 +76,7 @@ describe('merkle root and branches', () => {
   });
 });
 
-describe.skipIf(!fs.existsSync(proofsFile))('real proofs from ../shared/bitcoin-data/mainnet/merkle-proofs.json', () => {
+describe.skipIf(!fs.existsSync(proofsFile))('real proofs from ../shared/bitcoin-data/mainnet/merkle-proofs.json (needs ../shared/bitcoin-data)', () => {
   const proofs = fs.existsSync(proofsFile) ? (JSON.parse(fs.readFileSync(proofsFile, 'utf8')) as Proofs) : undefined;
 
   it.each(proofs ? proofs.merkleblock.proofs.map((p) => [p.height, p.matched.map((m) => m.index).join(','), p] as const) : [])(

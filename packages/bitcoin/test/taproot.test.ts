@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../src/bytes.js';
 import { encodeSegwitAddress } from '../src/address.js';
@@ -20,9 +18,9 @@ import {
 } from '../src/taproot/index.js';
 import { sha256 } from '../src/bytes.js';
 import { schnorr } from '@noble/curves/secp256k1.js';
+import { sharedPath } from '@tapbridge/testing';
 
-const shared = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)), '../shared');
-const vectorFile = path.join(shared, 'vectors/bip341/wallet-test-vectors.json');
+const vectorFile = sharedPath('vectors/bip341/wallet-test-vectors.json');
 
 interface VectorLeaf {
   id: number;

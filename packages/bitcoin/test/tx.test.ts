@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { Transaction as BitcoinjsTransaction } from 'bitcoinjs-lib';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +6,7 @@ import { EncodingError, bytesToHex, hashToHex, hexToBytes } from '../src/bytes.j
 import { addressToOutputScript } from '../src/address.js';
 import { buildDepositScript, buildReclaimScript, depositAddress, ScriptTemplateError } from '../src/scripts/index.js';
 import { parseControlBlock, taprootTweak, taprootTweakSecretKey, verifyTaprootCommitment, tapLeafHash } from '../src/taproot/index.js';
+import { sharedPath } from '@tapbridge/testing';
 import {
   TransactionError,
   buildReclaimTx,
@@ -23,8 +22,7 @@ import {
   type TxOutput,
 } from '../src/tx/index.js';
 
-const shared = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)), '../shared');
-const vectorFile = path.join(shared, 'vectors/bip341/wallet-test-vectors.json');
+const vectorFile = sharedPath('vectors/bip341/wallet-test-vectors.json');
 
 interface KeyPathVector {
   given: { rawUnsignedTx: string; utxosSpent: { scriptPubKey: string; amountSats: number }[] };

@@ -12,11 +12,12 @@ import { bytesToHex, hashToHex, headerHashHex, hexToBytes } from '@tapbridge/bit
 import { FUZZ_TIMEOUT_MS, anyJson, fuzzParams, mutatedBytes, mutatedJson, onlyErrorsAsync } from '../../testing/src/fuzz.js';
 import { BitcoinCoreRpcSource, ChainSourceError, EsploraSource, type ChainSource } from '../src/index.js';
 import { MAX_RESPONSE_BYTES } from '../src/http.js';
+import { sharedPath } from '@tapbridge/testing';
 
 // Fuzzing is CPU-bound: on a loaded shared machine a property can take minutes (no timing is asserted).
 vi.setConfig({ testTimeout: FUZZ_TIMEOUT_MS });
 
-const dataDir = path.resolve(import.meta.dirname, '../../../../shared/bitcoin-data');
+const dataDir = sharedPath('bitcoin-data');
 const hasData = fs.existsSync(path.join(dataDir, 'mainnet/merkle-proofs.json'));
 if (!hasData) console.warn(`fuzz-answers: ${dataDir} not found; mutating synthetic answers only`);
 

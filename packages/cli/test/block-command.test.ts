@@ -2,12 +2,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseBlock } from '@tapbridge/bitcoin';
+import { repoRoot as root, sharedPath } from '@tapbridge/testing';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const blocksDir = path.resolve(root, '../shared/bitcoin-data/mainnet/blocks');
+const blocksDir = sharedPath('bitcoin-data/mainnet/blocks');
 const available = fs.existsSync(path.join(blocksDir, '830000.raw'));
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -3,12 +3,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyApiKey, withApiKeyDatabase } from '@tapbridge/runtime';
-import { createTestDatabase, type TestDatabase } from '@tapbridge/db';
-
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+import { createTestDatabase, onPath, repoRoot, type TestDatabase } from '@tapbridge/testing';
 
 function cli(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--conditions=@tapbridge/source', '--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
@@ -54,9 +51,9 @@ describe('tapbridge apikey', () => {
   }, 120_000);
 });
 
-const haveNats = spawnSync('nats-server', ['--version']).status === 0;
+const haveNats = onPath('nats-server');
 
-describe.skipIf(!haveNats)('tapbridge nats config', () => {
+describe.skipIf(!haveNats)('tapbridge nats config (needs nats-server on PATH)', () => {
   it('renders a configuration nats-server accepts, with devnet passwords generated once and kept', () => {
     const users = path.join(dir, 'users');
     const out = path.join(dir, 'nats.conf');

@@ -5,13 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addressToOutputScript, bytesToHex, hashToHex, hexToBytes, parseBlock } from '@tapbridge/bitcoin';
-import { hasShared, sharedDir, sharedMissingMessage } from '@tapbridge/testing';
+import { hasShared, sharedDir } from '@tapbridge/testing';
 import { BlockMismatchError, DepositIndexer, InMemoryDepositStore, buildMerkleBlockProof, type HeaderRef } from '../src/index.js';
 import { GROUP_KEY } from '../src/testing/index.js';
 
 const dir = path.join(sharedDir, 'bitcoin-data/mainnet');
 const present = hasShared && fs.existsSync(path.join(dir, 'blocks/830000.raw'));
-if (!present) console.warn(sharedMissingMessage);
 
 interface CsvRow {
   txIndex: number;
@@ -37,7 +36,7 @@ function load(height: number): { raw: Uint8Array; ref: HeaderRef } {
   return { raw, ref: { hash: meta.hash, height, prevHash: meta.previousblockhash, header: bytesToHex(raw.subarray(0, 80)) } };
 }
 
-describe.skipIf(!present)('mainnet blocks', () => {
+describe.skipIf(!present)('mainnet blocks (needs ../shared/bitcoin-data)', () => {
   it('830000: finds a watch set of real P2TR outputs with their values, and the custody address with its 25 outputs', async () => {
     const rows = readCsv(830000);
     const custodyAddress = 'bc1p9eue8xue7sypgxgm68999ykm0qf7nszve6494cu2ml37x7mxlntsmvnkl8';

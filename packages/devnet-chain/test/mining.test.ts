@@ -1,13 +1,11 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { HeaderChain, bytesToHex, concatBytes, decodeHeader, equalBytes, hashToHex, hexToBytes, sha256d } from '@tapbridge/bitcoin';
 import { REGTEST_GENESIS_BLOCK, REGTEST_PARAMS, blockSubsidy, coinbaseHeight, decodeBlock } from '../src/index.js';
 import { testNode } from './helpers.js';
+import { sharedPath } from '@tapbridge/testing';
 
-const sharedDir = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)), '../shared');
-const networksFile = path.join(sharedDir, 'bitcoin-data/networks.json');
+const networksFile = sharedPath('bitcoin-data/networks.json');
 
 /** Independent of the miner: target from compact bits, compared as big-endian numbers. */
 function hashMeetsBits(headerBytes: Uint8Array, bits: number): boolean {
@@ -37,7 +35,7 @@ describe('regtest genesis', () => {
     expect(equalBytes(block.txs[0]!.getHash(), block.header.merkleRoot)).toBe(true);
   });
 
-  it.skipIf(!fs.existsSync(networksFile))('matches ../shared/bitcoin-data/networks.json (skipped when the shared data is absent)', () => {
+  it.skipIf(!fs.existsSync(networksFile))('matches ../shared/bitcoin-data/networks.json (needs ../shared/bitcoin-data)', () => {
     const regtest = JSON.parse(fs.readFileSync(networksFile, 'utf8')).networks.regtest;
     expect(bytesToHex(REGTEST_GENESIS_BLOCK.subarray(0, 80))).toBe(regtest.genesisHeader);
     expect(REGTEST_PARAMS.genesisHash).toBe(regtest.genesisHash);

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PrivateNatsServer, uniquePrefix } from '@tapbridge/testing';
+import { onPath, PrivateNatsServer, uniquePrefix } from '@tapbridge/testing';
 import { connectMessaging, natsClientOptions, renderNatsServerConfig } from '../src/index.js';
 
-const haveOpenssl = spawnSync('openssl', ['version']).status === 0;
+const haveOpenssl = onPath('openssl');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tb-nats-tls-'));
 const file = (name: string) => path.join(dir, name);
 const password = randomBytes(18).toString('base64url');
@@ -41,7 +41,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!haveOpenssl)('NATS over TLS', () => {
+describe.skipIf(!haveOpenssl)('NATS over TLS (needs openssl on PATH)', () => {
   it('connects with NATS_TLS_CA and refuses a client that does not trust the CA', async () => {
     const m = await connectMessaging({ url: `tls://127.0.0.1:${server.port}`, prefix, maxReconnectAttempts: 0, ...natsClientOptions('header-watcher', { NATS_PASSWORD: password, NATS_TLS_CA: file('ca.pem') }) });
     expect(m.nc.info?.tls_required).toBe(true);

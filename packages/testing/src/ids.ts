@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { testRunToken } from './run-token.js';
 
-/** A stream/subject prefix unique to this test run, so concurrent runs on one NATS never collide. */
+/**
+ * A stream/subject prefix unique to this test, so concurrent runs on one NATS never collide. It carries the run's
+ * token, so the run's global teardown deletes the streams of tests that did not clean up.
+ */
 export function uniquePrefix(label = 't'): string {
-  return `${label}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`.toLowerCase();
+  return `${label}${testRunToken()}${randomBytes(3).toString('hex')}`.toLowerCase();
 }

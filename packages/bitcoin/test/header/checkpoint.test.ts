@@ -15,7 +15,7 @@ import { MAINNET_FILE, MAINNET_FIRST_HEIGHT, hasBitcoinData, readHeaderLines, re
 
 const NOW = () => 1_800_000_000;
 
-describe.skipIf(!hasBitcoinData)('checkpoints on real mainnet headers', () => {
+describe.skipIf(!hasBitcoinData)('checkpoints on real mainnet headers (needs ../shared/bitcoin-data)', () => {
   const headers = readHeaderLines(MAINNET_FILE);
   const chainwork = readJson<{ chainwork: Record<string, string> }>('mainnet/chainwork.json').chainwork;
 

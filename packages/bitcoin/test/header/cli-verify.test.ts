@@ -54,7 +54,7 @@ function writeHeaders(name: string, headers: Uint8Array[]): string {
   return file;
 }
 
-describe.skipIf(!hasBitcoinData)('tapbridge headers verify (spawned)', () => {
+describe.skipIf(!hasBitcoinData)('tapbridge headers verify (spawned) (needs ../shared/bitcoin-data)', () => {
   const realFile = path.join(bitcoinData, MAINNET_FILE);
   const headers = readHeaderLines(MAINNET_FILE);
   const chainwork = readJson<{ chainwork: Record<string, string> }>('mainnet/chainwork.json').chainwork;

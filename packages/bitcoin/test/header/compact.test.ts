@@ -18,7 +18,7 @@ interface CompactCase {
   reencodeWithNegativeFlag?: boolean;
 }
 
-describe.skipIf(!hasBitcoinData)(`compact bits: Core's bignum_SetCompact vectors (${bitcoinData})`, () => {
+describe.skipIf(!hasBitcoinData)(`compact bits: Core's bignum_SetCompact vectors (needs ${bitcoinData})`, () => {
   const cases = readJson<{ compact: { cases: CompactCase[] } }>('vectors/bitcoin-core-pow-vectors.json')
     .compact.cases;
 

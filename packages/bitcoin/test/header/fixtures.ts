@@ -1,17 +1,15 @@
 // Test helpers: the shared real-data directory (beside the repo, never copied into it) and regtest mining.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { hexToBytes } from '../../src/bytes.js';
 import { encodeHeader, headerHash, type BlockHeader } from '../../src/header/codec.js';
 import { checkProofOfWork } from '../../src/header/pow.js';
 import type { NetworkParams } from '../../src/header/networks.js';
+import { sharedPath } from '@tapbridge/testing';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-export const bitcoinData = path.resolve(repoRoot, '../shared/bitcoin-data');
+export const bitcoinData = sharedPath('bitcoin-data');
 export const hasBitcoinData = fs.existsSync(bitcoinData);
 export const skipMessage = `real data not found at ${bitcoinData}; skipping`;
-if (!hasBitcoinData) console.warn(skipMessage);
 
 export function readJson<T>(relative: string): T {
   return JSON.parse(fs.readFileSync(path.join(bitcoinData, relative), 'utf8')) as T;

@@ -35,7 +35,7 @@ function expectRule(fn: () => unknown, rule: string, height?: number): HeaderRul
   throw new Error(`expected ${rule}`);
 }
 
-describe.skipIf(!hasBitcoinData)('HeaderChain on real mainnet headers', () => {
+describe.skipIf(!hasBitcoinData)('HeaderChain on real mainnet headers (needs ../shared/bitcoin-data)', () => {
   const headers = readHeaderLines(MAINNET_FILE);
   const chainwork = readJson<{ chainwork: Record<string, string> }>('mainnet/chainwork.json').chainwork;
   const stale = readJson<{ stale: StaleJson[] }>('mainnet/stale-headers.json').stale;

@@ -28,7 +28,7 @@ interface NetworkJson {
   bip66Height: number;
 }
 
-describe.skipIf(!hasBitcoinData)('network parameters agree with networks.json (Core chainparams)', () => {
+describe.skipIf(!hasBitcoinData)('network parameters agree with networks.json (Core chainparams) (needs ../shared/bitcoin-data)', () => {
   const json = readJson<{ networks: Record<string, NetworkJson> }>('networks.json').networks;
 
   it.each(Object.keys(NETWORKS))('%s', (name) => {

@@ -13,7 +13,7 @@ interface PowCase {
   hash: string;
 }
 
-describe.skipIf(!hasBitcoinData)("proof of work: Core's CheckProofOfWork vectors and real headers", () => {
+describe.skipIf(!hasBitcoinData)("proof of work: Core's CheckProofOfWork vectors and real headers (needs ../shared/bitcoin-data)", () => {
   const cases = readJson<{ checkProofOfWorkInvalid: { cases: PowCase[] } }>(
     'vectors/bitcoin-core-pow-vectors.json',
   ).checkProofOfWorkInvalid.cases;

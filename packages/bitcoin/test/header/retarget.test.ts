@@ -39,7 +39,7 @@ function parentAtEpochEnd(
   return { height, time, bits, epochStartTime, epochStartBits, lastNonMinDifficultyBits: bits };
 }
 
-describe.skipIf(!hasBitcoinData)('retarget on real data', () => {
+describe.skipIf(!hasBitcoinData)('retarget on real data (needs ../shared/bitcoin-data)', () => {
   it('gives expectedBits, and the real next header bits, for all 413 mainnet epochs', () => {
     const cases = readJson<{ cases: EpochCase[] }>('mainnet/retarget-epochs.json').cases;
     expect(cases).toHaveLength(413);

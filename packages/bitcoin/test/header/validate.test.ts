@@ -7,7 +7,7 @@ import { MAINNET } from '../../src/header/networks.js';
 import { validateHeader, type HeaderContext } from '../../src/header/validate.js';
 import { MAINNET_FILE, MAINNET_FIRST_HEIGHT, hasBitcoinData, readHeaderLines } from './fixtures.js';
 
-describe.skipIf(!hasBitcoinData)('validateHeader on real mainnet headers', () => {
+describe.skipIf(!hasBitcoinData)('validateHeader on real mainnet headers (needs ../shared/bitcoin-data)', () => {
   const headers = readHeaderLines(MAINNET_FILE);
   const decoded = headers.map(decodeHeader);
   const epochStart = decoded[0]!; // 822528 starts an epoch

@@ -4,6 +4,7 @@ export * from './curve/point.js';
 export * from './curve/tagged-hash.js';
 export * from './curve/bip340.js';
 export * from './curve/batch.js';
+export * from './curve/native.js';
 export * from './signing/lagrange.js';
 export { type SignersContext, type ValidatedSigners, deriveThreshPubkey, serializeIds, validateSignersCtx } from './signing/signers-context.js';
 export * from './signing/tweak.js';

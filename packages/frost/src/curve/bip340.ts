@@ -5,7 +5,9 @@
  */
 import { randomBytes } from '@noble/hashes/utils.js';
 import { FrostInputError } from '../errors.js';
-import { G, type GroupElement, hasEvenY, mulPublic, Point, pointFromXonly, pointToXonly } from './point.js';
+import * as ecc from 'tiny-secp256k1';
+import { mulGen, mulPoint } from './native.js';
+import { type GroupElement, hasEvenY, Point, pointFromXonly, pointToXonly } from './point.js';
 import { N, scalarFromBytesWrapping, scalarToBytes } from './scalar.js';
 import { taggedHash } from './tagged-hash.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
@@ -24,13 +26,13 @@ export function schnorrSign(msg: Uint8Array, seckey: Uint8Array, auxRand: Uint8A
   const d0 = bytesToNumberBE(seckey);
   if (d0 <= 0n || d0 >= N) throw new FrostInputError('The secret key must be an integer in the range 1..n-1.');
   if (auxRand.length !== 32) throw new FrostInputError('aux_rand must be 32 bytes.');
-  const P = G.multiply(d0);
+  const P = mulGen(d0);
   const d = hasEvenY(P) ? d0 : N - d0;
   const t = xor(scalarToBytes(d), taggedHash(`${tagPrefix}/aux`, auxRand));
   const Px = pointToXonly(P);
   const k0 = scalarFromBytesWrapping(taggedHash(`${tagPrefix}/nonce`, t, Px, msg));
   if (k0 === 0n) throw new Error('BIP340 nonce is zero (negligible probability)');
-  const R = G.multiply(k0);
+  const R = mulGen(k0);
   const k = hasEvenY(R) ? k0 : N - k0;
   const Rx = pointToXonly(R);
   const e = scalarFromBytesWrapping(taggedHash(`${tagPrefix}/challenge`, Rx, Px, msg));
@@ -53,10 +55,10 @@ export function schnorrVerify(msg: Uint8Array, pubkey: Uint8Array, sig: Uint8Arr
   const r = bytesToNumberBE(sig.subarray(0, 32));
   const s = bytesToNumberBE(sig.subarray(32, 64));
   if (r >= FIELD_P || s >= N) return false;
+  if (tagPrefix === 'BIP0340' && msg.length === 32) return ecc.verifySchnorr(msg, pubkey, sig);
   const e = scalarFromBytesWrapping(taggedHash(`${tagPrefix}/challenge`, sig.subarray(0, 32), pubkey, msg));
-  // R = s*G - e*P, as one double-scalar multiplication when both scalars are non-zero.
-  const minusE = (N - e) % N;
-  const R = s !== 0n && minusE !== 0n ? G.mulAddUnsafe(s, P, minusE) : mulPublic(G, s).add(mulPublic(P, minusE));
+  // R = s·G − e·P with libsecp256k1's multiplications (native.ts).
+  const R = mulGen(s).add(mulPoint(P, (N - e) % N));
   if (R.is0() || !hasEvenY(R)) return false;
   return R.toAffine().x === r;
 }

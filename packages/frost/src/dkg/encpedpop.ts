@@ -6,7 +6,7 @@
  */
 import { FrostInputError } from '../errors.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { G, type GroupElement, pointFromCompressed, pointFromCompressedWithInfinity, pointToCompressed, pointToCompressedWithInfinity } from '../curve/point.js';
+import { type GroupElement, pointFromCompressed, pointFromCompressedWithInfinity, pointToCompressed, pointToCompressedWithInfinity } from '../curve/point.js';
 import { N, scalarFromBytesChecked, scalarFromBytesNonzeroChecked, scalarFromBytesWrapping, scalarToBytes } from '../curve/scalar.js';
 import { chunks, equalBytes, u32be } from './bytes.js';
 import {
@@ -34,11 +34,12 @@ import {
   simplParticipantStep2,
 } from './simplpedpop.js';
 import { taggedHashBipDkg } from './vss.js';
+import { mulGenCompressed, mulPoint } from '../curve/native.js';
 
 /** libsecp256k1's default ECDH: SHA256(compressed(seckey · pubkey)). Throws on an invalid pubkey. */
 function ecdhLibsecp256k1(seckey: Uint8Array, theirPubkey: Uint8Array): Uint8Array {
   const P = pointFromCompressed(theirPubkey, 'ECDH public key');
-  return sha256(pointToCompressed(P.multiply(scalarFromBytesNonzeroChecked(seckey, 'ECDH secret key'))));
+  return sha256(pointToCompressed(mulPoint(P, scalarFromBytesNonzeroChecked(seckey, 'ECDH secret key'))));
 }
 
 function ecdhPad(seckey: Uint8Array, myPubkey: Uint8Array, theirPubkey: Uint8Array, context: Uint8Array, sending: boolean): bigint {
@@ -151,7 +152,7 @@ export function encParticipantStep1(
   const simplSeed = taggedHashBipDkg('encpedpop seed', seed, random, encContext);
   const simplAuxRand = taggedHashBipDkg('simplpedpop aux', simplSeed);
   const secnonce = taggedHashBipDkg('encpedpop secnonce', simplSeed);
-  const pubnonce = pointToCompressed(G.multiply(scalarFromBytesNonzeroChecked(secnonce, 'encryption nonce')));
+  const pubnonce = mulGenCompressed(scalarFromBytesNonzeroChecked(secnonce, 'encryption nonce'));
   const { state: simplState, msg: simplPmsg, partialSecshares } = simplParticipantStep1(simplSeed, t, n, participantId, simplAuxRand);
   const pads = encapsMulti(secnonce, pubnonce, deckey, enckeys, encContext, participantId);
   const encShares = partialSecshares.map((s, i) => (s + (pads[i] as bigint)) % N);

@@ -4,10 +4,11 @@
  * share, public share and Q) yields the same x-only key with even y, and the shares remain a
  * valid sharing of −secret.
  */
-import { type GroupElement, G, hasEvenY, pointFromCompressed, pointToCompressed } from '../curve/point.js';
+import { type GroupElement, hasEvenY, pointFromCompressed, pointToCompressed } from '../curve/point.js';
 import { N, scalarFromBytesNonzeroChecked, scalarToBytes } from '../curve/scalar.js';
 import { FrostInputError } from '../errors.js';
 import type { DKGOutput } from './chilldkg.js';
+import { mulGenCompressed } from '../curve/native.js';
 
 export function normalizeToEvenY(output: DKGOutput): DKGOutput {
   const Q = pointFromCompressed(output.threshPk, 'threshold public key');
@@ -17,7 +18,7 @@ export function normalizeToEvenY(output: DKGOutput): DKGOutput {
   if (output.secshare !== null) {
     const s = scalarFromBytesNonzeroChecked(output.secshare, 'secret share');
     secshare = scalarToBytes(N - s);
-    if (!output.pubshares.some((p) => pointToCompressed(G.multiply(s)).every((b, i) => b === p[i]))) {
+    if (!output.pubshares.some((p) => mulGenCompressed(s).every((b, i) => b === p[i]))) {
       throw new FrostInputError('The secret share does not match any public share.');
     }
   }

@@ -1,12 +1,13 @@
 /** Host keys and session parameters (ChillDKG "Host Keys", "SessionParams", "params_hash"). */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { FrostInputError } from '../errors.js';
-import { G, pointFromCompressed, pointToCompressed } from '../curve/point.js';
+import { pointFromCompressed } from '../curve/point.js';
 import { N } from '../curve/scalar.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { u32be } from './bytes.js';
 import { DuplicateHostPubkeyError, HostSeckeyError, InvalidHostPubkeyError, ThresholdOrCountError } from './errors.js';
 import { taggedHashBipDkg } from './vss.js';
+import { mulGenCompressed } from '../curve/native.js';
 
 export interface SessionParams {
   /** Ordered compressed host public keys; a participant's index here is its participant id. */
@@ -20,7 +21,7 @@ export function hostpubkeyGen(hostseckey: Uint8Array): Uint8Array {
   if (hostseckey.length !== 32) throw new FrostInputError('The host secret key must be 32 bytes.');
   const d = bytesToNumberBE(hostseckey);
   if (d === 0n || d >= N) throw new HostSeckeyError('The host secret key is out of range.');
-  return pointToCompressed(G.multiply(d));
+  return mulGenCompressed(d);
 }
 
 /** params_validate: threshold and count in range, every host key valid, no duplicates. */

@@ -3,12 +3,13 @@
  * coefficients are committed to as points; participant i (0-based) gets f(i + 1).
  */
 import { FrostInputError } from '../errors.js';
-import { G, type GroupElement, INFINITY, mulPublic, pointToCompressedWithInfinity, pointToXonly } from '../curve/point.js';
+import { type GroupElement, INFINITY, pointToCompressedWithInfinity, pointToXonly } from '../curve/point.js';
 import { N, scalarFromBytesChecked } from '../curve/scalar.js';
 import { taggedHash } from '../curve/tagged-hash.js';
 import { type Affine, affineToPoint, decodeCompressedAffine, evalPointPolyAffine, pointToAffine, sumColumnsAffine } from '../curve/batch.js';
 import { u32be } from './bytes.js';
 import { MsgParseError } from './errors.js';
+import { mulGen } from '../curve/native.js';
 
 export const BIP_TAG = 'BIP DKG/';
 
@@ -99,7 +100,7 @@ export class VSSCommitment {
   }
 
   static verifySecshare(secshare: bigint, pubshare: GroupElement): boolean {
-    return mulPublic(G, secshare).equals(pubshare);
+    return mulGen(secshare).equals(pubshare);
   }
 
   add(other: VSSCommitment): VSSCommitment {
@@ -115,7 +116,7 @@ export class VSSCommitment {
   invalidTaprootCommit(): { commitment: VSSCommitment; tweak: bigint; pubtweak: GroupElement } {
     const pk = this.commitmentToSecret();
     const tweak = scalarFromBytesChecked(taggedHash('TapTweak', pointToXonly(pk)), 'TapTweak');
-    const pubtweak = mulPublic(G, tweak);
+    const pubtweak = mulGen(tweak);
     const ges = [pk.add(pubtweak), ...this.ges.slice(1)];
     return { commitment: new VSSCommitment(ges), tweak, pubtweak };
   }
@@ -145,7 +146,7 @@ export class VSS {
   }
 
   commit(): VSSCommitment {
-    return new VSSCommitment(this.coeffs.map((c) => G.multiply(c)));
+    return new VSSCommitment(this.coeffs.map((c) => mulGen(c)));
   }
 
   secret(): bigint {

@@ -1,11 +1,12 @@
 /** Nonce generation and aggregation (BIP445 "NonceGen", "NonceAgg"). */
 import { randomBytes } from '@noble/hashes/utils.js';
 import { FrostInputError, InvalidContributionError } from '../errors.js';
-import { G, type GroupElement, INFINITY, pointFromCompressed, pointToCompressed, pointToCompressedWithInfinity } from '../curve/point.js';
+import { type GroupElement, INFINITY, pointFromCompressed, pointToCompressedWithInfinity } from '../curve/point.js';
 import { scalarFromBytesWrapping, scalarToBytes } from '../curve/scalar.js';
 import { taggedHash } from '../curve/tagged-hash.js';
 import { type Affine, decodeCompressedAffine, encodeAffineWithInfinity, sumAffine } from '../curve/batch.js';
 import { SecNonce } from './secnonce.js';
+import { mulGenCompressed } from '../curve/native.js';
 
 export interface NonceGenInput {
   /** The signer's secret share (32 bytes); mixed in as defence in depth against bad randomness. */
@@ -65,8 +66,8 @@ export function nonceGenInternal(rand_: Uint8Array, input: NonceGenInput = {}): 
   const [k1, k2] = k as [bigint, bigint];
   if (k1 === 0n || k2 === 0n) throw new Error('nonce is zero (negligible probability)');
   const pubnonce = new Uint8Array(66);
-  pubnonce.set(pointToCompressed(G.multiply(k1)), 0);
-  pubnonce.set(pointToCompressed(G.multiply(k2)), 33);
+  pubnonce.set(mulGenCompressed(k1), 0);
+  pubnonce.set(mulGenCompressed(k2), 33);
   const secnonce = new Uint8Array(64);
   secnonce.set(scalarToBytes(k1), 0);
   secnonce.set(scalarToBytes(k2), 32);

@@ -5,6 +5,7 @@ import { scalarFromBytesWrapping } from '../curve/scalar.js';
 import { taggedHash } from '../curve/tagged-hash.js';
 import { type SignersContext, type ValidatedSigners, serializeIds, validateSignersCtx } from './signers-context.js';
 import { threshPubkeyAndTweak } from './tweak.js';
+import { mulPoint } from '../curve/native.js';
 
 export interface SessionContext {
   /** Aggregate nonce R1 ‖ R2 (66 bytes, infinity as 33 zero bytes). */
@@ -48,7 +49,7 @@ export function getSessionValues(session: SessionContext): SessionValues {
     // Only the coordinator sends the aggregate nonce.
     throw new InvalidContributionError(null, 'aggnonce');
   }
-  const R_ = b === 0n || R2.is0() ? R1 : R1.add(R2.multiplyUnsafe(b));
+  const R_ = b === 0n || R2.is0() ? R1 : R1.add(mulPoint(R2, b));
   const R = R_.is0() ? G : R_;
   const e = scalarFromBytesWrapping(taggedHash('BIP0340/challenge', pointToXonly(R), Qx, msg));
   return { Q, gacc, tacc, signers, b, R, e };

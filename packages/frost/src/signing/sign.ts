@@ -1,7 +1,7 @@
 /** Partial signing (BIP445 "Sign", "DeterministicSign"). */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { FrostInputError, InvalidContributionError } from '../errors.js';
-import { G, hasEvenY, pointToCompressed, pointToXonly } from '../curve/point.js';
+import { hasEvenY, pointToXonly } from '../curve/point.js';
 import { N, scalarFromBytesNonzeroChecked, scalarFromBytesWrapping, scalarToBytes } from '../curve/scalar.js';
 import { taggedHash } from '../curve/tagged-hash.js';
 import { deriveInterpolatingValue } from './lagrange.js';
@@ -11,6 +11,7 @@ import { SecNonce } from './secnonce.js';
 import { type SessionContext, getSessionValues } from './session.js';
 import { type SignersContext, serializeIds, validateSignersCtx } from './signers-context.js';
 import { threshPubkeyAndTweak } from './tweak.js';
+import { mulGenCompressed } from '../curve/native.js';
 
 /**
  * BIP445 "Sign": s = k1 + b·k2 + e·λ·d with the nonces negated for odd R and d adjusted for the
@@ -47,7 +48,7 @@ export function sign(secnonce: SecNonce, secshare: Uint8Array, myId: number, ses
   } catch {
     throw new FrostInputError("The signer's secret share value is out of range.");
   }
-  const myPubshare = pointToCompressed(G.multiply(d_));
+  const myPubshare = mulGenCompressed(d_);
   if (!signers.pubshareHex.includes(bytesToHex(myPubshare))) {
     throw new FrostInputError("The signer's pubshare must be included in the list of pubshares.");
   }
@@ -60,8 +61,8 @@ export function sign(secnonce: SecNonce, secshare: Uint8Array, myId: number, ses
   let pubnonce = secnonce.pubnonce;
   if (pubnonce === null) {
     pubnonce = new Uint8Array(66);
-    pubnonce.set(pointToCompressed(G.multiply(k1_)), 0);
-    pubnonce.set(pointToCompressed(G.multiply(k2_)), 33);
+    pubnonce.set(mulGenCompressed(k1_), 0);
+    pubnonce.set(mulGenCompressed(k2_), 33);
   }
   // Optional correctness check from the spec: a fault here must not release a wrong signature.
   if (!partialSigVerifyInternal(psig, myId, pubnonce, myPubshare, session, values)) throw new Error('partial signature failed self-verification');
@@ -104,8 +105,8 @@ export function deterministicSign(
   ) as [bigint, bigint];
   if (k1 === 0n || k2 === 0n) throw new Error('nonce is zero (negligible probability)');
   const pubnonce = new Uint8Array(66);
-  pubnonce.set(pointToCompressed(G.multiply(k1)), 0);
-  pubnonce.set(pointToCompressed(G.multiply(k2)), 33);
+  pubnonce.set(mulGenCompressed(k1), 0);
+  pubnonce.set(mulGenCompressed(k2), 33);
   const secnonceBytes = new Uint8Array(64);
   secnonceBytes.set(scalarToBytes(k1), 0);
   secnonceBytes.set(scalarToBytes(k2), 32);

@@ -5,9 +5,10 @@
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { FrostInputError } from '../errors.js';
-import { G, type GroupElement, hasEvenY, mulPublic, pointFromCompressed, pointToXonly } from '../curve/point.js';
+import { type GroupElement, hasEvenY, pointFromCompressed, pointToXonly } from '../curve/point.js';
 import { N, scalarFromBytesChecked } from '../curve/scalar.js';
 import { taggedHash } from '../curve/tagged-hash.js';
+import { mulGen } from '../curve/native.js';
 
 export interface TweakContext {
   /** The tweaked key Q. */
@@ -34,7 +35,7 @@ export function applyTweak(ctx: TweakContext, tweak: Uint8Array, isXonly: boolea
   } catch {
     throw new FrostInputError('The tweak value is out of range.');
   }
-  const Q = (g === 1n ? ctx.Q : ctx.Q.negate()).add(mulPublic(G, twk));
+  const Q = (g === 1n ? ctx.Q : ctx.Q.negate()).add(mulGen(twk));
   if (Q.is0()) throw new FrostInputError('The result of tweaking cannot be infinity.');
   return { Q, gacc: (g * ctx.gacc) % N, tacc: (twk + g * ctx.tacc) % N };
 }

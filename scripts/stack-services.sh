@@ -4,8 +4,8 @@
 start devnet-chain node packages/cli/dist/main.js devnet start --data-dir .devnet/chain --rpc-port 18443 --esplora-port 3030 --host "$DEVNET_BIND"
 start header-watcher env HTTP_PORT=4001 BTC_SOURCES=core+http://127.0.0.1:18443#cookie=.devnet/chain/.cookie,esplora+http://127.0.0.1:3030 node apps/header-watcher/dist/main.js
 start evm-gateway env HTTP_PORT=4005 RPC_PORT=8545 EVM_BLOCK_TIME_MS=2000 EVM_FINALITY_DEPTH=3 EVM_DEPOSIT_MIN_CONFIRMATIONS=1 node apps/evm-gateway/dist/main.js
-# Signers keep their own databases (tapbridge_signer_<i>); devnet passphrases come from infra/compose/devnet-secrets.
-for i in 1 2 3 4 5; do DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tapbridge_signer_$i node packages/cli/dist/main.js db create >/dev/null; done
+# Signers keep their own databases (<DATABASE_URL>_signer_<i>, created and marked by stack.sh's devnet claim); devnet
+# passphrases come from infra/compose/devnet-secrets.
 # Trust pins, no trust on first use for the DKG's participants: every signer's host key is collected before anything
 # starts (`host-key` creates the encrypted key on first use) and given to the coordinator and to every signer.
 SIGNER_HOST_PUBKEYS=$(for i in 1 2 3 4 5; do
@@ -30,7 +30,7 @@ if [ "$RAW" = "true" ]; then echo "  WARNING: SIGNER_ALLOW_RAW_MESSAGES=true: th
 SIGNER_VIEW="BTC_SOURCES=core+http://127.0.0.1:18443#cookie=.devnet/chain/.cookie,esplora+http://127.0.0.1:3030 EVM_RPC_URL=http://127.0.0.1:8545 EVM_FINALITY_DEPTH=3 DEPOSIT_CONFIRMATIONS=1 SWEEP_OUTFLOW_LIMIT_BPS=10000"
 for i in 1 2 3 4 5; do
   # shellcheck disable=SC2086 # SIGNER_VIEW is a list of NAME=value words
-  start signer-$i env $SIGNER_VIEW BITCOIN_NETWORK=regtest SIGNER_INDEX=$i SIGNER_COUNT=5 SIGNER_THRESHOLD=3 HTTP_PORT=$((4100 + i)) DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tapbridge_signer_$i SIGNER_DATA_DIR=.devnet/signer-$i SIGNER_KEY_PASSPHRASE="$(cat infra/compose/devnet-secrets/signer-$i-passphrase)" COORDINATOR_PUBKEY="$COORDINATOR_PUBKEY" SIGNER_HOST_PUBKEYS="$SIGNER_HOST_PUBKEYS" SIGNER_ALLOW_RAW_MESSAGES="$RAW" node apps/signer/dist/main.js
+  start signer-$i env $SIGNER_VIEW BITCOIN_NETWORK=regtest SIGNER_INDEX=$i SIGNER_COUNT=5 SIGNER_THRESHOLD=3 HTTP_PORT=$((4100 + i)) DATABASE_URL="${DATABASE_URL}_signer_$i" SIGNER_DATA_DIR=.devnet/signer-$i SIGNER_KEY_PASSPHRASE="$(cat infra/compose/devnet-secrets/signer-$i-passphrase)" COORDINATOR_PUBKEY="$COORDINATOR_PUBKEY" SIGNER_HOST_PUBKEYS="$SIGNER_HOST_PUBKEYS" SIGNER_ALLOW_RAW_MESSAGES="$RAW" node apps/signer/dist/main.js
 done
 # The indexer watches the real custody output: the group key the signers made by DKG, read from the coordinator.
 custody=$(node -e '

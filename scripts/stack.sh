@@ -11,15 +11,61 @@ mkdir -p "$STATE/logs"
 DEVNET_BIND=${DEVNET_BIND:-127.0.0.1}
 export HTTP_HOST="$DEVNET_BIND" RPC_HOST="$DEVNET_BIND"
 
-if [ "${1:-}" = "stop" ]; then
-  for f in "$STATE"/pids/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
-  echo "stack stopped"; exit 0
+export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/tapbridge}
+export DEVNET_STATE_DIR=$STATE SIGNER_COUNT=5
+DEVNET_NATS_PORT=${DEVNET_NATS_PORT:-4223}
+DEVNET_NATS_HTTP_PORT=${DEVNET_NATS_HTTP_PORT:-8223}
+# Every port the devnet serves on (NATS, its monitor, the chain's RPC and Esplora, the services).
+DEVNET_PORTS="$DEVNET_NATS_PORT $DEVNET_NATS_HTTP_PORT 18443 3030 4001 4002 4003 4005 4006 4101 4102 4103 4104 4105 8545"
+
+stop_stack() {
+  for f in "$STATE"/pids/*.pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    kill "$pid" 2>/dev/null || true
+    # Wait for the exit, so a reset never drops a database under a service still writing to it.
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+    rm -f "$f"
+  done
+}
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+devnet_tool() { node packages/infra/dist/devnet.js "$@"; }
+
+case "${1:-}" in
+  stop)
+    stop_stack
+    echo "stack stopped"; exit 0 ;;
+  reset)
+    # Start over: stop, drop this devnet's databases (tapbridge, tapbridge_signer_1..5) and delete .devnet/ (chain,
+    # key shares, and the NATS JetStream store, so the TB_* streams go with it).
+    stop_stack
+    [ -f packages/infra/dist/devnet.js ] || pnpm exec turbo run build --filter=@tapbridge/infra --output-logs=errors-only
+    devnet_tool reset
+    echo "devnet reset: start a new one with scripts/stack.sh"; exit 0 ;;
+  "") ;;
+  *) echo "usage: scripts/stack.sh [stop|reset]" >&2; exit 64 ;;
+esac
+
+# Another devnet (a second checkout, or this one's services left running after .devnet/ was deleted) on our ports would
+# answer in our place: refuse unless those are our own processes.
+ours_running=""
+for f in "$STATE"/pids/*.pid; do [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && ours_running=1; done
+if [ -z "$ours_running" ]; then
+  busy=""
+  for p in $DEVNET_PORTS; do listening "$p" && busy="$busy $p"; done
+  if [ -n "$busy" ]; then
+    echo "REFUSED: something already listens on the devnet's ports:$busy, and no service of this checkout's devnet ($PWD/$STATE/pids) runs." >&2
+    echo "Another checkout's devnet? Stop it there (scripts/stack.sh stop), or free the ports." >&2
+    exit 3
+  fi
 fi
 
 bash scripts/setup.sh
 pnpm exec turbo run build --output-logs=errors-only
-export DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/tapbridge}
-node packages/cli/dist/main.js db create
+# .devnet/ and the databases must be one devnet (packages/infra/src/devnet-identity.ts); refuses with the reason if not.
+DEVNET_ID=$(devnet_tool claim) || exit 3
+echo "[stack] devnet $DEVNET_ID"
 node packages/cli/dist/main.js db migrate
 mkdir -p "$STATE/pids"
 
@@ -35,12 +81,17 @@ start() { # name, command...
 # NATS with one identity per service (users and rights from packages/messaging/src/permissions.ts): the devnet's own
 # server on $DEVNET_NATS_PORT, so the plain shared one on 4222 (tests, CI) is left alone. Passwords are generated
 # once per devnet into .devnet/nats/users; every service reads its own from there (NATS_CREDENTIALS_DIR).
-DEVNET_NATS_PORT=${DEVNET_NATS_PORT:-4223}
 mkdir -p "$STATE/nats"
-node packages/cli/dist/main.js nats config --host "$DEVNET_BIND" --port "$DEVNET_NATS_PORT" --http-port "${DEVNET_NATS_HTTP_PORT:-8223}" \
+node packages/cli/dist/main.js nats config --host "$DEVNET_BIND" --port "$DEVNET_NATS_PORT" --http-port "$DEVNET_NATS_HTTP_PORT" \
   --store-dir "$PWD/$STATE/nats/jetstream" --passwords-dir "$STATE/nats/users" --out "$STATE/nats/nats.conf"
 start nats nats-server -c "$STATE/nats/nats.conf"
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$DEVNET_NATS_PORT") 2>/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 100); do listening "$DEVNET_NATS_PORT" && break; sleep 0.2; done
+# The streams (TB_*) live in this devnet's JetStream store: make sure the server answering is the one using it.
+nats_store=$(node -e 'fetch(process.argv[1]).then((r) => r.json()).then((v) => console.log(v.config?.store_dir ?? v.store_dir ?? "")).catch(() => console.log(""))' "http://127.0.0.1:$DEVNET_NATS_HTTP_PORT/jsz")
+if [ "${nats_store%/}" != "$PWD/$STATE/nats/jetstream" ] && [ "${nats_store%/}" != "$PWD/$STATE/nats/jetstream/jetstream" ]; then
+  echo "REFUSED: the NATS server on :$DEVNET_NATS_PORT keeps its streams in '${nats_store:-?}', not in this devnet's $PWD/$STATE/nats/jetstream (another devnet's server?)." >&2
+  exit 3
+fi
 export NATS_URL="nats://127.0.0.1:$DEVNET_NATS_PORT" NATS_CREDENTIALS_DIR="$PWD/$STATE/nats/users"
 # An API key with every scope for the devnet's state-changing endpoints (POST /signatures, ...), made once.
 [ -s "$STATE/admin.apikey" ] || node packages/cli/dist/main.js apikey create --name devnet-admin --scope '*' --out "$STATE/admin.apikey" >/dev/null

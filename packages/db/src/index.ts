@@ -6,3 +6,5 @@ export { createTestDatabase } from './test-database.js';
 export type { TestDatabase } from './test-database.js';
 export { withDatabase, databaseName } from './url.js';
 export { serviceSchema } from './service-schema.js';
+export { prismaSchemaDrift, parsePrismaSchema } from './schema-check.js';
+export type { PrismaColumn, PrismaModel } from './schema-check.js';

@@ -46,7 +46,7 @@ async function startInstance(http: HttpConfig, service = 'http-security-test'): 
     streamPrefix: prefix, logger: createLogger('http-security-test', { level: 'silent' }), http: httpSettingsFrom(http),
   });
   const port = await freePort();
-  const app = await bootstrapService({ module: TestModule.forRoot(runtime) as never, runtime, port, host: '127.0.0.1', title: 'http security test' });
+  const app = await bootstrapService({ module: TestModule.forRoot(runtime), runtime, port, host: '127.0.0.1', title: 'http security test' });
   const instance = { runtime, app, base: `http://127.0.0.1:${port}` };
   instances.push(instance);
   return instance;

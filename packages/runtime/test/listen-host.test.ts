@@ -46,7 +46,7 @@ describe('HTTP_HOST', () => {
       natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       streamPrefix: prefix, logger: createLogger('listen-host-test', { level: 'silent' }), http: httpSettingsFrom({ HTTP_HOST: '127.0.0.1' }),
     });
-    const app = await bootstrapService({ module: EmptyModule.forRoot(runtime) as never, runtime, port: await freePort(), title: 'listen host test' });
+    const app = await bootstrapService({ module: EmptyModule.forRoot(runtime), runtime, port: await freePort(), title: 'listen host test' });
     try {
       expect(((app.getHttpServer() as Server).address() as AddressInfo).address).toBe('127.0.0.1');
     } finally {

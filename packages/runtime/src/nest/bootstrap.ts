@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { Global, Module, type DynamicModule, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -11,8 +11,11 @@ import { ObservabilityModule } from '@tapbridge/observability/nest';
 import { histogram, type Logger } from '@tapbridge/observability';
 import type { ServiceRuntime } from '../runtime.js';
 import { API_KEY_HEADER, API_KEY_SCHEME, ApiKeyGuard } from './api-key.guard.js';
+import { ProblemFilter } from './problem.filter.js';
+import { RpcServer } from './rpc.server.js';
 import { RUNTIME } from './runtime-token.js';
 import { RateLimitGuard, RedisThrottlerStorage, throttlerOptions } from './throttle.js';
+import { cleanupOpenApiDoc, ZodSerializerInterceptor, ZodValidationPipe } from './zod.js';
 
 export { RUNTIME };
 
@@ -20,8 +23,9 @@ const httpDuration = histogram('tapbridge_http_request_duration_seconds', 'HTTP 
 
 /**
  * Makes the process's ServiceRuntime injectable everywhere (`@Inject(RUNTIME)`), with health and metrics routes, rate
- * limits on every route (per client address, counted in Redis so they hold across replicas) and the API-key guard
- * behind `@RequireScope`.
+ * limits on every route (per client address, counted in Redis so they hold across replicas), the API-key guard
+ * behind `@RequireScope`, and for REST and RPC alike: the zod validation pipe, the @ZodResponse serializer and the
+ * problem+json exception filter (see NEST.md).
  */
 @Global()
 @Module({})
@@ -34,7 +38,14 @@ export class RuntimeModule {
         ObservabilityModule.forRoot({ checks: { inject: [], useFactory: () => runtime.checks() } }),
         ThrottlerModule.forRoot(throttlerOptions(runtime.http, storage)),
       ],
-      providers: [{ provide: RUNTIME, useValue: runtime }, { provide: APP_GUARD, useClass: RateLimitGuard }, ApiKeyGuard],
+      providers: [
+        { provide: RUNTIME, useValue: runtime },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_PIPE, useClass: ZodValidationPipe },
+        { provide: APP_INTERCEPTOR, useClass: ZodSerializerInterceptor },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        ApiKeyGuard,
+      ],
       exports: [RUNTIME, ApiKeyGuard],
     };
   }
@@ -50,21 +61,29 @@ class PinoNestLogger implements LoggerService {
 }
 
 export interface BootstrapOptions {
-  module: Type<unknown>;
+  /** The app's root module: a class, or the DynamicModule of `AppModule.forRoot(config, runtime)`. */
+  module: Type<unknown> | DynamicModule;
   runtime: ServiceRuntime;
   port: number;
   host?: string;
   title: string;
   description?: string;
-  /** Runs after the HTTP server listens (start loops, announce readiness). */
+  /**
+   * Runs after the HTTP server listens. Prefer OnApplicationBootstrap in a provider: kept for apps not yet moved to
+   * lifecycle hooks.
+   */
   onListening?: (app: INestApplication) => Promise<void> | void;
-  /** Runs first on shutdown, before consumers and connections close (stop loops). */
+  /** Runs first on shutdown. Prefer OnApplicationShutdown in a provider: kept for apps not yet moved to it. */
   onShutdown?: () => Promise<void> | void;
 }
 
 /**
- * Starts a service: JSON logs with request ids, OpenAPI at /docs (JSON at /docs-json), health and metrics, and a
- * graceful shutdown on SIGTERM/SIGINT: stop taking HTTP work, stop loops, let consumers finish, close connections.
+ * Starts a service: JSON logs with request ids, OpenAPI at /docs (JSON at /docs-json), health and metrics, the
+ * app's @MessagePattern handlers on rpc.* (RpcServer over the runtime's NATS connection), and a graceful shutdown on
+ * SIGTERM/SIGINT. Start: module init and OnApplicationBootstrap hooks (providers start their loops), RPC, then
+ * HTTP. Shutdown: app.close() (OnModuleDestroy, BeforeApplicationShutdown, HTTP and RPC stop taking work,
+ * OnApplicationShutdown: providers drain their loops), then the runtime (consumers finish, connections close), exit 0.
+ * This is enableShutdownHooks() with the runtime closed last and a clean exit code.
  */
 export async function bootstrapService(o: BootstrapOptions): Promise<INestApplication> {
   const logger = o.runtime.logger;
@@ -107,7 +126,12 @@ export async function bootstrapService(o: BootstrapOptions): Promise<INestApplic
     .setVersion('0.1.0')
     .addApiKey({ type: 'apiKey', in: 'header', name: API_KEY_HEADER, description: 'An API key from `tapbridge apikey create` (also accepted as Authorization: Bearer <key>)' }, API_KEY_SCHEME)
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+  // cleanupOpenApiDoc turns the createZodDto classes' metadata into the OpenAPI schemas of their zod schemas.
+  SwaggerModule.setup('docs', app, () => cleanupOpenApiDoc(SwaggerModule.createDocument(app, doc)));
+  // inheritAppConfig: RPC handlers get the same global pipe, filter, interceptors and guards as REST routes.
+  app.connectMicroservice({ strategy: new RpcServer(o.runtime.messaging) }, { inheritAppConfig: true });
+  await app.init();
+  await app.startAllMicroservices();
   await app.listen(o.port, o.host ?? http.host);
   logger.info({ port: o.port, host: o.host ?? http.host }, `${o.title} listening`);
   await o.onListening?.(app);

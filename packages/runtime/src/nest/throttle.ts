@@ -54,7 +54,8 @@ const UNTHROTTLED = /^\/(health|metrics)(\/|$)/;
 /** Two limits per client address and route: reads (GET/HEAD) and writes (everything else); health and metrics are free. */
 export function throttlerOptions(settings: HttpSettings, storage: ThrottlerStorage): ThrottlerModuleOptions {
   const method = (ctx: ExecutionContext) => ctx.switchToHttp().getRequest<Request>().method;
-  const exempt = (ctx: ExecutionContext) => UNTHROTTLED.test(ctx.switchToHttp().getRequest<Request>().path);
+  // RPC handlers (rpc.* over NATS) pass the global guards too; rate limits are for HTTP clients only.
+  const exempt = (ctx: ExecutionContext) => ctx.getType() !== 'http' || UNTHROTTLED.test(ctx.switchToHttp().getRequest<Request>().path);
   return {
     storage,
     throttlers: [

@@ -1,0 +1,38 @@
+// One declaration per REST/RPC shape: a zod schema, wrapped by nestjs-zod's createZodDto, is the request validator
+// (the global pipe below), the response serializer (@ZodResponse) and the OpenAPI schema (cleanupOpenApiDoc in
+// bootstrapService). nestjs-zod 5.5.0 declares peers Nest <= 11 only; it runs unchanged on Nest 12.5 and
+// @nestjs/swagger 12.0.2 (its swagger import is a require() of an ESM package, which Node >= 20.19 loads), so the
+// root package.json allows those peers instead of this package carrying its own copy.
+import type { PipeTransform, Type } from '@nestjs/common';
+import { createZodValidationPipe } from 'nestjs-zod';
+import type { z } from 'zod';
+
+export { createZodDto, ZodResponse, ZodSerializerDto, cleanupOpenApiDoc, ZodSerializerInterceptor } from 'nestjs-zod';
+export type { ZodDto } from 'nestjs-zod';
+
+/** One failed check of a request: where (dotted path, '' for the whole body) and why. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+  code: string;
+}
+
+/** A request that failed its zod schema; ProblemFilter answers 400 problem+json (REST) or invalid_request (RPC). */
+export class RequestValidationError extends Error {
+  override readonly name = 'RequestValidationError';
+  constructor(readonly issues: ValidationIssue[]) {
+    super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '));
+  }
+
+  static fromZod(error: z.ZodError): RequestValidationError {
+    return new RequestValidationError(error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code })));
+  }
+}
+
+/**
+ * The global pipe (RuntimeModule registers it): validates every @Body/@Query/@Param/@Payload typed with a
+ * createZodDto class, passes other parameters through untouched.
+ */
+export const ZodValidationPipe: Type<PipeTransform> = createZodValidationPipe({
+  createValidationException: (error) => RequestValidationError.fromZod(error as z.ZodError),
+});

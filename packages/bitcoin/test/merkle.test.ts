@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EncodingError, hashToHex, hexToBytes, hexToHash, sha256d } from '../src/bytes.js';
+import { EncodingError, bytesToHex, hashToHex, hexToBytes, hexToHash, sha256d } from '../src/bytes.js';
 import { parseBlock } from '../src/block/parse.js';
 import { sharedPath } from '@tapbridge/testing';
 import {
   MerkleError,
+  buildMerkleBlock,
   computeMerkleBranch,
+  merkleBlockProver,
   computeMerkleRoot,
   merkleRootFromBranch,
   verifyEsploraMerkleProof,
@@ -115,6 +117,29 @@ describe.skipIf(!fs.existsSync(proofsFile))('real proofs from ../shared/bitcoin-
       expect(merkleCode(() => verifyEsploraMerkleProof(moved, p.txid, hexToHash(p.merkleRoot)))).toBe('root-mismatch');
     },
   );
+
+  it("buildMerkleBlock rebuilds Core's gettxoutproof bytes from the raw blocks, one match or several", () => {
+    let rebuilt = 0;
+    const blocks = new Map<number, ReturnType<typeof parseBlock>>();
+    for (const p of proofs!.merkleblock.proofs) {
+      const file = path.join(blocksDir, `${p.height}.raw`);
+      if (!fs.existsSync(file)) continue;
+      if (!blocks.has(p.height)) blocks.set(p.height, parseBlock(new Uint8Array(fs.readFileSync(file))));
+      const block = blocks.get(p.height)!;
+      const header = hexToBytes(p.hex.slice(0, 160));
+      const built = buildMerkleBlock(header, block.txs.map((tx) => tx.txid), p.matched.map((m) => m.index));
+      expect(bytesToHex(built)).toBe(p.hex);
+      rebuilt++;
+    }
+    expect(rebuilt).toBeGreaterThan(1);
+    // The prover hashes the tree once and proves any set of indexes, each accepted by the verifier.
+    const [height, block] = blocks.entries().next().value!;
+    const header = hexToBytes(proofs!.merkleblock.proofs.find((p) => p.height === height)!.hex.slice(0, 160));
+    const prove = merkleBlockProver(header, block.txs.map((tx) => tx.txid));
+    const last = block.txs.length - 1;
+    expect(verifyMerkleBlockProof(prove([0, last])).matches.map((m) => m.index)).toEqual([0, last]);
+    expect(() => prove(block.txs.length)).toThrow(MerkleError);
+  });
 
   it('Esplora proofs equal the branches computed from the raw blocks, with the block tx count pinned', () => {
     const byHeight = new Map<number, ReturnType<typeof parseBlock>>();

@@ -6,7 +6,7 @@
 // FUZZ_RUNS scales the iterations; FUZZ_SEED / FUZZ_PATH replay a failure.
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { bytesToHex, computeMerkleRoot, encodeTransaction, hashToHex, verifyMerkleBlockProof } from '@tapbridge/bitcoin';
+import { MerkleError, bytesToHex, computeMerkleRoot, encodeTransaction, hashToHex, verifyMerkleBlockProof } from '@tapbridge/bitcoin';
 import { FUZZ_TIMEOUT_MS, fuzzParams, mutatedBytes, onlyErrorsAsync } from '../../testing/src/fuzz.js';
 import { DepositIndexer, DepositRegistrationError, InMemoryDepositStore, merkleBlockProver, type DepositRules } from '../src/index.js';
 import { CUSTODY_SPK, GROUP_KEY, mineBlock, payment, testDeposit, txidOf } from '../src/testing/index.js';
@@ -63,8 +63,8 @@ describe('fuzz: merkle blocks the prover builds', () => {
         const parsed = verifyMerkleBlockProof(prove(index));
         expect(parsed.txCount).toBe(n);
         expect(parsed.matches.map((m) => [m.index, hashToHex(m.txid)])).toEqual([[index, hashToHex(txids[index]!)]]);
-        expect(() => prove(n)).toThrow(RangeError);
-        expect(() => prove(-1)).toThrow(RangeError);
+        expect(() => prove(n)).toThrow(MerkleError);
+        expect(() => prove(-1)).toThrow(MerkleError);
       }),
       fuzzParams(300),
     );

@@ -4,3 +4,4 @@ export * from './root.js';
 export * from './witness.js';
 export * from './branch.js';
 export * from './partial.js';
+export * from './merkle-block.js';

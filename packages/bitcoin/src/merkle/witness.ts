@@ -14,14 +14,35 @@ export function computeWitnessMerkleRoot(wtxids: readonly Uint8Array[]): { root:
   return computeMerkleRoot([new Uint8Array(32), ...wtxids.slice(1)]);
 }
 
+/** BIP141's default witness reserved value (the coinbase witness), as Core's miner uses. */
+export const WITNESS_RESERVED_VALUE = new Uint8Array(32);
+
+/** The commitment output script for a witness root: header ‖ SHA256d(witness root ‖ reserved value). */
+export function witnessCommitmentScript(witnessRoot: Uint8Array, reservedValue: Uint8Array = WITNESS_RESERVED_VALUE): Uint8Array {
+  const buf = new Uint8Array(64);
+  buf.set(witnessRoot, 0);
+  buf.set(reservedValue, 32);
+  const script = new Uint8Array(WITNESS_COMMITMENT_HEADER.length + 32);
+  script.set(WITNESS_COMMITMENT_HEADER, 0);
+  script.set(hash256(buf), WITNESS_COMMITMENT_HEADER.length);
+  return script;
+}
+
+/**
+ * Index of the output script carrying the witness commitment; the last match counts, as in Core's
+ * GetWitnessCommitmentIndex. Takes bare scripts so any transaction type (ours, bitcoinjs-lib's) can ask.
+ */
+export function findWitnessCommitmentInScripts(scripts: readonly Uint8Array[]): number | undefined {
+  for (let i = scripts.length - 1; i >= 0; i--) {
+    const spk = scripts[i]!;
+    if (spk.length >= MIN_COMMITMENT_SCRIPT_SIZE && equalBytes(spk.subarray(0, 6), WITNESS_COMMITMENT_HEADER)) return i;
+  }
+  return undefined;
+}
+
 /** Index of the coinbase output carrying the witness commitment; the last match counts, as in Core. */
 export function findWitnessCommitmentIndex(coinbase: Transaction): number | undefined {
-  let found: number | undefined;
-  coinbase.outputs.forEach((out, i) => {
-    const spk = out.scriptPubKey;
-    if (spk.length >= MIN_COMMITMENT_SCRIPT_SIZE && equalBytes(spk.subarray(0, 6), WITNESS_COMMITMENT_HEADER)) found = i;
-  });
-  return found;
+  return findWitnessCommitmentInScripts(coinbase.outputs.map((out) => out.scriptPubKey));
 }
 
 /**
@@ -42,10 +63,7 @@ export function checkWitnessCommitment(txs: readonly Transaction[], wtxids: read
   if (witness.length !== 1 || witness[0]!.length !== 32)
     throw new MerkleError('witness-nonce-size', 'coinbase witness must be exactly one 32-byte reserved value');
   const { root } = computeWitnessMerkleRoot(wtxids);
-  const buf = new Uint8Array(64);
-  buf.set(root, 0);
-  buf.set(witness[0]!, 32);
-  const commitment = coinbase.outputs[index]!.scriptPubKey.subarray(6, 38);
-  if (!equalBytes(hash256(buf), commitment)) throw new MerkleError('witness-merkle-match', 'witness merkle root does not match the coinbase commitment');
+  const expected = witnessCommitmentScript(root, witness[0]!);
+  if (!equalBytes(coinbase.outputs[index]!.scriptPubKey.subarray(0, 38), expected)) throw new MerkleError('witness-merkle-match', 'witness merkle root does not match the coinbase commitment');
   return true;
 }

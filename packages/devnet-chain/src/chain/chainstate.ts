@@ -1,7 +1,7 @@
-import { REGTEST, ProofOfWorkChecker, blockWork, computeMerkleRoot, equalBytes, hashToHex } from '@tapbridge/bitcoin';
+import { REGTEST, ProofOfWorkChecker, blockWork, computeMerkleRoot, equalBytes, hashToHex, witnessCommitmentScript } from '@tapbridge/bitcoin';
 import type { Block } from '../consensus/block.js';
 import { blockWeight } from '../consensus/block.js';
-import { coinbaseHeight, findWitnessCommitment, witnessCommitmentScript } from '../consensus/coinbase.js';
+import { coinbaseHeight, findWitnessCommitment } from '../consensus/coinbase.js';
 import { isFinalTx, sequenceLocksSatisfied } from '../consensus/locks.js';
 import { checkInputScripts, checkTransaction, checkTxInputs, isCoinbaseTx, wtxidHex } from '../consensus/tx-checks.js';
 import { RPC_ERROR, RpcError, TxRejectedError } from '../errors.js';

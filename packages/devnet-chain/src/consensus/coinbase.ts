@@ -1,9 +1,6 @@
 import { Transaction } from 'bitcoinjs-lib';
-import { concatBytes, decodeScriptNum, equalBytes, hexToBytes, pushScriptNum, sha256d } from '@tapbridge/bitcoin';
+import { WITNESS_RESERVED_VALUE, concatBytes, decodeScriptNum, findWitnessCommitmentInScripts, pushScriptNum, witnessCommitmentScript } from '@tapbridge/bitcoin';
 
-/** BIP141: the commitment output is OP_RETURN 0x24 aa21a9ed ‖ SHA256d(witness root ‖ witness reserved value). */
-const WITNESS_COMMITMENT_HEADER = hexToBytes('6a24aa21a9ed');
-export const WITNESS_RESERVED_VALUE = new Uint8Array(32);
 const NULL_HASH = new Uint8Array(32);
 
 /** BIP34: the coinbase scriptSig starts with the height as Core's `CScript() << nHeight`; OP_0 pads it to 2 bytes. */
@@ -26,17 +23,10 @@ export function coinbaseHeight(coinbase: Transaction): number | undefined {
   }
 }
 
-export function witnessCommitmentScript(witnessRoot: Uint8Array): Uint8Array {
-  return concatBytes(WITNESS_COMMITMENT_HEADER, sha256d(concatBytes(witnessRoot, WITNESS_RESERVED_VALUE)));
-}
-
-/** The last output carrying the commitment header, as Core's GetWitnessCommitmentIndex. */
+/** The commitment of the last output carrying the commitment header, as Core's GetWitnessCommitmentIndex. */
 export function findWitnessCommitment(coinbase: Transaction): Uint8Array | undefined {
-  for (let i = coinbase.outs.length - 1; i >= 0; i--) {
-    const script = coinbase.outs[i]!.script;
-    if (script.length >= 38 && equalBytes(script.subarray(0, 6), WITNESS_COMMITMENT_HEADER)) return script.subarray(6, 38);
-  }
-  return undefined;
+  const index = findWitnessCommitmentInScripts(coinbase.outs.map((out) => out.script));
+  return index === undefined ? undefined : coinbase.outs[index]!.script.subarray(6, 38);
 }
 
 export interface CoinbaseParams {

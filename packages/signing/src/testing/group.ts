@@ -1,3 +1,4 @@
+// An in-process signer group for tests: n SignerProtocols after a real ChillDKG, asked without a transport.
 import { bytesToHex } from '@noble/hashes/utils.js';
 import {
   DevnetRawMessagePolicy,
@@ -17,7 +18,7 @@ import {
   type SignerFault,
   type SigningDecision,
   type SignerTrust,
-} from '../src/index.js';
+} from '../index.js';
 
 /** An in-process group: n SignerProtocols and a coordinator identity, wired without a transport. */
 export class Group {
@@ -64,9 +65,9 @@ export class Group {
     });
   }
 
-  /** Restarts signer `index` from its saved share: a new process with no nonces in memory. */
-  restart(index: number): void {
-    this.signers[index - 1] = this.makeSigner(index, this.hostKeys[index - 1] as Uint8Array, 'none', true, this.saved.get(index));
+  /** Restarts signer `index` from its saved share: a new process with no nonces in memory (optionally another fault or policy). */
+  restart(index: number, o: { fault?: SignerFault; rawMessages?: boolean } = {}): void {
+    this.signers[index - 1] = this.makeSigner(index, this.hostKeys[index - 1] as Uint8Array, o.fault ?? 'none', o.rawMessages ?? true, this.saved.get(index));
   }
 
   send<T extends MessageType>(to: number, type: T, sessionId: string, body: MessageBody<T>): ProtocolMessage<T> {

@@ -111,11 +111,25 @@ describe('ChillDKG fast paths equal the reference', () => {
       fc.property(fc.array(fc.option(scalar, { nil: undefined }), { minLength: 1, maxLength: 9 }), fc.integer({ min: 1, max: 40 }), (coeffs, n) => {
         const com = new VSSCommitment(coeffs.map((c) => (c === undefined ? INFINITY : G.multiply(c))));
         const all = com.pubshares(n);
-        for (let i = 0; i < n; i++) expect(all[i]?.equals(com.pubshare(i))).toBe(true);
+        const horner = com.pubsharesHorner(n);
+        for (let i = 0; i < n; i++) expect(all[i]?.equals(com.pubshare(i)) && horner[i]?.equals(com.pubshare(i))).toBe(true);
         const others = [com, new VSSCommitment(com.ges.map((P) => P.negate())), com];
         expect(VSSCommitment.sum(others).toBytes()).toEqual(com.add(others[1] as VSSCommitment).add(com).toBytes());
       }),
       { numRuns: 25 },
+    );
+  });
+
+  it('pubshares by binomial basis and forward differences survive forced doublings, cancellations and infinity', () => {
+    // Coefficients from a tiny pool (±G, ±2G, O) make intermediate sums collide, cancel and double.
+    const pool = fc.constantFrom<bigint | undefined>(1n, N - 1n, 2n, N - 2n, 3n, undefined);
+    fc.assert(
+      fc.property(fc.array(pool, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 30 }), (coeffs, n) => {
+        const com = new VSSCommitment(coeffs.map((c) => (c === undefined ? INFINITY : G.multiply(c))));
+        const all = com.pubshares(n);
+        for (let i = 0; i < n; i++) expect(all[i]?.equals(com.pubshare(i))).toBe(true);
+      }),
+      { numRuns: 60 },
     );
   });
 });

@@ -223,3 +223,74 @@ export function evalPointPolyAffine(coeffs: readonly Affine[], xs: readonly numb
   }
   return acc;
 }
+
+/** Element-wise ks[i]·points[i] for small positive integers, by batched left-to-right double-and-add. */
+export function mulSmallAffineBatch(points: readonly Affine[], ks: readonly number[]): Affine[] {
+  const bits = ks.map((k) => {
+    if (!Number.isInteger(k) || k < 1 || k > 2 ** 30) throw new FrostInputError('multipliers must be small positive integers');
+    return k.toString(2);
+  });
+  const maxLen = Math.max(0, ...bits.map((b) => b.length));
+  const r: Affine[] = points.slice();
+  for (let k = 1; k < maxLen; k++) {
+    const active: number[] = [];
+    for (let i = 0; i < r.length; i++) if ((bits[i] as string).length > k) active.push(i);
+    const doubled = doubleAffineBatch(active.map((i) => r[i] as Affine));
+    active.forEach((i, q) => {
+      r[i] = doubled[q] as Affine;
+    });
+    const adders = active.filter((i) => (bits[i] as string)[k] === '1');
+    if (adders.length === 0) continue;
+    const added = addAffineBatch(
+      adders.map((i) => r[i] as Affine),
+      adders.map((i) => points[i] as Affine),
+    );
+    adders.forEach((i, q) => {
+      r[i] = added[q] as Affine;
+    });
+  }
+  return r;
+}
+
+/**
+ * The point polynomial f(x) = Σ_j x^j · coeffs[j] at x = 1, 2, …, count (VSS pubshares: pubshare i
+ * is f(i + 1)). Equal to evalPointPolyAffine at those points, in about a third of the group
+ * operations for t-of-n with t ≈ 2n/3:
+ *  1. Horner's rule with the accumulator in the binomial basis, f = Σ_k B_k·C(x, k): since
+ *     x·C(x, k) = (k+1)·C(x, k+1) + k·C(x, k), multiplying by x maps B_m to m·(B_{m−1} + B_m), so
+ *     the conversion costs t²/2 multiplications by small integers m < t instead of n·t by x ≤ n.
+ *  2. B_k = Δ^k f(0) (since Δ C(x, k) = C(x, k−1)), so forward differences step x → x + 1 with t − 1
+ *     additions: D_k ← D_k + D_{k+1}, all k at once (one batched affine addition per value).
+ */
+export function evalPointPolyConsecutive(coeffs: readonly Affine[], count: number): Affine[] {
+  if (!Number.isInteger(count) || count < 0 || count > 2 ** 30) throw new FrostInputError('count must be a small non-negative integer');
+  const t = coeffs.length;
+  if (count === 0) return [];
+  if (t === 0) return new Array<Affine>(count).fill(null);
+  let B: Affine[] = [];
+  for (let j = t - 1; j >= 0; j--) {
+    const L = B.length;
+    if (L > 0) {
+      // B'_m = m·(B_{m−1} + B_m) for m = 1..L (B_L = infinity); B'_0 = 0 before adding the coefficient.
+      const sums = addAffineBatch(
+        B,
+        Array.from({ length: L }, (_, m) => (m + 1 < L ? (B[m + 1] as Affine) : null)),
+      );
+      B = [null, ...mulSmallAffineBatch(sums, Array.from({ length: L }, (_, m) => m + 1))];
+    } else {
+      B = [null];
+    }
+    B[0] = coeffs[j] as Affine;
+  }
+  const out = new Array<Affine>(count);
+  let D = B;
+  for (let x = 0; x < count; x++) {
+    if (t > 1) {
+      const stepped = addAffineBatch(D.slice(0, t - 1), D.slice(1));
+      stepped.push(D[t - 1] as Affine);
+      D = stepped;
+    }
+    out[x] = D[0] as Affine;
+  }
+  return out;
+}

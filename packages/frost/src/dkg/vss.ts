@@ -6,7 +6,7 @@ import { FrostInputError } from '../errors.js';
 import { type GroupElement, INFINITY, pointToCompressedWithInfinity, pointToXonly } from '../curve/point.js';
 import { N, scalarFromBytesChecked } from '../curve/scalar.js';
 import { taggedHash } from '../curve/tagged-hash.js';
-import { type Affine, affineToPoint, decodeCompressedAffine, evalPointPolyAffine, pointToAffine, sumColumnsAffine } from '../curve/batch.js';
+import { type Affine, affineToPoint, decodeCompressedAffine, evalPointPolyAffine, evalPointPolyConsecutive, pointToAffine, sumColumnsAffine } from '../curve/batch.js';
 import { u32be } from './bytes.js';
 import { MsgParseError } from './errors.js';
 import { mulGen } from '../curve/native.js';
@@ -79,10 +79,17 @@ export class VSSCommitment {
   }
 
   /**
-   * Every public share 0..n−1 at once: Horner's rule with all n evaluation points in lockstep, each
-   * step one batched affine operation (see curve/batch.ts). Equal to pubshare(i) for every i.
+   * Every public share 0..n−1 at once: the polynomial in the binomial basis, then forward differences
+   * (evalPointPolyConsecutive in curve/batch.ts), every step one batched affine operation. Equal to
+   * pubshare(i) for every i.
    */
   pubshares(n: number): GroupElement[] {
+    if (n === 0) return [];
+    return evalPointPolyConsecutive(this.ges.map(pointToAffine), n).map(affineToPoint);
+  }
+
+  /** pubshares(n) by lockstep Horner (the previous fast path), kept to compare against. */
+  pubsharesHorner(n: number): GroupElement[] {
     if (n === 0) return [];
     const coeffs: Affine[] = this.ges.map(pointToAffine);
     return evalPointPolyAffine(

@@ -4,7 +4,7 @@ import { createLogger } from '@tapbridge/observability';
 import { ServiceRuntime } from '@tapbridge/runtime';
 import { bootstrapService } from '@tapbridge/runtime/nest';
 import { SWEEP_RECLAIM_SAFETY_BLOCKS } from '@tapbridge/bitcoin';
-import { DevnetRawMessagePolicy, HeartbeatPolicy, PolicyRegistry, SignerProtocol, StaticExpectedParticipants, SWEEP_PURPOSE, trustOnFirstUseAllowed } from '@tapbridge/signing';
+import { DevnetRawMessagePolicy, HeartbeatPolicy, OUTFLOW_WINDOW_MS, PolicyRegistry, SignerProtocol, StaticExpectedParticipants, SWEEP_PURPOSE, trustOnFirstUseAllowed } from '@tapbridge/signing';
 import { AppModule } from './app.module.js';
 import { signerConfig } from './config.js';
 import { SignerKeyStore } from './key-store.js';
@@ -57,7 +57,7 @@ try {
           minFeeRate: config.SWEEP_MIN_FEE_RATE,
           maxFeeRate: config.SWEEP_MAX_FEE_RATE,
           outflowLimitBps: config.SWEEP_OUTFLOW_LIMIT_BPS,
-          outflowWindowMs: 24 * 3600_000,
+          outflowWindowMs: OUTFLOW_WINDOW_MS,
           opReturnMaxFeeSats: config.OP_RETURN_MAX_FEE_SATS,
           reclaimSafetyBlocks: SWEEP_RECLAIM_SAFETY_BLOCKS,
         },

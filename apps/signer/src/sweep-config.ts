@@ -5,7 +5,7 @@
 import { parseCheckpoint, type Checkpoint } from '@tapbridge/bitcoin';
 import { parseSourceSpecs, type SourceSpec } from '@tapbridge/chain-source';
 import { positiveInt, secret, url, z } from '@tapbridge/config';
-import { DEFAULT_BRIDGE_ADDRESS } from '@tapbridge/signing';
+import { DEFAULT_BRIDGE_ADDRESS, outflowLimitBpsSetting } from '@tapbridge/signing';
 import fs from 'node:fs';
 
 const xonlyList = z
@@ -76,8 +76,8 @@ export const sweepSettingsShape = {
   SWEEP_CUSTODY_CONFIRMATIONS: positiveInt(1),
   SWEEP_MIN_FEE_RATE: feeRate(1),
   SWEEP_MAX_FEE_RATE: feeRate(500),
-  /** Most paid out in 24 h, in basis points of the reserve (1000 = 10%, Nomic's rule). */
-  SWEEP_OUTFLOW_LIMIT_BPS: nonNegativeInt(1_000).refine((n) => n <= 10_000, 'must be at most 10000 (100%)'),
+  /** Most paid out in 24 h, in basis points of the reserve (1000 = 10%, Nomic's rule); the sweep-coordinator plans with the same setting. */
+  SWEEP_OUTFLOW_LIMIT_BPS: outflowLimitBpsSetting,
   /** Fee cap of simple-form deposits: the deposit indexer's OP_RETURN_MAX_FEE_SATS. */
   OP_RETURN_MAX_FEE_SATS: sats(10_000n),
   /** The custody recovery leaf, exactly as the coordinator's (CUSTODY_RECOVERY_*): the custody script derives from both. */

@@ -1,5 +1,6 @@
 import { btcSourcesSetting } from '@tapbridge/chain-source';
 import { bitcoinNetwork, commonServiceShape, port, positiveInt, secret, z } from '@tapbridge/config';
+import { outflowLimitBpsSetting } from '@tapbridge/signing';
 
 /** A fee rate in sat/vB (decimals allowed, as estimatesmartfee gives them). */
 const rate = (fallback: number) => z.coerce.number({ error: 'must be a number' }).positive('must be positive').max(100_000).default(fallback);
@@ -28,6 +29,11 @@ export const sweepCoordinatorConfig = z
     FEE_RATE_MAX_SAT_VB: rate(500),
     /** Core's -incrementalrelayfee, for the RBF minimum. */
     INCREMENTAL_RELAY_SAT_VB: rate(1),
+    /**
+     * The signers' outflow limit (their SWEEP_OUTFLOW_LIMIT_BPS, same setting and rule): the planner pays only what
+     * they would sign in 24 h and holds the rest back with the reason. Must match the signers' value.
+     */
+    SWEEP_OUTFLOW_LIMIT_BPS: outflowLimitBpsSetting,
     SWEEP_MAX_DEPOSITS: positiveInt(25),
     SWEEP_MAX_WITHDRAWALS: positiveInt(100).refine((n) => n <= 255, 'must be at most 255 (the commitment count is one byte)'),
     /** The pipeline's periodic pass (besides one per new tip): signing progress, broadcast retries. */

@@ -111,6 +111,22 @@ export class ReservesDto {
   @ApiProperty() checkedAt!: string;
 }
 
+export class OutflowPlanDto {
+  @ApiProperty() at!: string;
+  @ApiProperty({ description: 'Inputs of the planned sweep: the reserve the limit is a share of' }) reserveSats!: string;
+  @ApiProperty() limitSats!: string;
+  @ApiProperty({ description: 'Payouts of other sweeps signed in the window' }) paidOutInWindowSats!: string;
+  @ApiProperty() headroomSats!: string;
+  @ApiProperty() plannedPayoutSats!: string;
+}
+
+export class OutflowStatusDto {
+  @ApiProperty({ description: 'SWEEP_OUTFLOW_LIMIT_BPS: the signers\u2019 limit, basis points of the reserve' }) limitBps!: number;
+  @ApiProperty() windowHours!: number;
+  @ApiProperty({ type: [String], description: 'Final withdrawals held back by the limit (their waitingReason says why)' }) heldBack!: string[];
+  @ApiPropertyOptional({ nullable: true, type: OutflowPlanDto }) lastPlan!: OutflowPlanDto | null;
+}
+
 export class StatusDto {
   @ApiProperty({ enum: ['idle', 'sweep-in-flight', 'halted'] }) status!: string;
   @ApiPropertyOptional({ nullable: true, type: Object, description: 'Why the pipeline stopped (a conflicting spend of custody)' }) halted!: object | null;
@@ -120,5 +136,6 @@ export class StatusDto {
   @ApiProperty({ type: 'array', items: { type: 'object' } }) inFlight!: object[];
   @ApiProperty() waitingWithdrawals!: number;
   @ApiProperty({ type: [String] }) stuckWithdrawals!: string[];
+  @ApiProperty({ type: OutflowStatusDto, description: 'The 24 h outflow limit the planner keeps to (the signers refuse above it)' }) outflow!: OutflowStatusDto;
   @ApiProperty({ type: 'array', items: { type: 'object' } }) waitingReasons!: object[];
 }

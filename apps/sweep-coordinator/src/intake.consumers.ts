@@ -40,7 +40,9 @@ export class IntakeConsumers implements OnApplicationBootstrap {
     await this.runtime.consume({
       durable: CONSUMERS.withdrawals, stream: 'WITHDRAWAL', subject: withdrawalRequested.subject,
       handle: async (e) => {
-        await this.once(CONSUMERS.withdrawals, e, (s) => s.transaction((tx) => applyWithdrawalRequested(tx, e.payload as EventPayload<typeof withdrawalRequested>)));
+        // Where the validated chain is now, so blocks the pipeline has yet to catch up on do not count as waited.
+        const bestKnown = await this.peers.headerTip().catch(() => undefined);
+        await this.once(CONSUMERS.withdrawals, e, (s) => s.transaction((tx) => applyWithdrawalRequested(tx, e.payload as EventPayload<typeof withdrawalRequested>, bestKnown)));
       },
     });
     await this.runtime.consume({

@@ -12,3 +12,6 @@ export const reservesHold = gauge('tapbridge_reserves_invariant_holds', '1 when 
 export const reservesCustody = gauge('tapbridge_reserves_custody_sats', 'Custody on Bitcoin: custody UTXO plus confirmed unswept deposits');
 export const reservesSupply = gauge('tapbridge_reserves_l2_supply_sats', 'Bridged BTC on the L2 (mints − final burns)');
 export const signatureRefusals = counter('tapbridge_sweep_signature_failures_total', 'Signature requests for sweep inputs that failed (refused or timed out)');
+export const withdrawalsHeldByOutflow = gauge('tapbridge_withdrawals_outflow_limited', 'Final withdrawals held back by the signers\' 24 h outflow limit (paid when the window rolls on or the reserve grows)');
+export const outflowHeadroom = gauge('tapbridge_sweep_outflow_headroom_sats', 'Payouts the outflow limit still allowed for the last planned sweep (limit − paid out in the window by other sweeps)');
+export const outflowLimit = gauge('tapbridge_sweep_outflow_limit_sats', 'The outflow limit for the last planned sweep: SWEEP_OUTFLOW_LIMIT_BPS of its inputs');

@@ -82,6 +82,12 @@ export class Peers {
     return { mintedSats: BigInt(s.mintedSats), finalBurnedSats: BigInt(s.finalBurnedSats) };
   }
 
+  /** The header-watcher's validated tip height (where the pipeline's chain is going while it catches up). */
+  async headerTip(): Promise<number> {
+    const tip = await request(this.messaging, 'btc.headers.tip', {}, { response: z.object({ height: z.number().int().nonnegative() }).passthrough(), timeoutMs: this.timeoutMs });
+    return tip.height;
+  }
+
   indexerCustody(): Promise<IndexerCustodyUtxos> {
     return request(this.messaging, 'deposits.custody.utxos', {}, { response: custodyUtxosSchema, timeoutMs: this.timeoutMs });
   }

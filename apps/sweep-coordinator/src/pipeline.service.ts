@@ -5,13 +5,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   clearSignatureRequest, completeSigning, pendingSteps, planNextSweep, planReplacement, recordBroadcast, recordSignature, recordSignatureRequest,
-  sighashRequest, sweepRequestContext, type PlanningRules, type SweepFamily, type SweepVersion,
+  sighashRequest, sweepRequestContext, type PlanOutflow, type PlanOutcome, type PlanningRules, type SweepFamily, type SweepVersion,
 } from '@tapbridge/sweeps';
+import { OUTFLOW_WINDOW_MS } from '@tapbridge/signing';
 import { BitcoinService } from './bitcoin.service.js';
 import type { SweepCoordinatorConfig } from './config.js';
 import { CrashPoints } from './crash-points.js';
 import { CustodyService } from './custody.service.js';
-import { signatureRefusals, sweepsBroadcast } from './metrics.js';
+import { outflowHeadroom, outflowLimit, signatureRefusals, sweepsBroadcast } from './metrics.js';
 import { Peers } from './peers.js';
 import { PostgresSweepStore } from './store/postgres-store.js';
 import { CONFIG } from './tokens.js';
@@ -38,7 +39,24 @@ export class PipelineService {
       limits: { maxDeposits: this.config.SWEEP_MAX_DEPOSITS, maxWithdrawals: this.config.SWEEP_MAX_WITHDRAWALS },
       rbfAfterBlocks: this.config.RBF_AFTER_BLOCKS,
       incrementalRelaySatPerVb: this.config.INCREMENTAL_RELAY_SAT_VB,
+      outflow: { limitBps: this.config.SWEEP_OUTFLOW_LIMIT_BPS, windowMs: OUTFLOW_WINDOW_MS, now: new Date() },
     };
+  }
+
+  private lastOutflow: (PlanOutflow & { at: string }) | undefined;
+
+  /** The outflow limit as the last planning pass saw it (for /status). */
+  get outflow(): (PlanOutflow & { at: string }) | undefined {
+    return this.lastOutflow;
+  }
+
+  private noteOutflow(outcome: PlanOutcome): void {
+    if (!outcome.outflow) return;
+    this.lastOutflow = { ...outcome.outflow, at: new Date().toISOString() };
+    outflowHeadroom.set(Number(outcome.outflow.headroomSats));
+    outflowLimit.set(Number(outcome.outflow.limitSats));
+    if (outcome.outflow.deferred > 0)
+      this.logger.warn(`outflow limit: ${outcome.outflow.deferred} withdrawals held back (limit ${outcome.outflow.limitSats} sat of reserve ${outcome.outflow.reserveSats} sat, ${outcome.outflow.othersSats} sat already out in the window)`);
   }
 
   /** One pass: progress every family in flight; plan the next one when none is. */
@@ -51,6 +69,7 @@ export class PipelineService {
     if (steps.length > 0) return;
     const rules = await this.rules();
     const outcome = await this.store.transaction((tx) => planNextSweep(tx, rules));
+    this.noteOutflow(outcome);
     if (outcome.kind === 'nothing') {
       if (outcome.waiting.length > 0) this.logger.log(`nothing planned (${outcome.reason}); ${outcome.waiting.length} requests waiting`);
       return;
@@ -68,6 +87,7 @@ export class PipelineService {
     for (const family of families) {
       const rules = await this.rules();
       const outcome = await this.store.transaction((tx) => planReplacement(tx, family.id, rules));
+      this.noteOutflow(outcome);
       if (outcome.kind === 'nothing') continue;
       const v = outcome.version;
       this.logger.log(`planned RBF replacement ${v.txid} (family ${family.id}, version ${v.version}): fee ${v.feeSats} sat at ${v.feeRateSatPerVb.toFixed(3)} sat/vB, ${v.payouts.length} payouts`);
@@ -99,23 +119,23 @@ export class PipelineService {
       if (!input.signatureRequestId) {
         const tweak = input.kind === 'deposit-leaf' ? { kind: 'none' as const } : custody.tweak;
         const id = await this.peers.requestSignature(sighashRequest(v, i), tweak, context);
-        await this.store.transaction((tx) => recordSignatureRequest(tx, v.txid, i, id));
+        await this.store.transaction((tx) => recordSignatureRequest(tx, v.txid, i, id, new Date()));
         asked++;
         if (asked === 1) this.crash.reached('mid-signing', { txid: v.txid, inputIndex: i, requestId: id });
         continue;
       }
       const status = await this.peers.signature(input.signatureRequestId);
       if (status.status === 'signed' && status.signature) {
-        const ok = await this.store.transaction((tx) => recordSignature(tx, v.txid, i, status.signature!, keys));
+        const ok = await this.store.transaction((tx) => recordSignature(tx, v.txid, i, status.signature!, keys, new Date()));
         if (!ok) {
           this.logger.error(`signature ${input.signatureRequestId} for ${v.txid} input ${i} does not verify; asking again`);
-          await this.store.transaction((tx) => clearSignatureRequest(tx, v.txid, i, `input ${i}: the returned signature did not verify`));
+          await this.store.transaction((tx) => clearSignatureRequest(tx, v.txid, i, `input ${i}: the returned signature did not verify`, new Date()));
         }
       } else if (status.status === 'failed') {
         signatureRefusals.inc();
         const note = `input ${i}: ${status.error ?? 'failed'}${status.refusals.length ? `; refusals: ${status.refusals.map((r) => `signer ${r.signer}: ${r.reason}`).join('; ')}` : ''}`;
         this.logger.warn(`signature request ${input.signatureRequestId} for ${v.txid} failed (${note}); asking again`);
-        await this.store.transaction((tx) => clearSignatureRequest(tx, v.txid, i, note));
+        await this.store.transaction((tx) => clearSignatureRequest(tx, v.txid, i, note, new Date()));
       }
     }
     v = (await this.store.transaction((tx) => tx.getVersion(version.txid)))!;

@@ -1,10 +1,12 @@
 // The read side of the API: withdrawal statuses, sweeps with the ids they pay, the pipeline's status.
 import { Inject, Injectable } from '@nestjs/common';
 import { bytesToHex, sweepPsbt, withdrawalIdsDigest } from '@tapbridge/bitcoin';
-import { withdrawalView, type SweepVersion, type WithdrawalView } from '@tapbridge/sweeps';
+import { OUTFLOW_WAITING_PREFIX, stuckWithdrawals, withdrawalView, type SweepVersion, type WithdrawalView } from '@tapbridge/sweeps';
+import { OUTFLOW_WINDOW_MS } from '@tapbridge/signing';
 import { BitcoinService } from './bitcoin.service.js';
 import type { SweepCoordinatorConfig } from './config.js';
 import { CustodyService } from './custody.service.js';
+import { PipelineService } from './pipeline.service.js';
 import { PostgresSweepStore } from './store/postgres-store.js';
 import { CONFIG } from './tokens.js';
 
@@ -40,6 +42,7 @@ export class Queries {
     private readonly store: PostgresSweepStore,
     private readonly bitcoin: BitcoinService,
     private readonly custody: CustodyService,
+    private readonly pipeline: PipelineService,
     @Inject(CONFIG) private readonly config: SweepCoordinatorConfig,
   ) {}
 
@@ -105,6 +108,18 @@ export class Queries {
     return { psbt: sweepPsbt(v, { custodyInternalKey: custody.groupKey, ...(custody.merkleRoot ? { custodyMerkleRoot: custody.merkleRoot } : {}) }) };
   }
 
+  private outflowStatus(held: string[]) {
+    const last = this.pipeline.outflow;
+    return {
+      limitBps: this.config.SWEEP_OUTFLOW_LIMIT_BPS,
+      windowHours: OUTFLOW_WINDOW_MS / 3600_000,
+      heldBack: held,
+      lastPlan: last
+        ? { at: last.at, reserveSats: last.reserveSats.toString(), limitSats: last.limitSats.toString(), paidOutInWindowSats: last.othersSats.toString(), headroomSats: last.headroomSats.toString(), plannedPayoutSats: last.payoutSats.toString() }
+        : null,
+    };
+  }
+
   async status() {
     return this.store.transaction(async (tx) => {
       const tip = await tx.tip();
@@ -124,7 +139,8 @@ export class Queries {
         custody: this.custody.current()?.address ?? null,
         inFlight,
         waitingWithdrawals: waiting.length,
-        stuckWithdrawals: waiting.filter((w) => (tip?.height ?? 0) - w.receivedAtHeight > this.config.WITHDRAWAL_STUCK_BLOCKS).map((w) => w.id.toString()),
+        stuckWithdrawals: stuckWithdrawals(waiting, tip?.height ?? 0, this.config.WITHDRAWAL_STUCK_BLOCKS).map((w) => w.id.toString()),
+        outflow: this.outflowStatus(waiting.filter((w) => w.waitingReason?.startsWith(OUTFLOW_WAITING_PREFIX)).map((w) => w.id.toString())),
         waitingReasons: Object.entries(waiting.reduce<Record<string, number>>((acc, w) => ({ ...acc, [w.waitingReason ?? 'unknown']: (acc[w.waitingReason ?? 'unknown'] ?? 0) + 1 }), {})).map(([reason, count]) => ({ reason, count })),
       };
     });

@@ -1,11 +1,11 @@
 // Proof of reserves and the invariant custody = L2 supply + pending withdrawals − fees paid, checked on a schedule
 // and after every block, exported as metrics (infra/prometheus rules alert when it breaks).
 import { Injectable, Logger } from '@nestjs/common';
-import { computeReserves, currentCustody, stuckWithdrawals, WITHDRAWAL_STATUSES, type Reserves } from '@tapbridge/sweeps';
+import { computeReserves, currentCustody, OUTFLOW_WAITING_PREFIX, stuckWithdrawals, WITHDRAWAL_STATUSES, type Reserves } from '@tapbridge/sweeps';
 import { Inject } from '@nestjs/common';
 import { BitcoinService } from './bitcoin.service.js';
 import type { SweepCoordinatorConfig } from './config.js';
-import { pipelineHalted, reservesCustody, reservesDiscrepancy, reservesHold, reservesSupply, withdrawalsByStatus, withdrawalsStuck } from './metrics.js';
+import { pipelineHalted, reservesCustody, reservesDiscrepancy, reservesHold, reservesSupply, withdrawalsByStatus, withdrawalsHeldByOutflow, withdrawalsStuck } from './metrics.js';
 import { Peers } from './peers.js';
 import { PostgresSweepStore } from './store/postgres-store.js';
 import { CONFIG } from './tokens.js';
@@ -68,6 +68,7 @@ export class ReservesService {
     const { tip, all, halt } = await this.store.transaction(async (tx) => ({ tip: await tx.tip(), all: await tx.withdrawalsByStatus(WITHDRAWAL_STATUSES), halt: await tx.halt() }));
     for (const s of WITHDRAWAL_STATUSES) withdrawalsByStatus.set({ status: s }, all.filter((w) => w.status === s).length);
     withdrawalsStuck.set(stuckWithdrawals(all, tip?.height ?? 0, this.config.WITHDRAWAL_STUCK_BLOCKS).length);
+    withdrawalsHeldByOutflow.set(all.filter((w) => w.status === 'final' && w.waitingReason?.startsWith(OUTFLOW_WAITING_PREFIX)).length);
     pipelineHalted.set(halt ? 1 : 0);
   }
 

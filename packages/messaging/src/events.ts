@@ -108,8 +108,9 @@ export const withdrawalRequested = defineEvent({
   id: (p) => `withdrawal.requested:${p.withdrawalId}`,
 });
 
-/** A withdrawal's payout is PAYOUT_CONFIRMATIONS deep on Bitcoin (sweep-coordinator). A reorg that takes the block
- * away and a later confirmation in another block gives a new event (the id carries the block hash). */
+/** A withdrawal's payout is PAYOUT_CONFIRMATIONS deep on Bitcoin (sweep-coordinator). The id is the withdrawal and
+ * the paying transaction: the same payout confirmed again in another block after a reorg is the same event (not
+ * published twice); only another transaction paying it (another RBF version after a reorg) is a new one. */
 export const withdrawalPaid = defineEvent({
   subject: 'withdrawal.paid',
   version: 1,
@@ -125,7 +126,7 @@ export const withdrawalPaid = defineEvent({
     blockHash: hex32,
     blockHeight: height,
   }),
-  id: (p) => `withdrawal.paid:${p.withdrawalId}:${p.txid}:${p.blockHash}`,
+  id: (p) => `withdrawal.paid:${p.withdrawalId}:${p.txid}`,
 });
 
 export const signingMisbehaviour = defineEvent({

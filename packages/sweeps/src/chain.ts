@@ -47,6 +47,10 @@ export async function connectBlock(tx: SweepStoreTx, block: ChainBlock, activity
   if (tip && (tip.hash !== block.prevHash || tip.height + 1 !== block.height))
     throw new ChainOrderError(`block ${block.hash} at ${block.height} does not extend the pipeline's tip ${tip.hash} at ${tip.height}`);
   await tx.putBlock(block);
+  if (!tip) {
+    // The pipeline's first block: withdrawals that arrived before it knew any tip start waiting here.
+    for (const w of await tx.withdrawalsByStatus(['final'])) if (w.receivedAtHeight === undefined) await tx.putWithdrawal({ ...w, receivedAtHeight: block.height });
+  }
   const report: ConnectReport = { outcome: 'applied', confirmed: [], paid: 0 };
   const at = { hash: block.hash, height: block.height };
 

@@ -4,10 +4,17 @@ import type { depositConfirmed, depositReclaimed, depositReorged, EventPayload, 
 import type { SweepStoreTx } from './store.js';
 import type { DepositSpend } from './types.js';
 
-export async function applyWithdrawalRequested(tx: SweepStoreTx, p: EventPayload<typeof withdrawalRequested>): Promise<'added' | 'known'> {
+/**
+ * A final withdrawal. Its wait is counted from the best tip known when it arrives: the pipeline's own, or (while
+ * the pipeline still catches up on the header chain, e.g. at start-up) the header-watcher's `bestKnownHeight`, so
+ * blocks that were mined before it arrived do not count. With neither, the first block the pipeline connects
+ * stamps it (connectBlock).
+ */
+export async function applyWithdrawalRequested(tx: SweepStoreTx, p: EventPayload<typeof withdrawalRequested>, bestKnownHeight?: number): Promise<'added' | 'known'> {
   const id = BigInt(p.withdrawalId);
   if (await tx.getWithdrawal(id)) return 'known';
   const tip = await tx.tip();
+  const known = [tip?.height, bestKnownHeight].filter((h): h is number => h !== undefined);
   await tx.putWithdrawal({
     id,
     sender: p.sender.toLowerCase(),
@@ -17,7 +24,7 @@ export async function applyWithdrawalRequested(tx: SweepStoreTx, p: EventPayload
     evmBlockNumber: p.evmBlockNumber,
     evmTxHash: p.evmTxHash,
     status: 'final',
-    receivedAtHeight: tip?.height ?? 0,
+    ...(known.length > 0 ? { receivedAtHeight: Math.max(...known) } : {}),
     waitingReason: 'waiting for the next Bitcoin block',
   });
   await tx.appendHistory({ withdrawalId: id, status: 'final', detail: `withdrawal.requested (EVM block ${p.evmBlockNumber})` });

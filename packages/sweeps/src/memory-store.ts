@@ -126,6 +126,10 @@ class MemoryTx implements SweepStoreTx {
     return [...this.s.versions.values()].filter((v) => v.familyId === familyId).sort((a, b) => a.version - b.version).map((v) => structuredClone(v));
   }
 
+  async versionsSigningSince(since: Date) {
+    return [...this.s.versions.values()].filter((v) => v.signingAt !== undefined && Date.parse(v.signingAt) >= since.getTime()).map((v) => structuredClone(v));
+  }
+
   async halt() {
     return copy(this.s.halt);
   }

@@ -1,7 +1,12 @@
 // At each new tip: if no sweep family is in flight, plan the next one from what is confirmed and unpaid
 // (packages/bitcoin planSweep) and persist it, unsigned, before anything is asked of the signers. If the family in
-// flight has not confirmed within K blocks, plan its replacement (same custody input, RBF fee).
-import { bytesToHex, depositAddressFromScripts, hexToBytes, planSweep, type PlanSweepParams, type SweepBuild, type SweepDepositCandidate, type SweepPlan, type SweepWaiting } from '@tapbridge/bitcoin';
+// flight has not confirmed within K blocks, plan its replacement (same custody input, RBF fee). Either way only what
+// the signers' outflow limit allows is paid (packages/signing sweep-outflow.ts: the rule they refuse with).
+import {
+  bytesToHex, depositAddressFromScripts, hexToBytes, planSweep, type PlanSweepParams, type SweepBuild, type SweepDepositCandidate, type SweepPlan, type SweepWaitCode,
+  type SweepWaiting,
+} from '@tapbridge/bitcoin';
+import { outflowStanding, type OutflowEntry, type OutflowRule, type OutflowStanding } from '@tapbridge/signing';
 import { currentCustody } from './chain.js';
 import { latestVersion, releaseWithdrawal } from './families.js';
 import type { SweepStoreTx } from './store.js';
@@ -17,11 +22,69 @@ export interface PlanningRules {
   /** Blocks a broadcast version may stay unconfirmed before it is replaced (K, default 2). */
   rbfAfterBlocks: number;
   incrementalRelaySatPerVb?: number;
+  /** The signers' outflow limit (SWEEP_OUTFLOW_LIMIT_BPS, 24 h) and the time to judge the window at; absent = none. */
+  outflow?: OutflowRule & { now: Date };
 }
 
+/** Why a request is not in the sweep: packages/bitcoin's reasons, and the signers' outflow limit. */
+export type PlanWaitCode = SweepWaitCode | 'outflow-limit';
+export type PlanWaiting = Omit<SweepWaiting, 'code'> & { code: PlanWaitCode };
+
+/** The outflow standing of the planned sweep (or, when the limit held everything back, of the last attempt). */
+export type PlanOutflow = OutflowStanding & { payoutSats: bigint; deferred: number };
+
 export type PlanOutcome =
-  | { kind: 'planned'; version: SweepVersion; waiting: SweepWaiting[] }
-  | { kind: 'nothing'; reason: string; waiting: SweepWaiting[] };
+  | { kind: 'planned'; version: SweepVersion; waiting: PlanWaiting[]; outflow?: PlanOutflow }
+  | { kind: 'nothing'; reason: string; waiting: PlanWaiting[]; outflow?: PlanOutflow };
+
+/** Every waiting reason the outflow limit gives starts with this (API and metrics count them by it). */
+export const OUTFLOW_WAITING_PREFIX = 'outflow limit:';
+
+/** The signers group RBF versions by their input 0 (sweep-check.ts `spends`); so does the window here. */
+const familyKey = (o: { txid: string; vout: number }): string => `${o.txid.toLowerCase()}:${o.vout}`;
+const payoutSatsOf = (v: Pick<SweepVersion, 'payouts'>): bigint => v.payouts.reduce((sum, p) => sum + p.amountSats - p.feeShareSats, 0n);
+
+/** The versions the signers may have signed within the window, as the outflow rule counts them. */
+async function outflowEntries(tx: SweepStoreTx, rule: OutflowRule & { now: Date }): Promise<OutflowEntry[]> {
+  const versions = await tx.versionsSigningSince(new Date(rule.now.getTime() - rule.windowMs));
+  return versions.map((v) => ({ family: familyKey(v.inputs[0]!), payoutSats: payoutSatsOf(v), at: new Date(v.signingAt!) }));
+}
+
+/**
+ * planSweep within the outflow limit: when the payouts exceed the headroom the signers would allow for a sweep with
+ * these inputs, the oldest withdrawals (by id) that fit are kept and the rest wait with the reason; a withdrawal
+ * larger than the whole limit does not hold the others back. Re-planned until the built sweep fits (dropping a
+ * payout can change which deposits fit, hence the reserve).
+ */
+function planWithinOutflow(params: PlanSweepParams, rule: (OutflowRule & { now: Date }) | undefined, signed: readonly OutflowEntry[]): { plan: SweepPlan; waiting: PlanWaiting[]; outflow?: PlanOutflow } {
+  const deferred = new Map<bigint, string>();
+  let last: OutflowStanding | undefined;
+  for (;;) {
+    const plan = planSweep({ ...params, withdrawals: params.withdrawals.filter((w) => !deferred.has(w.id)) });
+    const waiting: PlanWaiting[] = [...plan.waiting, ...[...deferred].map(([id, reason]) => ({ ref: { type: 'withdrawal' as const, id }, code: 'outflow-limit' as const, reason }))];
+    // Everything held back and nothing else to do: the standing that held it back is the one to report.
+    if (!rule || !plan.build) return { plan, waiting, ...(last ? { outflow: { ...last, payoutSats: 0n, deferred: deferred.size } } : {}) };
+    const reserveSats = plan.build.prevouts.reduce((sum, p) => sum + p.value, 0n);
+    const standing = outflowStanding({ rule, reserveSats, family: familyKey(inputRef(plan.build, 0)), signed, now: rule.now });
+    const payoutSats = plan.included.withdrawals.reduce((sum, w, i) => sum + w.amountSats - plan.build!.feeShares.withdrawals[i]!, 0n);
+    if (payoutSats <= standing.headroomSats) return { plan, waiting, outflow: { ...standing, payoutSats, deferred: deferred.size } };
+    last = standing;
+    const why = (what: string) =>
+      `${OUTFLOW_WAITING_PREFIX} ${what}; the signers pay out at most ${rule.limitBps / 100}% of the reserve per ${rule.windowMs / 3600_000} h ` +
+      `(${standing.limitSats} sat of ${standing.reserveSats} sat, ${standing.othersSats} sat already paid out in the window): waits for the window to roll on or the reserve to grow`;
+    // Burned amounts bound the payouts from above, so what fits by amount fits by payout.
+    let budget = standing.headroomSats;
+    let full = false;
+    for (const w of [...plan.included.withdrawals].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      if (w.amountSats > standing.limitSats) deferred.set(w.id, why(`${w.amountSats} sat exceeds the whole limit on its own`));
+      else if (!full && w.amountSats <= budget) budget -= w.amountSats;
+      else {
+        full = true;
+        deferred.set(w.id, why(`${w.amountSats} sat does not fit in the ${standing.headroomSats} sat left`));
+      }
+    }
+  }
+}
 
 const depositCandidate = (d: DepositRecord, network: string): SweepDepositCandidate => {
   const spend = d.spend!;
@@ -33,12 +96,18 @@ const depositCandidate = (d: DepositRecord, network: string): SweepDepositCandid
 
 const withdrawalCandidate = (w: WithdrawalRecord) => ({ id: w.id, scriptPubKey: hexToBytes(w.scriptPubKey), amountSats: w.amountSats, maxFeeSats: w.maxFeeSats });
 
+/** The outpoint input `i` of a built sweep spends (display hex txid). */
+const inputRef = (build: SweepBuild, i: number): { txid: string; vout: number } => {
+  const prevout = build.tx.inputs[i]!.prevout;
+  return { txid: bytesToHex(Uint8Array.from(prevout.txid).reverse()), vout: prevout.vout };
+};
+
 /** The persisted form of a built sweep. */
 function versionOf(build: SweepBuild, plan: SweepPlan, o: { familyId: number; version: number; tipHeight: number; reclaimScripts: Map<string, string> }): SweepVersion {
-  const inputs: SweepInput[] = build.tx.inputs.map((input, i) => {
+  const inputs: SweepInput[] = build.tx.inputs.map((_input, i) => {
     const spend = build.inputSpends[i]!;
     const prevout = build.prevouts[i]!;
-    const ref = { txid: bytesToHex(Uint8Array.from(input.prevout.txid).reverse()), vout: input.prevout.vout };
+    const ref = inputRef(build, i);
     return {
       ...ref,
       value: prevout.value,
@@ -66,7 +135,7 @@ function versionOf(build: SweepBuild, plan: SweepPlan, o: { familyId: number; ve
   };
 }
 
-async function recordWaiting(tx: SweepStoreTx, waiting: readonly SweepWaiting[]): Promise<void> {
+async function recordWaiting(tx: SweepStoreTx, waiting: readonly PlanWaiting[]): Promise<void> {
   for (const w of waiting) {
     if (w.ref.type === 'withdrawal') {
       const rec = await tx.getWithdrawal(w.ref.id);
@@ -92,18 +161,23 @@ export async function planNextSweep(tx: SweepStoreTx, rules: PlanningRules): Pro
   const deposits = (await tx.depositsByState(['available'])).filter((d) => d.spend !== undefined);
   const withdrawals = await tx.withdrawalsByStatus(['final']);
   const reclaimScripts = new Map(deposits.filter((d) => d.spend?.reclaimScript).map((d) => [outpointKey(d), d.spend!.reclaimScript!]));
-  const plan = planSweep({
-    custodyScriptPubKey: hexToBytes(rules.custodyScriptPubKey),
-    ...(custody ? { custodyInput: { txid: custody.txid, vout: custody.vout, value: custody.value } } : {}),
-    deposits: deposits.map((d) => depositCandidate(d, rules.network)),
-    withdrawals: withdrawals.map(withdrawalCandidate),
-    feeRateSatPerVb: rules.feeRateSatPerVb,
-    tipHeight: tip.height,
-    ...(rules.limits ? { limits: rules.limits } : {}),
-    ...(rules.reclaimSafetyBlocks !== undefined ? { reclaimSafetyBlocks: rules.reclaimSafetyBlocks } : {}),
-  });
-  await recordWaiting(tx, plan.waiting);
-  if (!plan.build) return { kind: 'nothing', reason: 'nothing to sweep or pay', waiting: plan.waiting };
+  const { plan, waiting, outflow } = planWithinOutflow(
+    {
+      custodyScriptPubKey: hexToBytes(rules.custodyScriptPubKey),
+      ...(custody ? { custodyInput: { txid: custody.txid, vout: custody.vout, value: custody.value } } : {}),
+      deposits: deposits.map((d) => depositCandidate(d, rules.network)),
+      withdrawals: withdrawals.map(withdrawalCandidate),
+      feeRateSatPerVb: rules.feeRateSatPerVb,
+      tipHeight: tip.height,
+      ...(rules.limits ? { limits: rules.limits } : {}),
+      ...(rules.reclaimSafetyBlocks !== undefined ? { reclaimSafetyBlocks: rules.reclaimSafetyBlocks } : {}),
+    },
+    rules.outflow,
+    rules.outflow ? await outflowEntries(tx, rules.outflow) : [],
+  );
+  await recordWaiting(tx, waiting);
+  const held = waiting.filter((w) => w.code === 'outflow-limit').length;
+  if (!plan.build) return { kind: 'nothing', reason: held > 0 ? `${held} withdrawals held back by the outflow limit; nothing else to sweep or pay` : 'nothing to sweep or pay', waiting, ...(outflow ? { outflow } : {}) };
 
   const familyId = await tx.nextFamilyId();
   const family: SweepFamily = {
@@ -126,7 +200,7 @@ export async function planNextSweep(tx: SweepStoreTx, rules: PlanningRules): Pro
     const { waitingReason: _, ...rest } = rec;
     await tx.putDeposit({ ...rest, state: 'in-sweep' });
   }
-  return { kind: 'planned', version, waiting: plan.waiting };
+  return { kind: 'planned', version, waiting, ...(outflow ? { outflow } : {}) };
 }
 
 /**
@@ -161,26 +235,30 @@ export async function planReplacement(tx: SweepStoreTx, familyId: number, rules:
     if (w) withdrawals.push(w);
   }
   const reclaimScripts = new Map(deposits.filter((d) => d.spend?.reclaimScript).map((d) => [outpointKey(d), d.spend!.reclaimScript!]));
-  const plan = planSweep({
-    custodyScriptPubKey: hexToBytes(rules.custodyScriptPubKey),
-    ...(family.custodyInput ? { custodyInput: family.custodyInput } : {}),
-    deposits: deposits.map((d) => depositCandidate(d, rules.network)),
-    withdrawals: withdrawals.map(withdrawalCandidate),
-    feeRateSatPerVb: rules.feeRateSatPerVb,
-    tipHeight: tip.height,
-    // Already in flight: the reclaim margin was checked when they were first included.
-    reclaimSafetyBlocks: 0,
-    replaces: { fee: latest.feeSats, vsize: latest.vsize, ...(rules.incrementalRelaySatPerVb !== undefined ? { incrementalRelaySatPerVb: rules.incrementalRelaySatPerVb } : {}) },
-    ...(rules.limits ? { limits: rules.limits } : {}),
-  });
-  if (!plan.build) return { kind: 'nothing', reason: 'no replacement possible at this rate', waiting: plan.waiting };
+  const { plan, waiting, outflow } = planWithinOutflow(
+    {
+      custodyScriptPubKey: hexToBytes(rules.custodyScriptPubKey),
+      ...(family.custodyInput ? { custodyInput: family.custodyInput } : {}),
+      deposits: deposits.map((d) => depositCandidate(d, rules.network)),
+      withdrawals: withdrawals.map(withdrawalCandidate),
+      feeRateSatPerVb: rules.feeRateSatPerVb,
+      tipHeight: tip.height,
+      // Already in flight: the reclaim margin was checked when they were first included.
+      reclaimSafetyBlocks: 0,
+      replaces: { fee: latest.feeSats, vsize: latest.vsize, ...(rules.incrementalRelaySatPerVb !== undefined ? { incrementalRelaySatPerVb: rules.incrementalRelaySatPerVb } : {}) },
+      ...(rules.limits ? { limits: rules.limits } : {}),
+    },
+    rules.outflow,
+    rules.outflow ? await outflowEntries(tx, rules.outflow) : [],
+  );
+  if (!plan.build) return { kind: 'nothing', reason: 'no replacement possible at this rate', waiting, ...(outflow ? { outflow } : {}) };
   // Without a custody input the versions conflict only through shared deposits.
-  if (!family.custodyInput && plan.included.deposits.length === 0) return { kind: 'nothing', reason: 'a replacement would spend nothing the original spends', waiting: plan.waiting };
+  if (!family.custodyInput && plan.included.deposits.length === 0) return { kind: 'nothing', reason: 'a replacement would spend nothing the original spends', waiting };
   const version = versionOf(plan.build, plan, { familyId, version: latest.version + 1, tipHeight: tip.height, reclaimScripts });
   await tx.putVersion(version);
   const kept = new Set(version.payouts.map((p) => p.withdrawalId));
-  for (const w of plan.waiting) {
+  for (const w of waiting) {
     if (w.ref.type === 'withdrawal' && !kept.has(w.ref.id)) await releaseWithdrawal(tx, w.ref.id, `dropped from RBF replacement ${version.txid}: ${w.reason}`);
   }
-  return { kind: 'planned', version, waiting: plan.waiting };
+  return { kind: 'planned', version, waiting, ...(outflow ? { outflow } : {}) };
 }

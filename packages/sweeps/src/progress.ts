@@ -34,32 +34,37 @@ async function setPayoutStatus(tx: SweepStoreTx, v: SweepVersion, status: Withdr
   }
 }
 
-/** A signature request was made for an input: remembered so a restart polls it instead of asking again. */
-export async function recordSignatureRequest(tx: SweepStoreTx, txid: string, inputIndex: number, requestId: string): Promise<void> {
+/**
+ * A signature request was made for an input at `at`: remembered so a restart polls it instead of asking again.
+ * Every signing step stamps `signingAt` (the outflow window counts the version from its last stamp).
+ */
+export async function recordSignatureRequest(tx: SweepStoreTx, txid: string, inputIndex: number, requestId: string, at: Date): Promise<void> {
   const v = await tx.getVersion(txid);
   if (!v) throw new Error(`no sweep ${txid}`);
   v.inputs[inputIndex] = { ...v.inputs[inputIndex]!, signatureRequestId: requestId };
   const first = v.status === 'planned';
-  await tx.putVersion({ ...v, status: first ? 'signing' : v.status });
+  await tx.putVersion({ ...v, status: first ? 'signing' : v.status, signingAt: at.toISOString() });
   if (first) await setPayoutStatus(tx, v, 'signing', `signatures requested for ${txid}`);
 }
 
 /** A request that can no longer succeed (refused, timed out): forgotten, so the next pass asks again. */
-export async function clearSignatureRequest(tx: SweepStoreTx, txid: string, inputIndex: number, note: string): Promise<void> {
+export async function clearSignatureRequest(tx: SweepStoreTx, txid: string, inputIndex: number, note: string, at: Date): Promise<void> {
   const v = await tx.getVersion(txid);
   if (!v) return;
   const { signatureRequestId: _, ...input } = v.inputs[inputIndex]!;
   v.inputs[inputIndex] = input;
-  await tx.putVersion({ ...v, signingNote: note });
+  // Signers may have approved (and recorded) it before the request failed: the stamp moves past their records.
+  await tx.putVersion({ ...v, signingNote: note, signingAt: at.toISOString() });
 }
 
 /** A completed signature: kept only if it verifies under the key its input needs. */
-export async function recordSignature(tx: SweepStoreTx, txid: string, inputIndex: number, signature: string, keys: SigningKeys): Promise<boolean> {
+export async function recordSignature(tx: SweepStoreTx, txid: string, inputIndex: number, signature: string, keys: SigningKeys, at: Date): Promise<boolean> {
   const v = await tx.getVersion(txid);
   if (!v) throw new Error(`no sweep ${txid}`);
   if (!verifyInputSignature(v, inputIndex, signature, keys)) return false;
   v.inputs[inputIndex] = { ...v.inputs[inputIndex]!, signature };
-  await tx.putVersion(v);
+  // Every signer that took part recorded its approval before this signature existed.
+  await tx.putVersion({ ...v, signingAt: at.toISOString() });
   return true;
 }
 

@@ -48,6 +48,8 @@ export interface SweepStoreTx {
   getVersion(txid: string): Promise<SweepVersion | undefined>;
   /** Versions of a family, oldest first. */
   versionsOf(familyId: number): Promise<SweepVersion[]>;
+  /** Versions whose signingAt is at or after `since` (the outflow window), any status. */
+  versionsSigningSince(since: Date): Promise<SweepVersion[]>;
 
   // ---- pipeline state ----
   halt(): Promise<HaltState | undefined>;

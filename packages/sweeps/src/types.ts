@@ -30,8 +30,11 @@ export interface WithdrawalRecord {
   evmBlockNumber: number;
   evmTxHash: string;
   status: WithdrawalStatus;
-  /** Bitcoin tip height when it arrived: how long it has waited is counted from here. */
-  receivedAtHeight: number;
+  /**
+   * Best Bitcoin tip height known when it arrived: how long it has waited is counted from here. Absent only while
+   * the pipeline knew no tip at all; its first block stamps it.
+   */
+  receivedAtHeight?: number;
   /** Why it is not in a package (only while `final`). */
   waitingReason?: string;
   /** The sweep version that pays it (while queued … paid). */
@@ -129,6 +132,11 @@ export interface SweepVersion {
   confirmedBlock?: BlockRef;
   /** Last signing problem (refusals), for the API. */
   signingNote?: string;
+  /**
+   * ISO time the pipeline last asked for, got or lost a signature of it. Never earlier than any signer's record of
+   * approving it, so the outflow window counted from here covers at least what the signers count.
+   */
+  signingAt?: string;
 }
 
 /** Every version of a family spends the same custody input (or, for the very first, the same deposits): one confirms. */

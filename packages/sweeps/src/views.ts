@@ -24,7 +24,7 @@ export interface WithdrawalView {
 
 export function withdrawalView(w: WithdrawalRecord, tipHeight: number, stuckBlocks: number): WithdrawalView {
   const inBlock = w.status === 'confirmed' || w.status === 'paid';
-  const waitingBlocks = inBlock ? 0 : Math.max(0, tipHeight - w.receivedAtHeight);
+  const waitingBlocks = inBlock ? 0 : blocksWaited(w, tipHeight);
   return {
     id: w.id.toString(),
     sender: w.sender,
@@ -42,7 +42,10 @@ export function withdrawalView(w: WithdrawalRecord, tipHeight: number, stuckBloc
   };
 }
 
+/** Blocks mined on the pipeline's chain since it arrived (0 while the pipeline catches up to where it arrived). */
+const blocksWaited = (w: WithdrawalRecord, tipHeight: number): number => (w.receivedAtHeight === undefined ? 0 : Math.max(0, tipHeight - w.receivedAtHeight));
+
 /** Withdrawals not yet in a block that have waited more than `stuckBlocks`: reported, never dropped. */
 export function stuckWithdrawals(ws: readonly WithdrawalRecord[], tipHeight: number, stuckBlocks: number): WithdrawalRecord[] {
-  return ws.filter((w) => w.status !== 'confirmed' && w.status !== 'paid' && tipHeight - w.receivedAtHeight > stuckBlocks);
+  return ws.filter((w) => w.status !== 'confirmed' && w.status !== 'paid' && blocksWaited(w, tipHeight) > stuckBlocks);
 }

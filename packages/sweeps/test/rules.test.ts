@@ -4,7 +4,7 @@ import {
   InMemorySweepStore, completeSigning, computeReserves, connectBlock, currentCustody, disconnectBlock, planNextSweep, planReplacement, recordSignature,
   recordSignatureRequest, pendingSteps, withdrawalView, applyDepositReclaimed, type SweepVersion,
 } from '../src/index.js';
-import { activity, addDeposit, addWithdrawal, custodyScriptPubKey, hash, keys, mine, rules, signAndBroadcast, signInput } from '../src/testing/index.js';
+import { activity, addDeposit, addWithdrawal, custodyScriptPubKey, hash, keys, mine, rules, signAndBroadcast, signInput, SIGNING_TIME } from '../src/testing/index.js';
 
 async function firstSweep(store: InMemorySweepStore) {
   await mine(store, 1, 1);
@@ -60,13 +60,13 @@ describe('signing', () => {
   it('keeps only signatures that verify, and persists the signed transaction with the right witnesses', async () => {
     const store = new InMemorySweepStore();
     const v = await firstSweep(store);
-    await store.transaction((tx) => recordSignatureRequest(tx, v.txid, 0, 'r0'));
+    await store.transaction((tx) => recordSignatureRequest(tx, v.txid, 0, 'r0', SIGNING_TIME));
     expect(await status(store, 1)).toBe('signing');
     // A signature of input 1's sighash is no signature of input 0.
-    expect(await store.transaction((tx) => recordSignature(tx, v.txid, 0, signInput(v, 1), keys))).toBe(false);
+    expect(await store.transaction((tx) => recordSignature(tx, v.txid, 0, signInput(v, 1), keys, SIGNING_TIME))).toBe(false);
     await expect(store.transaction((tx) => completeSigning(tx, v.txid, keys))).rejects.toThrow(/no signature/);
-    expect(await store.transaction((tx) => recordSignature(tx, v.txid, 0, signInput(v, 0), keys))).toBe(true);
-    expect(await store.transaction((tx) => recordSignature(tx, v.txid, 1, signInput(v, 1), keys))).toBe(true);
+    expect(await store.transaction((tx) => recordSignature(tx, v.txid, 0, signInput(v, 0), keys, SIGNING_TIME))).toBe(true);
+    expect(await store.transaction((tx) => recordSignature(tx, v.txid, 1, signInput(v, 1), keys, SIGNING_TIME))).toBe(true);
     const signed = await store.transaction((tx) => completeSigning(tx, v.txid, keys));
     const tx = decodeTransaction(signed.signedHex!);
     expect(hashToHex(tx.txid)).toBe(v.txid);
@@ -105,8 +105,10 @@ describe('confirmations, reorgs and payouts', () => {
     await store.transaction((tx) => connectBlock(tx, { hash: 'ef'.repeat(32), height: 3, prevHash: other.hash }, activity(), 2));
     expect(await status(store, 1)).toBe('paid');
     const events = store.outbox.filter((e) => e.subject === 'withdrawal.paid' && (e.payload as { withdrawalId: string }).withdrawalId === '1');
-    expect(events.map((e) => (e.payload as { blockHash: string }).blockHash)).toEqual([hash(2), other.hash]);
-    expect(events.every((e) => (e.payload as { txid: string }).txid === v.txid)).toBe(true);
+    // Paid again by the same transaction: the same event (id withdrawal.paid:<id>:<txid>), published once.
+    expect(events.map((e) => e.id)).toEqual([`withdrawal.paid:1:${v.txid}`]);
+    expect(events.map((e) => (e.payload as { blockHash: string }).blockHash)).toEqual([hash(2)]);
+    expect((await store.transaction((tx) => tx.historyOf(1n))).filter((h) => h.status === 'paid')).toHaveLength(2);
   });
 
   it('replaces a sweep stuck K blocks (same custody input, higher fee); a withdrawal that cannot pay the new share drops out, and the version mined decides who is paid', async () => {

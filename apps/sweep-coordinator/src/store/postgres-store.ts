@@ -146,9 +146,9 @@ class PostgresTx implements SweepStoreTx {
   }
   async putVersion(v: SweepVersion) {
     await this.c.query(
-      `INSERT INTO ${this.t('sweep_version')} (txid, family_id, version, status, data) VALUES ($1, $2, $3, $4, $5::jsonb)
-       ON CONFLICT (txid) DO UPDATE SET status = EXCLUDED.status, data = EXCLUDED.data, updated_at = now()`,
-      [v.txid, v.familyId, v.version, v.status, toJson(v)],
+      `INSERT INTO ${this.t('sweep_version')} (txid, family_id, version, status, signing_at, data) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+       ON CONFLICT (txid) DO UPDATE SET status = EXCLUDED.status, signing_at = EXCLUDED.signing_at, data = EXCLUDED.data, updated_at = now()`,
+      [v.txid, v.familyId, v.version, v.status, v.signingAt ?? null, toJson(v)],
     );
   }
   async getVersion(txid: string) {
@@ -156,6 +156,10 @@ class PostgresTx implements SweepStoreTx {
   }
   async versionsOf(familyId: number) {
     return this.rows<SweepVersion>(`SELECT data FROM ${this.t('sweep_version')} WHERE family_id = $1 ORDER BY version`, [familyId]);
+  }
+
+  async versionsSigningSince(since: Date) {
+    return this.rows<SweepVersion>(`SELECT data FROM ${this.t('sweep_version')} WHERE signing_at >= $1 ORDER BY family_id, version`, [since]);
   }
 
   // ---- pipeline state ----

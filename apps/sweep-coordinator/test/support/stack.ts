@@ -135,6 +135,8 @@ export const SWEEPER_ENV = {
   FEE_RATE_MIN_SAT_VB: '1',
   FEE_RATE_MAX_SAT_VB: '100',
   RPC_TIMEOUT_MS: '10000',
+  // As the signers below: a test pays out most of what came in within minutes.
+  SWEEP_OUTFLOW_LIMIT_BPS: '10000',
 };
 
 export async function startStack(o: { sweeperEnv?: Record<string, string> } = {}): Promise<Stack> {

@@ -38,10 +38,13 @@ import {
   type TxOutput,
 } from '@tapbridge/bitcoin';
 import { simpleFormMaxFee } from '@tapbridge/deposits';
+import { DEFAULT_OUTFLOW_LIMIT_BPS, OUTFLOW_WINDOW_MS, outflowAllows } from './sweep-outflow.js';
 import type { SweepContext } from '../request.js';
 import type { BitcoinView, ProvenTransaction } from '../view/bitcoin.js';
 import type { L2View, WithdrawalLog } from '../view/l2.js';
 import { outpointKey, type SignedSweep, type SignedSweepStore } from '../view/signed-sweeps.js';
+
+export * from './sweep-outflow.js';
 
 export interface SweepRules {
   /** Confirmations a deposit needs on the signer's own chain (DEPOSIT_CONFIRMATIONS). */
@@ -63,8 +66,8 @@ export interface SweepRules {
 export const DEFAULT_SWEEP_RULES: Omit<SweepRules, 'minFeeRate' | 'maxFeeRate'> = {
   depositConfirmations: 6,
   custodyConfirmations: 1,
-  outflowLimitBps: 1_000,
-  outflowWindowMs: 24 * 3600_000,
+  outflowLimitBps: DEFAULT_OUTFLOW_LIMIT_BPS,
+  outflowWindowMs: OUTFLOW_WINDOW_MS,
   opReturnMaxFeeSats: 10_000n,
   reclaimSafetyBlocks: SWEEP_RECLAIM_SAFETY_BLOCKS,
 };
@@ -294,18 +297,19 @@ async function check(c: SweepCheckInput): Promise<SweepVerdict> {
   const sweep: SignedSweep = { txid, spends: inputKeys[0]!, inputs: inputKeys, withdrawalIds: ids, payoutSats, custodyValue: tx.outputs[0]!.value, signedAt: c.now };
   await checkConflicts(c, sweep);
 
-  // Outflow per window, against the reserve this sweep proves (its own inputs, each confirmed on the signer's chain).
-  const since = new Date(c.now.getTime() - rules.outflowWindowMs);
-  const byFamily = new Map<string, bigint>();
-  for (const s of [...(await c.signed.signedSince(since)).filter((s) => s.txid !== txid), sweep]) {
-    // RBF versions conflict: at most one of a family pays, so a family counts once, at its largest version.
-    const prev = byFamily.get(s.spends) ?? 0n;
-    if (s.payoutSats > prev) byFamily.set(s.spends, s.payoutSats);
-  }
-  const outflow = [...byFamily.values()].reduce((a, b) => a + b, 0n);
-  const limit = (inputTotal * BigInt(rules.outflowLimitBps)) / 10_000n;
-  if (outflow > limit)
-    refuse(`outflow limit: ${outflow} sat paid out in ${rules.outflowWindowMs / 3600_000} h with this sweep exceeds ${rules.outflowLimitBps / 100}% of the reserve ${inputTotal} sat (${limit} sat)`);
+  // Outflow per window, against the reserve this sweep proves (its own inputs, each confirmed on the signer's chain):
+  // the rule the coordinator's planner applies too (sweep-outflow.ts).
+  const signedInWindow = await c.signed.signedSince(new Date(c.now.getTime() - rules.outflowWindowMs));
+  const outflow = outflowAllows({
+    rule: { limitBps: rules.outflowLimitBps, windowMs: rules.outflowWindowMs },
+    reserveSats: inputTotal,
+    family: sweep.spends,
+    payoutSats,
+    signed: signedInWindow.filter((s) => s.txid !== txid).map((s) => ({ family: s.spends, payoutSats: s.payoutSats, at: s.signedAt })),
+    now: c.now,
+  });
+  if (!outflow.allowed)
+    refuse(`outflow limit: ${outflow.outflowSats} sat paid out in ${rules.outflowWindowMs / 3600_000} h with this sweep exceeds ${rules.outflowLimitBps / 100}% of the reserve ${inputTotal} sat (${outflow.limitSats} sat)`);
 
   return { allow: true, sweep, roles };
 }

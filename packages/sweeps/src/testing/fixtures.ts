@@ -72,11 +72,14 @@ export function signInput(v: SweepVersion, i: number): string {
   return bytesToHex(schnorr.sign(inputSighash(v, i), sk, new Uint8Array(32)));
 }
 
-/** Requests, signs, assembles and broadcasts a version at `tipHeight`. */
-export async function signAndBroadcast(store: SweepStore, v: SweepVersion, tipHeight: number): Promise<SweepVersion> {
+/** The fixed clock of the fixtures' signing steps (stores compared by snapshot must see the same stamps). */
+export const SIGNING_TIME = new Date('2026-12-01T12:00:00.000Z');
+
+/** Requests, signs, assembles and broadcasts a version at `tipHeight`, signed at `at`. */
+export async function signAndBroadcast(store: SweepStore, v: SweepVersion, tipHeight: number, at: Date = SIGNING_TIME): Promise<SweepVersion> {
   for (let i = 0; i < v.inputs.length; i++) {
-    await store.transaction((tx) => recordSignatureRequest(tx, v.txid, i, `req-${v.txid.slice(0, 8)}-${i}`));
-    await store.transaction((tx) => recordSignature(tx, v.txid, i, signInput(v, i), keys));
+    await store.transaction((tx) => recordSignatureRequest(tx, v.txid, i, `req-${v.txid.slice(0, 8)}-${i}`, at));
+    await store.transaction((tx) => recordSignature(tx, v.txid, i, signInput(v, i), keys, at));
   }
   const signed = await store.transaction((tx) => completeSigning(tx, v.txid, keys));
   await store.transaction((tx) => recordBroadcast(tx, v.txid, tipHeight));

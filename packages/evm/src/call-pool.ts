@@ -80,10 +80,10 @@ const PIPELINE_DEPTH = 8;
  * The worker's entry: the compiled .js next to this file; or, running from TypeScript sources (tests, tsx), a small
  * bootstrap that registers tsx's loader in the worker (loader hooks are per thread) and imports the .ts source.
  */
-function workerEntry(): { entry: URL | string; eval: boolean; execArgv: string[] } {
-  if (!import.meta.url.endsWith('.ts')) return { entry: new URL('./call-worker.js', import.meta.url), eval: false, execArgv: [] };
+export function workerEntry(name = 'call-worker'): { entry: URL | string; eval: boolean; execArgv: string[] } {
+  if (!import.meta.url.endsWith('.ts')) return { entry: new URL(`./${name}.js`, import.meta.url), eval: false, execArgv: [] };
   const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs')).href;
-  const source = new URL('./call-worker.ts', import.meta.url).href;
+  const source = new URL(`./${name}.ts`, import.meta.url).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`;
   return { entry: bootstrap, eval: true, execArgv: ['--conditions=@tapbridge/source'] };
 }

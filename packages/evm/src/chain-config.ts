@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createCustomCommon, Hardfork, Mainnet, type Common } from '@ethereumjs/common';
 import { z } from 'zod';
 import { ChainConfigError } from './errors.js';
+import { withMemoizedParamUpdates } from './common-params.js';
 import { ecrecover } from './ecrecover.js';
 import { keccak256 } from './keccak.js';
 import { BRIDGE_DEPLOYED_BYTECODE } from './generated/bridge-artifact.js';
@@ -103,7 +104,7 @@ export function genesisAlloc(config: ChainConfig): Map<string, GenesisAccount> {
 /** A Common for this chain: every fork through Cancun active from block 0, so no DAO or PoW rules ever apply. */
 export function createChainCommon(config: ChainConfig): Common {
   const atGenesis = (name: string) => ({ name, block: 0 });
-  return createCustomCommon(
+  const common = createCustomCommon(
     {
       name: `tapbridge-${config.chainId}`,
       chainId: Number(config.chainId),
@@ -115,6 +116,7 @@ export function createChainCommon(config: ChainConfig): Common {
     Mainnet,
     { hardfork: EVM_HARDFORK, customCrypto: { ecrecover, keccak256 } },
   );
+  return withMemoizedParamUpdates(common);
 }
 
 /** EIP-1559 next base fee from the parent's gas use, with our configurable parameters and floor. */

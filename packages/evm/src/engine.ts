@@ -4,7 +4,7 @@ import type { Common } from '@ethereumjs/common';
 import { MerklePatriciaTrie } from '@ethereumjs/mpt';
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager';
 import { createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
-import { ValueEncoding, createAddressFromString, setLengthLeft } from '@ethereumjs/util';
+import { ValueEncoding, createAddressFromString, setLengthLeft, type Account, type Address } from '@ethereumjs/util';
 import { createVM, type VM } from '@ethereumjs/vm';
 import { RecentBlockHashes } from './block-hashes.js';
 import { BRIDGE_ADDRESS, createChainCommon, nextBaseFeePerGas, validateChainConfig, type ChainConfig } from './chain-config.js';
@@ -16,6 +16,8 @@ import { DEFAULT_MEMPOOL_LIMITS, Mempool, type MempoolLimits, type PoolTransacti
 import { assertSameMint, checkMintRequest, MintQueue, type MintRequest } from './mint-queue.js';
 import { CallPool, DEFAULT_CALL_LIMITS, type CallLimits } from './call-pool.js';
 import { callTargetOf, type CallRequest, type CallResult, type CallTarget } from './message-call.js';
+import { SenderRecovery } from './sender-recovery.js';
+import { FlatStateCache, TrackingStateManager } from './state-cache.js';
 import { Sequencer, type CommittedBlock } from './sequencer.js';
 import type { ChainHead, ChainStore, LogFilter, MintBackingEntry, MintReconfirmation, MintReorgRecord, MintRecord, StoredLog, StoredReceipt, StoredTransaction } from './store/chain-store.js';
 import { StagedTrieDB } from './trie-db.js';
@@ -56,6 +58,10 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
   readonly chainId: bigint;
   private readonly mempool: Mempool;
   private readonly mintQueue = new MintQueue();
+  /** Sender recovery on a worker thread, batched per event-loop turn. */
+  private readonly recovery = new SenderRecovery();
+  /** Head accounts in front of the trie (balances, nonces, sender checks). */
+  private readonly flat = new FlatStateCache();
   private readonly sequencer: Sequencer;
   private headState: MerkleStateManager;
   private readonly historicalStates = new Map<string, MerkleStateManager>();
@@ -72,7 +78,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     readonly common: Common,
     readonly store: ChainStore,
     private readonly trieDb: StagedTrieDB,
-    private readonly blockState: MerkleStateManager,
+    private readonly blockState: TrackingStateManager,
     private readonly calls: CallPool,
     private readonly recentHashes: RecentBlockHashes,
     blockVm: VM,
@@ -85,6 +91,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     this.chainId = config.chainId;
     this.mempool = new Mempool(config.chainId, config.blockGasLimit, mempoolLimits, now);
     this.headState = this.stateAt(head.header.stateRoot);
+    blockState.touched.clear(); // genesis writes: the flat cache starts empty and fills from the trie
     this.sequencer = new Sequencer(
       {
         config, common, vm: blockVm, stateManager: blockState, trieDb, store,
@@ -101,7 +108,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     const common = createChainCommon(config);
     const trieDb = new StagedTrieDB(options.store, options.trieCacheSize ?? 500_000);
     const newTrie = () => new MerklePatriciaTrie({ db: trieDb, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
-    const blockState = new MerkleStateManager({ common, trie: newTrie(), caches: new Caches() });
+    const blockState = new TrackingStateManager({ common, trie: newTrie(), caches: new Caches() });
     const recentHashes = new RecentBlockHashes();
     const stored = await options.store.getHead();
     let head: Block;
@@ -206,13 +213,20 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     try {
       committed = await this.sequencer.produceBlock();
     } catch (err) {
+      this.blockState.touched.clear(); // the block was rolled back
       const error = err instanceof Error ? err : new Error(String(err));
       if (this.listenerCount('sequencerError') > 0) this.emit('sequencerError', error);
       throw error;
     }
     const { block } = committed;
     this.lastBlockAt = this.now();
+    // The accounts the block wrote, from the block producer's cache (no store reads, so no request runs between
+    // this and the head switch below).
+    const changed = new Map<string, Account | undefined>();
+    for (const key of this.blockState.touched) changed.set(key, await this.blockState.getAccount(createAddressFromString(key)));
+    this.blockState.touched.clear();
     this.headState = this.stateAt(block.header.stateRoot);
+    this.flat.applyBlock(changed);
     this.recentHashes.remember(block.header.number, block.hash());
     this.rememberBlock(block);
     // More may be selectable now that nonces advanced.
@@ -236,6 +250,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
       if (/chain ?id/i.test(message)) throw new TransactionRejectedError('invalid chain id for signer');
       throw new TransactionRejectedError(`invalid transaction: ${message.split('\n')[0] ?? ''}`);
     }
+    await this.recovery.prime(tx);
     const sender = this.mempool.precheck(tx);
     const account = await this.senderState(sender);
     const entry = this.mempool.add(tx, sender, raw, account, this.pendingBaseFee());
@@ -383,13 +398,22 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
   }
 
   async getBalance(address: string, blockNumber?: bigint): Promise<bigint> {
-    const account = await (await this.stateFor(blockNumber)).getAccount(createAddressFromString(address));
-    return account?.balance ?? 0n;
+    return (await this.accountAt(address, blockNumber))?.balance ?? 0n;
   }
 
   async getNonce(address: string, blockNumber?: bigint): Promise<bigint> {
-    const account = await (await this.stateFor(blockNumber)).getAccount(createAddressFromString(address));
-    return account?.nonce ?? 0n;
+    return (await this.accountAt(address, blockNumber))?.nonce ?? 0n;
+  }
+
+  /** An account at a block; at the head (the usual case) from the flat cache. */
+  private async accountAt(address: string, blockNumber: bigint | undefined): Promise<Account | undefined> {
+    const addr = createAddressFromString(address);
+    if (blockNumber === undefined || blockNumber === this.headNumber) return this.headAccount(addr);
+    return (await this.stateFor(blockNumber)).getAccount(addr);
+  }
+
+  private headAccount(address: Address): Promise<Account | undefined> {
+    return this.flat.get(address, (a) => this.headState.getAccount(a));
   }
 
   /** Nonce for the next transaction, counting the sender's gap-free pending ones. */
@@ -440,13 +464,14 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     await this.producing;
     this.closed = true;
     await this.calls.close();
+    await this.recovery.close();
     this.mintQueue.rejectAll(new EvmEngineError('engine closed before the mint was committed'));
   }
 
   // ---------------------------------------------------------------- internals
 
   private async senderState(sender: string): Promise<SenderState> {
-    const account = await this.headState.getAccount(createAddressFromString(sender));
+    const account = await this.headAccount(createAddressFromString(sender));
     return { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n, hasCode: account?.isContract() === true };
   }
 

@@ -1,8 +1,9 @@
-import { Block, createBlockHeader, genTransactionsTrieRoot, genWithdrawalsTrieRoot } from '@ethereumjs/block';
+import { Block, createBlockHeader } from '@ethereumjs/block';
 import type { Common } from '@ethereumjs/common';
 import type { MerkleStateManager } from '@ethereumjs/statemanager';
 import { createAddressFromString, createWithdrawal, type Withdrawal } from '@ethereumjs/util';
-import { runBlock, type AfterBlockEvent, type RunBlockResult, type VM } from '@ethereumjs/vm';
+import type { VM } from '@ethereumjs/vm';
+import { executeBlock, type ExecutedBlock } from './block-executor.js';
 import { nextBaseFeePerGas, type ChainConfig } from './chain-config.js';
 import { EvmEngineError } from './errors.js';
 import { toHex } from './hex.js';
@@ -90,22 +91,15 @@ export class Sequencer {
     const draft = new Block(createBlockHeader(headerData, { common }), txs, [], withdrawals, { common });
 
     try {
-      // runBlock's generate mode already built the transactions trie; take its root instead of building it again.
-      let transactionsTrie: Uint8Array | undefined;
-      const grab = (event: AfterBlockEvent) => {
-        transactionsTrie = event.block.header.transactionsTrie;
-      };
-      vm.events.on('afterBlock', grab);
-      let result: RunBlockResult;
+      // runBlock's work with generated header fields, minus its per-insertion receipt/transaction tries (block-executor.ts).
+      let result: ExecutedBlock;
       try {
-        result = await runBlock(vm, { block: draft, generate: true, skipBlockValidation: true, skipHeaderValidation: true });
+        result = await executeBlock(vm, draft);
       } catch (err) {
         // Admission and selection should make this impossible; if it happens anyway, drop the block's
         // transactions so one bad transaction cannot stall the chain forever (mints stay queued).
         for (const p of included) mempool.remove(p.hash);
         throw new BlockExecutionError(`block ${headerData.number} failed to execute; dropped its ${included.length} transactions: ${(err as Error).message}`);
-      } finally {
-        vm.events.off('afterBlock', grab);
       }
       const header = createBlockHeader(
         {
@@ -114,8 +108,8 @@ export class Sequencer {
           receiptTrie: result.receiptsRoot,
           logsBloom: result.logsBloom,
           gasUsed: result.gasUsed,
-          transactionsTrie: transactionsTrie ?? (await genTransactionsTrieRoot(txs)),
-          withdrawalsRoot: await genWithdrawalsTrieRoot(withdrawals),
+          transactionsTrie: result.transactionsRoot,
+          withdrawalsRoot: result.withdrawalsRoot,
         },
         { common },
       );

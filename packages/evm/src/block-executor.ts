@@ -1,0 +1,109 @@
+import type { Block } from '@ethereumjs/block';
+import { ConsensusType } from '@ethereumjs/common';
+import { RLP } from '@ethereumjs/rlp';
+import { Account, BIGINT_0, createAddressFromString, GWEI_TO_WEI } from '@ethereumjs/util';
+import { Bloom, encodeReceipt, runBlock, runTx, type RunTxResult, type TxReceipt, type VM } from '@ethereumjs/vm';
+import { orderedTrieRoot } from './ordered-trie.js';
+
+/** What executing a block produced: the header fields it determines, plus per-transaction receipts and results. */
+export interface ExecutedBlock {
+  stateRoot: Uint8Array;
+  receiptsRoot: Uint8Array;
+  transactionsRoot: Uint8Array;
+  withdrawalsRoot: Uint8Array;
+  logsBloom: Uint8Array;
+  gasUsed: bigint;
+  receipts: TxReceipt[];
+  results: RunTxResult[];
+}
+
+/** EIP-4788's contract, where runBlock looks for it (a constant there too). */
+const BEACON_ROOTS_ADDRESS = createAddressFromString('0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02');
+
+/** EIPs whose block-level work this executor does not do: with any of them active it hands the block to runBlock. */
+const NOT_HANDLED_EIPS = [2935, 7685, 7864, 7928, 8037];
+
+/**
+ * Executes a block's system call, transactions and withdrawals on `vm` and commits them to its state: exactly what
+ * `runBlock(vm, { block, generate: true, skipBlockValidation: true })` does for our hardfork (Cancun, no beacon-root
+ * contract deployed), in the same order, but without its per-insertion tries for receipts and transactions
+ * (orderedTrieRoot builds each in one pass) and without rebuilding the whole block from scratch at the end.
+ * The state root is computed once, after the last withdrawal. Anything outside that case goes through runBlock.
+ *
+ * On failure the block's changes are reverted and the error is rethrown, as runBlock does.
+ */
+export async function executeBlock(vm: VM, block: Block): Promise<ExecutedBlock> {
+  const common = vm.common;
+  const beaconCode = common.isActivatedEIP(4788) ? await vm.stateManager.getCode(BEACON_ROOTS_ADDRESS) : new Uint8Array();
+  if (beaconCode.length > 0 || NOT_HANDLED_EIPS.some((eip) => common.isActivatedEIP(eip)) || block.common.consensusType() === ConsensusType.ProofOfWork) {
+    return executeWithRunBlock(vm, block);
+  }
+  await vm.evm.journal.checkpoint();
+  const bloom = new Bloom(undefined, common);
+  let gasUsed = BIGINT_0;
+  let receiptGasUsed = BIGINT_0;
+  const receipts: TxReceipt[] = [];
+  const results: RunTxResult[] = [];
+  const encodedReceipts: Uint8Array[] = [];
+  try {
+    // EIP-4788's system call is a no-op without the contract's code (checked above), as in runBlock.
+    for (const tx of block.transactions) {
+      if (block.header.gasLimit < tx.gasLimit + gasUsed) throw new Error('tx has a higher gas limit than the block');
+      const result = await runTx(vm, { tx, block, blockGasUsed: receiptGasUsed });
+      results.push(result);
+      gasUsed += result.blockGasSpent;
+      receiptGasUsed += result.totalGasSpent;
+      bloom.or(result.bloom);
+      receipts.push(result.receipt);
+      encodedReceipts.push(encodeReceipt(result.receipt, tx.type));
+    }
+    if (common.isActivatedEIP(4895)) {
+      for (const { address, amount } of block.withdrawals ?? []) {
+        // As runBlock's rewardAccount: credited even when zero, so an empty account is touched and cleaned up.
+        const account = (await vm.evm.stateManager.getAccount(address)) ?? new Account();
+        account.balance += amount * GWEI_TO_WEI;
+        await vm.evm.journal.putAccount(address, account);
+      }
+      await vm.evm.journal.cleanup();
+    }
+  } catch (err) {
+    await vm.evm.journal.revert();
+    throw err;
+  }
+  // runBlock takes the root before it commits the block checkpoint; so does this.
+  const stateRoot = await vm.stateManager.getStateRoot();
+  await vm.evm.journal.commit();
+  return {
+    stateRoot,
+    receiptsRoot: orderedTrieRoot(encodedReceipts),
+    transactionsRoot: orderedTrieRoot(block.transactions.map((tx) => tx.serialize())),
+    withdrawalsRoot: orderedTrieRoot((block.withdrawals ?? []).map((w) => RLP.encode(w.raw()))),
+    logsBloom: bloom.bitvector,
+    gasUsed,
+    receipts,
+    results,
+  };
+}
+
+async function executeWithRunBlock(vm: VM, block: Block): Promise<ExecutedBlock> {
+  let transactionsRoot: Uint8Array | undefined;
+  const grab = (event: { block: Block }) => {
+    transactionsRoot = event.block.header.transactionsTrie;
+  };
+  vm.events.on('afterBlock', grab);
+  try {
+    const result = await runBlock(vm, { block, generate: true, skipBlockValidation: true, skipHeaderValidation: true });
+    return {
+      stateRoot: result.stateRoot,
+      receiptsRoot: result.receiptsRoot,
+      transactionsRoot: transactionsRoot ?? orderedTrieRoot(block.transactions.map((tx) => tx.serialize())),
+      withdrawalsRoot: orderedTrieRoot((block.withdrawals ?? []).map((w) => RLP.encode(w.raw()))),
+      logsBloom: result.logsBloom,
+      gasUsed: result.gasUsed,
+      receipts: result.receipts,
+      results: result.results,
+    };
+  } finally {
+    vm.events.off('afterBlock', grab);
+  }
+}

@@ -153,7 +153,12 @@ async function recordWaiting(tx: SweepStoreTx, waiting: readonly PlanWaiting[]):
  */
 export async function planNextSweep(tx: SweepStoreTx, rules: PlanningRules): Promise<PlanOutcome> {
   const halt = await tx.halt();
-  if (halt) return { kind: 'nothing', reason: `halted: ${halt.reason}`, waiting: [] };
+  if (halt) {
+    // Every waiting withdrawal says why nothing moves (until an operator resolves the halt).
+    const reason = `the pipeline is halted: ${halt.reason}`;
+    for (const w of await tx.withdrawalsByStatus(['final'])) if (w.waitingReason !== reason) await tx.putWithdrawal({ ...w, waitingReason: reason });
+    return { kind: 'nothing', reason: `halted: ${halt.reason}`, waiting: [] };
+  }
   if ((await tx.familiesByStatus('active')).length > 0) return { kind: 'nothing', reason: 'a sweep is in flight', waiting: [] };
   const tip = await tx.tip();
   if (!tip) return { kind: 'nothing', reason: 'no Bitcoin tip yet', waiting: [] };

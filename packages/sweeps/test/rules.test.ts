@@ -159,6 +159,8 @@ describe('confirmations, reorgs and payouts', () => {
     expect(halt?.reason).toMatch(/not a sweep of ours/);
     await addWithdrawal(store, 9, 40_000n);
     expect(await store.transaction((tx) => planNextSweep(tx, rules()))).toMatchObject({ kind: 'nothing', reason: expect.stringMatching(/^halted/) });
+    const waiting = await store.transaction(async (tx) => (await tx.getWithdrawal(9n))!);
+    expect(waiting).toMatchObject({ status: 'final', waitingReason: expect.stringMatching(/^the pipeline is halted: custody UTXO .* spent by d{64}/) });
   });
 
   it('abandons a family whose deposit was reclaimed under it; its withdrawals wait again', async () => {

@@ -1,15 +1,26 @@
 #!/usr/bin/env node
-// Writes infra/grafana/dashboards/tapbridge-overview.json and tapbridge-services.json.
+// Writes the Grafana dashboards in infra/grafana/dashboards/, one per question an operator asks:
+//   tapbridge-money.json     "Is money moving?"      deposits → mints, burns → withdrawals → payouts, reserves
+//   tapbridge-signers.json   "Are signers healthy?"  readiness, liveness, signing outcomes, misbehaviour, collateral
+//   tapbridge-chain.json     "Is the chain view right?" Bitcoin tip and sources, reorgs, rejected headers, L2 head
+//   tapbridge-services.json  per-service plumbing: targets, HTTP, events, jobs, Node.js process
 // The JSON files are checked in (Grafana provisioning reads them); edit this script and re-run it:
 //   node infra/grafana/generate-dashboards.mjs
-// No dependencies. Metric names: see infra/prometheus/rules.yml and infra/README.md ("Metrics").
-import { writeFileSync } from 'node:fs';
+// Every metric queried here must be one a service exports: packages/infra/test/metric-names.e2e.test.ts scrapes the
+// running services and fails otherwise; packages/infra/test/dashboards.test.ts checks the files are current.
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const outDir = join(dirname(fileURLToPath(import.meta.url)), 'dashboards');
+// An optional argument writes elsewhere (the check in packages/infra compares a fresh run with the checked-in files).
+const outDir = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), 'dashboards');
 const DS = { type: 'prometheus', uid: '${datasource}' };
-const SERVICES = 'header-watcher|deposit-indexer|signing-coordinator|signer|evm-gateway';
+// The services: every app with a src/main.ts (a new app shows up here with no edit). Prometheus jobs carry their names.
+const appsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'apps');
+const SERVICES = readdirSync(appsDir)
+  .filter((name) => existsSync(join(appsDir, name, 'src', 'main.ts')))
+  .sort()
+  .join('|');
 
 /** Lays panels out left to right, 24 columns wide, wrapping rows. */
 function layout(items) {
@@ -218,142 +229,229 @@ function dashboard({ uid, title, description, tags, panels, variables }) {
 }
 
 const BTC = (expr) => `(${expr}) / 1e8`;
+const green = { color: 'green', value: null };
 
-const overview = dashboard({
-  uid: 'tapbridge-overview',
-  title: 'tapbridge / Bridge overview',
-  description: 'Bridge health: Bitcoin sync and reorgs, deposits, messaging backlog, signers, EVM.',
+const money = dashboard({
+  uid: 'tapbridge-money',
+  title: 'tapbridge / Is money moving?',
+  description: 'Deposits from Bitcoin to mints on the L2, burns to payouts on Bitcoin, and whether custody matches the L2 supply.',
   tags: ['tapbridge'],
   variables: [datasourceVar],
   panels: [
-    row('Bitcoin'),
-    stat('BTC best height', 'max(tapbridge_btc_best_height)', { description: 'Height of the validated best chain (header-watcher).' }),
-    stat('Header sync lag', 'max(tapbridge_btc_sync_lag_blocks)', {
-      unit: 'none',
+    row('Reserves: custody on Bitcoin vs bridged BTC on the L2'),
+    stat('Reserves balance', 'min(tapbridge_reserves_invariant_holds)', {
+      description: 'custody = L2 supply + pending withdrawals − fees paid (sweep-coordinator). Anything else is an incident.',
+      mappings: [{ type: 'value', options: { 0: { text: 'DO NOT BALANCE', color: 'red' }, 1: { text: 'balance', color: 'green' } } }],
+      thresholds: [{ color: 'red', value: null }, { color: 'green', value: 1 }],
+    }),
+    stat('Discrepancy (BTC)', BTC('max(tapbridge_reserves_discrepancy_sats)'), { decimals: 8, thresholds: [green] }),
+    stat('Custody (BTC)', BTC('max(tapbridge_reserves_custody_sats)'), { decimals: 8 }),
+    stat('L2 supply (BTC)', BTC('max(tapbridge_reserves_l2_supply_sats)'), { decimals: 8 }),
+    stat('Sweep pipeline', 'max(tapbridge_sweep_pipeline_halted)', {
+      mappings: [{ type: 'value', options: { 0: { text: 'running', color: 'green' }, 1: { text: 'HALTED', color: 'red' } } }],
+      thresholds: [green, { color: 'red', value: 1 }],
+    }),
+    stat('Dead letters (24 h)', 'sum(increase(tapbridge_events_dead_lettered_total[24h]))', {
+      decimals: 0,
+      thresholds: [green, { color: 'red', value: 1 }],
+      description: 'Events a consumer gave up on: a mint, signature or payout that did not happen.',
+    }),
+    timeseries('Custody vs L2 supply (BTC)', [
+      [BTC('max(tapbridge_reserves_custody_sats)'), 'custody on Bitcoin'],
+      [BTC('max(tapbridge_reserves_l2_supply_sats)'), 'L2 supply'],
+      [BTC('max(tapbridge_reserves_discrepancy_sats)'), 'discrepancy'],
+    ], { unit: 'none', w: 24, h: 7 }),
+
+    row('Deposits: Bitcoin → L2'),
+    stat('Registered', 'sum(tapbridge_deposits{status="registered"})', { decimals: 0, description: 'Registered, not yet seen in a block.' }),
+    stat('Seen, confirming', 'sum(tapbridge_deposits{status="seen"})', { decimals: 0, description: 'In a block, waiting for DEPOSIT_CONFIRMATIONS.' }),
+    stat('Confirmed', 'sum(tapbridge_deposits{status="confirmed"})', { decimals: 0, description: 'Confirmed (and minted once the gateway checked them), not yet swept into custody.' }),
+    stat('Mints (24 h)', 'sum(increase(tapbridge_evm_mints_total[24h]))', { decimals: 0 }),
+    stat('Mints refused (24 h)', 'sum(increase(tapbridge_evm_mint_refusals_total[24h])) + sum(increase(tapbridge_evm_mint_proof_rejections_total[24h]))', {
+      decimals: 0,
+      thresholds: [green, { color: 'red', value: 1 }],
+      description: 'deposit.confirmed events the gateway refused: conflicting or out of range, or failing its own proof check.',
+    }),
+    stat('BTC confirming', BTC('sum(tapbridge_deposit_sats{status="seen"})'), { decimals: 8 }),
+    timeseries('Deposits by status', [['sum by (status) (tapbridge_deposits)', '{{status}}']], { unit: 'none', min: 0 }),
+    timeseries('Confirmations → mints', [
+      ['sum(increase(tapbridge_evm_mints_total[$__rate_interval]))', 'mints'],
+      ['sum(increase(tapbridge_blocks_scanned_total[$__rate_interval]))', 'blocks scanned (indexer)'],
+    ], { unit: 'none', min: 0, bars: true }),
+
+    row('Withdrawals: L2 burns → Bitcoin payouts'),
+    stat('Burns (24 h)', 'sum(increase(tapbridge_evm_burns_total[24h]))', { decimals: 0 }),
+    stat('Waiting (final, queued)', 'sum(tapbridge_withdrawals{status=~"final|queued"})', { decimals: 0 }),
+    stat('In flight (signing, broadcast)', 'sum(tapbridge_withdrawals{status=~"signing|broadcast|confirmed"})', { decimals: 0 }),
+    stat('Stuck', 'max(tapbridge_withdrawals_stuck)', {
+      decimals: 0,
+      thresholds: [green, { color: 'orange', value: 1 }],
+      description: 'Waiting longer than WITHDRAWAL_STUCK_BLOCKS (never dropped).',
+    }),
+    stat('Held by the outflow limit', 'max(tapbridge_withdrawals_outflow_limited)', { decimals: 0, thresholds: [green, { color: 'yellow', value: 1 }] }),
+    stat('Sweeps confirmed (24 h)', 'sum(increase(tapbridge_sweeps_confirmed_total[24h]))', { decimals: 0 }),
+    timeseries('Withdrawals by status', [['sum by (status) (tapbridge_withdrawals)', '{{status}}']], { unit: 'none', min: 0, stack: true }),
+    timeseries('Sweeps', [
+      ['sum by (kind) (increase(tapbridge_sweeps_broadcast_total[$__rate_interval]))', 'broadcast {{kind}}'],
+      ['sum(increase(tapbridge_sweeps_confirmed_total[$__rate_interval]))', 'confirmed'],
+      ['sum(increase(tapbridge_sweep_signature_failures_total[$__rate_interval]))', 'signature failures'],
+    ], { unit: 'none', min: 0, bars: true }),
+    timeseries('Sweep fee rate (sat/vB)', [['max(tapbridge_sweep_fee_rate_sat_vb)', 'next sweep']], { unit: 'none', min: 0 }),
+    timeseries('Outflow limit (BTC)', [
+      [BTC('max(tapbridge_sweep_outflow_limit_sats)'), 'limit'],
+      [BTC('max(tapbridge_sweep_outflow_headroom_sats)'), 'headroom'],
+    ], { unit: 'none', min: 0 }),
+
+    row('Plumbing that moves the money'),
+    stat('Outbox backlog', 'sum(tapbridge_outbox_pending)', {
+      decimals: 0,
+      thresholds: [green, { color: 'yellow', value: 100 }, { color: 'red', value: 1000 }],
+      description: 'Events written but not yet published to JetStream, all services.',
+    }),
+    stat('Jobs failed for good (24 h)', 'sum(increase(tapbridge_jobs_failed_total[24h]))', { decimals: 0, thresholds: [green, { color: 'yellow', value: 1 }] }),
+    stat('Waiting jobs', 'sum(tapbridge_jobs{state="waiting"})', { decimals: 0 }),
+    timeseries('Dead-lettered events', [
+      ['sum by (consumer, subject) (increase(tapbridge_events_dead_lettered_total[$__rate_interval]))', '{{consumer}} ← {{subject}}'],
+    ], { unit: 'none', min: 0, bars: true, w: 12 }),
+  ],
+});
+
+const signers = dashboard({
+  uid: 'tapbridge-signers',
+  title: 'tapbridge / Are signers healthy?',
+  description: 'Signer readiness and liveness, signature outcomes and latency, misbehaviour, and the collateral behind the signer set.',
+  tags: ['tapbridge'],
+  variables: [datasourceVar],
+  panels: [
+    row('The signer set'),
+    stat('Signers ready', 'count(tapbridge_signer_ready == 1) or vector(0)', {
+      decimals: 0,
+      description: 'Signers holding a key share and taking part (threshold 3 of 5: below 3 nothing can be signed).',
+      thresholds: [{ color: 'red', value: null }, { color: 'yellow', value: 3 }, { color: 'green', value: 4 }],
+    }),
+    stat('Signers live (coordinator)', 'max(tapbridge_signing_signers_live)', { decimals: 0, description: 'Signers the coordinator heard from within SIGNER_LIVENESS_MS.' }),
+    stat('Signers scraped up', 'count(up{job="signer"} == 1) or vector(0)', { decimals: 0 }),
+    stat('Group key', 'max(tapbridge_signing_group_key_ready)', {
+      mappings: [{ type: 'value', options: { 0: { text: 'no DKG yet', color: 'orange' }, 1: { text: 'ready', color: 'green' } } }],
+      thresholds: [{ color: 'orange', value: null }, { color: 'green', value: 1 }],
+    }),
+    stat('Misbehaviour (24 h)', 'sum(increase(tapbridge_signing_misbehaviour_total[24h]))', {
+      decimals: 0,
+      thresholds: [green, { color: 'red', value: 1 }],
+      description: 'Invalid partial signatures identified by the coordinator.',
+    }),
+    stat('Collateral ratio', 'min(tapbridge_collateral_ratio)', { decimals: 2, description: 'Stake value / BTC in custody (stake-accounting); the required ratio is next to it.' }),
+    stateTimeline('Signer readiness', 'max by (instance) (tapbridge_signer_ready)', '{{instance}}', { w: 12 }),
+    stateTimeline('Signer scrape target up', 'max by (instance) (up{job="signer"})', '{{instance}}', { w: 12 }),
+
+    row('Signing'),
+    timeseries('Signature requests by outcome', [
+      ['sum by (outcome) (increase(tapbridge_signing_signatures_total[$__rate_interval]))', '{{outcome}}'],
+    ], { unit: 'none', stack: true, min: 0, bars: true, w: 8 }),
+    timeseries('Time to signature', [
+      ['histogram_quantile(0.5, sum by (le) (rate(tapbridge_signing_duration_seconds_bucket[$__rate_interval])))', 'p50'],
+      ['histogram_quantile(0.95, sum by (le) (rate(tapbridge_signing_duration_seconds_bucket[$__rate_interval])))', 'p95'],
+    ], { unit: 's', min: 0, w: 8 }),
+    timeseries('ROAST sessions and attempts', [
+      ['sum(increase(tapbridge_signing_roast_sessions_total[$__rate_interval]))', 'sessions'],
+      ['sum by (cause) (increase(tapbridge_signing_attempts_total[$__rate_interval]))', 'attempts: {{cause}}'],
+    ], { unit: 'none', min: 0, bars: true, w: 8 }),
+    timeseries('Each signer\'s decisions', [
+      ['sum by (instance, outcome) (increase(tapbridge_signer_sessions_total[$__rate_interval]))', '{{instance}} {{outcome}}'],
+    ], { unit: 'none', min: 0, bars: true, w: 12, description: 'Nonces committed, partial signatures sent, refusals (policy checks) per signer.' }),
+    timeseries('Secret nonces held', [['max by (instance) (tapbridge_signer_secret_nonces)', '{{instance}}']], { unit: 'none', min: 0, w: 12 }),
+
+    row('Misbehaviour and refused messages'),
+    timeseries('Misbehaviour by signer', [
+      ['sum by (signer, reason) (increase(tapbridge_signing_misbehaviour_total[$__rate_interval]))', 'signer {{signer}}: {{reason}}'],
+    ], { unit: 'none', min: 0, bars: true, w: 8 }),
+    timeseries('Messages refused by the coordinator', [
+      ['sum by (sender, reason) (increase(tapbridge_signing_messages_rejected_total[$__rate_interval]))', '{{sender}}: {{reason}}'],
+    ], { unit: 'none', min: 0, bars: true, w: 8 }),
+    timeseries('Messages refused by signers', [
+      ['sum by (instance, code) (increase(tapbridge_signer_messages_rejected_total[$__rate_interval]))', '{{instance}}: {{code}}'],
+    ], { unit: 'none', min: 0, bars: true, w: 8 }),
+
+    row('Collateral (stake-accounting)'),
+    timeseries('Collateral ratio vs required', [
+      ['min(tapbridge_collateral_ratio)', 'ratio'],
+      ['max(tapbridge_collateral_ratio_required)', 'required'],
+    ], { unit: 'none', min: 0, w: 24, h: 6 }),
+  ],
+});
+
+const chainView = dashboard({
+  uid: 'tapbridge-chain',
+  title: 'tapbridge / Is the chain view right?',
+  description: 'The Bitcoin header chain the bridge validated against what its sources say, reorgs and rejected headers, and the L2 head.',
+  tags: ['tapbridge'],
+  variables: [datasourceVar],
+  panels: [
+    row('Bitcoin tip'),
+    stat('Best height (validated)', 'max(tapbridge_btc_best_height)', { description: 'Height of the validated best chain (header-watcher).' }),
+    stat('New tips (90 min)', 'max(changes(tapbridge_btc_best_height[90m]))', {
+      decimals: 0,
+      description: 'Times the best height changed in 90 minutes: about 9 on mainnet; 0 is a stale tip (TapbridgeBtcTipStale).',
+      thresholds: [{ color: 'red', value: null }, { color: 'green', value: 1 }],
+    }),
+    stat('Sync lag (blocks)', 'max(tapbridge_btc_sync_lag_blocks)', {
       description: 'Blocks between the sources\' tip and the validated best chain.',
-      thresholds: [{ color: 'green', value: null }, { color: 'yellow', value: 3 }, { color: 'red', value: 7 }],
+      thresholds: [green, { color: 'yellow', value: 3 }, { color: 'red', value: 7 }],
     }),
-    stat('Reorgs (24 h)', 'sum(increase(tapbridge_btc_reorgs_total[24h]))', {
+    stat('Source spread (blocks)', 'max(tapbridge_btc_source_height) - min(tapbridge_btc_source_height)', {
       decimals: 0,
-      thresholds: [{ color: 'green', value: null }, { color: 'yellow', value: 1 }],
+      thresholds: [green, { color: 'yellow', value: 2 }],
+      description: 'How far apart the sources\' tips are.',
     }),
-    stat('Deep reorgs > 2 (24 h)', 'sum(increase(tapbridge_btc_reorg_depth_count[24h])) - sum(increase(tapbridge_btc_reorg_depth_bucket{le=~"2(\\\\.0)?"}[24h]))', {
-      decimals: 0,
-      thresholds: [{ color: 'green', value: null }, { color: 'red', value: 1 }],
-    }),
-    stat('Headers rejected (24 h)', 'sum(increase(tapbridge_btc_headers_rejected_total[24h]))', {
-      decimals: 0,
-      thresholds: [{ color: 'green', value: null }, { color: 'orange', value: 1 }],
-    }),
-    stat('Headers validated / min', '60 * sum(rate(tapbridge_btc_headers_validated_total[$__rate_interval]))', { decimals: 1 }),
+    stat('Reorgs (24 h)', 'sum(increase(tapbridge_btc_reorgs_total[24h]))', { decimals: 0, thresholds: [green, { color: 'yellow', value: 1 }] }),
+    stat('Headers rejected (24 h)', 'sum(increase(tapbridge_btc_headers_rejected_total[24h]))', { decimals: 0, thresholds: [green, { color: 'orange', value: 1 }] }),
     timeseries('Heights: best chain and each source', [
       ['max(tapbridge_btc_best_height)', 'best (validated)'],
       ['max by (source) (tapbridge_btc_source_height)', '{{source}}'],
     ], { unit: 'none', description: 'A source that stays below the others is lagging or on another chain.' }),
-    timeseries('Header sync lag (blocks)', [['max by (instance) (tapbridge_btc_sync_lag_blocks)', '{{instance}}']], { unit: 'none', min: 0 }),
-    timeseries('Reorgs by depth (per hour)', [
-      ['sum by (le) (increase(tapbridge_btc_reorg_depth_bucket[1h]))', 'depth ≤ {{le}}'],
-    ], { unit: 'none', min: 0, description: 'Cumulative buckets: depth ≤ le.' }),
-    timeseries('Headers rejected by rule', [['sum by (rule) (rate(tapbridge_btc_headers_rejected_total[$__rate_interval]))', '{{rule}}']], { unit: 'ops', min: 0 }),
-    timeseries('Source errors and disagreements', [
+    timeseries('Sync lag (blocks)', [['max by (instance) (tapbridge_btc_sync_lag_blocks)', '{{instance}}']], { unit: 'none', min: 0 }),
+
+    row('Sources and rules'),
+    timeseries('Source errors and disagreements (header-watcher)', [
       ['sum by (source) (increase(tapbridge_btc_source_errors_total[$__rate_interval]))', 'errors {{source}}'],
       ['sum by (source) (increase(tapbridge_btc_source_disagreements_total[$__rate_interval]))', 'disagreements {{source}}'],
-    ], { unit: 'none', min: 0, bars: true, w: 24, h: 6, description: 'Failed or benched rounds per source, and times a source named another block at a height.' }),
+    ], { unit: 'none', min: 0, bars: true, w: 8 }),
+    timeseries('Source failures and disagreements (other services)', [
+      ['sum by (job, kind) (increase(tapbridge_chain_source_failures_total[$__rate_interval]))', 'failures {{job}} {{kind}}'],
+      ['sum by (job, kind) (increase(tapbridge_chain_source_disagreements_total[$__rate_interval]))', 'disagreements {{job}} {{kind}}'],
+    ], { unit: 'none', min: 0, bars: true, w: 8, description: 'The indexer, sweeper and signers read Bitcoin through their own sources too.' }),
+    timeseries('Headers rejected by rule', [['sum by (rule) (increase(tapbridge_btc_headers_rejected_total[$__rate_interval]))', '{{rule}}']], { unit: 'none', min: 0, bars: true, w: 8 }),
+    timeseries('Headers validated / min', [['60 * sum(rate(tapbridge_btc_headers_validated_total[$__rate_interval]))', 'validated']], { unit: 'none', min: 0, w: 12 }),
+    timeseries('Reorgs by depth (per hour)', [
+      ['sum by (le) (increase(tapbridge_btc_reorg_depth_bucket[1h]))', 'depth ≤ {{le}}'],
+    ], { unit: 'none', min: 0, w: 12, description: 'Cumulative buckets: depth ≤ le.' }),
 
-    row('Deposits'),
-    stat('BTC pending confirmation', BTC('sum(tapbridge_deposit_sats{status="pending"})'), { decimals: 8, unit: 'none', description: 'Deposits seen on Bitcoin, waiting for DEPOSIT_CONFIRMATIONS.' }),
-    stat('BTC confirmed (in custody)', BTC('sum(tapbridge_deposit_sats{status!~"pending|reclaimed"})'), { decimals: 8, unit: 'none' }),
-    stat('BTC awaiting capacity', BTC('sum(tapbridge_deposit_sats{status="awaiting_capacity"})'), {
-      decimals: 8,
-      thresholds: [{ color: 'green', value: null }, { color: 'orange', value: 0.00000001 }],
-      description: 'Confirmed deposits held back by the collateral limit (not minted, still reclaimable).',
-    }),
-    stat('Deposits pending', 'sum(tapbridge_deposits{status="pending"})', { decimals: 0 }),
-    stat('Confirmed, not minted', 'sum(tapbridge_deposits{status="confirmed"})', {
-      decimals: 0,
-      thresholds: [{ color: 'green', value: null }, { color: 'yellow', value: 1 }],
-    }),
+    row('Deposits seen from this chain'),
     stat('Blocks scanned / h', '3600 * sum(rate(tapbridge_blocks_scanned_total[$__rate_interval]))', { decimals: 1 }),
-    timeseries('Deposits by status', [['sum by (status) (tapbridge_deposits)', '{{status}}']], { unit: 'none', stack: true, min: 0 }),
-    timeseries('BTC by deposit status', [[BTC('sum by (status) (tapbridge_deposit_sats)'), '{{status}}']], { unit: 'none', stack: true, min: 0 }),
+    stat('Unbacked mints', 'max(tapbridge_evm_unbacked_mints)', {
+      decimals: 0,
+      thresholds: [green, { color: 'red', value: 1 }],
+      description: 'Minted deposits whose Bitcoin block left the best chain and did not confirm again. Must be 0.',
+    }),
+    stat('Mint reorgs (total)', 'sum(tapbridge_evm_mint_reorgs_total)', { decimals: 0, thresholds: [green, { color: 'orange', value: 1 }] }),
+    stat('Re-confirmed after reorg', 'sum(tapbridge_evm_mint_reconfirmations_total)', { decimals: 0 }),
+    timeseries('Block scan time (deposit-indexer)', [
+      ['histogram_quantile(0.5, sum by (le) (rate(tapbridge_block_scan_seconds_bucket[$__rate_interval])))', 'p50'],
+      ['histogram_quantile(0.95, sum by (le) (rate(tapbridge_block_scan_seconds_bucket[$__rate_interval])))', 'p95'],
+    ], { unit: 's', min: 0, w: 8 }),
 
-    row('Messaging'),
-    stat('Outbox backlog', 'sum(tapbridge_outbox_pending)', {
-      decimals: 0,
-      thresholds: [{ color: 'green', value: null }, { color: 'yellow', value: 100 }, { color: 'red', value: 1000 }],
-      description: 'Events written but not yet published to JetStream, all services.',
-    }),
-    stat('Dead letters (24 h)', 'sum(increase(tapbridge_events_dead_lettered_total[24h]))', {
-      decimals: 0,
-      thresholds: [{ color: 'green', value: null }, { color: 'red', value: 1 }],
-      description: 'Events a consumer gave up on. Any is an incident: the effect did not happen.',
-    }),
-    stat('Events published / s', 'sum(rate(tapbridge_events_published_total[$__rate_interval]))', { decimals: 2 }),
-    stat('Consumer errors / s', 'sum(rate(tapbridge_events_consumed_total{outcome=~"retry|error|dead_lettered"}[$__rate_interval]))', {
-      decimals: 2,
-      thresholds: [{ color: 'green', value: null }, { color: 'yellow', value: 0.01 }],
-    }),
-    stat('Jobs failed for good (24 h)', 'sum(increase(tapbridge_jobs_failed_total[24h]))', {
-      decimals: 0,
-      thresholds: [{ color: 'green', value: null }, { color: 'yellow', value: 1 }],
-    }),
-    stat('Waiting jobs', 'sum(tapbridge_jobs{state="waiting"})', { decimals: 0 }),
-    timeseries('Outbox backlog by service', [['sum by (job) (tapbridge_outbox_pending)', '{{job}}']], { unit: 'none', min: 0 }),
-    timeseries('Dead-lettered events', [
-      ['sum by (consumer, subject) (increase(tapbridge_events_dead_lettered_total[$__rate_interval]))', '{{consumer}} ← {{subject}}'],
-    ], { unit: 'none', min: 0, bars: true }),
-
-    row('Signers'),
-    stat('Signers ready', 'count(tapbridge_signer_ready == 1) or vector(0)', {
-      decimals: 0,
-      description: 'Threshold 3 of 5: below 3 nothing can be signed.',
-      thresholds: [{ color: 'red', value: null }, { color: 'yellow', value: 3 }, { color: 'green', value: 4 }],
-    }),
-    stat('Signing sessions OK (24 h)', 'sum(increase(tapbridge_signing_sessions_total{outcome="success"}[24h]))', { decimals: 0 }),
-    stat('Signing sessions failed (24 h)', 'sum(increase(tapbridge_signing_sessions_total{outcome!="success"}[24h]))', {
-      decimals: 0,
-      thresholds: [{ color: 'green', value: null }, { color: 'yellow', value: 1 }],
-    }),
-    stat('Misbehaviour (24 h)', 'sum(increase(tapbridge_signing_misbehaviour_total[24h]))', {
-      decimals: 0,
-      thresholds: [{ color: 'green', value: null }, { color: 'red', value: 1 }],
-      description: 'Invalid partial signatures identified by the coordinator.',
-    }),
-    stat('Collateral ratio', 'min(tapbridge_collateral_ratio)', {
-      decimals: 2,
-      description: 'Stake value / BTC in custody (stake-accounting). Required: COLLATERAL_RATIO.',
-    }),
-    stat('Required ratio', 'max(tapbridge_collateral_ratio_required)', { decimals: 2 }),
-    stateTimeline('Signer readiness', 'max by (instance) (tapbridge_signer_ready)', '{{instance}}'),
-    timeseries('Signing sessions by outcome', [
-      ['sum by (outcome) (increase(tapbridge_signing_sessions_total[$__rate_interval]))', '{{outcome}}'],
-    ], { unit: 'none', stack: true, min: 0, bars: true, h: 6 }),
-
-    row('EVM'),
+    row('L2 head'),
     stat('EVM block height', 'max(tapbridge_evm_block_height)'),
-    stat('Blocks / min', '60 * deriv(max(tapbridge_evm_block_height)[5m:])', {
-      decimals: 1,
-      thresholds: [{ color: 'red', value: null }, { color: 'green', value: 0.1 }],
-    }),
-    stat('Mempool', 'max(tapbridge_evm_mempool_size)', {
-      decimals: 0,
-      thresholds: [{ color: 'green', value: null }, { color: 'yellow', value: 500 }, { color: 'red', value: 1000 }],
-    }),
-    stat('Mints (24 h)', 'sum(increase(tapbridge_evm_mints_total[24h]))', { decimals: 0 }),
-    stat('Burns (24 h)', 'sum(increase(tapbridge_evm_burns_total[24h]))', { decimals: 0 }),
-    stat('Mint reorgs (total)', 'sum(tapbridge_evm_mint_reorgs_total)', {
-      decimals: 0,
-      thresholds: [{ color: 'green', value: null }, { color: 'red', value: 1 }],
-      description: 'Mints whose Bitcoin deposit block left the best chain. Must stay 0.',
-    }),
+    stat('Blocks / min', '60 * deriv(max(tapbridge_evm_block_height)[5m:])', { decimals: 1, thresholds: [{ color: 'red', value: null }, { color: 'green', value: 0.1 }] }),
+    stat('Mempool', 'max(tapbridge_evm_mempool_size)', { decimals: 0, thresholds: [green, { color: 'yellow', value: 500 }, { color: 'red', value: 1000 }] }),
     timeseries('EVM height and mempool', [
       ['max(tapbridge_evm_block_height)', 'height'],
       ['max(tapbridge_evm_mempool_size)', 'mempool'],
-    ], { unit: 'none' }),
-    timeseries('Mints and burns', [
-      ['sum(increase(tapbridge_evm_mints_total[$__rate_interval]))', 'mints'],
-      ['sum(increase(tapbridge_evm_burns_total[$__rate_interval]))', 'burns'],
-    ], { unit: 'none', min: 0, bars: true }),
+    ], { unit: 'none', w: 12 }),
+    timeseries('EVM block execution and size', [
+      ['max(tapbridge_evm_block_execution_seconds)', 'execution (s)'],
+      ['max(tapbridge_evm_block_txs)', 'transactions'],
+    ], { unit: 'none', min: 0, w: 12 }),
   ],
 });
 
@@ -431,7 +529,13 @@ const services = dashboard({
   ],
 });
 
-for (const [name, dash] of [['tapbridge-overview.json', overview], ['tapbridge-services.json', services]]) {
+const dashboards = [
+  ['tapbridge-money.json', money],
+  ['tapbridge-signers.json', signers],
+  ['tapbridge-chain.json', chainView],
+  ['tapbridge-services.json', services],
+];
+for (const [name, dash] of dashboards) {
   writeFileSync(join(outDir, name), JSON.stringify(dash, null, 2) + '\n');
-  console.log(`wrote ${join('infra/grafana/dashboards', name)} (${dash.panels.length} panels)`);
+  console.log(`wrote ${join(outDir, name)} (${dash.panels.length} panels)`);
 }

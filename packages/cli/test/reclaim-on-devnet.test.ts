@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bytesToHex, decodeTransaction } from '@tapbridge/bitcoin';
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { Psbt } from 'bitcoinjs-lib';
+import { bytesToHex, decodeTransaction, hexToBytes, tapLeafHash } from '@tapbridge/bitcoin';
 import { DevnetChain } from '@tapbridge/devnet-chain';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -65,6 +67,44 @@ describe('tapbridge deposit reclaim-tx on the devnet chain', () => {
       const mined = chain.lookupTransaction(reclaim.txid);
       expect(mined?.entry?.hash).toBe(block);
       expect(decodeTransaction(reclaim.hex).outputs[0]!.value).toBeLessThan(250_000n);
+    } finally {
+      chain.close();
+    }
+  });
+
+  it("--psbt: signed in the depositor's own wallet, finalized by reclaim-finalize, accepted after the lock", () => {
+    const chain = DevnetChain.open({ dataDir: path.join(dir, 'chain-psbt') });
+    try {
+      const miner = chain.getNewAddress();
+      chain.generateToAddress(101, miner);
+      const deposit = cli([
+        'deposit', 'address', '--network', 'regtest', '--group-key', GROUP_KEY, '--recipient', '0x52908400098527886e0f7030069857d2e4169ee7',
+        '--max-fee', '5000', '--reclaim-key', DEPOSITOR_KEY, '--lock-blocks', String(LOCK_BLOCKS),
+      ]) as { address: string; scriptPubKey: string; leaves: { deposit: { script: string }; reclaim: { script: string } } };
+      const txid = chain.sendToAddress(deposit.address, 250_000n);
+      chain.generateToAddress(1, miner);
+      const vout = chain.lookupTransaction(txid)!.tx.outs.findIndex((o) => bytesToHex(o.script) === deposit.scriptPubKey);
+      const spend = [
+        '--network', 'regtest', '--txid', txid, '--vout', String(vout), '--amount', '250000',
+        '--deposit-script', deposit.leaves.deposit.script, '--reclaim-script', deposit.leaves.reclaim.script,
+        '--to', chain.getNewAddress('bech32m'), '--fee-rate', '2',
+      ];
+      // No key is given to the CLI: it only builds the PSBT.
+      const unsigned = cli(['deposit', 'reclaim-tx', ...spend, '--psbt', '--key-origin', "d34db33f/m/86'/1'/0'/0/0"], { TAPBRIDGE_RECLAIM_KEY: '' }) as { psbt: string; signWith: string };
+      expect(unsigned.signWith).toBe(DEPOSITOR_KEY);
+      // The wallet's side, with bitcoinjs-lib: sign the reclaim leaf with the depositor key.
+      const secret = hexToBytes(DEPOSITOR_SECRET);
+      const psbt = Psbt.fromBase64(unsigned.psbt);
+      psbt.signTaprootInput(0, { publicKey: Uint8Array.of(2, ...schnorr.getPublicKey(secret)), sign: () => new Uint8Array(64), signSchnorr: (h: Uint8Array) => schnorr.sign(h, secret) }, tapLeafHash(hexToBytes(deposit.leaves.reclaim.script)));
+      const signedFile = path.join(dir, 'signed.psbt');
+      fs.writeFileSync(signedFile, psbt.toBase64());
+      const reclaim = cli(['deposit', 'reclaim-finalize', ...spend, '--psbt', `@${signedFile}`]) as { txid: string; hex: string };
+
+      expect(() => chain.sendRawTransaction(reclaim.hex)).toThrow(/non-BIP68-final/);
+      chain.generateToAddress(LOCK_BLOCKS - 1, miner);
+      expect(chain.sendRawTransaction(reclaim.hex)).toBe(reclaim.txid);
+      const [block] = chain.generateToAddress(1, miner);
+      expect(chain.lookupTransaction(reclaim.txid)?.entry?.hash).toBe(block);
     } finally {
       chain.close();
     }

@@ -6,3 +6,4 @@ export * from './hashes.js';
 export * from './sighash-taproot.js';
 export * from './sighash-segwit-v0.js';
 export * from './reclaim.js';
+export * from './reclaim-psbt.js';

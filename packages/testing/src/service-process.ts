@@ -81,7 +81,8 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const service = new ServiceProcess(options.app, child, port);
-    const timeoutMs = options.readyTimeoutMs ?? 30_000;
+    // Generous: a service starting on a loaded 2-core machine (load 8+) has been seen to take more than 30 s.
+    const timeoutMs = options.readyTimeoutMs ?? 120_000;
     const ready = service.becomeReady(options.ready ?? 'live', timeoutMs).then(() => undefined);
     const outcome = await Promise.race([ready, service.exit]).catch(async (err: unknown) => {
       // Never became ready: do not leave it running behind the failed test.

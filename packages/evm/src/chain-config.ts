@@ -6,6 +6,7 @@ import { withMemoizedParamUpdates } from './common-params.js';
 import { ecrecover } from './ecrecover.js';
 import { keccak256 } from './keccak.js';
 import { BRIDGE_DEPLOYED_BYTECODE } from './generated/bridge-artifact.js';
+import { checkStakeGenesis, STAKE_TOKEN_ADDRESS, STAKING_ADDRESS, stakeGenesisAlloc, type StakeGenesis } from './stake-predeploy.js';
 
 /**
  * Where the bridge contract lives from genesis on. Chosen to read as "B71D6E" (bridge) at the very end of the
@@ -49,6 +50,8 @@ export interface ChainConfig {
   coinbase: string;
   /** Lower-case 0x addresses → accounts; the bridge is added by `genesisAlloc`. */
   alloc: Map<string, GenesisAccount>;
+  /** Stake token holders and the unbonding delay; the stake contracts are predeployed either way (no holders if absent). */
+  stake?: StakeGenesis;
 }
 
 export const DEFAULT_BASE_FEE_RULES: BaseFeeRules = {
@@ -90,14 +93,17 @@ export function validateChainConfig(config: ChainConfig): ChainConfig {
   for (const address of config.alloc.keys()) {
     if (!ADDRESS.test(address) || address !== address.toLowerCase()) fail(`alloc key must be a lower-case address: ${address}`);
     if (address === BRIDGE_ADDRESS.toLowerCase()) fail('alloc must not contain the bridge address; it is predeployed');
+    if (address === STAKE_TOKEN_ADDRESS.toLowerCase() || address === STAKING_ADDRESS.toLowerCase()) fail(`alloc must not contain ${address}: the stake contracts are predeployed`);
   }
+  if (config.stake !== undefined) checkStakeGenesis(config.stake);
   return config;
 }
 
-/** The genesis allocation including the predeployed bridge (no balance: it only ever receives burns). */
+/** The genesis allocation including the predeployed bridge (no balance: it only ever receives burns) and stake contracts. */
 export function genesisAlloc(config: ChainConfig): Map<string, GenesisAccount> {
   const alloc = new Map(config.alloc);
   alloc.set(BRIDGE_ADDRESS.toLowerCase(), { balance: 0n, nonce: 1n, code: hexBytes(BRIDGE_DEPLOYED_BYTECODE) });
+  for (const [address, account] of stakeGenesisAlloc(config.stake)) alloc.set(address, account);
   return alloc;
 }
 
@@ -163,6 +169,11 @@ export const GenesisFileSchema = z.object({
       storage: z.record(z.string().regex(/^0x[0-9a-fA-F]{1,64}$/), hexData).optional(),
     }).strict(),
   ),
+  /** Stake token holders (address → base units) and the unbonding delay (seconds). */
+  stake: z.object({
+    holders: z.record(z.string().regex(ADDRESS, 'stake holders must be 0x addresses'), quantity),
+    unbondingDelaySeconds: quantity,
+  }).strict().optional(),
 }).strict();
 
 /** Parses a genesis document (already JSON-decoded) into a validated ChainConfig. */
@@ -190,6 +201,7 @@ export function chainConfigFromGenesis(json: unknown): ChainConfig {
     ...(g.timestamp !== undefined ? { genesisTimestamp: g.timestamp } : {}),
     ...(g.coinbase !== undefined ? { coinbase: g.coinbase.toLowerCase() } : {}),
     ...(g.baseFee !== undefined ? { baseFee: g.baseFee } : {}),
+    ...(g.stake !== undefined ? { stake: stakeGenesisFromFile(g.stake) } : {}),
     alloc,
   });
 }
@@ -208,6 +220,15 @@ export function loadGenesisFile(file: string): ChainConfig {
     throw new ChainConfigError(`genesis file ${file} is not JSON: ${(err as Error).message}`);
   }
   return chainConfigFromGenesis(json);
+}
+
+function stakeGenesisFromFile(stake: { holders: Record<string, bigint>; unbondingDelaySeconds: bigint }): StakeGenesis {
+  const holders = new Map<string, bigint>();
+  for (const [address, amount] of Object.entries(stake.holders)) {
+    if (holders.has(address.toLowerCase())) throw new ChainConfigError(`stake.holders lists ${address.toLowerCase()} twice`);
+    holders.set(address.toLowerCase(), amount);
+  }
+  return { holders, unbondingDelaySeconds: stake.unbondingDelaySeconds };
 }
 
 function hexBytes(hex: string): Uint8Array {

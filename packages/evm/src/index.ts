@@ -15,6 +15,8 @@ export { CallTimeoutError, DEFAULT_CALL_LIMITS, goDuration, type CallLimits } fr
 export * from './store/chain-store.js';
 export * from './store/memory-store.js';
 export { BRIDGE_ABI, BRIDGE_DEPLOYED_BYTECODE, BRIDGE_SOURCE_KECCAK256, BRIDGE_COMPILER_VERSION } from './generated/bridge-artifact.js';
+export * from './stake-predeploy.js';
+export * from './generated/stake-artifacts.js';
 export * from './store/postgres-store.js';
 export * from './rpc/errors.js';
 export * from './rpc/handler.js';

@@ -59,14 +59,23 @@ function fmt(ms: number): string {
 }
 
 function row(label: string, value: string, includes?: string): void {
-  console.log(`  ${label.padEnd(64)} ${value.padStart(12)}   load ${load()}`);
+  console.log(`  ${label.padEnd(64)} ${value.padStart(28)}   load ${load()}`);
   if (includes !== undefined) console.log(`      ↳ ${includes}`);
 }
 
-function time<T>(fn: () => T): [T, number] {
+/** [result, wall ms, CPU ms of this process (user + system)]: the CPU figure is what the load does not inflate. */
+function time<T>(fn: () => T): [T, number, number] {
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   const out = fn();
-  return [out, performance.now() - start];
+  const wall = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
+  return [out, wall, (cpu.user + cpu.system) / 1000];
+}
+
+/** "wall (cpu …)" */
+function wc(wall: number, cpu: number): string {
+  return `${fmt(wall)} (cpu ${fmt(cpu)})`;
 }
 
 function median(xs: number[]): number {
@@ -92,10 +101,10 @@ function benchSigner(n: number, t: number, key: Dealt): void {
   const msg = randomBytes(32);
   const { tweak } = keyPathOnlyCustodyTweak(groupKey.xonly);
   const samples = Math.min(t, 7);
-  const taken: number[] = [];
-  const recheck: number[] = [];
-  const oldRecheck: number[] = [];
-  const signOnly: number[] = [];
+  const taken: [number, number][] = [];
+  const recheck: [number, number][] = [];
+  const oldRecheck: [number, number][] = [];
+  const signOnly: [number, number][] = [];
   for (let k = 0; k < samples; k++) {
     // A session request as the wire carries it: every signer's pubnonce in hex, and the aggregate nonce.
     const nonces = ids.map((id) => nonceGen({ secshare: secshares[id], msg }));
@@ -103,35 +112,41 @@ function benchSigner(n: number, t: number, key: Dealt): void {
     const aggnonceHex = bytesToHex(nonceAgg(nonces.map((x) => x.pubnonce)));
     const me = ids[(k * 97) % t] as number;
     const secnonce = nonces[me]?.secnonce as SecNonce;
-    const run = (mode: 'taken' | 'recheck' | 'old'): number => {
-      const [, ms] = time(() => {
+    const run = (mode: 'taken' | 'recheck' | 'old'): [number, number] => {
+      const [, ms, cpu] = time(() => {
         if (mode === 'recheck' && bytesToHex(nonceAgg(wire.map((p) => Uint8Array.from(Buffer.from(p, 'hex'))))) !== aggnonceHex) throw new Error('aggnonce mismatch');
         if (mode === 'old' && bytesToHex(nonceAggReference(wire.map((p) => Uint8Array.from(Buffer.from(p, 'hex'))))) !== aggnonceHex) throw new Error('aggnonce mismatch');
         if (wire[me] !== bytesToHex(nonces[me]?.pubnonce as Uint8Array)) throw new Error('own pubnonce not at its position');
         if (mode !== 'taken') return;
         const session = { aggnonce: Uint8Array.from(Buffer.from(aggnonceHex, 'hex')), signersCtx: groupKey.signersContext(ids), tweaks: [tweak], isXonly: [true], msg };
-        const [, signMs] = time(() => sign(secnonce, secshares[me] as Uint8Array, me, session));
-        signOnly.push(signMs);
+        const [, signMs, signCpu] = time(() => sign(secnonce, secshares[me] as Uint8Array, me, session));
+        signOnly.push([signMs, signCpu]);
         nonceGen({ secshare: secshares[me], msg });
       });
-      return ms;
+      return [ms, cpu];
     };
     oldRecheck.push(run('old'));
     recheck.push(run('recheck'));
     taken.push(run('taken'));
   }
-  const tk = median(taken);
+  const med = (xs: [number, number][]): [number, number] => [median(xs.map((x) => x[0])), median(xs.map((x) => x[1]))];
+  const [tk, tkCpu] = med(taken);
+  const [re, reCpu] = med(recheck);
+  const [old, oldCpu] = med(oldRecheck);
   row(
     'SIGNER, one session, taking the coordinator aggnonce (recommended)',
-    fmt(tk),
+    wc(tk, tkCpu),
     `median of ${samples} signers: own-pubnonce position check, signersContext, sign() (binding factor, aggnonce decode, R1+b·R2, challenge, λ, pubshare check, self-verification), next nonceGen`,
   );
-  row('SIGNER, + re-adding the t pubnonces with the fast nonceAgg', fmt(tk + median(recheck)), `the row above + hex decode of ${t} pubnonces + batched-affine nonceAgg + compare (what signer-protocol.ts does today, with this package's nonceAgg)`);
-  row('SIGNER, + re-adding them with the old one-by-one nonceAgg', fmt(tk + median(oldRecheck)), 'the path before this change (projective additions, full noble point decoding)');
-  row('  of which sign() alone (the old bench headline)', fmt(median(signOnly)), 'not a session: excludes everything but sign()');
+  row('SIGNER, + re-adding the t pubnonces with the fast nonceAgg', wc(tk + re, tkCpu + reCpu), `the row above + hex decode of ${t} pubnonces + nonceAgg (libsecp256k1 decoding, batched affine sums) + compare`);
+  row('SIGNER, + re-adding them with the old one-by-one nonceAgg', wc(tk + old, tkCpu + oldCpu), 'the reference path (projective additions, noble decoding)');
+  const [so, soCpu] = med(signOnly);
+  row('  of which sign() alone (the old bench headline)', wc(so, soCpu), 'not a session: excludes everything but sign()');
 }
 
-function roastRound(key: Dealt, t: number, bad: number | null, readyCount: number): { ready: number; responses: number; blamed: number[]; sessions: number } {
+type Timing = { wall: number; cpu: number };
+
+function roastRound(key: Dealt, bad: number | null, readyCount: number): { ready: Timing; responses: Timing; blamed: number[]; sessions: number } {
   const { groupKey, secshares } = key;
   const msg = randomBytes(32);
   const { tweak } = keyPathOnlyCustodyTweak(groupKey.xonly);
@@ -143,7 +158,7 @@ function roastRound(key: Dealt, t: number, bad: number | null, readyCount: numbe
     return pubnonce;
   };
   const readyNonces = Array.from({ length: readyCount }, (_, id) => fresh(id));
-  const [events, tReady] = time(() => readyNonces.flatMap((pubnonce, id) => coordinator.onReady(id, pubnonce)));
+  const [events, tReady, cReady] = time(() => readyNonces.flatMap((pubnonce, id) => coordinator.onReady(id, pubnonce)));
   const started = events.find((e) => e.type === 'session-started');
   if (started?.type !== 'session-started') throw new Error('no session');
   // Signers compute their answers outside the timed part (they run on their own machines).
@@ -153,34 +168,33 @@ function roastRound(key: Dealt, t: number, bad: number | null, readyCount: numbe
     return { id, psig, next: fresh(id) };
   });
   const out: RoastEvent[] = [];
-  const [, tResp] = time(() => responses.forEach((r) => out.push(...coordinator.onPartialSig(r.id, started.sessionId, r.psig, r.next))));
-  void t;
+  const [, tResp, cResp] = time(() => responses.forEach((r) => out.push(...coordinator.onPartialSig(r.id, started.sessionId, r.psig, r.next))));
   if (bad === null && coordinator.signature === null) throw new Error('ROAST did not finish');
   const blamed = out.flatMap((e) => (e.type === 'misbehaviour' ? [e.signerId] : []));
-  return { ready: tReady, responses: tResp, blamed, sessions: coordinator.sessionsStarted };
+  return { ready: { wall: tReady, cpu: cReady }, responses: { wall: tResp, cpu: cResp }, blamed, sessions: coordinator.sessionsStarted };
 }
 
 function benchCoordinator(n: number, t: number, key: Dealt): void {
-  const ok = roastRound(key, t, null, t);
+  const ok = roastRound(key, null, t);
   row(
     'COORDINATOR, whole ROAST round (t signers ready)',
-    fmt(ok.ready + ok.responses),
-    `${t} onReady (decode 2 points each) + session start (batched sums of ${t} R1 and R2, session values) + ${t} onPartialSig + aggregate + one BIP340 verification; signers' own work excluded`,
+    wc(ok.ready.wall + ok.responses.wall, ok.ready.cpu + ok.responses.cpu),
+    `${t} onReady + session start (decode 2 points each with libsecp256k1, batched sums of ${t} R1 and R2, session values) + ${t} onPartialSig + aggregate + one BIP340 verification; signers' own work excluded`,
   );
-  row('  of which the t responses + aggregate + final BIP340 check', fmt(ok.responses));
+  row('  of which the t responses + aggregate + final BIP340 check', wc(ok.responses.wall, ok.responses.cpu));
   const bad = Math.floor(t / 3);
-  const blame = roastRound(key, t, bad, t);
+  const blame = roastRound(key, bad, t);
   if (blame.blamed.length !== 1 || blame.blamed[0] !== bad) throw new Error(`blame path named ${blame.blamed.join(',')}, expected ${bad}`);
   row(
     `BLAME PATH, one bad partial signature among ${t}`,
-    fmt(blame.responses),
-    `${t} onPartialSig + failed aggregate check + Lagrange coefficients + batch verification with bisection naming signer ${bad} (correctly)`,
+    wc(blame.responses.wall, blame.responses.cpu),
+    `${t} onPartialSig + failed aggregate check + Lagrange coefficients + each of the ${t} partial signatures checked by itself, naming signer ${bad} (correctly)`,
   );
   if (n > t) {
-    const all = roastRound(key, t, null, n);
+    const all = roastRound(key, null, n);
     row(
       `COORDINATOR, ROAST round with all ${n} signers ready`,
-      fmt(all.ready + all.responses),
+      wc(all.ready.wall + all.responses.wall, all.ready.cpu + all.responses.cpu),
       `as the first row, but ${n} nonces decoded and, once ${n - t} + … answers make t signers ready again, a second session started after batch-verifying its members' earlier answers (${all.sessions} sessions)`,
     );
   }
@@ -189,121 +203,132 @@ function benchCoordinator(n: number, t: number, key: Dealt): void {
 function benchNobleFrost(n: number, t: number): void {
   const F = schnorr_FROST;
   const idents = Array.from({ length: n }, (_, i) => F.Identifier.fromNumber(i + 1));
-  const [deal, tDeal] = time(() => F.trustedDealer({ min: t, max: n }, idents));
-  row('noble schnorr_FROST: trusted dealer keygen (not a DKG)', fmt(tDeal));
+  const [deal, tDeal, cDeal] = time(() => F.trustedDealer({ min: t, max: n }, idents));
+  row('noble schnorr_FROST: trusted dealer keygen (not a DKG)', wc(tDeal, cDeal));
   const signers = idents.slice(0, t);
-  const [commits, tCommit] = time(() => signers.map((id) => F.commit(deal.secretShares[id] as FrostSecret)));
-  row('noble: nonce commitment, per signer', fmt(tCommit / t));
+  const [commits, tCommit, cCommit] = time(() => signers.map((id) => F.commit(deal.secretShares[id] as FrostSecret)));
   const msg = randomBytes(32);
   const list = commits.map((c) => c.commitments);
   const budget = t > 100 ? 1 : Math.min(t, 10);
   const shares: Record<string, Uint8Array> = {};
-  const [, tSign] = time(() => {
+  const [, tSign, cSign] = time(() => {
     for (let k = 0; k < budget; k++) {
       const id = signers[k] as string;
       shares[id] = F.signShare(deal.secretShares[id] as FrostSecret, deal.public, commits[k]?.nonces as Nonces, list, msg);
     }
   });
-  row(`noble: signShare, per signer (measured on ${budget})`, fmt(tSign / budget), 'every signer recomputes all t binding factors and the group commitment (RFC 9591)');
+  row(
+    'noble SIGNER, one session: commit + signShare',
+    wc(tCommit / t + tSign / budget, cCommit / t + cSign / budget),
+    `signShare measured on ${budget} signer(s); RFC 9591: every signer derives all t binding factors and the group commitment (t multiplications)`,
+  );
   if (t > 100) {
-    row('noble: aggregate', 'skipped', 'needs every signShare (t × the row above)');
+    row('noble COORDINATOR: aggregate', 'skipped', 'needs every signShare (t × the row above)');
     return;
   }
   for (let k = budget; k < t; k++) {
     const id = signers[k] as string;
     shares[id] = F.signShare(deal.secretShares[id] as FrostSecret, deal.public, commits[k]?.nonces as Nonces, list, msg);
   }
-  const [, tAgg] = time(() => F.aggregate(deal.public, list, msg, shares));
-  row('noble: aggregate (verifies every share)', fmt(tAgg));
+  const [, tAgg, cAgg] = time(() => F.aggregate(deal.public, list, msg, shares));
+  row('noble COORDINATOR: aggregate (verifies every share)', wc(tAgg, cAgg));
 }
 
 /** A real in-process ChillDKG (all n participants and the coordinator), with each role's time. */
 function benchDkgFull(n: number, t: number): void {
   const hostseckeys = Array.from({ length: n }, () => randomBytes(32));
   const params = { hostpubkeys: hostseckeys.map(hostpubkeyGen), t };
-  const step1Ms: number[] = [];
+  const step1T: Timing[] = [];
   const step1 = hostseckeys.map((sk) => {
-    const [r, ms] = time(() => participantStep1(sk, params, randomBytes(32)));
-    step1Ms.push(ms);
+    const [r, wall, cpu] = time(() => participantStep1(sk, params, randomBytes(32)));
+    step1T.push({ wall, cpu });
     return r;
   });
-  const [c1, tC1] = time(() => coordinatorStep1(step1.map((s) => s.pmsg1), params));
-  const step2Ms: number[] = [];
+  const [c1, tC1, cC1] = time(() => coordinatorStep1(step1.map((s) => s.pmsg1), params));
+  const step2T: Timing[] = [];
   const step2 = hostseckeys.map((sk, i) => {
-    const [r, ms] = time(() => participantStep2(sk, (step1[i] as (typeof step1)[number]).state1, c1.cmsg1, randomBytes(32)));
-    step2Ms.push(ms);
+    const [r, wall, cpu] = time(() => participantStep2(sk, (step1[i] as (typeof step1)[number]).state1, c1.cmsg1, randomBytes(32)));
+    step2T.push({ wall, cpu });
     return r;
   });
-  const [c2, tC2] = time(() => coordinatorFinalize(c1.state, step2.map((s) => s.pmsg2)));
-  const finMs: number[] = [];
+  const [c2, tC2, cC2] = time(() => coordinatorFinalize(c1.state, step2.map((s) => s.pmsg2)));
+  const finT: Timing[] = [];
   step2.forEach((s) => {
-    const [, ms] = time(() => participantFinalize(s.state2, c2.cmsg2));
-    finMs.push(ms);
+    const [, wall, cpu] = time(() => participantFinalize(s.state2, c2.cmsg2));
+    finT.push({ wall, cpu });
   });
-  const max = (xs: number[]): number => Math.max(...xs);
-  const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
-  const critical = max(step1Ms) + tC1 + max(step2Ms) + tC2 + max(finMs);
+  const max = (xs: Timing[], k: keyof Timing): number => Math.max(...xs.map((x) => x[k]));
+  const sum = (xs: Timing[], k: keyof Timing): number => xs.reduce((a, x) => a + x[k], 0);
+  const critical = (k: keyof Timing): number => max(step1T, k) + (k === 'wall' ? tC1 : cC1) + max(step2T, k) + (k === 'wall' ? tC2 : cC2) + max(finT, k);
   row(
-    `DKG ${t}-of-${n}: real ChillDKG, critical path (wall time, one machine per participant)`,
-    fmt(critical),
-    `slowest step1 ${fmt(max(step1Ms))} + coordinator step1 ${fmt(tC1)} + slowest step2 ${fmt(max(step2Ms))} + coordinator finalize ${fmt(tC2)} + slowest finalize ${fmt(max(finMs))}`,
+    `DKG ${t}-of-${n}: real ChillDKG, critical path (one machine per participant)`,
+    wc(critical('wall'), critical('cpu')),
+    `slowest step1 ${fmt(max(step1T, 'cpu'))} + coordinator step1 ${fmt(cC1)} + slowest step2 ${fmt(max(step2T, 'cpu'))} + coordinator finalize ${fmt(cC2)} + slowest finalize ${fmt(max(finT, 'cpu'))} (CPU)`,
   );
-  row(`DKG ${t}-of-${n}: same run, all ${n} participants in this one process`, fmt(sum(step1Ms) + tC1 + sum(step2Ms) + tC2 + sum(finMs)));
+  row(`DKG ${t}-of-${n}: same run, all ${n} participants in this one process`, wc(sum(step1T, 'wall') + tC1 + sum(step2T, 'wall') + tC2 + sum(finT, 'wall'), sum(step1T, 'cpu') + cC1 + sum(step2T, 'cpu') + cC2 + sum(finT, 'cpu')));
 }
 
 /**
  * ChillDKG at n = 1000: every role's work measured on real data; the n − 1 other participants'
- * messages are copies (an all-in-one-process run needs n² = 10⁶ constant-time ECDHs).
+ * messages are copies (an all-in-one-process run needs n² = 10⁶ ECDHs). The critical path is
+ * summed from the measured parts (one machine per participant; network time excluded).
  */
 function benchDkgLarge(n: number, t: number): void {
   const hostseckeys = Array.from({ length: n }, () => randomBytes(32));
-  const [hostpubkeys, tHost] = time(() => hostseckeys.map(hostpubkeyGen));
-  void tHost;
+  const hostpubkeys = hostseckeys.map(hostpubkeyGen);
   const params = { hostpubkeys, t };
-  const [p1, t1] = time(() => participantStep1(hostseckeys[0] as Uint8Array, params, randomBytes(32)));
-  row('DKG participant step1 (VSS deal, t commitments, n ECDH pads, PoP)', fmt(t1), 'measured, one participant');
+  const [p1, t1, c1] = time(() => participantStep1(hostseckeys[0] as Uint8Array, params, randomBytes(32)));
+  row('DKG participant step1', wc(t1, c1), `measured, one participant: VSS deal, ${t} commitments, ${n} ECDH pads, PoP`);
   const com = VSSCommitment.fromBytes(p1.pmsg1.subarray(0, 33 * t), t);
   // Coordinator step 1 = parse n messages (n·t points) + column sums + n pubshares + ciphertext sums.
-  const sample = Array.from({ length: 20 }, () => p1.pmsg1.subarray(0, 33 * t)).flatMap((b) => Array.from({ length: t }, (_, j) => b.subarray(33 * j, 33 * j + 33)));
-  const [, tDec] = time(() => sample.forEach((b) => decodeCompressedAffine(b)));
-  const perPoint = tDec / sample.length;
-  row('DKG coordinator: decode one commitment point (sqrt)', `${(perPoint * 1000).toFixed(1)} µs`, `measured on ${sample.length} points; the coordinator decodes n·t = ${n * t}`);
+  const sample = Array.from({ length: 10 }, () => p1.pmsg1.subarray(0, 33 * t)).flatMap((b) => Array.from({ length: t }, (_, j) => b.subarray(33 * j, 33 * j + 33)));
+  const [, tDec, cDec] = time(() => sample.forEach((b) => decodeCompressedAffine(b)));
+  const perPoint: Timing = { wall: tDec / sample.length, cpu: cDec / sample.length };
+  row(
+    'DKG coordinator: decode one commitment point (libsecp256k1 sqrt)',
+    `${(perPoint.wall * 1000).toFixed(1)} µs (cpu ${(perPoint.cpu * 1000).toFixed(1)} µs)`,
+    `measured on ${sample.length} points; the coordinator decodes n·t = ${n * t}: ≈ ${fmt(perPoint.cpu * n * t)} of CPU`,
+  );
   const copies = 100;
   const rows = Array.from({ length: copies }, () => com.ges.map(pointToAffine));
-  const [, tSum] = time(() => sumColumnsAffine(rows, t));
-  row(`DKG coordinator: column sums of ${copies} commitments (batched affine)`, fmt(tSum), `measured; n = ${n} costs about ${fmt((tSum * (n - 1)) / (copies - 1))}`);
-  const [pubshares, tPub] = time(() => com.pubshares(n));
-  row(`DKG: all ${n} pubshares (lockstep Horner, batched affine)`, fmt(tPub), 'measured; the coordinator and every participant each compute them once');
-  const [, tOne] = time(() => com.pubshare(n - 1));
-  row('DKG: one pubshare by the reference Horner (old path, for n of them × n)', fmt(tOne), `the old path for all n: ≈ ${fmt(tOne * n)}`);
-  void pubshares;
-  let tC1: number;
+  const [, tSum, cSum] = time(() => sumColumnsAffine(rows, t));
+  const scale = (n - 1) / (copies - 1);
+  row(`DKG coordinator: column sums of ${copies} commitments (batched affine)`, wc(tSum, cSum), `measured; n = ${n} costs about ${wc(tSum * scale, cSum * scale)}`);
+  const [, tPub, cPub] = time(() => com.pubshares(n));
+  row(`DKG: all ${n} pubshares (binomial basis + forward differences)`, wc(tPub, cPub), 'measured; the coordinator and every participant each compute them once');
+  if (process.env.FROST_BENCH_HORNER === '1') {
+    const [, tH, cH] = time(() => com.pubsharesHorner(n));
+    row(`DKG: all ${n} pubshares by lockstep Horner (previous path)`, wc(tH, cH));
+  }
+  let coord: Timing;
   if (process.env.FROST_BENCH_FULL_DKG === '1') {
-    [, tC1] = time(() => coordinatorStep1(Array.from({ length: n }, () => p1.pmsg1), params));
-    row('DKG coordinator step1, all n messages', fmt(tC1), 'measured');
+    const [, w, c] = time(() => coordinatorStep1(Array.from({ length: n }, () => p1.pmsg1), params));
+    coord = { wall: w, cpu: c };
+    row('DKG coordinator step1, all n messages', wc(w, c), 'measured');
   } else {
-    tC1 = perPoint * n * t + (tSum * (n - 1)) / (copies - 1) + tPub;
-    row('DKG coordinator step1 (estimate from the measured parts)', fmt(tC1), 'n·t decodes + column sums + n pubshares; FROST_BENCH_FULL_DKG=1 measures it whole');
+    coord = { wall: perPoint.wall * n * t + tSum * scale + tPub, cpu: perPoint.cpu * n * t + cSum * scale + cPub };
+    row('DKG coordinator step1 (estimate from the measured parts)', wc(coord.wall, coord.cpu), 'n·t decodes + column sums + n pubshares; FROST_BENCH_FULL_DKG=1 measures it whole');
   }
   // Participant step 2: n ECDH pads (≈ step1's), n − 1 PoP checks, own share check, n pubshares, CertEq signature.
   const pops = Array.from({ length: 50 }, () => p1.pmsg1.subarray(33 * t, 33 * t + 64));
   const C0 = pointToXonly(com.ges[0] as never);
-  const [, tPop] = time(() => pops.forEach((pop) => popVerify(pop, C0, 0)));
-  const popEach = tPop / pops.length;
+  const [, tPop, cPop] = time(() => pops.forEach((pop) => popVerify(pop, C0, 0)));
   // A transcript of the real size (its contents do not change the cost).
   const eq = Uint8Array.from({ length: 4 + 33 * t + 162 * n }, (_, i) => (i * 131) & 0xff);
-  const [cert, tCertSign] = time(() => hostseckeys.map((sk, i) => certeqParticipantStep(sk, i, eq, randomBytes(32))));
+  const [cert, tCertSign, cCertSign] = time(() => hostseckeys.map((sk, i) => certeqParticipantStep(sk, i, eq, randomBytes(32))));
   const certBytes = new Uint8Array(64 * n);
   cert.forEach((s, i) => certBytes.set(s, 64 * i));
-  const [, tCertVerify] = time(() => certeqVerify(hostpubkeys, eq, certBytes));
-  const step2 = t1 + popEach * (n - 1) + tPub + tCertSign / n;
-  row('DKG participant step2 (estimate from measured parts)', fmt(step2), `n ECDH pads (≈ step1) + ${n - 1} PoP checks at ${fmt(popEach)} + n pubshares + one CertEq signature`);
-  row('DKG certificate check (coordinator finalize, participant finalize)', fmt(tCertVerify), `measured: ${n} BIP340 verifications`);
-  const critical = t1 + tC1 + step2 + 2 * tCertVerify;
+  const [, tCertVerify, cCertVerify] = time(() => certeqVerify(hostpubkeys, eq, certBytes));
+  const step2: Timing = {
+    wall: t1 + (tPop / pops.length) * (n - 1) + tPub + tCertSign / n,
+    cpu: c1 + (cPop / pops.length) * (n - 1) + cPub + cCertSign / n,
+  };
+  row('DKG participant step2 (estimate from measured parts)', wc(step2.wall, step2.cpu), `n ECDH pads (≈ step1) + ${n - 1} PoP checks at ${fmt(cPop / pops.length)} CPU + n pubshares + one CertEq signature`);
+  row('DKG certificate check (coordinator finalize, participant finalize)', wc(tCertVerify, cCertVerify), `measured: ${n} BIP340 verifications, each hashing the ${((4 + 33 * t + 162 * n) / 1024).toFixed(0)} KiB transcript`);
   row(
-    `DKG ${t}-of-${n}: critical path (wall time, one machine per participant)`,
-    fmt(critical),
-    'step1 + coordinator step1 + step2 + coordinator finalize + participant finalize; network time excluded',
+    `DKG ${t}-of-${n}: critical path (one machine per participant)`,
+    wc(t1 + coord.wall + step2.wall + 2 * tCertVerify, c1 + coord.cpu + step2.cpu + 2 * cCertVerify),
+    'step1 + coordinator step1 + step2 + coordinator finalize + participant finalize; network time excluded. The CPU figure is what an unloaded machine would take',
   );
 }
 

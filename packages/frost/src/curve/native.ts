@@ -10,7 +10,11 @@
 import * as ecc from 'tiny-secp256k1';
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
 import { FrostInputError } from '../errors.js';
-import { type GroupElement, Point } from './point.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import type { GroupElement } from './point.js';
+
+// Not from point.ts, which imports this module (point decoding is done here).
+const Point = secp256k1.Point;
 
 const P_FIELD: bigint = Point.Fp.ORDER;
 const N_ORDER: bigint = Point.Fn.ORDER;

@@ -4,8 +4,8 @@
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import type { WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
-import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { FrostInputError } from '../errors.js';
+import { decompressNative } from './native.js';
 
 export type GroupElement = WeierstrassPoint<bigint>;
 
@@ -15,22 +15,12 @@ export const G: GroupElement = Point.BASE;
 /** The point at infinity (group identity). */
 export const INFINITY: GroupElement = Point.ZERO;
 
-const P_FIELD = Point.Fp.ORDER;
-
-// G is used for every public key and nonce; a larger precomputation window pays off immediately.
-G.precompute(8);
-
-/** Decode a 33-byte compressed point; throws FrostInputError for any invalid encoding. */
+/**
+ * Decode a 33-byte compressed point; throws FrostInputError for any invalid encoding. The square
+ * root is libsecp256k1's (native.ts), which has already proved the point is on the curve.
+ */
 export function pointFromCompressed(bytes: Uint8Array, what = 'point'): GroupElement {
-  if (bytes.length !== 33) throw new FrostInputError(`${what} must be 33 bytes, got ${bytes.length}`);
-  const prefix = bytes[0];
-  if (prefix !== 0x02 && prefix !== 0x03) throw new FrostInputError(`${what} has an invalid prefix`);
-  if (bytesToNumberBE(bytes.subarray(1)) >= P_FIELD) throw new FrostInputError(`${what} x-coordinate exceeds the field size`);
-  try {
-    return Point.fromBytes(bytes);
-  } catch {
-    throw new FrostInputError(`${what} is not on the curve`);
-  }
+  return Point.fromAffine(decompressNative(bytes, what));
 }
 
 /** Decode a 33-byte compressed point where 33 zero bytes encode infinity. */

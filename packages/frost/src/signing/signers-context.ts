@@ -3,7 +3,7 @@
  * refers to, and the subset of participants who sign.
  */
 import { pippenger } from '@noble/curves/abstract/curve.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../curve/tagged-hash.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { FrostInputError } from '../errors.js';
 import { type GroupElement, Point, pointFromCompressed } from '../curve/point.js';

@@ -14,6 +14,12 @@ export const DEV_ACCOUNTS: readonly DevAccount[] = deriveDevAccounts(DEV_ACCOUNT
 /** Each dev account starts with 10 BTC (in wei). Devnet only: this BTC is not backed by any deposit. */
 export const DEV_ACCOUNT_BALANCE_WEI = 10n * 10n ** 18n;
 
+/** Each dev account also holds 1,000,000 stake tokens (18 decimals), so signers can bond and users delegate. */
+export const DEV_ACCOUNT_STAKE = 1_000_000n * 10n ** 18n;
+
+/** A short unbonding delay on the devnet (seconds), so a walkthrough can unbond and withdraw. */
+export const DEVNET_UNBONDING_DELAY_SECONDS = 60n;
+
 export class GatewayChainError extends Error {
   override readonly name = 'GatewayChainError';
 }
@@ -41,6 +47,7 @@ export function chooseChain(config: Pick<EvmGatewayConfig, 'EVM_GENESIS_FILE' | 
       chainId: BigInt(config.EVM_CHAIN_ID),
       blockTimeMs: config.EVM_BLOCK_TIME_MS,
       alloc: new Map(DEV_ACCOUNTS.map((a) => [a.address.toLowerCase(), { balance: DEV_ACCOUNT_BALANCE_WEI, nonce: 0n }])),
+      stake: { holders: new Map(DEV_ACCOUNTS.map((a) => [a.address.toLowerCase(), DEV_ACCOUNT_STAKE])), unbondingDelaySeconds: DEVNET_UNBONDING_DELAY_SECONDS },
     }),
   };
 }

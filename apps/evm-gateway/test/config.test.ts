@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '@tapbridge/config';
 import { BRIDGE_ADDRESS, ChainConfigError } from '@tapbridge/evm';
 import { HDNodeWallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { chooseChain, DEV_ACCOUNT_BALANCE_WEI, DEV_ACCOUNTS, GatewayChainError } from '../src/chain.js';
+import { chooseChain, DEV_ACCOUNT_BALANCE_WEI, DEV_ACCOUNT_STAKE, DEV_ACCOUNTS, GatewayChainError } from '../src/chain.js';
 import { evmGatewayConfig } from '../src/config.js';
 
 describe('evm-gateway configuration', () => {
@@ -58,6 +58,7 @@ describe('chain choice', () => {
     expect(chain.config.blockTimeMs).toBe(500);
     expect([...chain.config.alloc.keys()]).toEqual(DEV_ACCOUNTS.map((a) => a.address.toLowerCase()));
     for (const account of chain.config.alloc.values()) expect(account.balance).toBe(DEV_ACCOUNT_BALANCE_WEI);
+    expect([...(chain.config.stake?.holders ?? new Map())]).toEqual(DEV_ACCOUNTS.map((a) => [a.address.toLowerCase(), DEV_ACCOUNT_STAKE]));
   });
 
   it('refuses the devnet genesis (public keys) on a real Bitcoin network', () => {

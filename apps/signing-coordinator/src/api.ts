@@ -1,10 +1,19 @@
-// The coordinator's API as plain functions over the engine and store, shared by REST and NATS request/reply.
-import { purposeSchema, requestContextSchema, sessionId, taprootSighashPayloadSchema, tweakSchema, SigningRequestError } from '@tapbridge/signing';
+// The coordinator's API as plain functions over the signing driver and store, shared by REST and NATS request/reply.
+import {
+  GroupKeyNotReadyError,
+  purposeSchema,
+  requestContextSchema,
+  sessionId,
+  SigningRequestError,
+  taprootSighashPayloadSchema,
+  tweakSchema,
+  type RequestRow,
+  type SigningDriver,
+  type SigningStore,
+} from '@tapbridge/signing';
 import { z } from 'zod';
 import type { Custody } from './custody.js';
 import type { SignerNetwork } from './signer-network.js';
-import { GroupKeyNotReadyError, type SigningEngine } from './signing-engine.js';
-import type { CoordinatorStore, RequestRow } from './store.js';
 
 /**
  * POST /signatures: a raw message or a sighash request, the purpose, and optionally the tweak. Unknown fields are
@@ -64,8 +73,8 @@ export interface SignerView {
 
 export class CoordinatorApi {
   constructor(
-    private readonly engine: SigningEngine,
-    private readonly store: CoordinatorStore,
+    private readonly signing: Pick<SigningDriver, 'submit'>,
+    private readonly store: Pick<SigningStore, 'request' | 'requests' | 'sessions' | 'responses' | 'misbehaviourCounts'>,
     private readonly network: SignerNetwork,
     private readonly custody: () => Custody | undefined,
   ) {}
@@ -76,7 +85,7 @@ export class CoordinatorApi {
     const b = parsed.data;
     const payload = b.message !== undefined ? { kind: 'message' as const, message: b.message } : { kind: 'taproot-sighash' as const, ...(b.sighash as NonNullable<typeof b.sighash>) };
     try {
-      const row = await this.engine.submit({ purpose: b.purpose, payload, ...(b.tweak ? { tweak: b.tweak } : {}), ...(b.context ? { context: b.context } : {}) });
+      const row = await this.signing.submit({ purpose: b.purpose, payload, ...(b.tweak ? { tweak: b.tweak } : {}), ...(b.context ? { context: b.context } : {}) });
       return { id: row.id, status: row.status };
     } catch (err) {
       if (err instanceof GroupKeyNotReadyError) throw new ApiError(503, 'not_ready', err.message);

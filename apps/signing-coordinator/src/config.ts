@@ -1,29 +1,5 @@
 import { commonServiceShape, port, positiveInt, secret, z } from '@tapbridge/config';
-import { MIN_PASSPHRASE_LENGTH, missingPins } from '@tapbridge/signing';
-
-const xonlyList = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v.trim() === '') return [] as string[];
-    const keys = v.split(',').map((k) => k.trim().toLowerCase());
-    keys.forEach((k, i) => {
-      if (!/^[0-9a-f]{64}$/.test(k)) ctx.addIssue({ code: 'custom', message: `key ${i + 1} must be a 32-byte x-only key in hex` });
-    });
-    return keys;
-  });
-
-const hostKeyList = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v.trim() === '') return [] as string[];
-    const keys = v.split(',').map((k) => k.trim().toLowerCase());
-    keys.forEach((k, i) => {
-      if (!/^0[23][0-9a-f]{64}$/.test(k)) ctx.addIssue({ code: 'custom', message: `key ${i + 1} must be a 33-byte compressed host public key in hex` });
-    });
-    return keys;
-  });
+import { keyListSchema, MIN_PASSPHRASE_LENGTH, missingPins } from '@tapbridge/signing';
 
 export const coordinatorConfig = z
   .object({
@@ -38,9 +14,9 @@ export const coordinatorConfig = z
     /** Encrypts the generated host key at rest (scrypt + AES-256-GCM key file). Required unless COORDINATOR_HOST_KEY is set. */
     COORDINATOR_KEY_PASSPHRASE: secret(z.string().min(MIN_PASSPHRASE_LENGTH, `must be at least ${MIN_PASSPHRASE_LENGTH} characters`).optional()),
     /** The signers' host public keys by index (comma-separated). Mandatory unless regtest, where unset means pinned from first announcements. */
-    SIGNER_HOST_PUBKEYS: hostKeyList,
+    SIGNER_HOST_PUBKEYS: keyListSchema('host'),
     /** Custody recovery leaf: backup x-only keys (comma-separated). Unset: the custody output is key-path only. */
-    CUSTODY_RECOVERY_KEYS: xonlyList,
+    CUSTODY_RECOVERY_KEYS: keyListSchema('x-only'),
     CUSTODY_RECOVERY_THRESHOLD: positiveInt(1),
     /** Relative lock (blocks) before the backup keys may move custody funds. */
     CUSTODY_RECOVERY_LOCK: positiveInt(52_560),

@@ -3,7 +3,7 @@ import { describeConfig, loadConfig } from '@tapbridge/config';
 import { createLogger } from '@tapbridge/observability';
 import { ServiceRuntime } from '@tapbridge/runtime';
 import { bootstrapService } from '@tapbridge/runtime/nest';
-import { hostPublicKey } from '@tapbridge/signing';
+import { hostPublicKey, SigningDriver } from '@tapbridge/signing';
 import { CoordinatorApi } from './api.js';
 import { AppModule } from './app.module.js';
 import { coordinatorConfig } from './config.js';
@@ -12,7 +12,7 @@ import { DkgRunner } from './dkg-runner.js';
 import { groupKeyReady } from './metrics.js';
 import { serveCoordinatorApi } from './nats-api.js';
 import { SignerNetwork } from './signer-network.js';
-import { SigningEngine } from './signing-engine.js';
+import { signingObserver } from './signing-observer.js';
 import { CoordinatorStore, type StoredGroupKey } from './store.js';
 
 const logger = createLogger('signing-coordinator');
@@ -42,10 +42,10 @@ try {
 
   let custody: Custody | undefined;
   const settings = { network: config.BITCOIN_NETWORK, recoveryKeys: config.CUSTODY_RECOVERY_KEYS, recoveryThreshold: config.CUSTODY_RECOVERY_THRESHOLD, recoveryLock: config.CUSTODY_RECOVERY_LOCK };
-  const engine = new SigningEngine({
-    store,
-    network,
-    logger,
+  const signing = new SigningDriver({
+    store: store.signing,
+    transport: network,
+    observer: signingObserver(logger),
     defaultTweak: () => custody?.tweak,
     signingTimeoutMs: config.SIGNING_TIMEOUT_MS,
     stallMs: config.ATTEMPT_STALL_MS,
@@ -53,12 +53,12 @@ try {
   });
   const useGroup = async (group: StoredGroupKey) => {
     custody = custodyFor(group.groupKey.xonly, settings);
-    engine.setGroup(group);
+    signing.setGroupKey(group.groupKey);
     groupKeyReady.set(1);
     logger.info({ groupKey: custody.groupKey, outputKey: custody.outputKey, address: custody.address, network: custody.network, recoveryLeaf: custody.recoveryLeaf !== null }, `custody address: ${custody.address}`);
-    await engine.resumePending();
+    await signing.resumePending();
   };
-  const api = new CoordinatorApi(engine, store, network, () => custody);
+  const api = new CoordinatorApi(signing, store.signing, network, () => custody);
   const dkg = new DkgRunner({ network, store, logger, t: config.SIGNER_THRESHOLD, coordinatorSeckey: hostSeckey, roundTimeoutMs: Math.max(10_000, config.SIGNER_REQUEST_TIMEOUT_MS) });
   let natsApi: Array<{ unsubscribe(): void }> = [];
   await bootstrapService({
@@ -81,7 +81,7 @@ try {
       dkg.stop();
       for (const s of natsApi) s.unsubscribe();
       network.stop();
-      await engine.stop();
+      await signing.stop();
     },
   });
 } catch (err) {

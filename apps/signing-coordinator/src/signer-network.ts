@@ -10,9 +10,12 @@ import {
   MessageRejectedError,
   sealMessage,
   signerSubject,
+  toSignerReply,
   type MessageBody,
   type MessageType,
   type ProtocolMessage,
+  type SignerReply,
+  type SignerTransport,
 } from '@tapbridge/signing';
 import { rejectedMessages, signersLive } from './metrics.js';
 
@@ -37,7 +40,7 @@ export interface SignerInfo {
 
 type Subscription = ReturnType<ServiceRuntime['messaging']['nc']['subscribe']>;
 
-export class SignerNetwork {
+export class SignerNetwork implements SignerTransport {
   readonly #keys = new Map<number, Uint8Array>();
   readonly #seen = new Map<number, { at: Date; ready: boolean; groupKey: string | null }>();
   readonly #auth: MessageAuthenticator;
@@ -170,7 +173,7 @@ export class SignerNetwork {
   }
 
   /** Sends a signed request to signer `index` and returns its authenticated reply. */
-  async ask<T extends MessageType>(index: number, type: T, sessionId: string, body: MessageBody<T>, timeoutMs = this.o.requestTimeoutMs): Promise<ProtocolMessage<ReplyType>> {
+  async ask<T extends MessageType>(index: number, type: T, sessionId: string, body: MessageBody<T>, timeoutMs = this.o.requestTimeoutMs): Promise<SignerReply> {
     const request = sealMessage({ type, sessionId, sender: 0, recipient: index, body }, this.hostSeckey);
     const { nc, naming } = this.runtime.messaging;
     let data: Uint8Array;
@@ -181,7 +184,7 @@ export class SignerNetwork {
       throw new SignerUnavailableError(index, /no responders/i.test(e.message) || e.code === '503' ? 'is not listening' : `did not answer ${type} within ${timeoutMs} ms`);
     }
     try {
-      return this.#auth.authenticate(data, { types: REPLY_TYPES, sender: index, inReplyTo: request.messageId });
+      return toSignerReply(this.#auth.authenticate(data, { types: REPLY_TYPES, sender: index, inReplyTo: request.messageId }));
     } catch (err) {
       this.rejected(err, sessionId);
       throw err;

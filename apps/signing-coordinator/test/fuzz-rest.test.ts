@@ -7,8 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { FUZZ_TIMEOUT_MS, anyJson, fuzzParams, mutatedJson } from '../../../packages/testing/src/fuzz.js';
 import { ApiError, CoordinatorApi, createSignatureSchema } from '../src/api.js';
 import type { SignerNetwork } from '../src/signer-network.js';
-import type { SigningEngine } from '../src/signing-engine.js';
-import type { CoordinatorStore } from '../src/store.js';
+import type { SigningDriver, SigningStore } from '@tapbridge/signing';
 
 // Fuzzing is CPU-bound: on a loaded shared machine a property can take minutes (no timing is asserted).
 vi.setConfig({ testTimeout: FUZZ_TIMEOUT_MS });
@@ -16,8 +15,8 @@ vi.setConfig({ testTimeout: FUZZ_TIMEOUT_MS });
 function api() {
   const submitted: unknown[] = [];
   const looked: string[] = [];
-  const engine = { submit: async (input: unknown) => (submitted.push(input), { id: 'r1', status: 'pending' }) } as unknown as SigningEngine;
-  const store = { request: async (id: string) => (looked.push(id), undefined) } as unknown as CoordinatorStore;
+  const engine = { submit: async (input: unknown) => (submitted.push(input), { id: 'r1', status: 'pending' }) } as unknown as SigningDriver;
+  const store = { request: async (id: string) => (looked.push(id), undefined) } as unknown as SigningStore;
   return { api: new CoordinatorApi(engine, store, {} as SignerNetwork, () => undefined), submitted, looked };
 }
 

@@ -22,6 +22,7 @@ export * from './signer-protocol.js';
 export * from './dkg-ceremony.js';
 export * from './signing-attempt.js';
 export * from './subjects.js';
+export * from './key-list.js';
 export * from './coordinator/store.js';
 export * from './coordinator/memory-store.js';
 export * from './coordinator/attempt-machine.js';

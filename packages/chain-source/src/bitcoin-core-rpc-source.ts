@@ -5,7 +5,8 @@ import { broadcastArgument, singleSourceBroadcast } from './broadcast.js';
 import type { BroadcastResult, CallOptions, ChainSource, ChainTipInfo, FeeEstimates, OutspendStatus, TxStatus, TxStatusOptions } from './chain-source.js';
 import { ChainSourceError } from './errors.js';
 import { httpRequest, type HttpResponse } from './http.js';
-import { mapLimit, positiveOption } from './limit.js';
+import pMap from 'p-map';
+import { positiveOption } from './options.js';
 import { DEFAULT_RETRY_POLICY, defaultRetryEnvironment, withRetries, type RetryEnvironment, type RetryPolicy } from './retry.js';
 import {
   assertFeeTargetArgument,
@@ -206,7 +207,7 @@ export class BitcoinCoreRpcSource implements ChainSource {
     assertHeightArgument(from);
     if (!Number.isSafeInteger(count) || count < 0) throw new TypeError(`count must be a non-negative integer, got ${count}`);
     const chunks = Math.ceil(count / this.rpcBatchSize);
-    const parts = await mapLimit(chunks, this.batchesInFlight, async (c) => {
+    const parts = await pMap(Array.from({ length: chunks }, (_, c) => c), async (c) => {
       const start = from + c * this.rpcBatchSize;
       const n = Math.min(this.rpcBatchSize, from + count - start);
       const hashes = await this.callBatch(Array.from({ length: n }, (_, i) => ({ method: 'getblockhash', params: [start + i], what: `block at height ${start + i}` })), options);
@@ -221,7 +222,7 @@ export class BitcoinCoreRpcSource implements ChainSource {
           throw new ChainSourceError(this.name, { kind: 'malformed', what: `getblockheader ${hashes[i] as string}: value is not 80 bytes of hex` });
         return checkHeader(this.name, Buffer.from(hex, 'hex'), hashes[i] as string);
       });
-    });
+    }, { concurrency: this.batchesInFlight });
     return parts.flat();
   }
 

@@ -4,7 +4,8 @@ import { broadcastArgument, singleSourceBroadcast } from './broadcast.js';
 import type { BroadcastResult, CallOptions, ChainSource, ChainTipInfo, FeeEstimates, OutspendStatus, TxStatus, TxStatusOptions } from './chain-source.js';
 import { ChainSourceError } from './errors.js';
 import { httpRequest, type HttpResponse } from './http.js';
-import { mapLimit, positiveOption } from './limit.js';
+import pMap from 'p-map';
+import { positiveOption } from './options.js';
 import { DEFAULT_RETRY_POLICY, defaultRetryEnvironment, withRetries, type RetryEnvironment, type RetryPolicy } from './retry.js';
 import {
   assertFeeTargetArgument,
@@ -157,8 +158,7 @@ export class EsploraSource implements ChainSource {
     let starts = Array.from({ length: Math.ceil(count / 10) }, (_, i) => Math.min(from + count - 1, from + i * 10 + 9));
     while (missing > 0) {
       const before = missing;
-      await mapLimit(starts.length, this.requestsInFlight, async (i) => {
-        const start = starts[i]!;
+      await pMap(starts, async (start) => {
         const path = `/blocks/${start}`;
         const blocks = parseAs(this.name, path, blockListSchema, await this.json(path, `block at height ${start}`, options));
         if (blocks.length === 0) throw new ChainSourceError(this.name, { kind: 'malformed', what: `${path} lists no blocks` });
@@ -169,7 +169,7 @@ export class EsploraSource implements ChainSource {
           out[k] = this.headerOf(path, b);
           missing--;
         });
-      });
+      }, { concurrency: this.requestsInFlight });
       if (missing === before) throw new ChainSourceError(this.name, { kind: 'malformed', what: `/blocks pages never list heights ${from}…${from + count - 1}` });
       starts = [];
       for (let k = count - 1; k >= 0; k--) if (out[k] === undefined && (starts.length === 0 || starts[starts.length - 1]! - 10 >= from + k)) starts.push(from + k);

@@ -1,27 +1,8 @@
 // Fetching consecutive headers from one source, a bounded number of requests in flight.
+import pMap from 'p-map';
 import { HEADER_SIZE, headerHashHex } from '@tapbridge/bitcoin';
 import { SourceDataError } from './errors.js';
 import type { HeaderSource } from './source.js';
-
-/** Runs `task` for 0…count-1 with at most `limit` in flight; results in index order; the first error wins. */
-export async function mapLimit<T>(count: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const out = new Array<T>(count);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < count) {
-      const i = next++;
-      try {
-        out[i] = await task(i);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
-  return out;
-}
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -34,11 +15,10 @@ export async function fetchHeaderRange(source: HeaderSource, from: number, to: n
   if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from)
     throw new RangeError(`invalid header range ${from}…${to}`);
   if (source.getHeaderRange) return checkedRange(source, from, await source.getHeaderRange(from, to - from + 1), to - from + 1);
-  return mapLimit(to - from + 1, concurrency, async (i) => {
-    const height = from + i;
+  return pMap(Array.from({ length: to - from + 1 }, (_, i) => from + i), async (height) => {
     const hash = await blockHashAt(source, height);
     return headerFor(source, height, hash);
-  });
+  }, { concurrency });
 }
 
 /**

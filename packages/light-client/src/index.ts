@@ -9,7 +9,7 @@ export { ChainUpdateBuilder } from './update.js';
 export type { ReorgSummary } from './update.js';
 export { DEFAULT_BACKOFF } from './source-state.js';
 export type { SourceStatus, BackoffPolicy } from './source-state.js';
-export { fetchHeaderRange, mapLimit } from './fetch.js';
+export { fetchHeaderRange } from './fetch.js';
 export { HeaderSync } from './sync.js';
 export type { HeaderSyncOptions, RoundResult, SyncStatus, SyncLogger, SyncObserver, Rejection, Disagreement } from './sync.js';
 export { InMemoryHeaderStore } from './memory-store.js';

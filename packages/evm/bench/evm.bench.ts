@@ -7,9 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Interface, Transaction, Wallet } from 'ethers';
+import { BRIDGE_DEPLOYED_BYTECODE } from '../src/generated/bridge-artifact.js';
 import { benchKeys } from './support/keys.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const BRIDGE = '0x0000000000000000000000000000000000B71D6E';
 const SENDERS = 500;
 const TX_PER_SENDER = 8;
 const RPC_SECONDS = 5;
@@ -47,7 +49,9 @@ async function call(url: string, method: string, params: unknown[]): Promise<unk
 }
 
 async function startNode(kind: 'memory' | 'postgres'): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--conditions=@tapbridge/source', '--import', 'tsx', path.join(here, 'support/node.ts'), kind, String(SENDERS)], {
+  // EVM_BENCH_NODE_FLAGS: extra node flags for the node process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const flags = (process.env.EVM_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
+  const child = spawn(process.execPath, [...flags, '--conditions=@tapbridge/source', '--import', 'tsx', path.join(here, 'support/node.ts'), kind, String(SENDERS)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -118,18 +122,20 @@ async function transfersPerSecond(url: string, signed: string[][]): Promise<{ tp
   return { tps: total / seconds, blocks: Number(scanned - startBlock), seconds };
 }
 
-async function callsPerSecond(url: string, method: string, params: unknown[], concurrency = 32): Promise<number> {
+/** Requests per second over RPC_SECONDS with 32 clients; `params(i)` gives the i-th request's parameters. */
+async function callsPerSecond(url: string, method: string, params: (i: number) => unknown[], pid: number | undefined, concurrency = 32): Promise<{ rate: number; cpuMicros: number | undefined }> {
   let count = 0;
+  const cpu0 = cpuSeconds(pid);
   const until = performance.now() + RPC_SECONDS * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < until) {
-        await call(url, method, params);
-        count++;
+        await call(url, method, params(count++));
       }
     }),
   );
-  return count / RPC_SECONDS;
+  const cpu1 = cpuSeconds(pid);
+  return { rate: count / RPC_SECONDS, cpuMicros: cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1e6) / count : undefined };
 }
 
 /** User+system CPU seconds a process has used (Linux /proc), to report cost independent of machine load. */
@@ -141,7 +147,16 @@ function cpuSeconds(pid: number | undefined): number | undefined {
 
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
-async function benchNode(label: string, url: string, signed: string[][] | undefined, pid: number | undefined, callTarget?: string): Promise<void> {
+interface NodeFigures {
+  transfers: number;
+  getBalance: number;
+  sameCall: number;
+  distinctCalls: number;
+}
+
+const cpuNote = (micros: number | undefined) => (micros === undefined ? '' : `; node CPU ${fmt(micros)} µs per request`);
+
+async function benchNode(label: string, url: string, signed: string[][] | undefined, pid: number | undefined): Promise<NodeFigures> {
   const chainId = BigInt((await call(url, 'eth_chainId', [])) as string);
   const gasPrice = BigInt((await call(url, 'eth_gasPrice', [])) as string);
   const txs = signed ?? (await presign(chainId, gasPrice));
@@ -149,13 +164,18 @@ async function benchNode(label: string, url: string, signed: string[][] | undefi
   const t = await transfersPerSecond(url, txs);
   const cpu1 = cpuSeconds(pid);
   const total = SENDERS * TX_PER_SENDER;
-  const cpuNote = cpu0 !== undefined && cpu1 !== undefined ? `; node CPU ${(((cpu1 - cpu0) * 1000) / total).toFixed(2)} ms/transfer = ${fmt(total / (cpu1 - cpu0))} transfers per CPU-second` : '';
-  console.log(`${label}: ${fmt(t.tps)} transfers/s committed (${total} transfers in ${t.seconds.toFixed(2)} s, ${t.blocks} blocks${cpuNote})`);
+  const perTransfer = cpu0 !== undefined && cpu1 !== undefined ? `; node CPU ${(((cpu1 - cpu0) * 1000) / total).toFixed(2)} ms/transfer = ${fmt(total / (cpu1 - cpu0))} transfers per CPU-second` : '';
+  console.log(`${label}: ${fmt(t.tps)} transfers/s committed (${total} transfers in ${t.seconds.toFixed(2)} s, ${t.blocks} blocks${perTransfer})`);
   const probe = benchKeys(1)[0]!.address;
-  console.log(`${label}: ${fmt(await callsPerSecond(url, 'eth_getBalance', [probe, 'latest']))} eth_getBalance/s`);
+  const balance = await callsPerSecond(url, 'eth_getBalance', () => [probe, 'latest'], pid);
+  console.log(`${label}: ${fmt(balance.rate)} eth_getBalance/s${cpuNote(balance.cpuMicros)}`);
   const data = new Interface(['function totalBurnedSats() view returns (uint256)']).encodeFunctionData('totalBurnedSats');
-  const to = callTarget ?? '0x0000000000000000000000000000000000B71D6E';
-  console.log(`${label}: ${fmt(await callsPerSecond(url, 'eth_call', [{ to, data }, 'latest']))} eth_call/s (${callTarget === undefined ? 'bridge.totalBurnedSats' : 'call to a contract-less address'})`);
+  const same = await callsPerSecond(url, 'eth_call', () => [{ to: BRIDGE, data }, 'latest'], pid);
+  console.log(`${label}: ${fmt(same.rate)} eth_call/s, one request repeated (bridge.totalBurnedSats()${cpuNote(same.cpuMicros)})`);
+  // A different caller each time: no two requests alike, so every one executes (nothing a node may answer from before).
+  const distinct = await callsPerSecond(url, 'eth_call', (i) => [{ from: `0x${(0x10000 + i).toString(16).padStart(40, '0')}`, to: BRIDGE, data }, 'latest'], pid);
+  console.log(`${label}: ${fmt(distinct.rate)} eth_call/s, every request different (same call from a new address each time${cpuNote(distinct.cpuMicros)})`);
+  return { transfers: t.tps, getBalance: balance.rate, sameCall: same.rate, distinctCalls: distinct.rate };
 }
 
 let presignedChainId = 0n;
@@ -174,9 +194,10 @@ const presigned = await (async () => {
   return signed;
 })();
 
+let ours: NodeFigures | undefined;
 try {
   const { url, child } = await startNode('postgres');
-  await benchNode('tapbridge evm, Postgres store', url, presigned, child.pid);
+  ours = await benchNode('tapbridge evm, Postgres store', url, presigned, child.pid);
   await stopNode(child);
 } catch (err) {
   console.log(`Postgres store: skipped (${(err as Error).message})`);
@@ -219,7 +240,16 @@ if (anvilBin === undefined) {
       }
     }
     await Promise.all(benchKeys(SENDERS).map((k) => call(url, 'anvil_setBalance', [k.address, '0x56bc75e2d63100000'])));
-    await benchNode('anvil 1.7.1 (--block-time 1)', url, presigned, anvil.pid, '0x000000000000000000000000000000000000dEaD');
+    // The same bridge code at the same address, so both nodes run the very same eth_call.
+    await call(url, 'anvil_setCode', [BRIDGE, BRIDGE_DEPLOYED_BYTECODE]);
+    const theirs = await benchNode('anvil 1.7.1 (--block-time 1)', url, presigned, anvil.pid);
+    if (ours !== undefined) {
+      const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+      console.log(
+        `ratio tapbridge (Postgres store) / anvil, same run: transfers ${ratio(ours.transfers, theirs.transfers)}, eth_getBalance ${ratio(ours.getBalance, theirs.getBalance)}, ` +
+          `eth_call repeated ${ratio(ours.sameCall, theirs.sameCall)}, eth_call all different ${ratio(ours.distinctCalls, theirs.distinctCalls)}`,
+      );
+    }
   } finally {
     anvil.kill('SIGTERM');
   }

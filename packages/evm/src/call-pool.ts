@@ -76,6 +76,9 @@ interface Slot {
  */
 const PIPELINE_DEPTH = 8;
 
+/** Call outcomes kept (oldest dropped first); each is one request's answer at one block. */
+const CALL_OUTCOMES_KEPT = 4_096;
+
 /**
  * The worker's entry: the compiled .js next to this file; or, running from TypeScript sources (tests, tsx), a small
  * bootstrap that registers tsx's loader in the worker (loader hooks are per thread) and imports the .ts source.
@@ -99,6 +102,8 @@ export class CallPool {
   private readonly queue: Job[] = [];
   private nextJob = 0;
   private closed = false;
+  /** Outcomes by block hash and request (see memoized). */
+  private readonly outcomes = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: CallPoolDeps) {
     if (!Number.isInteger(deps.limits.workers) || deps.limits.workers < 1) throw new EvmEngineError('call workers must be at least 1');
@@ -118,11 +123,34 @@ export class CallPool {
   }
 
   call(request: CallRequest, target: CallTarget): Promise<CallResult> {
-    return this.submit('call', request, target) as Promise<CallResult>;
+    return this.memoized('call', request, target) as Promise<CallResult>;
   }
 
   estimateGas(request: CallRequest, target: CallTarget): Promise<bigint> {
-    return this.submit('estimateGas', request, target) as Promise<bigint>;
+    return this.memoized('estimateGas', request, target) as Promise<bigint>;
+  }
+
+  /**
+   * A call's outcome depends only on the block it runs on (state root, header: named by the block hash) and the
+   * request, so the same request on the same block is answered once: wallets and dapps poll the same view functions
+   * (balanceOf, allowance…) every block. Concurrent identical requests share one run. Only outcomes are kept
+   * (a result, a revert, an estimate, a failed estimate); timeouts and engine errors are not.
+   */
+  private memoized(op: Job['op'], request: CallRequest, target: CallTarget): Promise<unknown> {
+    const key = `${op}|${target.hash}|${request.from ?? ''}|${request.to ?? ''}|${request.data === undefined ? '' : Buffer.from(request.data).toString('hex')}|${request.value ?? ''}|${request.gas ?? ''}`;
+    const known = this.outcomes.get(key);
+    if (known !== undefined) return known;
+    const run = this.submit(op, request, target);
+    this.remember(key, run);
+    run.catch((err: unknown) => {
+      if (!(err instanceof ExecutionFailedError)) this.outcomes.delete(key);
+    });
+    return run;
+  }
+
+  private remember(key: string, outcome: Promise<unknown>): void {
+    if (this.outcomes.size >= CALL_OUTCOMES_KEPT) this.outcomes.delete(this.outcomes.keys().next().value!);
+    this.outcomes.set(key, outcome);
   }
 
   async close(): Promise<void> {

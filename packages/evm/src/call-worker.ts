@@ -2,11 +2,12 @@
 // event loop. The worker holds no state of its own: trie nodes and block hashes are asked from the engine's thread
 // over the port, and kept in a local cache because trie nodes are content-addressed (a key never changes value).
 import { parentPort, workerData } from 'node:worker_threads';
-import { Caches, MerkleStateManager } from '@ethereumjs/statemanager';
+import { Caches } from '@ethereumjs/statemanager';
 import { MerklePatriciaTrie } from '@ethereumjs/mpt';
 import { bytesToHex, KECCAK256_RLP, ValueEncoding, type BatchDBOp, type DB } from '@ethereumjs/util';
 import { createVM } from '@ethereumjs/vm';
 import type { EVMMockBlockchainInterface } from '@ethereumjs/evm';
+import { CallStateManager } from './call-state.js';
 import { createChainCommon, type ChainConfig } from './chain-config.js';
 import { EvmEngineError } from './errors.js';
 import { ExecutionFailedError, MessageCaller, type CallGasLimits, type CallRequest, type CallTarget } from './message-call.js';
@@ -94,7 +95,8 @@ class RemoteBlockHashes implements EVMMockBlockchainInterface {
 const common = createChainCommon(data.config);
 const db = new RemoteTrieDB(data.nodeCacheSize);
 const trie = new MerklePatriciaTrie({ db, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common });
-const state = new MerkleStateManager({ common, trie, caches: new Caches() });
+// Keeps what calls read across calls (each call's own caches are reverted with it): see call-state.ts.
+const state = new CallStateManager({ common, trie, caches: new Caches() });
 const vm = await createVM({ common, stateManager: state, blockchain: new RemoteBlockHashes() });
 const caller = new MessageCaller(common, vm, state, data.gas);
 

@@ -39,8 +39,16 @@ export interface CallTarget {
   hash: string;
 }
 
+const callTargets = new WeakMap<Block, CallTarget>();
+
+/** The call target of a block, made once per block (every eth_call at the head asks for the same one). */
 export function callTargetOf(block: Block): CallTarget {
-  return { stateRoot: block.header.stateRoot, header: block.header.toJSON(), hash: toHex(block.hash()) };
+  let target = callTargets.get(block);
+  if (target === undefined) {
+    target = { stateRoot: block.header.stateRoot, header: block.header.toJSON(), hash: toHex(block.hash()) };
+    callTargets.set(block, target);
+  }
+  return target;
 }
 
 /** Thrown by estimateGas when the call fails at the gas cap (geth reports these as code 3 / -32000). */

@@ -169,10 +169,10 @@ describe('staking system operations (as the sequencer runs them)', () => {
     const vm = await staked();
     const s = await vm.call(STAKE_SYSTEM_ADDRESS, staking, STAKING_ADDRESS, 'slash', [evidence, alice.address, 50n, [bob.address], [1_000n], [0n, 1n], [5n, 5n]], T0);
     expect(s.events.map((e) => [e.name, ...e.args.toArray()])).toEqual([
-      ['StakeSlashed', evidence, alice.address, 0n, 0n, 50n],
-      ['StakeSlashed', evidence, bob.address, 1n, 0n, 200n],
-      ['StakeSlashed', evidence, alice.address, 2n, 0n, 5n],
-      ['StakeSlashed', evidence, bob.address, 2n, 1n, 5n],
+      ['StakeSlashed', evidence, alice.address, alice.address, 0n, 0n, 50n],
+      ['StakeSlashed', evidence, alice.address, bob.address, 1n, 0n, 200n],
+      ['StakeSlashed', evidence, alice.address, alice.address, 2n, 0n, 5n],
+      ['StakeSlashed', evidence, alice.address, bob.address, 2n, 1n, 5n],
       ['Slashed', evidence, alice.address, 260n],
     ]);
     const again = await vm.call(STAKE_SYSTEM_ADDRESS, staking, STAKING_ADDRESS, 'slash', [evidence, alice.address, 50n, [], [], [], []], T0);

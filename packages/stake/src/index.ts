@@ -9,4 +9,5 @@ export * from './epochs.js';
 export * from './slashing.js';
 export * from './rewards.js';
 export * from './ledger.js';
+export * from './events.js';
 export * from './evidence.js';

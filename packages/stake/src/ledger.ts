@@ -7,14 +7,14 @@
  * Writers lock the touched accounts in one fixed order (`lockOrder`), so two transactions never deadlock.
  */
 import { LedgerError } from './errors.js';
-import type { SlashDecision } from './slashing.js';
 import type { RewardSplit } from './rewards.js';
 
 export const ASSETS = ['STAKE', 'WEI'] as const;
 export type Asset = (typeof ASSETS)[number];
 
 export type LedgerSource =
-  | { kind: 'l2_log'; blockHash: string; logIndex: number }
+  /** A staking contract log; a slash's log also names the evidence (keccak256 of its id), so it is traceable to it. */
+  | { kind: 'l2_log'; blockHash: string; logIndex: number; evidenceIdHash?: string }
   | { kind: 'evidence'; evidenceId: string }
   | { kind: 'reward'; epoch: number };
 
@@ -162,42 +162,7 @@ export function deriveBalances(entries: Iterable<LedgerTransaction>): Map<string
   return out;
 }
 
-// ---- transactions for each fact
-
-const l2 = (blockHash: string, logIndex: number): { id: string; source: LedgerSource } => {
-  const source: LedgerSource = { kind: 'l2_log', blockHash, logIndex };
-  return { id: sourceId(source), source };
-};
-
-export function bondTransaction(log: { blockHash: string; logIndex: number }, signer: string, amount: bigint): LedgerTransaction {
-  return { ...l2(log.blockHash, log.logIndex), postings: [{ account: accounts.wallets, asset: 'STAKE', amount: -amount }, { account: accounts.bond(signer), asset: 'STAKE', amount }] };
-}
-
-export function delegateTransaction(log: { blockHash: string; logIndex: number }, signer: string, delegator: string, amount: bigint): LedgerTransaction {
-  return { ...l2(log.blockHash, log.logIndex), postings: [{ account: accounts.wallets, asset: 'STAKE', amount: -amount }, { account: accounts.delegation(signer, delegator), asset: 'STAKE', amount }] };
-}
-
-/** unbond(): stake moves from the bond (or a delegation) into the unbonding entry the contract created. */
-export function unbondTransaction(log: { blockHash: string; logIndex: number }, from: { signer: string; delegator?: string }, unbondingId: bigint, amount: bigint): LedgerTransaction {
-  const source = from.delegator === undefined ? accounts.bond(from.signer) : accounts.delegation(from.signer, from.delegator);
-  return { ...l2(log.blockHash, log.logIndex), postings: [{ account: source, asset: 'STAKE', amount: -amount }, { account: accounts.unbonding(unbondingId), asset: 'STAKE', amount }] };
-}
-
-export function withdrawTransaction(log: { blockHash: string; logIndex: number }, unbondingId: bigint, amount: bigint): LedgerTransaction {
-  return { ...l2(log.blockHash, log.logIndex), postings: [{ account: accounts.unbonding(unbondingId), asset: 'STAKE', amount: -amount }, { account: accounts.wallets, asset: 'STAKE', amount }] };
-}
-
-/** A planned slash as one transaction keyed by its evidence id. */
-export function slashTransaction(decision: Extract<SlashDecision, { status: 'slash' }>): LedgerTransaction {
-  const source: LedgerSource = { kind: 'evidence', evidenceId: decision.evidenceId };
-  const postings: Posting[] = decision.debits.map((d) => ({
-    account: d.kind === 'self' ? accounts.bond(decision.signer) : d.kind === 'delegation' ? accounts.delegation(decision.signer, d.owner) : accounts.unbonding(d.unbondingId!),
-    asset: 'STAKE' as const,
-    amount: -d.amount,
-  }));
-  postings.push({ account: accounts.slashed, asset: 'STAKE', amount: decision.total });
-  return { id: sourceId(source), source, postings };
-}
+// ---- transactions that do not come from a staking log (those are in events.ts)
 
 /**
  * An epoch's rewards: the epoch's fee income enters the pot, and the split's payouts leave it (the carried dust,

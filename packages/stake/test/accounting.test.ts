@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FUZZ_TIMEOUT_MS, fuzzParams } from '../../testing/src/fuzz.js';
 import {
-  accounts, applySlash, bondTransaction, bridgeFeeSats, collateralStake, delegateTransaction, delegationKey, deriveBalances, isSlashable, LedgerError, lockOrder,
-  MemoryLedger, planSlash, rewardTransaction, selectEpochSet, signerByHostKey, slashTransaction, splitRewards, unbondTransaction, withdrawTransaction,
-  type SlashingConfig, type StakeBook,
+  accounts, applySlash, applyStakingEvent, bridgeFeeSats, collateralStake, delegationKey, deriveBalances, EMPTY_BOOK, evidenceIdHash, isSlashable, LedgerError, lockOrder,
+  MemoryLedger, planSlash, rewardTransaction, selectEpochSet, signerByHostKey, slashCallArgs, splitRewards, StakeRuleError, stakingEventTransaction,
+  type SlashingConfig, type StakeBook, type StakingEvent,
 } from '../src/index.js';
 import { address, bookArb, hostKey } from './arbitraries.js';
 
@@ -120,18 +120,21 @@ describe('rewards', () => {
   }, FUZZ_TIMEOUT_MS);
 });
 
-describe('stake ledger', () => {
+describe('stake ledger and staking events', () => {
   const log = (i: number) => ({ blockHash: `0x${i.toString(16).padStart(64, '0')}`, logIndex: i });
+  const post = (l: MemoryLedger, i: number, e: StakingEvent) => l.post(stakingEventTransaction(log(i), e)!);
 
-  it('records each L2 fact once, refuses a changed fact under a used id, an overdraft and an unbalanced entry', () => {
+  it('records each L2 log once, refuses a changed fact under a used id, an overdraft and an unbalanced entry', () => {
     const l = new MemoryLedger();
-    expect(l.post(bondTransaction(log(1), address(1), 1_000n))).toBe('applied');
-    expect(l.post(bondTransaction(log(1), address(1), 1_000n))).toBe('duplicate');
-    expect(() => l.post(bondTransaction(log(1), address(1), 999n))).toThrow(/different postings/);
-    expect(l.post(delegateTransaction(log(2), address(1), address(9), 50n))).toBe('applied');
-    expect(() => l.post(unbondTransaction(log(3), { signer: address(1), delegator: address(9) }, 0n, 51n))).toThrow(LedgerError);
-    expect(l.post(unbondTransaction(log(3), { signer: address(1), delegator: address(9) }, 0n, 50n))).toBe('applied');
-    expect(l.post(withdrawTransaction(log(4), 0n, 50n))).toBe('applied');
+    const bonded: StakingEvent = { type: 'Bonded', signer: address(1), amount: 1_000n, hostPubkey: hostKey(1) };
+    expect(post(l, 1, bonded)).toBe('applied');
+    expect(post(l, 1, bonded)).toBe('duplicate');
+    expect(() => post(l, 1, { ...bonded, amount: 999n })).toThrow(/different postings/);
+    expect(post(l, 2, { type: 'Delegated', signer: address(1), delegator: address(9), amount: 50n })).toBe('applied');
+    expect(() => post(l, 3, { type: 'UnbondingStarted', id: 0n, owner: address(9), signer: address(1), amount: 51n, maturesAt: 5n })).toThrow(LedgerError);
+    expect(post(l, 3, { type: 'UnbondingStarted', id: 0n, owner: address(9), signer: address(1), amount: 50n, maturesAt: 5n })).toBe('applied');
+    expect(post(l, 4, { type: 'Withdrawn', id: 0n, owner: address(9), amount: 50n })).toBe('applied');
+    expect(stakingEventTransaction(log(5), { type: 'UnbondingReleased', releasedBelow: 1n })).toBeNull();
     expect(() => l.post({ id: 'l2log:0x01:9', source: { kind: 'l2_log', blockHash: '0x01', logIndex: 9 }, postings: [{ account: 'bond:0x1', asset: 'STAKE', amount: 5n }] })).toThrow(/sum to 5/);
     expect(() => l.post({ id: 'wrong', source: { kind: 'reward', epoch: 1 }, postings: [] })).toThrow(/does not match its source/);
     expect(l.balance(accounts.bond(address(1)), 'STAKE')).toBe(1_000n);
@@ -139,58 +142,114 @@ describe('stake ledger', () => {
     expect(Object.isFrozen(l.entries[0])).toBe(true);
   });
 
-  it('writes slashes under their evidence id and rewards under their epoch, traceably', () => {
+  it('a planned slash becomes the contract call whose events the ledger records, traceable to the evidence; rewards go under their epoch', () => {
+    let book = EMPTY_BOOK;
     const l = new MemoryLedger();
-    const book = smallBook();
-    l.post(bondTransaction(log(1), address(1), 1_000n));
-    l.post(delegateTransaction(log(2), address(1), address(9), 301n));
-    l.post(bondTransaction(log(3), address(1), 100n));
-    l.post(unbondTransaction(log(4), { signer: address(1) }, 0n, 100n));
-    const d = planSlash(slashing, { ...book, unbonding: [book.unbonding[0]!] }, { evidenceId: 'invalid_partial_signature:02ab:s#1:1', offence: 'invalid_partial_signature', signer: address(1), epoch: 1 }, new Set(), 0n);
+    const events: StakingEvent[] = [
+      { type: 'Bonded', signer: address(1), amount: 1_000n, hostPubkey: hostKey(1) },
+      { type: 'Delegated', signer: address(1), delegator: address(9), amount: 301n },
+      { type: 'Bonded', signer: address(1), amount: 100n, hostPubkey: hostKey(1) },
+      { type: 'UnbondingStarted', id: 0n, owner: address(1), signer: address(1), amount: 100n, maturesAt: 50n },
+    ];
+    events.forEach((e, i) => {
+      book = applyStakingEvent(book, e);
+      post(l, i, e);
+    });
+    const d = planSlash(slashing, book, { evidenceId: 'invalid_partial_signature:02ab:s#1:1', offence: 'invalid_partial_signature', signer: address(1), epoch: 1 }, new Set(), 0n);
     if (d.status !== 'slash') throw new Error('expected a slash');
-    expect(l.post(slashTransaction(d))).toBe('applied');
-    expect(l.post(slashTransaction(d))).toBe('duplicate');
+    const args = slashCallArgs(d);
+    expect(args).toEqual({ evidenceIdHash: evidenceIdHash(d.evidenceId), signer: address(1), selfAmount: 50n, delegators: [address(9)], delegatorAmounts: [16n], unbondingIds: [0n], unbondingAmounts: [5n] });
+    // What the contract emits for that call (see packages/evm/test/stake-contracts.test.ts).
+    const slashed: StakingEvent[] = [
+      { type: 'StakeSlashed', evidenceIdHash: args.evidenceIdHash, signer: address(1), owner: address(1), kind: 0, unbondingId: 0n, amount: 50n },
+      { type: 'StakeSlashed', evidenceIdHash: args.evidenceIdHash, signer: address(1), owner: address(9), kind: 1, unbondingId: 0n, amount: 16n },
+      { type: 'StakeSlashed', evidenceIdHash: args.evidenceIdHash, signer: address(1), owner: address(1), kind: 2, unbondingId: 0n, amount: 5n },
+      { type: 'Slashed', evidenceIdHash: args.evidenceIdHash, signer: address(1), total: 71n },
+    ];
+    slashed.forEach((e, i) => {
+      book = applyStakingEvent(book, e);
+      const tx = stakingEventTransaction(log(10 + i), e);
+      if (tx) expect(l.post(tx)).toBe('applied');
+    });
+    // The book rebuilt from the slash's events holds what the plan computed (jail is the ledger's, not the contract's).
+    const planned = applySlash(applyEvents(events), d);
+    expect([...book.delegations]).toEqual([...planned.delegations]);
+    expect(book.unbonding).toEqual(planned.unbonding);
+    expect(book.signers.get(address(1))).toEqual({ ...planned.signers.get(address(1)), jailedUntilEpoch: 0 });
     expect(l.balance(accounts.slashed, 'STAKE')).toBe(d.total);
+    expect(l.entries.filter((e) => e.source.kind === 'l2_log' && e.source.evidenceIdHash === args.evidenceIdHash)).toHaveLength(3);
     const split = splitRewards({ bridgeFeesWei: 10n, gasFeesWei: 7n, carriedWei: 0n, commissionBps: 0, signers: [{ address: address(1), selfBond: 2n, delegations: [{ delegator: address(9), amount: 1n }], uptimeBps: 10_000 }] });
     l.post(rewardTransaction(1, 17n, split));
     expect(l.balance(accounts.feePot, 'WEI')).toBe(split.undistributed);
-    expect(l.entries.map((e) => e.id)).toContain('evidence:invalid_partial_signature:02ab:s#1:1');
     expect(l.entries.map((e) => e.id)).toContain('reward:1');
-    expect(lockOrder(slashTransaction(d)).map((x) => x.account)).toEqual([...lockOrder(slashTransaction(d)).map((x) => x.account)].sort());
+    const order = lockOrder(stakingEventTransaction(log(10), slashed[1]!)!).map((x) => x.account);
+    expect(order).toEqual([...order].sort());
+    expect(() => applyStakingEvent(book, { type: 'Withdrawn', id: 0n, owner: address(1), amount: 95n })).toThrow(StakeRuleError); // not released
+    expect(() => applyStakingEvent(EMPTY_BOOK, { type: 'Delegated', signer: address(1), delegator: address(2), amount: 1n })).toThrow(/never bonded/);
   });
 
-  it('property: after any sequence of facts, cached balances equal balances derived from the entries and no internal account is negative', () => {
+  it('property: replaying any valid event sequence, the ledger’s stake accounts equal the book’s positions, cached balances equal derived ones, and nothing internal is negative', () => {
     const op = fc.oneof(
       fc.record({ k: fc.constant('bond' as const), s: fc.nat({ max: 3 }), a: fc.bigInt({ min: 1n, max: 1_000n }) }),
       fc.record({ k: fc.constant('delegate' as const), s: fc.nat({ max: 3 }), d: fc.nat({ max: 3 }), a: fc.bigInt({ min: 1n, max: 1_000n }) }),
-      fc.record({ k: fc.constant('unbond' as const), s: fc.nat({ max: 3 }), a: fc.bigInt({ min: 1n, max: 1_000n }) }),
-      fc.record({ k: fc.constant('withdraw' as const), u: fc.nat({ max: 20 }), a: fc.bigInt({ min: 1n, max: 1_000n }) }),
+      fc.record({ k: fc.constant('unbond' as const), s: fc.nat({ max: 3 }), d: fc.option(fc.nat({ max: 3 })), a: fc.bigInt({ min: 1n, max: 1_000n }) }),
+      fc.record({ k: fc.constant('release' as const), below: fc.nat({ max: 20 }) }),
+      fc.record({ k: fc.constant('withdraw' as const), u: fc.nat({ max: 20 }) }),
+      fc.record({ k: fc.constant('slash' as const), s: fc.nat({ max: 3 }), rate: fc.integer({ min: 0, max: 10_000 }) }),
       fc.record({ k: fc.constant('replay' as const), i: fc.nat() }),
     );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+      fc.property(fc.array(op, { maxLength: 50 }), (ops) => {
         const l = new MemoryLedger();
+        let book = EMPTY_BOOK;
         let n = 0;
-        let unbonds = 0;
+        let nextId = 0n;
+        let released = 0n;
+        const emit = (e: StakingEvent) => {
+          book = applyStakingEvent(book, e);
+          const tx = stakingEventTransaction(log(n++), e);
+          if (tx) l.post(tx);
+        };
         for (const o of ops) {
-          n++;
-          try {
-            if (o.k === 'bond') l.post(bondTransaction(log(n), address(o.s), o.a));
-            else if (o.k === 'delegate') l.post(delegateTransaction(log(n), address(o.s), address(50 + o.d), o.a));
-            else if (o.k === 'unbond') l.post(unbondTransaction(log(n), { signer: address(o.s) }, BigInt(unbonds++), o.a));
-            else if (o.k === 'withdraw') l.post(withdrawTransaction(log(n), BigInt(o.u), o.a));
-            else if (l.entries.length > 0) expect(l.post(l.entries[o.i % l.entries.length]!)).toBe('duplicate');
-          } catch (err) {
-            if (!(err instanceof LedgerError)) throw err;
-          }
+          if (o.k === 'bond') emit({ type: 'Bonded', signer: address(o.s + 1), amount: o.a, hostPubkey: hostKey(o.s + 1) });
+          else if (o.k === 'delegate' && book.signers.has(address(o.s + 1))) emit({ type: 'Delegated', signer: address(o.s + 1), delegator: address(50 + o.d), amount: o.a });
+          else if (o.k === 'unbond') {
+            const signer = address(o.s + 1);
+            const owner = o.d === null ? signer : address(50 + o.d);
+            const held = o.d === null ? book.signers.get(signer)?.selfBond : book.delegations.get(delegationKey(signer, owner))?.amount;
+            if (held !== undefined && held > 0n) emit({ type: 'UnbondingStarted', id: nextId++, owner, signer, amount: o.a > held ? held : o.a, maturesAt: 0n });
+          } else if (o.k === 'release' && BigInt(o.below) >= released) {
+            released = BigInt(o.below);
+            emit({ type: 'UnbondingReleased', releasedBelow: released });
+          } else if (o.k === 'withdraw') {
+            const u = book.unbonding.find((x) => x.id === BigInt(o.u) && x.released);
+            if (u) emit({ type: 'Withdrawn', id: u.id, owner: u.owner, amount: u.amount });
+          } else if (o.k === 'slash' && book.signers.has(address(o.s + 1))) {
+            const d = planSlash({ rateBps: { invalid_partial_signature: o.rate, equivocation: o.rate, liveness: o.rate }, jailEpochs: 0 }, book, { evidenceId: `e${n}`, offence: 'liveness', signer: address(o.s + 1), epoch: 0 }, new Set(), 0n);
+            if (d.status === 'slash') {
+              const a = slashCallArgs(d);
+              if (a.selfAmount > 0n) emit({ type: 'StakeSlashed', evidenceIdHash: a.evidenceIdHash, signer: a.signer, owner: a.signer, kind: 0, unbondingId: 0n, amount: a.selfAmount });
+              a.delegators.forEach((x, i) => emit({ type: 'StakeSlashed', evidenceIdHash: a.evidenceIdHash, signer: a.signer, owner: x, kind: 1, unbondingId: 0n, amount: a.delegatorAmounts[i]! }));
+              a.unbondingIds.forEach((x, i) => emit({ type: 'StakeSlashed', evidenceIdHash: a.evidenceIdHash, signer: a.signer, owner: a.signer, kind: 2, unbondingId: x, amount: a.unbondingAmounts[i]! }));
+            }
+          } else if (o.k === 'replay' && l.entries.length > 0) expect(l.post(l.entries[o.i % l.entries.length]!)).toBe('duplicate');
         }
         const derived = deriveBalances(l.entries);
         const cached = l.cachedBalances();
         const same = derived.size === cached.size && [...derived].every(([k, v]) => cached.get(k) === v);
-        const stakeTotal = [...derived].filter(([k]) => k.startsWith('STAKE ')).reduce((s, [, v]) => s + v, 0n);
-        return same && stakeTotal === 0n && [...derived].every(([k, v]) => v >= 0n || k.split(' ')[1]!.startsWith('external:'));
+        const bal = (a: string) => derived.get(`STAKE ${a}`) ?? 0n;
+        const positionsAgree =
+          [...book.signers.values()].every((s) => bal(accounts.bond(s.address)) === s.selfBond) &&
+          [...book.delegations.values()].every((d) => bal(accounts.delegation(d.signer, d.delegator)) === d.amount) &&
+          book.unbonding.every((u) => bal(accounts.unbonding(u.id)) === u.amount) &&
+          bal(accounts.wallets) + collateralStake(book) + book.unbonding.filter((u) => u.released).reduce((s, u) => s + u.amount, 0n) + bal(accounts.slashed) === 0n;
+        return same && positionsAgree && [...derived].every(([k, v]) => v >= 0n || k.split(' ')[1]!.startsWith('external:'));
       }),
       fuzzParams(300),
     );
   }, FUZZ_TIMEOUT_MS);
 });
+
+function applyEvents(events: StakingEvent[]): StakeBook {
+  return events.reduce(applyStakingEvent, EMPTY_BOOK);
+}

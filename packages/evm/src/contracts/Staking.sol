@@ -62,8 +62,9 @@ contract Staking {
     event UnbondingStarted(uint256 indexed id, address indexed owner, address indexed signer, uint256 amount, uint64 maturesAt);
     event UnbondingReleased(uint256 releasedBelow);
     event Withdrawn(uint256 indexed id, address indexed owner, uint256 amount);
-    /// kind: 0 the signer's own bond, 1 a delegation, 2 an unbonding entry (unbondingId).
-    event StakeSlashed(bytes32 indexed evidenceId, address indexed owner, uint8 kind, uint256 unbondingId, uint256 amount);
+    /// kind: 0 the signer's own bond, 1 a delegation, 2 an unbonding entry (unbondingId). evidenceId is keccak256 of the
+    /// evidence id text, so the slash is traceable to the evidence stake-accounting verified.
+    event StakeSlashed(bytes32 indexed evidenceId, address indexed signer, address indexed owner, uint8 kind, uint256 unbondingId, uint256 amount);
     event Slashed(bytes32 indexed evidenceId, address indexed signer, uint256 total);
     event RewardCredited(uint64 indexed epoch, address indexed recipient, uint256 amount);
     event RewardsClaimed(address indexed recipient, uint256 amount);
@@ -264,7 +265,7 @@ contract Staking {
         if (take == 0) return 0;
         s.selfBond -= take;
         totalBonded -= take;
-        emit StakeSlashed(evidenceId, signer, 0, 0, take);
+        emit StakeSlashed(evidenceId, signer, signer, 0, 0, take);
     }
 
     function _slashDelegations(bytes32 evidenceId, address signer, address[] calldata delegators, uint256[] calldata amounts) private returns (uint256 total) {
@@ -276,7 +277,7 @@ contract Staking {
             delegation[signer][delegators[i]] = held - take;
             s.delegated -= take;
             total += take;
-            emit StakeSlashed(evidenceId, delegators[i], 1, 0, take);
+            emit StakeSlashed(evidenceId, signer, delegators[i], 1, 0, take);
         }
         totalDelegated -= total;
     }
@@ -290,7 +291,7 @@ contract Staking {
             if (take == 0) continue;
             u.amount -= take;
             total += take;
-            emit StakeSlashed(evidenceId, u.owner, 2, ids[i], take);
+            emit StakeSlashed(evidenceId, signer, u.owner, 2, ids[i], take);
         }
         totalUnbonding -= total;
     }

@@ -1,12 +1,17 @@
 // The pipeline's hard cases against the real bridge (devnet chain, 5 signers t = 3, watcher, indexer, gateway):
 // a stuck sweep replaced by RBF that confirms once; a payout's block reorged out that confirms again with nothing
-// paid twice; and the sweep-coordinator SIGKILLed at each named point of the pipeline, paying nothing twice and
-// losing nothing.
-import { withdrawalPaid } from '@tapbridge/messaging';
+// paid twice; the sweep-coordinator SIGKILLed at each named point of the pipeline (RBF included), paying nothing
+// twice and losing nothing; a simple-form (OP_RETURN) deposit swept by the custody key path, with the sweep's PSBT
+// decoded by bitcoinjs-lib; and, last (it stops the pipeline), a spend of custody the pipeline did not make.
+import { buildSweep, bytesToHex, hexToBytes, NUMS_INTERNAL_KEY } from '@tapbridge/bitcoin';
+import { request, withdrawalPaid } from '@tapbridge/messaging';
+import { assembleSignedSweep, sighashRequest } from '@tapbridge/sweeps';
 import { waitFor } from '@tapbridge/testing';
+import { Psbt, Transaction } from 'bitcoinjs-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { CrashPoint } from '../src/config.js';
-import { buildStack, deposit, l2Sats, mine, mineUntil, newUser, startStack, withdraw, type Stack, type SweepBody, type User, type WithdrawalBody } from './support/stack.js';
+import { buildStack, deposit, l2Sats, mine, mineUntil, newUser, opReturnDeposit, startStack, withdraw, type Stack, type SweepBody, type User, type WithdrawalBody } from './support/stack.js';
 
 let stack: Stack;
 let user: User;
@@ -50,7 +55,7 @@ async function paidOnce(id: string, u: User, amountSats: bigint): Promise<Withdr
 }
 
 /** withdrawal.paid events on the stream for this id. */
-async function paidEvents(id: string): Promise<Array<{ txid: string; blockHash: string }>> {
+async function paidEvents(id: string): Promise<Array<{ txid: string; blockHash: string; withdrawalId: string }>> {
   const stream = stack.messaging.naming.stream('WITHDRAWAL');
   const subject = stack.messaging.naming.subject(withdrawalPaid.subject);
   const info = await stack.messaging.jsm.streams.info(stream);
@@ -96,14 +101,17 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     stack.chain.node.setMiningFloor(0);
   }, 600_000);
 
-  it('a payout whose block is reorged out goes back to broadcast and confirms again; nothing is paid twice', async () => {
+  it('a payout whose block is reorged out goes back to broadcast and confirms again; nothing is paid twice, withdrawal.paid is published once', async () => {
     const to = payee();
     const id = await withdraw(to, 110_000n);
-    const confirmed = await mineUntil(stack, 'the payout confirmed', async () => {
+    // Paid (2 deep) and announced before the reorg.
+    const before = await mineUntil(stack, 'the payout paid', async () => {
       const b = await status(id);
-      return b.status === 'confirmed' || b.status === 'paid' ? b : undefined;
+      return b.status === 'paid' ? b : undefined;
     });
-    const s = await sweep(confirmed.txid!);
+    const [announced] = await publishedPaidEvents(id);
+    const s = await sweep(before.txid!);
+    expect(announced).toMatchObject({ txid: s.txid, blockHash: s.block!.hash });
     const tipBefore = stack.chain.node.chain.tip.height;
     stack.chain.node.invalidateBlock(s.block!.hash);
     // A longer branch without that block: the watcher reorgs to it.
@@ -117,15 +125,16 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     const paid = await paidOnce(id, to, 110_000n);
     expect(paid.txid).toBe(s.txid);
     expect((await sweep(s.txid)).block!.hash).not.toBe(s.block!.hash);
-    // At most one withdrawal.paid per block it was paid in, all for the same transaction.
-    const block = (await sweep(s.txid)).block!.hash;
-    const events = await waitFor('withdrawal.paid for the new block on the stream', async () => {
-      const e = await paidEvents(id);
-      return e.some((x) => x.blockHash === block) ? e : undefined;
-    }, 30_000, 200);
-    expect(new Set(events.map((e) => e.txid))).toEqual(new Set([s.txid]));
-    expect(events.filter((e) => e.blockHash === block)).toHaveLength(1);
-  }, 600_000);
+    const history = (await stack.sweeper.get<{ history: Array<{ status: string }> }>(`/withdrawals/${id}`)).body.history;
+    expect(history.filter((h) => h.status === 'paid')).toHaveLength(2);
+    // The second announcement is the same event (id withdrawal.paid:<id>:<txid>): not published again. A later
+    // withdrawal's event on the stream proves the relay got past anything queued before it.
+    const marker = payee();
+    const markerId = await withdraw(marker, 50_000n);
+    await paidOnce(markerId, marker, 50_000n);
+    await publishedPaidEvents(markerId);
+    expect(await paidEvents(id)).toEqual([announced]);
+  }, 900_000);
 
   const points: CrashPoint[] = ['after-plan', 'mid-signing', 'after-sign', 'after-broadcast'];
   it.each(points)('killed at %s: restarted, it pays the withdrawal exactly once', async (point) => {
@@ -144,4 +153,171 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     }, 60_000, 1_000);
     expect(reserves.invariantHolds).toBe(true);
   }, 600_000);
+
+  it('killed right after planning an RBF replacement: restarted, the persisted replacement is signed and confirms; paid once', async () => {
+    await stack.sweeper.stop();
+    await stack.sweeper.start({ SWEEP_CRASH_AT: 'after-rbf-plan' });
+    const to = payee();
+    const id = await withdraw(to, 130_000n);
+    const first = await waitFor('the sweep broadcast', async () => {
+      const b = await status(id);
+      return b.status === 'broadcast' ? b : undefined;
+    }, 180_000, 200);
+    const original = await sweep(first.txid!);
+    stack.chain.node.setMiningFloor(Math.ceil(Number(original.feeSats) / 100) + 25);
+    // Blocks without the sweep until K = 2 have passed: the bump job plans the replacement and the process kills
+    // itself right after that plan is committed, before asking for any signature.
+    await mineUntil(stack, 'the crash after the RBF plan', async () => !stack.sweeper.running, 300_000, 1_500);
+    const line = stack.sweeper.logs().split('\n').find((l) => l.includes('SWEEP_CRASH_AT=after-rbf-plan reached'));
+    expect(line).toBeDefined();
+    const crashedAt = z.object({ crashPoint: z.literal('after-rbf-plan'), txid: z.string().regex(/^[0-9a-f]{64}$/) }).parse(JSON.parse(line!));
+    expect(crashedAt.txid).not.toBe(original.txid);
+    expect(stack.sweeper.logs()).toContain(`planned RBF replacement ${crashedAt.txid}`);
+    // Nothing was asked of the signers for it before the kill: the signing-coordinator has no request for it.
+
+    await stack.sweeper.start({ SWEEP_CRASH_AT: undefined });
+    // The replacement planned before the kill survived it, as the family's next version.
+    const planned = await sweep(crashedAt.txid);
+    expect(planned).toMatchObject({ familyId: original.familyId, version: original.version + 1, custodyInput: original.custodyInput });
+    const paid = await paidOnce(id, to, 130_000n);
+    const payer = await sweep(paid.txid!);
+    expect(payer.familyId).toBe(original.familyId);
+    expect(payer.version).toBeGreaterThanOrEqual(planned.version);
+    // One version of the family is in the best chain; the others are replaced and gone from the mempool.
+    for (const txid of new Set([original.txid, planned.txid, payer.txid])) {
+      const inChain = stack.chain.node.lookupTransaction(txid)?.entry !== undefined;
+      expect(inChain).toBe(txid === payer.txid);
+      if (txid !== payer.txid) expect((await sweep(txid)).status).toBe('replaced');
+    }
+    expect(await publishedPaidEvents(id)).toHaveLength(1);
+    stack.chain.node.setMiningFloor(0);
+  }, 900_000);
+
+  it('a simple-form (OP_RETURN) deposit is minted and swept by the custody key path; GET /sweeps/:txid/psbt decodes as BIP174/371 and matches the sweep', async () => {
+    const depositor = newUser(stack);
+    const simple = opReturnDeposit(stack, depositor.wallet.address, 260_000n);
+    const taproot = await deposit(stack, depositor, 140_000n);
+    // Both minted in full on the L2 (no registration for the simple form: the indexer finds it by the custody script).
+    await mineUntil(stack, 'both deposits minted', async () => (await l2Sats(stack, depositor.wallet.address)) >= 400_000n);
+    // ... and each swept, by a sweep in the custody chain.
+    const sweeps = await mineUntil(stack, 'both deposits swept and confirmed', async () => {
+      const found = new Map<string, SweepBody>();
+      const r = (await stack.sweeper.get<{ custody: { utxos: Array<{ kind: string; txid: string }> } }>('/reserves')).body;
+      let next = r.custody.utxos.find((u) => u.kind === 'custody')?.txid;
+      for (let k = 0; next && k < 6; k++) {
+        const s = await sweep(next);
+        for (const d of s.deposits) if (s.status === 'confirmed' && [simple.txid, taproot.txid].includes(d.txid)) found.set(d.txid, s);
+        next = s.custodyInput?.txid;
+      }
+      return found.size === 2 ? found : undefined;
+    });
+    const custody = stack.custody as typeof stack.custody & { merkleRoot: string | null };
+    for (const [depositTxid, s] of sweeps) {
+      const { psbt } = (await stack.sweeper.get<{ psbt: string }>(`/sweeps/${s.txid}/psbt`)).body;
+      const decoded = Psbt.fromBase64(psbt);
+      const signed = Transaction.fromHex(s.rawTransaction!);
+      // The PSBT's unsigned transaction is the sweep: same txid, inputs, outputs, version, locktime, sequences.
+      const unsigned = Transaction.fromBuffer(Buffer.from((decoded.data.globalMap.unsignedTx as unknown as { toBuffer(): Uint8Array }).toBuffer()));
+      expect(unsigned.getId()).toBe(s.txid);
+      expect(signed.getId()).toBe(s.txid);
+      expect(decoded.version).toBe(2);
+      expect(decoded.txInputs.map((i) => `${bytesToHex(Uint8Array.from(i.hash).reverse())}:${i.index}:${i.sequence}`)).toEqual(
+        signed.ins.map((i) => `${bytesToHex(Uint8Array.from(i.hash).reverse())}:${i.index}:${i.sequence}`),
+      );
+      expect(decoded.txOutputs.map((o) => `${bytesToHex(o.script)}:${o.value}`)).toEqual(signed.outs.map((o) => `${bytesToHex(o.script)}:${o.value}`));
+      decoded.data.inputs.forEach((input, i) => {
+        const outpoint = `${bytesToHex(Uint8Array.from(decoded.txInputs[i]!.hash).reverse())}:${decoded.txInputs[i]!.index}`;
+        // BIP174 witnessUtxo of every input: what the chain says that outpoint holds.
+        const [prevTxid, prevVout] = outpoint.split(':');
+        const prev = stack.chain.node.lookupTransaction(prevTxid!)!.tx.outs[Number(prevVout)]!;
+        expect(bytesToHex(input.witnessUtxo!.script)).toBe(bytesToHex(prev.script));
+        expect(input.witnessUtxo!.value).toBe(prev.value);
+        if (bytesToHex(prev.script) === stack.custody.scriptPubKey) {
+          // Key path of custody (the custody input, or the simple-form deposit): BIP371 internal key = the group key.
+          expect(bytesToHex(input.tapInternalKey!)).toBe(stack.custody.groupKey);
+          expect(input.tapMerkleRoot ? bytesToHex(input.tapMerkleRoot) : null).toBe(custody.merkleRoot ?? null);
+          expect(input.tapLeafScript).toBeUndefined();
+        } else {
+          // A per-deposit address: its deposit leaf with the control block, under the NUMS internal key.
+          expect(bytesToHex(input.tapInternalKey!)).toBe(bytesToHex(NUMS_INTERNAL_KEY));
+          expect(input.tapLeafScript).toHaveLength(1);
+          expect(input.tapLeafScript![0]!.leafVersion).toBe(0xc0);
+          // The signed transaction executed exactly that leaf with that control block.
+          expect(signed.ins[i]!.witness.slice(1).map((w) => bytesToHex(w))).toEqual([bytesToHex(input.tapLeafScript![0]!.script), bytesToHex(input.tapLeafScript![0]!.controlBlock)]);
+        }
+      });
+      if (depositTxid === simple.txid) {
+        const k = decoded.txInputs.findIndex((i) => bytesToHex(Uint8Array.from(i.hash).reverse()) === simple.txid);
+        expect(k).toBeGreaterThan(0);
+        expect(decoded.data.inputs[k]!.witnessUtxo!.value).toBe(260_000n);
+        // A key-path spend: one 64-byte signature in the witness.
+        expect(signed.ins[k]!.witness.map((w) => w.length)).toEqual([64]);
+      }
+    }
+    // An unknown sweep is a 404, a malformed txid a 400.
+    expect((await stack.sweeper.get(`/sweeps/${'0'.repeat(64)}/psbt`)).status).toBe(404);
+    expect((await stack.sweeper.get('/sweeps/nope/psbt')).status).toBe(400);
+  }, 900_000);
+
+  // Last: it stops the pipeline for good.
+  it('a spend of custody the pipeline did not make halts it (status, metric, log) and nothing is planned after', async () => {
+    const idle = await waitFor('the pipeline idle with a confirmed custody UTXO', async () => {
+      const st = (await stack.sweeper.get<{ inFlight: unknown[] }>('/status')).body;
+      const r = (await stack.sweeper.get<{ custody: { utxos: Array<{ kind: string; txid: string; vout: number; amountSats: string }> } }>('/reserves')).body;
+      const c = r.custody.utxos.find((u) => u.kind === 'custody');
+      return st.inFlight.length === 0 && c ? c : undefined;
+    }, 240_000, 1_000);
+    // Someone with access to the signing-coordinator gets the group to sign a consolidation of custody into custody
+    // (no deposit, no withdrawal: every honest signer's sweep policy allows it). The pipeline never built it.
+    const fullCustody = z.object({ groupKey: z.string(), outputKey: z.string(), scriptPubKey: z.string(), tweak: z.unknown() }).parse(stack.custody);
+    const build = buildSweep({
+      custodyScriptPubKey: hexToBytes(fullCustody.scriptPubKey),
+      custodyInput: { txid: idle.txid, vout: idle.vout, value: BigInt(idle.amountSats) },
+      deposits: [],
+      withdrawals: [],
+      fee: 2_000n,
+    });
+    const version = { txid: build.txid, unsignedHex: build.hex, inputs: [{ txid: idle.txid, vout: idle.vout, value: BigInt(idle.amountSats), scriptPubKey: fullCustody.scriptPubKey, kind: 'custody-key-path' as const }] };
+    const { id: requestId } = await request(stack.messaging, 'signing.signatures.create', {
+      sighash: sighashRequest(version, 0), purpose: 'sweep', tweak: fullCustody.tweak, context: { sweep: { withdrawalIds: [], deposits: [] } },
+    }, { response: z.object({ id: z.string() }), timeoutMs: 10_000 });
+    const signature = await waitFor('the group signature', async () => {
+      const r = await request(stack.messaging, 'signing.signatures.get', { id: requestId }, { response: z.object({ status: z.string(), signature: z.string().nullable(), error: z.string().nullable() }).passthrough(), timeoutMs: 10_000 });
+      if (r.status === 'failed') throw new Error(`signing failed: ${r.error}`);
+      return r.status === 'signed' ? r.signature! : undefined;
+    }, 180_000, 500);
+    const raw = assembleSignedSweep({ ...version, inputs: [{ ...version.inputs[0]!, signature }] }, { custodyOutputKey: fullCustody.outputKey, groupKey: fullCustody.groupKey });
+    expect(stack.chain.node.sendRawTransaction(raw)).toBe(build.txid);
+
+    const halted = await mineUntil(stack, 'the pipeline halted', async () => {
+      const st = (await stack.sweeper.get<{ status: string; halted: { reason: string } | null }>('/status')).body;
+      return st.status === 'halted' ? st : undefined;
+    });
+    expect(halted.halted!.reason).toBe(`custody UTXO ${idle.txid}:${idle.vout} spent by ${build.txid}, which is not a sweep of ours`);
+    expect(stack.sweeper.logs()).toContain(`PIPELINE HALTED: custody UTXO ${idle.txid}:${idle.vout} spent by ${build.txid}`);
+    await waitFor('tapbridge_sweep_pipeline_halted 1 on /metrics', async () => {
+      const m = await stack.sweeper.get<string>('/metrics');
+      return /^tapbridge_sweep_pipeline_halted 1$/m.test(String(m.body)) || undefined;
+    }, 60_000, 500);
+
+    // A withdrawal burned now waits, saying why, through several blocks and pipeline passes: nothing is planned.
+    const to = payee();
+    const id = await withdraw(to, 60_000n);
+    const arrived = await waitFor('the withdrawal received', async () => {
+      const r = await stack.sweeper.get<WithdrawalBody>(`/withdrawals/${id}`);
+      return r.status === 200 ? r.body : undefined;
+    }, 60_000, 200);
+    const tipAt = async () => (await stack.sweeper.get<{ tip: { height: number } | null }>('/status')).body.tip!.height;
+    const from = await tipAt();
+    await mineUntil(stack, 'three more blocks through the pipeline', async () => (await tipAt()) >= from + 3);
+    const after = await waitFor('the halt reason on the withdrawal', async () => {
+      const b = await status(id);
+      return b.waitingReason?.startsWith('the pipeline is halted: ') ? b : undefined;
+    }, 30_000, 500);
+    expect(arrived.status).toBe('final');
+    expect(after.status).toBe('final');
+    const history = (await stack.sweeper.get<{ history: Array<{ status: string }> }>(`/withdrawals/${id}`)).body.history;
+    expect(history.map((h) => h.status)).toEqual(['final']);
+    expect((await stack.sweeper.get<{ inFlight: unknown[]; status: string }>('/status')).body).toMatchObject({ status: 'halted', inFlight: [] });
+  }, 900_000);
 });

@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { addressToOutputScript, bytesToHex, depositAddress, hexToBytes, NUMS_INTERNAL_KEY } from '@tapbridge/bitcoin';
+import { addressToOutputScript, buildOpReturnDepositScript, bytesToHex, depositAddress, hexToBytes, NUMS_INTERNAL_KEY } from '@tapbridge/bitcoin';
+import { signP2wpkhInput } from '@tapbridge/devnet-chain';
 import { startTestDevnetChain, type TestDevnetChain } from '@tapbridge/devnet-chain/testing';
+import { Transaction } from 'bitcoinjs-lib';
 import { BRIDGE_ABI, BRIDGE_ADDRESS, WEI_PER_SAT } from '@tapbridge/evm';
 import { connectMessaging, deleteStreams, request, type Messaging } from '@tapbridge/messaging';
 import { generateHostKey, hostPublicKey, sealKeyFile } from '@tapbridge/signing';
@@ -255,6 +257,28 @@ export async function deposit(stack: Stack, user: User, amountSats: bigint, maxF
   const res = await stack.indexer.request('POST', '/deposits', { txid, vout, depositScript: bytesToHex(addr.depositLeaf.script), reclaimScript: bytesToHex(addr.reclaimLeaf.script) });
   if (res.status !== 201 && res.status !== 200) throw new Error(`registration failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { txid, vout, amountSats };
+}
+
+/**
+ * A simple-form deposit: `amountSats` to the custody address itself plus `OP_RETURN <recipient>` (no registration:
+ * the indexer finds it by the custody script). Funded from a fresh devnet wallet key; mine afterwards to confirm it.
+ */
+export function opReturnDeposit(stack: Stack, recipient: string, amountSats: bigint): DepositRef {
+  const node = stack.chain.node;
+  const fee = 2_000n;
+  const funding = node.getNewAddress('bech32');
+  const fundingTxid = node.sendToAddress(funding, amountSats + fee);
+  const fundingTx = node.lookupTransaction(fundingTxid)!.tx;
+  const fundingScript = node.decodeAddress(funding);
+  const fundingVout = fundingTx.outs.findIndex((o) => bytesToHex(o.script) === bytesToHex(fundingScript));
+  const tx = new Transaction();
+  tx.version = 2;
+  tx.addInput(Uint8Array.from(hexToBytes(fundingTxid)).reverse(), fundingVout, 0xfffffffd);
+  tx.addOutput(hexToBytes(stack.custody.scriptPubKey), amountSats);
+  tx.addOutput(buildOpReturnDepositScript({ recipient }), 0n);
+  tx.setWitness(0, signP2wpkhInput(tx, 0, node.dumpPrivKey(funding), amountSats + fee));
+  const txid = node.sendRawTransaction(tx.toHex());
+  return { txid, vout: 0, amountSats };
 }
 
 /** The L2 balance, in whole sats (rounded down). */

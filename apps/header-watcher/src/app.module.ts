@@ -1,17 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { RuntimeModule } from '@tapbridge/runtime/nest';
 import type { ServiceRuntime } from '@tapbridge/runtime';
-import { HeaderApi } from './header-api.js';
-import { HeadersController } from './headers.controller.js';
+import { ConfigModule, RuntimeModule } from '@tapbridge/runtime/nest';
+import { headerWatcherConfig, type HeaderWatcherConfig } from './config.js';
+import { HeadersModule } from './headers.module.js';
+import { PrismaModule } from './prisma.service.js';
+import { SyncModule } from './sync.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(runtime: ServiceRuntime, api: HeaderApi): DynamicModule {
+  static forRoot(config: HeaderWatcherConfig, runtime: ServiceRuntime): DynamicModule {
     return {
       module: AppModule,
-      imports: [RuntimeModule.forRoot(runtime)],
-      controllers: [HeadersController],
-      providers: [{ provide: HeaderApi, useValue: api }],
+      imports: [RuntimeModule.forRoot(runtime), ConfigModule.forRoot(headerWatcherConfig, config), PrismaModule, SyncModule, HeadersModule],
     };
   }
 }

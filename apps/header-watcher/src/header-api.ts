@@ -1,19 +1,22 @@
-// The watcher's read API in one place, transport-free: REST (headers.controller.ts) and NATS request/reply
-// (nats-api.ts) both call it, so validation and answers are the same on both.
-import type { HeaderSync } from '@tapbridge/light-client';
-import type { ForkTipDto, HeaderDto, HeaderRangeDto, SyncStatusDto } from './header-dto.js';
-import type { HeaderQueries } from './header-queries.js';
+// The watcher's read API in one place, transport-free: REST (headers.controller.ts) and rpc.btc.headers.*
+// (headers.rpc.ts) both call it, so validation and answers are the same on both.
+import { Inject, Injectable } from '@nestjs/common';
+import { HeaderSync } from '@tapbridge/light-client';
+import { DomainError } from '@tapbridge/runtime/nest';
+import type { ForkTip, HeaderRange, HeaderView, SyncStatus } from './header-dto.js';
+import { HeaderQueries } from './header-queries.js';
 
 /** Largest span one range request serves. */
 export const MAX_RANGE = 2_000;
 
-export class HeaderApiError extends Error {
-  override readonly name = 'HeaderApiError';
+/** REST 400/404 and RPC error codes bad_request/not_found (ProblemFilter). */
+export class HeaderApiError extends DomainError {
+  override name = 'HeaderApiError';
   constructor(
-    readonly code: 'bad_request' | 'not_found',
+    override readonly code: 'bad_request' | 'not_found',
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
@@ -28,20 +31,21 @@ function parseHeight(value: string | number | undefined, name: string): number {
   return Number(text);
 }
 
+@Injectable()
 export class HeaderApi {
   constructor(
-    private readonly queries: HeaderQueries,
-    private readonly sync: HeaderSync,
+    @Inject(HeaderQueries) private readonly queries: HeaderQueries,
+    @Inject(HeaderSync) private readonly sync: HeaderSync,
   ) {}
 
-  async tip(): Promise<HeaderDto> {
+  async tip(): Promise<HeaderView> {
     const tip = await this.queries.tip();
     if (!tip) throw new HeaderApiError('not_found', 'no headers stored yet');
     return tip;
   }
 
   /** A best-chain header by height, or any stored header by hash (display hex). */
-  async header(heightOrHash: string | number): Promise<HeaderDto> {
+  async header(heightOrHash: string | number): Promise<HeaderView> {
     const key = String(heightOrHash);
     const byHash = HASH.test(key);
     const found = byHash ? await this.queries.byHash(key) : await this.queries.byHeight(parseHeight(key, 'height'));
@@ -49,7 +53,7 @@ export class HeaderApi {
     return found;
   }
 
-  async range(fromRaw: string | number | undefined, toRaw: string | number | undefined): Promise<HeaderRangeDto> {
+  async range(fromRaw: string | number | undefined, toRaw: string | number | undefined): Promise<HeaderRange> {
     const from = parseHeight(fromRaw, 'from');
     const to = parseHeight(toRaw, 'to');
     if (to < from) throw new HeaderApiError('bad_request', `to (${to}) is below from (${from})`);
@@ -57,11 +61,11 @@ export class HeaderApi {
     return { from, to, headers: await this.queries.range(from, to) };
   }
 
-  forks(): Promise<ForkTipDto[]> {
+  forks(): Promise<ForkTip[]> {
     return this.queries.forkTips();
   }
 
-  status(): SyncStatusDto {
+  status(): SyncStatus {
     const s = this.sync.status();
     const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
     return {

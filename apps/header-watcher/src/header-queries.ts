@@ -1,35 +1,24 @@
-// Read side of the REST API: straight from the header table (the store is the truth, memory is a cache of it).
+// Read side of the API: straight from the header table through Prisma (the store is the truth, memory is a cache
+// of it).
+import { Inject, Injectable } from '@nestjs/common';
 import { decodeHeader, hashToHex } from '@tapbridge/bitcoin';
-import { qualified } from '@tapbridge/messaging';
-import type { Pool } from 'pg';
-import type { ForkTipDto, HeaderDto } from './header-dto.js';
+import type { Prisma, PrismaClient } from './generated/prisma/client.js';
+import type { ForkTip, HeaderView } from './header-dto.js';
+import { PrismaService } from './prisma.service.js';
 
-interface HeaderRow {
-  hash: string;
-  height: number;
-  raw: Buffer;
-  chainwork: string;
-  in_best: boolean;
-}
+const COLUMNS = { hash: true, height: true, raw: true, chainwork: true, inBest: true } as const;
+type HeaderRow = Prisma.HeaderGetPayload<{ select: typeof COLUMNS }>;
 
-const COLUMNS = 'hash, height, raw, chainwork, in_best';
-
+@Injectable()
 export class HeaderQueries {
-  private readonly header: string;
-
-  constructor(
-    private readonly pool: Pool,
-    schema: string,
-  ) {
-    this.header = qualified(schema, 'header');
-  }
+  constructor(@Inject(PrismaService) private readonly prisma: PrismaClient) {}
 
   private async tipHeight(): Promise<number> {
-    const r = await this.pool.query<{ height: number }>(`SELECT height FROM ${this.header} WHERE in_best ORDER BY height DESC LIMIT 1`);
-    return r.rows[0]?.height ?? -1;
+    const tip = await this.prisma.header.findFirst({ where: { inBest: true }, orderBy: { height: 'desc' }, select: { height: true } });
+    return tip?.height ?? -1;
   }
 
-  private toDto(row: HeaderRow, tipHeight: number): HeaderDto {
+  private toView(row: HeaderRow, tipHeight: number): HeaderView {
     const raw = new Uint8Array(row.raw);
     const h = decodeHeader(raw);
     return {
@@ -43,54 +32,51 @@ export class HeaderQueries {
       nonce: h.nonce,
       chainwork: row.chainwork,
       header: Buffer.from(raw).toString('hex'),
-      inBest: row.in_best,
-      confirmations: row.in_best ? tipHeight - row.height + 1 : 0,
+      inBest: row.inBest,
+      confirmations: row.inBest ? tipHeight - row.height + 1 : 0,
     };
   }
 
-  async tip(): Promise<HeaderDto | undefined> {
-    const r = await this.pool.query<HeaderRow>(`SELECT ${COLUMNS} FROM ${this.header} WHERE in_best ORDER BY height DESC LIMIT 1`);
-    const row = r.rows[0];
-    return row ? this.toDto(row, row.height) : undefined;
+  async tip(): Promise<HeaderView | undefined> {
+    const row = await this.prisma.header.findFirst({ where: { inBest: true }, orderBy: { height: 'desc' }, select: COLUMNS });
+    return row ? this.toView(row, row.height) : undefined;
   }
 
-  async byHeight(height: number): Promise<HeaderDto | undefined> {
-    const r = await this.pool.query<HeaderRow>(`SELECT ${COLUMNS} FROM ${this.header} WHERE in_best AND height = $1`, [height]);
-    const row = r.rows[0];
-    return row ? this.toDto(row, await this.tipHeight()) : undefined;
+  async byHeight(height: number): Promise<HeaderView | undefined> {
+    // Unique by the partial index header_best_height (not expressible in schema.prisma), hence findFirst.
+    const row = await this.prisma.header.findFirst({ where: { inBest: true, height }, select: COLUMNS });
+    return row ? this.toView(row, await this.tipHeight()) : undefined;
   }
 
-  async byHash(hash: string): Promise<HeaderDto | undefined> {
-    const r = await this.pool.query<HeaderRow>(`SELECT ${COLUMNS} FROM ${this.header} WHERE hash = $1`, [hash.toLowerCase()]);
-    const row = r.rows[0];
-    return row ? this.toDto(row, await this.tipHeight()) : undefined;
+  async byHash(hash: string): Promise<HeaderView | undefined> {
+    const row = await this.prisma.header.findUnique({ where: { hash: hash.toLowerCase() }, select: COLUMNS });
+    return row ? this.toView(row, await this.tipHeight()) : undefined;
   }
 
-  async range(from: number, to: number): Promise<HeaderDto[]> {
-    const [r, tip] = await Promise.all([
-      this.pool.query<HeaderRow>(`SELECT ${COLUMNS} FROM ${this.header} WHERE in_best AND height BETWEEN $1 AND $2 ORDER BY height`, [from, to]),
+  async range(from: number, to: number): Promise<HeaderView[]> {
+    const [rows, tip] = await Promise.all([
+      this.prisma.header.findMany({ where: { inBest: true, height: { gte: from, lte: to } }, orderBy: { height: 'asc' }, select: COLUMNS }),
       this.tipHeight(),
     ]);
-    return r.rows.map((row) => this.toDto(row, tip));
+    return rows.map((row) => this.toView(row, tip));
   }
 
   /** Tips of stored branches off the best chain (the most recent `limit`), with where each leaves the best chain. */
-  async forkTips(limit = 50): Promise<ForkTipDto[]> {
-    const r = await this.pool.query<{ hash: string; height: number; chainwork: string; fork_height: number | null }>(
-      `WITH RECURSIVE tips AS (
-         SELECT h.hash, h.height, h.chainwork FROM ${this.header} h
-         WHERE NOT h.in_best AND NOT EXISTS (SELECT 1 FROM ${this.header} c WHERE NOT c.in_best AND c.prev_hash = h.hash)
-         ORDER BY h.height DESC LIMIT $1
-       ), walk AS (
-         SELECT t.hash AS tip, h.prev_hash, h.height, h.in_best FROM tips t JOIN ${this.header} h ON h.hash = t.hash
-         UNION ALL
-         SELECT w.tip, p.prev_hash, p.height, p.in_best FROM walk w JOIN ${this.header} p ON p.hash = w.prev_hash WHERE NOT w.in_best
-       )
-       SELECT t.hash, t.height, t.chainwork, (SELECT max(w.height) FROM walk w WHERE w.tip = t.hash AND w.in_best) AS fork_height
-       FROM tips t ORDER BY t.height DESC, t.hash`,
-      [limit],
-    );
-    return r.rows.map((row) => {
+  async forkTips(limit = 50): Promise<ForkTip[]> {
+    // Raw SQL: a recursive walk from each tip down to the best chain, which Prisma's query API cannot express.
+    const rows = await this.prisma.$queryRaw<Array<{ hash: string; height: number; chainwork: string; fork_height: number | null }>>`
+      WITH RECURSIVE tips AS (
+        SELECT h.hash, h.height, h.chainwork FROM header_watcher.header h
+        WHERE NOT h.in_best AND NOT EXISTS (SELECT 1 FROM header_watcher.header c WHERE NOT c.in_best AND c.prev_hash = h.hash)
+        ORDER BY h.height DESC LIMIT ${limit}
+      ), walk AS (
+        SELECT t.hash AS tip, h.prev_hash, h.height, h.in_best FROM tips t JOIN header_watcher.header h ON h.hash = t.hash
+        UNION ALL
+        SELECT w.tip, p.prev_hash, p.height, p.in_best FROM walk w JOIN header_watcher.header p ON p.hash = w.prev_hash WHERE NOT w.in_best
+      )
+      SELECT t.hash, t.height, t.chainwork, (SELECT max(w.height) FROM walk w WHERE w.tip = t.hash AND w.in_best) AS fork_height
+      FROM tips t ORDER BY t.height DESC, t.hash`;
+    return rows.map((row) => {
       const forkHeight = row.fork_height ?? row.height - 1;
       return { height: row.height, hash: row.hash, chainwork: row.chainwork, forkHeight, branchLength: row.height - forkHeight };
     });

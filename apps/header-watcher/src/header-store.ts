@@ -15,6 +15,12 @@ export interface PostgresHeaderStoreOptions {
 
 const EVENT_DEFS = { 'btc.header.connected': btcHeaderConnected, 'btc.header.disconnected': btcHeaderDisconnected } as const;
 
+/**
+ * Raw SQL on the runtime's pool rather than Prisma, deliberately: apply() is the sync hot path (a generate_series
+ * batch insert of up to SYNC_BATCH_SIZE headers, set-based flag flips and an ON CONFLICT root upsert, in one
+ * transaction with the outbox rows) and load() bulk-reads the chain once at start-up. Benches and the store test
+ * drive it with a bare pool.
+ */
 export class PostgresHeaderStore implements HeaderStore {
   private readonly header: string;
   private readonly root: string;

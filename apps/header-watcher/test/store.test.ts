@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGTEST, headerHashHex } from '@tapbridge/bitcoin';
-import { migrate } from '@tapbridge/db';
+import { createPrismaClient, migrate } from '@tapbridge/db';
 import { HeaderSync } from '@tapbridge/light-client';
 import { MemoryHeaderSource, genesisParent, mineHeaders, parentOf } from '@tapbridge/light-client/testing';
 import { withTransaction } from '@tapbridge/messaging';
 import { createTestDatabase, type TestDatabase } from '@tapbridge/testing';
+import { PrismaClient } from '../src/generated/prisma/client.js';
 import { HeaderQueries } from '../src/header-queries.js';
 import { PostgresHeaderStore } from '../src/header-store.js';
 
@@ -17,13 +18,16 @@ const SCHEMA = 'header_watcher';
 const migrationsDir = fileURLToPath(new URL('../prisma/migrations', import.meta.url));
 let db: TestDatabase;
 let pool: pg.Pool;
+let prisma: PrismaClient;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await migrate({ databaseUrl: db.url, schema: SCHEMA, migrationsDir: path.resolve(migrationsDir) });
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  prisma = createPrismaClient(PrismaClient, { databaseUrl: db.url, schema: SCHEMA, poolSize: 2 });
 });
 afterAll(async () => {
+  await prisma?.$disconnect();
   await pool?.end();
   await db?.drop();
 });
@@ -130,7 +134,7 @@ describe('PostgresHeaderStore', () => {
     const c = new MemoryHeaderSource('c').setChain([...chain.slice(0, 20), ...branchB.slice(0, 2), ...branchC]);
     const sync = await open(store(), [a, b, c]);
     await sync.syncOnce();
-    const forks = await new HeaderQueries(pool, SCHEMA).forkTips();
+    const forks = await new HeaderQueries(prisma).forkTips();
     expect(forks).toEqual([
       { height: 25, hash: headerHashHex(branchB[4]!), chainwork: (26n * 2n).toString(16).padStart(64, '0'), forkHeight: 20, branchLength: 5 },
       { height: 24, hash: headerHashHex(branchC[1]!), chainwork: (25n * 2n).toString(16).padStart(64, '0'), forkHeight: 20, branchLength: 4 },

@@ -448,6 +448,11 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     return this.calls.warmUp();
   }
 
+  /** Resolves once the call workers and the sender-recovery worker have loaded (they start with the engine). */
+  async warmUp(): Promise<void> {
+    await Promise.all([this.calls.warmUp(), this.recovery.started]);
+  }
+
   private async callTarget(blockNumber: bigint | undefined): Promise<CallTarget> {
     const block = blockNumber === undefined ? this.head : await this.getBlockByNumber(blockNumber);
     if (block === undefined) throw new EvmEngineError('block not found');

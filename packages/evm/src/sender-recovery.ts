@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { Capability, type TypedTransaction } from '@ethereumjs/tx';
-import { bigIntToUnpaddedBytes, calculateSigRecovery, SECP256K1_ORDER_DIV_2, setLengthLeft } from '@ethereumjs/util';
+import { AccessList2930Tx, Blob4844Tx, Capability, EOACode7702Tx, FeeMarket1559Tx, LegacyTx, type TypedTransaction } from '@ethereumjs/tx';
+import { Address, bigIntToUnpaddedBytes, calculateSigRecovery, SECP256K1_ORDER_DIV_2, setLengthLeft } from '@ethereumjs/util';
 import { workerEntry } from './call-pool.js';
 
 const INPUT_BYTES = 97; // recovery-worker.ts: 32 hash, 32 r, 32 s, 1 recovery id
@@ -30,10 +30,14 @@ export class SenderRecovery {
   private nextBatch = 0;
   private readonly inFlight = new Map<number, Pending[]>();
   private closed = false;
+  private markStarted: () => void = () => {};
+  /** Settles once the worker can take work (or there is none, or it failed to start). */
+  readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
 
   /** `threads` 0 turns it off (every recovery stays synchronous); default: on when there is more than one core. */
   constructor(threads = os.availableParallelism() > 1 ? 1 : 0) {
     if (threads > 0) this.start();
+    else this.markStarted();
   }
 
   /** Recovers the sender of a signed, frozen transaction into its cache; resolves when done (never rejects). */
@@ -67,6 +71,7 @@ export class SenderRecovery {
     worker.on('message', (message: { ready: true } | { id: number; keys: Uint8Array }) => {
       if ('ready' in message) {
         this.ready = true;
+        this.markStarted();
         this.flush();
         return;
       }
@@ -83,6 +88,7 @@ export class SenderRecovery {
       if (this.worker !== worker) return;
       this.worker = undefined;
       this.ready = false;
+      this.markStarted();
       this.failAll();
       // Keep serving synchronously; start a fresh worker for the next transactions.
       if (!this.closed) this.start();
@@ -135,3 +141,25 @@ export class SenderRecovery {
     this.inFlight.clear();
   }
 }
+
+/**
+ * @ethereumjs caches a frozen transaction's sender public key but not its address: every `getSenderAddress()` (the
+ * pool's check, then several times while the block runs the transaction) hashes the key again with the pure-JS
+ * keccak, ~25 µs each. Remember the address per transaction object, once its public key is cached (so exactly when
+ * the key can no longer change), and hand out a copy each time.
+ */
+function rememberSenderAddresses(): void {
+  const known = new WeakMap<object, Uint8Array>();
+  for (const cls of [LegacyTx, AccessList2930Tx, FeeMarket1559Tx, Blob4844Tx, EOACode7702Tx]) {
+    const proto = cls.prototype as { getSenderAddress(this: TypedTransaction): Address };
+    const original = proto.getSenderAddress;
+    proto.getSenderAddress = function (this: TypedTransaction): Address {
+      const bytes = known.get(this);
+      if (bytes !== undefined) return new Address(bytes.slice());
+      const address = original.call(this);
+      if (Object.isFrozen(this) && this.cache.senderPubKey !== undefined) known.set(this, address.bytes.slice());
+      return address;
+    };
+  }
+}
+rememberSenderAddresses();

@@ -32,6 +32,8 @@ if (kind === 'postgres') {
 
 const engine = await EvmEngine.open({ store, config, mempoolLimits: { maxTransactions: 100_000, maxNonceGap: 1_000n, replacementBumpPercent: 10n } });
 const server = await startJsonRpcServer({ engine, port: 0, rpc: { limits: { maxBatchLength: 5_000, maxRequestBytes: 64 * 1024 * 1024 } } });
+// Worker threads load before the clock starts (loading them costs seconds of CPU, once per process).
+await engine.warmUp();
 process.stdout.write(`READY ${server.url}\n`);
 process.on('SIGTERM', () => {
   void (async () => {

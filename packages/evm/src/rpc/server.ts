@@ -43,7 +43,7 @@ const JSON_HEADERS = {
 export async function startJsonRpcServer(options: JsonRpcServerOptions): Promise<JsonRpcServer> {
   const handler = new JsonRpcHandler(options.engine, options.rpc);
   // Calls will come: load the call workers while the server starts rather than on the first eth_call.
-  void options.engine.warmUpCalls().catch(() => undefined);
+  void options.engine.warmUp().catch(() => undefined);
   const maxBytes = handler.limits.maxRequestBytes;
 
   const server = http.createServer((req, res) => {

@@ -51,12 +51,12 @@ describe('Prometheus alerting rules', () => {
     for (const name of ['TapbridgeWithdrawalsStuck', 'TapbridgeReservesInvariantBroken', 'TapbridgeBtcTipStale', 'TapbridgeSignerDown', 'TapbridgeCollateralRatioLow', 'TapbridgeDeadLetters']) expect(names).toContain(name);
   });
 
-  it.skipIf(!promtool)('promtool check rules accepts rules.yml', () => {
+  it.skipIf(!promtool)('promtool check rules accepts rules.yml (needs promtool)', () => {
     const r = spawnSync(promtool!, ['check', 'rules', RULES_FILE], { encoding: 'utf8' });
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 
-  it.skipIf(!promtool)('promtool test rules passes rules.test.yml', () => {
+  it.skipIf(!promtool)('promtool test rules passes rules.test.yml (needs promtool)', () => {
     const r = spawnSync(promtool!, ['test', 'rules', path.basename(RULES_TEST_FILE)], { cwd: path.dirname(RULES_TEST_FILE), encoding: 'utf8' });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('SUCCESS');

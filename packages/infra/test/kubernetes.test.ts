@@ -37,7 +37,7 @@ const podName = (w: Workload) => (w.kind === 'StatefulSet' ? `${w.metadata.name}
 const SECRET_NAME = /PASSWORD|PASSPHRASE|SECRET|PRIVATE|_KEY$|DATABASE_URL|BTC_SOURCES|TOKEN|CREDENTIALS$/;
 const NOT_SECRET = /_FILE$|_DIR$/;
 
-describe.skipIf(!kubectl).each(['devnet', 'production'])('Kubernetes overlay %s', (overlay) => {
+describe.skipIf(!kubectl).each(['devnet', 'production'])('Kubernetes overlay %s (needs kubectl)', (overlay) => {
   let objects: K8sObject[] = [];
   let lookup: Lookup;
   beforeAll(() => {

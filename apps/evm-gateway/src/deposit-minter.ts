@@ -1,11 +1,11 @@
 import { MintError, type EvmEngine, type MintRecord } from '@tapbridge/evm';
 import {
-  claimEvent, depositConfirmed, depositReorged, NonRetryableError, qualified,
-  type DecodedEvent, type EventPayload, type SqlExecutor,
+  claimEvent, depositConfirmed, depositReorged, HeldBackError, NonRetryableError, qualified,
+  type BatchEvent, type BatchResult, type EventPayload, type SqlExecutor,
 } from '@tapbridge/messaging';
 import type { Logger } from '@tapbridge/observability';
 import type { Pool } from 'pg';
-import { verifyDeposit, type HeaderChain } from './deposit-proof.js';
+import { verifyDeposit, type CustodySource, type CustodyView, type HeaderChain } from './deposit-proof.js';
 import { mintProofRejectionsTotal, mintReconfirmationsTotal, mintRefusalsTotal, mintReorgsTotal, unbackedMints } from './metrics.js';
 
 /** Durable consumer name on `deposit.>`; also the inbox key of what it applied. */
@@ -29,6 +29,8 @@ export interface DepositMinterOptions {
   logger: Logger;
   /** The header chain every deposit.confirmed is checked against (the header-watcher over NATS). */
   headers: HeaderChain;
+  /** Our custody (the signing-coordinator over NATS): a deposit must be locked to it. */
+  custody: CustodySource;
   /** Confirmations the deposit's block must have on the header chain (DEPOSIT_CONFIRMATIONS of the indexer). */
   minConfirmations: number;
   /** Mint an event without a raw transaction on its proof alone (EVM_ACCEPT_UNPROVEN_DEPOSITS); default false. */
@@ -76,57 +78,167 @@ export type ReorgResult = 'recorded' | 'cancelled-pending' | 'unknown' | 'duplic
 export class DepositMinter {
   constructor(private readonly o: DepositMinterOptions) {}
 
-  /** The durable consumer's handler: other deposit.* events (reclaimed, swept) are not the gateway's business. */
-  async handle(event: DecodedEvent): Promise<void> {
-    if (event.subject === depositConfirmed.subject) await this.mint(event.id, event.payload as DepositConfirmed);
-    else if (event.subject === depositReorged.subject) await this.reorg(event.id, event.payload as DepositReorged);
+  /**
+   * The durable consumer's batch handler. Events are applied in stream order, in runs: every deposit.confirmed up to
+   * the next deposit.reorged is checked together and credited in one L2 block, then the reorg is applied, and so on.
+   * Confirmations of different deposits commute, so inside a run order does not matter; across a reorg it does. A
+   * deposit that must wait (header chain behind, custody unknown) holds back every event after its run
+   * (HeldBackError), so a reorg is never applied before the confirmation ahead of it. Other deposit.* events
+   * (reclaimed, swept) are not the gateway's business.
+   */
+  async handleBatch(events: readonly BatchEvent[]): Promise<BatchResult> {
+    const results: BatchResult = events.map(() => undefined);
+    let i = 0;
+    while (i < events.length) {
+      const { event } = events[i]!;
+      if (event.subject === depositReorged.subject) {
+        try {
+          await this.reorg(event.id, event.payload as DepositReorged);
+        } catch (err) {
+          results[i] = err as Error;
+          if (!(err instanceof NonRetryableError)) return holdBack(results, i + 1, event.id);
+        }
+        i++;
+        continue;
+      }
+      let end = i;
+      while (end < events.length && events[end]!.event.subject !== depositReorged.subject) end++;
+      const run = events.slice(i, end).flatMap(({ event }, k) => (event.subject === depositConfirmed.subject ? [{ index: i + k, eventId: event.id, deposit: event.payload as DepositConfirmed }] : []));
+      const outcomes = await this.mintRun(run);
+      let waiting: string | undefined;
+      for (const [k, { index, eventId }] of run.entries()) {
+        const outcome = outcomes[k]!;
+        if (outcome instanceof Error) {
+          results[index] = outcome;
+          if (!(outcome instanceof NonRetryableError)) waiting ??= eventId;
+        }
+      }
+      if (waiting !== undefined) return holdBack(results, end, waiting);
+      i = end;
+    }
+    return results;
   }
 
+  /** One event on its own (tests, tools): the batch path with a batch of one. Throws what the batch would retry. */
   async mint(eventId: string, deposit: DepositConfirmed): Promise<MintResult> {
-    const { engine, logger } = this.o;
-    if (await this.seen(eventId)) return { outcome: 'duplicate-delivery' };
-    const depositId = depositIdOf(deposit);
-    const check = await verifyDeposit(deposit, this.o.headers, this.o.minConfirmations, { acceptUnproven: this.o.acceptUnprovenDeposits ?? false });
-    if (check.verdict === 'not-yet') throw new Error(`deposit ${depositId}: cannot check its proof yet: ${check.reason}`);
-    if (check.verdict === 'forged') {
-      mintProofRejectionsTotal.inc();
-      logger.error({ alert: 'deposit_proof_rejected', depositId, eventId, blockHash: deposit.blockHash, blockHeight: deposit.blockHeight, reason: check.reason }, 'ALERT: deposit.confirmed failed its proof check; nothing minted');
-      throw new ForgedDepositError(`deposit.confirmed ${eventId} refused, nothing minted: ${check.reason}`);
+    const [outcome] = await this.mintRun([{ eventId, deposit }]);
+    if (outcome instanceof Error) throw outcome;
+    return outcome!;
+  }
+
+  /**
+   * Checks and credits a run of deposit.confirmed events together: one inbox read, one custody answer, the proofs
+   * checked concurrently (headers asked once per Bitcoin block), every valid deposit queued for the same L2 block,
+   * and after that block commits one inbox write. One result per event: a MintResult, or the Error to retry or
+   * dead-letter it with.
+   */
+  private async mintRun(run: ReadonlyArray<{ eventId: string; deposit: DepositConfirmed }>): Promise<Array<MintResult | Error>> {
+    const out: Array<MintResult | Error | undefined> = run.map(() => undefined);
+    if (run.length === 0) return [];
+    // Applied before (the inbox), or a second copy of an event earlier in this run: nothing to do.
+    const seen = await this.seen(run.map((r) => r.eventId));
+    const todo = run.flatMap((r, k) => {
+      if (!seen.has(r.eventId)) {
+        seen.add(r.eventId);
+        return [k];
+      }
+      out[k] = { outcome: 'duplicate-delivery' };
+      return [];
+    });
+    if (todo.length > 0) {
+      const custody = await this.o.custody.get();
+      if (!custody.known) {
+        // Until we know whose deposits to credit, credit none: retried later, never minted on trust.
+        for (const k of todo) out[k] = new Error(`deposit ${depositIdOf(run[k]!.deposit)}: held until our custody is known: ${custody.reason}`);
+      } else {
+        await this.checkAndMint(run, todo, custody.custody, out);
+      }
     }
-    let record: MintRecord;
-    let outcome: 'minted' | 'already-minted' | 'reconfirmed';
-    try {
-      const queued = await engine.queueMint({ depositId, recipient: deposit.recipient, amountSats: BigInt(deposit.amountSats) });
-      if (queued.status === 'already-minted') {
-        record = queued.record;
+    return out.map((o) => o ?? new Error('internal: a deposit of the batch was left without an outcome'));
+  }
+
+  private async checkAndMint(
+    run: ReadonlyArray<{ eventId: string; deposit: DepositConfirmed }>,
+    todo: number[],
+    custody: CustodyView,
+    out: Array<MintResult | Error | undefined>,
+  ): Promise<void> {
+    const { engine, logger } = this.o;
+    const headers = memoizedHeaders(this.o.headers);
+    const check = (k: number, c: CustodyView) =>
+      verifyDeposit(run[k]!.deposit, headers, this.o.minConfirmations, { acceptUnproven: this.o.acceptUnprovenDeposits ?? false, custody: c });
+    let verdicts = await mapLimit(todo, CHECK_CONCURRENCY, (k) => check(k, custody));
+    // A deposit to another key: perhaps our key changed (a new DKG). Ask the coordinator again, once, before refusing.
+    if (verdicts.some((v) => v.verdict === 'forged' && v.foreignCustody === true)) {
+      const again = await this.o.custody.refresh();
+      if (again.known && (again.custody.groupKey !== custody.groupKey || again.custody.scriptPubKey !== custody.scriptPubKey)) {
+        verdicts = await mapLimit(todo, CHECK_CONCURRENCY, (k) => check(k, again.custody));
+      }
+    }
+    const valid: number[] = [];
+    for (const [j, k] of todo.entries()) {
+      const verdict = verdicts[j]!;
+      const { deposit, eventId } = run[k]!;
+      const depositId = depositIdOf(deposit);
+      if (verdict.verdict === 'valid') valid.push(k);
+      else if (verdict.verdict === 'not-yet') out[k] = new Error(`deposit ${depositId}: cannot check its proof yet: ${verdict.reason}`);
+      else {
+        mintProofRejectionsTotal.inc();
+        const alert = verdict.foreignCustody === true ? 'deposit_not_ours' : 'deposit_proof_rejected';
+        logger.error({ alert, depositId, eventId, blockHash: deposit.blockHash, blockHeight: deposit.blockHeight, reason: verdict.reason }, 'ALERT: deposit.confirmed failed its checks; nothing minted');
+        out[k] = new ForgedDepositError(`deposit.confirmed ${eventId} refused, nothing minted: ${verdict.reason}`);
+      }
+    }
+    if (valid.length === 0) return;
+    const queued = await engine.queueMints(valid.map((k) => ({ depositId: depositIdOf(run[k]!.deposit), recipient: run[k]!.deposit.recipient, amountSats: BigInt(run[k]!.deposit.amountSats) })));
+    // Every queued credit is in the block the engine builds next; wait for it (or for those already there).
+    const settled = await Promise.all(queued.map(async (q) => {
+      if (q instanceof MintError || q.status === 'already-minted') return q;
+      try {
+        return { record: await q.committed };
+      } catch (err) {
+        return err as Error;
+      }
+    }));
+    const done: string[] = [];
+    let reconfirmed = false;
+    for (const [j, k] of valid.entries()) {
+      const { deposit, eventId } = run[k]!;
+      const depositId = depositIdOf(deposit);
+      const result = settled[j]!;
+      if (result instanceof MintError) {
+        // The same deposit id with another amount or recipient, or an amount no L2 can hold: an upstream bug that no
+        // retry fixes. Raised as an alert and acknowledged, so the strictly ordered consumer is not held up. (Not
+        // dead-lettered: nats-server 2.9 ignores a TERM that carries a reason, so the message would come back.)
+        mintRefusalsTotal.inc();
+        logger.error({ alert: 'deposit_not_mintable', depositId, eventId, deposit, reason: result.message }, 'ALERT: deposit.confirmed refused; nothing minted');
+        out[k] = { outcome: 'refused', reason: result.message };
+        done.push(eventId);
+      } else if (result instanceof Error) {
+        out[k] = result; // not committed (engine closing, block failed): retried; the credit is exactly-once by id
+      } else if ('status' in result) {
         // Confirmed again (another block, or the same one after a reorg and back): backed again if it was reorged.
         const detail = `confirmed in Bitcoin block ${deposit.blockHash} (height ${deposit.blockHeight}, event ${eventId})`;
-        outcome = (await engine.recordMintReconfirmation(depositId, deposit.blockHash, detail)) === 'reconfirmed' ? 'reconfirmed' : 'already-minted';
+        const again = (await engine.recordMintReconfirmation(depositId, deposit.blockHash, detail)) === 'reconfirmed';
+        if (again) {
+          reconfirmed = true;
+          mintReconfirmationsTotal.inc();
+          logger.warn({ depositId, btcBlockHash: deposit.blockHash, btcBlockHeight: deposit.blockHeight }, 'reorged deposit confirmed again: its L2 BTC is backed again');
+        } else {
+          logger.info({ depositId, eventId, block: result.record.blockNumber.toString() }, 'deposit already minted; delivery acknowledged');
+        }
+        out[k] = { outcome: again ? 'reconfirmed' : 'already-minted', record: result.record };
+        done.push(eventId);
       } else {
-        record = await queued.committed;
-        outcome = 'minted';
+        const { record } = result;
+        logger.info({ depositId, recipient: record.recipient, amountSats: record.amountSats.toString(), block: record.blockNumber.toString(), withdrawalIndex: record.withdrawalIndex.toString() }, 'deposit minted');
+        out[k] = { outcome: 'minted', record };
+        done.push(eventId);
       }
-    } catch (err) {
-      if (!(err instanceof MintError)) throw err;
-      // The same deposit id with another amount or recipient, or an amount no L2 can hold: an upstream bug that no
-      // retry fixes. Raised as an alert and acknowledged, so the strictly ordered consumer is not held up. (Not
-      // dead-lettered: nats-server 2.9 ignores a TERM that carries a reason, so the message would come back.)
-      mintRefusalsTotal.inc();
-      logger.error({ alert: 'deposit_not_mintable', depositId, eventId, deposit, reason: err.message }, 'ALERT: deposit.confirmed refused; nothing minted');
-      await this.o.transaction((tx) => claimEvent(tx, this.o.schema, MINT_CONSUMER, eventId));
-      return { outcome: 'refused', reason: err.message };
     }
-    await this.o.transaction((tx) => claimEvent(tx, this.o.schema, MINT_CONSUMER, eventId));
-    if (outcome === 'reconfirmed') {
-      mintReconfirmationsTotal.inc();
-      await this.refreshUnbacked();
-      logger.warn({ depositId, btcBlockHash: deposit.blockHash, btcBlockHeight: deposit.blockHeight }, 'reorged deposit confirmed again: its L2 BTC is backed again');
-    } else if (outcome === 'minted') {
-      logger.info({ depositId, recipient: record.recipient, amountSats: record.amountSats.toString(), block: record.blockNumber.toString(), withdrawalIndex: record.withdrawalIndex.toString() }, 'deposit minted');
-    } else {
-      logger.info({ depositId, eventId, block: record.blockNumber.toString() }, 'deposit already minted; delivery acknowledged');
-    }
-    return { outcome, record };
+    // The record of these deliveries, after the block: a shortcut for redeliveries, not the guarantee (class comment).
+    if (done.length > 0) await this.o.transaction((tx) => claimEvents(tx, this.o.schema, done));
+    if (reconfirmed) await this.refreshUnbacked();
   }
 
   /**
@@ -187,9 +299,66 @@ export class DepositMinter {
     return n;
   }
 
-  private async seen(eventId: string): Promise<boolean> {
-    // A plain read: the claim itself happens after the credit (see the class comment).
-    const { rows } = await this.o.pool.query(`SELECT 1 FROM ${qualified(this.o.schema, 'inbox')} WHERE consumer = $1 AND event_id = $2`, [MINT_CONSUMER, eventId]);
-    return rows.length > 0;
+  /** Which of these deliveries were applied before. A plain read: the claim happens after the credit (class comment). */
+  private async seen(eventIds: readonly string[]): Promise<Set<string>> {
+    const { rows } = await this.o.pool.query<{ event_id: string }>(
+      `SELECT event_id FROM ${qualified(this.o.schema, 'inbox')} WHERE consumer = $1 AND event_id = ANY($2::text[])`,
+      [MINT_CONSUMER, eventIds],
+    );
+    return new Set(rows.map((r) => r.event_id));
   }
+}
+
+/** Proofs checked at once: bounded, so a 4,000-deposit block does not open 4,000 requests to the header-watcher. */
+const CHECK_CONCURRENCY = 64;
+
+/** Every event from `from` on waits behind `eventId`: not attempted, offered again in order once it is through. */
+function holdBack(results: BatchResult, from: number, eventId: string): BatchResult {
+  for (let k = from; k < results.length; k++) results[k] ??= new HeldBackError(`waits behind event ${eventId}, which is retried first`);
+  return results;
+}
+
+/** The header chain, each block asked once per batch: a Bitcoin block's deposits share their header. */
+function memoizedHeaders(chain: HeaderChain): HeaderChain {
+  const byHash = new Map<string, ReturnType<HeaderChain['byHash']>>();
+  let tip: ReturnType<HeaderChain['tipHeight']> | undefined;
+  const forget = <T>(p: Promise<T>, drop: () => void) => {
+    p.catch(drop); // a failed answer is asked again, not remembered
+    return p;
+  };
+  return {
+    byHash(hash) {
+      let answer = byHash.get(hash);
+      if (answer === undefined) {
+        answer = forget(chain.byHash(hash), () => byHash.delete(hash));
+        byHash.set(hash, answer);
+      }
+      return answer;
+    },
+    tipHeight() {
+      tip ??= forget(chain.tipHeight(), () => (tip = undefined));
+      return tip;
+    },
+  };
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Records these deliveries as applied, in one statement (the inbox of messaging's claimEvent, for a batch). */
+async function claimEvents(tx: SqlExecutor, schema: string, eventIds: readonly string[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO ${qualified(schema, 'inbox')} (consumer, event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+    [MINT_CONSUMER, eventIds],
+  );
 }

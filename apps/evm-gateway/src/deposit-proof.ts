@@ -1,7 +1,9 @@
 // The gateway's own check of a deposit.confirmed before it mints: the event's merkle proof must commit to the deposit's
 // txid under a header that the header-watcher holds on its best chain, at the stated height, deep enough. Whoever can
 // publish on deposit.confirmed (a bug, a leaked credential, a NATS permission mistake) can then not mint by lying.
-// Then the event's raw transaction must be that txid and pay what the event says (checkDepositPayment).
+// Then the event's raw transaction must be that txid and pay what the event says, locked to OUR custody: the deposit
+// leaf names our group key, or the OP_RETURN-form output pays our custody script (checkDepositPayment). Our custody is
+// what the signing-coordinator says it holds (rpc.signing.custody.get, CoordinatorCustody).
 import {
   bytesToHex, decodeTransaction, depositTaprootOutput, encodeHeader, equalBytes, findOpReturnDeposit, hashToHex, hexToBytes,
   merkleRootHex, parseDepositScript, verifyMerkleBlockProof, type DecodedTransaction,
@@ -27,8 +29,8 @@ export const HEADER_SUBJECTS = { get: 'btc.headers.get', tip: 'btc.headers.tip' 
 
 export type ProofVerdict =
   | { verdict: 'valid'; header: WatcherHeader }
-  /** The event is false: never mint it (dead-lettered with this reason). */
-  | { verdict: 'forged'; reason: string }
+  /** The event is false: never mint it (dead-lettered with this reason). `foreignCustody`: locked to a key not ours. */
+  | { verdict: 'forged'; reason: string; foreignCustody?: true }
   /** The header chain has not caught up (or cannot be asked): try again later. */
   | { verdict: 'not-yet'; reason: string };
 
@@ -109,11 +111,88 @@ export class NatsHeaderChain implements HeaderChain {
   }
 }
 
-export type PaymentCheck = { ok: true } | { ok: false; reason: string };
+/** What the signing-coordinator answers on rpc.signing.custody.get (its Custody; only the fields checked here). */
+export const CustodyView = z.object({
+  /** The FROST group's x-only key: every taproot deposit leaf must name it. */
+  groupKey: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The custody output script (P2TR): OP_RETURN-form deposits pay it. */
+  scriptPubKey: z.string().regex(/^5120[0-9a-f]{64}$/),
+});
+export type CustodyView = z.infer<typeof CustodyView>;
+
+/** The signing-coordinator's subject (apps/signing-coordinator/src/nats-api.ts), under the `rpc.` request prefix. */
+export const CUSTODY_SUBJECT = 'signing.custody.get';
+
+export type CustodyAnswer = { known: true; custody: CustodyView } | { known: false; reason: string };
+
+/** Where our custody comes from: the signing-coordinator over NATS in the service, a fixed value in unit tests. */
+export interface CustodySource {
+  /** The custody, from cache once known. Unknown (coordinator down, DKG not done) is an answer, not an error. */
+  get(): Promise<CustodyAnswer>;
+  /** Asks again (a deposit named another key: perhaps our key changed); rate-limited, so a flood costs nothing. */
+  refresh(): Promise<CustodyAnswer>;
+}
+
+/**
+ * The signing-coordinator's custody view over NATS, cached once known: the group key changes only with a new DKG.
+ * `refresh` re-asks at most once per `refreshIntervalMs`, so deposits to a foreign key cannot flood the coordinator.
+ */
+export class CoordinatorCustody implements CustodySource {
+  private cached: CustodyView | undefined;
+  private askedAt = -Infinity;
+  private inFlight: Promise<CustodyAnswer> | undefined;
+
+  constructor(
+    private readonly messaging: Messaging,
+    private readonly timeoutMs = 5_000,
+    private readonly refreshIntervalMs = 30_000,
+    private readonly onLearned: (custody: CustodyView, previous: CustodyView | undefined) => void = () => undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(): Promise<CustodyAnswer> {
+    if (this.cached !== undefined) return Promise.resolve({ known: true, custody: this.cached });
+    return this.ask();
+  }
+
+  refresh(): Promise<CustodyAnswer> {
+    if (this.cached !== undefined && this.now() - this.askedAt < this.refreshIntervalMs) return Promise.resolve({ known: true, custody: this.cached });
+    return this.ask();
+  }
+
+  private ask(): Promise<CustodyAnswer> {
+    // One request at a time: a batch of deposits waiting for the custody asks once.
+    this.inFlight ??= (async (): Promise<CustodyAnswer> => {
+      this.askedAt = this.now();
+      try {
+        const custody = await request(this.messaging, CUSTODY_SUBJECT, {}, { timeoutMs: this.timeoutMs, response: CustodyView });
+        const previous = this.cached;
+        this.cached = custody;
+        if (previous?.groupKey !== custody.groupKey || previous.scriptPubKey !== custody.scriptPubKey) this.onLearned(custody, previous);
+        return { known: true, custody };
+      } catch (err) {
+        if (err instanceof NoRespondersError || err instanceof RequestTimeoutError || err instanceof RemoteError) {
+          // Keep what we knew: a coordinator that is restarting does not make our custody unknown.
+          if (this.cached !== undefined) return { known: true, custody: this.cached };
+          return { known: false, reason: `the signing-coordinator did not say what our custody is: ${err.message}` };
+        }
+        throw err;
+      } finally {
+        this.inFlight = undefined;
+      }
+    })();
+    return this.inFlight;
+  }
+}
+
+/** A failed payment check; `foreignCustody` when the deposit is locked to a key or script that is not ours. */
+export type PaymentCheck = { ok: true } | { ok: false; reason: string; foreignCustody?: true };
 
 export interface PaymentCheckOptions {
   /** Let an event without `rawTx` through on the proof alone (EVM_ACCEPT_UNPROVEN_DEPOSITS; off by default). */
   acceptUnproven: boolean;
+  /** Our custody: what a deposit must be locked to. */
+  custody: CustodyView;
 }
 
 /**
@@ -121,11 +200,10 @@ export interface PaymentCheckOptions {
  * any real confirmed txid (someone's ordinary payment) with an invented output, amount and recipient. So: the raw
  * transaction hashes to the txid; its output `vout` exists and pays exactly `amountSats`; and
  * - taproot: that output is the P2TR (NUMS internal key) of the event's two leaf scripts, and the deposit leaf names
- *   this recipient and max fee;
- * - op_return: the transaction carries exactly one OP_RETURN <recipient> marker, for this recipient, and no other
- *   output pays the same script as `vout` (the indexer's rule). The gateway does not know the custody script, so
- *   that `vout` pays custody is not checked here.
- * Not checked either: the deposit leaf's group key (the gateway is not configured with it).
+ *   our custody group key, this recipient and max fee;
+ * - op_return: output `vout` pays our custody script, and the transaction carries exactly one OP_RETURN <recipient>
+ *   marker, for this recipient, and no other output pays custody (the indexer's rule).
+ * A deposit locked to someone else's key could never be swept by our signers: minting it would mint unbacked BTC.
  */
 export function checkDepositPayment(deposit: DepositConfirmed, o: PaymentCheckOptions): PaymentCheck {
   const fail = (reason: string): PaymentCheck => ({ ok: false, reason });
@@ -155,9 +233,17 @@ export function checkDepositPayment(deposit: DepositConfirmed, o: PaymentCheckOp
       return fail(`leaf scripts are invalid: ${(err as Error).message}`);
     }
     if (!equalBytes(out.scriptPubKey, expected)) return fail(`output ${deposit.vout} is not the P2TR of the event's leaf scripts`);
+    const leafKey = bytesToHex(leaf.groupKey);
+    if (leafKey !== o.custody.groupKey) {
+      return { ok: false, foreignCustody: true, reason: `the deposit leaf is locked to group key ${leafKey}, not our custody key ${o.custody.groupKey}` };
+    }
     if (leaf.recipient.toLowerCase() !== recipient) return fail(`the deposit leaf names recipient ${leaf.recipient}, the event ${deposit.recipient}`);
     if (leaf.maxFee !== BigInt(deposit.maxFeeSats)) return fail(`the deposit leaf caps the fee at ${leaf.maxFee} sat, the event says ${deposit.maxFeeSats}`);
     return { ok: true };
+  }
+  const paid = bytesToHex(out.scriptPubKey);
+  if (paid !== o.custody.scriptPubKey) {
+    return { ok: false, foreignCustody: true, reason: `output ${deposit.vout} pays script ${paid}, not our custody script ${o.custody.scriptPubKey}` };
   }
   const simple = findOpReturnDeposit(tx.outputs, out.scriptPubKey);
   if (simple === undefined || simple.vout !== deposit.vout) return fail(`transaction ${txid} is not an OP_RETURN deposit paying output ${deposit.vout}`);
@@ -173,7 +259,7 @@ export async function verifyDeposit(deposit: DepositConfirmed, chain: HeaderChai
   const verdict = await verifyDepositProof(deposit, chain, minConfirmations);
   if (verdict.verdict !== 'valid') return verdict;
   const payment = checkDepositPayment(deposit, o);
-  return payment.ok ? verdict : { verdict: 'forged', reason: payment.reason };
+  return payment.ok ? verdict : { verdict: 'forged', reason: payment.reason, ...(payment.foreignCustody ? { foreignCustody: true as const } : {}) };
 }
 
 /** The proof and the header chain only. */

@@ -1,5 +1,5 @@
 import { describeConfig, loadConfig } from '@tapbridge/config';
-import { BRIDGE_ADDRESS, EvmEngine, PostgresChainStore, startJsonRpcServer } from '@tapbridge/evm';
+import { BRIDGE_ADDRESS, EvmEngine, MAX_MINTS_PER_BLOCK, PostgresChainStore, startJsonRpcServer } from '@tapbridge/evm';
 import { createLogger } from '@tapbridge/observability';
 import { ServiceRuntime } from '@tapbridge/runtime';
 import { bootstrapService } from '@tapbridge/runtime/nest';
@@ -8,15 +8,20 @@ import { chooseChain, DEV_ACCOUNT_BALANCE_WEI } from './chain.js';
 import { assertChainIdentity, configuredChainIdentity } from './chain-identity.js';
 import { evmGatewayConfig } from './config.js';
 import { DepositMinter, MINT_CONSUMER } from './deposit-minter.js';
-import { NatsHeaderChain } from './deposit-proof.js';
+import { CoordinatorCustody, NatsHeaderChain } from './deposit-proof.js';
 import { GatewayQueries } from './gateway-queries.js';
 import { observeEngine, wsSlowConsumersDropped } from './metrics.js';
 import { serveGatewayQueries } from './nats-api.js';
 import { WithdrawalFinalizer } from './withdrawal-finalizer.js';
 
 const logger = createLogger('evm-gateway');
-/** How long a delivered deposit event may stay unacked before JetStream redelivers it. */
+/**
+ * How long a delivered deposit event may stay unacked before JetStream redelivers it. The consumer keeps what it holds
+ * alive meanwhile (working), so this only bounds how long a crashed process holds the stream.
+ */
 const MINT_ACK_WAIT_MS = 5_000;
+/** Deposit events handed over at once: a Bitcoin block's deposits, credited in one L2 block (MAX_MINTS_PER_BLOCK). */
+const MINT_BATCH = MAX_MINTS_PER_BLOCK;
 try {
   const config = loadConfig(evmGatewayConfig);
   logger.info({ config: describeConfig(evmGatewayConfig, config) }, 'configuration loaded');
@@ -70,6 +75,8 @@ try {
     engine, schema: runtime.schema, pool: runtime.pool, transaction: (fn) => runtime.transaction(fn), logger,
     // Short enough that a check (one or two requests) ends well inside the ack wait.
     headers: new NatsHeaderChain(runtime.messaging, 2_000),
+    custody: new CoordinatorCustody(runtime.messaging, 2_000, 30_000, (custody, previous) =>
+      logger.info({ groupKey: custody.groupKey, scriptPubKey: custody.scriptPubKey, previousGroupKey: previous?.groupKey }, 'custody learned from the signing-coordinator: deposits must be locked to it')),
     minConfirmations: config.EVM_DEPOSIT_MIN_CONFIRMATIONS,
     acceptUnprovenDeposits: config.EVM_ACCEPT_UNPROVEN_DEPOSITS,
   });
@@ -90,15 +97,17 @@ try {
     onListening: async () => {
       natsApi = serveGatewayQueries(runtime.messaging, runtime.pool, runtime.schema);
       finalizer.start();
-      // One at a time, in stream order: a deposit.reorged is only looked at after the confirmation before it. With
-      // one message in flight, a crash leaves it unacked and holds the stream until ack_wait, so that is kept short;
-      // a mint normally waits one block commit (milliseconds), and a redelivery of a slow one is harmless.
+      // In batches, in stream order: the deposits that arrive together (a Bitcoin block's) are credited in one L2
+      // block and acked after it commits; a deposit.reorged is applied only after the confirmations before it
+      // (DepositMinter.handleBatch). After a crash the consumer lets the unacked events come back first.
       await runtime.consume({
-        durable: MINT_CONSUMER, stream: 'DEPOSIT', subject: 'deposit.>', maxAckPending: 1, ackWaitMs: MINT_ACK_WAIT_MS,
-        // A header-watcher that is behind or restarting delays the check; retry for about ten minutes before
-        // dead-lettering. A false event is dead-lettered at once (ForgedDepositError).
+        durable: MINT_CONSUMER, stream: 'DEPOSIT', subject: 'deposit.>', maxAckPending: 2 * MINT_BATCH, ackWaitMs: MINT_ACK_WAIT_MS,
+        // A header-watcher that is behind or restarting, or a coordinator that does not know the custody yet, delays
+        // the check; retry for about ten minutes before dead-lettering. A false event is dead-lettered at once.
         maxDeliver: 25, backoffMs: [1_000, 2_000, 5_000, 10_000, 30_000],
-        handle: (event) => minter.handle(event),
+        // A burst (the indexer's relay publishing a block's events back to back) ends when it goes quiet for 50 ms.
+        batch: { maxEvents: MINT_BATCH, quietMs: 50, maxWaitMs: 1_000 },
+        handleBatch: (events) => minter.handleBatch(events),
       });
     },
     onShutdown: async () => {

@@ -7,6 +7,8 @@ import { confirmedDeposit, freshRecipient, publishEvent, type DepositConfirmed }
 import { buildGateway, GatewayEnv } from './support/gateway.js';
 
 const DEPOSITS = 36;
+/** Deposits published together: the gateway credits what arrives together in one block, so a wave is a block or two. */
+const WAVE = 3;
 /** Kill when this many deposits are minted: each time blocks are being committed back to back. */
 const KILL_AT = [6, 15, 26];
 
@@ -42,7 +44,14 @@ describe('evm-gateway: SIGKILL while blocks are being committed', () => {
     const deposits: DepositConfirmed[] = Array.from({ length: DEPOSITS }, (_, i) =>
       confirmedDeposit({ amountSats: 10_000n + BigInt(i), recipient: freshRecipient(), vout: i % 4 }),
     );
-    for (const d of deposits) await publishEvent(gw.messaging, depositConfirmed, d);
+    // Published in waves, each once the one before the last is minted: about two waves stay in flight, so the stream
+    // keeps flowing into new blocks while the gateway is killed (a burst of all 36 would be one block).
+    const publisher = (async () => {
+      for (let i = 0; i < DEPOSITS; i += WAVE) {
+        await waitFor(`deposits before ${i - WAVE} minted`, async () => (await mintedCount()) >= i - WAVE, 120_000, 5);
+        for (const d of deposits.slice(i, i + WAVE)) await publishEvent(gw.messaging, depositConfirmed, d);
+      }
+    })();
 
     for (const threshold of KILL_AT) {
       await waitFor(`${threshold} deposits minted`, async () => (await mintedCount()) >= threshold, 20_000, 5);
@@ -67,6 +76,7 @@ describe('evm-gateway: SIGKILL while blocks are being committed', () => {
       }
     }
 
+    await publisher;
     await mintConsumerDrained(gw.messaging, 30_000);
     // Nothing lost, nothing twice: every recipient holds exactly its deposit.
     for (const d of deposits) expect(await gw.provider.getBalance(d.recipient)).toBe(BigInt(d.amountSats) * WEI_PER_SAT);

@@ -3,6 +3,7 @@ import { NoRespondersError } from '@tapbridge/messaging';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkDepositPayment, judgeProof, parseDepositProof, verifyDeposit, verifyDepositProof, type HeaderChain, type WatcherHeader } from '../src/deposit-proof.js';
+import { FOREIGN_GROUP_KEY, TEST_CUSTODY, TEST_GROUP_KEY } from './support/custody.js';
 import { confirmedDeposit, confirmedPayment, freshRecipient, randomTxid, type DepositConfirmed } from './support/deposits.js';
 import { knownHeader, makeBlock, setBlock } from './support/headers.js';
 
@@ -91,7 +92,7 @@ describe('deposit proof check', () => {
   });
 
   describe('what the proven transaction pays (rawTx)', () => {
-    const strict = { acceptUnproven: false };
+    const strict = { acceptUnproven: false, custody: TEST_CUSTODY };
 
     it('accepts honest op_return and taproot deposits, at vout 0 and beyond', async () => {
       for (const kind of ['op_return', 'taproot'] as const) {
@@ -108,15 +109,15 @@ describe('deposit proof check', () => {
       const forged: DepositConfirmed = { ...deposit(), ...payment, vout: 0, amountSats: '5000000000' };
       expect((await verifyDepositProof(forged, chainOf(205), 6)).verdict).toBe('valid'); // the gap the raw tx closes
       expect(await verifyDeposit(forged, chainOf(205), 6, strict)).toMatchObject({ verdict: 'forged', reason: 'output 0 pays 21000 sat, the event says 5000000000' });
-      // Even with the output's real amount: it is no deposit (no OP_RETURN recipient; no deposit leaf scripts).
-      expect(checkDepositPayment({ ...forged, amountSats: '21000' }, strict)).toMatchObject({ ok: false, reason: expect.stringMatching(/is not an OP_RETURN deposit/) });
+      // Even with the output's real amount: it is no deposit (it does not pay our custody; no deposit leaf scripts).
+      expect(checkDepositPayment({ ...forged, amountSats: '21000' }, strict)).toMatchObject({ ok: false, foreignCustody: true, reason: expect.stringMatching(/not our custody script/) });
       const taproot = confirmedDeposit({ amountSats: 21_000n, recipient: forged.recipient, kind: 'taproot' });
       expect(checkDepositPayment({ ...forged, amountSats: '21000', kind: 'taproot', depositScript: taproot.depositScript!, reclaimScript: taproot.reclaimScript! }, strict))
         .toMatchObject({ ok: false, reason: expect.stringMatching(/output 0 is not the P2TR of the event's leaf scripts/) });
       // Without the raw transaction: refused unless EVM_ACCEPT_UNPROVEN_DEPOSITS.
       const { rawTx: _, ...bare } = forged;
       expect(await verifyDeposit(bare, chainOf(205), 6, strict)).toMatchObject({ verdict: 'forged', reason: expect.stringMatching(/carries no raw transaction/) });
-      expect((await verifyDeposit(bare, chainOf(205), 6, { acceptUnproven: true })).verdict).toBe('valid');
+      expect((await verifyDeposit(bare, chainOf(205), 6, { acceptUnproven: true, custody: TEST_CUSTODY })).verdict).toBe('valid');
     });
 
     it('refuses an honest deposit\u2019s event with another amount, recipient, max fee, vout, kind or a raw tx of another txid', () => {
@@ -131,7 +132,7 @@ describe('deposit proof check', () => {
         refused({ ...d, rawTx: '00ff' }, /raw transaction does not parse/);
         if (kind === 'taproot') {
           refused({ ...d, maxFeeSats: '999' }, /caps the fee at 1000 sat, the event says 999/);
-          refused({ ...d, kind: 'op_return' }, /is not an OP_RETURN deposit/);
+          refused({ ...d, kind: 'op_return' }, /not our custody script/);
           const { depositScript: _, ...noScripts } = d;
           refused(noScripts, /without its leaf scripts/);
           refused({ ...d, depositScript: d.reclaimScript! }, /leaf scripts are invalid/);
@@ -139,6 +140,18 @@ describe('deposit proof check', () => {
           refused({ ...d, kind: 'taproot' }, /without its leaf scripts/);
         }
       }
+    });
+
+    it('refuses a deposit locked to a group key or custody script that is not ours, with both named', async () => {
+      const taproot = confirmedDeposit({ amountSats: 30_000n, recipient: freshRecipient(), kind: 'taproot', foreignCustody: true, blockHeight: 200 });
+      expect(checkDepositPayment(taproot, strict)).toEqual({
+        ok: false, foreignCustody: true, reason: `the deposit leaf is locked to group key ${FOREIGN_GROUP_KEY}, not our custody key ${TEST_GROUP_KEY}`,
+      });
+      expect(await verifyDeposit(taproot, chainOf(205), 6, strict)).toMatchObject({ verdict: 'forged', foreignCustody: true });
+      const simple = confirmedDeposit({ amountSats: 30_000n, recipient: freshRecipient(), kind: 'op_return', foreignCustody: true, vout: 1 });
+      expect(checkDepositPayment(simple, strict)).toMatchObject({ ok: false, foreignCustody: true, reason: expect.stringMatching(`output 1 pays script [0-9a-f]+, not our custody script ${TEST_CUSTODY.scriptPubKey}`) });
+      // The same deposits are fine for whoever holds that key: the check is the custody, nothing else.
+      expect(checkDepositPayment(taproot, { ...strict, custody: { ...TEST_CUSTODY, groupKey: FOREIGN_GROUP_KEY } })).toEqual({ ok: true });
     });
 
     it('never throws on arbitrary raw transaction bytes: a clear refusal', () => {

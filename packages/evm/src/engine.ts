@@ -292,6 +292,40 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     return { status, committed };
   }
 
+  /**
+   * Queues many credits for the next block at once, with queueMint's rules for each: one store read for all, then
+   * all are queued before the block loop is woken, so they land in the same block (up to MAX_MINTS_PER_BLOCK).
+   * One result per request, in order; a request that cannot be minted gets its MintError instead of failing the rest.
+   */
+  async queueMints(requests: readonly MintRequest[]): Promise<Array<MintOutcome | MintError>> {
+    const checked = requests.map((r) => {
+      try {
+        return checkMintRequest(r);
+      } catch (err) {
+        if (err instanceof MintError) return err;
+        throw err;
+      }
+    });
+    const minted = await this.store.getMints(checked.flatMap((c) => (c instanceof MintError ? [] : [c.depositId])));
+    const out = checked.map((c): MintOutcome | MintError => {
+      if (c instanceof MintError) return c;
+      try {
+        const existing = minted.get(c.depositId);
+        if (existing !== undefined) {
+          assertSameMint(existing, c);
+          return { status: 'already-minted', record: existing };
+        }
+        const status = this.mintQueue.has(c.depositId) ? 'already-queued' : 'queued';
+        return { status, committed: this.mintQueue.enqueue(c) };
+      } catch (err) {
+        if (err instanceof MintError) return err;
+        throw err;
+      }
+    });
+    this.signalWork();
+    return out;
+  }
+
   getMint(depositId: string): Promise<MintRecord | undefined> {
     return this.store.getMint(depositId);
   }

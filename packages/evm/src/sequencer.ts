@@ -38,8 +38,11 @@ export interface SequencerDeps {
 /** runBlock refused a block the sequencer built: a bug in admission or selection, reported, never silent. */
 export class BlockExecutionError extends EvmEngineError {}
 
-/** Mints per block: EIP-4895 credits cost no gas, so this bounds the block's state work instead. */
-export const MAX_MINTS_PER_BLOCK = 256;
+/**
+ * Mints per block: EIP-4895 credits cost no gas, so this bounds the block's state work instead. Large enough that
+ * every deposit a Bitcoin block confirms (the gateway hands them over together) is credited in one L2 block.
+ */
+export const MAX_MINTS_PER_BLOCK = 4_096;
 
 /**
  * Produces one block at a time on top of the committed head: selects transactions, executes them with
@@ -158,8 +161,10 @@ export class Sequencer {
   private async pendingMints(): Promise<{ requests: MintRequest[]; alreadyMinted: MintRecord[] }> {
     const requests: MintRequest[] = [];
     const alreadyMinted: MintRecord[] = [];
-    for (const request of this.deps.mints.peek(MAX_MINTS_PER_BLOCK)) {
-      const existing = await this.deps.store.getMint(request.depositId);
+    const pending = this.deps.mints.peek(MAX_MINTS_PER_BLOCK);
+    const minted = pending.length === 0 ? new Map<string, MintRecord>() : await this.deps.store.getMints(pending.map((r) => r.depositId));
+    for (const request of pending) {
+      const existing = minted.get(request.depositId);
       if (existing === undefined) requests.push(request);
       else alreadyMinted.push(existing);
     }

@@ -13,8 +13,8 @@ export type { OutboxBatch, OutboxRelayOptions } from './outbox.js';
 export { claimEvent } from './inbox.js';
 export { withTransaction, prismaExecutor, qualified } from './sql.js';
 export type { SqlExecutor } from './sql.js';
-export { DurableConsumer, NonRetryableError } from './consumer.js';
-export type { DurableConsumerOptions, DeliveryContext } from './consumer.js';
+export { DEFAULT_BATCH, DurableConsumer, HeldBackError, NonRetryableError } from './consumer.js';
+export type { BatchEvent, BatchResult, BatchSettings, DurableConsumerOptions, DeliveryContext } from './consumer.js';
 export { serveRequests, request } from './request-reply.js';
 import { fileURLToPath } from 'node:url';
 /** Path of the canonical outbox/inbox DDL that every service's first migration includes. */

@@ -6,6 +6,7 @@ import {
 } from '@tapbridge/bitcoin';
 import { depositConfirmed, depositReorged, encodeEvent, validatePayload, type EventDefinition, type EventPayload, type Messaging } from '@tapbridge/messaging';
 import { Wallet } from 'ethers';
+import { FOREIGN_CUSTODY_SCRIPT, FOREIGN_GROUP_KEY, TEST_CUSTODY_SCRIPT, TEST_GROUP_KEY } from './custody.js';
 import { makeBlock, setBlock } from './headers.js';
 
 export type DepositConfirmed = EventPayload<typeof depositConfirmed>;
@@ -19,8 +20,8 @@ export function freshRecipient(): string {
   return Wallet.createRandom().address;
 }
 
-/** The x coordinate of secp256k1's generator: a valid x-only key for made-up leaf scripts. */
-const SOME_KEY = Buffer.from('79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798', 'hex');
+/** A valid x-only key for the made-up reclaim leaf. */
+const SOME_KEY = Buffer.from(TEST_GROUP_KEY, 'hex');
 const MAX_FEE = 1_000n;
 
 /** An output to a random P2TR key: someone's ordinary payment. */
@@ -37,15 +38,19 @@ export function makeTransaction(outputs: TxOutput[]): { rawTx: string; txid: str
   return { rawTx, txid: hashToHex(decodeTransaction(rawTx).txid) };
 }
 
-/** The deposit transaction the event describes: output `vout` pays the amount (other outputs: change). */
-function depositTransaction(kind: 'op_return' | 'taproot', amountSats: bigint, recipient: string, vout: number) {
+/**
+ * The deposit transaction the event describes: output `vout` pays the amount (other outputs: change), locked to our
+ * test custody (support/custody.ts), or to someone else's when `foreign`.
+ */
+function depositTransaction(kind: 'op_return' | 'taproot', amountSats: bigint, recipient: string, vout: number, foreign: boolean) {
   const change = Array.from({ length: vout }, () => randomOutput(5_000n));
   if (kind === 'op_return') {
-    // The gateway does not know the custody script: any script paid once, beside one OP_RETURN <recipient>.
-    const outputs = [...change, randomOutput(amountSats), { value: 0n, scriptPubKey: buildOpReturnDepositScript({ recipient }) }];
+    const custody = Buffer.from(foreign ? FOREIGN_CUSTODY_SCRIPT : TEST_CUSTODY_SCRIPT, 'hex');
+    const outputs = [...change, { value: amountSats, scriptPubKey: custody }, { value: 0n, scriptPubKey: buildOpReturnDepositScript({ recipient }) }];
     return { ...makeTransaction(outputs), kind };
   }
-  const depositScript = buildDepositScript({ maxFee: MAX_FEE, recipient, groupKey: SOME_KEY });
+  const groupKey = Buffer.from(foreign ? FOREIGN_GROUP_KEY : TEST_GROUP_KEY, 'hex');
+  const depositScript = buildDepositScript({ maxFee: MAX_FEE, recipient, groupKey });
   const reclaimScript = buildReclaimScript({ lockBlocks: 144, depositorKey: SOME_KEY });
   const outputs = [...change, { value: amountSats, scriptPubKey: depositTaprootOutput(depositScript, reclaimScript).scriptPubKey }];
   return { ...makeTransaction(outputs), kind, depositScript: bytesToHex(depositScript), reclaimScript: bytesToHex(reclaimScript) };
@@ -54,13 +59,16 @@ function depositTransaction(kind: 'op_return' | 'taproot', amountSats: bigint, r
 /**
  * A deposit.confirmed as the indexer would publish it: a made-up deposit transaction (raw hex included) in a made-up
  * Bitcoin block that the fake header-watcher (support/headers.ts) holds on its best chain, with a valid merkle proof.
- * With `txid`: an event naming that txid, without a raw transaction (forgeries).
+ * With `txid`: an event naming that txid, without a raw transaction (forgeries). With `foreignCustody`: a real deposit,
+ * but locked to someone else's group key (taproot) or paying someone else's custody script (op_return).
  */
 export function confirmedDeposit(o: {
-  amountSats: bigint; recipient: string; txid?: string; vout?: number; blockHeight?: number; kind?: 'op_return' | 'taproot';
+  amountSats: bigint; recipient: string; txid?: string; vout?: number; blockHeight?: number; kind?: 'op_return' | 'taproot'; foreignCustody?: boolean;
 }): DepositConfirmed {
   const vout = o.vout ?? 0;
-  const tx = o.txid === undefined ? depositTransaction(o.kind ?? 'op_return', o.amountSats, o.recipient, vout) : { txid: o.txid, kind: o.kind ?? 'op_return' };
+  const tx = o.txid === undefined
+    ? depositTransaction(o.kind ?? 'op_return', o.amountSats, o.recipient, vout, o.foreignCustody ?? false)
+    : { txid: o.txid, kind: o.kind ?? 'op_return' };
   const blockHeight = o.blockHeight ?? 120;
   return {
     ...tx,

@@ -4,6 +4,7 @@ import { connectMessaging, deleteStreams, ensureStreams, type Messaging } from '
 import { buildApps, createTestDatabase, freePort, ServiceProcess, ServiceStartError, uniquePrefix, type TestDatabase } from '@tapbridge/testing';
 import { JsonRpcProvider, Network } from 'ethers';
 import pg from 'pg';
+import { serveFakeCoordinator, type CustodyAnswerMode } from './custody.js';
 import { serveFakeHeaderWatcher } from './headers.js';
 
 export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -42,6 +43,9 @@ export class GatewayEnv {
   provider: JsonRpcProvider;
   /** The header-watcher's NATS API, answered from the blocks the deposit helpers make up. */
   private readonly stopHeaderWatcher: () => void;
+  /** The signing-coordinator's custody answer (support/custody.ts); a test may make it 'not_ready'. */
+  custodyMode: CustodyAnswerMode = 'ready';
+  private readonly stopCoordinator: () => void;
 
   private constructor(
     readonly db: TestDatabase,
@@ -54,6 +58,7 @@ export class GatewayEnv {
   ) {
     this.provider = this.newProvider();
     this.stopHeaderWatcher = serveFakeHeaderWatcher(messaging);
+    this.stopCoordinator = serveFakeCoordinator(messaging, () => this.custodyMode);
   }
 
   static async create(env: Record<string, string> = {}): Promise<GatewayEnv> {
@@ -154,6 +159,7 @@ export class GatewayEnv {
     await this.kill('SIGTERM');
     this.provider.destroy();
     this.stopHeaderWatcher();
+    this.stopCoordinator();
     await deleteStreams(this.messaging.jsm, this.messaging.naming).catch(() => undefined);
     await this.messaging.close();
     await this.pool.end();

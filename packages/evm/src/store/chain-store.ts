@@ -128,6 +128,8 @@ export interface ChainStore {
   getBlockReceipts(blockNumber: bigint): Promise<StoredReceipt[]>;
   getLogs(filter: LogFilter): Promise<StoredLog[]>;
   getMint(depositId: string): Promise<MintRecord | undefined>;
+  /** The mints of these deposit ids that exist, by id (one read for a whole batch of deposits). */
+  getMints(depositIds: readonly string[]): Promise<Map<string, MintRecord>>;
   /**
    * Marks a minted deposit unbacked and appends 'reorged' to its history. Idempotent while it stays unbacked: a
    * second record for the same deposit id is ignored and the first returned.

@@ -65,6 +65,15 @@ export class MemoryChainStore implements ChainStore {
     return this.mints.get(depositId);
   }
 
+  async getMints(depositIds: readonly string[]): Promise<Map<string, MintRecord>> {
+    const out = new Map<string, MintRecord>();
+    for (const id of depositIds) {
+      const m = this.mints.get(id);
+      if (m !== undefined) out.set(id, m);
+    }
+    return out;
+  }
+
   async recordMintReorg(record: MintReorgRecord): Promise<MintReorgRecord> {
     const existing = this.mintReorgs.get(record.depositId);
     if (existing !== undefined) return existing;

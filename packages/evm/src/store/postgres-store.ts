@@ -154,6 +154,12 @@ export class PostgresChainStore implements ChainStore {
     return rows[0] === undefined ? undefined : toMint(rows[0]);
   }
 
+  async getMints(depositIds: readonly string[]): Promise<Map<string, MintRecord>> {
+    if (depositIds.length === 0) return new Map();
+    const { rows } = await this.pool.query<MintRow>(`SELECT * FROM ${this.t('evm_mint')} WHERE deposit_id = ANY($1::text[])`, [depositIds]);
+    return new Map(rows.map((r) => [r.deposit_id, toMint(r)]));
+  }
+
   async recordMintReorg(record: MintReorgRecord): Promise<MintReorgRecord> {
     // One statement: the history row exists exactly when the reorg row was newly written.
     await this.pool.query(

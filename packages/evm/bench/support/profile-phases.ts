@@ -78,7 +78,7 @@ await phase('blocks', async () => {
     roots.push(`${block.header.number}:${block.transactions.length}:${Buffer.from(block.header.stateRoot).toString('hex')}`);
   }
 });
-console.log(roots.join('\n'));
 handler.dispose();
 await engine.close();
 await cleanup();
+console.log(roots.join('\n'));

@@ -174,7 +174,9 @@ function compare(models: PrismaModel[], tables: Map<string, DbTable>): string[] 
         continue;
       }
       if (actual.type !== c.type) problems.push(`${m.model}.${c.field}: schema.prisma says ${c.type}, the migrations create ${actual.type}`);
-      if (actual.nullable !== c.nullable)
+      // Prisma cannot declare an optional list (`Int[]?`); its own migrations create scalar lists as nullable columns.
+      const listOnNullable = c.type.endsWith('[]') && actual.nullable;
+      if (actual.nullable !== c.nullable && !listOnNullable)
         problems.push(`${m.model}.${c.field}: schema.prisma says ${c.nullable ? 'optional' : 'required'}, the column is ${actual.nullable ? 'nullable' : 'NOT NULL'}`);
     }
     if (m.primaryKey.join(',') !== t.primaryKey.join(','))

@@ -86,12 +86,14 @@ export class SenderRecovery {
     });
     const lost = () => {
       if (this.worker !== worker) return;
+      const wasReady = this.ready;
       this.worker = undefined;
       this.ready = false;
       this.markStarted();
       this.failAll();
-      // Keep serving synchronously; start a fresh worker for the next transactions.
-      if (!this.closed) this.start();
+      // Keep serving synchronously. A worker that had been working is replaced; one that could not even start
+      // would fail again, so recovery stays on this thread.
+      if (!this.closed && wasReady) this.start();
     };
     worker.on('error', lost);
     worker.on('exit', lost);

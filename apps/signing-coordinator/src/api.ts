@@ -1,74 +1,23 @@
 // The coordinator's API as plain functions over the signing driver and store, shared by REST and NATS request/reply.
 import {
   GroupKeyNotReadyError,
-  purposeSchema,
-  requestContextSchema,
   sessionId,
   SigningRequestError,
-  taprootSighashPayloadSchema,
-  tweakSchema,
   type RequestRow,
   type SigningDriver,
   type SigningStore,
 } from '@tapbridge/signing';
-import { z } from 'zod';
+import { DomainError } from '@tapbridge/runtime/nest';
+import { createSignatureSchema, type SignatureSummary, type SignatureView, type SignerView } from './dto.js';
 import type { Custody } from './custody.js';
 import type { SignerNetwork } from './signer-network.js';
 
-/**
- * POST /signatures: a raw message or a sighash request, the purpose, and optionally the tweak. Unknown fields are
- * refused (as POST /deposits does), so a misspelt field is an error rather than silently ignored.
- */
-export const createSignatureSchema = z
-  .object({
-    message: z.string().regex(/^(?:[0-9a-f]{32}|[0-9a-f]{64})$/, 'message must be 32 bytes (or a 16-byte heartbeat) of lowercase hex').optional(),
-    sighash: taprootSighashPayloadSchema.omit({ kind: true }).strict().optional(),
-    purpose: purposeSchema,
-    tweak: tweakSchema.optional(),
-    /** Facts the purpose's policy checks (packages/signing requestContextSchema), e.g. a sweep's paid ids. */
-    context: requestContextSchema.optional(),
-  })
-  .strict()
-  .refine((b) => (b.message === undefined) !== (b.sighash === undefined), { message: 'give exactly one of message or sighash' });
-export type CreateSignature = z.infer<typeof createSignatureSchema>;
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: 400 | 404 | 503,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/** A refused API call: problem+json over REST, `{ ok: false, error: { code } }` over rpc.signing.* (ProblemFilter). */
+export class ApiError extends DomainError {
+  override name = 'ApiError';
+  constructor(status: 400 | 404 | 503, code: string, message: string) {
+    super(code, message, status);
   }
-}
-
-export interface SignatureView {
-  id: string;
-  status: RequestRow['status'];
-  purpose: string;
-  message: string;
-  outputKey: string;
-  signature: string | null;
-  signers: number[] | null;
-  attempt: number;
-  error: string | null;
-  createdAt: string;
-  completedAt: string | null;
-  refusals: Array<{ signer: number; attempt: number; reason: string }>;
-  misbehaviour: Array<{ signer: number; attempt: number; detail: string }>;
-  sessions: Array<{ attempt: number; roastSession: number; signers: number[]; pubnonces: string[] }>;
-  responses: Array<{ attempt: number; signer: number; kind: string; roastSession: number | null; pubnonce: string | null; detail: string | null; at: string }>;
-}
-
-export interface SignerView {
-  index: number;
-  hostPubkey: string | null;
-  live: boolean;
-  lastSeen: string | null;
-  ready: boolean;
-  groupKey: string | null;
-  misbehaviourCount: number;
-  lastMisbehaviour: string | null;
 }
 
 export class CoordinatorApi {
@@ -79,7 +28,7 @@ export class CoordinatorApi {
     private readonly custody: () => Custody | undefined,
   ) {}
 
-  async createSignature(input: unknown): Promise<{ id: string; status: string }> {
+  async createSignature(input: unknown): Promise<{ id: string; status: RequestRow['status'] }> {
     const parsed = createSignatureSchema.safeParse(input);
     if (!parsed.success) throw new ApiError(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
     const b = parsed.data;
@@ -109,7 +58,7 @@ export class CoordinatorApi {
     };
   }
 
-  async sessions(limit = 100): Promise<Array<Omit<SignatureView, 'refusals' | 'misbehaviour' | 'sessions' | 'responses'>>> {
+  async sessions(limit = 100): Promise<SignatureSummary[]> {
     return (await this.store.requests(Math.min(Math.max(1, limit), 1_000))).map((r) => this.summary(r));
   }
 
@@ -129,7 +78,7 @@ export class CoordinatorApi {
     return c;
   }
 
-  private summary(row: RequestRow) {
+  private summary(row: RequestRow): SignatureSummary {
     return {
       id: row.id,
       status: row.status,

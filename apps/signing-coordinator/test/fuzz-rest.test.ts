@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { FUZZ_TIMEOUT_MS, anyJson, fuzzParams, mutatedJson } from '../../../packages/testing/src/fuzz.js';
-import { ApiError, CoordinatorApi, createSignatureSchema } from '../src/api.js';
+import { ApiError, CoordinatorApi } from '../src/api.js';
+import { createSignatureSchema } from '../src/dto.js';
 import type { SignerNetwork } from '../src/signer-network.js';
 import type { SigningDriver, SigningStore } from '@tapbridge/signing';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { connectMessaging, request, type Messaging } from '@tapbridge/messaging';
 import { encodeMessage, generateHostKey, hostPublicKey, openKeyShare, sealMessage, signerSubject, ANNOUNCE_SUBJECT } from '@tapbridge/signing';
 import { z } from 'zod';
-import { NATS_API_SUBJECTS } from '../src/nats-api.js';
+import { NATS_API_SUBJECTS } from '../src/signing.rpc.js';
 import { repoRoot, uniquePrefix, waitFor } from '@tapbridge/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApps, startCluster, type Cluster } from './support/harness.js';

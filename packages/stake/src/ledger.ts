@@ -97,14 +97,29 @@ export function lockOrder(tx: LedgerTransaction): { account: string; asset: Asse
   return checkTransaction(tx).map(({ account, asset }) => ({ account, asset }));
 }
 
-function sameContent(a: LedgerTransaction, b: LedgerTransaction): boolean {
+export function sameContent(a: LedgerTransaction, b: LedgerTransaction): boolean {
   const pa = checkTransaction(a);
   const pb = checkTransaction(b);
   return pa.length === pb.length && pa.every((p, i) => p.account === pb[i]!.account && p.asset === pb[i]!.asset && p.amount === pb[i]!.amount);
 }
 
+/**
+ * What a ledger store offers: MemoryLedger answers synchronously, stake-accounting's PostgresLedger asynchronously
+ * (the same results for the same transactions: its parity test posts the same sequences to both).
+ */
+export interface StakeLedger {
+  /** Applies a transaction once: 'applied', or 'duplicate' for the same fact again. Throws LedgerError otherwise. */
+  post(tx: LedgerTransaction): 'applied' | 'duplicate' | Promise<'applied' | 'duplicate'>;
+  balance(account: string, asset: Asset): bigint | Promise<bigint>;
+  has(id: string): boolean | Promise<boolean>;
+  /** Balances ("ASSET account" → amount, zeros omitted) recomputed from the entries alone. */
+  derivedBalances(): Map<string, bigint> | Promise<Map<string, bigint>>;
+  /** The balances the store keeps (what it checks `>= 0` against), zeros omitted. */
+  cachedBalances(): Map<string, bigint> | Promise<Map<string, bigint>>;
+}
+
 /** Append-only in-memory ledger: the reference model for the Postgres one and for replay tests. */
-export class MemoryLedger {
+export class MemoryLedger implements StakeLedger {
   readonly #entries: LedgerTransaction[] = [];
   readonly #byId = new Map<string, LedgerTransaction>();
   readonly #balances = new Map<string, bigint>();
@@ -150,7 +165,7 @@ export class MemoryLedger {
   }
 }
 
-function balanceKey(account: string, asset: Asset): string {
+export function balanceKey(account: string, asset: Asset): string {
   return `${asset} ${account}`;
 }
 

@@ -3,7 +3,7 @@
 // paid twice; the sweep-coordinator SIGKILLed at each named point of the pipeline (RBF included), paying nothing
 // twice and losing nothing; a simple-form (OP_RETURN) deposit swept by the custody key path, with the sweep's PSBT
 // decoded by bitcoinjs-lib; and, last (it stops the pipeline), a spend of custody the pipeline did not make.
-import { buildSweep, bytesToHex, hexToBytes, NUMS_INTERNAL_KEY } from '@tapbridge/bitcoin';
+import { buildSweep, bytesToHex, depositAddress, hexToBytes, NUMS_INTERNAL_KEY, taprootOutput, type SweepBuild, type SweepParams } from '@tapbridge/bitcoin';
 import { request, withdrawalPaid } from '@tapbridge/messaging';
 import { assembleSignedSweep, sighashRequest } from '@tapbridge/sweeps';
 import { waitFor } from '@tapbridge/testing';
@@ -15,6 +15,8 @@ import { buildStack, deposit, l2Sats, mine, mineUntil, newUser, opReturnDeposit,
 
 let stack: Stack;
 let user: User;
+/** The custody output the halting consolidation made (the lying-coordinator case spends it). */
+let haltedCustody: { txid: string; vout: number; value: bigint } | undefined;
 
 beforeAll(async () => {
   buildStack();
@@ -288,6 +290,7 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     }, 180_000, 500);
     const raw = assembleSignedSweep({ ...version, inputs: [{ ...version.inputs[0]!, signature }] }, { custodyOutputKey: fullCustody.outputKey, groupKey: fullCustody.groupKey });
     expect(stack.chain.node.sendRawTransaction(raw)).toBe(build.txid);
+    haltedCustody = { txid: build.txid, vout: 0, value: build.custodyValue };
 
     const halted = await mineUntil(stack, 'the pipeline halted', async () => {
       const st = (await stack.sweeper.get<{ status: string; halted: { reason: string } | null }>('/status')).body;
@@ -319,5 +322,99 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     const history = (await stack.sweeper.get<{ history: Array<{ status: string }> }>(`/withdrawals/${id}`)).body.history;
     expect(history.map((h) => h.status)).toEqual(['final']);
     expect((await stack.sweeper.get<{ inFlight: unknown[]; status: string }>('/status')).body).toMatchObject({ status: 'halted', inFlight: [] });
+  }, 900_000);
+
+  // After the halt: the pipeline plans nothing, so the test process is the (lying) coordinator, asking the real
+  // signing-coordinator and its 5 signers (t = 3) directly.
+  it('a coordinator lying to the signers is refused by every honest signer, for the reason of each lie', async () => {
+    expect(haltedCustody).toBeDefined();
+    const custody = z.object({ groupKey: z.string(), outputKey: z.string(), scriptPubKey: z.string(), tweak: z.unknown() }).parse(stack.custody);
+    const to = payee();
+    const burned = 100_000n;
+    const wid = BigInt(await withdraw(to, burned));
+    // Final on the L2 for the signers (depth 1) once another L2 block is mined on top of the burn.
+    const burnBlock = await stack.provider.getBlockNumber();
+    await waitFor('the burn buried one L2 block deep', async () => (await stack.provider.getBlockNumber()) > burnBlock + 1 || undefined, 60_000, 200);
+    const custodyInput = { ...haltedCustody!, scriptPubKey: hexToBytes(custody.scriptPubKey) };
+    const honestPayout = { id: wid, scriptPubKey: hexToBytes(to.btcScript), amountSats: burned, maxFeeSats: 20_000n };
+    const base: SweepParams = { custodyScriptPubKey: hexToBytes(custody.scriptPubKey), custodyInput, deposits: [], withdrawals: [honestPayout], fee: 1_500n };
+
+    type Context = { withdrawalIds: string[]; deposits: Array<{ txid: string; vout: number; kind: 'deposit-leaf'; depositScript: string; reclaimScript: string }> };
+    const contextOf = (b: SweepBuild, deposits: Context['deposits'] = []): Context => ({ withdrawalIds: b.withdrawalIds.map(String), deposits });
+    const versionOf = (b: SweepBuild) => ({
+      unsignedHex: b.hex,
+      inputs: b.tx.inputs.map((input, i) => ({
+        txid: bytesToHex(Uint8Array.from(input.prevout.txid).reverse()), vout: input.prevout.vout, value: b.prevouts[i]!.value, scriptPubKey: bytesToHex(b.prevouts[i]!.scriptPubKey),
+        kind: b.inputSpends[i]!.kind, ...(b.inputSpends[i]!.leafHash ? { leafHash: bytesToHex(b.inputSpends[i]!.leafHash!) } : {}),
+      })),
+    });
+    const statusSchema = z.object({ status: z.string(), signature: z.string().nullable(), error: z.string().nullable(), refusals: z.array(z.object({ signer: z.number(), reason: z.string() }).passthrough()).default([]) }).passthrough();
+    /** Asks for input 0 (custody, key path) of `b` and waits for the outcome. */
+    async function ask(b: SweepBuild, context: Context, hashType?: number) {
+      const sighash = { ...sighashRequest(versionOf(b), 0), ...(hashType !== undefined ? { hashType } : {}) };
+      const { id } = await request(stack.messaging, 'signing.signatures.create', { sighash, purpose: 'sweep', tweak: custody.tweak, context: { sweep: context } }, { response: z.object({ id: z.string() }), timeoutMs: 10_000 });
+      const outcome = await waitFor(`the outcome of ${id}`, async () => {
+        const r = await request(stack.messaging, 'signing.signatures.get', { id }, { response: statusSchema, timeoutMs: 10_000 });
+        return r.status === 'signed' || r.status === 'failed' ? r : undefined;
+      }, 180_000, 300);
+      return { id, ...outcome };
+    }
+    const refusedBy = new Map<string, RegExp>();
+    async function refused(what: string, b: SweepBuild, reason: RegExp, context = contextOf(b), hashType?: number) {
+      const r = await ask(b, context, hashType);
+      expect(r.status, what).toBe('failed');
+      expect(r.signature, what).toBeNull();
+      expect(r.error, what).toMatch(/fewer than 3 signers will sign/);
+      // At least n − t + 1 = 3 refusals make a signature impossible; each names this lie.
+      expect(r.refusals.length, what).toBeGreaterThanOrEqual(3);
+      for (const x of r.refusals) expect(x.reason, `${what}: signer ${x.signer}`).toMatch(reason);
+      refusedBy.set(r.id, reason);
+    }
+
+    const someoneElse = newUser(stack);
+    await refused('a payout to an address nobody burned for', buildSweep({ ...base, withdrawals: [{ ...honestPayout, scriptPubKey: hexToBytes(someoneElse.btcScript) }] }),
+      new RegExp(`output 2 pays ${someoneElse.btcScript}, but withdrawal ${wid} was burned for ${to.btcScript}`));
+    await refused('a payout for an id nobody burned', buildSweep({ ...base, withdrawals: [{ ...honestPayout, id: 10n ** 12n }] }),
+      /no final WithdrawalRequested log for withdrawal id 1000000000000/);
+    await refused('an amount above the burn', buildSweep({ ...base, withdrawals: [{ ...honestPayout, amountSats: burned + 10_000n }] }),
+      new RegExp(`output 2 pays \\d+ sat, but withdrawal ${wid} is due its burn of ${burned} sat minus its fee share`));
+    const elsewhere = bytesToHex(taprootOutput(NUMS_INTERNAL_KEY).scriptPubKey);
+    await refused('change to another script', buildSweep({ ...base, custodyScriptPubKey: hexToBytes(elsewhere) }), /custody/i);
+    await refused('a fee above the max fee', buildSweep({ ...base, withdrawals: [{ ...honestPayout, maxFeeSats: 100_000n }], fee: 60_000n }),
+      new RegExp(`withdrawal ${wid}: fee share 60000 sat exceeds its max fee 20000 sat`));
+    const ghost = depositAddress({ network: 'regtest', groupKey: hexToBytes(custody.groupKey), recipient: someoneElse.wallet.address, maxFee: 10_000n, reclaimKey: NUMS_INTERNAL_KEY, lockBlocks: 500 });
+    const ghostTxid = 'ab'.repeat(32);
+    const withGhost = buildSweep({
+      ...base, withdrawals: [],
+      deposits: [{ txid: ghostTxid, vout: 0, value: 300_000n, kind: 'deposit-leaf', scriptPubKey: ghost.scriptPubKey, leafScript: ghost.depositLeaf.script, controlBlock: ghost.depositLeaf.controlBlock, maxFeeSats: 10_000n }],
+    });
+    await refused('a deposit that is not confirmed on the signer\u2019s own chain', withGhost, new RegExp(`deposit 0 \\(input 1\\) ${ghostTxid}:0`),
+      contextOf(withGhost, [{ txid: ghostTxid, vout: 0, kind: 'deposit-leaf', depositScript: bytesToHex(ghost.depositLeaf.script), reclaimScript: bytesToHex(ghost.reclaimLeaf.script) }]));
+    await refused('a non-default sighash type', buildSweep(base), /sighash type 0x83 is not DEFAULT \(0x00\) or ALL \(0x01\)/, undefined, 0x83);
+
+    // Paid twice across two transactions: an honest sweep paying the withdrawal is signed, broadcast and confirmed;
+    // a second one paying it again from the new custody output is refused.
+    const honest = buildSweep(base);
+    const signedOnce = await ask(honest, contextOf(honest));
+    expect(signedOnce.status).toBe('signed');
+    const rawOnce = assembleSignedSweep({ txid: honest.txid, ...versionOf(honest), inputs: versionOf(honest).inputs.map((i) => ({ ...i, signature: signedOnce.signature! })) }, { custodyOutputKey: custody.outputKey, groupKey: custody.groupKey });
+    stack.chain.node.sendRawTransaction(rawOnce);
+    mine(stack);
+    const twice = buildSweep({ ...base, custodyInput: { txid: honest.txid, vout: 0, value: honest.custodyValue, scriptPubKey: hexToBytes(custody.scriptPubKey) } });
+    // The signers' own light clients must have seen the block before they judge the second one (else: "not confirmed").
+    await waitFor('the honest payout confirmed for the signers', async () => {
+      const st = await Promise.all(stack.cluster.signers.map((x) => x.get<{ sweep?: { headerTip: { height: number } | null } }>('/status')));
+      return st.every((r) => (r.body.sweep?.headerTip?.height ?? 0) >= stack.chain.node.chain.tip.height) || undefined;
+    }, 60_000, 300);
+    await refused('a withdrawal paid twice across two transactions', twice, new RegExp(`withdrawal ${wid} was already paid by sweep ${honest.txid}, confirmed on the signer's chain`));
+
+    // Every one of the 5 signers refused every lie, for its reason (each signer logs its own decisions).
+    await waitFor('every signer\u2019s own refusal of every lie', async () => {
+      for (const signer of stack.cluster.signers) {
+        const decisions = signer.logs().split('\n').filter((l) => l.includes('signing decision: refused')).map((l) => JSON.parse(l) as { requestId?: string; reason?: string });
+        for (const [id, reason] of refusedBy) if (!decisions.some((d) => d.requestId === id && reason.test(d.reason ?? ''))) return undefined;
+      }
+      return true;
+    }, 60_000, 500);
   }, 900_000);
 });

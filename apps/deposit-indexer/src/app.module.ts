@@ -1,21 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { RuntimeModule } from '@tapbridge/runtime/nest';
 import type { ServiceRuntime } from '@tapbridge/runtime';
-import { DepositQueries } from './deposit-queries.js';
-import { DepositService } from './deposit-service.js';
-import { DepositsController } from './deposits.controller.js';
+import { ConfigModule, RuntimeModule } from '@tapbridge/runtime/nest';
+import { depositIndexerConfig, type DepositIndexerConfig } from './config.js';
+import { DepositsModule } from './deposits.module.js';
+import { IndexingModule } from './indexing.module.js';
+import { PrismaModule } from './prisma.service.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(runtime: ServiceRuntime, service: DepositService, queries: DepositQueries): DynamicModule {
+  static forRoot(config: DepositIndexerConfig, runtime: ServiceRuntime): DynamicModule {
     return {
       module: AppModule,
-      imports: [RuntimeModule.forRoot(runtime)],
-      controllers: [DepositsController],
-      providers: [
-        { provide: DepositService, useValue: service },
-        { provide: DepositQueries, useValue: queries },
-      ],
+      imports: [RuntimeModule.forRoot(runtime), ConfigModule.forRoot(depositIndexerConfig, config), PrismaModule, IndexingModule, DepositsModule],
     };
   }
 }

@@ -1,6 +1,7 @@
-// Request and response shapes of the REST API: zod validates, @nestjs/swagger documents.
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DEPOSIT_STATUSES } from '@tapbridge/deposits';
+// Request and response shapes of the REST and RPC APIs, declared once: each zod schema validates requests (the
+// global pipe), serialises responses (@ZodResponse / @ZodSerializerDto) and is the OpenAPI schema.
+import { DEPOSIT_STATUSES, type DepositStatus } from '@tapbridge/deposits';
+import { createZodDto } from '@tapbridge/runtime/nest';
 import { z } from 'zod';
 
 const hex = (what: string) => z.string().regex(/^(?:[0-9a-fA-F]{2})+$/, `${what} must be non-empty hex`);
@@ -14,17 +15,17 @@ const txidSchema = z.string().regex(/^[0-9a-fA-F]{64}$/, 'txid must be 32 bytes 
 const voutSchema = z.number().int().min(0).max(MAX_VOUT, `vout must be an output index (0..${MAX_VOUT})`);
 
 export const registerDepositBody = z.object({
-  txid: txidSchema,
-  vout: voutSchema,
-  depositScript: hex('depositScript'),
-  reclaimScript: hex('reclaimScript'),
+  txid: txidSchema.describe('Deposit transaction id, display hex'),
+  vout: voutSchema.describe('Index of the output paying the deposit address'),
+  depositScript: hex('depositScript').describe('Deposit leaf script, hex: <max_fee u64 BE ‖ evm_recipient> OP_DROP <custody group key> OP_CHECKSIG'),
+  reclaimScript: hex('reclaimScript').describe('Reclaim leaf script, hex: <lock_blocks> OP_CHECKSEQUENCEVERIFY OP_DROP <depositor key> OP_CHECKSIG'),
 }).strict();
 
 export const listDepositsQuery = z.object({
   recipient: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'recipient must be a 0x-prefixed 20-byte address').optional(),
-  status: z.enum(DEPOSIT_STATUSES as [string, ...string[]]).optional(),
+  status: z.enum(DEPOSIT_STATUSES as [DepositStatus, ...DepositStatus[]]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().transform(parseCursor).optional(),
+  cursor: z.string().transform(parseCursor).optional().describe('nextCursor of the previous page'),
 });
 
 /** GET /deposits/:txid/:vout */
@@ -64,61 +65,73 @@ function parseCursor(value: string, ctx: z.RefinementCtx): DepositCursor {
   return { at: value.slice(0, value.indexOf('|')), txid: m[7]!, vout };
 }
 
-export class RegisterDepositDto {
-  @ApiProperty({ description: 'Deposit transaction id, display hex' }) txid!: string;
-  @ApiProperty({ description: 'Index of the output paying the deposit address' }) vout!: number;
-  @ApiProperty({ description: 'Deposit leaf script, hex: <max_fee u64 BE ‖ evm_recipient> OP_DROP <custody group key> OP_CHECKSIG' }) depositScript!: string;
-  @ApiProperty({ description: 'Reclaim leaf script, hex: <lock_blocks> OP_CHECKSEQUENCEVERIFY OP_DROP <depositor key> OP_CHECKSIG' }) reclaimScript!: string;
-}
+export class RegisterDepositDto extends createZodDto(registerDepositBody) {}
+export class ListDepositsQuery extends createZodDto(listDepositsQuery) {}
+export class DepositParams extends createZodDto(depositParams) {}
 
-export class HistoryEntryDto {
-  @ApiProperty({ enum: DEPOSIT_STATUSES }) status!: string;
-  @ApiPropertyOptional() blockHash?: string;
-  @ApiPropertyOptional() blockHeight?: number;
-  @ApiProperty({ description: 'What happened' }) detail!: string;
-  @ApiProperty() at!: string;
-}
+const statusSchema = z.enum(DEPOSIT_STATUSES as [DepositStatus, ...DepositStatus[]]);
 
-export class DepositDto {
-  @ApiProperty() txid!: string;
-  @ApiProperty() vout!: number;
-  @ApiProperty({ enum: ['taproot', 'op_return'] }) kind!: string;
-  @ApiProperty({ enum: DEPOSIT_STATUSES, description: 'registered → seen → confirmed → swept | reclaimed; dropped / reorged when its block left the best chain' }) status!: string;
-  @ApiProperty({ description: 'Satoshis, decimal string' }) amountSats!: string;
-  @ApiProperty({ description: 'EVM recipient' }) recipient!: string;
-  @ApiProperty({ description: 'Most the signers may take as sweep fee, satoshis' }) maxFeeSats!: string;
-  @ApiProperty() scriptPubKey!: string;
-  @ApiPropertyOptional() depositScript?: string;
-  @ApiPropertyOptional() reclaimScript?: string;
-  @ApiPropertyOptional({ description: 'Reclaim lock, blocks' }) lockBlocks?: number;
-  @ApiPropertyOptional({ description: 'Best-chain block holding the deposit output' }) blockHash?: string;
-  @ApiPropertyOptional() blockHeight?: number;
-  @ApiProperty({ description: 'Confirmations on the indexer\u2019s best chain (0 when not in a block)' }) confirmations!: number;
-  @ApiPropertyOptional({ description: 'Merkle block (gettxoutproof format) proving the deposit transaction in blockHash' }) merkleProof?: string;
-  @ApiProperty() registeredAt!: string;
-  @ApiProperty() updatedAt!: string;
-}
+export const historyEntry = z.object({
+  status: statusSchema,
+  blockHash: z.string().optional(),
+  blockHeight: z.number().int().optional(),
+  detail: z.string().describe('What happened'),
+  at: z.string(),
+});
 
-export class DepositWithHistoryDto extends DepositDto {
-  @ApiProperty({ type: [HistoryEntryDto] }) history!: HistoryEntryDto[];
-}
+export const depositView = z.object({
+  txid: z.string(),
+  vout: z.number().int(),
+  kind: z.enum(['taproot', 'op_return']),
+  status: statusSchema.describe('registered → seen → confirmed → swept | reclaimed; dropped / reorged when its block left the best chain'),
+  amountSats: z.string().describe('Satoshis, decimal string'),
+  recipient: z.string().describe('EVM recipient'),
+  maxFeeSats: z.string().describe('Most the signers may take as sweep fee, satoshis'),
+  scriptPubKey: z.string(),
+  depositScript: z.string().optional(),
+  reclaimScript: z.string().optional(),
+  lockBlocks: z.number().int().optional().describe('Reclaim lock, blocks'),
+  blockHash: z.string().optional().describe('Best-chain block holding the deposit output'),
+  blockHeight: z.number().int().optional(),
+  confirmations: z.number().int().describe('Confirmations on the indexer\u2019s best chain (0 when not in a block)'),
+  merkleProof: z.string().optional().describe('Merkle block (gettxoutproof format) proving the deposit transaction in blockHash'),
+  registeredAt: z.string(),
+  updatedAt: z.string(),
+});
 
-export class DepositPageDto {
-  @ApiProperty({ type: [DepositDto] }) items!: DepositDto[];
-  @ApiPropertyOptional({ description: 'Pass as ?cursor= for the next page' }) nextCursor?: string;
-}
+export const depositWithHistory = depositView.extend({ history: z.array(historyEntry) });
+export class DepositWithHistoryDto extends createZodDto(depositWithHistory) {}
 
-export class CustodyUtxoDto {
-  @ApiProperty() txid!: string;
-  @ApiProperty() vout!: number;
-  @ApiProperty() amountSats!: string;
-  @ApiProperty() blockHash!: string;
-  @ApiProperty() blockHeight!: number;
-  @ApiProperty() confirmations!: number;
-}
+export const depositPage = z.object({
+  items: z.array(depositView),
+  nextCursor: z.string().optional().describe('Pass as ?cursor= for the next page'),
+});
+export class DepositPageDto extends createZodDto(depositPage) {}
 
-export class CustodyUtxosDto {
-  @ApiPropertyOptional({ description: 'Height of the indexer\u2019s tip' }) tipHeight?: number;
-  @ApiProperty({ description: 'Sum of the unspent custody outputs, satoshis' }) totalSats!: string;
-  @ApiProperty({ type: [CustodyUtxoDto] }) utxos!: CustodyUtxoDto[];
-}
+export const custodyUtxo = z.object({
+  txid: z.string(),
+  vout: z.number().int(),
+  amountSats: z.string(),
+  blockHash: z.string(),
+  blockHeight: z.number().int(),
+  confirmations: z.number().int(),
+});
+
+export const custodyUtxos = z.object({
+  tipHeight: z.number().int().optional().describe('Height of the indexer\u2019s tip'),
+  totalSats: z.string().describe('Sum of the unspent custody outputs, satoshis'),
+  utxos: z.array(custodyUtxo),
+});
+export class CustodyUtxosDto extends createZodDto(custodyUtxos) {}
+
+export type DepositView = z.infer<typeof depositView>;
+export type HistoryView = z.infer<typeof historyEntry>;
+export type DepositWithHistory = z.infer<typeof depositWithHistory>;
+export type DepositPage = z.infer<typeof depositPage>;
+export type CustodyUtxoView = z.infer<typeof custodyUtxo>;
+export type CustodyUtxos = z.infer<typeof custodyUtxos>;
+
+// rpc.deposits.* requests (the sweep-coordinator sends lowercase txids and numeric vouts).
+export class OutpointRequest extends createZodDto(z.object({ txid: z.string().regex(/^[0-9a-f]{64}$/), vout: z.number().int().min(0).max(MAX_VOUT) })) {}
+/** Requests without parameters still have to be a JSON object, as before. */
+export class EmptyRequest extends createZodDto(z.looseObject({})) {}

@@ -1,53 +1,21 @@
-// Read side of the REST API: plain SQL over the service's own schema.
-import type { Pool } from 'pg';
+// Read side of the REST and RPC APIs, through Prisma over the service's own schema.
+import { Inject, Injectable } from '@nestjs/common';
 import type { DepositStatus } from '@tapbridge/deposits';
-import { qualified } from '@tapbridge/messaging';
+import type { DepositCursor, DepositPage, DepositView, DepositWithHistory, CustodyUtxos } from './deposit-dto.js';
+import { Prisma, type Deposit, type PrismaClient } from './generated/prisma/client.js';
+import { PrismaService } from './prisma.service.js';
 
-export interface DepositView {
+type OutputSighting = { blockHash: string; blockHeight: number; merkleProof: string | null };
+
+/** A page row: the deposit, its best-chain output sighting (if any) and its created_at to the microsecond. */
+interface PageRow {
   txid: string;
   vout: number;
-  kind: 'taproot' | 'op_return';
-  status: DepositStatus;
-  amountSats: string;
+  kind: string;
+  status: string;
+  amount_sats: bigint;
   recipient: string;
-  maxFeeSats: string;
-  scriptPubKey: string;
-  depositScript?: string;
-  reclaimScript?: string;
-  lockBlocks?: number;
-  blockHash?: string;
-  blockHeight?: number;
-  confirmations: number;
-  merkleProof?: string;
-  registeredAt: string;
-  updatedAt: string;
-}
-
-export interface HistoryView {
-  status: DepositStatus;
-  blockHash?: string;
-  blockHeight?: number;
-  detail: string;
-  at: string;
-}
-
-export interface CustodyUtxoView {
-  txid: string;
-  vout: number;
-  amountSats: string;
-  blockHash: string;
-  blockHeight: number;
-  confirmations: number;
-}
-
-interface Row {
-  txid: string;
-  vout: number;
-  kind: 'taproot' | 'op_return';
-  status: DepositStatus;
-  amount_sats: string;
-  recipient: string;
-  max_fee_sats: string;
+  max_fee_sats: bigint;
   script_pub_key: string;
   deposit_script: string | null;
   reclaim_script: string | null;
@@ -57,60 +25,47 @@ interface Row {
   block_hash: string | null;
   block_height: number | null;
   merkle_proof: string | null;
-  tip_height: number | null;
   cursor_at: string;
 }
 
+function view(d: Deposit, sighting: OutputSighting | undefined, tipHeight: number | undefined): DepositView {
+  return {
+    txid: d.txid,
+    vout: d.vout,
+    kind: d.kind as DepositView['kind'],
+    status: d.status as DepositStatus,
+    amountSats: d.amountSats.toString(),
+    recipient: d.recipient,
+    maxFeeSats: d.maxFeeSats.toString(),
+    scriptPubKey: d.scriptPubKey,
+    ...(d.depositScript !== null ? { depositScript: d.depositScript, reclaimScript: d.reclaimScript!, lockBlocks: d.lockBlocks! } : {}),
+    ...(sighting ? { blockHash: sighting.blockHash, blockHeight: sighting.blockHeight, merkleProof: sighting.merkleProof! } : {}),
+    confirmations: sighting && tipHeight !== undefined ? tipHeight - sighting.blockHeight + 1 : 0,
+    registeredAt: d.createdAt.toISOString(),
+    updatedAt: d.updatedAt.toISOString(),
+  };
+}
+
+@Injectable()
 export class DepositQueries {
-  private readonly t: (table: string) => string;
+  constructor(@Inject(PrismaService) private readonly prisma: PrismaClient) {}
 
-  constructor(
-    private readonly pool: Pool,
-    schema: string,
-  ) {
-    this.t = (table) => qualified(schema, table);
-  }
-
-  /** Deposits with their current best-chain output (if any), newest first, after an opaque cursor. */
-  private select(where: string): string {
-    // cursor_at keeps Postgres' microseconds, which a JS Date would drop (and with them rows from the next page).
-    return `SELECT d.*, s.block_hash, s.block_height, s.merkle_proof, (SELECT max(height) FROM ${this.t('chain_block')}) AS tip_height,
-        to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
-      FROM ${this.t('deposit')} d
-      LEFT JOIN ${this.t('sighting')} s ON s.txid = d.txid AND s.vout = d.vout AND s.kind = 'output'
-      ${where}`;
-  }
-
-  private view(r: Row): DepositView {
+  async one(txid: string, vout: number): Promise<DepositWithHistory | undefined> {
+    const d = await this.prisma.deposit.findUnique({
+      where: { txid_vout: { txid, vout } },
+      include: {
+        sightings: { where: { kind: 'output' }, select: { blockHash: true, blockHeight: true, merkleProof: true }, take: 1 },
+        history: { orderBy: { seq: 'asc' } },
+      },
+    });
+    if (!d) return undefined;
+    // The tip after the rows: never below the block of a sighting just read.
+    const tip = await this.tipHeight();
     return {
-      txid: r.txid,
-      vout: r.vout,
-      kind: r.kind,
-      status: r.status,
-      amountSats: r.amount_sats,
-      recipient: r.recipient,
-      maxFeeSats: r.max_fee_sats,
-      scriptPubKey: r.script_pub_key,
-      ...(r.deposit_script !== null ? { depositScript: r.deposit_script, reclaimScript: r.reclaim_script!, lockBlocks: r.lock_blocks! } : {}),
-      ...(r.block_hash !== null ? { blockHash: r.block_hash, blockHeight: r.block_height!, merkleProof: r.merkle_proof! } : {}),
-      confirmations: r.block_height !== null && r.tip_height !== null ? r.tip_height - r.block_height + 1 : 0,
-      registeredAt: r.created_at.toISOString(),
-      updatedAt: r.updated_at.toISOString(),
-    };
-  }
-
-  async one(txid: string, vout: number): Promise<(DepositView & { history: HistoryView[] }) | undefined> {
-    const r = await this.pool.query<Row>(this.select('WHERE d.txid = $1 AND d.vout = $2'), [txid, vout]);
-    if (!r.rows[0]) return undefined;
-    const h = await this.pool.query<{ status: DepositStatus; block_hash: string | null; block_height: number | null; detail: string; at: Date }>(
-      `SELECT status, block_hash, block_height, detail, at FROM ${this.t('deposit_history')} WHERE txid = $1 AND vout = $2 ORDER BY seq`,
-      [txid, vout],
-    );
-    return {
-      ...this.view(r.rows[0]),
-      history: h.rows.map((e) => ({
-        status: e.status,
-        ...(e.block_hash !== null ? { blockHash: e.block_hash, blockHeight: e.block_height! } : {}),
+      ...view(d, d.sightings[0], tip),
+      history: d.history.map((e) => ({
+        status: e.status as DepositStatus,
+        ...(e.blockHash !== null ? { blockHash: e.blockHash, blockHeight: e.blockHeight! } : {}),
         detail: e.detail,
         at: e.at.toISOString(),
       })),
@@ -118,57 +73,63 @@ export class DepositQueries {
   }
 
   /** A page of deposits, newest first; `cursor` is the last item's `registeredAt|txid|vout` from the previous page. */
-  async list(filter: { recipient?: string; status?: DepositStatus; limit: number; cursor?: { at: string; txid: string; vout: number } }): Promise<{ items: DepositView[]; nextCursor?: string }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.recipient) {
-      params.push(filter.recipient.toLowerCase());
-      where.push(`d.recipient = $${params.length}`);
-    }
-    if (filter.status) {
-      params.push(filter.status);
-      where.push(`d.status = $${params.length}`);
-    }
-    if (filter.cursor) {
-      params.push(filter.cursor.at, filter.cursor.txid, filter.cursor.vout);
-      where.push(`(d.created_at, d.txid, d.vout) < ($${params.length - 2}::timestamptz, $${params.length - 1}, $${params.length})`);
-    }
-    params.push(filter.limit + 1);
-    const sql = this.select(where.length ? `WHERE ${where.join(' AND ')}` : '') + ` ORDER BY d.created_at DESC, d.txid DESC, d.vout DESC LIMIT $${params.length}`;
-    const r = await this.pool.query<Row>(sql, params);
-    const rows = r.rows.slice(0, filter.limit);
-    const last = rows[rows.length - 1];
+  async list(filter: { recipient?: string; status?: DepositStatus; limit: number; cursor?: DepositCursor }): Promise<DepositPage> {
+    const where: Prisma.Sql[] = [];
+    if (filter.recipient) where.push(Prisma.sql`d.recipient = ${filter.recipient.toLowerCase()}`);
+    if (filter.status) where.push(Prisma.sql`d.status = ${filter.status}`);
+    if (filter.cursor) where.push(Prisma.sql`(d.created_at, d.txid, d.vout) < (${filter.cursor.at}::timestamptz, ${filter.cursor.txid}, ${filter.cursor.vout})`);
+    // Raw SQL: the keyset cursor needs created_at to the microsecond, and Prisma reads timestamps as JS Dates (ms),
+    // which would drop rows between pages.
+    const rows = await this.prisma.$queryRaw<PageRow[]>`
+      SELECT d.*, s.block_hash, s.block_height, s.merkle_proof,
+             to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+      FROM deposit_indexer.deposit d
+      LEFT JOIN deposit_indexer.sighting s ON s.txid = d.txid AND s.vout = d.vout AND s.kind = 'output'
+      ${where.length ? Prisma.sql`WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty}
+      ORDER BY d.created_at DESC, d.txid DESC, d.vout DESC LIMIT ${filter.limit + 1}`;
+    const tip = rows.length > 0 ? await this.tipHeight() : undefined;
+    const page = rows.slice(0, filter.limit);
+    const last = page[page.length - 1];
     return {
-      items: rows.map((row) => this.view(row)),
-      ...(r.rows.length > filter.limit && last ? { nextCursor: `${last.cursor_at}|${last.txid}|${last.vout}` } : {}),
+      items: page.map((r) =>
+        view(
+          {
+            txid: r.txid, vout: r.vout, kind: r.kind, status: r.status, amountSats: r.amount_sats, recipient: r.recipient, maxFeeSats: r.max_fee_sats,
+            scriptPubKey: r.script_pub_key, depositScript: r.deposit_script, reclaimScript: r.reclaim_script, lockBlocks: r.lock_blocks,
+            createdAt: r.created_at, updatedAt: r.updated_at,
+          },
+          r.block_hash !== null ? { blockHash: r.block_hash, blockHeight: r.block_height!, merkleProof: r.merkle_proof } : undefined,
+          tip,
+        ),
+      ),
+      ...(rows.length > filter.limit && last ? { nextCursor: `${last.cursor_at}|${last.txid}|${last.vout}` } : {}),
     };
   }
 
-  async custodyUtxos(): Promise<{ tipHeight?: number; totalSats: string; utxos: CustodyUtxoView[] }> {
-    const r = await this.pool.query<{ txid: string; vout: number; amount_sats: string; block_hash: string; block_height: number; tip_height: number }>(
-      `SELECT u.txid, u.vout, u.amount_sats, u.block_hash, u.block_height, (SELECT max(height) FROM ${this.t('chain_block')}) AS tip_height
-       FROM ${this.t('custody_utxo')} u WHERE u.spent_block_hash IS NULL ORDER BY u.block_height, u.txid, u.vout`,
-    );
+  async custodyUtxos(): Promise<CustodyUtxos> {
+    const utxos = await this.prisma.custodyUtxo.findMany({ where: { spentBlockHash: null }, orderBy: [{ blockHeight: 'asc' }, { txid: 'asc' }, { vout: 'asc' }] });
     const tip = await this.tipHeight();
     return {
       ...(tip !== undefined ? { tipHeight: tip } : {}),
-      totalSats: r.rows.reduce((sum, u) => sum + BigInt(u.amount_sats), 0n).toString(),
-      utxos: r.rows.map((u) => ({ txid: u.txid, vout: u.vout, amountSats: u.amount_sats, blockHash: u.block_hash, blockHeight: u.block_height, confirmations: u.tip_height - u.block_height + 1 })),
+      totalSats: utxos.reduce((sum, u) => sum + u.amountSats, 0n).toString(),
+      utxos: utxos.map((u) => ({
+        txid: u.txid, vout: u.vout, amountSats: u.amountSats.toString(), blockHash: u.blockHash, blockHeight: u.blockHeight,
+        confirmations: tip! - u.blockHeight + 1,
+      })),
     };
   }
 
   async tipHeight(): Promise<number | undefined> {
-    const r = await this.pool.query<{ h: number | null }>(`SELECT max(height) AS h FROM ${this.t('chain_block')}`);
-    return r.rows[0]?.h ?? undefined;
+    const r = await this.prisma.chainBlock.aggregate({ _max: { height: true } });
+    return r._max.height ?? undefined;
   }
 
   async tipHash(): Promise<string | undefined> {
-    const r = await this.pool.query<{ hash: string }>(`SELECT hash FROM ${this.t('chain_block')} ORDER BY height DESC LIMIT 1`);
-    return r.rows[0]?.hash;
+    const tip = await this.prisma.chainBlock.findFirst({ orderBy: { height: 'desc' }, select: { hash: true } });
+    return tip?.hash;
   }
 
   async exists(txid: string, vout: number): Promise<boolean> {
-    const r = await this.pool.query(`SELECT 1 FROM ${this.t('deposit')} WHERE txid = $1 AND vout = $2`, [txid, vout]);
-    return (r.rowCount ?? 0) > 0;
+    return (await this.prisma.deposit.count({ where: { txid, vout } })) > 0;
   }
 }

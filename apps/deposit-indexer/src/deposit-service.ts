@@ -1,29 +1,32 @@
 // Registration: look the transaction up through the chain sources, then let the deposit rules decide.
-import { DepositIndexer, type DepositRules, type RegistrationRequest, type RegistrationResult } from '@tapbridge/deposits';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ChainSource } from '@tapbridge/chain-source';
-import type { Pool } from 'pg';
-import type { DepositQueries } from './deposit-queries.js';
-import { refreshDepositGauges } from './metrics.js';
-import type { PostgresDepositStore } from './postgres-store.js';
-import { isNotFound } from './sources.js';
+import { DepositIndexer, type DepositRules, type RegistrationRequest, type RegistrationResult } from '@tapbridge/deposits';
+import { DepositQueries } from './deposit-queries.js';
+import { DepositGauges } from './metrics.js';
+import { PostgresDepositStore } from './postgres-store.js';
+import { isNotFound, type ChainLookups } from './sources.js';
+import { CHAIN_LOOKUPS, DEPOSIT_RULES } from './tokens.js';
 
 /** The transaction is not known to any source (404). */
 export class TransactionNotFoundError extends Error {
   override readonly name = 'TransactionNotFoundError';
 }
 
+@Injectable()
 export class DepositService {
   private readonly indexer: DepositIndexer;
+  private readonly source: ChainSource;
 
   constructor(
-    store: PostgresDepositStore,
-    rules: DepositRules,
-    private readonly source: ChainSource,
-    private readonly queries: DepositQueries,
-    private readonly pool: Pool,
-    private readonly schema: string,
+    @Inject(PostgresDepositStore) store: PostgresDepositStore,
+    @Inject(DEPOSIT_RULES) rules: DepositRules,
+    @Inject(CHAIN_LOOKUPS) chain: ChainLookups,
+    @Inject(DepositQueries) private readonly queries: DepositQueries,
+    @Inject(DepositGauges) private readonly gauges: DepositGauges,
   ) {
     this.indexer = new DepositIndexer(store, rules);
+    this.source = chain.any;
   }
 
   /**
@@ -48,7 +51,7 @@ export class DepositService {
       created ||= result.created;
       if (result.deposit.status !== 'registered' || (await this.queries.tipHash()) === tipBefore) break;
     }
-    await refreshDepositGauges(this.pool, this.schema).catch(() => undefined);
+    await this.gauges.refresh().catch(() => undefined);
     return { ...result!, created };
   }
 }

@@ -1,24 +1,12 @@
-import {
-  BadGatewayException,
-  BadRequestException,
-  Body,
-  ConflictException,
-  Controller,
-  Get,
-  HttpException,
-  Inject,
-  NotFoundException,
-  Param,
-  Post,
-  Query,
-  Res,
-  UnprocessableEntityException,
-} from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiParam, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { Body, Controller, Get, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBadGatewayResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { ChainSourceError } from '@tapbridge/chain-source';
-import { DepositRegistrationError, type DepositStatus, type RegistrationErrorCode } from '@tapbridge/deposits';
-import type { z } from 'zod';
-import { CustodyUtxosDto, DepositPageDto, DepositWithHistoryDto, MAX_VOUT, RegisterDepositDto, depositParams, listDepositsQuery, registerDepositBody } from './deposit-dto.js';
+import { DepositRegistrationError, type RegistrationErrorCode } from '@tapbridge/deposits';
+import { DomainError, ZodResponse, ZodSerializerDto } from '@tapbridge/runtime/nest';
+import {
+  CustodyUtxosDto, DepositPageDto, DepositParams, DepositWithHistoryDto, ListDepositsQuery, MAX_VOUT, RegisterDepositDto,
+  type CustodyUtxos, type DepositPage, type DepositWithHistory,
+} from './deposit-dto.js';
 import { DepositQueries } from './deposit-queries.js';
 import { DepositService, TransactionNotFoundError } from './deposit-service.js';
 
@@ -27,25 +15,18 @@ interface StatusResponse {
   status(code: number): unknown;
 }
 
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) });
-  return r.data;
-}
-
 const BAD_REQUEST: ReadonlySet<RegistrationErrorCode> = new Set(['bad-request', 'bad-deposit-script', 'bad-reclaim-script']);
 
-/** Registration rules → HTTP: malformed input 400, a well-formed deposit that breaks a rule 422, another registration 409. */
-function httpError(e: unknown): HttpException {
-  if (e instanceof DepositRegistrationError) {
-    const body = { code: e.code, message: e.message };
-    if (BAD_REQUEST.has(e.code)) return new BadRequestException({ statusCode: 400, error: 'Bad Request', ...body });
-    if (e.code === 'conflict') return new ConflictException({ statusCode: 409, error: 'Conflict', ...body });
-    return new UnprocessableEntityException({ statusCode: 422, error: 'Unprocessable Entity', ...body });
-  }
-  if (e instanceof TransactionNotFoundError) return new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'tx-not-found', message: e.message });
-  if (e instanceof ChainSourceError) return new BadGatewayException({ statusCode: 502, error: 'Bad Gateway', code: 'chain-source', message: e.message });
-  throw e;
+/**
+ * Registration outcomes → problem+json (ProblemFilter), with the rule's code: malformed input 400, a well-formed
+ * deposit that breaks a rule 422, another registration 409, an unknown transaction 404, a failing source 502.
+ */
+export function registrationError(e: unknown): unknown {
+  if (e instanceof DepositRegistrationError)
+    return new DomainError(e.code, e.message, BAD_REQUEST.has(e.code) ? 400 : e.code === 'conflict' ? 409 : 422);
+  if (e instanceof TransactionNotFoundError) return new DomainError('tx-not-found', e.message, 404);
+  if (e instanceof ChainSourceError) return new DomainError('chain-source', e.message, 502);
+  return e;
 }
 
 @ApiTags('deposits')
@@ -58,20 +39,20 @@ export class DepositsController {
 
   @Post('deposits')
   @ApiOperation({ summary: 'Register a deposit: the outpoint and the two leaf scripts its P2TR address commits to (idempotent)' })
-  @ApiBody({ type: RegisterDepositDto })
-  @ApiCreatedResponse({ type: DepositWithHistoryDto, description: 'Registered' })
-  @ApiOkResponse({ type: DepositWithHistoryDto, description: 'Already registered with the same scripts' })
+  @ZodSerializerDto(DepositWithHistoryDto)
+  @ApiCreatedResponse({ type: DepositWithHistoryDto.Output, description: 'Registered' })
+  @ApiOkResponse({ type: DepositWithHistoryDto.Output, description: 'Already registered with the same scripts' })
   @ApiBadRequestResponse({ description: 'Malformed body, or a script that does not fit its template (the message names the rule)' })
   @ApiNotFoundResponse({ description: 'No chain source knows the transaction' })
   @ApiConflictResponse({ description: 'The outpoint is registered with other scripts' })
   @ApiUnprocessableEntityResponse({ description: 'Deposit leaf names another group key; output missing or not the P2TR of the scripts; dust; max fee not below the amount' })
-  async register(@Body() raw: unknown, @Res({ passthrough: true }) res: StatusResponse): Promise<DepositWithHistoryDto> {
-    const body = parse(registerDepositBody, raw);
+  @ApiBadGatewayResponse({ description: 'The chain sources failed' })
+  async register(@Body() body: RegisterDepositDto, @Res({ passthrough: true }) res: StatusResponse): Promise<DepositWithHistory> {
     let created: boolean;
     try {
       created = (await this.service.register(body)).created;
     } catch (e) {
-      throw httpError(e);
+      throw registrationError(e);
     }
     res.status(created ? 201 : 200);
     return (await this.queries.one(body.txid.toLowerCase(), body.vout))!;
@@ -79,27 +60,25 @@ export class DepositsController {
 
   @Get('deposits/:txid/:vout')
   @ApiOperation({ summary: 'A deposit with its status history' })
-  @ApiOkResponse({ type: DepositWithHistoryDto })
+  @ZodResponse({ status: 200, type: DepositWithHistoryDto })
   @ApiNotFoundResponse({ description: 'Not registered and not seen as a simple-form deposit' })
   @ApiBadRequestResponse({ description: 'txid is not 64 hex characters, or vout is not an output index' })
   @ApiParam({ name: 'txid', description: 'Deposit transaction id, display hex' })
   @ApiParam({ name: 'vout', description: `Output index (0..${MAX_VOUT})` })
-  async one(@Param() raw: Record<string, unknown>): Promise<DepositWithHistoryDto> {
-    const { txid, vout } = parse(depositParams, raw);
+  async one(@Param() { txid, vout }: DepositParams): Promise<DepositWithHistory> {
     const found = await this.queries.one(txid, vout);
-    if (!found) throw new NotFoundException(`no deposit ${txid}:${vout}`);
+    if (!found) throw new DomainError('not_found', `no deposit ${txid}:${vout}`);
     return found;
   }
 
   @Get('deposits')
   @ApiOperation({ summary: 'Deposits, newest first, by recipient and/or status, one page at a time' })
-  @ApiOkResponse({ type: DepositPageDto })
-  async list(@Query() raw: Record<string, unknown>): Promise<DepositPageDto> {
-    const q = parse(listDepositsQuery, raw);
+  @ZodResponse({ status: 200, type: DepositPageDto })
+  list(@Query() q: ListDepositsQuery): Promise<DepositPage> {
     return this.queries.list({
       limit: q.limit,
       ...(q.recipient ? { recipient: q.recipient } : {}),
-      ...(q.status ? { status: q.status as DepositStatus } : {}),
+      ...(q.status ? { status: q.status } : {}),
       ...(q.cursor ? { cursor: q.cursor } : {}),
     });
   }
@@ -107,8 +86,8 @@ export class DepositsController {
   @Get('custody/utxos')
   @ApiTags('custody')
   @ApiOperation({ summary: 'The custody UTXO set: unspent outputs paying the custody address on the indexer\u2019s best chain' })
-  @ApiOkResponse({ type: CustodyUtxosDto })
-  custody(): Promise<CustodyUtxosDto> {
+  @ZodResponse({ status: 200, type: CustodyUtxosDto })
+  custody(): Promise<CustodyUtxos> {
     return this.queries.custodyUtxos();
   }
 }

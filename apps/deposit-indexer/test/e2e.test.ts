@@ -6,7 +6,8 @@ import { schnorr } from '@noble/curves/secp256k1.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressToOutputScript, buildReclaimTx, bytesToHex, custodyAddress, depositAddress, hashToHex, verifyMerkleBlockProof } from '@tapbridge/bitcoin';
-import type { Messaging } from '@tapbridge/messaging';
+import { request, type Messaging } from '@tapbridge/messaging';
+import { z } from 'zod';
 import { createTestDatabase, waitFor, type TestDatabase } from '@tapbridge/testing';
 import { ServiceProcess, buildApps, connectStream, readStream, startChain, type StreamEvent } from './support/harness.js';
 
@@ -157,6 +158,17 @@ describe('deposit-indexer end to end', () => {
     expect(custodySet).toMatchObject({ status: 200, body: { utxos: [], totalSats: '0' } });
     const docs = await indexer.get<{ paths: Record<string, unknown> }>('/docs-json');
     expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/deposits', '/deposits/{txid}/{vout}', '/custody/utxos']));
+
+    // The same reads over rpc.deposits.* (what the sweep-coordinator asks), with the same answers and error codes.
+    const viaRpc = await request(messaging, 'deposits.deposit.get', { txid: d.txid, vout: d.vout }, { response: z.looseObject({ status: z.string(), blockHash: z.string(), history: z.array(z.unknown()) }) });
+    expect(viaRpc).toMatchObject({ status: 'confirmed', blockHash: b1, history: expect.any(Array) });
+    await expect(request(messaging, 'deposits.deposit.get', { txid: 'ab'.repeat(32), vout: 0 }, { response: z.unknown() })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(request(messaging, 'deposits.deposit.get', { txid: d.txid.toUpperCase(), vout: 0 }, { response: z.unknown() })).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/^txid: /) });
+    expect(await request(messaging, 'deposits.custody.utxos', {}, { response: z.looseObject({ totalSats: z.string(), utxos: z.array(z.unknown()) }) })).toMatchObject({ totalSats: '0', utxos: [] });
+    const problem = await fetch(`${indexer.service.url}/deposits/${'ab'.repeat(32)}/0`);
+    expect(problem.status).toBe(404);
+    expect(problem.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await problem.json()).toMatchObject({ status: 404, code: 'not_found', instance: `/deposits/${'ab'.repeat(32)}/0` });
   });
 
   it('registered after it was mined: found through the source\'s merkle block and confirmed at once', async () => {

@@ -1,20 +1,23 @@
 // REST input at the edge: the probe's 500s (vout 2^31, cursors Postgres cannot read) are 400s now, and fuzzed
-// bodies, params and queries get a 400 (or pass with values Postgres accepts). The controller runs against a
-// recording stand-in for the service; the queries that validated input reaches run against real Postgres.
+// bodies, params and queries get a 400 (or pass with values Postgres accepts). Input goes through the global zod
+// pipe, as Nest runs it, into the controller, which runs against a recording stand-in for the service; the queries
+// that validated input reaches run against real Postgres.
 // FUZZ_RUNS scales the iterations; FUZZ_SEED / FUZZ_PATH replay a failure.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BadRequestException, HttpException } from '@nestjs/common';
+import { BadRequestException, HttpException, type ArgumentMetadata } from '@nestjs/common';
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { migrate } from '@tapbridge/db';
+import { createPrismaClient, migrate } from '@tapbridge/db';
+import { DomainError, ZodValidationPipe } from '@tapbridge/runtime/nest';
 import { createTestDatabase, type TestDatabase } from '@tapbridge/testing';
 import { FUZZ_TIMEOUT_MS, anyJson, fuzzParams, mutatedJson } from '../../../packages/testing/src/fuzz.js';
-import { MAX_VOUT, depositParams, listDepositsQuery, registerDepositBody } from '../src/deposit-dto.js';
+import { DepositParams, ListDepositsQuery, MAX_VOUT, RegisterDepositDto, depositParams, listDepositsQuery, registerDepositBody } from '../src/deposit-dto.js';
 import { DepositQueries } from '../src/deposit-queries.js';
 import type { DepositService } from '../src/deposit-service.js';
 import { DepositsController } from '../src/deposits.controller.js';
+import { PrismaClient } from '../src/generated/prisma/client.js';
 
 // Fuzzing is CPU-bound: on a loaded shared machine a property can take minutes (no timing is asserted).
 vi.setConfig({ testTimeout: FUZZ_TIMEOUT_MS });
@@ -23,39 +26,57 @@ const SCHEMA = 'deposit_indexer';
 const TXID = 'ab'.repeat(32);
 let db: TestDatabase;
 let pool: pg.Pool;
+let prisma: PrismaClient;
 let queries: DepositQueries;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await migrate({ databaseUrl: db.url, schema: SCHEMA, migrationsDir: path.resolve(fileURLToPath(new URL('../prisma/migrations', import.meta.url))) });
   pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  queries = new DepositQueries(pool, SCHEMA);
+  prisma = createPrismaClient(PrismaClient, { pool, schema: SCHEMA });
+  queries = new DepositQueries(prisma);
 });
 afterAll(async () => {
+  await prisma?.$disconnect();
   await pool?.end();
   await db?.drop();
 });
 
-/** The controller over real queries; registration is refused by the stand-in service after validation. */
-function controller(): { c: DepositsController; registered: unknown[] } {
+const pipe = new ZodValidationPipe();
+const validated = <T>(type: ArgumentMetadata['type'], metatype: ArgumentMetadata['metatype'], raw: unknown) => pipe.transform(raw, { type, metatype }) as Promise<T> | T;
+
+/**
+ * The controller over real queries, each route's raw input first through the global pipe (as Nest calls it);
+ * registration is refused by the stand-in service after validation.
+ */
+function controller() {
   const registered: unknown[] = [];
   const service = { register: async (b: unknown) => (registered.push(b), Promise.reject(new Error('stand-in: not registering'))) } as unknown as DepositService;
-  return { c: new DepositsController(service, queries), registered };
+  const c = new DepositsController(service, queries);
+  return {
+    registered,
+    c: {
+      one: async (raw: Record<string, unknown>) => c.one(await validated<DepositParams>('param', DepositParams, raw)),
+      list: async (raw: Record<string, unknown>) => c.list(await validated<ListDepositsQuery>('query', ListDepositsQuery, raw)),
+      register: async (raw: unknown, res: { status(code: number): unknown }) => c.register(await validated<RegisterDepositDto>('body', RegisterDepositDto, raw), res),
+    },
+  };
 }
 
-/** A 4xx HttpException, or a result: never a 5xx or another exception (Postgres errors were 500s). */
+/** A 4xx HttpException or DomainError, or a result: never a 5xx or another exception (Postgres errors were 500s). */
 async function clientErrorOrResult(f: () => Promise<unknown>): Promise<unknown> {
   try {
     return await f();
   } catch (e) {
     if (e instanceof HttpException && e.getStatus() >= 400 && e.getStatus() < 500) return e;
+    if (e instanceof DomainError && e.status >= 400 && e.status < 500) return e;
     throw e;
   }
 }
 
 const status = async (f: () => Promise<unknown>): Promise<number> => {
   const r = await clientErrorOrResult(f);
-  return r instanceof HttpException ? r.getStatus() : 200;
+  return r instanceof HttpException ? r.getStatus() : r instanceof DomainError ? r.status : 200;
 };
 
 describe('the probe\u2019s 500s are 400s', () => {

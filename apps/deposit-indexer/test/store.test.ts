@@ -4,14 +4,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildOpReturnDepositScript, bytesToHex, encodeTransaction } from '@tapbridge/bitcoin';
-import { migrate } from '@tapbridge/db';
+import { createPrismaClient, migrate } from '@tapbridge/db';
 import { DepositIndexer, InMemoryDepositStore, type DepositRules, type DepositStore } from '@tapbridge/deposits';
 import { CUSTODY_SPK, GROUP_KEY, mineBlock, payment, spend, testDeposit, txidOf } from '@tapbridge/deposits/testing';
 import { withTransaction } from '@tapbridge/messaging';
 import { createTestDatabase, type TestDatabase } from '@tapbridge/testing';
 import { DepositQueries } from '../src/deposit-queries.js';
+import { PrismaClient } from '../src/generated/prisma/client.js';
 import { DuplicateEventError, PostgresDepositStore } from '../src/postgres-store.js';
 
 const SCHEMA = 'deposit_indexer';
@@ -151,7 +152,9 @@ describe('PostgresDepositStore', () => {
         await tx.insertDeposit({ txid: (i % 3).toString(16).padStart(64, '0'), vout: i, kind: 'op_return', scriptPubKey: '51', amountSats: 1_000n, recipient: '0x' + 'aa'.repeat(20), maxFeeSats: 0n, status: 'seen' });
     });
     await pool.query(`UPDATE ${SCHEMA}.deposit SET created_at = created_at + (vout * interval '1 microsecond')`);
-    const queries = new DepositQueries(pool, SCHEMA);
+    const prisma = createPrismaClient(PrismaClient, { pool, schema: SCHEMA });
+    onTestFinished(() => prisma.$disconnect());
+    const queries = new DepositQueries(prisma);
     const seen: string[] = [];
     let cursor: { at: string; txid: string; vout: number } | undefined;
     for (;;) {

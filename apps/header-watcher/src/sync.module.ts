@@ -1,4 +1,4 @@
-import { Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { HeaderSync } from '@tapbridge/light-client';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { APP_CONFIG, InjectConfig, RUNTIME } from '@tapbridge/runtime/nest';
@@ -28,7 +28,7 @@ async function openHeaderSync(config: HeaderWatcherConfig, runtime: ServiceRunti
 
 /** Polls the sources while the app runs: starts once everything is up, drains on shutdown. */
 @Injectable()
-export class SyncLoop implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SyncLoop implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     @Inject(HeaderSync) private readonly sync: HeaderSync,
     @InjectConfig() private readonly config: HeaderWatcherConfig,
@@ -38,7 +38,7 @@ export class SyncLoop implements OnApplicationBootstrap, OnApplicationShutdown {
     this.sync.start(this.config.POLL_INTERVAL_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await this.sync.stop();
   }
 }

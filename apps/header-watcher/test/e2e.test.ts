@@ -129,8 +129,17 @@ describe('header-watcher end to end', () => {
     await expect(request(messaging, 'btc.headers.range', { from: 9, to: 2 }, { response: header })).rejects.toMatchObject({ code: 'bad_request' });
     await expect(request(messaging, 'btc.headers.get', { heightOrHash: 999 }, { response: header })).rejects.toMatchObject({ code: 'not_found' });
 
-    const docs = await watcher.get<{ paths: Record<string, unknown> }>('/docs-json');
+    await expect(request(messaging, 'btc.headers.get', { heightOrHash: true }, { response: header })).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/^heightOrHash: /) });
+    const problem = await fetch(`${watcher.url}/headers/xyz`);
+    expect(problem.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await problem.json()).toMatchObject({ type: 'urn:tapbridge:problem:bad_request', status: 400, instance: '/headers/xyz', code: 'bad_request' });
+
+    // The OpenAPI document carries the zod schemas the responses are serialised with.
+    type Doc = { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: { $ref: string } }> }> }>>; components: { schemas: Record<string, { properties: Record<string, unknown> }> } };
+    const docs = await watcher.get<Doc>('/docs-json');
     expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/headers/tip', '/headers/{heightOrHash}', '/headers', '/forks', '/sync']));
+    const tipRef = docs.body.paths['/headers/tip']!.get!.responses['200']!.content['application/json']!.schema.$ref.split('/').pop()!;
+    expect(Object.keys(docs.body.components.schemas[tipRef]!.properties)).toEqual(expect.arrayContaining(['height', 'hash', 'chainwork', 'confirmations']));
   });
 
   it('follows a reorg onto a longer branch: disconnects tip first, then connects, each event once', async () => {

@@ -24,7 +24,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await migrate({ databaseUrl: db.url, schema: SCHEMA, migrationsDir: path.resolve(migrationsDir) });
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  prisma = createPrismaClient(PrismaClient, { databaseUrl: db.url, schema: SCHEMA, poolSize: 2 });
+  prisma = createPrismaClient(PrismaClient, { pool, schema: SCHEMA });
 });
 afterAll(async () => {
   await prisma?.$disconnect();

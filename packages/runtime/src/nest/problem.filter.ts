@@ -71,9 +71,9 @@ function map(exception: unknown): Mapped {
     const status = exception.getStatus();
     const body = exception.getResponse();
     if (typeof body === 'string') return { status, code: codeOfStatus(status), detail: body };
-    const { message, statusCode: _s, error: _e, ...extensions } = body as { message?: unknown; statusCode?: unknown; error?: unknown };
+    const { message, statusCode: _s, error: _e, code, ...extensions } = body as { message?: unknown; statusCode?: unknown; error?: unknown; code?: unknown };
     const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
-    return { status, code: codeOfStatus(status), detail, extensions };
+    return { status, code: typeof code === 'string' ? code : codeOfStatus(status), detail, extensions };
   }
   // Errors raised before routing (body-parser: 413, malformed JSON) carry their status; they are the client's fault.
   const status = (exception as { status?: unknown } | null)?.status;

@@ -3,7 +3,7 @@
 // bootstrapService). nestjs-zod 5.5.0 declares peers Nest <= 11 only; it runs unchanged on Nest 12.5 and
 // @nestjs/swagger 12.0.2 (its swagger import is a require() of an ESM package, which Node >= 20.19 loads), so the
 // root package.json allows those peers instead of this package carrying its own copy.
-import type { PipeTransform, Type } from '@nestjs/common';
+import { BadRequestException, type PipeTransform, type Type } from '@nestjs/common';
 import { createZodValidationPipe } from 'nestjs-zod';
 import type { z } from 'zod';
 
@@ -17,8 +17,11 @@ export interface ValidationIssue {
   code: string;
 }
 
-/** A request that failed its zod schema; ProblemFilter answers 400 problem+json (REST) or invalid_request (RPC). */
-export class RequestValidationError extends Error {
+/**
+ * A request that failed its zod schema; ProblemFilter answers 400 problem+json (REST) or invalid_request (RPC). A
+ * BadRequestException, so code calling the pipe directly (tests) sees an ordinary 400.
+ */
+export class RequestValidationError extends BadRequestException {
   override readonly name = 'RequestValidationError';
   constructor(readonly issues: ValidationIssue[]) {
     super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '));

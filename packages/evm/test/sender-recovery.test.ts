@@ -40,7 +40,8 @@ describe('SenderRecovery', () => {
   it('leaves a signature that recovers no key unfilled', async () => {
     const tx = createTxFromRLP(await signed({ type: 2, maxFeePerGas: 10n ** 9n, maxPriorityFeePerGas: 1n }), { common });
     // r = 0 is not a valid x coordinate: libsecp256k1 recovers nothing.
-    const broken = createFeeMarket1559Tx({ ...tx.toJSON(), r: hexToBytes('0x00') }, { common });
+    const { chainId, nonce, maxFeePerGas, maxPriorityFeePerGas, gasLimit, to, value, data, v, s } = tx.toJSON();
+    const broken = createFeeMarket1559Tx({ chainId, nonce, maxFeePerGas, maxPriorityFeePerGas, gasLimit, to, value, data, v, s, r: hexToBytes('0x00') }, { common });
     await recovery.prime(broken);
     expect(broken.cache.senderPubKey).toBeUndefined();
     expect(() => broken.getSenderAddress()).toThrow();

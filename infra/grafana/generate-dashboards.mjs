@@ -416,10 +416,10 @@ const chainView = dashboard({
       ['sum by (source) (increase(tapbridge_btc_source_errors_total[$__rate_interval]))', 'errors {{source}}'],
       ['sum by (source) (increase(tapbridge_btc_source_disagreements_total[$__rate_interval]))', 'disagreements {{source}}'],
     ], { unit: 'none', min: 0, bars: true, w: 8 }),
-    timeseries('Source failures and disagreements (other services)', [
-      ['sum by (job, kind) (increase(tapbridge_chain_source_failures_total[$__rate_interval]))', 'failures {{job}} {{kind}}'],
-      ['sum by (job, kind) (increase(tapbridge_chain_source_disagreements_total[$__rate_interval]))', 'disagreements {{job}} {{kind}}'],
-    ], { unit: 'none', min: 0, bars: true, w: 8, description: 'The indexer, sweeper and signers read Bitcoin through their own sources too.' }),
+    timeseries('Deposit events refused against the header chain', [
+      ['sum(increase(tapbridge_evm_mint_proof_rejections_total[$__rate_interval]))', 'proof rejected'],
+      ['sum(increase(tapbridge_evm_mint_refusals_total[$__rate_interval]))', 'refused'],
+    ], { unit: 'none', min: 0, bars: true, w: 8, description: 'deposit.confirmed events the evm-gateway refused after checking them against its own view of the Bitcoin chain.' }),
     timeseries('Headers rejected by rule', [['sum by (rule) (increase(tapbridge_btc_headers_rejected_total[$__rate_interval]))', '{{rule}}']], { unit: 'none', min: 0, bars: true, w: 8 }),
     timeseries('Headers validated / min', [['60 * sum(rate(tapbridge_btc_headers_validated_total[$__rate_interval]))', 'validated']], { unit: 'none', min: 0, w: 12 }),
     timeseries('Reorgs by depth (per hour)', [
@@ -448,9 +448,9 @@ const chainView = dashboard({
       ['max(tapbridge_evm_block_height)', 'height'],
       ['max(tapbridge_evm_mempool_size)', 'mempool'],
     ], { unit: 'none', w: 12 }),
-    timeseries('EVM block execution and size', [
-      ['max(tapbridge_evm_block_execution_seconds)', 'execution (s)'],
-      ['max(tapbridge_evm_block_txs)', 'transactions'],
+    timeseries('EVM block execution (mean s) and size (mean txs)', [
+      ['sum(rate(tapbridge_evm_block_execution_seconds_sum[$__rate_interval])) / sum(rate(tapbridge_evm_block_execution_seconds_count[$__rate_interval]))', 'execution (s)'],
+      ['sum(rate(tapbridge_evm_block_txs_sum[$__rate_interval])) / sum(rate(tapbridge_evm_block_txs_count[$__rate_interval]))', 'transactions'],
     ], { unit: 'none', min: 0, w: 12 }),
   ],
 });
@@ -516,8 +516,14 @@ const services = dashboard({
       ['histogram_quantile(0.5, sum by (le) (rate(tapbridge_block_scan_seconds_bucket[$__rate_interval])))', 'p50'],
       ['histogram_quantile(0.95, sum by (le) (rate(tapbridge_block_scan_seconds_bucket[$__rate_interval])))', 'p95'],
     ], { unit: 's', min: 0, w: 8 }),
-    timeseries('EVM block execution (evm-gateway)', [['max(tapbridge_evm_block_execution_seconds)', 'last block']], { unit: 's', min: 0, w: 8 }),
-    timeseries('EVM transactions per block', [['max(tapbridge_evm_block_txs)', 'txs']], { unit: 'none', min: 0, w: 8 }),
+    timeseries('EVM block execution (evm-gateway)', [
+      ['histogram_quantile(0.5, sum by (le) (rate(tapbridge_evm_block_execution_seconds_bucket[$__rate_interval])))', 'p50'],
+      ['histogram_quantile(0.95, sum by (le) (rate(tapbridge_evm_block_execution_seconds_bucket[$__rate_interval])))', 'p95'],
+    ], { unit: 's', min: 0, w: 8 }),
+    timeseries('EVM transactions per block', [
+      ['histogram_quantile(0.95, sum by (le) (rate(tapbridge_evm_block_txs_bucket[$__rate_interval])))', 'p95'],
+      ['sum(rate(tapbridge_evm_block_txs_sum[$__rate_interval])) / sum(rate(tapbridge_evm_block_txs_count[$__rate_interval]))', 'mean'],
+    ], { unit: 'none', min: 0, w: 8 }),
 
     row('Node.js process'),
     timeseries('CPU', [[`rate(process_cpu_seconds_total{${J}}[$__rate_interval])`, '{{job}} {{instance}}']], { unit: 'percentunit', min: 0, w: 8 }),

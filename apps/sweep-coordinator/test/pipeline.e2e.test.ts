@@ -175,7 +175,6 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     const crashedAt = z.object({ crashPoint: z.literal('after-rbf-plan'), txid: z.string().regex(/^[0-9a-f]{64}$/) }).parse(JSON.parse(line!));
     expect(crashedAt.txid).not.toBe(original.txid);
     expect(stack.sweeper.logs()).toContain(`planned RBF replacement ${crashedAt.txid}`);
-    // Nothing was asked of the signers for it before the kill: the signing-coordinator has no request for it.
 
     await stack.sweeper.start({ SWEEP_CRASH_AT: undefined });
     // The replacement planned before the kill survived it, as the family's next version.

@@ -46,6 +46,14 @@ if (kind === 'postgres') {
   };
 } else store = new MemoryChainStore();
 
+// Time each block's commit (the store's share of a block's wall time).
+const commitMs: number[] = [];
+const commitBlock = store.commitBlock.bind(store);
+store.commitBlock = async (commit) => {
+  const t0 = performance.now();
+  await commitBlock(commit);
+  commitMs.push(performance.now() - t0);
+};
 const engine = await EvmEngine.open({ store, config, autoMine: false, mempoolLimits: { maxTransactions: 100_000, maxNonceGap: 1_000n, replacementBumpPercent: 10n } });
 const handler = new JsonRpcHandler(engine, { limits: { maxBatchLength: 5_000, maxRequestBytes: 64 * 1024 * 1024 } });
 const session = new Session();
@@ -82,3 +90,4 @@ handler.dispose();
 await engine.close();
 await cleanup();
 console.log(roots.join('\n'));
+console.log(`commit wall time per block (ms): ${commitMs.slice(1).map((ms) => ms.toFixed(0)).join(', ')}`);

@@ -138,8 +138,52 @@ export const signingMisbehaviour = defineEvent({
     signerId: z.number().int().positive(),
     reason: z.enum(['invalid_partial_signature', 'invalid_dkg_message', 'protocol_violation', 'equivocation']),
     detail: z.string(),
+    /** The signed messages that prove it (packages/stake evidence format); without it stake-accounting records the report as unproven and slashes nothing. */
+    evidence: z.unknown().optional(),
   }),
   id: (p) => `signing.misbehaviour:${p.sessionId}:${p.signerId}:${p.reason}`,
+});
+
+
+// ---- stake accounting (apps/stake-accounting). Amounts in stake-token base units or sats, as decimal strings.
+const signedAmount = z.string().regex(/^(0|-?[1-9][0-9]*)$/, 'must be a whole number as a decimal string');
+
+/** Capacity for new deposits as stake-accounting computed it; `seq` grows with every publication (latest wins). */
+export const stakeCapacity = defineEvent({
+  subject: 'stake.capacity',
+  version: 1,
+  stream: 'STAKE',
+  schema: z.object({
+    seq: z.number().int().positive(),
+    status: z.enum(['open', 'frozen']),
+    /** stake value / R − obligations (negative when under-collateralised); '0' when frozen. */
+    capacitySats: signedAmount,
+    stakeUnits: satsAmount,
+    stakeValueSats: satsAmount.nullable(),
+    obligationsSats: satsAmount,
+    collateralRatioBps: z.number().int().positive(),
+    ratioBps: satsAmount.nullable(),
+    priceSatsPerToken: satsAmount.nullable(),
+    reason: z.string().optional(),
+    at: z.string(),
+  }),
+  id: (p) => `stake.capacity:${p.seq}`,
+});
+
+/** An epoch's active signer set (ranked: member i is signer index i + 1 of the epoch's DKG), its threshold and keys. */
+export const stakeEpochStarted = defineEvent({
+  subject: 'stake.epoch.started',
+  version: 1,
+  stream: 'STAKE',
+  schema: z.object({
+    epoch: z.number().int().nonnegative(),
+    startHeight: height,
+    startHash: hex32,
+    threshold: z.number().int().nonnegative(),
+    totalStake: satsAmount,
+    members: z.array(z.object({ address: evmAddress, hostPubkey: z.string().regex(/^0[23][0-9a-f]{64}$/), selfBond: satsAmount, delegated: satsAmount, stake: satsAmount })),
+  }),
+  id: (p) => `stake.epoch.started:${p.epoch}`,
 });
 
 export const tapbridgeCatalog = new EventCatalog([
@@ -152,4 +196,6 @@ export const tapbridgeCatalog = new EventCatalog([
   withdrawalRequested,
   withdrawalPaid,
   signingMisbehaviour,
+  stakeCapacity,
+  stakeEpochStarted,
 ]);

@@ -76,6 +76,19 @@ export const SERVICE_ROLES = {
     broadcasts: none,
     managesStreams: true,
   },
+  'stake-accounting': {
+    publishes: ['stake.capacity', 'stake.epoch.started'],
+    // Epochs follow Bitcoin blocks; slashes start from the coordinator's misbehaviour reports (proof required).
+    consumes: [
+      { stream: 'BTC', subject: 'btc.header.>' },
+      { stream: 'SIGNING', subject: 'signing.misbehaviour' },
+    ],
+    // What the bridge owes (the L2 supply) for capacity.
+    requests: ['rpc.evm.supply.get'],
+    serves: ['rpc.stake.>'],
+    broadcasts: none,
+    managesStreams: true,
+  },
 } as const satisfies Record<string, ServiceRole>;
 
 export type ServiceName = keyof typeof SERVICE_ROLES;

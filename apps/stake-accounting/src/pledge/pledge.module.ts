@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import type { ServiceRuntime } from '@tapbridge/runtime';
+import { APP_CONFIG, RUNTIME } from '@tapbridge/runtime/nest';
+import type { StakeAccountingConfig } from '../config.js';
+import { IndexingModule } from '../indexing/indexing.module.js';
+import { StakeState } from '../indexing/stake-state.js';
+import { PostgresLedger } from '../ledger/postgres-ledger.js';
+import { CapacityService } from './capacity.service.js';
+import { PledgeConsumers } from './consumers.js';
+import { EpochsService } from './epochs.service.js';
+import { PriceFeed } from './price-feed.js';
+import { FEE_INCOME, noFeeIncome, RewardJob, RewardRunner, type FeeIncome } from './rewards.service.js';
+import { SlashingService } from './slashing.service.js';
+
+/** The pledge rules at work: price feed, capacity (stake.capacity), epochs (stake.epoch.started), slashing, rewards. */
+@Module({
+  imports: [IndexingModule],
+  providers: [
+    PriceFeed,
+    CapacityService,
+    EpochsService,
+    SlashingService,
+    PledgeConsumers,
+    { provide: FEE_INCOME, useValue: noFeeIncome },
+    {
+      provide: RewardRunner,
+      inject: [APP_CONFIG, RUNTIME, PostgresLedger, FEE_INCOME, StakeState],
+      useFactory: (config: StakeAccountingConfig, runtime: ServiceRuntime, ledger: PostgresLedger, income: FeeIncome, state: StakeState) =>
+        new RewardRunner({ pool: runtime.pool, schema: runtime.schema, ledger, income, commissionBps: config.REWARD_COMMISSION_BPS, state }),
+    },
+    RewardJob,
+  ],
+  exports: [PriceFeed, CapacityService, EpochsService, SlashingService, RewardRunner, IndexingModule],
+})
+export class PledgeModule {}

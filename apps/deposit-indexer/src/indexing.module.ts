@@ -6,6 +6,7 @@ import { BlockConsumer } from './block-consumer.js';
 import { custodyScriptPubKey, type DepositIndexerConfig } from './config.js';
 import { DepositGauges } from './metrics.js';
 import { PostgresDepositStore } from './postgres-store.js';
+import { PrismaService } from './prisma.service.js';
 import { chainLookups, createSources } from './sources.js';
 import { CHAIN_LOOKUPS, DEPOSIT_RULES } from './tokens.js';
 
@@ -29,8 +30,9 @@ import { CHAIN_LOOKUPS, DEPOSIT_RULES } from './tokens.js';
     },
     {
       provide: PostgresDepositStore,
-      inject: [RUNTIME],
-      useFactory: (runtime: ServiceRuntime) => new PostgresDepositStore({ schema: runtime.schema, transaction: (fn) => runtime.transaction(fn) }),
+      inject: [RUNTIME, PrismaService],
+      useFactory: (runtime: ServiceRuntime, prisma: PrismaService) =>
+        new PostgresDepositStore({ prisma, schema: runtime.schema, afterCommit: () => runtime.relay.wake() }),
     },
     DepositGauges,
     BlockConsumer,

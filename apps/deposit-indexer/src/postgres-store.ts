@@ -1,9 +1,10 @@
-// DepositStore over the service's Postgres schema. Every transaction takes one advisory lock, so block
-// application and registrations never interleave, and writes its events to the outbox in the same transaction.
-import type { PoolClient } from 'pg';
+// DepositStore over the service's Postgres schema, through Prisma. Every transaction takes one advisory lock, so
+// block application and registrations never interleave, and writes its events to the outbox in the same
+// transaction.
 import type { DepositStore, DepositStoreTx } from '@tapbridge/deposits';
 import type { ChainBlock, CustodyUtxo, DepositRecord, DepositStatus, HistoryEntry, OutpointRef, Sighting, SpendPath } from '@tapbridge/deposits';
-import { claimEvent, enqueueEvent, qualified, type EventDefinition, type EventPayload } from '@tapbridge/messaging';
+import { claimEvent, enqueueEvent, prismaExecutor, qualified, type EventDefinition, type EventPayload } from '@tapbridge/messaging';
+import type { Prisma, PrismaClient } from './generated/prisma/client.js';
 
 /** The event was applied before (a redelivery): the transaction is rolled back and the message acked. */
 export class DuplicateEventError extends Error {
@@ -11,10 +12,20 @@ export class DuplicateEventError extends Error {
 }
 
 export interface PostgresDepositStoreOptions {
+  prisma: PrismaClient;
+  /** The schema the client's models live in (serviceSchema('deposit-indexer')): names the lock and raw queries. */
   schema: string;
-  /** Runs `fn` in one transaction (the runtime's, which wakes the outbox relay after commit). */
-  transaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T>;
+  /** After each commit: the app wakes the outbox relay, so events leave at once. */
+  afterCommit?: () => void;
+  /** Last step inside each transaction; a test throws here to see a failed commit leave nothing behind. */
+  beforeCommit?: () => void;
 }
+
+/**
+ * A block's transaction may run long on a loaded machine (fetching is done before it opens). Prisma's default
+ * interactive-transaction timeout (5 s) would roll it back and retry it forever.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 60_000, timeout: 600_000 } as const;
 
 export class PostgresDepositStore implements DepositStore {
   constructor(
@@ -28,238 +39,214 @@ export class PostgresDepositStore implements DepositStore {
     return new PostgresDepositStore(this.o, { consumer, eventId });
   }
 
-  transaction<T>(fn: (tx: DepositStoreTx) => Promise<T>): Promise<T> {
-    return this.o.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tapbridge-deposits:${this.o.schema}`]);
-      if (this.claim && !(await claimEvent(client, this.o.schema, this.claim.consumer, this.claim.eventId)))
+  async transaction<T>(fn: (tx: DepositStoreTx) => Promise<T>): Promise<T> {
+    const result = await this.o.prisma.$transaction(async (tx) => {
+      // Raw SQL: a transaction-scoped advisory lock serialises block application and registrations across replicas.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`tapbridge-deposits:${this.o.schema}`}))`;
+      // Raw SQL (packages/messaging): the inbox claim is an INSERT … ON CONFLICT DO NOTHING, exactly once per event.
+      if (this.claim && !(await claimEvent(prismaExecutor(tx), this.o.schema, this.claim.consumer, this.claim.eventId)))
         throw new DuplicateEventError(`${this.claim.eventId} already applied`);
-      return fn(new PostgresTx(client, this.o.schema));
-    });
+      const r = await fn(new PrismaDepositTx(tx, this.o.schema));
+      this.o.beforeCommit?.();
+      return r;
+    }, TRANSACTION_OPTIONS);
+    this.o.afterCommit?.();
+    return result;
   }
 }
 
+type Tx = Prisma.TransactionClient;
+
+/** A deposit row as Prisma or a raw query returns it (amounts are BIGINT). */
 interface DepositRow {
   txid: string;
   vout: number;
-  kind: 'taproot' | 'op_return';
-  script_pub_key: string;
-  deposit_script: string | null;
-  reclaim_script: string | null;
-  lock_blocks: number | null;
-  amount_sats: string;
+  kind: string;
+  scriptPubKey: string;
+  depositScript: string | null;
+  reclaimScript: string | null;
+  lockBlocks: number | null;
+  amountSats: bigint;
   recipient: string;
-  max_fee_sats: string;
-  status: DepositStatus;
-}
-
-interface SightingRow {
-  block_hash: string;
-  kind: 'output' | 'spend';
-  txid: string;
-  vout: number;
-  block_height: number;
-  tx_index: number | null;
-  merkle_proof: string | null;
-  raw_tx: string | null;
-  spend_txid: string | null;
-  path: SpendPath | null;
-  announced: boolean;
-}
-
-interface CustodyRow {
-  txid: string;
-  vout: number;
-  amount_sats: string;
-  block_hash: string;
-  block_height: number;
-  spent_block_hash: string | null;
-  spent_txid: string | null;
+  maxFeeSats: bigint;
+  status: string;
 }
 
 export function toDeposit(r: DepositRow): DepositRecord {
   return {
     txid: r.txid,
     vout: r.vout,
-    kind: r.kind,
-    scriptPubKey: r.script_pub_key,
-    ...(r.deposit_script !== null ? { depositScript: r.deposit_script } : {}),
-    ...(r.reclaim_script !== null ? { reclaimScript: r.reclaim_script } : {}),
-    ...(r.lock_blocks !== null ? { lockBlocks: r.lock_blocks } : {}),
-    amountSats: BigInt(r.amount_sats),
+    kind: r.kind as DepositRecord['kind'],
+    scriptPubKey: r.scriptPubKey,
+    ...(r.depositScript !== null ? { depositScript: r.depositScript } : {}),
+    ...(r.reclaimScript !== null ? { reclaimScript: r.reclaimScript } : {}),
+    ...(r.lockBlocks !== null ? { lockBlocks: r.lockBlocks } : {}),
+    amountSats: BigInt(r.amountSats),
     recipient: r.recipient,
-    maxFeeSats: BigInt(r.max_fee_sats),
-    status: r.status,
+    maxFeeSats: BigInt(r.maxFeeSats),
+    status: r.status as DepositStatus,
   };
 }
 
-function toSighting(r: SightingRow): Sighting {
-  const base = { txid: r.txid, vout: r.vout, blockHash: r.block_hash, blockHeight: r.block_height, announced: r.announced };
+function toSighting(r: Prisma.SightingGetPayload<object>): Sighting {
+  const base = { txid: r.txid, vout: r.vout, blockHash: r.blockHash, blockHeight: r.blockHeight, announced: r.announced };
   return r.kind === 'output'
-    ? { ...base, kind: 'output', txIndex: r.tx_index!, merkleProof: r.merkle_proof!, ...(r.raw_tx !== null ? { rawTx: r.raw_tx } : {}) }
-    : { ...base, kind: 'spend', spendTxid: r.spend_txid!, path: r.path! };
+    ? { ...base, kind: 'output', txIndex: r.txIndex!, merkleProof: r.merkleProof!, ...(r.rawTx !== null ? { rawTx: r.rawTx } : {}) }
+    : { ...base, kind: 'spend', spendTxid: r.spendTxid!, path: r.path as SpendPath };
+}
+
+interface CustodyRow {
+  txid: string;
+  vout: number;
+  amountSats: bigint;
+  blockHash: string;
+  blockHeight: number;
+  spentBlockHash: string | null;
+  spentTxid: string | null;
 }
 
 export function toCustody(r: CustodyRow): CustodyUtxo {
   return {
     txid: r.txid,
     vout: r.vout,
-    amountSats: BigInt(r.amount_sats),
-    blockHash: r.block_hash,
-    blockHeight: r.block_height,
-    ...(r.spent_block_hash !== null ? { spentBlockHash: r.spent_block_hash, spentTxid: r.spent_txid! } : {}),
+    amountSats: BigInt(r.amountSats),
+    blockHash: r.blockHash,
+    blockHeight: r.blockHeight,
+    ...(r.spentBlockHash !== null ? { spentBlockHash: r.spentBlockHash, spentTxid: r.spentTxid! } : {}),
   };
 }
 
-const refsParams = (refs: readonly OutpointRef[]): [string[], number[]] => [refs.map((r) => r.txid), refs.map((r) => r.vout)];
+const outpoint = (ref: OutpointRef) => ({ txid_vout: { txid: ref.txid, vout: ref.vout } });
+const blockOf = (b: { hash: string; height: number; prevHash: string; header: string }): ChainBlock => ({ hash: b.hash, height: b.height, prevHash: b.prevHash, header: b.header });
 
-class PostgresTx implements DepositStoreTx {
+class PrismaDepositTx implements DepositStoreTx {
   private readonly t: (table: string) => string;
 
   constructor(
-    private readonly c: PoolClient,
+    private readonly tx: Tx,
     private readonly schema: string,
   ) {
     this.t = (table) => qualified(schema, table);
   }
 
   async tip() {
-    const r = await this.c.query<{ hash: string; height: number; prev_hash: string; header: string }>(
-      `SELECT hash, height, prev_hash, header FROM ${this.t('chain_block')} ORDER BY height DESC LIMIT 1`,
-    );
-    const row = r.rows[0];
-    return row && { hash: row.hash, height: row.height, prevHash: row.prev_hash, header: row.header };
+    const b = await this.tx.chainBlock.findFirst({ orderBy: { height: 'desc' } });
+    return b ? blockOf(b) : undefined;
   }
   async getBlock(hash: string) {
-    const r = await this.c.query<{ hash: string; height: number; prev_hash: string; header: string }>(
-      `SELECT hash, height, prev_hash, header FROM ${this.t('chain_block')} WHERE hash = $1`,
-      [hash],
-    );
-    const row = r.rows[0];
-    return row && { hash: row.hash, height: row.height, prevHash: row.prev_hash, header: row.header };
+    const b = await this.tx.chainBlock.findUnique({ where: { hash } });
+    return b ? blockOf(b) : undefined;
   }
   async putBlock(b: ChainBlock) {
-    await this.c.query(`INSERT INTO ${this.t('chain_block')} (hash, height, prev_hash, header) VALUES ($1, $2, $3, $4)`, [b.hash, b.height, b.prevHash, b.header]);
+    await this.tx.chainBlock.create({ data: { hash: b.hash, height: b.height, prevHash: b.prevHash, header: b.header } });
   }
   async deleteBlock(hash: string) {
-    await this.c.query(`DELETE FROM ${this.t('chain_block')} WHERE hash = $1`, [hash]);
+    await this.tx.chainBlock.deleteMany({ where: { hash } });
   }
 
   async getDeposit(ref: OutpointRef) {
-    const r = await this.c.query<DepositRow>(`SELECT * FROM ${this.t('deposit')} WHERE txid = $1 AND vout = $2`, [ref.txid, ref.vout]);
-    return r.rows[0] && toDeposit(r.rows[0]);
+    const d = await this.tx.deposit.findUnique({ where: outpoint(ref) });
+    return d ? toDeposit(d) : undefined;
   }
   async findDeposits(refs: readonly OutpointRef[]) {
     if (refs.length === 0) return [];
-    const r = await this.c.query<DepositRow>(
+    // Raw SQL: a block's inputs are looked up as one unnest join (an index probe per outpoint), not an n-way OR.
+    const rows = await this.tx.$queryRawUnsafe<Array<Record<string, unknown>>>(
       `SELECT d.* FROM ${this.t('deposit')} d JOIN unnest($1::text[], $2::int[]) AS p(txid, vout) ON d.txid = p.txid AND d.vout = p.vout`,
-      refsParams(refs),
+      refs.map((r) => r.txid),
+      refs.map((r) => r.vout),
     );
-    return r.rows.map(toDeposit);
+    return rows.map((r) => toDeposit({
+      txid: r.txid as string, vout: r.vout as number, kind: r.kind as string, scriptPubKey: r.script_pub_key as string,
+      depositScript: r.deposit_script as string | null, reclaimScript: r.reclaim_script as string | null, lockBlocks: r.lock_blocks as number | null,
+      amountSats: r.amount_sats as bigint, recipient: r.recipient as string, maxFeeSats: r.max_fee_sats as bigint, status: r.status as string,
+    }));
   }
   async watchedScriptPubKeys() {
-    const r = await this.c.query<{ script_pub_key: string }>(
-      `SELECT DISTINCT script_pub_key FROM ${this.t('deposit')} WHERE kind = 'taproot' AND status NOT IN ('swept', 'reclaimed', 'spent')`,
-    );
-    return new Set(r.rows.map((row) => row.script_pub_key));
+    const rows = await this.tx.deposit.findMany({
+      where: { kind: 'taproot', status: { notIn: ['swept', 'reclaimed', 'spent'] } },
+      select: { scriptPubKey: true },
+      distinct: ['scriptPubKey'],
+    });
+    return new Set(rows.map((r) => r.scriptPubKey));
   }
   async insertDeposit(d: DepositRecord) {
-    await this.c.query(
-      `INSERT INTO ${this.t('deposit')} (txid, vout, kind, script_pub_key, deposit_script, reclaim_script, lock_blocks, amount_sats, recipient, max_fee_sats, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [d.txid, d.vout, d.kind, d.scriptPubKey, d.depositScript ?? null, d.reclaimScript ?? null, d.lockBlocks ?? null, d.amountSats.toString(), d.recipient, d.maxFeeSats.toString(), d.status],
-    );
+    await this.tx.deposit.create({
+      data: {
+        txid: d.txid, vout: d.vout, kind: d.kind, scriptPubKey: d.scriptPubKey, depositScript: d.depositScript ?? null, reclaimScript: d.reclaimScript ?? null,
+        lockBlocks: d.lockBlocks ?? null, amountSats: d.amountSats, recipient: d.recipient, maxFeeSats: d.maxFeeSats, status: d.status,
+      },
+    });
   }
   async setStatus(ref: OutpointRef, status: DepositStatus) {
-    await this.c.query(`UPDATE ${this.t('deposit')} SET status = $3, updated_at = now() WHERE txid = $1 AND vout = $2`, [ref.txid, ref.vout, status]);
+    await this.tx.deposit.updateMany({ where: { txid: ref.txid, vout: ref.vout }, data: { status, updatedAt: new Date() } });
   }
   async appendHistory(h: HistoryEntry) {
-    await this.c.query(`INSERT INTO ${this.t('deposit_history')} (txid, vout, status, block_hash, block_height, detail) VALUES ($1, $2, $3, $4, $5, $6)`, [
-      h.txid,
-      h.vout,
-      h.status,
-      h.blockHash ?? null,
-      h.blockHeight ?? null,
-      h.detail,
-    ]);
+    await this.tx.depositHistory.create({
+      data: { txid: h.txid, vout: h.vout, status: h.status, blockHash: h.blockHash ?? null, blockHeight: h.blockHeight ?? null, detail: h.detail },
+    });
   }
 
-  async countHistory(ref: OutpointRef, status: DepositStatus, blockHash: string) {
-    const { rows } = await this.c.query<{ n: string }>(
-      `SELECT count(*) AS n FROM ${this.t('deposit_history')} WHERE txid = $1 AND vout = $2 AND status = $3 AND block_hash = $4`,
-      [ref.txid, ref.vout, status, blockHash],
-    );
-    return Number(rows[0]!.n);
+  countHistory(ref: OutpointRef, status: DepositStatus, blockHash: string) {
+    return this.tx.depositHistory.count({ where: { txid: ref.txid, vout: ref.vout, status, blockHash } });
   }
 
   async putSighting(s: Sighting) {
-    await this.c.query(
-      `INSERT INTO ${this.t('sighting')} (block_hash, kind, txid, vout, block_height, tx_index, merkle_proof, raw_tx, spend_txid, path, announced)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        s.blockHash,
-        s.kind,
-        s.txid,
-        s.vout,
-        s.blockHeight,
-        s.kind === 'output' ? s.txIndex : null,
-        s.kind === 'output' ? s.merkleProof : null,
-        s.kind === 'output' ? (s.rawTx ?? null) : null,
-        s.kind === 'spend' ? s.spendTxid : null,
-        s.kind === 'spend' ? s.path : null,
-        s.announced,
-      ],
-    );
+    await this.tx.sighting.create({
+      data: {
+        blockHash: s.blockHash, kind: s.kind, txid: s.txid, vout: s.vout, blockHeight: s.blockHeight,
+        txIndex: s.kind === 'output' ? s.txIndex : null,
+        merkleProof: s.kind === 'output' ? s.merkleProof : null,
+        rawTx: s.kind === 'output' ? (s.rawTx ?? null) : null,
+        spendTxid: s.kind === 'spend' ? s.spendTxid : null,
+        path: s.kind === 'spend' ? s.path : null,
+        announced: s.announced,
+      },
+    });
   }
   async sightingsOf(ref: OutpointRef) {
-    const r = await this.c.query<SightingRow>(`SELECT * FROM ${this.t('sighting')} WHERE txid = $1 AND vout = $2`, [ref.txid, ref.vout]);
-    return r.rows.map(toSighting);
+    return (await this.tx.sighting.findMany({ where: { txid: ref.txid, vout: ref.vout } })).map(toSighting);
   }
   async sightingsInBlock(blockHash: string) {
-    const r = await this.c.query<SightingRow>(`SELECT * FROM ${this.t('sighting')} WHERE block_hash = $1`, [blockHash]);
-    return r.rows.map(toSighting);
+    return (await this.tx.sighting.findMany({ where: { blockHash } })).map(toSighting);
   }
   async deleteSightingsInBlock(blockHash: string) {
-    await this.c.query(`DELETE FROM ${this.t('sighting')} WHERE block_hash = $1`, [blockHash]);
+    await this.tx.sighting.deleteMany({ where: { blockHash } });
   }
   async unannouncedSightings() {
-    const r = await this.c.query<SightingRow>(`SELECT * FROM ${this.t('sighting')} WHERE NOT announced`);
-    return r.rows.map(toSighting);
+    return (await this.tx.sighting.findMany({ where: { announced: false } })).map(toSighting);
   }
   async markAnnounced(s: Sighting) {
-    await this.c.query(`UPDATE ${this.t('sighting')} SET announced = true WHERE block_hash = $1 AND kind = $2 AND txid = $3 AND vout = $4`, [s.blockHash, s.kind, s.txid, s.vout]);
+    await this.tx.sighting.updateMany({ where: { blockHash: s.blockHash, kind: s.kind, txid: s.txid, vout: s.vout }, data: { announced: true } });
   }
 
   async findUnspentCustody(refs: readonly OutpointRef[]) {
     if (refs.length === 0) return [];
-    const r = await this.c.query<CustodyRow>(
+    // Raw SQL: a block's inputs are looked up as one unnest join (an index probe per outpoint), not an n-way OR.
+    const rows = await this.tx.$queryRawUnsafe<Array<Record<string, unknown>>>(
       `SELECT u.* FROM ${this.t('custody_utxo')} u JOIN unnest($1::text[], $2::int[]) AS p(txid, vout) ON u.txid = p.txid AND u.vout = p.vout
        WHERE u.spent_block_hash IS NULL`,
-      refsParams(refs),
+      refs.map((r) => r.txid),
+      refs.map((r) => r.vout),
     );
-    return r.rows.map(toCustody);
+    return rows.map((r) => toCustody({
+      txid: r.txid as string, vout: r.vout as number, amountSats: r.amount_sats as bigint, blockHash: r.block_hash as string,
+      blockHeight: r.block_height as number, spentBlockHash: r.spent_block_hash as string | null, spentTxid: r.spent_txid as string | null,
+    }));
   }
   async putCustodyUtxo(u: CustodyUtxo) {
-    await this.c.query(`INSERT INTO ${this.t('custody_utxo')} (txid, vout, amount_sats, block_hash, block_height) VALUES ($1, $2, $3, $4, $5)`, [
-      u.txid,
-      u.vout,
-      u.amountSats.toString(),
-      u.blockHash,
-      u.blockHeight,
-    ]);
+    await this.tx.custodyUtxo.create({ data: { txid: u.txid, vout: u.vout, amountSats: u.amountSats, blockHash: u.blockHash, blockHeight: u.blockHeight } });
   }
   async spendCustodyUtxo(ref: OutpointRef, blockHash: string, spentTxid: string) {
-    const r = await this.c.query(
-      `UPDATE ${this.t('custody_utxo')} SET spent_block_hash = $3, spent_txid = $4 WHERE txid = $1 AND vout = $2 AND spent_block_hash IS NULL`,
-      [ref.txid, ref.vout, blockHash, spentTxid],
-    );
-    if (r.rowCount !== 1) throw new Error(`custody output ${ref.txid}:${ref.vout} is not unspent`);
+    const r = await this.tx.custodyUtxo.updateMany({ where: { txid: ref.txid, vout: ref.vout, spentBlockHash: null }, data: { spentBlockHash: blockHash, spentTxid } });
+    if (r.count !== 1) throw new Error(`custody output ${ref.txid}:${ref.vout} is not unspent`);
   }
   async undoCustodyInBlock(blockHash: string) {
-    await this.c.query(`DELETE FROM ${this.t('custody_utxo')} WHERE block_hash = $1`, [blockHash]);
-    await this.c.query(`UPDATE ${this.t('custody_utxo')} SET spent_block_hash = NULL, spent_txid = NULL WHERE spent_block_hash = $1`, [blockHash]);
+    await this.tx.custodyUtxo.deleteMany({ where: { blockHash } });
+    await this.tx.custodyUtxo.updateMany({ where: { spentBlockHash: blockHash }, data: { spentBlockHash: null, spentTxid: null } });
   }
 
   async emit<E extends EventDefinition>(event: E, payload: EventPayload<E>) {
-    await enqueueEvent(this.c, this.schema, event, payload);
+    await enqueueEvent(prismaExecutor(this.tx), this.schema, event, payload);
   }
 }

@@ -4,12 +4,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpReturnDepositScript, bytesToHex, encodeTransaction } from '@tapbridge/bitcoin';
 import { createPrismaClient, migrate } from '@tapbridge/db';
 import { DepositIndexer, InMemoryDepositStore, type DepositRules, type DepositStore } from '@tapbridge/deposits';
 import { CUSTODY_SPK, GROUP_KEY, mineBlock, payment, spend, testDeposit, txidOf } from '@tapbridge/deposits/testing';
-import { withTransaction } from '@tapbridge/messaging';
 import { createTestDatabase, type TestDatabase } from '@tapbridge/testing';
 import { DepositQueries } from '../src/deposit-queries.js';
 import { PrismaClient } from '../src/generated/prisma/client.js';
@@ -19,13 +18,16 @@ const SCHEMA = 'deposit_indexer';
 const rules: DepositRules = { confirmations: 2, groupKey: GROUP_KEY, custodyScriptPubKey: CUSTODY_SPK, opReturnMaxFeeSats: 1_000n };
 let db: TestDatabase;
 let pool: pg.Pool;
+let prisma: PrismaClient;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await migrate({ databaseUrl: db.url, schema: SCHEMA, migrationsDir: path.resolve(fileURLToPath(new URL('../prisma/migrations', import.meta.url))) });
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  prisma = createPrismaClient(PrismaClient, { pool, schema: SCHEMA });
 });
 afterAll(async () => {
+  await prisma?.$disconnect();
   await pool?.end();
   await db?.drop();
 });
@@ -36,13 +38,11 @@ async function reset(): Promise<void> {
 
 const postgres = (failAfter?: { calls: number }) =>
   new PostgresDepositStore({
+    prisma,
     schema: SCHEMA,
-    transaction: (fn) =>
-      withTransaction(pool, async (tx) => {
-        const r = await fn(tx);
-        if (failAfter && --failAfter.calls === 0) throw new Error('commit refused');
-        return r;
-      }),
+    beforeCommit: () => {
+      if (failAfter && --failAfter.calls === 0) throw new Error('commit refused');
+    },
   });
 
 /** Registrations, a simple-form deposit, a sweep, a reclaim, and a reorg that takes confirmed blocks away. */
@@ -152,8 +152,6 @@ describe('PostgresDepositStore', () => {
         await tx.insertDeposit({ txid: (i % 3).toString(16).padStart(64, '0'), vout: i, kind: 'op_return', scriptPubKey: '51', amountSats: 1_000n, recipient: '0x' + 'aa'.repeat(20), maxFeeSats: 0n, status: 'seen' });
     });
     await pool.query(`UPDATE ${SCHEMA}.deposit SET created_at = created_at + (vout * interval '1 microsecond')`);
-    const prisma = createPrismaClient(PrismaClient, { pool, schema: SCHEMA });
-    onTestFinished(() => prisma.$disconnect());
     const queries = new DepositQueries(prisma);
     const seen: string[] = [];
     let cursor: { at: string; txid: string; vout: number } | undefined;

@@ -164,6 +164,7 @@ export class DepositMinter {
     out: Array<MintResult | Error | undefined>,
   ): Promise<void> {
     const { engine, logger } = this.o;
+    const started = performance.now();
     const headers = memoizedHeaders(this.o.headers);
     const check = (k: number, c: CustodyView) =>
       verifyDeposit(run[k]!.deposit, headers, this.o.minConfirmations, { acceptUnproven: this.o.acceptUnprovenDeposits ?? false, custody: c });
@@ -190,6 +191,7 @@ export class DepositMinter {
       }
     }
     if (valid.length === 0) return;
+    const checkedAt = performance.now();
     const queued = await engine.queueMints(valid.map((k) => ({ depositId: depositIdOf(run[k]!.deposit), recipient: run[k]!.deposit.recipient, amountSats: BigInt(run[k]!.deposit.amountSats) })));
     // Every queued credit is in the block the engine builds next; wait for it (or for those already there).
     const settled = await Promise.all(queued.map(async (q) => {
@@ -200,6 +202,7 @@ export class DepositMinter {
         return err as Error;
       }
     }));
+    const committedAt = performance.now();
     const done: string[] = [];
     let reconfirmed = false;
     for (const [j, k] of valid.entries()) {
@@ -239,6 +242,11 @@ export class DepositMinter {
     // The record of these deliveries, after the block: a shortcut for redeliveries, not the guarantee (class comment).
     if (done.length > 0) await this.o.transaction((tx) => claimEvents(tx, this.o.schema, done));
     if (reconfirmed) await this.refreshUnbacked();
+    const ms = (a: number, b: number) => Math.round(b - a);
+    logger.info(
+      { deposits: todo.length, credited: valid.length, checkMs: ms(started, checkedAt), blockMs: ms(checkedAt, committedAt), inboxMs: ms(committedAt, performance.now()) },
+      'deposit batch applied',
+    );
   }
 
   /**

@@ -95,7 +95,7 @@ try {
       'Layer 2 EVM: deposits minted from deposit.confirmed, burns published as withdrawal.requested once final. ' +
       `Ethereum JSON-RPC (HTTP and WebSocket) is on port ${config.RPC_PORT}.`,
     onListening: async () => {
-      natsApi = serveGatewayQueries(runtime.messaging, runtime.pool, runtime.schema);
+      natsApi = serveGatewayQueries(runtime.messaging, runtime.pool, runtime.schema, () => queries.chain());
       finalizer.start();
       // In batches, in stream order: the deposits that arrive together (a Bitcoin block's) are credited in one L2
       // block and acked after it commits; a deposit.reorged is applied only after the confirmations before it
@@ -106,7 +106,7 @@ try {
         // the check; retry for about ten minutes before dead-lettering. A false event is dead-lettered at once.
         maxDeliver: 25, backoffMs: [1_000, 2_000, 5_000, 10_000, 30_000],
         // A burst (the indexer's relay publishing a block's events back to back) ends when it goes quiet for 50 ms.
-        batch: { maxEvents: MINT_BATCH, quietMs: 50, maxWaitMs: 1_000 },
+        batch: { maxEvents: MINT_BATCH, quietMs: 50, maxWaitMs: 5_000 },
         handleBatch: (events) => minter.handleBatch(events),
       });
     },

@@ -133,6 +133,11 @@ export class GatewayEnv {
     return this.service !== undefined && this.service.running;
   }
 
+  /** The running gateway's process id (benchmarks read its CPU time). */
+  get pid(): number | undefined {
+    return this.service?.child.pid;
+  }
+
   async rpc(method: string, params: unknown[]): Promise<unknown> {
     const res = await fetch(this.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
     const body = (await res.json()) as { result?: unknown; error?: { message: string } };

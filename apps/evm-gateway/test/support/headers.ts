@@ -2,7 +2,7 @@
 // answering on the test's stream prefix from the blocks the deposit helpers create, and the merkle proofs
 // (Core's merkle-block format) that tie a deposit's txid to those blocks.
 import { randomBytes } from 'node:crypto';
-import { bytesToHex, concatBytes, encodeHeader, hashToHex, headerHash, hexToHash, sha256d } from '@tapbridge/bitcoin';
+import { bytesToHex, computeMerkleRoot, concatBytes, encodeHeader, hashToHex, headerHash, hexToHash, merkleBlockProver, sha256d } from '@tapbridge/bitcoin';
 import { RemoteError, serveRequests, type Messaging } from '@tapbridge/messaging';
 import { z } from 'zod';
 import type { WatcherHeader } from '../../src/deposit-proof.js';
@@ -45,6 +45,22 @@ export function makeBlock(
     },
   });
   return { blockHash, merkleProof: proof.toString('hex') };
+}
+
+/**
+ * A made-up Bitcoin block holding all these txids (display hex), as a real block holds many deposits, registered with
+ * the fake watcher; and each txid's merkle block proof (Core's format, from the project's one builder).
+ */
+export function makeBlockOf(txids: readonly string[], height: number): { blockHash: string; merkleProofs: string[] } {
+  const leaves = txids.map((t) => hexToHash(t));
+  const { root } = computeMerkleRoot(leaves);
+  const header = encodeHeader({ version: 0x20000000, prevHash: randomBytes(32), merkleRoot: root, time: 1_767_225_600 + height * 600, bits: 0x207fffff, nonce: randomBytes(4).readUInt32LE() });
+  const blockHash = hashToHex(headerHash(header));
+  blocks.set(blockHash, {
+    header: { height, hash: blockHash, merkleRoot: hashToHex(root), header: bytesToHex(header), inBest: true, confirmations: DEFAULT_CONFIRMATIONS },
+  });
+  const prove = merkleBlockProver(header, leaves);
+  return { blockHash, merkleProofs: leaves.map((_, i) => bytesToHex(prove(i))) };
 }
 
 /** What the fake watcher holds for a made-up block. */

@@ -265,11 +265,17 @@ export class PostgresChainStore implements ChainStore {
           );
         }
       }
-      for (const m of commit.mints) {
-        // The primary key on deposit_id turns a second mint of the same deposit into a failed (rolled back) commit.
+      if (commit.mints.length > 0) {
+        // One statement for the block's mints (a Bitcoin block's deposits land together). The primary key on
+        // deposit_id turns a second mint of the same deposit into a failed (rolled back) commit.
+        const ms = commit.mints;
         await client.query(
-          `INSERT INTO ${this.t('evm_mint')} (deposit_id, recipient, amount_sats, block_number, block_hash, withdrawal_index) VALUES ($1, $2, $3, $4, $5, $6)`,
-          [m.depositId, buf(m.recipient), m.amountSats.toString(), m.blockNumber.toString(), buf(m.blockHash), m.withdrawalIndex.toString()],
+          `INSERT INTO ${this.t('evm_mint')} (deposit_id, recipient, amount_sats, block_number, block_hash, withdrawal_index)
+           SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::bigint[], $5::bytea[], $6::bigint[])`,
+          [
+            ms.map((m) => m.depositId), ms.map((m) => buf(m.recipient)), ms.map((m) => m.amountSats.toString()), ms.map((m) => m.blockNumber.toString()),
+            ms.map((m) => buf(m.blockHash)), ms.map((m) => m.withdrawalIndex.toString()),
+          ],
         );
       }
       await client.query(

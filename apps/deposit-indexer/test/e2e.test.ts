@@ -113,7 +113,8 @@ async function caughtUp(pool: pg.Pool, chain: Chain, timeoutMs = 30_000): Promis
   );
 }
 
-beforeAll(() => buildApps(), 240_000);
+// Building the apps and what they import took 8 minutes once on the shared 2-core machine (load 20+).
+beforeAll(() => buildApps(), 900_000);
 
 describe('deposit-indexer end to end', () => {
   let s: Awaited<ReturnType<typeof stack>>;

@@ -66,7 +66,8 @@ async function streamOf(messaging: Messaging, count: number): Promise<StreamEven
   return readStream(messaging);
 }
 
-beforeAll(() => buildApp(), 180_000);
+// Building the app and what it imports took 8 minutes once on the shared 2-core machine (load 20+).
+beforeAll(() => buildApp(), 900_000);
 
 describe('header-watcher end to end', () => {
   let chain: Chain;

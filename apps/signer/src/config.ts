@@ -1,21 +1,8 @@
 import { commonServiceShape, port, positiveInt, secret, bool, z } from '@tapbridge/config';
-import { MIN_PASSPHRASE_LENGTH, missingPins, trustOnFirstUseAllowed } from '@tapbridge/signing';
+import { keyListSchema, MIN_PASSPHRASE_LENGTH, missingPins, trustOnFirstUseAllowed } from '@tapbridge/signing';
 import { sweepSettingsIssues, sweepSettingsShape } from './sweep-config.js';
 
 const hexKey = z.string().regex(/^(02|03)?[0-9a-f]{64}$/, 'must be a host public key in hex (33-byte compressed or 32-byte x-only)');
-
-/** Comma-separated compressed host public keys, in signer-index order. */
-const hostKeyList = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v.trim() === '') return [] as string[];
-    const keys = v.split(',').map((k) => k.trim().toLowerCase());
-    keys.forEach((k, i) => {
-      if (!/^0[23][0-9a-f]{64}$/.test(k)) ctx.addIssue({ code: 'custom', message: `key ${i + 1} must be a 33-byte compressed host public key in hex` });
-    });
-    return keys;
-  });
 
 export const signerConfig = z
   .object({
@@ -35,7 +22,7 @@ export const signerConfig = z
     /** The coordinator's host public key. Mandatory unless regtest, where unset means pinned on first use. */
     COORDINATOR_PUBKEY: hexKey.optional(),
     /** The host keys every DKG must have, by signer index (comma-separated, exactly SIGNER_COUNT). */
-    SIGNER_HOST_PUBKEYS: hostKeyList,
+    SIGNER_HOST_PUBKEYS: keyListSchema('host'),
     /** Or: the ChillDKG params_hash (32-byte hex) of the expected host keys and threshold. One of the two is mandatory unless regtest. */
     SIGNER_DKG_PARAMS_HASH: z.string().regex(/^[0-9a-f]{64}$/, 'must be 32 bytes of lowercase hex').optional(),
     /** REGTEST ONLY: sign any 32-byte message for purpose "message" (a 32-byte message may be a custody sighash). */

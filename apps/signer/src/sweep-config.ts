@@ -5,20 +5,8 @@
 import { parseCheckpoint, type Checkpoint } from '@tapbridge/bitcoin';
 import { parseSourceSpecs, type SourceSpec } from '@tapbridge/chain-source';
 import { positiveInt, secret, url, z } from '@tapbridge/config';
-import { DEFAULT_BRIDGE_ADDRESS, outflowLimitBpsSetting } from '@tapbridge/signing';
+import { DEFAULT_BRIDGE_ADDRESS, keyListSchema, outflowLimitBpsSetting } from '@tapbridge/signing';
 import fs from 'node:fs';
-
-const xonlyList = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v.trim() === '') return [] as string[];
-    const keys = v.split(',').map((k) => k.trim().toLowerCase());
-    keys.forEach((k, i) => {
-      if (!/^[0-9a-f]{64}$/.test(k)) ctx.addIssue({ code: 'custom', message: `key ${i + 1} must be a 32-byte x-only key in hex` });
-    });
-    return keys;
-  });
 
 /** Comma-separated BTC_SOURCES (see packages/chain-source source-spec.ts); unset = no sweep policy. */
 const optionalSources = z
@@ -81,7 +69,7 @@ export const sweepSettingsShape = {
   /** Fee cap of simple-form deposits: the deposit indexer's OP_RETURN_MAX_FEE_SATS. */
   OP_RETURN_MAX_FEE_SATS: sats(10_000n),
   /** The custody recovery leaf, exactly as the coordinator's (CUSTODY_RECOVERY_*): the custody script derives from both. */
-  CUSTODY_RECOVERY_KEYS: xonlyList,
+  CUSTODY_RECOVERY_KEYS: keyListSchema('x-only'),
   CUSTODY_RECOVERY_THRESHOLD: positiveInt(1),
   CUSTODY_RECOVERY_LOCK: positiveInt(52_560),
 };

@@ -1,0 +1,75 @@
+// The `channel` signing policy: what each custody signer checks before its FROST share signs anything that spends
+// a channel's funding output. The signer trusts the L2's executed-credit record, not the coordinator.
+import { ChannelPolicyError } from './errors.js';
+import { checkBalanceSheet, type BalanceSheet, type ChannelParams } from './params.js';
+
+/**
+ * What the group's signature is for:
+ * - `user-commitment`: the user's commitment (only the user can publish it; it is what the user needs before revoking
+ *   its previous state, so it may be one state ahead of the L2: a user payment not yet credited);
+ * - `custody-commitment`: custody's own commitment, for custody's unilateral close / settle;
+ * - `cooperative-close`: a close both sign (custody settle included).
+ */
+export type ChannelSignatureKind = 'user-commitment' | 'custody-commitment' | 'cooperative-close';
+
+export interface ChannelSigningRequest {
+  channelId: string;
+  kind: ChannelSignatureKind;
+  sheet: BalanceSheet;
+}
+
+/** The L2's record for one channel: the balances after each executed (channel, state number). */
+export interface L2ChannelView {
+  channelId: string;
+  /** Executed states: state number → balances the L2 executed (exactly once per key). State 0 is the opening. */
+  executed: ReadonlyMap<number, { user: bigint; custody: bigint }>;
+}
+
+/** What the signer remembers itself: the highest state it has signed a user commitment for. */
+export interface SignerChannelMemory {
+  highestSignedState: number;
+}
+
+function refuse(reason: string, message: string): never {
+  throw new ChannelPolicyError(reason, message);
+}
+
+/**
+ * Throws ChannelPolicyError unless the group may sign. Rules:
+ * 1. Balances are non-negative and sum to the capacity.
+ * 2. A state the L2 executed must match the L2's balances exactly.
+ * 3. A state the L2 has not executed may only be the user's commitment for the next state after the L2's latest,
+ *    and only if it moves value toward custody (a user payment the user signed first; the L2 credits it once the
+ *    user revokes the previous state). Custody never signs away value the L2 did not burn, and never signs
+ *    anything it could publish itself with more than the L2 executed.
+ * 4. User commitments: the state number never goes down below what this signer signed (equal = the same request
+ *    again, idempotent, allowed only with the same balances, which rule 2/3 pins).
+ * 5. Custody's own commitment and cooperative closes only for the L2's latest executed state: signing an older,
+ *    revoked custody commitment would hand custody a transaction the user can penalise, and an older close would
+ *    undo executed L2 transfers.
+ */
+export function checkChannelSigning(params: Pick<ChannelParams, 'capacity'>, request: ChannelSigningRequest, l2: L2ChannelView, memory: SignerChannelMemory): void {
+  if (request.channelId !== l2.channelId) refuse('wrong-channel', `request for channel ${request.channelId} checked against the L2 record of ${l2.channelId}`);
+  try {
+    checkBalanceSheet(params, request.sheet);
+  } catch (e) {
+    refuse('bad-balances', (e as Error).message);
+  }
+  const { stateNumber, user, custody } = request.sheet;
+  const latestExecuted = Math.max(...l2.executed.keys());
+  if (!Number.isFinite(latestExecuted)) refuse('not-open', `channel ${request.channelId} has no executed opening state on the L2`);
+  const executed = l2.executed.get(stateNumber);
+  if (executed && (executed.user !== user || executed.custody !== custody))
+    refuse('l2-mismatch', `state ${stateNumber} gives user ${user} / custody ${custody}, the L2 executed user ${executed.user} / custody ${executed.custody}`);
+  if (request.kind === 'user-commitment') {
+    if (stateNumber < memory.highestSignedState) refuse('state-not-increasing', `state ${stateNumber} is below state ${memory.highestSignedState} already signed`);
+    if (!executed) {
+      if (stateNumber !== latestExecuted + 1) refuse('not-executed', `state ${stateNumber} is not executed on the L2 and is not the next state after ${latestExecuted}`);
+      const base = l2.executed.get(latestExecuted)!;
+      if (custody < base.custody) refuse('not-executed', `state ${stateNumber} moves ${base.custody - custody} sat from custody to the user, but the L2 has not executed that burn`);
+    }
+    return;
+  }
+  if (!executed) refuse('not-executed', `state ${stateNumber} credits custody ${custody} sat but the L2 has not executed it`);
+  if (stateNumber !== latestExecuted) refuse('stale-state', `state ${stateNumber} is not the L2's latest executed state ${latestExecuted}`);
+}

@@ -77,6 +77,11 @@ export const stakeAccountingConfig = z
     SLASH_RATE_EQUIVOCATION_BPS: bps(1_000),
     SLASH_RATE_LIVENESS_BPS: bps(100),
     JAIL_EPOCHS: z.coerce.number().int().nonnegative().default(2),
+    /** The coordinator host key whose signed records (sessions, liveness) evidence may rest on; without it liveness evidence is refused. */
+    COORDINATOR_PUBKEY: z.string().regex(/^0[23][0-9a-f]{64}$/, 'must be a compressed public key in lowercase hex').optional(),
+    /** The liveness rule: more than LIVENESS_MAX_MISSES missed of the last LIVENESS_WINDOW probes. */
+    LIVENESS_WINDOW: positiveInt(100),
+    LIVENESS_MAX_MISSES: z.coerce.number().int().nonnegative().default(50),
     REWARD_COMMISSION_BPS: bps(1_000),
     /** How often the reward job looks for finished epochs to pay. */
     REWARD_INTERVAL_MS: positiveInt(60_000),

@@ -28,7 +28,7 @@ export class SlashingService {
   readonly slashingConfig: SlashingConfig;
 
   constructor(
-    @InjectConfig() config: StakeAccountingConfig,
+    @InjectConfig() private readonly config: StakeAccountingConfig,
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(StakeState) private readonly state: StakeState,
     @Inject(PrismaService) private readonly prisma: PrismaService,
@@ -64,8 +64,13 @@ export class SlashingService {
 
   private async decide(report: Report): Promise<{ outcome: ReportOutcome; slash?: Parameters<PrismaService['slash']['create']>[0]['data'] }> {
     if (report.evidence === undefined) return { outcome: { status: 'unproven', reason: 'the report carries no evidence; nothing is slashed without proof' } };
-    const verdict = verifyEvidence(report.evidence);
+    const verdict = verifyEvidence(report.evidence, {
+      ...(this.config.COORDINATOR_PUBKEY ? { coordinatorHostPubkey: this.config.COORDINATOR_PUBKEY } : {}),
+      liveness: { windowSize: this.config.LIVENESS_WINDOW, maxMisses: this.config.LIVENESS_MAX_MISSES },
+    });
     if (!verdict.valid) return { outcome: { status: 'rejected', reason: `evidence does not verify: ${verdict.reason}` } };
+    // A liveness record is the coordinator's word alone: without a trusted coordinator key anyone could write one.
+    if (verdict.offence === 'liveness' && !this.config.COORDINATOR_PUBKEY) return { outcome: { status: 'rejected', reason: 'liveness evidence needs COORDINATOR_PUBKEY (the trusted coordinator key)', evidenceId: verdict.evidenceId } };
     const book = this.state.book;
     const signer = signerByHostKey(book, verdict.signerHostPubkey);
     if (signer === undefined) return { outcome: { status: 'rejected', reason: `host key ${verdict.signerHostPubkey} is not bonded`, evidenceId: verdict.evidenceId } };

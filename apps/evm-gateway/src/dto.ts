@@ -9,7 +9,7 @@ export class ChainDto {
   @ApiProperty({ description: 'Highest block that is final (height − finalityDepth; genesis is always final), as JSON-RPC "finalized"' })
   finalizedHeight!: number;
   @ApiProperty({ description: 'Blocks a burn must be buried under before withdrawal.requested is published' }) finalityDepth!: number;
-  @ApiProperty({ example: '0x0000000000000000000000000000000000B71D6E', description: 'The predeployed bridge contract (withdraw burns)' })
+  @ApiProperty({ example: '0x0000000000000000000000000000000000b71d6E', description: 'The predeployed bridge contract (withdraw burns)' })
   bridgeAddress!: string;
   @ApiProperty({ description: 'Longest wait before an empty block is sealed' }) blockTimeMs!: number;
   @ApiProperty({ description: 'Transactions waiting in the mempool' }) mempoolSize!: number;

@@ -95,7 +95,7 @@ try {
       'Layer 2 EVM: deposits minted from deposit.confirmed, burns published as withdrawal.requested once final. ' +
       `Ethereum JSON-RPC (HTTP and WebSocket) is on port ${config.RPC_PORT}.`,
     onListening: async () => {
-      natsApi = serveGatewayQueries(runtime.messaging, runtime.pool, runtime.schema);
+      natsApi = serveGatewayQueries(runtime.messaging, runtime.pool, runtime.schema, () => queries.chain());
       finalizer.start();
       // In batches, in stream order: the deposits that arrive together (a Bitcoin block's) are credited in one L2
       // block and acked after it commits; a deposit.reorged is applied only after the confirmations before it

@@ -4,7 +4,7 @@ import { qualified, serveRequests, type Messaging } from '@tapbridge/messaging';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 
-export const NATS_API_SUBJECTS = { supply: 'evm.supply.get' } as const;
+export const NATS_API_SUBJECTS = { supply: 'evm.supply.get', chain: 'evm.chain.get' } as const;
 
 export interface BridgeSupply {
   /** Every deposit credited on the L2, satoshis. */
@@ -34,6 +34,10 @@ export async function bridgeSupply(pool: Pick<Pool, 'query'>, schema: string): P
   };
 }
 
-export function serveGatewayQueries(messaging: Messaging, pool: Pick<Pool, 'query'>, schema: string): Array<{ unsubscribe(): void }> {
-  return [serveRequests(messaging, NATS_API_SUBJECTS.supply, z.object({}).passthrough(), () => bridgeSupply(pool, schema))];
+/** rpc.evm.supply.get, and rpc.evm.chain.get (the head, finality and bridge address, as GET /chain) when given `chain`. */
+export function serveGatewayQueries(messaging: Messaging, pool: Pick<Pool, 'query'>, schema: string, chain?: () => object): Array<{ unsubscribe(): void }> {
+  return [
+    serveRequests(messaging, NATS_API_SUBJECTS.supply, z.object({}).passthrough(), () => bridgeSupply(pool, schema)),
+    ...(chain ? [serveRequests(messaging, NATS_API_SUBJECTS.chain, z.object({}).passthrough(), async () => chain())] : []),
+  ];
 }

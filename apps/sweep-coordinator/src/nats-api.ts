@@ -1,13 +1,20 @@
-// Withdrawal status over NATS request/reply (rpc.sweeps.withdrawal.get), for the api-gateway and the CLI.
+// Withdrawals, reserves and pipeline status over NATS request/reply (rpc.sweeps.*), for the api-gateway and the CLI.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { RemoteError, serveRequests } from '@tapbridge/messaging';
 import { RUNTIME } from '@tapbridge/runtime/nest';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { z } from 'zod';
-import { withdrawalIdParam } from './dto.js';
+import { listWithdrawalsQuery, withdrawalIdParam } from './dto.js';
 import { Queries } from './queries.js';
+import { ReservesService } from './reserves.service.js';
 
-export const NATS_API_SUBJECTS = { withdrawal: 'sweeps.withdrawal.get', sweep: 'sweeps.sweep.get' } as const;
+export const NATS_API_SUBJECTS = {
+  withdrawal: 'sweeps.withdrawal.get',
+  withdrawalsBySender: 'sweeps.withdrawal.list',
+  sweep: 'sweeps.sweep.get',
+  reserves: 'sweeps.reserves.get',
+  status: 'sweeps.status.get',
+} as const;
 
 @Injectable()
 export class NatsApi implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -16,6 +23,7 @@ export class NatsApi implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     private readonly queries: Queries,
+    private readonly reserves: ReservesService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -30,6 +38,9 @@ export class NatsApi implements OnApplicationBootstrap, OnApplicationShutdown {
         if (!s) throw new RemoteError('not_found', `no sweep ${txid}`);
         return s;
       }),
+      serveRequests(this.runtime.messaging, NATS_API_SUBJECTS.withdrawalsBySender, listWithdrawalsQuery, ({ sender }) => this.queries.withdrawalsBySender(sender)),
+      serveRequests(this.runtime.messaging, NATS_API_SUBJECTS.reserves, z.object({}).passthrough(), () => this.reserves.report()),
+      serveRequests(this.runtime.messaging, NATS_API_SUBJECTS.status, z.object({}).passthrough(), () => this.queries.status()),
     ];
   }
 

@@ -12,7 +12,7 @@ import { checkStakeGenesis, STAKE_TOKEN_ADDRESS, STAKING_ADDRESS, stakeGenesisAl
  * Where the bridge contract lives from genesis on. Chosen to read as "B71D6E" (bridge) at the very end of the
  * address space, far from the precompiles (0x01..0x11) and from any address a CREATE could produce.
  */
-export const BRIDGE_ADDRESS = '0x0000000000000000000000000000000000B71D6E';
+export const BRIDGE_ADDRESS = '0x0000000000000000000000000000000000b71d6E';
 
 /**
  * Cancun: includes Shanghai (EIP-4895 withdrawals, which carry our mints) and PUSH0/MCOPY/transient storage,

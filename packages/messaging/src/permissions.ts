@@ -89,6 +89,24 @@ export const SERVICE_ROLES = {
     broadcasts: none,
     managesStreams: true,
   },
+  'api-gateway': {
+    publishes: none,
+    // Webhooks: deposit and withdrawal status changes, turned into deliveries once per event.
+    consumes: [
+      { stream: 'DEPOSIT', subject: 'deposit.>' },
+      { stream: 'WITHDRAWAL', subject: 'withdrawal.>' },
+    ],
+    // Every read of the public API, from the service that owns the data (apps/api-gateway UPSTREAM_SUBJECTS).
+    requests: [
+      'rpc.btc.headers.tip', 'rpc.btc.headers.sync', 'rpc.deposits.deposit.get', 'rpc.deposits.deposit.register', 'rpc.deposits.deposit.list',
+      'rpc.sweeps.withdrawal.get', 'rpc.sweeps.withdrawal.list', 'rpc.sweeps.reserves.get', 'rpc.sweeps.status.get',
+      'rpc.signing.custody.get', 'rpc.signing.signers.list', 'rpc.evm.chain.get', 'rpc.evm.supply.get', 'rpc.stake.capacity.get',
+    ],
+    // Live status (Server-Sent Events): every replica listens to the events as they are published.
+    serves: ['deposit.>', 'withdrawal.>'],
+    broadcasts: none,
+    managesStreams: true,
+  },
 } as const satisfies Record<string, ServiceRole>;
 
 export type ServiceName = keyof typeof SERVICE_ROLES;

@@ -16,6 +16,7 @@ export const API_KEY_SCOPES = {
   'dkg:run': 'start a distributed key generation',
   'config:write': 'change a service\'s configuration at run time',
   'sweeps:write': 'operate the sweep pipeline (pause, resume, bump fees)',
+  'webhooks:manage': 'subscribe URLs to deposit and withdrawal status changes, and read their deliveries (api-gateway)',
   '*': 'every scope',
 } as const;
 

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { Global, Module, type DynamicModule, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { NextFunction, Request, Response } from 'express';
 import { ObservabilityModule } from '@tapbridge/observability/nest';
@@ -73,6 +73,11 @@ export interface BootstrapOptions {
    * lifecycle hooks.
    */
   onListening?: (app: INestApplication) => Promise<void> | void;
+  /**
+   * A public OpenAPI document besides /docs-json: served at `jsonPath` (e.g. `v1/openapi.json`, with a UI at
+   * `uiPath`), built from the same document and passed through `transform` (e.g. to keep only the public routes).
+   */
+  openApi?: { jsonPath: string; uiPath: string; transform?: (doc: OpenAPIObject) => OpenAPIObject };
   /** Runs first on shutdown. Prefer OnApplicationShutdown in a provider: kept for apps not yet moved to it. */
   onShutdown?: () => Promise<void> | void;
 }
@@ -127,7 +132,12 @@ export async function bootstrapService(o: BootstrapOptions): Promise<INestApplic
     .addApiKey({ type: 'apiKey', in: 'header', name: API_KEY_HEADER, description: 'An API key from `tapbridge apikey create` (also accepted as Authorization: Bearer <key>)' }, API_KEY_SCHEME)
     .build();
   // cleanupOpenApiDoc turns the createZodDto classes' metadata into the OpenAPI schemas of their zod schemas.
-  SwaggerModule.setup('docs', app, () => cleanupOpenApiDoc(SwaggerModule.createDocument(app, doc)));
+  const document = () => cleanupOpenApiDoc(SwaggerModule.createDocument(app, doc));
+  SwaggerModule.setup('docs', app, document);
+  if (o.openApi) {
+    const { jsonPath, uiPath, transform = (d: OpenAPIObject) => d } = o.openApi;
+    SwaggerModule.setup(uiPath, app, () => transform(document()), { jsonDocumentUrl: jsonPath, yamlDocumentUrl: `${jsonPath}.yaml` });
+  }
   // inheritAppConfig: RPC handlers get the same global pipe, filter, interceptors and guards as REST routes.
   app.connectMicroservice({ strategy: new RpcServer(o.runtime.messaging) }, { inheritAppConfig: true });
   await app.init();

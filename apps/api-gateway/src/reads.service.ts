@@ -1,0 +1,145 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { bytesToHex, depositAddress, hexToBytes } from '@tapbridge/bitcoin';
+import { DomainError, InjectConfig } from '@tapbridge/runtime/nest';
+import { z } from 'zod';
+import type { ApiGatewayConfig } from './config.js';
+import {
+  chainView, depositPage, depositView, feesView, reservesView, signerSetView, withdrawalList, withdrawalView,
+} from './dto.js';
+import { Upstream } from './upstream.js';
+
+/** The rpc.* subjects the gateway reads (unprefixed, without `rpc.`); permissions.ts grants exactly these. */
+export const UPSTREAM_SUBJECTS = {
+  custody: 'signing.custody.get',
+  signers: 'signing.signers.list',
+  deposit: 'deposits.deposit.get',
+  depositRegister: 'deposits.deposit.register',
+  depositList: 'deposits.deposit.list',
+  withdrawal: 'sweeps.withdrawal.get',
+  withdrawalsBySender: 'sweeps.withdrawal.list',
+  reserves: 'sweeps.reserves.get',
+  sweepStatus: 'sweeps.status.get',
+  btcTip: 'btc.headers.tip',
+  btcSync: 'btc.headers.sync',
+  evmChain: 'evm.chain.get',
+  evmSupply: 'evm.supply.get',
+  stakeCapacity: 'stake.capacity.get',
+} as const;
+
+// What the owners answer, as much of it as the gateway uses (the public shapes in dto.ts decide what is served).
+const custodyAnswer = z.object({ network: z.string(), groupKey: z.string(), address: z.string() });
+const signerAnswer = z.array(z.object({
+  index: z.number().int(), live: z.boolean(), ready: z.boolean(), lastSeen: z.string().nullable(), misbehaviourCount: z.number().int(), lastMisbehaviour: z.string().nullable(),
+}));
+const tipAnswer = z.object({ height: z.number().int(), hash: z.string(), time: z.number().int() });
+const syncAnswer = z.object({ network: z.string(), sources: z.array(z.object({ name: z.string(), height: z.number().int().optional(), lag: z.number().int().optional(), lastError: z.string().optional() })) });
+const evmChainAnswer = z.object({ chainId: z.number().int(), height: z.number().int(), headHash: z.string(), finalizedHeight: z.number().int(), finalityDepth: z.number().int(), bridgeAddress: z.string() });
+const supplyAnswer = z.object({ supplySats: z.string() });
+const reservesAnswer = z.object({
+  custody: z.object({ totalSats: z.string(), utxos: z.array(z.unknown()) }),
+  l2SupplySats: z.string().nullable(), pendingWithdrawalsSats: z.string().nullable(), feesPaidSats: z.string(),
+  discrepancySats: z.string().nullable(), invariantHolds: z.boolean().nullable(), invariant: z.string(), checkedAt: z.string(),
+});
+const statusAnswer = z.object({
+  status: z.string(), feeRateSatPerVb: z.number().nullable(), waitingWithdrawals: z.number().int(), stuckWithdrawals: z.array(z.string()),
+  outflow: z.object({ limitBps: z.number().int(), windowHours: z.number(), heldBack: z.array(z.string()) }),
+});
+const capacityAnswer = z.object({ collateralSats: z.string(), capacitySats: z.string(), usedSats: z.string() });
+
+type Out<S extends z.ZodType> = z.input<S>;
+
+/** Every read of the public API: one or more rpc.* requests, reshaped into the public schemas. Owns no data. */
+@Injectable()
+export class Reads {
+  constructor(
+    @Inject(Upstream) private readonly upstream: Upstream,
+    @InjectConfig() private readonly config: ApiGatewayConfig,
+  ) {}
+
+  /** The per-deposit P2TR address, exactly as `tapbridge deposit address` builds it, to the current custody key. */
+  async depositAddress(body: { recipient: string; maxFeeSats: string; reclaimKey: string; lockBlocks: number }) {
+    const custody = await this.upstream.get(UPSTREAM_SUBJECTS.custody, {}, custodyAnswer);
+    const network = this.config.BITCOIN_NETWORK;
+    let d;
+    try {
+      d = depositAddress({ network, groupKey: hexToBytes(custody.groupKey), recipient: body.recipient, maxFee: BigInt(body.maxFeeSats), reclaimKey: hexToBytes(body.reclaimKey.toLowerCase()), lockBlocks: body.lockBlocks });
+    } catch (e) {
+      throw new DomainError('invalid_request', (e as Error).message, 400);
+    }
+    const leaf = (l: typeof d.depositLeaf) => ({ script: bytesToHex(l.script), leafVersion: l.leafVersion, leafHash: bytesToHex(l.leafHash), controlBlock: bytesToHex(l.controlBlock) });
+    return {
+      network, address: d.address, scriptPubKey: bytesToHex(d.scriptPubKey), internalKey: bytesToHex(d.internalKey), outputKey: bytesToHex(d.outputKey),
+      merkleRoot: bytesToHex(d.merkleRoot), groupKey: custody.groupKey,
+      leaves: { deposit: leaf(d.depositLeaf), reclaim: leaf(d.reclaimLeaf) },
+      register: { depositScript: bytesToHex(d.depositLeaf.script), reclaimScript: bytesToHex(d.reclaimLeaf.script) },
+    };
+  }
+
+  registerDeposit(body: { txid: string; vout: number; depositScript: string; reclaimScript: string }): Promise<Out<typeof depositView>> {
+    return this.upstream.get(UPSTREAM_SUBJECTS.depositRegister, body, depositView);
+  }
+
+  deposit(txid: string, vout: number): Promise<Out<typeof depositView>> {
+    return this.upstream.get(UPSTREAM_SUBJECTS.deposit, { txid, vout }, depositView);
+  }
+
+  deposits(q: { recipient?: string | undefined; address?: string | undefined; status?: string | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<Out<typeof depositPage>> {
+    const query = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
+    return this.upstream.get(UPSTREAM_SUBJECTS.depositList, query, depositPage);
+  }
+
+  withdrawal(id: string): Promise<Out<typeof withdrawalView>> {
+    return this.upstream.get(UPSTREAM_SUBJECTS.withdrawal, { id }, withdrawalView);
+  }
+
+  async withdrawalsBySender(sender: string): Promise<Out<typeof withdrawalList>> {
+    return { withdrawals: await this.upstream.get(UPSTREAM_SUBJECTS.withdrawalsBySender, { sender: sender.toLowerCase() }, z.array(withdrawalView)) };
+  }
+
+  async reserves(): Promise<Out<typeof reservesView>> {
+    const r = await this.upstream.get(UPSTREAM_SUBJECTS.reserves, {}, reservesAnswer);
+    return {
+      custodySats: r.custody.totalSats, custodyUtxos: r.custody.utxos.length, l2SupplySats: r.l2SupplySats, pendingWithdrawalsSats: r.pendingWithdrawalsSats,
+      feesPaidSats: r.feesPaidSats, discrepancySats: r.discrepancySats, invariantHolds: r.invariantHolds, invariant: r.invariant, checkedAt: r.checkedAt,
+    };
+  }
+
+  async chain(): Promise<Out<typeof chainView>> {
+    const [tip, sync, l2] = await Promise.all([
+      this.upstream.get(UPSTREAM_SUBJECTS.btcTip, {}, tipAnswer),
+      this.upstream.get(UPSTREAM_SUBJECTS.btcSync, {}, syncAnswer),
+      this.upstream.get(UPSTREAM_SUBJECTS.evmChain, {}, evmChainAnswer),
+    ]);
+    return {
+      bitcoin: { network: sync.network, tipHeight: tip.height, tipHash: tip.hash, tipTime: tip.time, sources: sync.sources },
+      l2: { chainId: l2.chainId, height: l2.height, headHash: l2.headHash, finalizedHeight: l2.finalizedHeight, finalityDepth: l2.finalityDepth, bridgeAddress: l2.bridgeAddress },
+    };
+  }
+
+  async signers(): Promise<Out<typeof signerSetView>> {
+    const [members, custody] = await Promise.all([
+      this.upstream.get(UPSTREAM_SUBJECTS.signers, {}, signerAnswer),
+      // No group key before the first DKG: the coordinator answers not_found, which is a state here, not an error.
+      this.upstream.get(UPSTREAM_SUBJECTS.custody, {}, custodyAnswer).catch((e: unknown) => {
+        if (e instanceof DomainError && e.code === 'not_found') return undefined;
+        throw e;
+      }),
+    ]);
+    return {
+      groupKey: custody?.groupKey ?? null, custodyAddress: custody?.address ?? null, signers: members.length,
+      live: members.filter((m) => m.live).length, ready: members.filter((m) => m.ready).length, members,
+    };
+  }
+
+  async fees(): Promise<Out<typeof feesView>> {
+    const [status, supply, capacity] = await Promise.all([
+      this.upstream.get(UPSTREAM_SUBJECTS.sweepStatus, {}, statusAnswer),
+      this.upstream.get(UPSTREAM_SUBJECTS.evmSupply, {}, supplyAnswer),
+      this.upstream.optional(UPSTREAM_SUBJECTS.stakeCapacity, {}, capacityAnswer),
+    ]);
+    return {
+      feeRateSatPerVb: status.feeRateSatPerVb, pipeline: status.status, waitingWithdrawals: status.waitingWithdrawals, stuckWithdrawals: status.stuckWithdrawals,
+      outflow: status.outflow, l2SupplySats: supply.supplySats, capacity: capacity ?? null,
+    };
+  }
+}

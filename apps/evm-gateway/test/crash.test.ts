@@ -54,7 +54,7 @@ describe('evm-gateway: SIGKILL while blocks are being committed', () => {
     })();
 
     for (const threshold of KILL_AT) {
-      await waitFor(`${threshold} deposits minted`, async () => (await mintedCount()) >= threshold, 20_000, 5);
+      await waitFor(`${threshold} deposits minted`, async () => (await mintedCount()) >= threshold, 60_000, 5);
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 15)));
       await gw.kill('SIGKILL');
       const head = await committedHead();
@@ -66,7 +66,7 @@ describe('evm-gateway: SIGKILL while blocks are being committed', () => {
       const reopened = (await block(head.number))!;
       expect(reopened.hash).toBe(head.hash);
       expect(reopened.stateRoot).toBe(head.stateRoot);
-      const next = await waitFor(`block ${head.number + 1}`, () => block(head.number + 1), 10_000);
+      const next = await waitFor(`block ${head.number + 1}`, () => block(head.number + 1), 30_000);
       expect(next.parentHash).toBe(head.hash);
       // State at the crash height is readable and agrees with what was minted by then.
       const minted = await gw.pool.query<{ recipient: Buffer; amount_sats: string }>('SELECT recipient, amount_sats FROM evm_gateway.evm_mint WHERE block_number <= $1', [head.number]);
@@ -77,7 +77,7 @@ describe('evm-gateway: SIGKILL while blocks are being committed', () => {
     }
 
     await publisher;
-    await mintConsumerDrained(gw.messaging, 30_000);
+    await mintConsumerDrained(gw.messaging, 60_000);
     // Nothing lost, nothing twice: every recipient holds exactly its deposit.
     for (const d of deposits) expect(await gw.provider.getBalance(d.recipient)).toBe(BigInt(d.amountSats) * WEI_PER_SAT);
     expect(await mintedCount()).toBe(DEPOSITS);
@@ -95,7 +95,7 @@ describe('evm-gateway: SIGKILL while blocks are being committed', () => {
     const byRecipient = new Map(credits.map((c) => [c.address.toLowerCase(), BigInt(c.amount)]));
     expect(byRecipient.size).toBe(DEPOSITS);
     for (const d of deposits) expect(byRecipient.get(d.recipient.toLowerCase())).toBe(BigInt(d.amountSats) * 10n);
-  });
+  }, 300_000); // three restarts, each waiting out the ack wait of what the killed process held, on a loaded machine
 
   it('refuses to start on this database with another chain id', async () => {
     await gw.kill('SIGKILL');

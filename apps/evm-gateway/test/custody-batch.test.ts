@@ -83,7 +83,10 @@ describe('evm-gateway: custody check and batched minting', () => {
     // The indexer publishes a block's deposits back to back (made-up blocks hold one deposit each; the gateway batches
     // by arrival, not by block hash).
     const deposits: DepositConfirmed[] = Array.from({ length: 200 }, (_, i) => confirmedDeposit({ amountSats: 1_000n + BigInt(i), recipient: freshRecipient(), blockHeight: 150 }));
+    // Published while the gateway is down, so they reach it as one burst however loaded the machine is.
+    await gw.kill('SIGTERM');
     await Promise.all(deposits.map((d) => publishEvent(gw.messaging, depositConfirmed, d)));
+    await gw.start();
     await mintConsumerDrained(gw.messaging, 60_000);
     const { rows } = await gw.pool.query<{ block_number: string; n: string }>(
       `SELECT block_number, count(*) AS n FROM evm_gateway.evm_mint WHERE deposit_id = ANY($1::text[]) GROUP BY block_number`,

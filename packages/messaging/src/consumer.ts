@@ -204,6 +204,9 @@ export class DurableConsumer {
           if (left <= 0) break;
           const before = this.buffer.length;
           await this.waitForArrival(Math.min(quietMs, left));
+          // A starved event loop runs due timers before it reads the socket: let pending input in before calling
+          // it quiet, or a busy machine would split a burst.
+          if (this.buffer.length === before) await new Promise((resolve) => setImmediate(resolve));
           if (this.buffer.length === before) break;
         }
         if (this.stopping) break;

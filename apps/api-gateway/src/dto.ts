@@ -17,6 +17,8 @@ export const evmAddress = z
   .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address')
   .refine((a) => a === a.toLowerCase() || a.slice(2) === a.slice(2).toUpperCase() || toChecksumAddress(a) === a, 'mixed-case address with a wrong EIP-55 checksum')
   .transform(toChecksumAddress);
+/** What the API serves: always the EIP-55 form (Reads converts what the owners answer). */
+const evmAddressOut = z.string().regex(/^0x[0-9a-fA-F]{40}$/).describe('EIP-55 checksum form');
 const withdrawalId = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'must be a decimal uint256');
 
 // ---- deposit addresses ----
@@ -67,7 +69,7 @@ export const depositView = z.object({
   kind: z.enum(['taproot', 'op_return']),
   status: depositStatus.describe('registered → seen → confirmed → (held_capacity →) minted → swept; reclaimed / dropped / reorged'),
   amountSats: z.string(),
-  recipient: evmAddress.describe('EVM recipient, EIP-55'),
+  recipient: evmAddressOut.describe('EVM recipient, EIP-55'),
   maxFeeSats: z.string(),
   scriptPubKey: z.string(),
   blockHash: z.string().optional(),
@@ -102,7 +104,7 @@ export class DepositsQuery extends createZodDto(z.object({
 // ---- withdrawals ----
 export const withdrawalView = z.object({
   id: z.string().describe('Bridge withdrawal id (decimal uint256)'),
-  sender: evmAddress,
+  sender: evmAddressOut,
   scriptPubKey: z.string().describe('Where the BTC goes (hex scriptPubKey)'),
   amountSats: z.string(),
   maxFeeSats: z.string(),
@@ -156,7 +158,7 @@ export const chainView = z.object({
     headHash: z.string(),
     finalizedHeight: z.number().int().describe('Withdrawals burned at or below this height are final'),
     finalityDepth: z.number().int(),
-    bridgeAddress: evmAddress.describe('The predeployed bridge contract, EIP-55'),
+    bridgeAddress: evmAddressOut.describe('The predeployed bridge contract, EIP-55'),
   }),
 }).meta({
   example: {

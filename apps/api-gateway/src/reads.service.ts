@@ -6,6 +6,7 @@ import type { ApiGatewayConfig } from './config.js';
 import {
   chainView, depositPage, depositView, feesView, reservesView, signerSetView, withdrawalList, withdrawalView,
 } from './dto.js';
+import { toChecksumAddress } from './eip55.js';
 import { Upstream } from './upstream.js';
 
 /** The rpc.* subjects the gateway reads (unprefixed, without `rpc.`); permissions.ts grants exactly these. */
@@ -33,7 +34,7 @@ const signerAnswer = z.array(z.object({
 }));
 const tipAnswer = z.object({ height: z.number().int(), hash: z.string(), time: z.number().int() });
 const syncAnswer = z.object({ network: z.string(), sources: z.array(z.object({ name: z.string(), height: z.number().int().optional(), lag: z.number().int().optional(), lastError: z.string().optional() })) });
-const evmChainAnswer = z.object({ chainId: z.number().int(), height: z.number().int(), headHash: z.string(), finalizedHeight: z.number().int(), finalityDepth: z.number().int(), bridgeAddress: z.string() });
+const evmChainAnswer = z.object({ chainId: z.number().int(), height: z.number().int(), headHash: z.string(), finalizedHeight: z.number().int(), finalityDepth: z.number().int(), bridgeAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/) });
 const supplyAnswer = z.object({ supplySats: z.string() });
 const reservesAnswer = z.object({
   custody: z.object({ totalSats: z.string(), utxos: z.array(z.unknown()) }),
@@ -47,6 +48,11 @@ const statusAnswer = z.object({
 const capacityAnswer = z.object({ collateralSats: z.string(), capacitySats: z.string(), usedSats: z.string() });
 
 type Out<S extends z.ZodType> = z.input<S>;
+
+/** The owners keep addresses lower-case; the API serves them in EIP-55 form. */
+function checksummed<D extends { recipient: string }>(d: D): D {
+  return { ...d, recipient: toChecksumAddress(d.recipient) };
+}
 
 /** Every read of the public API: one or more rpc.* requests, reshaped into the public schemas. Owns no data. */
 @Injectable()
@@ -75,25 +81,28 @@ export class Reads {
     };
   }
 
-  registerDeposit(body: { txid: string; vout: number; depositScript: string; reclaimScript: string }): Promise<Out<typeof depositView>> {
-    return this.upstream.get(UPSTREAM_SUBJECTS.depositRegister, body, depositView);
+  async registerDeposit(body: { txid: string; vout: number; depositScript: string; reclaimScript: string }): Promise<Out<typeof depositView>> {
+    return checksummed(await this.upstream.get(UPSTREAM_SUBJECTS.depositRegister, body, depositView));
   }
 
-  deposit(txid: string, vout: number): Promise<Out<typeof depositView>> {
-    return this.upstream.get(UPSTREAM_SUBJECTS.deposit, { txid, vout }, depositView);
+  async deposit(txid: string, vout: number): Promise<Out<typeof depositView>> {
+    return checksummed(await this.upstream.get(UPSTREAM_SUBJECTS.deposit, { txid, vout }, depositView));
   }
 
-  deposits(q: { recipient?: string | undefined; address?: string | undefined; status?: string | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<Out<typeof depositPage>> {
+  async deposits(q: { recipient?: string | undefined; address?: string | undefined; status?: string | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<Out<typeof depositPage>> {
     const query = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
-    return this.upstream.get(UPSTREAM_SUBJECTS.depositList, query, depositPage);
+    const page = await this.upstream.get(UPSTREAM_SUBJECTS.depositList, query, depositPage);
+    return { ...page, deposits: page.deposits.map(checksummed) };
   }
 
-  withdrawal(id: string): Promise<Out<typeof withdrawalView>> {
-    return this.upstream.get(UPSTREAM_SUBJECTS.withdrawal, { id }, withdrawalView);
+  async withdrawal(id: string): Promise<Out<typeof withdrawalView>> {
+    const w = await this.upstream.get(UPSTREAM_SUBJECTS.withdrawal, { id }, withdrawalView);
+    return { ...w, sender: toChecksumAddress(w.sender) };
   }
 
   async withdrawalsBySender(sender: string): Promise<Out<typeof withdrawalList>> {
-    return { withdrawals: await this.upstream.get(UPSTREAM_SUBJECTS.withdrawalsBySender, { sender: sender.toLowerCase() }, z.array(withdrawalView)) };
+    const list = await this.upstream.get(UPSTREAM_SUBJECTS.withdrawalsBySender, { sender: sender.toLowerCase() }, z.array(withdrawalView));
+    return { withdrawals: list.map((w) => ({ ...w, sender: toChecksumAddress(w.sender) })) };
   }
 
   async reserves(): Promise<Out<typeof reservesView>> {
@@ -112,7 +121,7 @@ export class Reads {
     ]);
     return {
       bitcoin: { network: sync.network, tipHeight: tip.height, tipHash: tip.hash, tipTime: tip.time, sources: sync.sources },
-      l2: { chainId: l2.chainId, height: l2.height, headHash: l2.headHash, finalizedHeight: l2.finalizedHeight, finalityDepth: l2.finalityDepth, bridgeAddress: l2.bridgeAddress },
+      l2: { chainId: l2.chainId, height: l2.height, headHash: l2.headHash, finalizedHeight: l2.finalizedHeight, finalityDepth: l2.finalityDepth, bridgeAddress: toChecksumAddress(l2.bridgeAddress) },
     };
   }
 

@@ -1,3 +1,25 @@
+-- tapbridge messaging tables (canonical copy: packages/messaging/sql/outbox-inbox.sql).
+-- Every service that publishes or consumes events carries this block in its first migration, in its own schema.
+CREATE TABLE "outbox" (
+  "seq" BIGSERIAL PRIMARY KEY,
+  "event_id" TEXT NOT NULL UNIQUE,
+  "subject" TEXT NOT NULL,
+  "version" INTEGER NOT NULL,
+  "payload" JSONB NOT NULL,
+  "trace_id" TEXT,
+  "created_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+  "published_at" TIMESTAMPTZ,
+  "attempts" INTEGER NOT NULL DEFAULT 0,
+  "last_error" TEXT
+);
+CREATE INDEX "outbox_unpublished" ON "outbox" ("seq") WHERE "published_at" IS NULL;
+CREATE TABLE "inbox" (
+  "consumer" TEXT NOT NULL,
+  "event_id" TEXT NOT NULL,
+  "processed_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY ("consumer", "event_id")
+);
+
 -- api-gateway owns only the webhook tables: who subscribed to what, and every delivery and attempt.
 -- The bridge's data stays with the services that own it (the gateway reads it over rpc.*).
 CREATE TABLE "webhook_subscription" (

@@ -128,7 +128,7 @@ try {
   report('back to back', all, backToBack, await allMinted(all));
   cpuLine(all.length);
   ws.close();
-  console.log(`  publishing alone (this process, one awaited publish at a time): ${publishMs.slice(1).map((m) => `${m.toFixed(0)} ms`).join(', ')} per publish call`);
+  console.log(`  publishing alone (this process, one awaited publish at a time), per call of ${DEPOSITS_PER_BLOCK} (the last: all blocks): ${publishMs.slice(1).map((m) => `${m.toFixed(0)} ms`).join(', ')}`);
   // Where the gateway's time went, per batch it applied (its own log): checks, queue → block committed, inbox write.
   const batches = gw.logs.filter((l) => l.msg === 'deposit batch applied').slice(-2 * BLOCKS);
   console.log('  gateway batches (deposits: checks / block / inbox ms):', batches.map((b) => `${String(b.deposits)}: ${String(b.checkMs)}/${String(b.blockMs)}/${String(b.inboxMs)}`).join(', '));

@@ -105,8 +105,8 @@ try {
         // A header-watcher that is behind or restarting, or a coordinator that does not know the custody yet, delays
         // the check; retry for about ten minutes before dead-lettering. A false event is dead-lettered at once.
         maxDeliver: 25, backoffMs: [1_000, 2_000, 5_000, 10_000, 30_000],
-        // A burst (the indexer's relay publishing a block's events back to back) ends when it goes quiet for 50 ms.
-        batch: { maxEvents: MINT_BATCH, quietMs: 50, maxWaitMs: 5_000 },
+        // A burst (the indexer's relay publishing a block's events back to back) ends when it goes quiet for 100 ms.
+        batch: { maxEvents: MINT_BATCH, quietMs: 100, maxWaitMs: 5_000 },
         handleBatch: (events) => minter.handleBatch(events),
       });
     },

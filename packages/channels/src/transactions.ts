@@ -22,7 +22,7 @@ import {
 } from '@tapbridge/bitcoin';
 import { ChannelError } from './errors.js';
 import { revocationPubkey, xOnly } from './keys.js';
-import { checkBalanceSheet, dustLimitOf, otherSide, validateParams, type BalanceSheet, type ChannelParams, type Side } from './params.js';
+import { checkBalanceSheet, dustLimitOf, validateParams, type BalanceSheet, type ChannelParams, type Side } from './params.js';
 import { buildCooperativeLeaf, buildDelayedLeaf } from './scripts.js';
 
 export interface LeafSpend {

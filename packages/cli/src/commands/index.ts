@@ -10,6 +10,7 @@ import { registerSigning } from './signing.js';
 import { registerApiKey } from './apikey.js';
 import { registerNats } from './nats.js';
 import { registerWithdraw } from './withdraw.js';
+import { registerStake } from './stake.js';
 
 // One line per command group; each group lives in its own file under commands/.
 export function registerCommands(program: Command): void {
@@ -24,5 +25,6 @@ export function registerCommands(program: Command): void {
   registerApiKey(program);
   registerNats(program);
   registerWithdraw(program);
+  registerStake(program);
   void program;
 }

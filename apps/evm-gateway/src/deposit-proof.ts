@@ -165,7 +165,8 @@ export class CoordinatorCustody implements CustodySource {
     this.inFlight ??= (async (): Promise<CustodyAnswer> => {
       this.askedAt = this.now();
       try {
-        const custody = await request(this.messaging, CUSTODY_SUBJECT, {}, { timeoutMs: this.timeoutMs, response: CustodyView });
+        // The subject written out, so the permissions drift test sees this request (CUSTODY_SUBJECT).
+        const custody = await request(this.messaging, 'signing.custody.get', {}, { timeoutMs: this.timeoutMs, response: CustodyView });
         const previous = this.cached;
         this.cached = custody;
         if (previous?.groupKey !== custody.groupKey || previous.scriptPubKey !== custody.scriptPubKey) this.onLearned(custody, previous);

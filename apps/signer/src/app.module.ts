@@ -1,20 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { RuntimeModule } from '@tapbridge/runtime/nest';
 import type { ServiceRuntime } from '@tapbridge/runtime';
-import type { SignerProtocol } from '@tapbridge/signing';
-import { SIGNER_PROTOCOL, SIGNER_SETTINGS, StatusController, type SignerSettings } from './status.controller.js';
+import { ConfigModule, RuntimeModule } from '@tapbridge/runtime/nest';
+import { signerConfig, type SignerConfig } from './config.js';
+import { PrismaModule } from './prisma.service.js';
+import { SignerModule } from './signer.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(runtime: ServiceRuntime, protocol: SignerProtocol, settings: SignerSettings): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [RuntimeModule.forRoot(runtime)],
-      controllers: [StatusController],
-      providers: [
-        { provide: SIGNER_PROTOCOL, useValue: protocol },
-        { provide: SIGNER_SETTINGS, useValue: settings },
-      ],
-    };
+  static forRoot(config: SignerConfig, runtime: ServiceRuntime): DynamicModule {
+    return { module: AppModule, imports: [RuntimeModule.forRoot(runtime), ConfigModule.forRoot(signerConfig, config), PrismaModule, SignerModule] };
   }
 }

@@ -1,8 +1,6 @@
-import { commonServiceShape, port, positiveInt, secret, bool, z } from '@tapbridge/config';
+import { bool, commonServiceShape, hex32, hostPubkeyHex, passphrase, port, positiveInt, requiredBitcoinNetwork, z } from '@tapbridge/config';
 import { keyListSchema, MIN_PASSPHRASE_LENGTH, missingPins, trustOnFirstUseAllowed } from '@tapbridge/signing';
 import { sweepSettingsIssues, sweepSettingsShape } from './sweep-config.js';
-
-const hexKey = z.string().regex(/^(02|03)?[0-9a-f]{64}$/, 'must be a host public key in hex (33-byte compressed or 32-byte x-only)');
 
 export const signerConfig = z
   .object({
@@ -12,19 +10,19 @@ export const signerConfig = z
     SIGNER_COUNT: positiveInt(5),
     SIGNER_THRESHOLD: positiveInt(3),
     /** Which chain's custody this signer guards. No default: outside regtest every trust pin below is mandatory. */
-    BITCOIN_NETWORK: z.enum(['mainnet', 'testnet3', 'testnet4', 'signet', 'regtest']),
+    BITCOIN_NETWORK: requiredBitcoinNetwork,
     /** Decrypts the host key and key share files. Never logged. */
-    SIGNER_KEY_PASSPHRASE: secret(z.string().min(MIN_PASSPHRASE_LENGTH, `must be at least ${MIN_PASSPHRASE_LENGTH} characters`)),
+    SIGNER_KEY_PASSPHRASE: passphrase(MIN_PASSPHRASE_LENGTH),
     /** Holds host.key, share.key (both encrypted) and coordinator.json (the pinned coordinator key). */
     SIGNER_DATA_DIR: z.string().min(1),
     /** Default 4100 + SIGNER_INDEX. */
     HTTP_PORT: port().optional(),
     /** The coordinator's host public key. Mandatory unless regtest, where unset means pinned on first use. */
-    COORDINATOR_PUBKEY: hexKey.optional(),
+    COORDINATOR_PUBKEY: hostPubkeyHex().optional(),
     /** The host keys every DKG must have, by signer index (comma-separated, exactly SIGNER_COUNT). */
     SIGNER_HOST_PUBKEYS: keyListSchema('host'),
     /** Or: the ChillDKG params_hash (32-byte hex) of the expected host keys and threshold. One of the two is mandatory unless regtest. */
-    SIGNER_DKG_PARAMS_HASH: z.string().regex(/^[0-9a-f]{64}$/, 'must be 32 bytes of lowercase hex').optional(),
+    SIGNER_DKG_PARAMS_HASH: hex32().optional(),
     /** REGTEST ONLY: sign any 32-byte message for purpose "message" (a 32-byte message may be a custody sighash). */
     SIGNER_ALLOW_RAW_MESSAGES: bool(false),
     ANNOUNCE_INTERVAL_MS: positiveInt(2_000),

@@ -3,14 +3,14 @@
 // devnet stack script) can collect every signer's key for SIGNER_HOST_PUBKEYS before any service starts: outside
 // regtest a signer refuses to start without those pins.
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { loadConfig, positiveInt, secret, z } from '@tapbridge/config';
+import { loadConfig, passphrase, positiveInt, z } from '@tapbridge/config';
 import { hostPublicKey, MIN_PASSPHRASE_LENGTH } from '@tapbridge/signing';
 import { SignerKeyStore } from './key-store.js';
 
 const hostKeyConfig = z.object({
   SIGNER_INDEX: positiveInt(),
   SIGNER_DATA_DIR: z.string().min(1),
-  SIGNER_KEY_PASSPHRASE: secret(z.string().min(MIN_PASSPHRASE_LENGTH, `must be at least ${MIN_PASSPHRASE_LENGTH} characters`)),
+  SIGNER_KEY_PASSPHRASE: passphrase(MIN_PASSPHRASE_LENGTH),
 });
 
 try {

@@ -1,28 +1,50 @@
 // Wiring of one signer: the protocol (packages/signing) on its NATS subject, periodic signed announcements, the
 // decision log in Postgres and the metrics. No protocol rules here.
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Logger } from '@tapbridge/observability';
 import type { ServiceRuntime } from '@tapbridge/runtime';
-import { ANNOUNCE_SUBJECT, encodeMessage, signerSubject, type ProtocolMessage, type SignerProtocol, type SigningDecision } from '@tapbridge/signing';
-import { qualified, type Messaging } from '@tapbridge/messaging';
+import { InjectConfig, RUNTIME } from '@tapbridge/runtime/nest';
+import { ANNOUNCE_SUBJECT, encodeMessage, signerSubject, SignerProtocol, type ProtocolMessage, type SigningDecision } from '@tapbridge/signing';
+import type { Messaging } from '@tapbridge/messaging';
+import type { SignerConfig } from './config.js';
+import { rejected, secretNonces, sessions, signerReady } from './metrics.js';
+import { PrismaService } from './prisma.service.js';
 
 type Subscription = ReturnType<Messaging['nc']['subscribe']>;
-import { rejected, secretNonces, sessions, signerReady } from './metrics.js';
 
-export class SignerService {
+/**
+ * Serves the protocol on frost.signer.<index> (a binary request/reply protocol of signed messages, not an rpc.*
+ * JSON subject, so it stays a plain NATS subscription) and announces this signer; starts once everything is up,
+ * drains the requests in hand on shutdown.
+ */
+@Injectable()
+export class SignerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private subscription: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly index: number;
+  private readonly announceIntervalMs: number;
 
   constructor(
-    private readonly runtime: ServiceRuntime,
-    private readonly protocol: SignerProtocol,
-    private readonly index: number,
-    private readonly announceIntervalMs: number,
-  ) {}
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(SignerProtocol) private readonly protocol: SignerProtocol,
+    @InjectConfig() config: SignerConfig,
+  ) {
+    this.index = config.SIGNER_INDEX;
+    this.announceIntervalMs = config.ANNOUNCE_INTERVAL_MS;
+  }
 
   private get logger(): Logger {
     return this.runtime.logger;
+  }
+
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
   }
 
   start(): void {
@@ -75,16 +97,19 @@ export class SignerService {
 }
 
 /** The signer's decision log in Postgres (public data only), with its counters. */
+@Injectable()
 export class DecisionLog {
-  constructor(private readonly runtime: ServiceRuntime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+  ) {}
 
   /** Records a decision (public data only) and counts it. */
   async record(d: SigningDecision): Promise<void> {
     sessions.inc({ outcome: d.outcome });
     this.runtime.logger.info({ sessionId: d.sessionId, requestId: d.requestId, purpose: d.purpose, outcome: d.outcome, policy: d.policy, reason: d.reason }, `signing decision: ${d.outcome}`);
-    await this.runtime.pool.query(
-      `INSERT INTO ${qualified(this.runtime.schema, 'signing_decision')} (session_id, request_id, purpose, message, outcome, policy, reason, pubnonce) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [d.sessionId, d.requestId, d.purpose, d.message, d.outcome, d.policy, d.reason, d.pubnonce],
-    );
+    await this.prisma.signingDecision.create({
+      data: { sessionId: d.sessionId, requestId: d.requestId, purpose: d.purpose, message: d.message, outcome: d.outcome, policy: d.policy, reason: d.reason, pubnonce: d.pubnonce },
+    });
   }
 }

@@ -4,7 +4,7 @@
 // that is allowed on regtest only.
 import { parseCheckpoint, type Checkpoint } from '@tapbridge/bitcoin';
 import { parseSourceSpecs, type SourceSpec } from '@tapbridge/chain-source';
-import { positiveInt, secret, url, z } from '@tapbridge/config';
+import { evmAddress, feeRate, nonNegativeInt, positiveInt, sats, secret, url, z } from '@tapbridge/config';
 import { DEFAULT_BRIDGE_ADDRESS, keyListSchema, outflowLimitBpsSetting } from '@tapbridge/signing';
 import fs from 'node:fs';
 
@@ -36,15 +36,6 @@ const headerCheckpoint = z
     }
   });
 
-const nonNegativeInt = (fallback: number) => z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(fallback);
-const feeRate = (fallback: number) => z.coerce.number({ error: 'must be a number (sat/vB)' }).positive('must be positive').max(1_000_000).default(fallback);
-const sats = (fallback: bigint) =>
-  z
-    .string()
-    .regex(/^(0|[1-9][0-9]{0,15})$/, 'must be a whole number of satoshis')
-    .transform((v) => BigInt(v))
-    .default(fallback);
-
 export const sweepSettingsShape = {
   /** The signer's own Bitcoin sources (Core RPC / Esplora), checked against its own header chain. */
   BTC_SOURCES: secret(optionalSources),
@@ -53,7 +44,7 @@ export const sweepSettingsShape = {
   BTC_POLL_INTERVAL_MS: positiveInt(2_000),
   /** The L2 node this signer trusts (JSON-RPC). */
   EVM_RPC_URL: url(['http', 'https']).optional(),
-  EVM_BRIDGE_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 20-byte 0x address').default(DEFAULT_BRIDGE_ADDRESS),
+  EVM_BRIDGE_ADDRESS: evmAddress().default(DEFAULT_BRIDGE_ADDRESS),
   /** Blocks a burn must be buried under to be final: the evm-gateway's EVM_FINALITY_DEPTH. */
   EVM_FINALITY_DEPTH: nonNegativeInt(3),
   /** Widest eth_getLogs range the node allows (packages/evm: 10000). */

@@ -17,7 +17,8 @@ const run = (env: Record<string, string>) =>
   });
 
 describe('signer host-key command (collects SIGNER_HOST_PUBKEYS before any signer starts)', () => {
-  it('creates the encrypted host key once and prints the same public key every time', () => {
+  // Three runs through tsx with scrypt: about 25 s each on the loaded 2-core machine (load 30), so not the default 60 s.
+  it('creates the encrypted host key once and prints the same public key every time', { timeout: 400_000 }, () => {
     const env = { SIGNER_INDEX: '3', SIGNER_DATA_DIR: dir, SIGNER_KEY_PASSPHRASE: 'host key passphrase' };
     const first = run(env);
     expect(first.status, first.stderr).toBe(0);

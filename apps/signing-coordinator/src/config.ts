@@ -1,4 +1,4 @@
-import { commonServiceShape, port, positiveInt, secret, z } from '@tapbridge/config';
+import { commonServiceShape, hex32, passphrase, port, positiveInt, requiredBitcoinNetwork, secret, z } from '@tapbridge/config';
 import { keyListSchema, MIN_PASSPHRASE_LENGTH, missingPins } from '@tapbridge/signing';
 
 export const coordinatorConfig = z
@@ -6,13 +6,13 @@ export const coordinatorConfig = z
     ...commonServiceShape,
     HTTP_PORT: port(4003),
     /** No default: outside regtest the signers' host keys must be pinned (SIGNER_HOST_PUBKEYS). */
-    BITCOIN_NETWORK: z.enum(['mainnet', 'testnet3', 'testnet4', 'signet', 'regtest']),
+    BITCOIN_NETWORK: requiredBitcoinNetwork,
     SIGNER_COUNT: positiveInt(5),
     SIGNER_THRESHOLD: positiveInt(3),
     /** The coordinator's message-signing key (hex). Unset: generated on first start, kept encrypted in its schema. */
-    COORDINATOR_HOST_KEY: secret(z.string().regex(/^[0-9a-f]{64}$/, 'must be 32 bytes of hex').optional()),
+    COORDINATOR_HOST_KEY: secret(hex32().optional()),
     /** Encrypts the generated host key at rest (scrypt + AES-256-GCM key file). Required unless COORDINATOR_HOST_KEY is set. */
-    COORDINATOR_KEY_PASSPHRASE: secret(z.string().min(MIN_PASSPHRASE_LENGTH, `must be at least ${MIN_PASSPHRASE_LENGTH} characters`).optional()),
+    COORDINATOR_KEY_PASSPHRASE: passphrase(MIN_PASSPHRASE_LENGTH).optional(),
     /** The signers' host public keys by index (comma-separated). Mandatory unless regtest, where unset means pinned from first announcements. */
     SIGNER_HOST_PUBKEYS: keyListSchema('host'),
     /** Custody recovery leaf: backup x-only keys (comma-separated). Unset: the custody output is key-path only. */

@@ -32,7 +32,39 @@ export const bool = (fallback: boolean) =>
 
 export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
-export const bitcoinNetwork = z.enum(['mainnet', 'testnet3', 'testnet4', 'signet', 'regtest']).default('regtest');
+export const BITCOIN_NETWORKS = ['mainnet', 'testnet3', 'testnet4', 'signet', 'regtest'] as const;
+
+export const bitcoinNetwork = z.enum(BITCOIN_NETWORKS).default('regtest');
+
+// Fields several services share, written once so every service reads the same value the same way.
+
+/** BITCOIN_NETWORK without a default: the custody services (signers, signing-coordinator) must be told which chain they guard. */
+export const requiredBitcoinNetwork = z.enum(BITCOIN_NETWORKS);
+
+/** 32 bytes of lowercase hex (a secret key, a hash). */
+export const hex32 = () => z.string().regex(/^[0-9a-f]{64}$/, 'must be 32 bytes of lowercase hex');
+
+/** A host public key in hex: 33-byte compressed or 32-byte x-only. */
+export const hostPubkeyHex = () => z.string().regex(/^(02|03)?[0-9a-f]{64}$/, 'must be a host public key in hex (33-byte compressed or 32-byte x-only)');
+
+/** The passphrase that encrypts key files at rest. Secret: never logged. */
+export const passphrase = (minLength: number) => secret(z.string().min(minLength, `must be at least ${minLength} characters`));
+
+/** A 20-byte EVM address, 0x-prefixed, any case. */
+export const evmAddress = () => z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 20-byte 0x address');
+
+export const nonNegativeInt = (fallback: number) => z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(fallback);
+
+/** A fee rate in sat/vB. */
+export const feeRate = (fallback: number) => z.coerce.number({ error: 'must be a number (sat/vB)' }).positive('must be positive').max(1_000_000).default(fallback);
+
+/** A whole number of satoshis (up to 16 digits), as a bigint. */
+export const sats = (fallback: bigint) =>
+  z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,15})$/, 'must be a whole number of satoshis')
+    .transform((v) => BigInt(v))
+    .default(fallback);
 
 
 /** A size in bytes: `1048576`, `512kb`, `1mb`. */

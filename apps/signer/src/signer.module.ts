@@ -1,0 +1,86 @@
+// One signer's providers, built by DI: its keys (SIGNER_DATA_DIR), the policies it signs under, the protocol
+// (packages/signing SignerProtocol), the decision log, and SignerService, which serves the protocol on NATS from
+// OnApplicationBootstrap and drains it in BeforeApplicationShutdown.
+import { Module } from '@nestjs/common';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import type { ServiceRuntime } from '@tapbridge/runtime';
+import { APP_CONFIG, RUNTIME } from '@tapbridge/runtime/nest';
+import { DevnetRawMessagePolicy, HeartbeatPolicy, PolicyRegistry, SignerProtocol, StaticExpectedParticipants, SWEEP_PURPOSE, trustOnFirstUseAllowed, type KeyShare } from '@tapbridge/signing';
+import type { SignerConfig } from './config.js';
+import { SignerKeyStore } from './key-store.js';
+import { DecisionLog, SignerService } from './signer-service.js';
+import { StatusController } from './status.controller.js';
+import { SweepModule, GroupKeyRef } from './sweep.module.js';
+import { SignerSweepView } from './sweep-view.js';
+
+/** The signer's keys, loaded (or the host key created) before anything is served; a wrong passphrase stops the start. */
+export class SignerKeys {
+  constructor(
+    readonly store: SignerKeyStore,
+    readonly host: { seckey: Uint8Array; created: boolean },
+    readonly share: KeyShare | undefined,
+    /** The coordinator key: COORDINATOR_PUBKEY, or on regtest the one pinned on first use (none before that). */
+    readonly coordinator: Uint8Array | undefined,
+  ) {}
+
+  static async load(config: SignerConfig, runtime: ServiceRuntime): Promise<SignerKeys> {
+    const store = new SignerKeyStore(config.SIGNER_DATA_DIR, config.SIGNER_INDEX, config.SIGNER_KEY_PASSPHRASE);
+    const host = await store.hostKey();
+    const share = await store.share();
+    // Outside regtest the config refuses to start without COORDINATOR_PUBKEY and the expected DKG participants.
+    const coordinator = config.COORDINATOR_PUBKEY ? hexToBytes(config.COORDINATOR_PUBKEY) : trustOnFirstUseAllowed(config.BITCOIN_NETWORK) ? await store.coordinatorKey() : undefined;
+    if (!coordinator) runtime.logger.warn('COORDINATOR_PUBKEY is not set: the coordinator key will be pinned on first use (regtest only)');
+    return new SignerKeys(store, host, share, coordinator);
+  }
+}
+
+/** The purposes this signer signs for, each with its policy; anything else is refused. */
+function policiesFor(config: SignerConfig, runtime: ServiceRuntime, sweepView: SignerSweepView | null): PolicyRegistry {
+  const policies = new PolicyRegistry().register('heartbeat', new HeartbeatPolicy());
+  if (config.SIGNER_ALLOW_RAW_MESSAGES) {
+    policies.register('message', new DevnetRawMessagePolicy());
+    runtime.logger.warn('SIGNER_ALLOW_RAW_MESSAGES IS ON: this signer signs ANY 32-byte message for purpose "message", which may be a custody sighash (regtest only; refused on any other network)');
+  }
+  // The sweep policy (issue 9): every input of a sweep is checked from this signer's own view of Bitcoin and the L2.
+  if (sweepView) policies.register(SWEEP_PURPOSE, sweepView.policy);
+  return policies;
+}
+
+function protocolFor(config: SignerConfig, runtime: ServiceRuntime, keys: SignerKeys, policies: PolicyRegistry, decisions: DecisionLog, groupKey: GroupKeyRef): SignerProtocol {
+  const expectedParticipants = StaticExpectedParticipants.fromConfig({ hostPubkeys: config.SIGNER_HOST_PUBKEYS, t: config.SIGNER_THRESHOLD, paramsHash: config.SIGNER_DKG_PARAMS_HASH });
+  if (config.SIGNER_HOST_PUBKEYS.length === 0 && !config.SIGNER_DKG_PARAMS_HASH)
+    runtime.logger.warn('neither SIGNER_HOST_PUBKEYS nor SIGNER_DKG_PARAMS_HASH is set: this signer joins a DKG with any participant set (regtest only)');
+  const protocol = new SignerProtocol({
+    index: config.SIGNER_INDEX,
+    n: config.SIGNER_COUNT,
+    t: config.SIGNER_THRESHOLD,
+    hostSeckey: keys.host.seckey,
+    ...(keys.coordinator ? { coordinatorKey: keys.coordinator } : {}),
+    trust: { expectedParticipants, allowTrustOnFirstUse: trustOnFirstUseAllowed(config.BITCOIN_NETWORK) },
+    pinCoordinator: async (key) => {
+      await keys.store.pinCoordinator(key);
+      runtime.logger.warn({ coordinatorPubkey: Buffer.from(key).toString('hex') }, 'pinned the coordinator key on first use');
+    },
+    ...(keys.share ? { share: keys.share } : {}),
+    policies,
+    saveShare: (s) => keys.store.saveShare(s),
+    onDecision: (d) => decisions.record(d),
+    fault: config.SIGNER_FAULT,
+  });
+  groupKey.attach(protocol);
+  runtime.logger.info({ hostKeyCreated: keys.host.created, hasShare: keys.share !== undefined }, 'keys loaded');
+  return protocol;
+}
+
+@Module({
+  imports: [SweepModule],
+  controllers: [StatusController],
+  providers: [
+    { provide: SignerKeys, inject: [APP_CONFIG, RUNTIME], useFactory: SignerKeys.load },
+    { provide: PolicyRegistry, inject: [APP_CONFIG, RUNTIME, SignerSweepView], useFactory: policiesFor },
+    DecisionLog,
+    { provide: SignerProtocol, inject: [APP_CONFIG, RUNTIME, SignerKeys, PolicyRegistry, DecisionLog, GroupKeyRef], useFactory: protocolFor },
+    SignerService,
+  ],
+})
+export class SignerModule {}

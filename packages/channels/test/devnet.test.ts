@@ -28,9 +28,11 @@ import {
   revocationSecretKey,
   toLocalOutput,
   type ChannelParams,
+  type PartyKeys,
   type PartyState,
 } from '../src/index.js';
-import { channelParams, custodyKeys, custodyPayoutScript, custodyRevocationBaseSecret, decodeIndependently, groupSecret, sheet, userKeys, userPayoutScript } from './helpers.js';
+import { custodyGroup } from './frost-group.js';
+import { channelParams, custodyKeys, custodySeed, custodyPayoutScript, custodyRevocationBaseSecret, decodeIndependently, groupSecret, sheet, userKeys, userPayoutScript } from './helpers.js';
 
 const BTC = 100_000_000n;
 const CAPACITY = 1n * BTC;
@@ -46,31 +48,37 @@ interface Opened {
   params: ChannelParams;
   user: PartyState;
   custody: PartyState;
+  custodyKeys: PartyKeys;
 }
 
 /** Funds the channel on the chain and runs the opening: both sign the other's state-0 commitment. */
-function openChannel(): Opened {
-  const address = fundingAddress('regtest', channelParams({ txid: '00'.repeat(32), vout: 0 }, CAPACITY));
+function openChannel(custody: PartyKeys = custodyKeys, overrides: Partial<ChannelParams> = {}): Opened {
+  const address = fundingAddress('regtest', channelParams({ txid: '00'.repeat(32), vout: 0 }, CAPACITY, overrides));
   const txid = chain.sendToAddress(address, CAPACITY);
   chain.generateToAddress(1, chain.getNewAddress('bech32'));
   const fundingTx = chain.lookupTransaction(txid)!.tx;
   const vout = fundingTx.outs.findIndex((o) => o.value === CAPACITY);
-  const params = channelParams({ txid, vout }, CAPACITY);
+  const params = channelParams({ txid, vout }, CAPACITY, overrides);
   expect(bytesToHex(fundingTx.outs[vout]!.script)).toBe(bytesToHex(fundingOutput(params).scriptPubKey));
   const s0 = sheet(0, CAPACITY, 0n);
   const userPoints = openingPoints(userKeys);
-  const custodyPoints = openingPoints(custodyKeys);
-  const sigForUser = openingSignature(params, 'custody', custodyKeys, s0, userPoints[0]);
+  const custodyPoints = openingPoints(custody);
+  const sigForUser = openingSignature(params, 'custody', custody, s0, userPoints[0]);
   const sigForCustody = openingSignature(params, 'user', userKeys, s0, custodyPoints[0]);
-  return { params, user: openParty(params, 'user', userKeys, s0, custodyPoints, sigForUser), custody: openParty(params, 'custody', custodyKeys, s0, userPoints, sigForCustody) };
+  return {
+    params,
+    user: openParty(params, 'user', userKeys, s0, custodyPoints, sigForUser),
+    custody: openParty(params, 'custody', custody, s0, userPoints, sigForCustody),
+    custodyKeys: custody,
+  };
 }
 
 /** One full update, proposed by `from`. */
 function update(o: Opened, from: 'user' | 'custody', user: bigint): void {
   const next = sheet((from === 'user' ? o.user : o.custody).latest.sheet.stateNumber + 1, user, CAPACITY - user);
   const [p, r] = from === 'user' ? (['user', 'custody'] as const) : (['custody', 'user'] as const);
-  const pk = p === 'user' ? userKeys : custodyKeys;
-  const rk = r === 'user' ? userKeys : custodyKeys;
+  const pk = p === 'user' ? userKeys : o.custodyKeys;
+  const rk = r === 'user' ? userKeys : o.custodyKeys;
   const a = propose(o.params, o[p], pk, next);
   o[p] = a.state;
   const b = receiveProposal(o.params, o[r], rk, a.message);
@@ -102,7 +110,7 @@ const paidTo = (txid: string, script: Uint8Array): bigint =>
 /** The holder's latest commitment, signed by both, ready to publish. */
 function signedCommitment(o: Opened, holder: 'user' | 'custody'): { tx: Transaction; commitment: ReturnType<typeof buildCommitment> } {
   const party = holder === 'user' ? o.user : o.custody;
-  const keys = holder === 'user' ? userKeys : custodyKeys;
+  const keys = holder === 'user' ? userKeys : o.custodyKeys;
   const s = party.latest.sheet;
   const commitment = buildCommitment(o.params, holder, s, ownPoint(keys, s.stateNumber));
   const own = keys.sign(commitment.sighash);
@@ -220,5 +228,25 @@ describe('channel on the devnet chain', () => {
     chain.generateToAddress(o.params.challengePeriod - 1, chain.getNewAddress('bech32'));
     const sweepTxid = broadcastAndMine(signed);
     expect(paidTo(sweepTxid, custodyPayoutScript)).toBe(40_000_000n - o.params.commitmentFee - 500n);
+  });
+
+  it('works with a real 3-of-5 FROST custody group signing through ROAST (two signers offline)', () => {
+    const group = custodyGroup(5, 3);
+    const frostCustody: PartyKeys = { perCommitmentSeed: custodySeed, sign: (m) => group.sign(m, [1, 3, 4]) };
+    const o = openChannel(frostCustody, { groupKey: group.groupKey });
+    update(o, 'user', 70_000_000n);
+    update(o, 'custody', 75_000_000n);
+    // Custody settles alone with its latest commitment (group-signed funding spend), then sweeps after the period.
+    const { tx, commitment } = signedCommitment(o, 'custody');
+    const commitmentTxid = broadcastAndMine(tx);
+    expect(paidTo(commitmentTxid, userPayoutScript)).toBe(75_000_000n);
+    const sweep = buildDelayedSweep(o.params, { commitment, destinationScript: custodyPayoutScript, fee: 500n, holderPerCommitmentPoint: ownPoint(frostCustody, 2) });
+    const signed = completeDelayedSweep(sweep, group.sign(sweep.sighash, [0, 1, 2]));
+    checkIndependently(signed, [{ script: toLocalOutput(o.params, 'custody', ownPoint(frostCustody, 2)).scriptPubKey, value: commitment.toLocal!.value }], [
+      { index: 0, key: group.groupKey, leafHash: sweep.delayedLeaf.leafHash },
+    ]);
+    chain.generateToAddress(o.params.challengePeriod - 1, chain.getNewAddress('bech32'));
+    const sweepTxid = broadcastAndMine(signed);
+    expect(paidTo(sweepTxid, custodyPayoutScript)).toBe(25_000_000n - o.params.commitmentFee - 500n);
   });
 });

@@ -31,6 +31,12 @@ stop_stack() {
 }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 devnet_tool() { node packages/infra/dist/devnet.js "$@"; }
+# The devnet's job queues (BullMQ keys under its stream prefix, tb) in the shared Redis: they go with the devnet.
+clear_devnet_queues() {
+  command -v redis-cli >/dev/null 2>&1 || return 0
+  local url=${REDIS_URL:-redis://127.0.0.1:6379}
+  redis-cli -u "$url" --scan --pattern "${STREAM_PREFIX:-tb}:*" | xargs -r redis-cli -u "$url" del >/dev/null
+}
 
 case "${1:-}" in
   stop)
@@ -42,6 +48,7 @@ case "${1:-}" in
     stop_stack
     [ -f packages/infra/dist/devnet.js ] || pnpm exec turbo run build --filter=@tapbridge/infra --output-logs=errors-only
     devnet_tool reset
+    clear_devnet_queues
     echo "devnet reset: start a new one with scripts/stack.sh"; exit 0 ;;
   "") ;;
   *) echo "usage: scripts/stack.sh [stop|reset]" >&2; exit 64 ;;
@@ -61,11 +68,17 @@ if [ -z "$ours_running" ]; then
   fi
 fi
 
+# .devnet/ and the databases must be one devnet (packages/infra/src/devnet-identity.ts); refuses with the reason if not.
+# Checked before the slow steps when it can be (the tool is built and Postgres is up), and in any case after them.
+if [ -f packages/infra/dist/devnet.js ] && listening 5432; then devnet_tool claim >/dev/null || exit 3; fi
+fresh_chain=""; [ -e "$STATE/chain" ] || fresh_chain=1
+
 bash scripts/setup.sh
 pnpm exec turbo run build --output-logs=errors-only
-# .devnet/ and the databases must be one devnet (packages/infra/src/devnet-identity.ts); refuses with the reason if not.
 DEVNET_ID=$(devnet_tool claim) || exit 3
 echo "[stack] devnet $DEVNET_ID"
+# A new chain starts with no jobs queued from an earlier devnet.
+[ -z "$fresh_chain" ] || clear_devnet_queues
 node packages/cli/dist/main.js db migrate
 mkdir -p "$STATE/pids"
 

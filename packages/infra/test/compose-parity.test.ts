@@ -106,10 +106,12 @@ describe('docker-compose.yml and the stack script', () => {
     }
   });
 
-  it('run the devnet chain on the same ports', () => {
+  it('run the devnet chain on the same ports and block time', () => {
     const chain = stack.find((s) => s.name === 'devnet-chain')!;
     const flag = (name: string) => chain.command[chain.command.indexOf(name) + 1];
     const env = serviceEnv(compose.services['devnet-chain']!);
     expect([env.DEVNET_RPC_PORT, env.DEVNET_ESPLORA_PORT]).toEqual([flag('--rpc-port'), flag('--esplora-port')]);
+    // Blocks on request in both, unless one of them is given a block time.
+    expect(env.DEVNET_BLOCK_TIME_S || undefined).toEqual(chain.command.includes('--block-time') ? flag('--block-time') : undefined);
   });
 });

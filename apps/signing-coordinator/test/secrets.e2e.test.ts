@@ -67,7 +67,9 @@ async function http(app: AppProcess, method: string, route: string, body?: unkno
   return { status: res.status, text };
 }
 
-describe('secrets never reach logs, metrics or error bodies', () => {
+// A test restarts a signer twice (a failed start, then a good one); each start derives scrypt (N = 2^17) keys, slow on a
+// loaded 2-core machine (it timed out at 60 s under load 31).
+describe('secrets never reach logs, metrics or error bodies', { timeout: 300_000 }, () => {
   beforeAll(async () => {
     buildApps();
     databases = await Promise.all(Array.from({ length: N + 1 }, () => createTestDatabase()));

@@ -1,7 +1,9 @@
 // The `channel` signing policy: what each custody signer checks before its FROST share signs anything that spends
 // a channel's funding output. The signer trusts the L2's executed-credit record, not the coordinator.
+import { bytesToHex } from '@tapbridge/bitcoin';
 import { ChannelPolicyError } from './errors.js';
-import { checkBalanceSheet, type BalanceSheet, type ChannelParams } from './params.js';
+import { checkBalanceSheet, type BalanceSheet, type ChannelParams, type Side } from './params.js';
+import { buildCommitment, buildCooperativeClose } from './transactions.js';
 
 /**
  * What the group's signature is for:
@@ -16,6 +18,12 @@ export interface ChannelSigningRequest {
   channelId: string;
   kind: ChannelSignatureKind;
   sheet: BalanceSheet;
+  /** What the coordinator asks the group to sign; the signer rebuilds the transaction from the rest and compares. */
+  sighash: Uint8Array;
+  /** Commitments: the holder's per-commitment point of this state (the user's, from the channel's state machine). */
+  holderPerCommitmentPoint?: Uint8Array;
+  /** Closes: the fee and who pays it. */
+  close?: { fee: bigint; feePaidBy: Side };
 }
 
 /** The L2's record for one channel: the balances after each executed (channel, state number). */
@@ -25,9 +33,11 @@ export interface L2ChannelView {
   executed: ReadonlyMap<number, { user: bigint; custody: bigint }>;
 }
 
-/** What the signer remembers itself: the highest state it has signed a user commitment for. */
+/** What the signer keeps itself: the highest state it has signed a user commitment for, and its fee cap. */
 export interface SignerChannelMemory {
   highestSignedState: number;
+  /** Most a close may take from custody's side as fee. */
+  maxCustodyCloseFee: bigint;
 }
 
 function refuse(reason: string, message: string): never {
@@ -48,7 +58,12 @@ function refuse(reason: string, message: string): never {
  *    revoked custody commitment would hand custody a transaction the user can penalise, and an older close would
  *    undo executed L2 transfers.
  */
-export function checkChannelSigning(params: Pick<ChannelParams, 'capacity'>, request: ChannelSigningRequest, l2: L2ChannelView, memory: SignerChannelMemory): void {
+export function checkChannelSigning(
+  params: Pick<ChannelParams, 'capacity'>,
+  request: Pick<ChannelSigningRequest, 'channelId' | 'kind' | 'sheet'>,
+  l2: L2ChannelView,
+  memory: Pick<SignerChannelMemory, 'highestSignedState'>,
+): void {
   if (request.channelId !== l2.channelId) refuse('wrong-channel', `request for channel ${request.channelId} checked against the L2 record of ${l2.channelId}`);
   try {
     checkBalanceSheet(params, request.sheet);
@@ -72,4 +87,26 @@ export function checkChannelSigning(params: Pick<ChannelParams, 'capacity'>, req
   }
   if (!executed) refuse('not-executed', `state ${stateNumber} credits custody ${custody} sat but the L2 has not executed it`);
   if (stateNumber !== latestExecuted) refuse('stale-state', `state ${stateNumber} is not the L2's latest executed state ${latestExecuted}`);
+}
+
+/** Rules 1-5, then the sighash must be the one of the transaction these rules were checked for. */
+export function checkChannelSigningRequest(params: ChannelParams, request: ChannelSigningRequest, l2: L2ChannelView, memory: SignerChannelMemory): void {
+  checkChannelSigning(params, request, l2, memory);
+  let expected: Uint8Array;
+  try {
+    if (request.kind === 'cooperative-close') {
+      if (!request.close) refuse('bad-request', 'a close request needs its fee and payer');
+      if (request.close.feePaidBy === 'custody' && request.close.fee > memory.maxCustodyCloseFee)
+        refuse('fee-too-high', `close fee ${request.close.fee} sat from custody's side is above the ${memory.maxCustodyCloseFee} sat cap`);
+      expected = buildCooperativeClose(params, { sheet: request.sheet, ...request.close }).sighash;
+    } else {
+      if (!request.holderPerCommitmentPoint) refuse('bad-request', 'a commitment request needs the holder\'s per-commitment point');
+      expected = buildCommitment(params, request.kind === 'user-commitment' ? 'user' : 'custody', request.sheet, request.holderPerCommitmentPoint).sighash;
+    }
+  } catch (e) {
+    if (e instanceof ChannelPolicyError) throw e;
+    refuse('bad-request', (e as Error).message);
+  }
+  if (bytesToHex(expected) !== bytesToHex(request.sighash))
+    refuse('sighash-mismatch', `the sighash to sign is not the ${request.kind} of state ${request.sheet.stateNumber} on this channel`);
 }

@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   ChannelError,
   ChannelPolicyError,
+  buildCommitment,
+  buildCooperativeClose,
   checkChannelSigning,
+  checkChannelSigningRequest,
   openParty,
+  ownPoint,
   openingPoints,
   openingSignature,
   propose,
@@ -102,5 +106,23 @@ describe('channel signing policy (what each custody signer checks)', () => {
   it('refuses unbalanced sheets and another channel\'s record', () => {
     expect(reason(() => checkChannelSigning(params, { channelId: 'ch1', kind: 'user-commitment', sheet: sheet(2, 700_000n, 400_000n) }, paid, { highestSignedState: 1 }))).toBe('bad-balances');
     expect(reason(() => checkChannelSigning(params, { channelId: 'ch2', kind: 'user-commitment', sheet: sheet(2, 600_000n, 400_000n) }, paid, { highestSignedState: 1 }))).toBe('wrong-channel');
+  });
+
+  it('refuses a sighash that is not the transaction of the checked state (a lying coordinator)', () => {
+    const memory = { highestSignedState: 1, maxCustodyCloseFee: 2_000n };
+    const userPoint1 = ownPoint(userKeys, 1);
+    const good = buildCommitment(params, 'user', sheet(1, 700_000n, 300_000n), userPoint1).sighash;
+    const request = { channelId: 'ch1', kind: 'user-commitment' as const, sheet: sheet(1, 700_000n, 300_000n), holderPerCommitmentPoint: userPoint1 };
+    expect(reason(() => checkChannelSigningRequest(params, { ...request, sighash: good }, paid, memory))).toBe('signed');
+    // The sighash of a state that gives custody more, under a sheet the L2 executed.
+    const worse = buildCommitment(params, 'user', sheet(1, 600_000n, 400_000n), userPoint1).sighash;
+    expect(reason(() => checkChannelSigningRequest(params, { ...request, sighash: worse }, paid, memory))).toBe('sighash-mismatch');
+    // A close of the executed state instead of a commitment.
+    const close = buildCooperativeClose(params, { sheet: sheet(1, 700_000n, 300_000n), fee: 500n, feePaidBy: 'custody' });
+    expect(reason(() => checkChannelSigningRequest(params, { ...request, sighash: close.sighash }, paid, memory))).toBe('sighash-mismatch');
+    expect(reason(() => checkChannelSigningRequest(params, { channelId: 'ch1', kind: 'cooperative-close', sheet: sheet(1, 700_000n, 300_000n), close: { fee: 500n, feePaidBy: 'custody' }, sighash: close.sighash }, paid, memory))).toBe('signed');
+    const greedy = buildCooperativeClose(params, { sheet: sheet(1, 700_000n, 300_000n), fee: 50_000n, feePaidBy: 'custody' });
+    expect(reason(() => checkChannelSigningRequest(params, { channelId: 'ch1', kind: 'cooperative-close', sheet: sheet(1, 700_000n, 300_000n), close: { fee: 50_000n, feePaidBy: 'custody' }, sighash: greedy.sighash }, paid, memory))).toBe('fee-too-high');
+    expect(reason(() => checkChannelSigningRequest(params, { channelId: 'ch1', kind: 'custody-commitment', sheet: sheet(1, 700_000n, 300_000n), sighash: good }, paid, memory))).toBe('bad-request');
   });
 });

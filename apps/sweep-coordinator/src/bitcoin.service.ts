@@ -1,11 +1,11 @@
 // The pipeline's Bitcoin sources: blocks (checked against the validated header), fee estimates, broadcast to
 // every source, and mempool status. Sources are data, not truth: confirmations come from the header chain.
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { checkBlockCommitments, hashToHex, hexToBytes, parseBlock, type Block } from '@tapbridge/bitcoin';
 import { createChainSources, type ChainSource, type TxStatus } from '@tapbridge/chain-source';
+import { InjectConfig } from '@tapbridge/runtime/nest';
 import type { SweepCoordinatorConfig } from './config.js';
 import { sweepFeeRate } from './metrics.js';
-import { CONFIG } from './tokens.js';
 
 export interface BroadcastOutcome {
   accepted: string[];
@@ -18,7 +18,7 @@ export class BitcoinService {
   readonly sources: readonly ChainSource[];
   private lastRate: number | undefined;
 
-  constructor(@Inject(CONFIG) private readonly config: SweepCoordinatorConfig) {
+  constructor(@InjectConfig() private readonly config: SweepCoordinatorConfig) {
     this.sources = createChainSources(config.BTC_SOURCES);
   }
 

@@ -1,13 +1,13 @@
 // TEST ONLY: SWEEP_CRASH_AT=<point> makes the process SIGKILL itself when the pipeline reaches that point, after
 // writing one synchronous log line, so a crash test proves where the kill landed. Unset in every deployment.
 import fs from 'node:fs';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { InjectConfig } from '@tapbridge/runtime/nest';
 import type { CrashPoint, SweepCoordinatorConfig } from './config.js';
-import { CONFIG } from './tokens.js';
 
 @Injectable()
 export class CrashPoints {
-  constructor(@Inject(CONFIG) private readonly config: SweepCoordinatorConfig) {}
+  constructor(@InjectConfig() private readonly config: SweepCoordinatorConfig) {}
 
   reached(point: CrashPoint, detail: Record<string, unknown> = {}): void {
     if (this.config.SWEEP_CRASH_AT !== point) return;

@@ -1,6 +1,6 @@
 // The custody the signers hold, as the signing-coordinator describes it (after its DKG): the script every sweep
 // pays back to, the tweak of its key path, and the keys each signature must verify under.
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { SigningKeys } from '@tapbridge/sweeps';
 import { Peers, type CustodyView } from './peers.js';
 
@@ -9,7 +9,7 @@ export class CustodyService {
   private readonly logger = new Logger('CustodyService');
   private view: CustodyView | undefined;
 
-  constructor(private readonly peers: Peers) {}
+  constructor(@Inject(Peers) private readonly peers: Peers) {}
 
   /** The custody view, asked once and kept (the group key changes only with a new DKG, which means a restart). */
   async get(): Promise<CustodyView> {

@@ -1,5 +1,7 @@
-// Request shapes (zod validates at the edge) and response shapes (@nestjs/swagger documents them).
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+// Request and response shapes of the REST and RPC APIs, declared once: each zod schema validates requests (the
+// global pipe), serialises responses (@ZodResponse) and is the OpenAPI schema. Response schemas are loose (no
+// regexes): they describe what the queries build, and strip nothing they return.
+import { createZodDto } from '@tapbridge/runtime/nest';
 import { WITHDRAWAL_STATUSES } from '@tapbridge/sweeps';
 import { z } from 'zod';
 
@@ -7,135 +9,126 @@ export const withdrawalIdParam = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'id 
 export const txidParam = z.string().regex(/^[0-9a-fA-F]{64}$/, 'txid must be 32 bytes of hex').transform((v) => v.toLowerCase());
 export const listWithdrawalsQuery = z.object({ sender: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'sender must be a 0x-prefixed 20-byte address') });
 
-export class BlockRefDto {
-  @ApiProperty() hash!: string;
-  @ApiProperty() height!: number;
-}
+// ---- requests (REST and rpc.sweeps.*) ----
+export class WithdrawalIdParams extends createZodDto(z.object({ id: withdrawalIdParam })) {}
+export class TxidParams extends createZodDto(z.object({ txid: txidParam })) {}
+export class ListWithdrawalsQuery extends createZodDto(listWithdrawalsQuery) {}
+/** rpc.sweeps.withdrawal.get */
+export class WithdrawalRequest extends createZodDto(z.object({ id: withdrawalIdParam })) {}
+/** rpc.sweeps.sweep.get: a lowercase txid, as before. */
+export class SweepRequest extends createZodDto(z.object({ txid: z.string().regex(/^[0-9a-f]{64}$/, 'txid must be 32 bytes of lowercase hex') })) {}
+/** Requests without parameters still have to be a JSON object, as before. */
+export class EmptyRequest extends createZodDto(z.looseObject({})) {}
 
-export class WithdrawalDto {
-  @ApiProperty({ description: 'Bridge withdrawal id (decimal uint256)' }) id!: string;
-  @ApiProperty() sender!: string;
-  @ApiProperty({ description: 'Where the BTC goes (hex scriptPubKey)' }) scriptPubKey!: string;
-  @ApiProperty({ description: 'Burned amount, satoshis' }) amountSats!: string;
-  @ApiProperty() maxFeeSats!: string;
-  @ApiProperty({ enum: WITHDRAWAL_STATUSES, description: 'final → queued → signing → broadcast → confirmed(n) → paid' }) status!: string;
-  @ApiProperty({ description: 'Confirmations of the payout (0 until in a block)' }) confirmations!: number;
-  @ApiPropertyOptional({ description: 'Sweep transaction paying it' }) txid?: string;
-  @ApiPropertyOptional() vout?: number;
-  @ApiPropertyOptional({ description: 'Its share of the sweep fee, satoshis' }) feeSats?: string;
-  @ApiPropertyOptional({ description: 'amountSats − feeSats: what arrives at the script' }) amountReceivedSats?: string;
-  @ApiPropertyOptional({ type: BlockRefDto }) block?: BlockRefDto;
-  @ApiPropertyOptional({ description: 'Why it is not in a sweep yet (status final)' }) waitingReason?: string;
-  @ApiProperty({ description: 'Blocks waited since it arrived, while not in a block' }) waitingBlocks!: number;
-  @ApiProperty({ description: 'Waiting longer than WITHDRAWAL_STUCK_BLOCKS' }) stuck!: boolean;
-}
+// ---- responses ----
+const blockRef = z.object({ hash: z.string(), height: z.number() });
 
-export class HistoryDto {
-  @ApiProperty() status!: string;
-  @ApiProperty() detail!: string;
-  @ApiPropertyOptional() sweepTxid?: string;
-}
+const withdrawal = z.object({
+  id: z.string().describe('Bridge withdrawal id (decimal uint256)'),
+  sender: z.string(),
+  scriptPubKey: z.string().describe('Where the BTC goes (hex scriptPubKey)'),
+  amountSats: z.string().describe('Burned amount, satoshis'),
+  maxFeeSats: z.string(),
+  status: z.enum(WITHDRAWAL_STATUSES).describe('final → queued → signing → broadcast → confirmed(n) → paid'),
+  confirmations: z.number().describe('Confirmations of the payout (0 until in a block)'),
+  txid: z.string().optional().describe('Sweep transaction paying it'),
+  vout: z.number().optional(),
+  feeSats: z.string().optional().describe('Its share of the sweep fee, satoshis'),
+  amountReceivedSats: z.string().optional().describe('amountSats − feeSats: what arrives at the script'),
+  block: blockRef.optional(),
+  waitingReason: z.string().optional().describe('Why it is not in a sweep yet (status final)'),
+  waitingBlocks: z.number().describe('Blocks waited since it arrived, while not in a block'),
+  stuck: z.boolean().describe('Waiting longer than WITHDRAWAL_STUCK_BLOCKS'),
+});
+const history = z.object({ status: z.string(), detail: z.string(), sweepTxid: z.string().optional() });
+const withdrawalWithHistory = withdrawal.extend({ history: z.array(history) });
 
-export class WithdrawalWithHistoryDto extends WithdrawalDto {
-  @ApiProperty({ type: [HistoryDto] }) history!: HistoryDto[];
-}
+const sweep = z.object({
+  txid: z.string(),
+  familyId: z.number(),
+  version: z.number().describe('0, then +1 per RBF replacement'),
+  status: z.enum(['planned', 'signing', 'signed', 'broadcast', 'confirmed', 'replaced', 'failed']),
+  withdrawalIds: z.array(z.string()).describe('Withdrawal ids paid, in payout order: with output 1 (OP_RETURN "TB" 0x01 count sha256(ids)) anyone checks the commitment'),
+  commitmentDigest: z.string().describe('sha256 of the ids as 32-byte big-endian integers, hex'),
+  payouts: z.array(z.object({ withdrawalId: z.string(), vout: z.number(), scriptPubKey: z.string(), amountSats: z.string(), feeShareSats: z.string(), paidSats: z.string() })),
+  deposits: z.array(z.object({ txid: z.string(), vout: z.number(), amountSats: z.string(), feeShareSats: z.string() })),
+  custodyInput: z.object({ txid: z.string(), vout: z.number() }).nullable(),
+  custodyOutputSats: z.string(),
+  feeSats: z.string(),
+  feeRateSatPerVb: z.number(),
+  vsize: z.number(),
+  plannedAtHeight: z.number(),
+  broadcastAtHeight: z.number().nullable(),
+  block: blockRef.nullable(),
+  confirmations: z.number(),
+  replacedBy: z.string().nullable(),
+  signingNote: z.string().nullable().describe('Last signing problem (refusal reasons)'),
+  mempool: z.object({ inMempool: z.boolean(), confirmed: z.boolean() }).nullable().describe('What a chain source says about it'),
+  rawTransaction: z.string().nullable().describe('Signed transaction, hex'),
+});
 
-export class PayoutDto {
-  @ApiProperty() withdrawalId!: string;
-  @ApiProperty() vout!: number;
-  @ApiProperty() scriptPubKey!: string;
-  @ApiProperty() amountSats!: string;
-  @ApiProperty() feeShareSats!: string;
-  @ApiProperty() paidSats!: string;
-}
+const psbt = z.object({ psbt: z.string().describe('Base64 PSBT of the unsigned sweep (BIP174/BIP371 fields)') });
 
-export class SweptDepositDto {
-  @ApiProperty() txid!: string;
-  @ApiProperty() vout!: number;
-  @ApiProperty() amountSats!: string;
-  @ApiProperty() feeShareSats!: string;
-}
+const reservesUtxo = z.object({
+  kind: z.enum(['custody', 'deposit']),
+  txid: z.string(),
+  vout: z.number(),
+  amountSats: z.string(),
+  blockHash: z.string(),
+  blockHeight: z.number(),
+  merkleProof: z.string().nullable().describe('Merkle block (gettxoutproof format) proving the transaction in blockHash'),
+});
+const reserves = z.object({
+  custody: z.object({ totalSats: z.string(), utxos: z.array(reservesUtxo) }),
+  l2SupplySats: z.string().nullable(),
+  pendingWithdrawalsSats: z.string().nullable(),
+  feesPaidSats: z.string(),
+  discrepancySats: z.string().nullable().describe('custody − (L2 supply + pending − fees paid)'),
+  invariantHolds: z.boolean().nullable(),
+  invariant: z.string(),
+  indexerCustody: z.object({ totalSats: z.string(), utxos: z.number() }).optional(),
+  checkedAt: z.string(),
+});
 
-export class SweepDto {
-  @ApiProperty() txid!: string;
-  @ApiProperty() familyId!: number;
-  @ApiProperty({ description: '0, then +1 per RBF replacement' }) version!: number;
-  @ApiProperty({ enum: ['planned', 'signing', 'signed', 'broadcast', 'confirmed', 'replaced', 'failed'] }) status!: string;
-  @ApiProperty({ type: [String], description: 'Withdrawal ids paid, in payout order: with output 1 (OP_RETURN "TB" 0x01 count sha256(ids)) anyone checks the commitment' }) withdrawalIds!: string[];
-  @ApiProperty({ description: 'sha256 of the ids as 32-byte big-endian integers, hex' }) commitmentDigest!: string;
-  @ApiProperty({ type: [PayoutDto] }) payouts!: PayoutDto[];
-  @ApiProperty({ type: [SweptDepositDto] }) deposits!: SweptDepositDto[];
-  @ApiPropertyOptional({ nullable: true, type: Object }) custodyInput!: { txid: string; vout: number } | null;
-  @ApiProperty() custodyOutputSats!: string;
-  @ApiProperty() feeSats!: string;
-  @ApiProperty() feeRateSatPerVb!: number;
-  @ApiProperty() vsize!: number;
-  @ApiProperty() plannedAtHeight!: number;
-  @ApiPropertyOptional({ nullable: true, type: Number }) broadcastAtHeight!: number | null;
-  @ApiPropertyOptional({ nullable: true, type: BlockRefDto }) block!: BlockRefDto | null;
-  @ApiProperty() confirmations!: number;
-  @ApiPropertyOptional({ nullable: true, type: String }) replacedBy!: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Last signing problem (refusal reasons)' }) signingNote!: string | null;
-  @ApiPropertyOptional({ nullable: true, type: Object, description: 'What a chain source says about it' }) mempool!: object | null;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Signed transaction, hex' }) rawTransaction!: string | null;
-}
+const outflowPlan = z.object({
+  at: z.string(),
+  reserveSats: z.string().describe('Inputs of the planned sweep: the reserve the limit is a share of'),
+  limitSats: z.string(),
+  paidOutInWindowSats: z.string().describe('Payouts of other sweeps signed in the window'),
+  headroomSats: z.string(),
+  plannedPayoutSats: z.string(),
+});
+const status = z.object({
+  status: z.enum(['idle', 'sweep-in-flight', 'halted']),
+  halted: z.object({ reason: z.string(), at: blockRef }).nullable().describe('Why the pipeline stopped (a conflicting spend of custody)'),
+  tip: blockRef.nullable(),
+  feeRateSatPerVb: z.number().nullable(),
+  custody: z.string().nullable(),
+  inFlight: z.array(z.object({ familyId: z.number(), versions: z.array(z.object({ txid: z.string(), version: z.number(), status: z.string(), feeSats: z.string(), payouts: z.number() })) })),
+  waitingWithdrawals: z.number(),
+  stuckWithdrawals: z.array(z.string()),
+  outflow: z
+    .object({
+      limitBps: z.number().describe('SWEEP_OUTFLOW_LIMIT_BPS: the signers’ limit, basis points of the reserve'),
+      windowHours: z.number(),
+      heldBack: z.array(z.string()).describe('Final withdrawals held back by the limit (their waitingReason says why)'),
+      lastPlan: outflowPlan.nullable(),
+    })
+    .describe('The 24 h outflow limit the planner keeps to (the signers refuse above it)'),
+  waitingReasons: z.array(z.object({ reason: z.string(), count: z.number() })),
+});
 
-export class PsbtDto {
-  @ApiProperty({ description: 'Base64 PSBT of the unsigned sweep (BIP174/BIP371 fields)' }) psbt!: string;
-}
+export type WithdrawalView = z.infer<typeof withdrawal>;
+export type WithdrawalWithHistory = z.infer<typeof withdrawalWithHistory>;
+export type SweepView = z.infer<typeof sweep>;
+export type PsbtView = z.infer<typeof psbt>;
+export type ReservesReport = z.infer<typeof reserves>;
+export type PipelineStatus = z.infer<typeof status>;
 
-export class ReservesUtxoDto {
-  @ApiProperty({ enum: ['custody', 'deposit'] }) kind!: string;
-  @ApiProperty() txid!: string;
-  @ApiProperty() vout!: number;
-  @ApiProperty() amountSats!: string;
-  @ApiProperty() blockHash!: string;
-  @ApiProperty() blockHeight!: number;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Merkle block (gettxoutproof format) proving the transaction in blockHash' }) merkleProof!: string | null;
-}
-
-export class ReservesCustodyDto {
-  @ApiProperty() totalSats!: string;
-  @ApiProperty({ type: [ReservesUtxoDto] }) utxos!: ReservesUtxoDto[];
-}
-
-export class ReservesDto {
-  @ApiProperty({ type: ReservesCustodyDto }) custody!: ReservesCustodyDto;
-  @ApiPropertyOptional({ nullable: true, type: String }) l2SupplySats!: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) pendingWithdrawalsSats!: string | null;
-  @ApiProperty() feesPaidSats!: string;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'custody − (L2 supply + pending − fees paid)' }) discrepancySats!: string | null;
-  @ApiPropertyOptional({ nullable: true, type: Boolean }) invariantHolds!: boolean | null;
-  @ApiProperty() invariant!: string;
-  @ApiPropertyOptional({ type: Object }) indexerCustody?: object;
-  @ApiProperty() checkedAt!: string;
-}
-
-export class OutflowPlanDto {
-  @ApiProperty() at!: string;
-  @ApiProperty({ description: 'Inputs of the planned sweep: the reserve the limit is a share of' }) reserveSats!: string;
-  @ApiProperty() limitSats!: string;
-  @ApiProperty({ description: 'Payouts of other sweeps signed in the window' }) paidOutInWindowSats!: string;
-  @ApiProperty() headroomSats!: string;
-  @ApiProperty() plannedPayoutSats!: string;
-}
-
-export class OutflowStatusDto {
-  @ApiProperty({ description: 'SWEEP_OUTFLOW_LIMIT_BPS: the signers\u2019 limit, basis points of the reserve' }) limitBps!: number;
-  @ApiProperty() windowHours!: number;
-  @ApiProperty({ type: [String], description: 'Final withdrawals held back by the limit (their waitingReason says why)' }) heldBack!: string[];
-  @ApiPropertyOptional({ nullable: true, type: OutflowPlanDto }) lastPlan!: OutflowPlanDto | null;
-}
-
-export class StatusDto {
-  @ApiProperty({ enum: ['idle', 'sweep-in-flight', 'halted'] }) status!: string;
-  @ApiPropertyOptional({ nullable: true, type: Object, description: 'Why the pipeline stopped (a conflicting spend of custody)' }) halted!: object | null;
-  @ApiPropertyOptional({ nullable: true, type: BlockRefDto }) tip!: BlockRefDto | null;
-  @ApiPropertyOptional({ nullable: true, type: Number }) feeRateSatPerVb!: number | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) custody!: string | null;
-  @ApiProperty({ type: 'array', items: { type: 'object' } }) inFlight!: object[];
-  @ApiProperty() waitingWithdrawals!: number;
-  @ApiProperty({ type: [String] }) stuckWithdrawals!: string[];
-  @ApiProperty({ type: OutflowStatusDto, description: 'The 24 h outflow limit the planner keeps to (the signers refuse above it)' }) outflow!: OutflowStatusDto;
-  @ApiProperty({ type: 'array', items: { type: 'object' } }) waitingReasons!: object[];
-}
+export class WithdrawalDto extends createZodDto(withdrawal) {}
+export class WithdrawalListDto extends createZodDto(z.array(withdrawal)) {}
+export class WithdrawalWithHistoryDto extends createZodDto(withdrawalWithHistory) {}
+export class SweepDto extends createZodDto(sweep) {}
+export class PsbtDto extends createZodDto(psbt) {}
+export class ReservesDto extends createZodDto(reserves) {}
+export class StatusDto extends createZodDto(status) {}

@@ -5,7 +5,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import {
   btcHeaderConnected, btcHeaderDisconnected, depositConfirmed, depositReclaimed, depositReorged, withdrawalRequested, type DecodedEvent, type EventPayload,
 } from '@tapbridge/messaging';
-import { RUNTIME } from '@tapbridge/runtime/nest';
+import { RUNTIME, InjectConfig } from '@tapbridge/runtime/nest';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { applyDepositConfirmed, applyDepositReclaimed, applyDepositReorged, applyWithdrawalRequested, blockActivity, connectBlock, disconnectBlock, type BlockActivity } from '@tapbridge/sweeps';
 import { BitcoinService } from './bitcoin.service.js';
@@ -15,7 +15,6 @@ import { JobsService } from './jobs.service.js';
 import { sweepsConfirmed } from './metrics.js';
 import { Peers } from './peers.js';
 import { DuplicateEventError, PostgresSweepStore } from './store/postgres-store.js';
-import { CONFIG } from './tokens.js';
 
 export const CONSUMERS = { withdrawals: 'sweep-coordinator-withdrawals', deposits: 'sweep-coordinator-deposits', blocks: 'sweep-coordinator-blocks' } as const;
 /** Blocks and deposit facts must not be skipped: they retry (with backoff) until applied. */
@@ -28,12 +27,12 @@ export class IntakeConsumers implements OnApplicationBootstrap {
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
-    @Inject(CONFIG) private readonly config: SweepCoordinatorConfig,
-    private readonly store: PostgresSweepStore,
-    private readonly bitcoin: BitcoinService,
-    private readonly custody: CustodyService,
-    private readonly peers: Peers,
-    private readonly jobs: JobsService,
+    @InjectConfig() private readonly config: SweepCoordinatorConfig,
+    @Inject(PostgresSweepStore) private readonly store: PostgresSweepStore,
+    @Inject(BitcoinService) private readonly bitcoin: BitcoinService,
+    @Inject(CustodyService) private readonly custody: CustodyService,
+    @Inject(Peers) private readonly peers: Peers,
+    @Inject(JobsService) private readonly jobs: JobsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,30 +1,31 @@
 // The pipeline's BullMQ jobs (packages/jobs): a pass per new tip and on a schedule, RBF bump checks per tip, periodic
 // rebroadcast, fee polling, the reserves check and metrics. Job ids are idempotent (per tip hash, per schedule), one
 // worker runs them one at a time, and tapbridge_jobs shows each queue's states.
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { JobQueue, redisConnection } from '@tapbridge/jobs';
 import { createLogger } from '@tapbridge/observability';
+import { InjectConfig } from '@tapbridge/runtime/nest';
 import type { SweepCoordinatorConfig } from './config.js';
 import { PipelineService } from './pipeline.service.js';
 import { ReservesService } from './reserves.service.js';
 import { BitcoinService } from './bitcoin.service.js';
-import { CONFIG } from './tokens.js';
 
 type JobName = 'advance' | 'bump' | 'rebroadcast' | 'fee-poll' | 'reserves';
 
 @Injectable()
-export class JobsService implements OnModuleInit, OnApplicationShutdown {
+export class JobsService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Jobs');
   private queue: JobQueue | undefined;
 
   constructor(
-    @Inject(CONFIG) private readonly config: SweepCoordinatorConfig,
-    private readonly pipeline: PipelineService,
-    private readonly reserves: ReservesService,
-    private readonly bitcoin: BitcoinService,
+    @InjectConfig() private readonly config: SweepCoordinatorConfig,
+    @Inject(PipelineService) private readonly pipeline: PipelineService,
+    @Inject(ReservesService) private readonly reserves: ReservesService,
+    @Inject(BitcoinService) private readonly bitcoin: BitcoinService,
   ) {}
 
-  async onModuleInit(): Promise<void> {
+  /** The queue exists before any provider's start-up, so the intake may queue a pass for a tip it applies. */
+  onModuleInit(): void {
     const c = this.config;
     this.queue = new JobQueue('sweep-pipeline', {
       connection: redisConnection(c.REDIS_URL),
@@ -33,6 +34,12 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
       attempts: 3,
       backoffMs: 1_000,
     });
+  }
+
+  /** The worker and the schedules start once every module is initialised. */
+  async onApplicationBootstrap(): Promise<void> {
+    const c = this.config;
+    if (!this.queue) throw new Error('job queue not created');
     this.queue.work((job) => this.run(job.name as JobName), { concurrency: 1, lockDurationMs: 120_000 });
     await this.queue.schedule('pipeline-tick', { everyMs: c.PIPELINE_TICK_MS }, { name: 'advance', data: {} });
     await this.queue.schedule('rebroadcast', { everyMs: c.REBROADCAST_MS }, { name: 'rebroadcast', data: {} });
@@ -40,7 +47,8 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
     await this.queue.schedule('reserves', { everyMs: c.RESERVES_CHECK_MS }, { name: 'reserves', data: {} });
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Drains: the job in hand finishes while the store's connections are still open. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.queue?.close();
   }
 

@@ -3,12 +3,11 @@
 // Every answer is validated here, at the edge.
 import { Inject, Injectable } from '@nestjs/common';
 import { request, type Messaging } from '@tapbridge/messaging';
-import { RUNTIME } from '@tapbridge/runtime/nest';
+import { RUNTIME, InjectConfig } from '@tapbridge/runtime/nest';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import type { DepositSpend, SighashRequest, SweepRequestContext } from '@tapbridge/sweeps';
 import { z } from 'zod';
 import type { SweepCoordinatorConfig } from './config.js';
-import { CONFIG } from './tokens.js';
 
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/);
 const tweakSchema = z.union([z.object({ kind: z.literal('key-path-only') }), z.object({ kind: z.literal('merkle-root'), merkleRoot: hex32 })]);
@@ -47,7 +46,7 @@ export class Peers {
   private readonly messaging: Messaging;
   private readonly timeoutMs: number;
 
-  constructor(@Inject(RUNTIME) runtime: ServiceRuntime, @Inject(CONFIG) config: SweepCoordinatorConfig) {
+  constructor(@Inject(RUNTIME) runtime: ServiceRuntime, @InjectConfig() config: SweepCoordinatorConfig) {
     this.messaging = runtime.messaging;
     this.timeoutMs = config.RPC_TIMEOUT_MS;
   }

@@ -9,25 +9,25 @@ import {
 } from '@tapbridge/sweeps';
 import { OUTFLOW_WINDOW_MS } from '@tapbridge/signing';
 import { BitcoinService } from './bitcoin.service.js';
+import { InjectConfig } from '@tapbridge/runtime/nest';
 import type { SweepCoordinatorConfig } from './config.js';
 import { CrashPoints } from './crash-points.js';
 import { CustodyService } from './custody.service.js';
 import { outflowHeadroom, outflowLimit, signatureRefusals, sweepsBroadcast } from './metrics.js';
 import { Peers } from './peers.js';
 import { PostgresSweepStore } from './store/postgres-store.js';
-import { CONFIG } from './tokens.js';
 
 @Injectable()
 export class PipelineService {
   private readonly logger = new Logger('Pipeline');
 
   constructor(
-    private readonly store: PostgresSweepStore,
-    private readonly bitcoin: BitcoinService,
-    private readonly custody: CustodyService,
-    private readonly peers: Peers,
-    private readonly crash: CrashPoints,
-    @Inject(CONFIG) private readonly config: SweepCoordinatorConfig,
+    @Inject(PostgresSweepStore) private readonly store: PostgresSweepStore,
+    @Inject(BitcoinService) private readonly bitcoin: BitcoinService,
+    @Inject(CustodyService) private readonly custody: CustodyService,
+    @Inject(Peers) private readonly peers: Peers,
+    @Inject(CrashPoints) private readonly crash: CrashPoints,
+    @InjectConfig() private readonly config: SweepCoordinatorConfig,
   ) {}
 
   private async rules(): Promise<PlanningRules> {

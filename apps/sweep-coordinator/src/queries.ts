@@ -1,52 +1,27 @@
 // The read side of the API: withdrawal statuses, sweeps with the ids they pay, the pipeline's status.
 import { Inject, Injectable } from '@nestjs/common';
 import { bytesToHex, sweepPsbt, withdrawalIdsDigest } from '@tapbridge/bitcoin';
-import { OUTFLOW_WAITING_PREFIX, stuckWithdrawals, withdrawalView, type SweepVersion, type WithdrawalView } from '@tapbridge/sweeps';
+import { OUTFLOW_WAITING_PREFIX, stuckWithdrawals, withdrawalView } from '@tapbridge/sweeps';
 import { OUTFLOW_WINDOW_MS } from '@tapbridge/signing';
 import { BitcoinService } from './bitcoin.service.js';
+import { InjectConfig } from '@tapbridge/runtime/nest';
 import type { SweepCoordinatorConfig } from './config.js';
 import { CustodyService } from './custody.service.js';
+import type { PipelineStatus, PsbtView, SweepView, WithdrawalView, WithdrawalWithHistory } from './dto.js';
 import { PipelineService } from './pipeline.service.js';
 import { PostgresSweepStore } from './store/postgres-store.js';
-import { CONFIG } from './tokens.js';
-
-export interface SweepView {
-  txid: string;
-  familyId: number;
-  version: number;
-  status: SweepVersion['status'];
-  /** Withdrawal ids paid, in payout order (outputs 2..): the public half of the OP_RETURN commitment. */
-  withdrawalIds: string[];
-  /** sha256 of the ids (the commitment's digest), so anyone can check output 1 against this list. */
-  commitmentDigest: string;
-  payouts: Array<{ withdrawalId: string; vout: number; scriptPubKey: string; amountSats: string; feeShareSats: string; paidSats: string }>;
-  deposits: Array<{ txid: string; vout: number; amountSats: string; feeShareSats: string }>;
-  custodyInput: { txid: string; vout: number } | null;
-  custodyOutputSats: string;
-  feeSats: string;
-  feeRateSatPerVb: number;
-  vsize: number;
-  plannedAtHeight: number;
-  broadcastAtHeight: number | null;
-  block: { hash: string; height: number } | null;
-  confirmations: number;
-  replacedBy: string | null;
-  signingNote: string | null;
-  mempool: { inMempool: boolean; confirmed: boolean } | null;
-  rawTransaction: string | null;
-}
 
 @Injectable()
 export class Queries {
   constructor(
-    private readonly store: PostgresSweepStore,
-    private readonly bitcoin: BitcoinService,
-    private readonly custody: CustodyService,
-    private readonly pipeline: PipelineService,
-    @Inject(CONFIG) private readonly config: SweepCoordinatorConfig,
+    @Inject(PostgresSweepStore) private readonly store: PostgresSweepStore,
+    @Inject(BitcoinService) private readonly bitcoin: BitcoinService,
+    @Inject(CustodyService) private readonly custody: CustodyService,
+    @Inject(PipelineService) private readonly pipeline: PipelineService,
+    @InjectConfig() private readonly config: SweepCoordinatorConfig,
   ) {}
 
-  async withdrawal(id: bigint): Promise<(WithdrawalView & { history: Array<{ status: string; detail: string }> }) | undefined> {
+  async withdrawal(id: bigint): Promise<WithdrawalWithHistory | undefined> {
     return this.store.transaction(async (tx) => {
       const w = await tx.getWithdrawal(id);
       if (!w) return undefined;
@@ -101,7 +76,7 @@ export class Queries {
   }
 
   /** The unsigned sweep as a PSBT (BIP174/BIP371 fields: witnessUtxo, tapInternalKey, tapMerkleRoot, tapLeafScript). */
-  async psbt(txid: string): Promise<{ psbt: string } | undefined> {
+  async psbt(txid: string): Promise<PsbtView | undefined> {
     const v = await this.store.transaction((tx) => tx.getVersion(txid));
     if (!v) return undefined;
     const custody = await this.custody.get();
@@ -120,7 +95,7 @@ export class Queries {
     };
   }
 
-  async status() {
+  async status(): Promise<PipelineStatus> {
     return this.store.transaction(async (tx) => {
       const tip = await tx.tip();
       const halt = await tx.halt();

@@ -1,40 +1,24 @@
 // Proof of reserves and the invariant custody = L2 supply + pending withdrawals − fees paid, checked on a schedule
 // and after every block, exported as metrics (infra/prometheus rules alert when it breaks).
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { computeReserves, currentCustody, OUTFLOW_WAITING_PREFIX, stuckWithdrawals, WITHDRAWAL_STATUSES, type Reserves } from '@tapbridge/sweeps';
-import { Inject } from '@nestjs/common';
 import { BitcoinService } from './bitcoin.service.js';
+import { InjectConfig } from '@tapbridge/runtime/nest';
 import type { SweepCoordinatorConfig } from './config.js';
 import { pipelineHalted, reservesCustody, reservesDiscrepancy, reservesHold, reservesSupply, withdrawalsByStatus, withdrawalsHeldByOutflow, withdrawalsStuck } from './metrics.js';
+import type { ReservesReport } from './dto.js';
 import { Peers } from './peers.js';
 import { PostgresSweepStore } from './store/postgres-store.js';
-import { CONFIG } from './tokens.js';
-
-export interface ReservesReport {
-  custody: {
-    totalSats: string;
-    utxos: Array<{ kind: 'custody' | 'deposit'; txid: string; vout: number; amountSats: string; blockHash: string; blockHeight: number; merkleProof: string | null }>;
-  };
-  l2SupplySats: string | null;
-  pendingWithdrawalsSats: string | null;
-  feesPaidSats: string;
-  discrepancySats: string | null;
-  invariantHolds: boolean | null;
-  invariant: string;
-  /** The indexer's own custody UTXO set (payments to the custody address), for comparison. */
-  indexerCustody?: { totalSats: string; utxos: number };
-  checkedAt: string;
-}
 
 @Injectable()
 export class ReservesService {
   private readonly logger = new Logger('Reserves');
 
   constructor(
-    private readonly store: PostgresSweepStore,
-    private readonly peers: Peers,
-    private readonly bitcoin: BitcoinService,
-    @Inject(CONFIG) private readonly config: SweepCoordinatorConfig,
+    @Inject(PostgresSweepStore) private readonly store: PostgresSweepStore,
+    @Inject(Peers) private readonly peers: Peers,
+    @Inject(BitcoinService) private readonly bitcoin: BitcoinService,
+    @InjectConfig() private readonly config: SweepCoordinatorConfig,
   ) {}
 
   /** Computes the invariant and exports it; throws when the L2 supply cannot be had (the metric is then left as is). */

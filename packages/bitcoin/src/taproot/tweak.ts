@@ -38,14 +38,19 @@ export function assertXOnlyKey(key: Uint8Array, what = 'x-only public key'): voi
 }
 
 /** BIP341 taproot_tweak_pubkey: Q = lift_x(P) + t·G with t = TapTweak(P ‖ merkle_root?). */
+/** lift_x(NUMS), computed once: every deposit output is tweaked from it (otherwise a square root per deposit). */
+let numsPoint: ReturnType<typeof liftX> | undefined;
+const isNums = (key: Uint8Array) => key instanceof Uint8Array && key.length === 32 && key.every((b, i) => b === NUMS_INTERNAL_KEY[i]);
+
 export function taprootTweak(internalKey: Uint8Array, merkleRoot?: Uint8Array): TaprootTweak {
-  const P = liftX(internalKey);
+  const P = isNums(internalKey) ? (numsPoint ??= liftX(NUMS_INTERNAL_KEY)) : liftX(internalKey);
   if (merkleRoot !== undefined && (!(merkleRoot instanceof Uint8Array) || merkleRoot.length !== 32))
     throw new TaprootError('merkle root must be 32 bytes');
   const tweak = merkleRoot === undefined ? taggedHash('TapTweak', internalKey) : taggedHash('TapTweak', internalKey, merkleRoot);
   const t = BigInt('0x' + bytesToHex(tweak));
   if (t >= N) throw new TaprootError('tweak is not below the curve order');
-  const Q = P.add(Point.BASE.multiply(t));
+  // t is public (a hash of public data), so the variable-time multiplication is safe and several times cheaper.
+  const Q = P.add(Point.BASE.multiplyUnsafe(t));
   if (Q.equals(Point.ZERO)) throw new TaprootError('tweaked key is the point at infinity');
   const { x, y } = Q.toAffine();
   return { outputKey: hexToBytes(x.toString(16).padStart(64, '0')), parity: (y & 1n) === 1n ? 1 : 0, tweak };

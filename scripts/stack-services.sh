@@ -46,3 +46,6 @@ echo "  custody address (FROST group key $CUSTODY_GROUP_KEY): $CUSTODY_ADDRESS"
 start deposit-indexer env HTTP_PORT=4002 DEPOSIT_CONFIRMATIONS=1 BTC_SOURCES=esplora+http://127.0.0.1:3030,core+http://127.0.0.1:18443#cookie=.devnet/chain/.cookie CUSTODY_GROUP_KEY="$CUSTODY_GROUP_KEY" CUSTODY_ADDRESS="$CUSTODY_ADDRESS" node apps/deposit-indexer/dist/main.js
 # Withdrawals: sweeps and payouts on Bitcoin, signed by the signers (purpose sweep); proof of reserves at :4006/reserves.
 start sweep-coordinator env HTTP_PORT=4006 PAYOUT_CONFIRMATIONS=2 RBF_AFTER_BLOCKS=2 SWEEP_OUTFLOW_LIMIT_BPS=10000 BTC_SOURCES=esplora+http://127.0.0.1:3030,core+http://127.0.0.1:18443#cookie=.devnet/chain/.cookie node apps/sweep-coordinator/dist/main.js
+# The public API on :4000 (/v1, OpenAPI at /v1/openapi.json): reads from the services above over rpc.*, webhooks,
+# live status (SSE). Devnet webhooks may post to http:// URLs.
+start api-gateway env HTTP_PORT=4000 WEBHOOK_ALLOW_HTTP=true node apps/api-gateway/dist/main.js

@@ -5,23 +5,26 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '@tapbridge/db';
-import { withTransaction } from '@tapbridge/messaging';
+import { createPrismaClient, migrate } from '@tapbridge/db';
 import { applyWithdrawalRequested, InMemorySweepStore } from '@tapbridge/sweeps';
 import { runScenario, snapshot, withdrawal } from '@tapbridge/sweeps/testing';
 import { createTestDatabase, type TestDatabase } from '@tapbridge/testing';
+import { PrismaClient } from '../src/generated/prisma/client.js';
 import { DuplicateEventError, PostgresSweepStore } from '../src/store/postgres-store.js';
 
 const SCHEMA = 'sweep_coordinator';
 let db: TestDatabase;
 let pool: pg.Pool;
+let prisma: PrismaClient;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await migrate({ databaseUrl: db.url, schema: SCHEMA, migrationsDir: path.resolve(fileURLToPath(new URL('../prisma/migrations', import.meta.url))) });
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  prisma = createPrismaClient(PrismaClient, { pool, schema: SCHEMA });
 });
 afterAll(async () => {
+  await prisma?.$disconnect();
   await pool?.end();
   await db?.drop();
 });
@@ -33,12 +36,10 @@ async function reset(): Promise<void> {
 const postgres = (failAfter?: { calls: number }) =>
   new PostgresSweepStore({
     schema: SCHEMA,
-    transaction: (fn) =>
-      withTransaction(pool, async (tx) => {
-        const r = await fn(tx);
-        if (failAfter && --failAfter.calls === 0) throw new Error('commit refused');
-        return r;
-      }),
+    prisma,
+    beforeCommit: () => {
+      if (failAfter && --failAfter.calls === 0) throw new Error('commit refused');
+    },
   });
 
 describe('PostgresSweepStore', () => {

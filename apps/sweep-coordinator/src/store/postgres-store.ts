@@ -1,10 +1,10 @@
-// SweepStore over the service's Postgres schema. Every transaction takes one advisory lock, so event intake, block
-// application and pipeline steps never interleave (across replicas too), and writes its events to the outbox in
-// the same transaction as the state.
-import type { PoolClient } from 'pg';
-import { claimEvent, enqueueEvent, qualified, type EventDefinition, type EventPayload } from '@tapbridge/messaging';
+// SweepStore over the service's Postgres schema, through Prisma. Every transaction takes one advisory lock, so event
+// intake, block application and pipeline steps never interleave (across replicas too), and writes its events to the
+// outbox in the same transaction as the state.
+import { claimEvent, enqueueEvent, prismaExecutor, type EventDefinition, type EventPayload } from '@tapbridge/messaging';
 import { custodyFeeOf, type ChainBlock, type DepositRecord, type DepositState, type HaltState, type OutpointRef, type SweepFamily, type SweepStore, type SweepStoreTx, type SweepVersion, type WithdrawalHistoryEntry, type WithdrawalRecord, type WithdrawalStatus } from '@tapbridge/sweeps';
-import { fromJson, toJson } from './record-json.js';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { fromJson, toJsonValue } from './record-json.js';
 
 /** The event was applied before (a redelivery): the transaction is rolled back and the message acked. */
 export class DuplicateEventError extends Error {
@@ -12,10 +12,20 @@ export class DuplicateEventError extends Error {
 }
 
 export interface PostgresSweepStoreOptions {
+  prisma: PrismaClient;
+  /** The schema the client's models live in (serviceSchema('sweep-coordinator')): names the lock and the outbox. */
   schema: string;
-  /** Runs `fn` in one transaction (the runtime's, which wakes the outbox relay after commit). */
-  transaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T>;
+  /** After each commit: the app wakes the outbox relay, so events leave at once. */
+  afterCommit?: () => void;
+  /** Last step inside each transaction; a test throws here to see a failed commit leave nothing behind. */
+  beforeCommit?: () => void;
 }
+
+/**
+ * A pipeline step may hold its transaction while a loaded machine is slow; Prisma's default interactive-transaction
+ * timeout (5 s) would roll it back. Network calls are made outside transactions, so this only bounds Postgres work.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 60_000, timeout: 600_000 } as const;
 
 export class PostgresSweepStore implements SweepStore {
   constructor(
@@ -28,153 +38,136 @@ export class PostgresSweepStore implements SweepStore {
     return new PostgresSweepStore(this.o, { consumer, eventId });
   }
 
-  transaction<T>(fn: (tx: SweepStoreTx) => Promise<T>): Promise<T> {
-    return this.o.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tapbridge-sweeps:${this.o.schema}`]);
-      if (this.claim && !(await claimEvent(client, this.o.schema, this.claim.consumer, this.claim.eventId)))
+  async transaction<T>(fn: (tx: SweepStoreTx) => Promise<T>): Promise<T> {
+    const result = await this.o.prisma.$transaction(async (tx) => {
+      // Raw SQL: a transaction-scoped advisory lock serialises intake, blocks and pipeline steps across replicas.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`tapbridge-sweeps:${this.o.schema}`}))`;
+      // Raw SQL (packages/messaging): the inbox claim is an INSERT … ON CONFLICT DO NOTHING, exactly once per event.
+      if (this.claim && !(await claimEvent(prismaExecutor(tx), this.o.schema, this.claim.consumer, this.claim.eventId)))
         throw new DuplicateEventError(`${this.claim.eventId} already applied`);
-      return fn(new PostgresTx(client, this.o.schema));
-    });
+      const r = await fn(new PrismaSweepTx(tx, this.o.schema));
+      this.o.beforeCommit?.();
+      return r;
+    }, TRANSACTION_OPTIONS);
+    this.o.afterCommit?.();
+    return result;
   }
 }
 
-type Row = { data: unknown };
+type Tx = Prisma.TransactionClient;
+const block = (r: { hash: string; height: number; prevHash: string }): ChainBlock => ({ hash: r.hash, height: r.height, prevHash: r.prevHash });
+const records = <T>(rows: Array<{ data: unknown }>): T[] => rows.map((r) => fromJson<T>(r.data));
+const DATA = { data: true } as const;
 
-class PostgresTx implements SweepStoreTx {
-  private readonly t: (table: string) => string;
-
+class PrismaSweepTx implements SweepStoreTx {
   constructor(
-    private readonly c: PoolClient,
+    private readonly tx: Tx,
     private readonly schema: string,
-  ) {
-    this.t = (table) => qualified(schema, table);
-  }
-
-  private async rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.c.query<Row>(sql, params)).rows.map((r) => fromJson<T>(r.data));
-  }
+  ) {}
 
   // ---- chain ----
-  private block(r: { hash: string; height: number; prev_hash: string }): ChainBlock {
-    return { hash: r.hash, height: r.height, prevHash: r.prev_hash };
-  }
   async tip() {
-    const r = await this.c.query<{ hash: string; height: number; prev_hash: string }>(`SELECT hash, height, prev_hash FROM ${this.t('chain_block')} WHERE is_tip`);
-    return r.rows[0] && this.block(r.rows[0]);
+    const r = await this.tx.chainBlock.findFirst({ where: { isTip: true } });
+    return r ? block(r) : undefined;
   }
   async getBlock(hash: string) {
-    const r = await this.c.query<{ hash: string; height: number; prev_hash: string }>(`SELECT hash, height, prev_hash FROM ${this.t('chain_block')} WHERE hash = $1`, [hash]);
-    return r.rows[0] && this.block(r.rows[0]);
+    const r = await this.tx.chainBlock.findUnique({ where: { hash } });
+    return r ? block(r) : undefined;
   }
   async putBlock(b: ChainBlock) {
-    await this.c.query(`UPDATE ${this.t('chain_block')} SET is_tip = false WHERE is_tip`);
-    await this.c.query(
-      `INSERT INTO ${this.t('chain_block')} (hash, height, prev_hash, is_tip) VALUES ($1, $2, $3, true)
-       ON CONFLICT (hash) DO UPDATE SET is_tip = true`,
-      [b.hash, b.height, b.prevHash],
-    );
+    await this.tx.chainBlock.updateMany({ where: { isTip: true }, data: { isTip: false } });
+    await this.tx.chainBlock.upsert({ where: { hash: b.hash }, create: { hash: b.hash, height: b.height, prevHash: b.prevHash, isTip: true }, update: { isTip: true } });
   }
   async deleteBlock(hash: string) {
-    const r = await this.c.query<{ prev_hash: string; is_tip: boolean }>(`DELETE FROM ${this.t('chain_block')} WHERE hash = $1 RETURNING prev_hash, is_tip`, [hash]);
-    const gone = r.rows[0];
-    if (gone?.is_tip) await this.c.query(`UPDATE ${this.t('chain_block')} SET is_tip = true WHERE hash = $1`, [gone.prev_hash]);
+    const gone = await this.tx.chainBlock.findUnique({ where: { hash } });
+    if (!gone) return;
+    await this.tx.chainBlock.delete({ where: { hash } });
+    if (gone.isTip) await this.tx.chainBlock.updateMany({ where: { hash: gone.prevHash }, data: { isTip: true } });
   }
 
   // ---- withdrawals ----
   async getWithdrawal(id: bigint) {
-    return (await this.rows<WithdrawalRecord>(`SELECT data FROM ${this.t('withdrawal')} WHERE id = $1`, [id.toString()]))[0];
+    const r = await this.tx.withdrawal.findUnique({ where: { id: id.toString() }, select: DATA });
+    return r ? fromJson<WithdrawalRecord>(r.data) : undefined;
   }
   async putWithdrawal(w: WithdrawalRecord) {
-    await this.c.query(
-      `INSERT INTO ${this.t('withdrawal')} (id, sender, status, sweep_txid, data) VALUES ($1, $2, $3, $4, $5::jsonb)
-       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, sweep_txid = EXCLUDED.sweep_txid, data = EXCLUDED.data, updated_at = now()`,
-      [w.id.toString(), w.sender, w.status, w.sweepTxid ?? null, toJson(w)],
-    );
+    const row = { status: w.status, sweepTxid: w.sweepTxid ?? null, data: toJsonValue(w) };
+    await this.tx.withdrawal.upsert({ where: { id: w.id.toString() }, create: { id: w.id.toString(), sender: w.sender, ...row }, update: { ...row, updatedAt: new Date() } });
   }
   async withdrawalsByStatus(statuses: readonly WithdrawalStatus[]) {
-    return this.rows<WithdrawalRecord>(`SELECT data FROM ${this.t('withdrawal')} WHERE status = ANY($1::text[]) ORDER BY id`, [statuses]);
+    return records<WithdrawalRecord>(await this.tx.withdrawal.findMany({ where: { status: { in: [...statuses] } }, orderBy: { id: 'asc' }, select: DATA }));
   }
   async withdrawalsBySender(sender: string) {
-    return this.rows<WithdrawalRecord>(`SELECT data FROM ${this.t('withdrawal')} WHERE sender = $1 ORDER BY id`, [sender.toLowerCase()]);
+    return records<WithdrawalRecord>(await this.tx.withdrawal.findMany({ where: { sender: sender.toLowerCase() }, orderBy: { id: 'asc' }, select: DATA }));
   }
   async appendHistory(e: WithdrawalHistoryEntry) {
-    await this.c.query(`INSERT INTO ${this.t('withdrawal_history')} (withdrawal_id, status, detail, sweep_txid) VALUES ($1, $2, $3, $4)`, [
-      e.withdrawalId.toString(), e.status, e.detail, e.sweepTxid ?? null,
-    ]);
+    await this.tx.withdrawalHistory.create({ data: { withdrawalId: e.withdrawalId.toString(), status: e.status, detail: e.detail, sweepTxid: e.sweepTxid ?? null } });
   }
-
   async historyOf(id: bigint) {
-    const r = await this.c.query<{ status: WithdrawalStatus; detail: string; sweep_txid: string | null }>(
-      `SELECT status, detail, sweep_txid FROM ${this.t('withdrawal_history')} WHERE withdrawal_id = $1 ORDER BY seq`,
-      [id.toString()],
-    );
-    return r.rows.map((h) => ({ withdrawalId: id, status: h.status, detail: h.detail, ...(h.sweep_txid ? { sweepTxid: h.sweep_txid } : {}) }));
+    const rows = await this.tx.withdrawalHistory.findMany({ where: { withdrawalId: id.toString() }, orderBy: { seq: 'asc' } });
+    return rows.map((h) => ({ withdrawalId: id, status: h.status as WithdrawalStatus, detail: h.detail, ...(h.sweepTxid ? { sweepTxid: h.sweepTxid } : {}) }));
   }
 
   // ---- deposits ----
   async getDeposit(ref: OutpointRef) {
-    return (await this.rows<DepositRecord>(`SELECT data FROM ${this.t('deposit')} WHERE txid = $1 AND vout = $2`, [ref.txid, ref.vout]))[0];
+    const r = await this.tx.deposit.findUnique({ where: { txid_vout: { txid: ref.txid, vout: ref.vout } }, select: DATA });
+    return r ? fromJson<DepositRecord>(r.data) : undefined;
   }
   async putDeposit(d: DepositRecord) {
-    await this.c.query(
-      `INSERT INTO ${this.t('deposit')} (txid, vout, state, block_height, data) VALUES ($1, $2, $3, $4, $5::jsonb)
-       ON CONFLICT (txid, vout) DO UPDATE SET state = EXCLUDED.state, block_height = EXCLUDED.block_height, data = EXCLUDED.data`,
-      [d.txid, d.vout, d.state, d.blockHeight, toJson(d)],
-    );
+    const row = { state: d.state, blockHeight: d.blockHeight, data: toJsonValue(d) };
+    await this.tx.deposit.upsert({ where: { txid_vout: { txid: d.txid, vout: d.vout } }, create: { txid: d.txid, vout: d.vout, ...row }, update: row });
   }
   async depositsByState(states: readonly DepositState[]) {
-    return this.rows<DepositRecord>(`SELECT data FROM ${this.t('deposit')} WHERE state = ANY($1::text[]) ORDER BY block_height, txid, vout`, [states]);
+    return records<DepositRecord>(await this.tx.deposit.findMany({ where: { state: { in: [...states] } }, orderBy: [{ blockHeight: 'asc' }, { txid: 'asc' }, { vout: 'asc' }], select: DATA }));
   }
 
   // ---- sweeps ----
   async nextFamilyId() {
-    const r = await this.c.query<{ n: number }>(`SELECT coalesce(max(id), 0) + 1 AS n FROM ${this.t('sweep_family')}`);
-    return Number(r.rows[0]!.n);
+    const r = await this.tx.sweepFamily.aggregate({ _max: { id: true } });
+    return (r._max.id ?? 0) + 1;
   }
   async putFamily(f: SweepFamily) {
-    await this.c.query(
-      `INSERT INTO ${this.t('sweep_family')} (id, status, data) VALUES ($1, $2, $3::jsonb)
-       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, data = EXCLUDED.data`,
-      [f.id, f.status, toJson(f)],
-    );
+    const row = { status: f.status, data: toJsonValue(f) };
+    await this.tx.sweepFamily.upsert({ where: { id: f.id }, create: { id: f.id, ...row }, update: row });
   }
   async getFamily(id: number) {
-    return (await this.rows<SweepFamily>(`SELECT data FROM ${this.t('sweep_family')} WHERE id = $1`, [id]))[0];
+    const r = await this.tx.sweepFamily.findUnique({ where: { id }, select: DATA });
+    return r ? fromJson<SweepFamily>(r.data) : undefined;
   }
   async familiesByStatus(status: SweepFamily['status']) {
-    return this.rows<SweepFamily>(`SELECT data FROM ${this.t('sweep_family')} WHERE status = $1 ORDER BY id DESC`, [status]);
+    return records<SweepFamily>(await this.tx.sweepFamily.findMany({ where: { status }, orderBy: { id: 'desc' }, select: DATA }));
   }
   async putVersion(v: SweepVersion) {
-    await this.c.query(
-      `INSERT INTO ${this.t('sweep_version')} (txid, family_id, version, status, signing_at, data) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
-       ON CONFLICT (txid) DO UPDATE SET status = EXCLUDED.status, signing_at = EXCLUDED.signing_at, data = EXCLUDED.data, updated_at = now()`,
-      [v.txid, v.familyId, v.version, v.status, v.signingAt ?? null, toJson(v)],
-    );
+    const row = { status: v.status, signingAt: v.signingAt ?? null, data: toJsonValue(v) };
+    await this.tx.sweepVersion.upsert({ where: { txid: v.txid }, create: { txid: v.txid, familyId: v.familyId, version: v.version, ...row }, update: { ...row, updatedAt: new Date() } });
   }
   async getVersion(txid: string) {
-    return (await this.rows<SweepVersion>(`SELECT data FROM ${this.t('sweep_version')} WHERE txid = $1`, [txid]))[0];
+    const r = await this.tx.sweepVersion.findUnique({ where: { txid }, select: DATA });
+    return r ? fromJson<SweepVersion>(r.data) : undefined;
   }
   async versionsOf(familyId: number) {
-    return this.rows<SweepVersion>(`SELECT data FROM ${this.t('sweep_version')} WHERE family_id = $1 ORDER BY version`, [familyId]);
+    return records<SweepVersion>(await this.tx.sweepVersion.findMany({ where: { familyId }, orderBy: { version: 'asc' }, select: DATA }));
   }
-
   async versionsSigningSince(since: Date) {
-    return this.rows<SweepVersion>(`SELECT data FROM ${this.t('sweep_version')} WHERE signing_at >= $1 ORDER BY family_id, version`, [since]);
+    return records<SweepVersion>(await this.tx.sweepVersion.findMany({ where: { signingAt: { gte: since } }, orderBy: [{ familyId: 'asc' }, { version: 'asc' }], select: DATA }));
   }
 
   // ---- pipeline state ----
   async halt() {
-    return (await this.rows<HaltState>(`SELECT data FROM ${this.t('halt')} WHERE id = 1`))[0];
+    const r = await this.tx.halt.findUnique({ where: { id: 1 }, select: DATA });
+    return r ? fromJson<HaltState>(r.data) : undefined;
   }
   async setHalt(h: HaltState) {
-    await this.c.query(`INSERT INTO ${this.t('halt')} (id, data) VALUES (1, $1::jsonb) ON CONFLICT (id) DO NOTHING`, [toJson(h)]);
+    // The first halt stays (its reason is the one that stopped the pipeline): ON CONFLICT DO NOTHING.
+    await this.tx.halt.createMany({ data: [{ id: 1, data: toJsonValue(h) }], skipDuplicates: true });
   }
   async feesPaidSats() {
-    const confirmed = await this.rows<SweepVersion>(`SELECT data FROM ${this.t('sweep_version')} WHERE status = 'confirmed'`);
+    const confirmed = records<SweepVersion>(await this.tx.sweepVersion.findMany({ where: { status: 'confirmed' }, select: DATA }));
     return confirmed.reduce((sum, v) => sum + custodyFeeOf(v), 0n);
   }
 
   async emit<E extends EventDefinition>(event: E, payload: EventPayload<E>) {
-    await enqueueEvent(this.c, this.schema, event, payload);
+    // Raw SQL (packages/messaging): the outbox row commits with the state.
+    await enqueueEvent(prismaExecutor(this.tx), this.schema, event, payload);
   }
 }

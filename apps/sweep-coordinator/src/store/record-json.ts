@@ -1,4 +1,6 @@
 // Records as JSONB: bigints (satoshis, withdrawal ids) become {"$sats": "<decimal>"} so they round-trip exactly.
+import type { Prisma } from '../generated/prisma/client.js';
+
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? { $sats: v.toString() } : v));
 }
@@ -14,4 +16,9 @@ export function fromJson<T>(value: unknown): T {
     return v;
   };
   return revive(value) as T;
+}
+
+/** The same JSON as a value, for a Prisma Json column. */
+export function toJsonValue(value: unknown): Prisma.InputJsonValue {
+  return JSON.parse(toJson(value)) as Prisma.InputJsonValue;
 }

@@ -1,6 +1,6 @@
 // What scripts/stack-services.sh starts, read by running the real script with its side effects stubbed: `start`
 // records each service's command line instead of starting it; `node` answers for the signers' host keys and the
-// coordinator's custody (the only calls that would need running services).
+// coordinator's custody, and skips the signers' stake bonds (the only calls that would need running services).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -46,6 +46,8 @@ ${Object.entries(STACK_EXPORTS).map(([k, v]) => `export ${k}=${JSON.stringify(v)
 start() { command node -e 'console.log(JSON.stringify(process.argv.slice(1)))' "$@" >> ${JSON.stringify(out)}; }
 node() {
   if [ "$1" = "apps/signer/dist/host-key.js" ]; then printf '02%064d\\n' "$SIGNER_INDEX"; return; fi
+  # Operator steps through the CLI (e.g. the signers' stake bonds) need running services and print nothing used here.
+  if [ "$1" = "packages/cli/dist/main.js" ]; then return 0; fi
   if [ "$1" = "-e" ] && printf '%s' "$2" | grep -q '/custody'; then echo '${JSON.stringify(STUB_CUSTODY)}'; return; fi
   command node "$@"
 }

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { bytesToHex, depositAddress, hexToBytes } from '@tapbridge/bitcoin';
+import { addressToOutputScript, bytesToHex, depositAddress, hexToBytes } from '@tapbridge/bitcoin';
 import { DomainError, InjectConfig } from '@tapbridge/runtime/nest';
 import { z } from 'zod';
 import type { ApiGatewayConfig } from './config.js';
 import {
-  chainView, depositPage, depositView, feesView, reservesView, signerSetView, withdrawalList, withdrawalView,
+  chainView, type depositPage, depositView, feesView, reservesView, signerSetView, withdrawalList, withdrawalView,
 } from './dto.js';
 import { toChecksumAddress } from './eip55.js';
 import { Upstream } from './upstream.js';
@@ -45,6 +45,7 @@ const statusAnswer = z.object({
   status: z.string(), feeRateSatPerVb: z.number().nullable(), waitingWithdrawals: z.number().int(), stuckWithdrawals: z.array(z.string()),
   outflow: z.object({ limitBps: z.number().int(), windowHours: z.number(), heldBack: z.array(z.string()) }),
 });
+const indexerPage = z.object({ items: z.array(depositView), nextCursor: z.string().optional() });
 const capacityAnswer = z.object({ collateralSats: z.string(), capacitySats: z.string(), usedSats: z.string() });
 
 type Out<S extends z.ZodType> = z.input<S>;
@@ -89,10 +90,19 @@ export class Reads {
     return checksummed(await this.upstream.get(UPSTREAM_SUBJECTS.deposit, { txid, vout }, depositView));
   }
 
+  /** By EVM recipient and/or Bitcoin address (sent to the indexer as the output script it stores). */
   async deposits(q: { recipient?: string | undefined; address?: string | undefined; status?: string | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<Out<typeof depositPage>> {
-    const query = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
-    const page = await this.upstream.get(UPSTREAM_SUBJECTS.depositList, query, depositPage);
-    return { ...page, deposits: page.deposits.map(checksummed) };
+    let scriptPubKey: string | undefined;
+    if (q.address !== undefined) {
+      try {
+        scriptPubKey = bytesToHex(addressToOutputScript(q.address, this.config.BITCOIN_NETWORK));
+      } catch (e) {
+        throw new DomainError('invalid_request', `address: ${(e as Error).message}`, 400);
+      }
+    }
+    const query = Object.fromEntries(Object.entries({ recipient: q.recipient, scriptPubKey, status: q.status, limit: q.limit, cursor: q.cursor }).filter(([, v]) => v !== undefined));
+    const page = await this.upstream.get(UPSTREAM_SUBJECTS.depositList, query, indexerPage);
+    return { deposits: page.items.map(checksummed), nextCursor: page.nextCursor ?? null };
   }
 
   async withdrawal(id: string): Promise<Out<typeof withdrawalView>> {

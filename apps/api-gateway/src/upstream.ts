@@ -8,6 +8,10 @@ import type { ApiGatewayConfig } from './config.js';
 
 const upstreamFailures = counter('tapbridge_gateway_upstream_failures_total', 'rpc.* reads that got no usable answer', ['subject', 'reason']);
 
+const REGISTRATION_STATUS: Record<string, number> = {
+  'bad-request': 400, 'bad-deposit-script': 400, 'bad-reclaim-script': 400, 'tx-not-found': 404, 'chain-source': 502,
+};
+
 /**
  * Reads from the owning services over NATS request/reply (`<prefix>.rpc.<subject>`), on the runtime's connection and
  * so with the gateway's own NATS identity. packages/messaging's request() speaks the services' envelope
@@ -55,8 +59,9 @@ export class Upstream {
       if (e.code === 'invalid_request' || e.code === 'bad_request') return new DomainError('invalid_request', e.message, 400);
       if (e.code === 'conflict') return new DomainError('conflict', e.message, 409);
       upstreamFailures.inc({ subject, reason: e.code });
-      // Registration rules (422-like) come back with their own codes; pass them on as client errors.
-      if (/^[a-z][a-z-]*$/.test(e.code) && e.code.includes('-')) return new DomainError(e.code, e.message, 422);
+      // Deposit registration answers with its rule's code (apps/deposit-indexer registrationError): same statuses as its REST.
+      const registration = REGISTRATION_STATUS[e.code] ?? (/^[a-z]+(-[a-z]+)+$/.test(e.code) ? 422 : undefined);
+      if (registration !== undefined) return new DomainError(e.code, e.message, registration);
       return new DomainError('upstream_error', `rpc.${subject}: ${e.code}: ${e.message}`, 502);
     }
     return e;

@@ -134,4 +134,6 @@ export type CustodyUtxos = z.infer<typeof custodyUtxos>;
 // rpc.deposits.* requests (the sweep-coordinator sends lowercase txids and numeric vouts).
 export class OutpointRequest extends createZodDto(z.object({ txid: z.string().regex(/^[0-9a-f]{64}$/), vout: z.number().int().min(0).max(MAX_VOUT) })) {}
 /** Requests without parameters still have to be a JSON object, as before. */
+/** rpc.deposits.deposit.list: GET /deposits' filters, and the output script (the api-gateway's by-address query). */
+export class ListDepositsRequest extends createZodDto(listDepositsQuery.extend({ scriptPubKey: z.string().regex(/^([0-9a-f]{2}){2,80}$/, 'scriptPubKey must be lowercase hex').optional() })) {}
 export class EmptyRequest extends createZodDto(z.looseObject({})) {}

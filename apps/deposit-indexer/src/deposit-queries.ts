@@ -73,9 +73,10 @@ export class DepositQueries {
   }
 
   /** A page of deposits, newest first; `cursor` is the last item's `registeredAt|txid|vout` from the previous page. */
-  async list(filter: { recipient?: string; status?: DepositStatus; limit: number; cursor?: DepositCursor }): Promise<DepositPage> {
+  async list(filter: { recipient?: string; scriptPubKey?: string; status?: DepositStatus; limit: number; cursor?: DepositCursor }): Promise<DepositPage> {
     const where: Prisma.Sql[] = [];
     if (filter.recipient) where.push(Prisma.sql`d.recipient = ${filter.recipient.toLowerCase()}`);
+    if (filter.scriptPubKey) where.push(Prisma.sql`d.script_pub_key = ${filter.scriptPubKey}`);
     if (filter.status) where.push(Prisma.sql`d.status = ${filter.status}`);
     if (filter.cursor) where.push(Prisma.sql`(d.created_at, d.txid, d.vout) < (${filter.cursor.at}::timestamptz, ${filter.cursor.txid}, ${filter.cursor.vout})`);
     // Raw SQL: the keyset cursor needs created_at to the microsecond, and Prisma reads timestamps as JS Dates (ms),

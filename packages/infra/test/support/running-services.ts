@@ -32,6 +32,8 @@ const EXTRA_ENV: Record<string, ExtraEnv> = {
     EVM_RPC_URL: `http://127.0.0.1:${evmRpcPort}`,
   }),
   'evm-gateway': ({ evmRpcPort }) => ({ RPC_PORT: String(evmRpcPort), EVM_BLOCK_TIME_MS: '1000' }),
+  // The devnet price (set by hand) instead of three HTTP feeds; the staking contract is read from the evm-gateway.
+  'stake-accounting': ({ evmRpcPort }) => ({ DEVNET: 'true', PRICE_SOURCES: 'devnet', EVM_RPC_URL: `http://127.0.0.1:${evmRpcPort}` }),
 };
 
 export interface RunningServices {

@@ -1,156 +1,133 @@
-// SigningStore on Postgres (schema signing_coordinator): signature requests, ROAST sessions and every signer
-// response; misbehaviour is recorded with its outbox event in one transaction. Held to InMemorySigningStore by the
-// parity test (test/signing-store-parity.test.ts).
-import { enqueueEvent, qualified, signingMisbehaviour } from '@tapbridge/messaging';
-import type { ServiceRuntime } from '@tapbridge/runtime';
+// SigningStore on Postgres (schema signing_coordinator) through Prisma: signature requests, ROAST sessions and every
+// signer response; misbehaviour is recorded with its outbox event in one transaction. Held to InMemorySigningStore by
+// the parity test (test/signing-store-parity.test.ts).
+import { enqueueEvent, prismaExecutor, signingMisbehaviour } from '@tapbridge/messaging';
 import type { MisbehaviourContext, MisbehaviourEvent, NewRequest, RequestRow, RequestStatus, ResponseFields, ResponseKind, ResponseRow, SessionRow, SigningRequestWire, SigningStore } from '@tapbridge/signing';
+import type { Prisma, PrismaClient } from './generated/prisma/client.js';
 
-/** What the store needs of the service runtime: its pool, its schema and transactions. */
-export type SigningStoreDatabase = Pick<ServiceRuntime, 'pool' | 'schema' | 'transaction'>;
-
-interface RawRequest {
-  id: string;
-  purpose: string;
-  request: SigningRequestWire;
-  message: string;
-  output_key: string;
-  status: RequestStatus;
-  attempt: number;
-  signature: string | null;
-  signers: number[] | null;
-  error: string | null;
-  created_at: Date;
-  completed_at: Date | null;
+export interface PostgresSigningStoreOptions {
+  prisma: PrismaClient;
+  /** The schema the client's models live in (serviceSchema('signing-coordinator')): where the outbox is. */
+  schema: string;
+  /** After a transaction that wrote an outbox event commits: the app wakes the outbox relay, so it leaves at once. */
+  afterCommit?: () => void;
 }
 
-const toRequest = (r: RawRequest): RequestRow => ({
+/** A short transaction, but on a loaded machine it can wait for a connection: Prisma's 2 s / 5 s defaults are tight. */
+export const TRANSACTION_OPTIONS = { maxWait: 60_000, timeout: 60_000 } as const;
+
+const toRequest = (r: Prisma.SignatureRequestGetPayload<object>): RequestRow => ({
   id: r.id,
   purpose: r.purpose,
-  request: r.request,
+  request: r.request as unknown as SigningRequestWire,
   message: r.message,
-  outputKey: r.output_key,
-  status: r.status,
+  outputKey: r.outputKey,
+  status: r.status as RequestStatus,
   attempt: r.attempt,
   signature: r.signature,
-  signers: r.signers,
+  // NULL until signed, and Prisma reads a NULL int[] as []; a signature always has at least t ≥ 1 signers.
+  signers: r.signers.length > 0 ? r.signers : null,
   error: r.error,
-  createdAt: r.created_at,
-  completedAt: r.completed_at,
+  createdAt: r.createdAt,
+  completedAt: r.completedAt,
 });
 
 export class PostgresSigningStore implements SigningStore {
-  constructor(private readonly db: SigningStoreDatabase) {}
+  constructor(private readonly o: PostgresSigningStoreOptions) {}
 
-  private t(table: string): string {
-    return qualified(this.db.schema, table);
-  }
-
-  private get pool() {
-    return this.db.pool;
+  private get prisma(): PrismaClient {
+    return this.o.prisma;
   }
 
   async createRequest(r: NewRequest): Promise<void> {
-    await this.pool.query(`INSERT INTO ${this.t('signature_request')} (id, purpose, request, message, output_key, status) VALUES ($1, $2, $3::jsonb, $4, $5, 'pending')`, [
-      r.id,
-      r.purpose,
-      JSON.stringify(r.request),
-      r.message,
-      r.outputKey,
-    ]);
+    await this.prisma.signatureRequest.create({
+      data: { id: r.id, purpose: r.purpose, request: r.request as unknown as Prisma.InputJsonObject, message: r.message, outputKey: r.outputKey, status: 'pending' },
+    });
   }
 
   async request(id: string): Promise<RequestRow | undefined> {
-    const { rows } = await this.pool.query<RawRequest>(`SELECT * FROM ${this.t('signature_request')} WHERE id = $1`, [id]);
-    return rows[0] ? toRequest(rows[0]) : undefined;
+    const row = await this.prisma.signatureRequest.findUnique({ where: { id } });
+    return row ? toRequest(row) : undefined;
   }
 
   async requests(limit: number, status?: RequestStatus): Promise<RequestRow[]> {
-    const { rows } = await this.pool.query<RawRequest>(
-      `SELECT * FROM ${this.t('signature_request')} ${status ? 'WHERE status = $2' : ''} ORDER BY created_at DESC LIMIT $1`,
-      status ? [limit, status] : [limit],
-    );
+    const rows = await this.prisma.signatureRequest.findMany({ where: status ? { status } : {}, orderBy: { createdAt: 'desc' }, take: limit });
     return rows.map(toRequest);
   }
 
   async pendingIds(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ id: string }>(`SELECT id FROM ${this.t('signature_request')} WHERE status = 'pending' ORDER BY created_at`);
+    const rows = await this.prisma.signatureRequest.findMany({ where: { status: 'pending' }, orderBy: { createdAt: 'asc' }, select: { id: true } });
     return rows.map((r) => r.id);
   }
 
   async nextAttempt(id: string): Promise<number> {
-    // One statement: the increment and the pending check cannot be split by a concurrent outcome.
-    const { rows } = await this.pool.query<{ attempt: number }>(`UPDATE ${this.t('signature_request')} SET attempt = attempt + 1, updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING attempt`, [id]);
-    if (!rows[0]) throw new Error(`request ${id} is not pending`);
-    return rows[0].attempt;
+    // One UPDATE … RETURNING: the increment and the pending check cannot be split by a concurrent outcome.
+    const [row] = await this.prisma.signatureRequest.updateManyAndReturn({
+      where: { id, status: 'pending' },
+      data: { attempt: { increment: 1 }, updatedAt: new Date() },
+      select: { attempt: true },
+    });
+    if (!row) throw new Error(`request ${id} is not pending`);
+    return row.attempt;
   }
 
   async complete(id: string, signature: string, signers: number[]): Promise<void> {
-    await this.pool.query(`UPDATE ${this.t('signature_request')} SET status = 'signed', signature = $2, signers = $3, updated_at = now(), completed_at = now() WHERE id = $1 AND status = 'pending'`, [id, signature, signers]);
+    const now = new Date();
+    await this.prisma.signatureRequest.updateMany({ where: { id, status: 'pending' }, data: { status: 'signed', signature, signers, updatedAt: now, completedAt: now } });
   }
 
   async fail(id: string, error: string): Promise<void> {
-    await this.pool.query(`UPDATE ${this.t('signature_request')} SET status = 'failed', error = $2, updated_at = now(), completed_at = now() WHERE id = $1 AND status = 'pending'`, [id, error]);
+    const now = new Date();
+    await this.prisma.signatureRequest.updateMany({ where: { id, status: 'pending' }, data: { status: 'failed', error, updatedAt: now, completedAt: now } });
   }
 
   async recordSession(id: string, attempt: number, roastSession: number, signers: number[], pubnonces: string[], aggnonce: string): Promise<void> {
-    await this.pool.query(`INSERT INTO ${this.t('roast_session')} (request_id, attempt, roast_session, signers, pubnonces, aggnonce) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, [
-      id,
-      attempt,
-      roastSession,
-      signers,
-      pubnonces,
-      aggnonce,
-    ]);
+    // skipDuplicates is ON CONFLICT DO NOTHING: a session recorded again after a crash keeps its first row.
+    await this.prisma.roastSession.createMany({ data: [{ requestId: id, attempt, roastSession, signers, pubnonces, aggnonce }], skipDuplicates: true });
   }
 
   async recordResponse(id: string, attempt: number, signer: number, kind: ResponseKind, fields: ResponseFields = {}): Promise<void> {
-    await this.pool.query(`INSERT INTO ${this.t('signer_response')} (request_id, attempt, signer, kind, roast_session, pubnonce, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-      id,
-      attempt,
-      signer,
-      kind,
-      fields.roastSession ?? null,
-      fields.pubnonce ?? null,
-      fields.detail ?? null,
-    ]);
-  }
-
-  async recordMisbehaviour(event: MisbehaviourEvent, context?: MisbehaviourContext): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const fresh = await enqueueEvent(tx, this.db.schema, signingMisbehaviour, event);
-      if (!fresh) return;
-      const summary = `${event.reason}: ${event.detail}`;
-      // Only a pinned signer has a row, and only a pinned signer's messages are authentic enough to blame it.
-      await tx.query(`UPDATE ${this.t('signer')} SET misbehaviour_count = misbehaviour_count + 1, last_misbehaviour = $2 WHERE index = $1`, [event.signerId, summary.slice(0, 500)]);
-      if (context)
-        await tx.query(`INSERT INTO ${this.t('signer_response')} (request_id, attempt, signer, kind, roast_session, detail) VALUES ($1, $2, $3, 'misbehaviour', $4, $5)`, [
-          context.requestId,
-          context.attempt,
-          event.signerId,
-          context.roastSession ?? null,
-          summary,
-        ]);
+    await this.prisma.signerResponse.createMany({
+      data: [{ requestId: id, attempt, signer, kind, roastSession: fields.roastSession ?? null, pubnonce: fields.pubnonce ?? null, detail: fields.detail ?? null }],
     });
   }
 
+  async recordMisbehaviour(event: MisbehaviourEvent, context?: MisbehaviourContext): Promise<void> {
+    const fresh = await this.prisma.$transaction(async (tx) => {
+      // Raw SQL (packages/messaging): the outbox insert is ON CONFLICT (event_id) DO NOTHING, so a repeat counts once.
+      if (!(await enqueueEvent(prismaExecutor(tx), this.o.schema, signingMisbehaviour, event))) return false;
+      const summary = `${event.reason}: ${event.detail}`;
+      // Only a pinned signer has a row, and only a pinned signer's messages are authentic enough to blame it.
+      await tx.signer.updateMany({ where: { index: event.signerId }, data: { misbehaviourCount: { increment: 1 }, lastMisbehaviour: summary.slice(0, 500) } });
+      if (context)
+        await tx.signerResponse.createMany({
+          data: [{ requestId: context.requestId, attempt: context.attempt, signer: event.signerId, kind: 'misbehaviour', roastSession: context.roastSession ?? null, detail: summary }],
+        });
+      return true;
+    }, TRANSACTION_OPTIONS);
+    if (fresh) this.o.afterCommit?.();
+  }
+
   async sessions(id: string): Promise<SessionRow[]> {
-    const { rows } = await this.pool.query<{ attempt: number; roast_session: number; signers: number[]; pubnonces: string[]; started_at: Date }>(
-      `SELECT attempt, roast_session, signers, pubnonces, started_at FROM ${this.t('roast_session')} WHERE request_id = $1 ORDER BY attempt, roast_session`,
-      [id],
-    );
-    return rows.map((r) => ({ attempt: r.attempt, roastSession: r.roast_session, signers: r.signers, pubnonces: r.pubnonces, startedAt: r.started_at }));
+    const rows = await this.prisma.roastSession.findMany({
+      where: { requestId: id },
+      orderBy: [{ attempt: 'asc' }, { roastSession: 'asc' }],
+      select: { attempt: true, roastSession: true, signers: true, pubnonces: true, startedAt: true },
+    });
+    return rows.map((r) => ({ attempt: r.attempt, roastSession: r.roastSession, signers: r.signers, pubnonces: r.pubnonces, startedAt: r.startedAt }));
   }
 
   async responses(id: string): Promise<ResponseRow[]> {
-    const { rows } = await this.pool.query<{ attempt: number; signer: number; kind: ResponseKind; roast_session: number | null; pubnonce: string | null; detail: string | null; created_at: Date }>(
-      `SELECT attempt, signer, kind, roast_session, pubnonce, detail, created_at FROM ${this.t('signer_response')} WHERE request_id = $1 ORDER BY id`,
-      [id],
-    );
-    return rows.map((r) => ({ attempt: r.attempt, signer: r.signer, kind: r.kind, roastSession: r.roast_session, pubnonce: r.pubnonce, detail: r.detail, at: r.created_at }));
+    const rows = await this.prisma.signerResponse.findMany({
+      where: { requestId: id },
+      orderBy: { id: 'asc' },
+      select: { attempt: true, signer: true, kind: true, roastSession: true, pubnonce: true, detail: true, createdAt: true },
+    });
+    return rows.map((r) => ({ attempt: r.attempt, signer: r.signer, kind: r.kind as ResponseKind, roastSession: r.roastSession, pubnonce: r.pubnonce, detail: r.detail, at: r.createdAt }));
   }
 
   async misbehaviourCounts(): Promise<Map<number, { count: number; last: string | null }>> {
-    const { rows } = await this.pool.query<{ index: number; misbehaviour_count: number; last_misbehaviour: string | null }>(`SELECT index, misbehaviour_count, last_misbehaviour FROM ${this.t('signer')}`);
-    return new Map(rows.map((r) => [r.index, { count: r.misbehaviour_count, last: r.last_misbehaviour }]));
+    const rows = await this.prisma.signer.findMany({ select: { index: true, misbehaviourCount: true, lastMisbehaviour: true } });
+    return new Map(rows.map((r) => [r.index, { count: r.misbehaviourCount, last: r.lastMisbehaviour }]));
   }
 }

@@ -1,7 +1,6 @@
 // The coordinator's line to the signers: pinned host keys, signed announcements (liveness), heartbeats, and
 // authenticated request/reply to one signer at a time over core NATS.
 import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
-import { qualified } from '@tapbridge/messaging';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import {
   ANNOUNCE_SUBJECT,
@@ -17,6 +16,7 @@ import {
   type SignerReply,
   type SignerTransport,
 } from '@tapbridge/signing';
+import type { PrismaClient } from './generated/prisma/client.js';
 import { rejectedMessages, signersLive } from './metrics.js';
 
 /** A signer did not answer in time (or nobody listens on its subject). */
@@ -52,6 +52,7 @@ export class SignerNetwork implements SignerTransport {
 
   constructor(
     private readonly runtime: ServiceRuntime,
+    private readonly prisma: PrismaClient,
     readonly n: number,
     private readonly hostSeckey: Uint8Array,
     private readonly o: { requestTimeoutMs: number; livenessMs: number; heartbeatIntervalMs: number },
@@ -69,14 +70,10 @@ export class SignerNetwork implements SignerTransport {
     });
   }
 
-  private get table(): string {
-    return qualified(this.runtime.schema, 'signer');
-  }
-
   /** Loads pinned keys; `locked` once a group key exists (only the DKG's host keys are accepted from then on). */
   async load(locked: boolean): Promise<void> {
-    const { rows } = await this.runtime.pool.query<{ index: number; host_pubkey: string }>(`SELECT index, host_pubkey FROM ${this.table}`);
-    for (const r of rows) this.#keys.set(r.index, hexToBytes(r.host_pubkey));
+    const rows = await this.prisma.signer.findMany({ select: { index: true, hostPubkey: true } });
+    for (const r of rows) this.#keys.set(r.index, hexToBytes(r.hostPubkey));
     this.#locked = locked;
   }
 
@@ -91,12 +88,10 @@ export class SignerNetwork implements SignerTransport {
 
   /** Pins the DKG's host keys for good. */
   async lock(hostPubkeys: readonly Uint8Array[]): Promise<void> {
-    await this.runtime.transaction(async (tx) => {
-      for (const [i, key] of hostPubkeys.entries()) {
-        await tx.query(`INSERT INTO ${this.table} (index, host_pubkey) VALUES ($1, $2) ON CONFLICT (index) DO UPDATE SET host_pubkey = EXCLUDED.host_pubkey`, [i + 1, bytesToHex(key)]);
-        this.#keys.set(i + 1, key);
-      }
-    });
+    await this.prisma.$transaction(
+      hostPubkeys.map((key, i) => this.prisma.signer.upsert({ where: { index: i + 1 }, create: { index: i + 1, hostPubkey: bytesToHex(key) }, update: { hostPubkey: bytesToHex(key) } })),
+    );
+    for (const [i, key] of hostPubkeys.entries()) this.#keys.set(i + 1, key);
     this.#locked = true;
   }
 
@@ -127,8 +122,9 @@ export class SignerNetwork implements SignerTransport {
     }
     if (msg.sender > this.n) return;
     if (!this.#keys.has(msg.sender)) {
-      const res = await this.runtime.pool.query(`INSERT INTO ${this.table} (index, host_pubkey, last_seen) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING`, [msg.sender, msg.body.hostPubkey]);
-      if ((res.rowCount ?? 0) === 0) return;
+      // skipDuplicates is ON CONFLICT DO NOTHING: the first key announced for an index stays pinned.
+      const { count } = await this.prisma.signer.createMany({ data: [{ index: msg.sender, hostPubkey: msg.body.hostPubkey, lastSeen: new Date() }], skipDuplicates: true });
+      if (count === 0) return;
       this.#keys.set(msg.sender, hexToBytes(msg.body.hostPubkey));
       this.runtime.logger.info({ signer: msg.sender, hostPubkey: msg.body.hostPubkey }, 'signer host key pinned');
     }
@@ -142,7 +138,7 @@ export class SignerNetwork implements SignerTransport {
     signersLive.set(this.live().length);
     // Persist last-seen at most every few seconds per signer.
     if (!previous || at.getTime() - previous.at.getTime() > 5_000)
-      void this.runtime.pool.query(`UPDATE ${this.table} SET last_seen = $2 WHERE index = $1`, [index, at]).catch(() => undefined);
+      void this.prisma.signer.updateMany({ where: { index }, data: { lastSeen: at } }).catch(() => undefined);
   }
 
   /** Signers heard from within the liveness window. */

@@ -10,6 +10,7 @@ import type { CoordinatorConfig } from './config.js';
 import { custodyFor, type Custody } from './custody.js';
 import { DkgRunner } from './dkg-runner.js';
 import { groupKeyReady } from './metrics.js';
+import { PrismaService } from './prisma.service.js';
 import { SignaturesController } from './signatures.controller.js';
 import { SignerNetwork } from './signer-network.js';
 import { SigningRpcController } from './signing.rpc.js';
@@ -46,8 +47,8 @@ export class CustodyState {
   current: Custody | undefined;
 }
 
-async function openSignerNetwork(runtime: ServiceRuntime, config: CoordinatorConfig, store: CoordinatorStore, identity: CoordinatorIdentity, startup: StartupGroupKey): Promise<SignerNetwork> {
-  const network = new SignerNetwork(runtime, config.SIGNER_COUNT, identity.hostSeckey, {
+async function openSignerNetwork(runtime: ServiceRuntime, prisma: PrismaService, config: CoordinatorConfig, store: CoordinatorStore, identity: CoordinatorIdentity, startup: StartupGroupKey): Promise<SignerNetwork> {
+  const network = new SignerNetwork(runtime, prisma, config.SIGNER_COUNT, identity.hostSeckey, {
     requestTimeoutMs: config.SIGNER_REQUEST_TIMEOUT_MS,
     livenessMs: config.SIGNER_LIVENESS_MS,
     heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
@@ -108,10 +109,14 @@ export class CoordinatorLifecycle implements OnApplicationBootstrap, OnApplicati
 @Module({
   controllers: [SignaturesController, SigningRpcController],
   providers: [
-    { provide: CoordinatorStore, inject: [RUNTIME], useFactory: (runtime: ServiceRuntime) => new CoordinatorStore(runtime) },
+    {
+      provide: CoordinatorStore,
+      inject: [PrismaService, RUNTIME],
+      useFactory: (prisma: PrismaService, runtime: ServiceRuntime) => new CoordinatorStore({ prisma, schema: runtime.schema, afterCommit: () => runtime.relay.wake() }),
+    },
     { provide: CoordinatorIdentity, inject: [CoordinatorStore, APP_CONFIG, RUNTIME], useFactory: CoordinatorIdentity.load },
     { provide: StartupGroupKey, inject: [CoordinatorStore, APP_CONFIG], useFactory: StartupGroupKey.load },
-    { provide: SignerNetwork, inject: [RUNTIME, APP_CONFIG, CoordinatorStore, CoordinatorIdentity, StartupGroupKey], useFactory: openSignerNetwork },
+    { provide: SignerNetwork, inject: [RUNTIME, PrismaService, APP_CONFIG, CoordinatorStore, CoordinatorIdentity, StartupGroupKey], useFactory: openSignerNetwork },
     CustodyState,
     {
       provide: SigningDriver,

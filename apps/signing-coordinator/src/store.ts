@@ -1,10 +1,10 @@
-// The coordinator's own Postgres state (schema signing_coordinator): its identity and the DKG's group key. What the
-// signing loop keeps (requests, ROAST sessions, responses, misbehaviour) is PostgresSigningStore's.
+// The coordinator's own Postgres state (schema signing_coordinator), through Prisma: its identity and the DKG's group
+// key. What the signing loop keeps (requests, ROAST sessions, responses, misbehaviour) is PostgresSigningStore's.
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { GroupKey } from '@tapbridge/frost';
 import { qualified } from '@tapbridge/messaging';
-import type { ServiceRuntime } from '@tapbridge/runtime';
 import { generateHostKey, keyFileNeedsReseal, openKeyFile, pubsharesMismatch, sealKeyFile, type MisbehaviourContext, type MisbehaviourEvent } from '@tapbridge/signing';
+import type { PrismaClient } from './generated/prisma/client.js';
 import { PostgresSigningStore } from './postgres-signing-store.js';
 
 /** The coordinator is party 0: its key file says so in its authenticated header. */
@@ -13,6 +13,12 @@ const COORDINATOR_PARTY = 0;
 /** The stored group key is inconsistent (a tampered or corrupted row): the coordinator must not start. */
 export class StoredGroupKeyError extends Error {
   override readonly name = 'StoredGroupKeyError';
+}
+
+/** A JSONB list of hex strings as the DKG wrote it; anything else is a corrupted row. */
+function hexList(value: unknown): string[] {
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) throw new StoredGroupKeyError('a stored key list is not a list of hex strings');
+  return value;
 }
 
 export interface CertifiedDkg {
@@ -29,20 +35,28 @@ export interface StoredGroupKey {
   recoveryData: string;
 }
 
+export interface CoordinatorStoreOptions {
+  prisma: PrismaClient;
+  /** The schema the client's models live in (serviceSchema('signing-coordinator')): named in errors and the outbox. */
+  schema: string;
+  /** After a misbehaviour event commits to the outbox: the app wakes the outbox relay. */
+  afterCommit?: () => void;
+}
+
 export class CoordinatorStore {
   /** The signing loop's records, in the same schema. */
   readonly signing: PostgresSigningStore;
 
-  constructor(private readonly runtime: ServiceRuntime) {
-    this.signing = new PostgresSigningStore(runtime);
+  constructor(private readonly o: CoordinatorStoreOptions) {
+    this.signing = new PostgresSigningStore(o);
   }
 
   private t(table: string): string {
-    return qualified(this.runtime.schema, table);
+    return qualified(this.o.schema, table);
   }
 
-  private get pool() {
-    return this.runtime.pool;
+  private get prisma(): PrismaClient {
+    return this.o.prisma;
   }
 
   /**
@@ -55,70 +69,74 @@ export class CoordinatorStore {
     const passphrase = o.passphrase;
     if (!passphrase) throw new Error('COORDINATOR_KEY_PASSPHRASE is required to keep the coordinator host key encrypted (or set COORDINATOR_HOST_KEY)');
     const seal = (seckey: Uint8Array) => sealKeyFile({ kind: 'host-key', signerIndex: COORDINATOR_PARTY, groupKey: null, secret: seckey, meta: { party: 'coordinator' } }, passphrase);
-    const read = async () => (await this.pool.query<{ host_seckey: string }>(`SELECT host_seckey FROM ${this.t('identity')} WHERE id = 1`)).rows[0]?.host_seckey;
+    const read = async () => (await this.prisma.identity.findUnique({ where: { id: 1 }, select: { hostSeckey: true } }))?.hostSeckey;
+    // Only if the row still holds `stored`: a replica that re-encrypted it first wins.
+    const replace = async (stored: string, sealed: string) => void (await this.prisma.identity.updateMany({ where: { id: 1, hostSeckey: stored }, data: { hostSeckey: sealed } }));
     let stored = await read();
     if (stored === undefined) {
-      await this.pool.query(`INSERT INTO ${this.t('identity')} (id, host_seckey) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, [await seal(generateHostKey())]);
+      // skipDuplicates is ON CONFLICT DO NOTHING: of two replicas starting at once, the first key written is kept.
+      await this.prisma.identity.createMany({ data: [{ id: 1, hostSeckey: await seal(generateHostKey()) }], skipDuplicates: true });
       stored = (await read()) as string;
     }
     if (/^[0-9a-f]{64}$/.test(stored)) {
       // Written in plain text by an earlier version: encrypt it now (only if the row still holds that plain key).
       const seckey = hexToBytes(stored);
-      await this.pool.query(`UPDATE ${this.t('identity')} SET host_seckey = $2 WHERE id = 1 AND host_seckey = $1`, [stored, await seal(seckey)]);
+      await replace(stored, await seal(seckey));
       return { seckey, migrated: true };
     }
     const { secret } = await openKeyFile(stored, passphrase, { kind: 'host-key', signerIndex: COORDINATOR_PARTY, source: `${this.t('identity')} host key` });
-    if (keyFileNeedsReseal(stored)) await this.pool.query(`UPDATE ${this.t('identity')} SET host_seckey = $2 WHERE id = 1 AND host_seckey = $1`, [stored, await seal(secret)]);
+    if (keyFileNeedsReseal(stored)) await replace(stored, await seal(secret));
     return { seckey: secret, migrated: false };
   }
 
   /** The group key from the DKG, checked on load: its public shares must interpolate to the threshold key. */
   async groupKey(): Promise<StoredGroupKey | undefined> {
-    const { rows } = await this.pool.query<{ ceremony_id: string; thresh_pk: string; t: number; n: number; pubshares: string[]; host_pubkeys: string[]; recovery_data: string }>(
-      `SELECT ceremony_id, thresh_pk, t, n, pubshares, host_pubkeys, recovery_data FROM ${this.t('group_key')} WHERE id = 1`,
-    );
-    const r = rows[0];
+    const r = await this.prisma.groupKey.findUnique({ where: { id: 1 } });
     if (!r) return undefined;
     let groupKey: GroupKey;
     try {
-      groupKey = GroupKey.fromShares({ n: r.n, t: r.t, threshPk: hexToBytes(r.thresh_pk), pubshares: r.pubshares.map((p) => hexToBytes(p)) });
+      groupKey = GroupKey.fromShares({ n: r.n, t: r.t, threshPk: hexToBytes(r.threshPk), pubshares: hexList(r.pubshares).map((p) => hexToBytes(p)) });
     } catch (err) {
       throw new StoredGroupKeyError(`the stored group key (${this.t('group_key')}) is malformed: ${(err as Error).message}`);
     }
     const mismatch = pubsharesMismatch(groupKey);
     if (mismatch) throw new StoredGroupKeyError(`the stored group key (${this.t('group_key')}) is inconsistent: ${mismatch}; refusing to start (restore the row from the DKG's recovery data)`);
     return {
-      ceremonyId: r.ceremony_id,
+      ceremonyId: r.ceremonyId,
       groupKey,
-      hostPubkeys: r.host_pubkeys.map((p) => hexToBytes(p)),
-      recoveryData: r.recovery_data,
+      hostPubkeys: hexList(r.hostPubkeys).map((p) => hexToBytes(p)),
+      recoveryData: r.recoveryData,
     };
   }
 
-  /** Records a certified DKG before its certificate is sent (see dkg_certified). */
+  /** Records a certified DKG before its certificate is sent (see dkg_certified); a newer one replaces it. */
   async saveCertifiedDkg(d: CertifiedDkg): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO ${this.t('dkg_certified')} (id, ceremony_id, t, host_pubkeys, recovery_data) VALUES (1, $1, $2, $3::jsonb, $4)
-       ON CONFLICT (id) DO UPDATE SET ceremony_id = EXCLUDED.ceremony_id, t = EXCLUDED.t, host_pubkeys = EXCLUDED.host_pubkeys, recovery_data = EXCLUDED.recovery_data, created_at = now()`,
-      [d.ceremonyId, d.t, JSON.stringify(d.hostPubkeys.map(bytesToHex)), bytesToHex(d.recoveryData)],
-    );
+    const fields = { ceremonyId: d.ceremonyId, t: d.t, hostPubkeys: d.hostPubkeys.map(bytesToHex), recoveryData: bytesToHex(d.recoveryData) };
+    await this.prisma.dkgCertified.upsert({ where: { id: 1 }, create: { id: 1, ...fields }, update: { ...fields, createdAt: new Date() } });
   }
 
   async certifiedDkg(): Promise<CertifiedDkg | undefined> {
-    const { rows } = await this.pool.query<{ ceremony_id: string; t: number; host_pubkeys: string[]; recovery_data: string }>(`SELECT ceremony_id, t, host_pubkeys, recovery_data FROM ${this.t('dkg_certified')} WHERE id = 1`);
-    const r = rows[0];
-    return r ? { ceremonyId: r.ceremony_id, t: r.t, hostPubkeys: r.host_pubkeys.map((p) => hexToBytes(p)), recoveryData: hexToBytes(r.recovery_data) } : undefined;
+    const r = await this.prisma.dkgCertified.findUnique({ where: { id: 1 } });
+    return r ? { ceremonyId: r.ceremonyId, t: r.t, hostPubkeys: hexList(r.hostPubkeys).map((p) => hexToBytes(p)), recoveryData: hexToBytes(r.recoveryData) } : undefined;
   }
 
   /** Stores the confirmed group key and drops the certified-DKG record, in one transaction. */
   async saveGroupKey(g: StoredGroupKey): Promise<void> {
-    await this.runtime.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO ${this.t('group_key')} (id, ceremony_id, thresh_pk, t, n, pubshares, host_pubkeys, recovery_data) VALUES (1, $1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)`,
-        [g.ceremonyId, bytesToHex(g.groupKey.threshPk), g.groupKey.t, g.groupKey.n, JSON.stringify(g.groupKey.pubshares.map(bytesToHex)), JSON.stringify(g.hostPubkeys.map(bytesToHex)), g.recoveryData],
-      );
-      await tx.query(`DELETE FROM ${this.t('dkg_certified')}`);
-    });
+    await this.prisma.$transaction([
+      this.prisma.groupKey.create({
+        data: {
+          id: 1,
+          ceremonyId: g.ceremonyId,
+          threshPk: bytesToHex(g.groupKey.threshPk),
+          t: g.groupKey.t,
+          n: g.groupKey.n,
+          pubshares: g.groupKey.pubshares.map(bytesToHex),
+          hostPubkeys: g.hostPubkeys.map(bytesToHex),
+          recoveryData: g.recoveryData,
+        },
+      }),
+      this.prisma.dkgCertified.deleteMany(),
+    ]);
   }
 
   /** A DKG or protocol fault (no signing request): counted and published as signing.misbehaviour. */

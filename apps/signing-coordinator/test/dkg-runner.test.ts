@@ -2,9 +2,8 @@
 // certifying a DKG (every certificate lost) finishes that same DKG on restart from the stored recovery data.
 import path from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { migrate } from '@tapbridge/db';
+import { createPrismaClient, migrate } from '@tapbridge/db';
 import { createLogger } from '@tapbridge/observability';
-import type { ServiceRuntime } from '@tapbridge/runtime';
 import {
   generateHostKey,
   hostPublicKey,
@@ -22,39 +21,25 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DkgRunner } from '../src/dkg-runner.js';
 import type { SignerNetwork } from '../src/signer-network.js';
+import { PrismaClient } from '../src/generated/prisma/client.js';
 import { CoordinatorStore } from '../src/store.js';
 
 const SCHEMA = 'signing_coordinator';
 let db: TestDatabase;
 let pool: pg.Pool;
+let prisma: PrismaClient;
 let store: CoordinatorStore;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await migrate({ databaseUrl: db.url, schema: SCHEMA, migrationsDir: path.join(repoRoot, 'apps/signing-coordinator/prisma/migrations') });
   pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  const runtime = {
-    pool,
-    schema: SCHEMA,
-    async transaction<T>(fn: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const out = await fn(client);
-        await client.query('COMMIT');
-        return out;
-      } catch (err) {
-        await client.query('ROLLBACK');
-        throw err;
-      } finally {
-        client.release();
-      }
-    },
-  };
-  store = new CoordinatorStore(runtime as unknown as ServiceRuntime);
+  prisma = createPrismaClient(PrismaClient, { pool, schema: SCHEMA });
+  store = new CoordinatorStore({ prisma, schema: SCHEMA });
 }, 120_000);
 
 afterAll(async () => {
+  await prisma?.$disconnect();
   await pool?.end();
   await db?.drop();
 });

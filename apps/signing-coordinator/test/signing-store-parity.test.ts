@@ -3,29 +3,32 @@
 // restart) run on both leaves the same requests, sessions, responses, misbehaviour counts and events.
 import path from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { migrate } from '@tapbridge/db';
-import { withTransaction } from '@tapbridge/messaging';
+import { createPrismaClient, migrate } from '@tapbridge/db';
 import { hostPublicKey, InMemorySigningStore } from '@tapbridge/signing';
 import { Group, runSigningScenarios, signingSnapshot } from '@tapbridge/signing/testing';
 import { createTestDatabase, repoRoot, type TestDatabase } from '@tapbridge/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrismaClient } from '../src/generated/prisma/client.js';
 import { PostgresSigningStore } from '../src/postgres-signing-store.js';
 
 const SCHEMA = 'signing_coordinator';
 let db: TestDatabase;
 let pool: pg.Pool;
+let prisma: PrismaClient;
 let group: Group;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await migrate({ databaseUrl: db.url, schema: SCHEMA, migrationsDir: path.join(repoRoot, 'apps/signing-coordinator/prisma/migrations') });
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  prisma = createPrismaClient(PrismaClient, { pool, schema: SCHEMA });
   group = new Group(5, 3);
   await group.runDkg();
 }, 120_000);
 
 afterAll(async () => {
+  await prisma?.$disconnect();
   await pool?.end();
   await db?.drop();
 });
@@ -36,7 +39,7 @@ async function reset(): Promise<void> {
   for (const [i, key] of group.hostKeys.entries()) await pool.query(`INSERT INTO ${SCHEMA}.signer (index, host_pubkey) VALUES ($1, $2)`, [i + 1, bytesToHex(hostPublicKey(key))]);
 }
 
-const postgres = () => new PostgresSigningStore({ pool, schema: SCHEMA, transaction: (fn) => withTransaction(pool, fn) });
+const postgres = () => new PostgresSigningStore({ prisma, schema: SCHEMA });
 
 describe('PostgresSigningStore', () => {
   it('holds exactly what the in-memory store holds after every signing scenario, with the same events', { timeout: 300_000 }, async () => {

@@ -10,7 +10,7 @@ import { containerEnv, Lookup, mountedSecretFile, renderOverlay, selects, signer
 import { serviceApps } from './support/paths.js';
 import { requireTool } from './support/tools.js';
 
-const kubectl = requireTool('kubectl', 'kubectl with its built-in kustomize (v5); Debian bookworm only has kubernetes-client 1.20, whose kustomize v2 cannot render these overlays');
+const kubectl = requireTool('kubectl', 'kubectl with its built-in kustomize (v5); Debian bookworm only has kubernetes-client 1.20, whose kustomize v2 cannot render these overlays', false);
 
 const hostKey = (i: number) => `02${String(i).repeat(64)}`;
 const mainnetCustody = outputScriptToAddress(addressToOutputScript('bcrt1p8h5fh3dp0t0yqrv7z7p9jehjargja35al299vtut97v2ct527zmsh9e7y2', 'regtest'), 'mainnet')!;

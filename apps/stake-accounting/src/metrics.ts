@@ -2,8 +2,9 @@
 import { gauge } from '@tapbridge/observability';
 
 export const metrics = {
-  collateralRatio: gauge('tapbridge_stake_collateral_ratio_bps', 'Stake value / what the bridge owes, in bps (absent while nothing is owed or capacity is frozen)'),
-  requiredRatio: gauge('tapbridge_stake_required_ratio_bps', 'The configured collateral ratio R in bps'),
+  // The names infra/prometheus/rules.yml reads (TapbridgeCollateralRatioLow / BelowThreshold): plain ratios.
+  collateralRatio: gauge('tapbridge_collateral_ratio', 'Stake value / what the bridge owes (1.5 = 150%; absent while nothing is owed or capacity is frozen)'),
+  requiredRatio: gauge('tapbridge_collateral_ratio_required', 'The configured collateral ratio R (COLLATERAL_RATIO_BPS / 10000)'),
   capacity: gauge('tapbridge_stake_capacity_sats', 'Capacity for new deposits: stake value / R − obligations (negative when under-collateralised; 0 when frozen)'),
   capacityFrozen: gauge('tapbridge_stake_capacity_frozen', '1 while capacity is frozen (no fresh price, or what the bridge owes is unknown)'),
   obligations: gauge('tapbridge_stake_obligations_sats', 'What the bridge owes that stake must cover (the L2 supply of bridged BTC)'),

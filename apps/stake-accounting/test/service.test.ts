@@ -199,9 +199,9 @@ describe('stake-accounting', () => {
     expect(totalPaid + (await ledger.balance(accounts.feePot, 'WEI'))).toBe(income);
     expect(await ledger.balance(accounts.feeIncome, 'WEI')).toBe(-income);
     expect(expected.get(d1.address.toLowerCase())).toBeGreaterThan(0n);
-    const rewards = (await get(`/rewards/${d1.address}`)).body as { owedWei: string; epochs: unknown[] };
+    const rewards = (await get(`/rewards/${d1.address}`)).body as { owedWei: string; epochs: Array<{ epoch: number }> };
     expect(rewards.owedWei).toBe(expected.get(d1.address.toLowerCase())!.toString());
-    expect(rewards.epochs.map((e: { epoch: number }) => e.epoch)).toEqual(delegatorEpochs);
+    expect(rewards.epochs.map((e) => e.epoch)).toEqual(delegatorEpochs);
     expect(delegatorEpochs).toEqual([0, 2]); // epoch 1's 77 wei leave the delegator less than 1 wei: kept as dust
 
     // Crash and restart mid-epoch: the book, the ledger and the epochs come back the same; nothing is paid twice.

@@ -63,6 +63,8 @@ describe('tapbridge stake', () => {
     const bond = await cli('stake', 'bond', '--account', '1', '--amount', '100000', '--host-key', HOST_KEY);
     expect(bond.stderr).toBe('');
     expect(JSON.parse(bond.stdout)).toMatchObject({ signer: dev[1]!.address, amount: '100000' });
+    const again = await cli('stake', 'bond', '--account', '1', '--amount', '100000', '--host-key', HOST_KEY, '--once');
+    expect(JSON.parse(again.stdout)).toMatchObject({ skipped: expect.stringContaining('already bonded') });
     const del = await cli('stake', 'delegate', '--account', '2', '--signer', dev[1]!.address, '--amount', '250.5');
     expect(del.stderr).toBe('');
     expect(del.code).toBe(0);

@@ -36,7 +36,7 @@ export class CapacityService implements OnApplicationBootstrap, BeforeApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
-    metrics.requiredRatio.set(this.config.COLLATERAL_RATIO_BPS);
+    metrics.requiredRatio.set(this.config.COLLATERAL_RATIO_BPS / 10_000);
     const loop = (): void => {
       if (this.stopped) return;
       this.running = this.refresh()
@@ -106,7 +106,7 @@ export class CapacityService implements OnApplicationBootstrap, BeforeApplicatio
     metrics.capacityFrozen.set(capacity.status === 'frozen' ? 1 : 0);
     metrics.capacity.set(capacity.status === 'open' ? Number(capacity.capacitySats) : 0);
     metrics.obligations.set(Number(capacity.obligationsSats));
-    if (capacity.status === 'open' && capacity.ratioBps !== null) metrics.collateralRatio.set(Number(capacity.ratioBps));
+    if (capacity.status === 'open' && capacity.ratioBps !== null) metrics.collateralRatio.set(Number(capacity.ratioBps) / 10_000);
     else metrics.collateralRatio.reset();
     metrics.stakeBySigner.reset();
     for (const [signer, s] of activeStakeBySigner(this.state.indexed)) metrics.stakeBySigner.set({ signer }, wholeTokens(s.self + s.delegated));

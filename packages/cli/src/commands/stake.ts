@@ -113,12 +113,17 @@ export function registerStake(program: Command): void {
   keyOptions(stake.command('bond').description('bond stake tokens as a signer whose protocol messages the host key signs'))
     .requiredOption('--amount <tokens>', 'stake tokens to bond')
     .requiredOption('--host-key <hex>', "the signer's 33-byte host public key")
-    .action((o: KeyOptions & { amount: string; hostKey: string }) =>
+    .option('--once', 'do nothing if the account has already bonded under this host key (devnet start-up, safe to repeat)')
+    .action((o: KeyOptions & { amount: string; hostKey: string; once?: boolean }) =>
       run(async () => {
         const amount = parseTokens(o.amount);
         const hostKey = parseHostKey(o.hostKey);
         print(
           await withWallet(o, async (w, token, staking) => {
+            if (o.once) {
+              const [bondedKey, selfBond] = (await staking.getFunction('signerInfo')(w.address)) as [string, bigint, bigint];
+              if (bondedKey.toLowerCase() === hostKey) return { signer: w.address, skipped: `already bonded under this host key (${formatUnits(selfBond, 18)} tokens)` };
+            }
             await ensureAllowance(w, token, amount);
             return { signer: w.address, amount: o.amount, ...(await mined(await staking.getFunction('bond')(amount, hostKey), 'bond')) };
           }),

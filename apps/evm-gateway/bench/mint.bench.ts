@@ -83,8 +83,13 @@ try {
     const last = Math.max(...[...minted.values()].map((b) => seenAt.get(b)!));
     const ms = busy ?? last - first;
     const l2Blocks = new Set(minted.values()).size;
+    // Each Bitcoin block's deposits should share one L2 block.
+    const l2BlocksOf = new Map<string, Set<number>>();
+    for (const d of deposits) l2BlocksOf.set(d.blockHash, (l2BlocksOf.get(d.blockHash) ?? new Set()).add(minted.get(`${d.txid}:${d.vout}`)!));
+    const split = [...l2BlocksOf.values()].filter((s) => s.size > 1).length;
     console.log(`  ${label}: ${deposits.length} mints in ${l2Blocks} L2 block(s), ${((deposits.length / ms) * 1000).toFixed(0)} mints/s ` +
-      `(first publish → last credited block seen: ${(ms / 1000).toFixed(2)} s${busy === undefined ? '' : ', summed over the blocks'})`);
+      `(first publish → last credited block seen: ${(ms / 1000).toFixed(2)} s${busy === undefined ? '' : ', summed over the blocks'}); ` +
+      `Bitcoin blocks split over several L2 blocks: ${split} of ${l2BlocksOf.size}`);
     console.log(`    latency publish → credited block: p50 ${quantile(latencies, 0.5).toFixed(0)} ms, p99 ${quantile(latencies, 0.99).toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms`);
   };
 

@@ -1,4 +1,4 @@
-import { MintError, type EvmEngine, type MintRecord } from '@tapbridge/evm';
+import { MAX_MINTS_PER_BLOCK, MintError, type EvmEngine, type MintRecord } from '@tapbridge/evm';
 import {
   claimEvent, depositConfirmed, depositReorged, HeldBackError, NonRetryableError, qualified,
   type BatchEvent, type BatchResult, type EventPayload, type SqlExecutor,
@@ -86,8 +86,9 @@ export class DepositMinter {
    * (HeldBackError), so a reorg is never applied before the confirmation ahead of it. Other deposit.* events
    * (reclaimed, swept) are not the gateway's business.
    */
-  async handleBatch(events: readonly BatchEvent[]): Promise<BatchResult> {
-    const results: BatchResult = events.map(() => undefined);
+  async handleBatch(all: readonly BatchEvent[]): Promise<BatchResult> {
+    const events = all.slice(0, wholeBlocks(all));
+    const results: BatchResult = all.map((_, k) => (k < events.length ? undefined : new HeldBackError('the rest of its Bitcoin block comes in the next batch')));
     let i = 0;
     while (i < events.length) {
       const { event } = events[i]!;
@@ -315,6 +316,19 @@ export class DepositMinter {
     );
     return new Set(rows.map((r) => r.event_id));
   }
+}
+
+/**
+ * How many events of the batch to apply now: all, unless a full batch (MAX_MINTS_PER_BLOCK) ends inside a Bitcoin
+ * block; then that block's trailing deposits wait for the next batch, so a block's deposits stay in one L2 block.
+ */
+function wholeBlocks(events: readonly BatchEvent[]): number {
+  const blockOf = (e: BatchEvent | undefined) => (e?.event.subject === depositConfirmed.subject ? (e.event.payload as DepositConfirmed).blockHash : undefined);
+  const last = blockOf(events.at(-1));
+  if (events.length < MAX_MINTS_PER_BLOCK || last === undefined) return events.length;
+  let k = events.length;
+  while (k > 0 && blockOf(events[k - 1]) === last) k--;
+  return k > 0 ? k : events.length; // one block larger than a batch: split it, nothing else can be done
 }
 
 /** Proofs checked at once: bounded, so a 4,000-deposit block does not open 4,000 requests to the header-watcher. */

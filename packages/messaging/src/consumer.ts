@@ -213,9 +213,10 @@ export class DurableConsumer {
         const batch = [...this.held, ...this.buffer.splice(0, Math.max(0, maxEvents - this.held.length))];
         this.held = [];
         this.inHand = batch;
-        await this.processBatch(batch);
+        const retried = await this.processBatch(batch);
         this.inHand = [];
-        if (this.held.length > 0) {
+        // Only a retry waits its backoff; events held back behind nothing but a batch boundary go again at once.
+        if (retried > 0 && this.held.length > 0) {
           const first = this.held[0]!;
           const backoff = this.o.backoffMs ?? [500, 2_000, 5_000, 15_000];
           const attempt = first.info.deliveryCount + (this.localAttempts.get(first.info.streamSequence) ?? 0) - 1;
@@ -235,7 +236,8 @@ export class DurableConsumer {
     }
   }
 
-  private async processBatch(batch: JsMsg[]): Promise<void> {
+  /** Handles one batch; returns how many events failed and wait for a retry. */
+  private async processBatch(batch: JsMsg[]): Promise<number> {
     const { catalog, messaging, logger, durable } = this.o;
     const items: Array<BatchEvent & { m: JsMsg; subject: string }> = [];
     for (const m of batch) {
@@ -248,7 +250,7 @@ export class DurableConsumer {
         await this.deadLetter(m, subject, err as Error, 'malformed');
       }
     }
-    if (items.length === 0) return;
+    if (items.length === 0) return 0;
     let results: BatchResult;
     try {
       results = await this.o.handleBatch!(items.map(({ event, ctx }) => ({ event, ctx })));
@@ -276,7 +278,8 @@ export class DurableConsumer {
         this.held.push(m);
       }
     }
-    if (retries > 1 || this.held.length > retries) logger.warn({ consumer: durable, retried: retries, held: this.held.length }, 'events held for retry, in stream order');
+    if (retries > 1 || (retries > 0 && this.held.length > retries)) logger.warn({ consumer: durable, retried: retries, held: this.held.length }, 'events held for retry, in stream order');
+    return retries;
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {

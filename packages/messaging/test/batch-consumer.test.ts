@@ -75,7 +75,7 @@ describe('DurableConsumer batch mode', () => {
 
     // Applied exactly once each, in stream order (b-6 dead-lettered), although b-3 was retried with those after it held.
     const order: string[] = [];
-    for (let seq = 1; seq <= things.length; seq++) order.push((await messaging.jsm.streams.getMessage(messaging.naming.stream('TEST'), { seq })).json<{ thingId: string }>().thingId);
+    for (let seq = 1; seq <= things.length; seq++) order.push((await messaging.jsm.streams.getMessage(messaging.naming.stream('TEST'), { seq }))!.json<{ thingId: string }>().thingId);
     expect([...order].sort()).toEqual([...things].sort());
     expect(log.applied).toEqual(order.filter((t) => t !== 'b-6'));
     expect(log.calls.length).toBeGreaterThan(1); // b-3 was offered again

@@ -1,0 +1,1 @@
+export function renderSchema(doc: unknown): Promise<string>;

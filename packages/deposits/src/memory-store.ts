@@ -1,13 +1,8 @@
-import { validatePayload, type EventDefinition, type EventPayload } from '@tapbridge/messaging';
+import { emitToMemoryOutbox, MemoryTransactions, type EventDefinition, type EventPayload, type StoredEvent } from '@tapbridge/messaging';
 import type { DepositStore, DepositStoreTx } from './store.js';
 import { outpointKey, type ChainBlock, type CustodyUtxo, type DepositRecord, type DepositStatus, type HistoryEntry, type OutpointRef, type Sighting } from './types.js';
 
-/** An event as the in-memory outbox holds it. */
-export interface StoredEvent {
-  id: string;
-  subject: string;
-  payload: unknown;
-}
+export type { StoredEvent };
 
 interface State {
   blocks: Map<string, ChainBlock>;
@@ -28,35 +23,27 @@ const TERMINAL: ReadonlySet<DepositStatus> = new Set(['swept', 'reclaimed', 'spe
  * one per id, like the service's outbox table.
  */
 export class InMemoryDepositStore implements DepositStore {
-  private state: State = { blocks: new Map(), tip: undefined, deposits: new Map(), history: [], sightings: new Map(), custody: new Map(), outbox: [] };
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly db = new MemoryTransactions<State>({ blocks: new Map(), tip: undefined, deposits: new Map(), history: [], sightings: new Map(), custody: new Map(), outbox: [] });
 
   get outbox(): readonly StoredEvent[] {
-    return this.state.outbox;
+    return this.db.outbox;
   }
   history(ref: OutpointRef): HistoryEntry[] {
-    return this.state.history.filter((h) => h.txid === ref.txid && h.vout === ref.vout);
+    return this.db.state.history.filter((h) => h.txid === ref.txid && h.vout === ref.vout);
   }
   deposit(ref: OutpointRef): DepositRecord | undefined {
-    const d = this.state.deposits.get(outpointKey(ref));
+    const d = this.db.state.deposits.get(outpointKey(ref));
     return d && { ...d };
   }
   unspentCustody(): CustodyUtxo[] {
-    return [...this.state.custody.values()].filter((u) => u.spentBlockHash === undefined);
+    return [...this.db.state.custody.values()].filter((u) => u.spentBlockHash === undefined);
   }
   tipBlock(): ChainBlock | undefined {
-    return this.state.tip === undefined ? undefined : this.state.blocks.get(this.state.tip);
+    return this.db.state.tip === undefined ? undefined : this.db.state.blocks.get(this.db.state.tip);
   }
 
   transaction<T>(fn: (tx: DepositStoreTx) => Promise<T>): Promise<T> {
-    const run = this.queue.then(async () => {
-      const draft = structuredClone(this.state);
-      const result = await fn(new MemoryTx(draft));
-      this.state = draft;
-      return result;
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.db.run((draft) => fn(new MemoryTx(draft)));
   }
 }
 
@@ -158,8 +145,6 @@ class MemoryTx implements DepositStoreTx {
   }
 
   async emit<E extends EventDefinition>(event: E, payload: EventPayload<E>) {
-    const valid = validatePayload(event, payload);
-    const id = event.id(valid);
-    if (!this.s.outbox.some((e) => e.id === id)) this.s.outbox.push({ id, subject: event.subject, payload: valid });
+    emitToMemoryOutbox(this.s.outbox, event, payload);
   }
 }

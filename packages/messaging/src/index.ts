@@ -11,6 +11,8 @@ export type { DecodedEvent, WireEvent } from './wire.js';
 export { enqueueEvent, enqueueEventBatch, prepareOutboxBatch, OutboxRelay } from './outbox.js';
 export type { OutboxBatch, OutboxRelayOptions } from './outbox.js';
 export { claimEvent } from './inbox.js';
+export { emitToMemoryOutbox, MemoryTransactions } from './memory-outbox.js';
+export type { StoredEvent } from './memory-outbox.js';
 export { withTransaction, prismaExecutor, qualified } from './sql.js';
 export type { SqlExecutor } from './sql.js';
 export { DEFAULT_BATCH, DurableConsumer, HeldBackError, NonRetryableError } from './consumer.js';

@@ -1,13 +1,8 @@
-import { validatePayload, type EventDefinition, type EventPayload } from '@tapbridge/messaging';
+import { emitToMemoryOutbox, MemoryTransactions, type EventDefinition, type EventPayload, type StoredEvent } from '@tapbridge/messaging';
 import type { ChainBlock, SweepStore, SweepStoreTx, WithdrawalHistoryEntry } from './store.js';
 import { outpointKey, type DepositRecord, type DepositState, type HaltState, type OutpointRef, type SweepFamily, type SweepVersion, type WithdrawalRecord, type WithdrawalStatus } from './types.js';
 
-/** An event as the in-memory outbox holds it. */
-export interface StoredEvent {
-  id: string;
-  subject: string;
-  payload: unknown;
-}
+export type { StoredEvent };
 
 interface State {
   blocks: Map<string, ChainBlock>;
@@ -26,27 +21,19 @@ interface State {
  * so a throwing decision leaves nothing behind (as a Postgres rollback would). Events go to `outbox`, once per id.
  */
 export class InMemorySweepStore implements SweepStore {
-  private state: State = {
+  private readonly db = new MemoryTransactions<State>({
     blocks: new Map(), tip: undefined, withdrawals: new Map(), history: [], deposits: new Map(), families: new Map(), versions: new Map(), halt: undefined, outbox: [],
-  };
-  private queue: Promise<unknown> = Promise.resolve();
+  });
 
   get outbox(): readonly StoredEvent[] {
-    return this.state.outbox;
+    return this.db.outbox;
   }
   history(id: bigint): WithdrawalHistoryEntry[] {
-    return this.state.history.filter((h) => h.withdrawalId === id);
+    return this.db.state.history.filter((h) => h.withdrawalId === id);
   }
 
   transaction<T>(fn: (tx: SweepStoreTx) => Promise<T>): Promise<T> {
-    const run = this.queue.then(async () => {
-      const draft = structuredClone(this.state);
-      const result = await fn(new MemoryTx(draft));
-      this.state = draft;
-      return result;
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.db.run((draft) => fn(new MemoryTx(draft)));
   }
 }
 
@@ -144,9 +131,7 @@ class MemoryTx implements SweepStoreTx {
   }
 
   async emit<E extends EventDefinition>(event: E, payload: EventPayload<E>) {
-    const valid = validatePayload(event, payload);
-    const id = event.id(valid);
-    if (!this.s.outbox.some((e) => e.id === id)) this.s.outbox.push({ id, subject: event.subject, payload: valid });
+    emitToMemoryOutbox(this.s.outbox, event, payload);
   }
 }
 

@@ -7,3 +7,4 @@ export * from './scripts.js';
 export * from './transactions.js';
 export * from './state-machine.js';
 export * from './policy.js';
+export * from './codec.js';

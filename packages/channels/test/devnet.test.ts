@@ -129,7 +129,7 @@ describe('channel on the devnet chain', () => {
     update(o, 'user', 90_000_000n);
     update(o, 'user', 80_000_000n);
     update(o, 'user', 70_000_000n);
-    update(o, 'custody', 80_000_000n); // the user burned 0.1 on the L2: custody signs first
+    update(o, 'user', 80_000_000n); // a return: the user burned 0.1 on the L2
     expect(o.user.latest.sheet).toEqual(sheet(4, 80_000_000n, 20_000_000n));
     expect(o.custody.latest.sheet).toEqual(o.user.latest.sheet);
 
@@ -199,7 +199,7 @@ describe('channel on the devnet chain', () => {
   it('the user force-closes alone with the latest state and, after the challenge period, holds its balance', () => {
     const o = openChannel();
     update(o, 'user', 70_000_000n);
-    update(o, 'custody', 75_000_000n);
+    update(o, 'user', 75_000_000n); // a return
     const { tx, commitment } = signedCommitment(o, 'user');
     const commitmentTxid = broadcastAndMine(tx);
     expect(paidTo(commitmentTxid, custodyPayoutScript)).toBe(25_000_000n);
@@ -235,7 +235,7 @@ describe('channel on the devnet chain', () => {
     const frostCustody: PartyKeys = { perCommitmentSeed: custodySeed, sign: (m) => group.sign(m, [1, 3, 4]) };
     const o = openChannel(frostCustody, { groupKey: group.groupKey });
     update(o, 'user', 70_000_000n);
-    update(o, 'custody', 75_000_000n);
+    update(o, 'user', 75_000_000n); // a return
     // Custody settles alone with its latest commitment (group-signed funding spend), then sweeps after the period.
     const { tx, commitment } = signedCommitment(o, 'custody');
     const commitmentTxid = broadcastAndMine(tx);

@@ -4,7 +4,7 @@
 // $TAPBRIDGE_EVM_PRIVATE_KEY, never argv.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Contract, JsonRpcProvider, Wallet, formatUnits, parseUnits, type ContractTransactionResponse } from 'ethers';
+import { Contract, JsonRpcProvider, NonceManager, Wallet, formatUnits, parseUnits, type ContractTransactionResponse } from 'ethers';
 import { deriveDevAccounts, STAKE_TOKEN_ABI, STAKE_TOKEN_ADDRESS, STAKING_ABI, STAKING_ADDRESS } from '@tapbridge/evm';
 import { verifyEvidence } from '@tapbridge/stake';
 import { readEvmKey } from './withdraw.js';
@@ -54,7 +54,10 @@ async function withWallet<T>(o: KeyOptions, fn: (w: Wallet, token: Contract, sta
   const provider = new JsonRpcProvider(rpcOf(o), undefined, { staticNetwork: true });
   try {
     const wallet = new Wallet(privateKeyOf(o), provider);
-    return await fn(wallet, new Contract(STAKE_TOKEN_ADDRESS.toLowerCase(), STAKE_TOKEN_ABI, wallet), new Contract(STAKING_ADDRESS.toLowerCase(), STAKING_ABI, wallet));
+    // Nonces counted here after the first: a node may still report the old pending count right after a receipt
+    // (seen with approve then bond: "nonce too low").
+    const signer = new NonceManager(wallet);
+    return await fn(wallet, new Contract(STAKE_TOKEN_ADDRESS.toLowerCase(), STAKE_TOKEN_ABI, signer), new Contract(STAKING_ADDRESS.toLowerCase(), STAKING_ABI, signer));
   } finally {
     provider.destroy();
   }

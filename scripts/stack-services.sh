@@ -46,13 +46,13 @@ echo "  custody address (FROST group key $CUSTODY_GROUP_KEY): $CUSTODY_ADDRESS"
 start deposit-indexer env HTTP_PORT=4002 DEPOSIT_CONFIRMATIONS=1 BTC_SOURCES=esplora+http://127.0.0.1:3030,core+http://127.0.0.1:18443#cookie=.devnet/chain/.cookie CUSTODY_GROUP_KEY="$CUSTODY_GROUP_KEY" CUSTODY_ADDRESS="$CUSTODY_ADDRESS" node apps/deposit-indexer/dist/main.js
 # Withdrawals: sweeps and payouts on Bitcoin, signed by the signers (purpose sweep); proof of reserves at :4006/reserves.
 start sweep-coordinator env HTTP_PORT=4006 PAYOUT_CONFIRMATIONS=2 RBF_AFTER_BLOCKS=2 SWEEP_OUTFLOW_LIMIT_BPS=10000 BTC_SOURCES=esplora+http://127.0.0.1:3030,core+http://127.0.0.1:18443#cookie=.devnet/chain/.cookie node apps/sweep-coordinator/dist/main.js
-# Stake: the five signers bond at devnet start (dev accounts 1..5, each under its signer's host key; skipped once
-# bonded), so capacity is open. stake-accounting indexes the staking contract at the L2's finality depth; the devnet
-# price is `tapbridge stake price set <sats>` (three stand-in sources), epochs every 10 Bitcoin blocks, 3 of 5.
+# Stake: the five signers bond at devnet start (dev accounts 0..4, the ones the L2 genesis funds, each under its
+# signer's host key; skipped once bonded), so capacity is open. stake-accounting indexes the staking contract at the L2's finality
+# depth; the devnet price is `tapbridge stake price set <sats>` (three stand-in sources), epochs every 10 Bitcoin blocks, 3 of 5.
 i=0
 for key in $(echo "$SIGNER_HOST_PUBKEYS" | tr ',' ' '); do
   i=$((i + 1))
-  node packages/cli/dist/main.js stake bond --account "$i" --amount 100000 --host-key "$key" --once --rpc http://127.0.0.1:8545 >/dev/null || { echo "  signer $i could not bond its stake; is the evm-gateway up?"; exit 1; }
+  node packages/cli/dist/main.js stake bond --account "$((i - 1))" --amount 100000 --host-key "$key" --once --rpc http://127.0.0.1:8545 >/dev/null || { echo "  signer $i could not bond its stake; is the evm-gateway up?"; exit 1; }
 done
 start stake-accounting env HTTP_PORT=4007 EVM_RPC_URL=http://127.0.0.1:8545 DEVNET=true PRICE_SOURCES=devnet PRICE_MAX_CHANGE_BPS=1000000 EPOCH_LENGTH_BLOCKS=10 EPOCH_MAX_SIGNERS=5 EPOCH_THRESHOLD_BPS=6000 COORDINATOR_PUBKEY="$COORDINATOR_PUBKEY" node apps/stake-accounting/dist/main.js
 # The public API on :4000 (/v1, OpenAPI at /v1/openapi.json): reads from the services above over rpc.*, webhooks,

@@ -20,6 +20,7 @@ describe('metric names in dashboards and rules', () => {
   let running: RunningServices | undefined;
   const exported = new Map<string, Set<string>>();
 
+  // Generous: the first step builds every app (turbo; minutes on a loaded 2-core machine when the cache is cold).
   beforeAll(async () => {
     running = await startEveryService(apps);
     for (const [app, service] of running.services) {
@@ -27,7 +28,7 @@ describe('metric names in dashboards and rules', () => {
       expect(res.status, `${app} GET /metrics`).toBe(200);
       exported.set(app, exportedSeriesNames(res.body));
     }
-  }, 600_000);
+  }, 1_800_000);
 
   afterAll(async () => {
     await running?.close();

@@ -121,7 +121,7 @@ describe.skipIf(!kubectl).each(['devnet', 'production'])('Kubernetes overlay %s 
     expect(checked.sort()).toEqual(serviceApps());
   });
 
-  it.runIf(overlay === 'production')('takes every secret from a Secret reference, never a literal', () => {
+  it.runIf(overlay === 'production')('takes every secret from a Secret reference, never a literal (only production)', () => {
     expect(objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).toEqual([]);
     for (const w of workloads(objects)) {
       for (const c of [...w.spec.template.spec.containers, ...(w.spec.template.spec.initContainers ?? [])]) {

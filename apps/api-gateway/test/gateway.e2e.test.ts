@@ -64,6 +64,10 @@ beforeAll(async () => {
     serveRequests(messaging, 'evm.chain.get', z.object({}).passthrough(), async () => ({
       chainId: 29794, height: 50, headHash: '0x' + 'ef'.repeat(32), finalizedHeight: 40, finalityDepth: 10, bridgeAddress: '0x0000000000000000000000000000000000b71d6e',
     })),
+    // Answers only for the output script of bcrt1q…kygt080 (P2WPKH 0014751e…), as the indexer would.
+    serveRequests(messaging, 'deposits.deposit.list', z.object({ scriptPubKey: z.string(), limit: z.number().optional() }).strict(), async ({ scriptPubKey }) => ({
+      items: scriptPubKey === '0014751e76e8199196d454941c45d1b3a323f1433bd6' ? [depositAnswer] : [],
+    })),
     serveRequests(messaging, 'sweeps.withdrawal.get', z.object({ id: z.string() }), async ({ id }) => {
       throw new RemoteError('not_found', `no withdrawal ${id}`);
     }),
@@ -120,6 +124,15 @@ describe('api-gateway', () => {
     expect(body.recipient).toBe(RECIPIENT);
     expect(body.status).toBe('seen');
     expect(body).not.toHaveProperty('depositScript');
+  });
+
+  it('lists deposits by Bitcoin address: the indexer is asked for its output script', async () => {
+    const { status, body } = await call('GET', '/v1/deposits?address=bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080&limit=5');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ deposits: [{ txid: TXID, recipient: RECIPIENT }], nextCursor: null });
+    const neither = await call('GET', '/v1/deposits');
+    expect(neither.status).toBe(400);
+    expect(neither.type).toContain('application/problem+json');
   });
 
   it('combines the Bitcoin tip, the sources and the L2 head; the bridge address in EIP-55 form', async () => {

@@ -225,8 +225,12 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     const changed = new Map<string, Account | undefined>();
     for (const key of this.blockState.touched) changed.set(key, await this.blockState.getAccount(createAddressFromString(key)));
     this.blockState.touched.clear();
+    // The head switch, the flat cache and the pool's pruning happen together, with no await between them: a
+    // "pending" nonce asked for in between would count neither the block's nonces nor its pooled transactions
+    // (ethers then sends "nonce too low" right after seeing the receipt).
     this.headState = this.stateAt(block.header.stateRoot);
     this.flat.applyBlock(changed);
+    this.mempool.prune(committed.senderNonces);
     this.recentHashes.remember(block.header.number, block.hash());
     this.rememberBlock(block);
     // More may be selectable now that nonces advanced.

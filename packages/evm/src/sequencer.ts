@@ -19,6 +19,8 @@ export interface CommittedBlock {
   block: Block;
   receipts: StoredReceipt[];
   mints: MintRecord[];
+  /** Each sender's next nonce after this block: the engine prunes the pool with it in the same step as the head switch. */
+  senderNonces: Map<string, bigint>;
 }
 
 export interface SequencerDeps {
@@ -147,9 +149,8 @@ export class Sequencer {
       trieDb.promoteStaged();
       this.headBlock = block;
       this.nextWithdrawalIndex = nextWithdrawalIndex;
-      mempool.prune(nextNonces(included));
       mints.settle([...mintRecords, ...alreadyMinted]);
-      return { block, receipts: built.receipts, mints: mintRecords };
+      return { block, receipts: built.receipts, mints: mintRecords, senderNonces: nextNonces(included) };
     } catch (err) {
       trieDb.discardStaged();
       await stateManager.setStateRoot(parent.stateRoot, true);

@@ -68,3 +68,33 @@ describe('head state after each block', () => {
     await engine.close();
   });
 });
+
+describe('the pending nonce while a block is being switched in', () => {
+  it('never falls behind a transaction whose block is committed, even when reads yield between commit and head switch', async () => {
+    const store = new MemoryChainStore();
+    const engine = await openTestEngine(fundedConfig([alice]), { store });
+    // Make the post-commit account reads yield to the event loop, as a trie read that goes to Postgres does, and look
+    // at the pending nonce from inside that gap: it is where a client that has just seen the receipt asks.
+    const blockState = (engine as unknown as { blockState: { getAccount: (...a: unknown[]) => Promise<unknown> } }).blockState;
+    const original = blockState.getAccount.bind(blockState);
+    const seenInGap: bigint[] = [];
+    let committing = false;
+    blockState.getAccount = async (...args: unknown[]) => {
+      if (committing) {
+        await new Promise((r) => setImmediate(r));
+        seenInGap.push(await engine.getPendingNonce(alice.address));
+      }
+      return original(...args);
+    };
+    await send(engine, alice, 0, { to: bob.address, value: 1n });
+    expect(await engine.getPendingNonce(alice.address)).toBe(1n);
+    committing = true;
+    const { receipts } = await engine.produceBlock();
+    committing = false;
+    expect(receipts).toHaveLength(1);
+    expect(seenInGap.length).toBeGreaterThan(0);
+    expect(seenInGap.every((n) => n === 1n)).toBe(true);
+    expect(await engine.getPendingNonce(alice.address)).toBe(1n);
+    await engine.close();
+  });
+});

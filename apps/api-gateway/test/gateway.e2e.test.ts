@@ -208,7 +208,7 @@ describe('api-gateway', () => {
     for (const r of received) {
       expect(verifyDelivery(secret, r.body, r.signature, Math.floor(Date.now() / 1000))).toBe(true);
       expect(verifyDelivery(secret, r.body + ' ', r.signature, Math.floor(Date.now() / 1000))).toBe(false);
-      expect(JSON.parse(r.body)).toMatchObject({ id: expectedId, event: 'deposit.confirmed', eventId, data: { txid: TXID, vout: 1 } });
+      expect(JSON.parse(r.body)).toMatchObject({ id: expectedId, event: 'deposit.confirmed', eventId, data: { txid: TXID, vout: 1, recipient: RECIPIENT } });
     }
 
     // The same event again (as after a redelivery, past JetStream's de-duplication): no second delivery.
@@ -246,6 +246,7 @@ describe('api-gateway', () => {
     await publish({ id: `deposit.reorged:${TXID}:1:${BLOCK}`, subject: 'deposit.reorged', payload: reorg });
     await until('event: deposit.reorged');
     expect(text).toContain(`id: deposit.reorged:${TXID}:1:${BLOCK}`);
+    expect(text).toContain(`"recipient":"${RECIPIENT}"`);
     controller.abort();
   }, 60_000);
 

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import { DomainError } from '@tapbridge/runtime/nest';
 import { concat, defer, filter, from, map, type Observable } from 'rxjs';
 import { DepositParams, WithdrawalParams } from '../dto.js';
+import { publicPayload } from '../eip55.js';
 import { Reads } from '../reads.service.js';
 import { EventFeed } from './event-feed.js';
 
@@ -27,7 +28,7 @@ export class LiveController {
   deposit(@Param() p: DepositParams): Observable<MessageEvent> {
     const changes = this.feed.events.pipe(
       filter((e) => e.subject.startsWith('deposit.') && (e.payload as { txid: string }).txid === p.txid && (e.payload as { vout: number }).vout === p.vout),
-      map((e): MessageEvent => ({ type: e.subject, id: e.id, data: e.payload as object })),
+      map((e): MessageEvent => ({ type: e.subject, id: e.id, data: publicPayload(e.payload) })),
     );
     return concat(this.current(() => this.reads.deposit(p.txid, p.vout)), changes);
   }
@@ -39,7 +40,7 @@ export class LiveController {
   withdrawal(@Param() p: WithdrawalParams): Observable<MessageEvent> {
     const changes = this.feed.events.pipe(
       filter((e) => e.subject.startsWith('withdrawal.') && (e.payload as { withdrawalId: string }).withdrawalId === p.id),
-      map((e): MessageEvent => ({ type: e.subject, id: e.id, data: e.payload as object })),
+      map((e): MessageEvent => ({ type: e.subject, id: e.id, data: publicPayload(e.payload) })),
     );
     return concat(this.current(() => this.reads.withdrawal(p.id)), changes);
   }

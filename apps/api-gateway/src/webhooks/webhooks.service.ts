@@ -5,7 +5,7 @@ import { DomainError, InjectConfig } from '@tapbridge/runtime/nest';
 import type { ApiGatewayConfig } from '../config.js';
 import type { WebhookSubscription } from '../generated/prisma/client.js';
 import { PrismaService } from '../prisma.service.js';
-import { toChecksumAddress } from '../eip55.js';
+import { publicPayload, toChecksumAddress } from '../eip55.js';
 
 export interface NewWebhook {
   url: string;
@@ -104,7 +104,7 @@ export class Webhooks {
     const subs = await this.prisma.webhookSubscription.findMany({ where: { revokedAt: null, events: { has: event.subject } } });
     const wanted = subs.filter((s) => matches(s, event.subject, payload));
     if (wanted.length === 0) return [];
-    const rows = wanted.map((s) => ({ id: deliveryId(event.id, s.id), subscriptionId: s.id, eventId: event.id, event: event.subject, payload: payload as object }));
+    const rows = wanted.map((s) => ({ id: deliveryId(event.id, s.id), subscriptionId: s.id, eventId: event.id, event: event.subject, payload: publicPayload(payload) }));
     await this.prisma.webhookDelivery.createMany({ data: rows, skipDuplicates: true });
     return rows.map((r) => r.id);
   }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_IDENTITY, stackIdentities } from '@tapbridge/messaging';
 import { verifyApiKey, withApiKeyDatabase } from '@tapbridge/runtime';
 import { createTestDatabase, onPath, repoRoot, type TestDatabase } from '@tapbridge/testing';
 
@@ -64,9 +65,9 @@ describe.skipIf(!haveNats)('tapbridge nats config (needs nats-server on PATH)', 
     expect(fs.statSync(path.join(users, 'signer-2.password')).mode & 0o777).toBe(0o600);
     expect(cli(args).status).toBe(0);
     expect(fs.readFileSync(path.join(users, 'signer-2.password'), 'utf8')).toBe(password);
-    expect(fs.readdirSync(users).sort()).toEqual(
-      ['admin', 'deposit-indexer', 'evm-gateway', 'header-watcher', 'signer-1', 'signer-2', 'signer-3', 'signing-coordinator', 'sweep-coordinator'].map((u) => `${u}.password`),
-    );
+    // One password per identity of the stack (every service of permissions.ts, three signers) plus the admin.
+    expect(fs.readdirSync(users).sort()).toEqual([ADMIN_IDENTITY, ...stackIdentities(3)].map((u) => `${u}.password`).sort());
+    expect(fs.readdirSync(users)).toEqual(expect.arrayContaining(['header-watcher.password', 'signer-3.password', 'admin.password']));
     const check = spawnSync('nats-server', ['-c', out, '-t'], { encoding: 'utf8' });
     expect(check.status, check.stderr).toBe(0);
   }, 120_000);

@@ -34,6 +34,8 @@ RUN pnpm fetch --store-dir /pnpm/store
 FROM deps AS build
 COPY . .
 RUN pnpm install --frozen-lockfile --offline --store-dir /pnpm/store
+# The Prisma clients are generated code (apps/*/src/generated), not checked in: generate before building.
+RUN pnpm -r --if-present run generate
 RUN pnpm build
 # Prune: drop every node_modules and reinstall production dependencies only (same lockfile, offline from the
 # store fetched above). Build output (dist/, generated/) stays; turbo's local cache goes.

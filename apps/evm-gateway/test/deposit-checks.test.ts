@@ -20,7 +20,8 @@ describe('evm-gateway: deposit checks against the header chain, and re-confirmat
 
   beforeAll(async () => {
     buildGateway();
-    gw = await GatewayEnv.create({ EVM_RPC_EVM_TIMEOUT: '3s' });
+    // The highest gas cap allowed, so the endless eth_call below meets the 3 s timeout before it runs out of gas.
+    gw = await GatewayEnv.create({ EVM_RPC_EVM_TIMEOUT: '3s', EVM_RPC_GAS_CAP: '1000000000' });
     await gw.start();
   });
   afterAll(async () => {

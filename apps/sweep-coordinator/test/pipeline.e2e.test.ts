@@ -174,7 +174,8 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     expect(line).toBeDefined();
     const crashedAt = z.object({ crashPoint: z.literal('after-rbf-plan'), txid: z.string().regex(/^[0-9a-f]{64}$/) }).parse(JSON.parse(line!));
     expect(crashedAt.txid).not.toBe(original.txid);
-    expect(stack.sweeper.logs()).toContain(`planned RBF replacement ${crashedAt.txid}`);
+    // (The "planned RBF replacement" info line just before the kill goes through pino's asynchronous stdout and may be
+    // lost to the SIGKILL; the synchronous crash line above and the persisted version below are the proof.)
 
     await stack.sweeper.start({ SWEEP_CRASH_AT: undefined });
     // The replacement planned before the kill survived it, as the family's next version.

@@ -28,7 +28,13 @@ describe('eth_call limits', () => {
 
   beforeAll(async () => {
     // Blocks every 100 ms while idle, so "blocks keep coming" is visible during one call.
-    engine = await EvmEngine.open({ store: new MemoryChainStore(), config: fundedConfig([alice], undefined, { blockTimeMs: 100 }), callLimits: { timeoutMs: 2_000, workers: 1 } });
+    // The endless loop must outlast the timeout on any machine: with the default 50M gas cap and 30M block gas
+    // limit it runs out of gas in under 2 s on a quiet one (out of gas instead of the timeout under test).
+    engine = await EvmEngine.open({
+      store: new MemoryChainStore(),
+      config: fundedConfig([alice], undefined, { blockTimeMs: 100, blockGasLimit: 100_000_000_000n }),
+      callLimits: { timeoutMs: 2_000, workers: 1, rpcGasCap: 100_000_000_000n },
+    });
     server = await startJsonRpcServer({ engine, port: 0 });
     // A small gas cap and a time limit no test reaches: the cap alone ends the loop.
     capped = await EvmEngine.open({ store: new MemoryChainStore(), config: fundedConfig([alice]), autoMine: false, callLimits: { rpcGasCap: 1_000_000n, timeoutMs: 120_000, workers: 1 } });

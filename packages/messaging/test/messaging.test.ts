@@ -106,7 +106,11 @@ describe('outbox relay', () => {
     expect(await streamMessagesFor(testEvent.subject)).toBe(2); // dup-1 and relay-crash
 
     const relay = new OutboxRelay({ pool, schema: SCHEMA, publisher, logger });
-    expect(await relay.publishBatch()).toBe(1);
+    // The dead worker's backend holds the relay's advisory lock until Postgres notices the closed socket (under load
+    // that takes a moment): a pass until then publishes nothing, as it should while another relay may be mid-batch.
+    let published = 0;
+    await waitFor('the killed relay\'s lock released and the row republished', async () => (published = await relay.publishBatch()) > 0);
+    expect(published).toBe(1);
     expect(await streamMessagesFor(testEvent.subject)).toBe(2); // the republish was dropped by Nats-Msg-Id
     const after = await pool.query(`SELECT published_at FROM ${SCHEMA}.outbox WHERE event_id = 'test.thing.happened:relay-crash'`);
     expect(after.rows[0].published_at).toBeInstanceOf(Date);

@@ -8,3 +8,4 @@ export * from './transactions.js';
 export * from './state-machine.js';
 export * from './policy.js';
 export * from './codec.js';
+export * from './params-codec.js';

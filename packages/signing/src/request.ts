@@ -9,6 +9,7 @@ import { taprootOutput } from '@tapbridge/frost';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { SigningRequestError } from './errors.js';
+import { channelContextSchema } from './policy/channel-context.js';
 import { hex32, hexBytes, sessionId } from './wire.js';
 
 export const purposeSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'purpose must be a lowercase word (a-z, 0-9, _ -)');
@@ -76,7 +77,7 @@ export const sweepContextSchema = z
 export type SweepContext = z.infer<typeof sweepContextSchema>;
 export type SweepDepositContext = z.infer<typeof sweepDepositContextSchema>;
 
-export const requestContextSchema = z.object({ sweep: sweepContextSchema.optional() }).strict();
+export const requestContextSchema = z.object({ sweep: sweepContextSchema.optional(), channel: channelContextSchema.optional() }).strict();
 export type RequestContext = z.infer<typeof requestContextSchema>;
 
 export const signingRequestSchema = z.object({

@@ -9,3 +9,4 @@ export * from './state-machine.js';
 export * from './policy.js';
 export * from './codec.js';
 export * from './params-codec.js';
+export * from './watchtower.js';

@@ -6,6 +6,8 @@ export * from './hex.js';
 export * from './chain-config.js';
 export * from './mempool.js';
 export * from './mint-queue.js';
+export * from './mint-capacity.js';
+export * from './system-calls.js';
 export * from './withdrawals.js';
 export * from './finality.js';
 export * from './sequencer.js';

@@ -20,6 +20,10 @@ export interface ExecutedBlock {
 /** EIP-4788's contract, where runBlock looks for it (a constant there too). */
 const BEACON_ROOTS_ADDRESS = createAddressFromString('0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02');
 
+/** Transactions (or credits) executed between two turns of the event loop; see executeBlock. */
+const YIELD_EVERY = 32;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** EIPs whose block-level work this executor does not do: with any of them active it hands the block to runBlock. */
 const NOT_HANDLED_EIPS = [2935, 7685, 7864, 7928, 8037];
 
@@ -47,7 +51,11 @@ export async function executeBlock(vm: VM, block: Block): Promise<ExecutedBlock>
   const encodedReceipts: Uint8Array[] = [];
   try {
     // EIP-4788's system call is a no-op without the contract's code (checked above), as in runBlock.
-    for (const tx of block.transactions) {
+    for (const [i, tx] of block.transactions.entries()) {
+      // The state reads here resolve from caches as microtasks, so without a yield a whole block would run as one
+      // event-loop turn, holding up the previous block's commit (pipelined: its Postgres round trips wait for I/O
+      // callbacks) and every JSON-RPC request meanwhile.
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
       if (block.header.gasLimit < tx.gasLimit + gasUsed) throw new Error('tx has a higher gas limit than the block');
       const result = await runTx(vm, { tx, block, blockGasUsed: receiptGasUsed });
       results.push(result);
@@ -58,7 +66,8 @@ export async function executeBlock(vm: VM, block: Block): Promise<ExecutedBlock>
       encodedReceipts.push(encodeReceipt(result.receipt, tx.type));
     }
     if (common.isActivatedEIP(4895)) {
-      for (const { address, amount } of block.withdrawals ?? []) {
+      for (const [i, { address, amount }] of (block.withdrawals ?? []).entries()) {
+        if (i % (YIELD_EVERY * 8) === YIELD_EVERY * 8 - 1) await yieldToEventLoop();
         // As runBlock's rewardAccount: credited even when zero, so an empty account is touched and cleaned up.
         const account = (await vm.evm.stateManager.getAccount(address)) ?? new Account();
         account.balance += amount * GWEI_TO_WEI;

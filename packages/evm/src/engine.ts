@@ -18,7 +18,7 @@ import { CallPool, DEFAULT_CALL_LIMITS, type CallLimits } from './call-pool.js';
 import { callTargetOf, type CallRequest, type CallResult, type CallTarget } from './message-call.js';
 import { SenderRecovery } from './sender-recovery.js';
 import { FlatStateCache, TrackingStateManager } from './state-cache.js';
-import { Sequencer, type CommittedBlock } from './sequencer.js';
+import { Sequencer, type CommittedBlock, type PendingBlock } from './sequencer.js';
 import type { ChainHead, ChainStore, LogFilter, MintBackingEntry, MintReconfirmation, MintReorgRecord, MintRecord, StoredLog, StoredReceipt, StoredTransaction } from './store/chain-store.js';
 import { StagedTrieDB } from './trie-db.js';
 import { decodeWithdrawalRequests, type WithdrawalRequest } from './withdrawals.js';
@@ -63,6 +63,8 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
   /** Head accounts in front of the trie (balances, nonces, sender checks). */
   private readonly flat = new FlatStateCache();
   private readonly sequencer: Sequencer;
+  /** The next block, executing or executed while the previous one commits (pipelining); not acknowledged yet. */
+  private prepared: Promise<PendingBlock | Error> | undefined;
   private headState: MerkleStateManager;
   private readonly historicalStates = new Map<string, MerkleStateManager>();
   private readonly blockCache = new Map<string, Block>();
@@ -95,7 +97,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     this.sequencer = new Sequencer(
       {
         config, common, vm: blockVm, stateManager: blockState, trieDb, store,
-        mempool: this.mempool, mints: this.mintQueue,
+        mempool: this.mempool, mints: this.mintQueue, blockHashes: recentHashes,
         account: (sender) => this.senderState(sender), now,
       },
       head,
@@ -192,6 +194,13 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     }
   }
 
+  /** Whether anything is left for another block once `pending` is in: then it is worth executing one during the commit. */
+  private moreWorkAfter(pending: PendingBlock): boolean {
+    if (this.workPending) return true; // arrived while this block executed
+    if (this.mintQueue.size > pending.mints.length + pending.alreadyMinted.length) return true;
+    return pending.block.transactions.length > 0 && this.mempool.size > pending.block.transactions.length;
+  }
+
   private signalWork(): void {
     this.workPending = true;
     this.wake?.();
@@ -211,20 +220,37 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     this.workPending = false;
     let committed: CommittedBlock;
     try {
-      committed = await this.sequencer.produceBlock();
+      const prepared = this.prepared;
+      this.prepared = undefined;
+      const ready = prepared === undefined ? undefined : await prepared;
+      if (ready instanceof Error) throw ready;
+      const pending = ready ?? (await this.sequencer.execute());
+      const commit = this.sequencer.commit(pending);
+      // While this block is written, the next one executes on top of it (the store's round trips and fsync are
+      // waits, not CPU). It is acknowledged only by the next call, after its own commit.
+      if (this.moreWorkAfter(pending)) {
+        this.prepared = this.sequencer.execute().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+        this.workPending = true;
+      }
+      try {
+        committed = await commit;
+      } catch (err) {
+        // Drop the block and whatever executed on top of it: the pool and the mint queue still hold their contents.
+        const next = this.prepared;
+        this.prepared = undefined;
+        await next;
+        await this.sequencer.rollback();
+        throw err;
+      }
     } catch (err) {
-      this.blockState.touched.clear(); // the block was rolled back
       const error = err instanceof Error ? err : new Error(String(err));
       if (this.listenerCount('sequencerError') > 0) this.emit('sequencerError', error);
       throw error;
     }
     const { block } = committed;
     this.lastBlockAt = this.now();
-    // The accounts the block wrote, from the block producer's cache (no store reads, so no request runs between
-    // this and the head switch below).
-    const changed = new Map<string, Account | undefined>();
-    for (const key of this.blockState.touched) changed.set(key, await this.blockState.getAccount(createAddressFromString(key)));
-    this.blockState.touched.clear();
+    // The accounts the block wrote (noted by the sequencer when it executed, before any block on top).
+    const changed = committed.changedAccounts;
     // The head switch, the flat cache and the pool's pruning happen together, with no await between them: a
     // "pending" nonce asked for in between would count neither the block's nonces nor its pooled transactions
     // (ethers then sends "nonce too low" right after seeing the receipt).
@@ -506,6 +532,13 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     await this.stop();
     await this.producing;
     this.closed = true;
+    // A block executed ahead but never committed: nothing of it was acknowledged, so it is simply dropped.
+    if (this.prepared !== undefined) {
+      const prepared = this.prepared;
+      this.prepared = undefined;
+      await prepared;
+      await this.sequencer.rollback();
+    }
     await this.calls.close();
     await this.recovery.close();
     this.mintQueue.rejectAll(new EvmEngineError('engine closed before the mint was committed'));

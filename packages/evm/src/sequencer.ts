@@ -1,8 +1,8 @@
 import { Block, createBlockHeader } from '@ethereumjs/block';
 import type { Common } from '@ethereumjs/common';
-import type { MerkleStateManager } from '@ethereumjs/statemanager';
-import { createAddressFromString, createWithdrawal, type Withdrawal } from '@ethereumjs/util';
+import { createAddressFromString, createWithdrawal, type Account, type Withdrawal } from '@ethereumjs/util';
 import type { VM } from '@ethereumjs/vm';
+import type { RecentBlockHashes } from './block-hashes.js';
 import { executeBlock, type ExecutedBlock } from './block-executor.js';
 import { nextBaseFeePerGas, type ChainConfig } from './chain-config.js';
 import { EvmEngineError } from './errors.js';
@@ -10,7 +10,8 @@ import { toHex } from './hex.js';
 import type { Mempool, PoolTransaction, SenderState } from './mempool.js';
 import type { MintQueue, MintRequest } from './mint-queue.js';
 import { buildReceipts } from './receipts.js';
-import type { ChainStore, MintRecord, StoredReceipt } from './store/chain-store.js';
+import type { TrackingStateManager } from './state-cache.js';
+import type { BlockCommit, ChainStore, MintRecord, StoredReceipt } from './store/chain-store.js';
 import type { StagedTrieDB } from './trie-db.js';
 import { satsToGwei } from './units.js';
 
@@ -21,13 +22,30 @@ export interface CommittedBlock {
   mints: MintRecord[];
   /** Each sender's next nonce after this block: the engine prunes the pool with it in the same step as the head switch. */
   senderNonces: Map<string, bigint>;
+  /** The accounts the block wrote, as the block left them (undefined: no account): the flat head cache's update. */
+  changedAccounts: Map<string, Account | undefined>;
+}
+
+/** A block that has executed (on top of the committed head or of another pending block) but is not committed yet. */
+export interface PendingBlock {
+  block: Block;
+  commit: BlockCommit;
+  receipts: StoredReceipt[];
+  mints: MintRecord[];
+  /** Queued mints the store already had (a redelivery racing a commit): settled with this block, not credited. */
+  alreadyMinted: MintRecord[];
+  senderNonces: Map<string, bigint>;
+  changedAccounts: Map<string, Account | undefined>;
 }
 
 export interface SequencerDeps {
   config: ChainConfig;
   common: Common;
   vm: VM;
-  stateManager: MerkleStateManager;
+  /** The block producer's state (the VM's), which notes the accounts each block writes. */
+  stateManager: TrackingStateManager;
+  /** BLOCKHASH's source: a block's hash is known to the next block as soon as it has executed. */
+  blockHashes?: RecentBlockHashes;
   trieDb: StagedTrieDB;
   store: ChainStore;
   mempool: Mempool;
@@ -47,41 +65,80 @@ export class BlockExecutionError extends EvmEngineError {}
 export const MAX_MINTS_PER_BLOCK = 4_096;
 
 /**
- * Produces one block at a time on top of the committed head: selects transactions, executes them with
- * `runBlock` (generate mode fills state root, receipts root, bloom and gas used), assembles the standard
- * header and commits everything through the store in one atomic step. If execution or the commit fails, the
- * state manager is reset to the head's root and the staged trie writes are dropped, so nothing half-done survives.
+ * Produces blocks on top of the committed head: selects transactions, executes them (block-executor.ts fills state
+ * root, receipts root, bloom and gas used), assembles the standard header and commits everything through the store
+ * in one atomic step.
+ *
+ * Execution and commit are separate steps so that the next block can execute while the previous one is being
+ * written (`execute` builds on the tip: the last executed block, committed or not). Commits happen strictly in
+ * order, and nothing of a block is acknowledged (head, receipts, mint settlement) before its own commit. If a
+ * commit fails, `rollback` drops every block after the committed head: their trie writes, the producer's state
+ * and the mints they held; their transactions are still in the pool and their mints still queued.
  */
 export class Sequencer {
+  /** The last committed block. */
+  private headBlock: Block;
+  /** The last executed block: the head, or a pending block on top of it. */
+  private tipBlock: Block;
   private nextWithdrawalIndex: bigint;
+  private committedWithdrawalIndex: bigint;
+  /** Deposit ids held by pending blocks: a later block must not credit them again. */
+  private readonly inflightMints = new Set<string>();
 
   constructor(
     private readonly deps: SequencerDeps,
-    private headBlock: Block,
+    head: Block,
     nextWithdrawalIndex: bigint,
   ) {
+    this.headBlock = head;
+    this.tipBlock = head;
     this.nextWithdrawalIndex = nextWithdrawalIndex;
+    this.committedWithdrawalIndex = nextWithdrawalIndex;
   }
 
   get head(): Block {
     return this.headBlock;
   }
 
+  /** Executed blocks waiting for their commit. */
+  get pendingBlocks(): number {
+    return Number(this.tipBlock.header.number - this.headBlock.header.number);
+  }
+
+  /** Executes and commits one block (no pipelining); on a failed commit everything pending is rolled back. */
   async produceBlock(): Promise<CommittedBlock> {
-    const { config, common, vm, stateManager, trieDb, store, mempool, mints } = this.deps;
-    const parent = this.headBlock.header;
+    const pending = await this.execute();
+    try {
+      return await this.commit(pending);
+    } catch (err) {
+      await this.rollback();
+      throw err;
+    }
+  }
+
+  /**
+   * Builds and executes the next block on top of the tip. Not reentrant: the caller runs one execute at a time. On
+   * failure the producer's state is back at the tip and this block's trie writes are dropped.
+   */
+  async execute(): Promise<PendingBlock> {
+    const { config, common, vm, stateManager, trieDb, mempool } = this.deps;
+    const parentBlock = this.tipBlock;
+    const parent = parentBlock.header;
     const baseFee = nextBaseFeePerGas(
       { baseFeePerGas: parent.baseFeePerGas ?? config.baseFee.initialBaseFeePerGas, gasUsed: parent.gasUsed, gasLimit: parent.gasLimit },
       config.baseFee,
     );
-    const included = await mempool.select(baseFee, config.blockGasLimit, this.deps.account);
+    // On top of a pending block, senders are where that block left them: the producer's own state, not the head's.
+    const account = parentBlock === this.headBlock ? this.deps.account : (sender: string) => this.producerAccount(sender);
+    const included = await mempool.select(baseFee, config.blockGasLimit, account);
     const { requests, alreadyMinted } = await this.pendingMints();
+    const firstWithdrawalIndex = this.nextWithdrawalIndex;
     const withdrawals: Withdrawal[] = requests.map((m, i) =>
-      createWithdrawal({ index: this.nextWithdrawalIndex + BigInt(i), validatorIndex: 0n, address: createAddressFromString(m.recipient), amount: satsToGwei(m.amountSats) }),
+      createWithdrawal({ index: firstWithdrawalIndex + BigInt(i), validatorIndex: 0n, address: createAddressFromString(m.recipient), amount: satsToGwei(m.amountSats) }),
     );
     const nowSeconds = BigInt(Math.floor((this.deps.now ?? Date.now)() / 1000));
     const headerData = {
-      parentHash: this.headBlock.hash(),
+      parentHash: parentBlock.hash(),
       number: parent.number + 1n,
       gasLimit: config.blockGasLimit,
       // Strictly increasing, as Ethereum requires; runs ahead of the wall clock only under sustained load.
@@ -95,6 +152,7 @@ export class Sequencer {
     const txs = included.map((p) => p.tx);
     const draft = new Block(createBlockHeader(headerData, { common }), txs, [], withdrawals, { common });
 
+    let pending: PendingBlock;
     try {
       // runBlock's work with generated header fields, minus its per-insertion receipt/transaction tries (block-executor.ts).
       let result: ExecutedBlock;
@@ -127,42 +185,97 @@ export class Sequencer {
         amountSats: m.amountSats,
         blockNumber: header.number,
         blockHash,
-        withdrawalIndex: this.nextWithdrawalIndex + BigInt(i),
+        withdrawalIndex: firstWithdrawalIndex + BigInt(i),
       }));
-      const nextWithdrawalIndex = this.nextWithdrawalIndex + BigInt(withdrawals.length);
-      try {
-        await store.commitBlock({
+      const nextWithdrawalIndex = firstWithdrawalIndex + BigInt(withdrawals.length);
+      // The accounts this block wrote, read now from the producer's cache, before another block executes on top.
+      const changedAccounts = new Map<string, Account | undefined>();
+      for (const key of stateManager.touched) changedAccounts.set(key, await stateManager.getAccount(createAddressFromString(key)));
+      stateManager.touched.clear();
+      pending = {
+        block,
+        commit: {
           block: { number: header.number, hash: blockHash, rlp: block.serialize() },
           stateRoot: toHex(result.stateRoot),
           transactions: built.transactions,
           receipts: built.receipts,
           mints: mintRecords,
-          trieNodes: trieDb.stagedWrites(),
+          trieNodes: trieDb.sealStaged(),
           nextWithdrawalIndex,
-        });
-      } catch (err) {
-        // The commit may have succeeded with only its acknowledgement lost (connection dropped after COMMIT).
-        // The store's head is the truth: if it is this block, carry on as committed; otherwise it failed.
-        const head = await store.getHead().catch(() => undefined);
-        if (head?.hash !== blockHash) throw err;
-      }
-      trieDb.promoteStaged();
-      this.headBlock = block;
-      this.nextWithdrawalIndex = nextWithdrawalIndex;
-      mints.settle([...mintRecords, ...alreadyMinted]);
-      return { block, receipts: built.receipts, mints: mintRecords, senderNonces: nextNonces(included) };
+        },
+        receipts: built.receipts,
+        mints: mintRecords,
+        alreadyMinted,
+        senderNonces: nextNonces(included),
+        changedAccounts,
+      };
     } catch (err) {
       trieDb.discardStaged();
+      stateManager.touched.clear();
       await stateManager.setStateRoot(parent.stateRoot, true);
       throw err;
     }
+    this.tipBlock = pending.block;
+    this.nextWithdrawalIndex = pending.commit.nextWithdrawalIndex;
+    for (const m of [...pending.mints, ...alreadyMinted]) this.inflightMints.add(m.depositId);
+    this.deps.blockHashes?.remember(pending.block.header.number, pending.block.hash());
+    return pending;
   }
 
-  /** Pending mints minus any the store already has (a redelivery racing a commit); those are settled as they are. */
+  /**
+   * Writes a pending block; it must be the oldest one (its parent is the committed head). On failure nothing of it
+   * is acknowledged, and the caller must `rollback` (once no execute is running) before producing again.
+   */
+  async commit(pending: PendingBlock): Promise<CommittedBlock> {
+    const { store, trieDb, mints } = this.deps;
+    const blockHash = pending.commit.block.hash;
+    if (toHex(pending.block.header.parentHash) !== toHex(this.headBlock.hash())) {
+      throw new EvmEngineError(`block ${pending.block.header.number} does not extend the committed head ${this.headBlock.header.number}`);
+    }
+    try {
+      await store.commitBlock(pending.commit);
+    } catch (err) {
+      // The commit may have succeeded with only its acknowledgement lost (connection dropped after COMMIT).
+      // The store's head is the truth: if it is this block, carry on as committed; otherwise it failed.
+      const head = await store.getHead().catch(() => undefined);
+      if (head?.hash !== blockHash) throw err;
+    }
+    trieDb.promoteSealed(pending.commit.trieNodes);
+    this.headBlock = pending.block;
+    this.committedWithdrawalIndex = pending.commit.nextWithdrawalIndex;
+    const settled = [...pending.mints, ...pending.alreadyMinted];
+    for (const m of settled) this.inflightMints.delete(m.depositId);
+    mints.settle(settled);
+    return { block: pending.block, receipts: pending.receipts, mints: pending.mints, senderNonces: pending.senderNonces, changedAccounts: pending.changedAccounts };
+  }
+
+  /** Drops every executed block after the committed head (a commit failed): state, trie writes, held mints. */
+  async rollback(): Promise<void> {
+    const { stateManager, trieDb } = this.deps;
+    trieDb.discardAll();
+    stateManager.touched.clear();
+    await stateManager.setStateRoot(this.headBlock.header.stateRoot, true);
+    this.tipBlock = this.headBlock;
+    this.nextWithdrawalIndex = this.committedWithdrawalIndex;
+    this.inflightMints.clear();
+  }
+
+  private async producerAccount(sender: string): Promise<SenderState> {
+    const account = await this.deps.stateManager.getAccount(createAddressFromString(sender));
+    return { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n, hasCode: account?.isContract() === true };
+  }
+
+  /**
+   * Pending mints minus those a pending block holds and any the store already has (a redelivery racing a commit);
+   * the latter are settled as they are.
+   */
   private async pendingMints(): Promise<{ requests: MintRequest[]; alreadyMinted: MintRecord[] }> {
     const requests: MintRequest[] = [];
     const alreadyMinted: MintRecord[] = [];
-    const pending = this.deps.mints.peek(MAX_MINTS_PER_BLOCK);
+    const pending = this.deps.mints
+      .peek(MAX_MINTS_PER_BLOCK + this.inflightMints.size)
+      .filter((r) => !this.inflightMints.has(r.depositId))
+      .slice(0, MAX_MINTS_PER_BLOCK);
     const minted = pending.length === 0 ? new Map<string, MintRecord>() : await this.deps.store.getMints(pending.map((r) => r.depositId));
     for (const request of pending) {
       const existing = minted.get(request.depositId);

@@ -14,11 +14,16 @@ function keyHex(key: Key): string {
  *
  * Writes made while a block executes are staged in memory and only reach the ChainStore inside that block's
  * atomic commit, so a crash mid-block leaves the store exactly at the previous head. Reads look at the staged
- * writes, then a bounded cache of committed nodes, then the store. Nodes are content-addressed and never
- * deleted (older roots keep serving historical reads), so `del` is ignored.
+ * writes, then the sealed layers, then a bounded cache of committed nodes, then the store. Nodes are
+ * content-addressed and never deleted (older roots keep serving historical reads), so `del` is ignored.
+ *
+ * Sealed layers: the writes of blocks that finished executing but whose commit is still in flight. The next block
+ * executes on top of them (pipelining) while they are written; they become cached nodes once committed, in order.
  */
 export class StagedTrieDB implements DB<string, Uint8Array> {
   private staged = new Map<string, Uint8Array>();
+  /** Oldest first: committed (and promoted) in this order. */
+  private sealed: Map<string, Uint8Array>[] = [];
   private readonly cache = new Map<string, Uint8Array>();
 
   constructor(
@@ -28,7 +33,7 @@ export class StagedTrieDB implements DB<string, Uint8Array> {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     const k = keyHex(key);
-    const value = this.staged.get(k) ?? this.cache.get(k);
+    const value = this.staged.get(k) ?? this.sealedGet(k) ?? this.cache.get(k);
     if (value !== undefined) return value;
     const stored = await this.store.trieGet(k);
     if (stored !== undefined) this.remember(k, stored);
@@ -63,9 +68,44 @@ export class StagedTrieDB implements DB<string, Uint8Array> {
     this.staged = new Map();
   }
 
-  /** After a failed block, forget what it wrote; the committed head's nodes are all in the store. */
+  /** After a failed block, forget what it wrote; its parent's nodes are in the sealed layers or the store. */
   discardStaged(): void {
     this.staged = new Map();
+  }
+
+  /** The block being built has executed: its writes become a sealed layer (still read), returned for its commit. */
+  sealStaged(): Map<string, Uint8Array> {
+    const layer = this.staged;
+    this.sealed.push(layer);
+    this.staged = new Map();
+    return layer;
+  }
+
+  /** The oldest sealed layer's block committed: its nodes become ordinary cached nodes. */
+  promoteSealed(layer: Map<string, Uint8Array>): void {
+    const i = this.sealed.indexOf(layer);
+    if (i < 0) return;
+    this.sealed.splice(i, 1);
+    for (const [k, v] of layer) this.remember(k, v);
+  }
+
+  /** A commit failed: every block after the committed head is dropped, with its writes. */
+  discardAll(): void {
+    this.staged = new Map();
+    this.sealed = [];
+  }
+
+  /** Blocks executed but not yet committed. */
+  get sealedCount(): number {
+    return this.sealed.length;
+  }
+
+  private sealedGet(k: string): Uint8Array | undefined {
+    for (let i = this.sealed.length - 1; i >= 0; i--) {
+      const v = this.sealed[i]!.get(k);
+      if (v !== undefined) return v;
+    }
+    return undefined;
   }
 
   private remember(k: string, v: Uint8Array): void {

@@ -91,7 +91,7 @@ describe('system call encoding and ids', () => {
   });
 
   it('refuses malformed calls with a reason', () => {
-    const slash = { kind: 'slash', evidenceIdHash: `0x${'00'.repeat(32)}`, signer: alice.address, selfAmount: 1n, delegators: [bob.address], delegatorAmounts: [1n], unbondingIds: [], unbondingAmounts: [] } as const;
+    const slash = { kind: 'slash' as const, evidenceIdHash: `0x${'00'.repeat(32)}`, signer: alice.address, selfAmount: 1n, delegators: [bob.address], delegatorAmounts: [1n], unbondingIds: [] as bigint[], unbondingAmounts: [] as bigint[] };
     expect(() => checkSystemCall({ ...slash, delegatorAmounts: [] })).toThrow(/differ in length/);
     expect(() => checkSystemCall({ ...slash, signer: '0x12' })).toThrow(/not an address/);
     expect(() => checkSystemCall({ ...slash, selfAmount: -1n })).toThrow(/selfAmount/);

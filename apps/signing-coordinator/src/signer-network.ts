@@ -170,6 +170,11 @@ export class SignerNetwork implements SignerTransport {
 
   /** Sends a signed request to signer `index` and returns its authenticated reply. */
   async ask<T extends MessageType>(index: number, type: T, sessionId: string, body: MessageBody<T>, timeoutMs = this.o.requestTimeoutMs): Promise<SignerReply> {
+    return (await this.exchange(index, type, sessionId, body, timeoutMs)).reply;
+  }
+
+  /** Like ask, and also returns the signed request as sent (misbehaviour evidence is the request and its reply). */
+  async exchange<T extends MessageType>(index: number, type: T, sessionId: string, body: MessageBody<T>, timeoutMs = this.o.requestTimeoutMs): Promise<{ request: ProtocolMessage<T>; reply: SignerReply }> {
     const request = sealMessage({ type, sessionId, sender: 0, recipient: index, body }, this.hostSeckey);
     const { nc, naming } = this.runtime.messaging;
     let data: Uint8Array;
@@ -180,7 +185,7 @@ export class SignerNetwork implements SignerTransport {
       throw new SignerUnavailableError(index, /no responders/i.test(e.message) || e.code === '503' ? 'is not listening' : `did not answer ${type} within ${timeoutMs} ms`);
     }
     try {
-      return toSignerReply(this.#auth.authenticate(data, { types: REPLY_TYPES, sender: index, inReplyTo: request.messageId }));
+      return { request, reply: toSignerReply(this.#auth.authenticate(data, { types: REPLY_TYPES, sender: index, inReplyTo: request.messageId })) };
     } catch (err) {
       this.rejected(err, sessionId);
       throw err;

@@ -28,6 +28,12 @@ export function messageDigest(message: UnsignedMessage): Uint8Array {
   return taggedHash(MESSAGE_TAG, canonical, u32be(sid.length), sid, u32be(sender));
 }
 
+/** A signed message's digest in hex: what `sign.partial` names as the `sign.session` it answers. */
+export function sessionDigestOf(message: UnsignedMessage): string {
+  // messageDigest reads only the envelope's fields, so a signed message (with `sig`) gives the digest it was signed over.
+  return bytesToHex(messageDigest(message));
+}
+
 export interface SealInput<T extends MessageType> {
   type: T;
   sessionId: string;

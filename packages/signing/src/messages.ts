@@ -46,8 +46,13 @@ export const messageBodies = {
   'dkg.done': z.object({ threshPk: point33, pubshare: point33, recoveryData: hexBytes.max(200_000).optional() }),
   /** A nonce commitment (BIP445 pubnonce) for the request in the session. */
   'sign.nonce': z.object({ pubnonce: pubnonce66 }),
-  /** A partial signature for a ROAST session, with the next nonce commitment (ROAST needs one per response). */
-  'sign.partial': z.object({ roastSession: z.number().int().positive(), psig: hexOf(32, 'partial signature'), nextPubnonce: pubnonce66 }),
+  /**
+   * A partial signature for a ROAST session, with the next nonce commitment (ROAST needs one per response).
+   * `sessionDigest` is the digest the coordinator signed its `sign.session` with (messageDigest, auth.ts): the signer's
+   * signature over this reply then binds the partial to that exact session (request, signers, pubnonces, aggnonce), so
+   * the pair is evidence of a bad partial that a coordinator cannot fabricate by pairing it with another session.
+   */
+  'sign.partial': z.object({ roastSession: z.number().int().positive(), psig: hexOf(32, 'partial signature'), nextPubnonce: pubnonce66, sessionDigest: hexOf(32, 'session digest') }),
   /** The signer will not take part: its policy refused, or it cannot (no share yet, nonce lost in a restart). */
   'sign.refusal': z.object({
     code: z.enum(['policy', 'nonce_unavailable', 'not_ready', 'invalid_session']),

@@ -22,7 +22,7 @@ import {
   type SessionParams,
 } from '@tapbridge/frost';
 import { canonicalJson } from './canonical.js';
-import { MessageAuthenticator, sealMessage } from './auth.js';
+import { MessageAuthenticator, sealMessage, sessionDigestOf } from './auth.js';
 import { MessageRejectedError } from './errors.js';
 import { hostPublicKey } from './host-key.js';
 import type { KeyShare } from './key-share.js';
@@ -91,6 +91,10 @@ export class SignerProtocol {
   /** Requests this signer approved, by session id (requestId#attempt), and the current session of each request. */
   readonly #approved = new Map<string, Approved>();
   readonly #sessionOfRequest = new Map<string, string>();
+  /** ROAST sessions answered, by session id: a second sign.session for one of them is refused, so this signer never signs twice in one ROAST session. */
+  readonly #answered = new Map<string, Set<number>>();
+  /** When this process started: signing requests sent before it are refused (see #dispatch). */
+  readonly #startedAt: number;
   #coordinatorKey: Uint8Array | undefined;
   #share: KeyShare | undefined;
 
@@ -99,6 +103,7 @@ export class SignerProtocol {
     this.#nonces = new SecretNonceStore(APPROVAL_TTL_MS, o.now ?? Date.now);
     this.#coordinatorKey = o.coordinatorKey;
     this.#share = o.share;
+    this.#startedAt = (o.now ?? Date.now)();
     this.#auth = new MessageAuthenticator({
       self: o.index,
       now: o.now,
@@ -173,9 +178,11 @@ export class SignerProtocol {
       case 'dkg.recover':
         return this.#dkgRecover(msg as ProtocolMessage<'dkg.recover'>);
       case 'sign.nonce-request':
-        return this.#nonceRequest(msg as ProtocolMessage<'sign.nonce-request'>);
       case 'sign.session':
-        return this.#signSession(msg as ProtocolMessage<'sign.session'>);
+        // The replay cache is in memory: a restarted signer could be replayed a request it answered before the restart
+        // and, answering it again with a fresh nonce, look like it equivocated. Nothing sent before we started is answered.
+        if (msg.sentAt < this.#startedAt) return this.#reply(msg, 'protocol.error', { code: 'stale', message: 'sent before this signer started; ask again' });
+        return msg.type === 'sign.session' ? this.#signSession(msg as ProtocolMessage<'sign.session'>) : this.#nonceRequest(msg as ProtocolMessage<'sign.nonce-request'>);
     }
   }
 
@@ -306,6 +313,8 @@ export class SignerProtocol {
     if (signers.length < this.o.t) return this.#reply(msg, 'protocol.error', { code: 'invalid_session', message: `a session needs ${this.o.t} signers, got ${signers.length}` });
     const position = signers.indexOf(me);
     if (position < 0) return this.#reply(msg, 'protocol.error', { code: 'invalid_session', message: `signer ${me} is not in the session` });
+    // One partial per ROAST session, ever: two would be equivocation evidence against us.
+    if (this.#answered.get(msg.sessionId)?.has(roastSession)) return this.#reply(msg, 'protocol.error', { code: 'invalid_session', message: `ROAST session ${roastSession} was already answered` });
     // The aggregate nonce is taken from the coordinator's signed request, not recomputed from the t pubnonces
     // (that re-addition was ~95% of a signer's work at 667-of-1000). BIP445, like BIP327, lets the untrusted
     // aggregator supply aggnonce: a wrong one only yields a partial signature that fails to aggregate. The signer's
@@ -329,11 +338,15 @@ export class SignerProtocol {
       isXonly: [true],
       msg: request.message,
     };
+    const answered = this.#answered.get(msg.sessionId) ?? new Set<number>();
+    answered.add(roastSession);
+    this.#answered.set(msg.sessionId, answered);
     let psig = sign(secnonce, share.secshare, me - 1, context);
     if (this.o.fault === 'bad-partial') psig = scalarToBytes((scalarFromBytesChecked(psig) + 1n) % N); // TEST FAULT INJECTION
     const nextPubnonce = this.#freshNonce(msg.sessionId, share, request);
     await this.#record(msg.sessionId, request, 'signed', verdict.policy, null, pubnonces[position] as string);
-    return this.#reply(msg, 'sign.partial', { roastSession, psig: bytesToHex(psig), nextPubnonce });
+    // Commit to the exact session signed for (see messages.ts): evidence of a bad partial binds to what was signed.
+    return this.#reply(msg, 'sign.partial', { roastSession, psig: bytesToHex(psig), nextPubnonce, sessionDigest: sessionDigestOf(msg) });
   }
 
   #resolve(wire: SigningRequestWire): SigningRequest | string {
@@ -374,6 +387,7 @@ export class SignerProtocol {
   #forgetSession(sessionId: string): void {
     this.#nonces.discardSession(sessionId);
     this.#approved.delete(sessionId);
+    this.#answered.delete(sessionId);
   }
 
   async #record(sessionId: string, request: SigningRequest, outcome: SigningDecision['outcome'], policy: string | null, reason: string | null, pubnonce: string | null): Promise<void> {

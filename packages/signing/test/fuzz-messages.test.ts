@@ -157,7 +157,7 @@ describe('fuzz: signer protocol messages', () => {
   it('signed signer replies with fuzzed bodies are refused as malformed and blamed on their (authentic) sender', async () => {
     const bodies: Array<{ type: MessageType; body: unknown }> = [
       { type: 'sign.nonce', body: { pubnonce: '02'.repeat(66) } },
-      { type: 'sign.partial', body: { roastSession: 1, psig: '11'.repeat(32), nextPubnonce: '02'.repeat(66) } },
+      { type: 'sign.partial', body: { roastSession: 1, psig: '11'.repeat(32), nextPubnonce: '02'.repeat(66), sessionDigest: '5e'.repeat(32) } },
       { type: 'sign.refusal', body: { code: 'policy', reason: 'no' } },
       { type: 'dkg.round1', body: { pmsg1: 'ab' } },
       { type: 'dkg.done', body: { threshPk: '02'.repeat(33), pubshare: '03'.repeat(33) } },

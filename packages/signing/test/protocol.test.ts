@@ -10,6 +10,7 @@ import {
   MessageRejectedError,
   messageDigest,
   sealMessage,
+  sessionDigestOf,
   resolveSigningRequest,
   SigningAttempt,
   type AttemptEvent,
@@ -170,6 +171,41 @@ describe('signing protocol (in-process, 3-of-5)', () => {
     const reply = await group.ask(2, 'sign.session', sessionId, { request, roastSession: 1, signers: [1, 2, 3], pubnonces: nonces, aggnonce });
     expect(reply.type).toBe('sign.refusal');
     expect((reply.body as { code: string }).code).toBe('nonce_unavailable');
+  });
+
+  it('a partial commits to the digest of the session it answers, and a signer signs at most once per ROAST session', async () => {
+    const { group } = await setUp();
+    const request = wire('req-once', randomBytes(32));
+    const sessionId = attemptSessionId('req-once', 1);
+    const nonces: string[] = [];
+    for (const i of [1, 2, 3]) nonces.push(((await group.ask(i, 'sign.nonce-request', sessionId, { request })).body as { pubnonce: string }).pubnonce);
+    const aggnonce = bytesToHex(nonceAgg(nonces.map((p) => hexToBytes(p))));
+    const first = await group.exchange(2, 'sign.session', sessionId, { request, roastSession: 1, signers: [1, 2, 3], pubnonces: nonces, aggnonce });
+    expect(first.reply.type).toBe('sign.partial');
+    const partial = first.reply.body as { sessionDigest: string; nextPubnonce: string };
+    expect(partial.sessionDigest).toBe(sessionDigestOf(first.request));
+    // The same ROAST session again, now naming the next nonce the signer holds: a second partial would equivocate.
+    const again = await group.ask(2, 'sign.session', sessionId, { request, roastSession: 1, signers: [1, 2, 3], pubnonces: [nonces[0]!, partial.nextPubnonce, nonces[2]!], aggnonce });
+    expect(again.type).toBe('protocol.error');
+    expect((again.body as { message: string }).message).toMatch(/ROAST session 1 was already answered/);
+    // Another ROAST session with that next nonce is fine.
+    const next = await group.ask(2, 'sign.session', sessionId, { request, roastSession: 2, signers: [1, 2, 3], pubnonces: [nonces[0]!, partial.nextPubnonce, nonces[2]!], aggnonce });
+    expect(next.type).toBe('sign.partial');
+  });
+
+  it('a restarted signer does not answer signing requests sent before it started (its replay memory is gone)', async () => {
+    let now = Date.now();
+    const { group } = await setUp({ now: () => now });
+    const request = wire('req-replay', randomBytes(32));
+    const before = group.send(1, 'sign.nonce-request', 'req-replay#1', { request });
+    const answered = await group.signers[0]!.handle(new TextEncoder().encode(JSON.stringify(before)));
+    expect(answered.type).toBe('sign.nonce');
+    now += 1_000;
+    group.restart(1);
+    // The same signed request replayed to the new process: answering would be a second nonce for one request.
+    const replayed = await group.signers[0]!.handle(new TextEncoder().encode(JSON.stringify(before)));
+    expect([replayed.type, (replayed.body as { code: string }).code]).toEqual(['protocol.error', 'stale']);
+    expect((await group.ask(1, 'sign.nonce-request', 'req-replay#1', { request })).type).toBe('sign.nonce');
   });
 
   it('rejects forged, tampered and replayed coordinator messages, naming the sender', async () => {

@@ -4,8 +4,9 @@
  *
  * - invalid_partial_signature: the coordinator's signed `sign.session` addressed to the signer, the signer's signed
  *   `sign.partial` answering it (inReplyTo = the session message's id), the group's public key shares, and the
- *   signer's own signed `dkg.done` attesting its public share and the threshold key. The partial signature must fail
- *   BIP445 PartialSigVerify against the session the signer answered.
+ *   signer's own signed `dkg.done` attesting its public share and the threshold key. The signed partial names the
+ *   digest of the session message it answers (`sessionDigest`), so a coordinator cannot pair it with a session the
+ *   signer never saw. The partial signature must fail BIP445 PartialSigVerify against that session.
  * - equivocation: two messages signed by the same host key that commit to conflicting things in one session: two
  *   `sign.nonce` answers to the same request with different nonces, or two `sign.partial` for the same ROAST session
  *   with a different partial signature or next nonce.
@@ -19,7 +20,7 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { GroupKey, partialSigVerifyInternal, taggedHash, type SessionContext } from '@tapbridge/frost';
-import { canonicalBytes, envelopeSchema, messageBodies, messageDigest, resolveSigningRequest, resolveTweak, type MessageType, type ProtocolMessage, type UnsignedMessage } from '@tapbridge/signing';
+import { canonicalBytes, envelopeSchema, messageBodies, messageDigest, resolveSigningRequest, resolveTweak, sessionDigestOf, type MessageType, type ProtocolMessage, type UnsignedMessage } from '@tapbridge/signing';
 import { z } from 'zod';
 import { EvidenceFormatError } from './errors.js';
 import type { Offence } from './slashing.js';
@@ -110,6 +111,30 @@ function signedBy<T extends MessageType>(raw: z.infer<typeof signedMessage>, typ
   return { ...raw, body: body.data } as ProtocolMessage<T>;
 }
 
+/**
+ * The invalid-partial-signature evidence the coordinator publishes: its signed session to the signer, the signer's
+ * signed partial answering it, the signer's signed dkg.done and the group. Not checked here: verifyEvidence is.
+ */
+export function invalidPartialEvidence(o: {
+  signerHostPubkey: string;
+  coordinatorHostPubkey: string;
+  group: { n: number; t: number; threshPk: string; pubshares: readonly string[] };
+  dkgDone: ProtocolMessage<'dkg.done'>;
+  session: ProtocolMessage<'sign.session'>;
+  partial: ProtocolMessage<'sign.partial'>;
+}): Extract<Evidence, { kind: 'invalid_partial_signature' }> {
+  return {
+    kind: 'invalid_partial_signature',
+    version: 1,
+    signerHostPubkey: o.signerHostPubkey,
+    coordinatorHostPubkey: o.coordinatorHostPubkey,
+    group: { n: o.group.n, t: o.group.t, threshPk: o.group.threshPk, pubshares: [...o.group.pubshares] },
+    dkgDone: o.dkgDone,
+    session: o.session,
+    partial: o.partial,
+  };
+}
+
 /** Verifies evidence offline. Never throws for unconvincing evidence: the verdict says why. */
 export function verifyEvidence(input: unknown, options: VerifyOptions = {}): EvidenceVerdict {
   let evidence: Evidence;
@@ -143,6 +168,8 @@ function verifyInvalidPartial(e: Extract<Evidence, { kind: 'invalid_partial_sign
   if (session.recipient !== signer) refuse(`the session message is addressed to party ${session.recipient}, the partial comes from party ${signer}`);
   if (partial.sessionId !== session.sessionId) refuse('the partial answers another session id');
   if (partial.inReplyTo !== session.messageId) refuse('the partial does not answer this session message (inReplyTo differs)');
+  // The digest of the session exactly as the coordinator signed it (the raw envelope, not a re-parsed one).
+  if (partial.body.sessionDigest !== sessionDigestOf(e.session as UnsignedMessage)) refuse('the partial commits to another session message than this one (sessionDigest differs): the pair was not signed together');
   if (partial.body.roastSession !== session.body.roastSession) refuse('the partial names another ROAST session');
   if (dkgDone.sender !== signer) refuse(`dkg.done is from party ${dkgDone.sender}, the partial from party ${signer}`);
   const { n, t, threshPk, pubshares } = e.group;

@@ -1,6 +1,7 @@
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { GroupKey, N, nonceAgg, nonceGen, normalizeToEvenY, runChillDkg, scalarFromBytesChecked, scalarToBytes, sign, type SecNonce } from '@tapbridge/frost';
-import { hostPublicKey, resolveSigningRequest, resolveTweak, sealMessage, type ProtocolMessage, type SigningRequestWire } from '@tapbridge/signing';
+import { hostPublicKey, messageDigest, resolveSigningRequest, resolveTweak, sealMessage, sessionDigestOf, type ProtocolMessage, type SigningRequestWire, type UnsignedMessage } from '@tapbridge/signing';
+import { schnorr } from '@noble/curves/secp256k1.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signLivenessRecord, verifyEvidence, type LivenessRecord } from '../src/index.js';
 
@@ -47,9 +48,9 @@ function session(faulty?: number) {
     sessions.push(msg);
     let psig = sign(nonces[pos]!.secnonce as SecNonce, secshares[s - 1]!, s - 1, { aggnonce, signersCtx: group.signersContext(signers.map((x) => x - 1)), tweaks: [tweak], isXonly: [true], msg: req.message });
     if (s === faulty) psig = scalarToBytes((scalarFromBytesChecked(psig) + 1n) % N);
-    partials.push(sealMessage({ type: 'sign.partial', sessionId, sender: s, recipient: 0, inReplyTo: msg.messageId, body: { roastSession: 1, psig: hex(psig), nextPubnonce: hex(nonceGen({}).pubnonce) } }, hostSeckeys[s - 1]!));
+    partials.push(sealMessage({ type: 'sign.partial', sessionId, sender: s, recipient: 0, inReplyTo: msg.messageId, body: { roastSession: 1, psig: hex(psig), nextPubnonce: hex(nonceGen({}).pubnonce), sessionDigest: sessionDigestOf(msg) } }, hostSeckeys[s - 1]!));
   }
-  return { sessions, partials };
+  return { sessions, partials, aggnonce };
 }
 
 function dkgDone(s: number) {
@@ -97,6 +98,19 @@ describe('invalid partial signature evidence', () => {
     expect(verifyEvidence(otherReply)).toMatchObject({ valid: false, reason: expect.stringMatching(/inReplyTo/) });
   });
 
+  it('refuses a coordinator that re-signs the session under the same message id with another aggregate nonce (framing an honest signer)', () => {
+    const s = session(); // everyone honest
+    const honest = invalidPartialEvidence(2, s);
+    expect(verifyEvidence(honest)).toEqual({ valid: false, reason: 'the partial signature verifies: no offence' });
+    // The coordinator keeps message id and everything else, changes the aggnonce and signs again with its own key: against
+    // this session the honest partial fails PartialSigVerify, and the session is validly signed by the coordinator.
+    const original = honest.session!;
+    const { type, sessionId, sender, recipient, messageId, sentAt, body } = original;
+    const forgedUnsigned = { type, sessionId, sender, recipient, messageId, sentAt, body: { ...body, aggnonce: hex(nonceAgg([nonceGen({}).pubnonce, nonceGen({}).pubnonce])) } } as UnsignedMessage;
+    const forged = { ...forgedUnsigned, sig: hex(schnorr.sign(messageDigest(forgedUnsigned), coordinatorSeckey, randomBytes(32))) };
+    expect(verifyEvidence({ ...honest, session: forged })).toEqual({ valid: false, reason: expect.stringMatching(/sessionDigest differs/) });
+  });
+
   it('answers malformed input with a verdict, not an exception', () => {
     expect(verifyEvidence('not json')).toMatchObject({ valid: false, reason: expect.stringMatching(/not JSON/) });
     expect(verifyEvidence({ kind: 'invalid_partial_signature' })).toMatchObject({ valid: false, reason: expect.stringMatching(/does not parse/) });
@@ -107,7 +121,7 @@ describe('invalid partial signature evidence', () => {
 describe('equivocation evidence', () => {
   it('proves two partial signatures for one ROAST session and two nonces for one request', () => {
     const a = session(undefined).partials[1]!;
-    const b = sealMessage({ type: 'sign.partial', sessionId: a.sessionId, sender: 2, recipient: 0, body: { roastSession: 1, psig: '22'.repeat(32), nextPubnonce: a.body.nextPubnonce } }, hostSeckeys[1]!);
+    const b = sealMessage({ type: 'sign.partial', sessionId: a.sessionId, sender: 2, recipient: 0, body: { roastSession: 1, psig: '22'.repeat(32), nextPubnonce: a.body.nextPubnonce, sessionDigest: a.body.sessionDigest } }, hostSeckeys[1]!);
     expect(verifyEvidence({ kind: 'equivocation', version: 1, signerHostPubkey: hostPub(2), first: a, second: b })).toMatchObject({
       valid: true, offence: 'equivocation', evidenceId: `equivocation:${hostPub(2)}:heartbeat-7#1:partial:1`,
     });

@@ -14,7 +14,7 @@ const coordinatorPub = bytesToHex(hostPublicKey(coordinatorKey));
 
 const record = { signerHostPubkey: signerPub, signerIndex: 2, epoch: 9, windowSize: 4, maxMisses: 1, probes: [0, 1, 2, 3].map((i) => ({ id: `hb-${i}`, at: i, answered: i === 3 })) };
 const liveness = { kind: 'liveness', version: 1, coordinatorHostPubkey: coordinatorPub, record, sig: signLivenessRecord(record, coordinatorKey) };
-const partial = (psig: string) => sealMessage({ type: 'sign.partial', sessionId: 'req#1', sender: 2, recipient: 0, body: { roastSession: 3, psig, nextPubnonce: '02'.padEnd(132, '1') } }, signerKey, 1_000);
+const partial = (psig: string) => sealMessage({ type: 'sign.partial', sessionId: 'req#1', sender: 2, recipient: 0, body: { roastSession: 3, psig, nextPubnonce: '02'.padEnd(132, '1'), sessionDigest: '5e'.repeat(32) } }, signerKey, 1_000);
 const equivocation = { kind: 'equivocation', version: 1, signerHostPubkey: signerPub, first: partial('11'.repeat(32)), second: partial('22'.repeat(32)) };
 
 describe('evidence verification on hostile input', () => {

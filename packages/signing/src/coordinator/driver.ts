@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { GroupKey } from '@tapbridge/frost';
-import type { MessageBody, MessageType } from '../messages.js';
+import { sessionDigestOf } from '../auth.js';
+import type { MessageBody, MessageType, ProtocolMessage } from '../messages.js';
 import { resolveSigningRequest, resolveTweak, type SigningRequest, type SigningRequestWire, type TweakSpec } from '../request.js';
 import { AttemptMachine, type AttemptCommand, type SessionStarted, type SignerReply } from './attempt-machine.js';
 import type { RequestRow, SigningStore } from './store.js';
@@ -17,7 +18,22 @@ export class GroupKeyNotReadyError extends Error {
 /** Authenticated request/reply to one signer. Rejects when the signer does not answer (the reason is recorded). */
 export interface SignerTransport {
   ask<T extends MessageType>(signer: number, type: T, sessionId: string, body: MessageBody<T>): Promise<SignerReply>;
+  /** Like ask, and also hands back the signed request as it was sent: a bad partial's evidence is the pair. */
+  exchange<T extends MessageType>(signer: number, type: T, sessionId: string, body: MessageBody<T>): Promise<{ request: ProtocolMessage<T>; reply: SignerReply }>;
 }
+
+/** What a bad partial signature's evidence is made of: the coordinator's signed session and the signer's signed answer. */
+export interface PartialExchange {
+  signer: number;
+  session: ProtocolMessage<'sign.session'>;
+  partial: ProtocolMessage<'sign.partial'>;
+}
+
+/**
+ * Builds the evidence a signing.misbehaviour event carries (packages/stake's format; the app adds the DKG attestation
+ * and the group). Undefined when it cannot (the report then goes out unproven, and nothing is slashed on it).
+ */
+export type EvidenceBuilder = (exchange: PartialExchange) => Promise<unknown>;
 
 export interface Clock {
   now(): number;
@@ -71,6 +87,8 @@ export interface SigningDriverOptions {
   /** How often an attempt checks its clock (a timer, not a promise race: an already-settled chain would spin in microtasks and starve I/O). */
   pollMs?: number;
   newRequestId?: () => string;
+  /** Attaches proof to invalid-partial-signature reports; without it they are published unproven. */
+  evidence?: EvidenceBuilder;
 }
 
 type RunOutcome = 'signed' | 'failed' | 'stalled' | 'stopped';
@@ -170,6 +188,9 @@ export class SigningDriver {
     // nothing (answers after the signature but before the end are still recorded: a late refusal belongs in the record).
     let chain: Promise<void> = Promise.resolve();
     let over = false;
+    // The signed session and partial of every answer in this attempt, by signer and ROAST session: the evidence if ROAST
+    // finds the partial invalid.
+    const exchanges = new Map<string, PartialExchange>();
     const enqueue = (input: () => AttemptCommand[]): Promise<void> => {
       const step = chain.then(() => (over ? undefined : perform(input())));
       chain = step.catch((err: unknown) => observer?.failed?.(row.id, 'apply a signer response', asError(err)));
@@ -200,12 +221,15 @@ export class SigningDriver {
           case 'record-session':
             await store.recordSession(row.id, attemptNo, c.session.roastSession, c.session.signers, c.session.pubnonces, c.session.aggnonce);
             break;
-          case 'record-misbehaviour':
+          case 'record-misbehaviour': {
+            const exchange = c.roastSession !== undefined ? exchanges.get(`${c.signer}:${c.roastSession}`) : undefined;
+            const evidence = c.reason === 'invalid_partial_signature' && exchange ? await this.evidenceFor(row.id, exchange) : undefined;
             await store.recordMisbehaviour(
-              { sessionId: `${ctx.sessionId}/${c.roastSession ?? 0}`, signerId: c.signer, reason: c.reason, detail: `signer ${c.signer}: ${c.detail}` },
+              { sessionId: `${ctx.sessionId}/${c.roastSession ?? 0}`, signerId: c.signer, reason: c.reason, detail: `signer ${c.signer}: ${c.detail}`, ...(evidence !== undefined ? { evidence } : {}) },
               { requestId: row.id, attempt: attemptNo, ...(c.roastSession !== undefined ? { roastSession: c.roastSession } : {}) },
             );
             break;
+          }
           case 'complete':
             await store.complete(row.id, c.signature, c.signers);
             break;
@@ -221,9 +245,17 @@ export class SigningDriver {
     };
 
     const askSession = (signer: number, s: SessionStarted): void => {
-      transport.ask(signer, 'sign.session', ctx.sessionId, { request: wire, roastSession: s.roastSession, signers: s.signers, pubnonces: s.pubnonces, aggnonce: s.aggnonce }).then(
-        (reply) => {
+      transport.exchange(signer, 'sign.session', ctx.sessionId, { request: wire, roastSession: s.roastSession, signers: s.signers, pubnonces: s.pubnonces, aggnonce: s.aggnonce }).then(
+        ({ request, reply }) => {
           observer?.replied?.(ctx, signer, reply.type);
+          if (reply.type === 'sign.partial') {
+            // A partial that names another session than the one sent proves nothing and is not used: an unanswered ask.
+            if (reply.body.sessionDigest !== sessionDigestOf(request)) {
+              void enqueue(() => machine.onSessionFailed(signer, s, 'sign.partial names another session digest', clock.now()));
+              return;
+            }
+            exchanges.set(`${signer}:${s.roastSession}`, { signer, session: request, partial: reply });
+          }
           void enqueue(() => machine.onSessionReply(signer, s, reply, clock.now()));
         },
         (err: unknown) => {
@@ -246,6 +278,17 @@ export class SigningDriver {
     } finally {
       await chain;
       over = true;
+    }
+  }
+
+  /** The evidence builder's answer, or undefined if there is none or it failed (the report still goes out). */
+  private async evidenceFor(requestId: string, exchange: PartialExchange): Promise<unknown> {
+    if (!this.o.evidence) return undefined;
+    try {
+      return await this.o.evidence(exchange);
+    } catch (err) {
+      this.o.observer?.failed?.(requestId, 'build misbehaviour evidence', asError(err));
+      return undefined;
     }
   }
 }

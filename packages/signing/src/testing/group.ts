@@ -28,6 +28,8 @@ export class Group {
   readonly decisions: SigningDecision[] = [];
   readonly saved = new Map<number, KeyShare>();
   readonly auth: MessageAuthenticator;
+  /** Each signer's signed dkg.done from the last runDkg: the attestation of its public share that evidence rests on. */
+  readonly dkgDone = new Map<number, ProtocolMessage<'dkg.done'>>();
 
   readonly now: (() => number) | undefined;
   readonly trustOf: (index: number) => SignerTrust;
@@ -75,9 +77,15 @@ export class Group {
   }
 
   async ask<T extends MessageType>(to: number, type: T, sessionId: string, body: MessageBody<T>): Promise<ProtocolMessage> {
+    return (await this.exchange(to, type, sessionId, body)).reply;
+  }
+
+  /** The signed request as sent and the signer's authenticated reply. */
+  async exchange<T extends MessageType>(to: number, type: T, sessionId: string, body: MessageBody<T>): Promise<{ request: ProtocolMessage<T>; reply: ProtocolMessage }> {
     const request = this.send(to, type, sessionId, body);
-    const reply = await (this.signers[to - 1] as SignerProtocol).handle(new TextEncoder().encode(JSON.stringify(request)));
-    return this.auth.authenticate(reply, { types: ['dkg.round1', 'dkg.round2', 'dkg.done', 'sign.nonce', 'sign.partial', 'sign.refusal', 'heartbeat.ack', 'protocol.error'], sender: to, inReplyTo: request.messageId });
+    const raw = await (this.signers[to - 1] as SignerProtocol).handle(new TextEncoder().encode(JSON.stringify(request)));
+    const reply = this.auth.authenticate(raw, { types: ['dkg.round1', 'dkg.round2', 'dkg.done', 'sign.nonce', 'sign.partial', 'sign.refusal', 'heartbeat.ack', 'protocol.error'], sender: to, inReplyTo: request.messageId });
+    return { request, reply };
   }
 
   async runDkg(): Promise<DkgCeremony> {
@@ -91,6 +99,7 @@ export class Group {
     const { cmsg2 } = ceremony.finalize(new Map(r2.map((m) => [m.sender, Buffer.from((m.body as { pmsg2: string }).pmsg2, 'hex')])));
     const done = await Promise.all(ids.map((i) => this.ask(i, 'dkg.cmsg2', 'dkg-1', { cmsg2: bytesToHex(cmsg2) })));
     for (const m of done) {
+      if (m.type === 'dkg.done') this.dkgDone.set(m.sender, m as ProtocolMessage<'dkg.done'>);
       const body = m.body as { threshPk: string; pubshare: string };
       ceremony.confirm(m.sender, body.threshPk, body.pubshare);
     }

@@ -3,7 +3,7 @@
 import type { GroupKey } from '@tapbridge/frost';
 import { toSignerReply, type SignerReply } from '../coordinator/attempt-machine.js';
 import type { Clock, SignerTransport } from '../coordinator/driver.js';
-import type { MessageBody, MessageType } from '../messages.js';
+import type { MessageBody, MessageType, ProtocolMessage } from '../messages.js';
 import type { Group } from './group.js';
 
 export class GroupTransport implements SignerTransport {
@@ -17,9 +17,14 @@ export class GroupTransport implements SignerTransport {
   constructor(readonly group: Group) {}
 
   async ask<T extends MessageType>(signer: number, type: T, sessionId: string, body: MessageBody<T>): Promise<SignerReply> {
+    return (await this.exchange(signer, type, sessionId, body)).reply;
+  }
+
+  async exchange<T extends MessageType>(signer: number, type: T, sessionId: string, body: MessageBody<T>): Promise<{ request: ProtocolMessage<T>; reply: SignerReply }> {
     this.asked.push({ signer, type, sessionId });
     if (this.down.has(signer) || (type === 'sign.session' && this.silentInSessions.has(signer))) throw new Error(`signer ${signer} is not listening`);
-    return toSignerReply(await this.group.ask(signer, type, sessionId, body));
+    const { request, reply } = await this.group.exchange(signer, type, sessionId, body);
+    return { request, reply: toSignerReply(reply) };
   }
 
   /** The group key as the signers hold it after the DKG. */

@@ -367,6 +367,9 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
    */
   async recordMintReorg(depositId: string, reason: string, btcBlockHash?: string): Promise<'recorded' | 'cancelled-pending' | 'unknown'> {
     if (typeof depositId !== 'string' || depositId.length === 0) throw new MintError('depositId must be a non-empty string');
+    // A block being executed or committed may hold this mint: let it land (or fail) first, so that a mint the store
+    // is about to commit is recorded as reorged rather than cancelled in the queue.
+    while (this.sequencer.holdsMint(depositId) && !this.closed) await this.produceBlock().catch(() => undefined);
     const mint = await this.store.getMint(depositId);
     if (mint === undefined) {
       return this.mintQueue.cancel(depositId, new MintError(`deposit ${depositId} was reorged out before it was minted: ${reason}`))

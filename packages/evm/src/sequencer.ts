@@ -132,6 +132,8 @@ export class Sequencer {
     const account = parentBlock === this.headBlock ? this.deps.account : (sender: string) => this.producerAccount(sender);
     const included = await mempool.select(baseFee, config.blockGasLimit, account);
     const { requests, alreadyMinted } = await this.pendingMints();
+    const held = [...requests.map((r) => r.depositId), ...alreadyMinted.map((m) => m.depositId)];
+    for (const id of held) this.inflightMints.add(id);
     const firstWithdrawalIndex = this.nextWithdrawalIndex;
     const withdrawals: Withdrawal[] = requests.map((m, i) =>
       createWithdrawal({ index: firstWithdrawalIndex + BigInt(i), validatorIndex: 0n, address: createAddressFromString(m.recipient), amount: satsToGwei(m.amountSats) }),
@@ -210,6 +212,7 @@ export class Sequencer {
         changedAccounts,
       };
     } catch (err) {
+      for (const id of held) this.inflightMints.delete(id);
       trieDb.discardStaged();
       stateManager.touched.clear();
       await stateManager.setStateRoot(parent.stateRoot, true);
@@ -217,7 +220,6 @@ export class Sequencer {
     }
     this.tipBlock = pending.block;
     this.nextWithdrawalIndex = pending.commit.nextWithdrawalIndex;
-    for (const m of [...pending.mints, ...alreadyMinted]) this.inflightMints.add(m.depositId);
     this.deps.blockHashes?.remember(pending.block.header.number, pending.block.hash());
     return pending;
   }
@@ -258,6 +260,11 @@ export class Sequencer {
     this.tipBlock = this.headBlock;
     this.nextWithdrawalIndex = this.committedWithdrawalIndex;
     this.inflightMints.clear();
+  }
+
+  /** Whether a block being executed or waiting for its commit holds this deposit's mint. */
+  holdsMint(depositId: string): boolean {
+    return this.inflightMints.has(depositId);
   }
 
   private async producerAccount(sender: string): Promise<SenderState> {

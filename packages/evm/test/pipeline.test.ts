@@ -178,4 +178,25 @@ describe('block pipelining', () => {
     expect(await reopened.getReceipt(hashes[5]!)).toBeUndefined();
     await reopened.close();
   });
+
+  it('a reorg of a deposit whose mint a block is committing waits for that commit and records the mint as reorged', async () => {
+    const store = new GatedStore();
+    const engine = await openTestEngine(fundedConfig(wallets), { store });
+    const mint = await engine.queueMint({ depositId: 'dep-racing', recipient, amountSats: 3_000n });
+    if (mint.status !== 'queued') throw new Error('mint not queued');
+    store.closeGate();
+    const block = engine.produceBlock();
+    await until('block 1 commit to start', () => store.started.at(-1) === 1n);
+    let outcome: string | undefined;
+    const reorg = engine.recordMintReorg('dep-racing', 'btc block orphaned').then((o) => (outcome = o));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(outcome).toBeUndefined();
+    store.openGate();
+    await block;
+    await reorg;
+    expect(outcome).toBe('recorded');
+    expect((await mint.committed).blockNumber).toBe(1n);
+    expect((await engine.getMintReorgs()).map((r) => r.depositId)).toEqual(['dep-racing']);
+    await engine.close();
+  });
 });

@@ -10,3 +10,4 @@ export * from './policy.js';
 export * from './codec.js';
 export * from './params-codec.js';
 export * from './watchtower.js';
+export * from './custody-desk.js';

@@ -26,6 +26,7 @@ export const STREAMS = {
   WITHDRAWAL: ['withdrawal.>'],
   SIGNING: ['signing.>'],
   STAKE: ['stake.>'],
+  CHANNEL: ['channel.>'],
   TEST: ['test.>'],
 } as const;
 export type StreamName = keyof typeof STREAMS;

@@ -1,5 +1,6 @@
 export * from './catalog.js';
 export * from './events.js';
+export * from './channel-events.js';
 export * from './errors.js';
 export { connectMessaging } from './connection.js';
 export type { Messaging } from './connection.js';

@@ -35,6 +35,8 @@ export interface EngineOptions {
   trieCacheSize?: number;
   /** Clock in milliseconds (block timestamps, idle timer); tests freeze it to get reproducible block hashes. */
   now?: () => number;
+  /** Execute the next block while the previous one commits (default true; false for A/B benchmarks). */
+  pipelineBlocks?: boolean;
 }
 
 export interface EngineEvents {
@@ -88,6 +90,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     nextWithdrawalIndex: bigint,
     mempoolLimits: MempoolLimits,
     private readonly now: () => number,
+    private readonly pipelineBlocks: boolean,
   ) {
     super();
     this.chainId = config.chainId;
@@ -144,7 +147,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     });
     const engine = new EvmEngine(
       config, common, options.store, trieDb, blockState, calls, recentHashes, blockVm, head,
-      nextWithdrawalIndex, { ...DEFAULT_MEMPOOL_LIMITS, ...options.mempoolLimits }, options.now ?? Date.now,
+      nextWithdrawalIndex, { ...DEFAULT_MEMPOOL_LIMITS, ...options.mempoolLimits }, options.now ?? Date.now, options.pipelineBlocks !== false,
     );
     if (options.autoMine !== false) engine.start();
     return engine;
@@ -228,7 +231,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
       const commit = this.sequencer.commit(pending);
       // While this block is written, the next one executes on top of it (the store's round trips and fsync are
       // waits, not CPU). It is acknowledged only by the next call, after its own commit.
-      if (this.moreWorkAfter(pending)) {
+      if (this.pipelineBlocks && this.moreWorkAfter(pending)) {
         this.prepared = this.sequencer.execute().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
         this.workPending = true;
       }

@@ -36,10 +36,12 @@ const NOT_HANDLED_EIPS = [2935, 7685, 7864, 7928, 8037];
  *
  * On failure the block's changes are reverted and the error is rethrown, as runBlock does.
  */
-export async function executeBlock(vm: VM, block: Block): Promise<ExecutedBlock> {
+export async function executeBlock(vm: VM, block: Block, afterTransactions?: () => Promise<void>): Promise<ExecutedBlock> {
   const common = vm.common;
   const beaconCode = common.isActivatedEIP(4788) ? await vm.stateManager.getCode(BEACON_ROOTS_ADDRESS) : new Uint8Array();
   if (beaconCode.length > 0 || NOT_HANDLED_EIPS.some((eip) => common.isActivatedEIP(eip)) || block.common.consensusType() === ConsensusType.ProofOfWork) {
+    // runBlock has no place between the transactions and the withdrawals for the sequencer's system calls.
+    if (afterTransactions !== undefined) throw new Error('system calls need the direct block executor (no EIP-4788 code, none of NOT_HANDLED_EIPS)');
     return executeWithRunBlock(vm, block);
   }
   await vm.evm.journal.checkpoint();
@@ -65,6 +67,8 @@ export async function executeBlock(vm: VM, block: Block): Promise<ExecutedBlock>
       receipts.push(result.receipt);
       encodedReceipts.push(encodeReceipt(result.receipt, tx.type));
     }
+    // The sequencer's system calls (system-call-block.ts): after the transactions, before the mints.
+    if (afterTransactions !== undefined) await afterTransactions();
     if (common.isActivatedEIP(4895)) {
       for (const [i, { address, amount }] of (block.withdrawals ?? []).entries()) {
         if (i % (YIELD_EVERY * 8) === YIELD_EVERY * 8 - 1) await yieldToEventLoop();

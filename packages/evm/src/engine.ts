@@ -22,6 +22,8 @@ import { Sequencer, type CommittedBlock, type PendingBlock } from './sequencer.j
 import type { ChainHead, ChainStore, LogFilter, MintBackingEntry, MintReconfirmation, MintReorgRecord, MintRecord, StoredLog, StoredReceipt, StoredTransaction } from './store/chain-store.js';
 import { StagedTrieDB } from './trie-db.js';
 import { decodeWithdrawalRequests, type WithdrawalRequest } from './withdrawals.js';
+import { checkSystemCall, SystemCallQueue, systemTransaction, type SystemCall, type SystemCallRecord } from './system-calls.js';
+import { recordFromReceipt } from './system-call-block.js';
 
 export interface EngineOptions {
   store: ChainStore;
@@ -49,6 +51,9 @@ export interface EngineEvents {
   sequencerError: [Error];
 }
 
+/** What a system call request came to. */
+export type SystemCallOutcome = { status: 'queued' | 'already-queued'; committed: Promise<SystemCallRecord> } | { status: 'already-executed'; record: SystemCallRecord };
+
 /** What a mint request came to. */
 export type MintOutcome = { status: 'queued' | 'already-queued'; committed: Promise<MintRecord> } | { status: 'already-minted'; record: MintRecord };
 
@@ -60,6 +65,8 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
   readonly chainId: bigint;
   private readonly mempool: Mempool;
   private readonly mintQueue = new MintQueue();
+  /** Stake-accounting's decisions waiting for the next block (system-calls.ts). */
+  private readonly systemCallQueue = new SystemCallQueue();
   /** Sender recovery on a worker thread, batched per event-loop turn. */
   private readonly recovery = new SenderRecovery();
   /** Head accounts in front of the trie (balances, nonces, sender checks). */
@@ -100,7 +107,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     this.sequencer = new Sequencer(
       {
         config, common, vm: blockVm, stateManager: blockState, trieDb, store,
-        mempool: this.mempool, mints: this.mintQueue, blockHashes: recentHashes,
+        mempool: this.mempool, mints: this.mintQueue, systemCalls: this.systemCallQueue, blockHashes: recentHashes,
         account: (sender) => this.senderState(sender), now,
       },
       head,
@@ -265,6 +272,8 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     // More may be selectable now that nonces advanced.
     if (this.mempool.size > 0 && block.transactions.length > 0) this.workPending = true;
     if (this.mintQueue.size > 0) this.workPending = true;
+    // Calls still queued after a block that settled some; a deferred reward credit alone waits for the next tick.
+    if (committed.systemCalls.length > 0 && this.systemCallQueue.size > 0) this.workPending = true;
     this.mempool.expireQueued();
     this.emit('block', committed);
     return committed;
@@ -357,6 +366,28 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     });
     this.signalWork();
     return out;
+  }
+
+  // ---------------------------------------------------------------- system calls (stake-accounting's decisions)
+
+  /**
+   * Queues a system call on the staking contract for the next block (system-calls.ts). Idempotent per decision id:
+   * a call whose system transaction the store has is not run again ('already-executed'), a queued one is not queued
+   * twice, and the contract's guard is read before it runs. The same id with other arguments is refused.
+   */
+  async queueSystemCall(call: SystemCall): Promise<SystemCallOutcome> {
+    const checked = checkSystemCall(call);
+    const entry = { call: checked, ...systemTransaction(checked, this.common) };
+    const receipt = await this.store.getReceipt(entry.hash);
+    if (receipt !== undefined) return { status: 'already-executed', record: recordFromReceipt(entry, receipt) };
+    const status = this.systemCallQueue.has(entry.id) ? 'already-queued' : 'queued';
+    const committed = this.systemCallQueue.enqueue(entry);
+    this.signalWork();
+    return { status, committed };
+  }
+
+  get systemCallsQueued(): number {
+    return this.systemCallQueue.size;
   }
 
   getMint(depositId: string): Promise<MintRecord | undefined> {
@@ -548,6 +579,7 @@ export class EvmEngine extends EventEmitter<EngineEvents> {
     await this.calls.close();
     await this.recovery.close();
     this.mintQueue.rejectAll(new EvmEngineError('engine closed before the mint was committed'));
+    this.systemCallQueue.rejectAll(new EvmEngineError('engine closed before the system call was committed'));
   }
 
   // ---------------------------------------------------------------- internals

@@ -14,6 +14,8 @@ import type { TrackingStateManager } from './state-cache.js';
 import type { BlockCommit, ChainStore, MintRecord, StoredReceipt } from './store/chain-store.js';
 import type { StagedTrieDB } from './trie-db.js';
 import { satsToGwei } from './units.js';
+import { runSystemCalls, systemCallRecords, recordFromReceipt, withSystemLogs, type ExecutedSystemCall } from './system-call-block.js';
+import { MAX_SYSTEM_CALLS_PER_BLOCK, type QueuedSystemCall, type SystemCallQueue, type SystemCallRecord } from './system-calls.js';
 
 /** A block the store has committed, with what subscribers and indexers need. */
 export interface CommittedBlock {
@@ -24,6 +26,8 @@ export interface CommittedBlock {
   senderNonces: Map<string, bigint>;
   /** The accounts the block wrote, as the block left them (undefined: no account): the flat head cache's update. */
   changedAccounts: Map<string, Account | undefined>;
+  /** System calls settled with this block (executed in it, or found applied already). */
+  systemCalls: SystemCallRecord[];
 }
 
 /** A block that has executed (on top of the committed head or of another pending block) but is not committed yet. */
@@ -36,6 +40,8 @@ export interface PendingBlock {
   alreadyMinted: MintRecord[];
   senderNonces: Map<string, bigint>;
   changedAccounts: Map<string, Account | undefined>;
+  /** System calls this block settles (executed in it, or found applied already); deferred ones are not here. */
+  systemCalls: SystemCallRecord[];
 }
 
 export interface SequencerDeps {
@@ -50,6 +56,8 @@ export interface SequencerDeps {
   store: ChainStore;
   mempool: Mempool;
   mints: MintQueue;
+  /** Stake-accounting's decisions for the staking contract (system-calls.ts); none when absent. */
+  systemCalls?: SystemCallQueue;
   /** The sender's state at the current head, for transaction selection. */
   account: (sender: string) => Promise<SenderState>;
   now?: () => number;
@@ -84,6 +92,8 @@ export class Sequencer {
   private committedWithdrawalIndex: bigint;
   /** Deposit ids held by pending blocks: a later block must not credit them again. */
   private readonly inflightMints = new Set<string>();
+  /** System call ids held by blocks being executed or waiting for their commit: a later block must not run them again. */
+  private readonly inflightSystemCalls = new Set<string>();
 
   constructor(
     private readonly deps: SequencerDeps,
@@ -134,6 +144,10 @@ export class Sequencer {
     const { requests, alreadyMinted } = await this.pendingMints();
     const held = [...requests.map((r) => r.depositId), ...alreadyMinted.map((m) => m.depositId)];
     for (const id of held) this.inflightMints.add(id);
+    const { calls, alreadyExecuted } = await this.pendingSystemCalls();
+    const heldCalls = [...calls.map((c) => c.id), ...alreadyExecuted.map((c) => c.id)];
+    for (const id of heldCalls) this.inflightSystemCalls.add(id);
+    let executedCalls: ExecutedSystemCall[] = [];
     const firstWithdrawalIndex = this.nextWithdrawalIndex;
     const withdrawals: Withdrawal[] = requests.map((m, i) =>
       createWithdrawal({ index: firstWithdrawalIndex + BigInt(i), validatorIndex: 0n, address: createAddressFromString(m.recipient), amount: satsToGwei(m.amountSats) }),
@@ -159,7 +173,8 @@ export class Sequencer {
       // runBlock's work with generated header fields, minus its per-insertion receipt/transaction tries (block-executor.ts).
       let result: ExecutedBlock;
       try {
-        result = await executeBlock(vm, draft);
+        const systemCalls = calls.length === 0 ? undefined : async () => void (executedCalls = await runSystemCalls(vm, draft, calls));
+        result = await executeBlock(vm, draft, systemCalls);
       } catch (err) {
         // Admission and selection should make this impossible; if it happens anyway, drop the block's
         // transactions so one bad transaction cannot stall the chain forever (mints stay queued).
@@ -171,7 +186,7 @@ export class Sequencer {
           ...headerData,
           stateRoot: result.stateRoot,
           receiptTrie: result.receiptsRoot,
-          logsBloom: result.logsBloom,
+          logsBloom: executedCalls.length === 0 ? result.logsBloom : withSystemLogs(result.logsBloom, executedCalls, common),
           gasUsed: result.gasUsed,
           transactionsTrie: result.transactionsRoot,
           withdrawalsRoot: result.withdrawalsRoot,
@@ -181,6 +196,11 @@ export class Sequencer {
       const block = new Block(header, txs, [], withdrawals, { common });
       const built = buildReceipts(block, included, result.receipts, result.results);
       const blockHash = toHex(block.hash());
+      // The system calls' transactions and receipts follow the body's, in the order they executed.
+      const system = systemCallRecords(executedCalls, {
+        blockNumber: header.number, blockHash, firstIndex: txs.length, firstLogIndex: built.receipts.reduce((n, r) => n + r.logs.length, 0), blockGasUsed: result.gasUsed, common,
+      });
+      const receipts = [...built.receipts, ...system.receipts];
       const mintRecords: MintRecord[] = requests.map((m, i) => ({
         depositId: m.depositId,
         recipient: m.recipient,
@@ -199,20 +219,22 @@ export class Sequencer {
         commit: {
           block: { number: header.number, hash: blockHash, rlp: block.serialize() },
           stateRoot: toHex(result.stateRoot),
-          transactions: built.transactions,
-          receipts: built.receipts,
+          transactions: [...built.transactions, ...system.transactions],
+          receipts,
           mints: mintRecords,
           trieNodes: trieDb.sealStaged(),
           nextWithdrawalIndex,
         },
-        receipts: built.receipts,
+        receipts,
         mints: mintRecords,
         alreadyMinted,
+        systemCalls: [...system.records, ...alreadyExecuted],
         senderNonces: nextNonces(included),
         changedAccounts,
       };
     } catch (err) {
       for (const id of held) this.inflightMints.delete(id);
+      for (const id of heldCalls) this.inflightSystemCalls.delete(id);
       trieDb.discardStaged();
       stateManager.touched.clear();
       await stateManager.setStateRoot(parent.stateRoot, true);
@@ -220,6 +242,8 @@ export class Sequencer {
     }
     this.tipBlock = pending.block;
     this.nextWithdrawalIndex = pending.commit.nextWithdrawalIndex;
+    // Deferred calls (a reward credit the coinbase cannot fund yet) are free for a later block.
+    for (const e of executedCalls) if (e.outcome === 'deferred') this.inflightSystemCalls.delete(e.entry.id);
     this.deps.blockHashes?.remember(pending.block.header.number, pending.block.hash());
     return pending;
   }
@@ -248,7 +272,9 @@ export class Sequencer {
     const settled = [...pending.mints, ...pending.alreadyMinted];
     for (const m of settled) this.inflightMints.delete(m.depositId);
     mints.settle(settled);
-    return { block: pending.block, receipts: pending.receipts, mints: pending.mints, senderNonces: pending.senderNonces, changedAccounts: pending.changedAccounts };
+    for (const c of pending.systemCalls) this.inflightSystemCalls.delete(c.id);
+    this.deps.systemCalls?.settle(pending.systemCalls);
+    return { block: pending.block, receipts: pending.receipts, mints: pending.mints, senderNonces: pending.senderNonces, changedAccounts: pending.changedAccounts, systemCalls: pending.systemCalls };
   }
 
   /** Drops every executed block after the committed head (a commit failed): state, trie writes, held mints. */
@@ -260,6 +286,7 @@ export class Sequencer {
     this.tipBlock = this.headBlock;
     this.nextWithdrawalIndex = this.committedWithdrawalIndex;
     this.inflightMints.clear();
+    this.inflightSystemCalls.clear();
   }
 
   /** Whether a block being executed or waiting for its commit holds this deposit's mint. */
@@ -276,6 +303,21 @@ export class Sequencer {
    * Pending mints minus those a pending block holds and any the store already has (a redelivery racing a commit);
    * the latter are settled as they are.
    */
+  /** Queued system calls not held by a pending block; those whose system transaction the store has are settled as they were. */
+  private async pendingSystemCalls(): Promise<{ calls: QueuedSystemCall[]; alreadyExecuted: SystemCallRecord[] }> {
+    const calls: QueuedSystemCall[] = [];
+    const alreadyExecuted: SystemCallRecord[] = [];
+    const queue = this.deps.systemCalls;
+    if (queue === undefined || queue.size === 0) return { calls, alreadyExecuted };
+    const next = queue.peek(MAX_SYSTEM_CALLS_PER_BLOCK + this.inflightSystemCalls.size).filter((c) => !this.inflightSystemCalls.has(c.id)).slice(0, MAX_SYSTEM_CALLS_PER_BLOCK);
+    for (const entry of next) {
+      const receipt = await this.deps.store.getReceipt(entry.hash);
+      if (receipt === undefined) calls.push(entry);
+      else alreadyExecuted.push(recordFromReceipt(entry, receipt));
+    }
+    return { calls, alreadyExecuted };
+  }
+
   private async pendingMints(): Promise<{ requests: MintRequest[]; alreadyMinted: MintRecord[] }> {
     const requests: MintRequest[] = [];
     const alreadyMinted: MintRecord[] = [];

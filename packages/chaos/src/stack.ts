@@ -1,0 +1,238 @@
+// The private stack of a chaos run: its own Postgres cluster, NATS (JetStream) and Redis (infra.ts), the devnet
+// chain as its own process, and every service as its own process, each reaching NATS and Postgres through a
+// TcpProxy of its own so a fault can cut one service off. Started the way scripts/stack-services.sh starts the
+// devnet (host keys made first and pinned both ways, DKG on start, the indexer told the custody the DKG made).
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { addressToOutputScript, bytesToHex } from '@tapbridge/bitcoin';
+import { buildApps, freePort, repoRoot, ServiceProcess, TcpProxy, waitFor, waitForPort } from '@tapbridge/testing';
+import { makeTempRoot, NatsServer, PostgresCluster, Proc, RedisServer } from './infra.js';
+import { BtcRpc, EvmRpc } from './rpc.js';
+import { SERVICES, type ServiceName } from './schedule.js';
+
+const APPS = ['header-watcher', 'deposit-indexer', 'evm-gateway', 'signing-coordinator', 'signer', 'sweep-coordinator', 'api-gateway'] as const;
+
+export const PAYOUT_CONFIRMATIONS = 2;
+export const EVM_FINALITY_DEPTH = 2;
+
+/** One service: its process, its own proxies to NATS and Postgres, and what it printed across restarts. */
+export class Service {
+  private current: ServiceProcess | undefined;
+  private earlier = '';
+  restarts = 0;
+  constructor(
+    readonly name: ServiceName,
+    readonly app: (typeof APPS)[number],
+    readonly port: number,
+    readonly env: Record<string, string>,
+    readonly natsProxy: TcpProxy,
+    readonly pgProxy: TcpProxy,
+  ) {}
+  async start(): Promise<void> {
+    if (this.current) this.earlier += this.current.output;
+    this.current = await ServiceProcess.start({ app: this.app, env: this.env, port: this.port, readyTimeoutMs: 300_000 });
+  }
+  get running(): boolean {
+    return this.current?.running ?? false;
+  }
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  /** kill -9, as a crash. */
+  async crash(): Promise<void> {
+    await this.current?.kill('SIGKILL');
+  }
+  async stop(): Promise<void> {
+    await this.current?.stop(5_000);
+  }
+  logs(): string {
+    return this.earlier + (this.current?.output ?? '');
+  }
+}
+
+export interface Custody {
+  groupKey: string;
+  address: string;
+  scriptPubKey: string;
+}
+
+export class ChaosStack {
+  readonly services = new Map<ServiceName, Service>();
+  custody!: Custody;
+  btc!: BtcRpc;
+  evm!: EvmRpc;
+  evmRpcUrl!: string;
+  apiUrl!: string;
+  minerAddress!: string;
+  chainProc: Proc | undefined;
+  private proxies: TcpProxy[] = [];
+  private constructor(
+    readonly root: string,
+    readonly pg: PostgresCluster,
+    readonly nats: NatsServer,
+    readonly redis: RedisServer,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Everything up, or everything that was started torn down and the error rethrown. */
+  static async start(o: { lyingSigner: number; log: (line: string) => void; build?: boolean }): Promise<ChaosStack> {
+    if (o.build !== false) {
+      o.log('building the apps (turbo; cached when unchanged)');
+      buildApps(...APPS);
+    }
+    const root = makeTempRoot();
+    let pg: PostgresCluster | undefined;
+    let nats: NatsServer | undefined;
+    let redis: RedisServer | undefined;
+    let stack: ChaosStack | undefined;
+    try {
+      pg = await PostgresCluster.start(root);
+      nats = await NatsServer.start(root);
+      redis = await RedisServer.start();
+      o.log(`private Postgres :${pg.port}, NATS :${nats.port}, Redis :${redis.port} in ${root}`);
+      stack = new ChaosStack(root, pg, nats, redis, o.log);
+      await stack.boot(o.lyingSigner);
+      return stack;
+    } catch (err) {
+      if (stack) await stack.close();
+      else {
+        await pg?.stop().catch(() => undefined);
+        await nats?.stop().catch(() => undefined);
+        await redis?.stop().catch(() => undefined);
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+      throw err;
+    }
+  }
+
+  private async boot(lyingSigner: number): Promise<void> {
+    // The devnet chain, from source (its own process; never killed: it is the world the bridge runs in).
+    const chainDir = path.join(this.root, 'chain');
+    const rpcPort = await freePort();
+    const esploraPort = await freePort();
+    const auth = `chaos:${randomBytes(8).toString('hex')}`;
+    this.chainProc = new Proc('devnet-chain', spawn(process.execPath, ['--conditions=@tapbridge/source', '--import', 'tsx', 'packages/devnet-chain/src/main.ts'], {
+      cwd: repoRoot, stdio: 'ignore',
+      env: { PATH: process.env.PATH ?? '', DEVNET_DATA_DIR: chainDir, DEVNET_RPC_PORT: String(rpcPort), DEVNET_ESPLORA_PORT: String(esploraPort), DEVNET_RPC_USER: auth.split(':')[0], DEVNET_RPC_PASSWORD: auth.split(':')[1], LOG_LEVEL: 'warn' },
+    }));
+    await waitForPort(rpcPort, 180_000);
+    await waitForPort(esploraPort, 60_000);
+    this.btc = new BtcRpc(`http://127.0.0.1:${rpcPort}`, auth);
+    this.minerAddress = await this.btc.call<string>('getnewaddress', ['miner', 'bech32']);
+    // Mature coins for the users' deposits (coinbase maturity 100).
+    await this.btc.call('generatetoaddress', [110, this.minerAddress]);
+    const sources = `esplora+http://127.0.0.1:${esploraPort},core+http://${auth}@127.0.0.1:${rpcPort}`;
+    this.log(`devnet chain: RPC :${rpcPort}, Esplora :${esploraPort}, 110 blocks`);
+
+    const evmRpcPort = await freePort();
+    this.evmRpcUrl = `http://127.0.0.1:${evmRpcPort}`;
+    this.evm = new EvmRpc(this.evmRpcUrl);
+    const common = { BITCOIN_NETWORK: 'regtest', STREAM_PREFIX: 'chaos', REDIS_URL: this.redis.url, LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn' };
+
+    // Host keys first, pinned both ways (as scripts/stack-services.sh does): `host-key` creates the encrypted key.
+    const passphrase = (i: number) => `chaos signer passphrase ${i}`;
+    const pubkeys: string[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const dir = path.join(this.root, `signer-${i}`);
+      fs.mkdirSync(dir, { mode: 0o700 });
+      const r = spawnSync(process.execPath, [path.join(repoRoot, 'apps/signer/dist/host-key.js')], {
+        cwd: repoRoot, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', SIGNER_INDEX: String(i), SIGNER_DATA_DIR: dir, SIGNER_KEY_PASSPHRASE: passphrase(i) },
+      });
+      if (r.status !== 0) throw new Error(`signer ${i} host key: ${r.stderr}`);
+      pubkeys.push(r.stdout.trim());
+    }
+    const coordinatorKey = secp256k1.utils.randomSecretKey();
+    const coordinatorPub = bytesToHex(secp256k1.getPublicKey(coordinatorKey, true));
+    const signerCommon = { SIGNER_COUNT: '5', SIGNER_THRESHOLD: '3', SIGNER_HOST_PUBKEYS: pubkeys.join(',') };
+
+    const env = (name: ServiceName): Record<string, string> => {
+      switch (name) {
+        case 'evm-gateway':
+          return { RPC_PORT: String(evmRpcPort), EVM_FINALITY_DEPTH: String(EVM_FINALITY_DEPTH), EVM_BLOCK_TIME_MS: '1000', EVM_DEPOSIT_MIN_CONFIRMATIONS: '1' };
+        case 'header-watcher':
+          return { BTC_SOURCES: `core+http://${auth}@127.0.0.1:${rpcPort}`, POLL_INTERVAL_MS: '300' };
+        case 'signing-coordinator':
+          return { ...signerCommon, COORDINATOR_HOST_KEY: bytesToHex(coordinatorKey), SIGNER_REQUEST_TIMEOUT_MS: '3000', SIGNER_RETRY_MS: '500', ATTEMPT_STALL_MS: '8000', HEARTBEAT_INTERVAL_MS: '2000', SIGNING_TIMEOUT_MS: '120000' };
+        case 'deposit-indexer':
+          return { BTC_SOURCES: sources, DEPOSIT_CONFIRMATIONS: '1', CUSTODY_GROUP_KEY: this.custody.groupKey, CUSTODY_ADDRESS: this.custody.address };
+        case 'sweep-coordinator':
+          return {
+            BTC_SOURCES: sources, PAYOUT_CONFIRMATIONS: String(PAYOUT_CONFIRMATIONS), RBF_AFTER_BLOCKS: '2', WITHDRAWAL_STUCK_BLOCKS: '100', PIPELINE_TICK_MS: '500',
+            REBROADCAST_MS: '2000', FEE_POLL_MS: '2000', RESERVES_CHECK_MS: '2000', FEE_RATE_MIN_SAT_VB: '1', FEE_RATE_MAX_SAT_VB: '100', RPC_TIMEOUT_MS: '10000', SWEEP_OUTFLOW_LIMIT_BPS: '10000',
+          };
+        case 'api-gateway':
+          // The load registers every deposit from one address: the production write limit (60/min) would refuse it.
+          return { RATE_LIMIT_WRITE: '1000000', UPSTREAM_TIMEOUT_MS: '10000' };
+        default: {
+          const i = Number(name.slice('signer-'.length));
+          return {
+            ...signerCommon, SIGNER_INDEX: String(i), SIGNER_KEY_PASSPHRASE: passphrase(i), SIGNER_DATA_DIR: path.join(this.root, `signer-${i}`), COORDINATOR_PUBKEY: coordinatorPub,
+            ANNOUNCE_INTERVAL_MS: '500', BTC_SOURCES: sources, EVM_RPC_URL: this.evmRpcUrl, EVM_FINALITY_DEPTH: String(EVM_FINALITY_DEPTH), DEPOSIT_CONFIRMATIONS: '1',
+            BTC_POLL_INTERVAL_MS: '300', SWEEP_OUTFLOW_LIMIT_BPS: '10000', ...(i === lyingSigner ? { SIGNER_FAULT: 'bad-partial' } : {}),
+          };
+        }
+      }
+    };
+    const make = async (name: ServiceName): Promise<Service> => {
+      const natsProxy = await TcpProxy.start({ host: '127.0.0.1', port: this.nats.port });
+      const pgProxy = await TcpProxy.start({ host: '127.0.0.1', port: this.pg.port });
+      this.proxies.push(natsProxy, pgProxy);
+      const db = name.replace(/-/g, '_');
+      await this.pg.createDatabase(db);
+      const app = (name.startsWith('signer-') ? 'signer' : name) as Service['app'];
+      const s = new Service(name, app, await freePort(), {
+        ...common, ...env(name), NATS_URL: `nats://127.0.0.1:${natsProxy.port}`, DATABASE_URL: `postgresql://postgres@127.0.0.1:${pgProxy.port}/${db}`,
+      }, natsProxy, pgProxy);
+      this.services.set(name, s);
+      return s;
+    };
+    // Start order of scripts/stack-services.sh; one at a time (a loaded machine starts many Node processes slowly).
+    for (const name of ['evm-gateway', 'header-watcher', 'signing-coordinator', 'signer-1', 'signer-2', 'signer-3', 'signer-4', 'signer-5'] as const) {
+      await (await make(name)).start();
+      this.log(`started ${name}${name === `signer-${lyingSigner}` ? ' (SIGNER_FAULT=bad-partial: the lying signer)' : ''}`);
+    }
+    const coordinator = this.services.get('signing-coordinator')!;
+    const custody = await waitFor('the DKG and the custody address', async () => {
+      try {
+        const r = await fetch(`${coordinator.url}/custody`);
+        return r.ok ? ((await r.json()) as { groupKey: string; address: string }) : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 600_000, 1_000);
+    this.custody = { groupKey: custody.groupKey, address: custody.address, scriptPubKey: bytesToHex(addressToOutputScript(custody.address, 'regtest')) };
+    this.log(`DKG done: custody ${custody.address}`);
+    for (const name of ['deposit-indexer', 'sweep-coordinator', 'api-gateway'] as const) {
+      await (await make(name)).start();
+      this.log(`started ${name}`);
+    }
+    this.apiUrl = `${this.services.get('api-gateway')!.url}/v1`;
+    for (const name of SERVICES) if (!this.services.has(name)) throw new Error(`service ${name} was not started`);
+  }
+
+  service(name: ServiceName): Service {
+    const s = this.services.get(name);
+    if (!s) throw new Error(`no service ${name}`);
+    return s;
+  }
+
+  /** Every service's output (warn level and above), for a failing run's evidence. */
+  saveLogs(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const s of this.services.values()) fs.writeFileSync(path.join(dir, `${s.name}.log`), s.logs());
+  }
+
+  /** Stops everything it started and deletes the temp root; never throws. */
+  async close(): Promise<void> {
+    await Promise.all([...this.services.values()].map((s) => s.stop().catch(() => undefined)));
+    await Promise.all(this.proxies.map((p) => p.close().catch(() => undefined)));
+    await this.chainProc?.kill('SIGKILL').catch(() => undefined);
+    await this.nats.stop().catch(() => undefined);
+    await this.redis.stop().catch(() => undefined);
+    await this.pg.stop().catch(() => undefined);
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}

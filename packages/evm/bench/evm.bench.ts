@@ -17,7 +17,8 @@ const TX_PER_SENDER = 8;
 const RPC_SECONDS = 5;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length} cores, node ${process.version}`);
+console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length} cores, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log('node CPU = user + system time of the node process (all its threads, from /proc), per transfer or request: load distorts it less than wall time');
 
 function rpc(url: string, body: unknown): Promise<unknown> {
   const payload = JSON.stringify(body);
@@ -48,10 +49,10 @@ async function call(url: string, method: string, params: unknown[]): Promise<unk
   return reply.result;
 }
 
-async function startNode(kind: 'memory' | 'postgres'): Promise<{ url: string; child: ChildProcess }> {
+async function startNode(kind: 'memory' | 'postgres', mode: 'pipeline' | 'serial' = 'pipeline'): Promise<{ url: string; child: ChildProcess }> {
   // EVM_BENCH_NODE_FLAGS: extra node flags for the node process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const flags = (process.env.EVM_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
-  const child = spawn(process.execPath, [...flags, '--conditions=@tapbridge/source', '--import', 'tsx', path.join(here, 'support/node.ts'), kind, String(SENDERS)], {
+  const child = spawn(process.execPath, [...flags, '--conditions=@tapbridge/source', '--import', 'tsx', path.join(here, 'support/node.ts'), kind, String(SENDERS), mode], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -154,6 +155,15 @@ interface NodeFigures {
   distinctCalls: number;
 }
 
+async function transfersPerSecondWithCpu(url: string, signed: string[][], pid: number | undefined): Promise<string> {
+  const cpu0 = cpuSeconds(pid);
+  const t = await transfersPerSecond(url, signed);
+  const cpu1 = cpuSeconds(pid);
+  const total = SENDERS * TX_PER_SENDER;
+  const perTransfer = cpu0 !== undefined && cpu1 !== undefined ? `; node CPU ${(((cpu1 - cpu0) * 1000) / total).toFixed(2)} ms/transfer` : '';
+  return `${fmt(t.tps)} transfers/s committed (${total} transfers in ${t.seconds.toFixed(2)} s, ${t.blocks} blocks${perTransfer}; load ${os.loadavg()[0]!.toFixed(1)})`;
+}
+
 const cpuNote = (micros: number | undefined) => (micros === undefined ? '' : `; node CPU ${fmt(micros)} µs per request`);
 
 async function benchNode(label: string, url: string, signed: string[][] | undefined, pid: number | undefined): Promise<NodeFigures> {
@@ -196,8 +206,13 @@ const presigned = await (async () => {
 
 let ours: NodeFigures | undefined;
 try {
+  // The same store with block pipelining off (the next block executes only after the previous commit), for scale.
+  const serial = await startNode('postgres', 'serial');
+  const off = await transfersPerSecondWithCpu(serial.url, presigned, serial.child.pid);
+  console.log(`tapbridge evm, Postgres store, pipelining off: ${off}`);
+  await stopNode(serial.child);
   const { url, child } = await startNode('postgres');
-  ours = await benchNode('tapbridge evm, Postgres store', url, presigned, child.pid);
+  ours = await benchNode('tapbridge evm, Postgres store (pipelined)', url, presigned, child.pid);
   await stopNode(child);
 } catch (err) {
   console.log(`Postgres store: skipped (${(err as Error).message})`);

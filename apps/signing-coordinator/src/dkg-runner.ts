@@ -82,7 +82,7 @@ export class DkgRunner {
 
   private async complete(done: CompletedDkg): Promise<StoredGroupKey> {
     const stored: StoredGroupKey = { ceremonyId: done.ceremonyId, groupKey: done.result.groupKey, hostPubkeys: [...done.hostPubkeys], recoveryData: bytesToHex(done.result.recoveryData) };
-    await this.o.store.saveGroupKey(stored);
+    await this.o.store.saveGroupKey(stored, done.attestations);
     await this.o.network.lock(done.hostPubkeys);
     this.o.logger.info({ ceremony: done.ceremonyId, groupKey: bytesToHex(done.result.groupKey.threshPk) }, 'DKG complete');
     return stored;

@@ -9,6 +9,7 @@ import { CoordinatorApi } from './api.js';
 import type { CoordinatorConfig } from './config.js';
 import { custodyFor, type Custody } from './custody.js';
 import { DkgRunner } from './dkg-runner.js';
+import { MisbehaviourEvidence } from './evidence.js';
 import { groupKeyReady } from './metrics.js';
 import { PrismaService } from './prisma.service.js';
 import { SignaturesController } from './signatures.controller.js';
@@ -74,6 +75,7 @@ export class CoordinatorLifecycle implements OnApplicationBootstrap, OnApplicati
     @Inject(DkgRunner) private readonly dkg: DkgRunner,
     @Inject(StartupGroupKey) private readonly startup: StartupGroupKey,
     @Inject(CustodyState) private readonly custody: CustodyState,
+    @Inject(MisbehaviourEvidence) private readonly evidence: MisbehaviourEvidence,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -102,6 +104,8 @@ export class CoordinatorLifecycle implements OnApplicationBootstrap, OnApplicati
       { groupKey: custody.groupKey, outputKey: custody.outputKey, address: custody.address, network: custody.network, recoveryLeaf: custody.recoveryLeaf !== null },
       `custody address: ${custody.address}`,
     );
+    // Not awaited: asking signers for attestations missing from an older group key must not hold up signing.
+    void this.evidence.useGroup(group).catch((err: unknown) => this.runtime.logger.warn({ err: (err as Error).message }, 'could not load the DKG attestations'));
     await this.signing.resumePending();
   }
 }
@@ -119,10 +123,16 @@ export class CoordinatorLifecycle implements OnApplicationBootstrap, OnApplicati
     { provide: SignerNetwork, inject: [RUNTIME, PrismaService, APP_CONFIG, CoordinatorStore, CoordinatorIdentity, StartupGroupKey], useFactory: openSignerNetwork },
     CustodyState,
     {
+      provide: MisbehaviourEvidence,
+      inject: [CoordinatorStore, SignerNetwork, CoordinatorIdentity, RUNTIME],
+      useFactory: (store: CoordinatorStore, network: SignerNetwork, identity: CoordinatorIdentity, runtime: ServiceRuntime) => new MisbehaviourEvidence(store, network, identity.hostSeckey, runtime.logger),
+    },
+    {
       provide: SigningDriver,
-      inject: [APP_CONFIG, RUNTIME, CoordinatorStore, SignerNetwork, CustodyState],
-      useFactory: (config: CoordinatorConfig, runtime: ServiceRuntime, store: CoordinatorStore, network: SignerNetwork, custody: CustodyState) =>
+      inject: [APP_CONFIG, RUNTIME, CoordinatorStore, SignerNetwork, CustodyState, MisbehaviourEvidence],
+      useFactory: (config: CoordinatorConfig, runtime: ServiceRuntime, store: CoordinatorStore, network: SignerNetwork, custody: CustodyState, evidence: MisbehaviourEvidence) =>
         new SigningDriver({
+          evidence: (x) => evidence.build(x),
           store: store.signing,
           transport: network,
           observer: signingObserver(runtime.logger),

@@ -3,7 +3,7 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { GroupKey } from '@tapbridge/frost';
 import { qualified } from '@tapbridge/messaging';
-import { generateHostKey, keyFileNeedsReseal, openKeyFile, pubsharesMismatch, sealKeyFile, type MisbehaviourContext, type MisbehaviourEvent } from '@tapbridge/signing';
+import { envelopeSchema, generateHostKey, keyFileNeedsReseal, openKeyFile, pubsharesMismatch, sealKeyFile, type MisbehaviourContext, type MisbehaviourEvent, type ProtocolMessage } from '@tapbridge/signing';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { PostgresSigningStore } from './postgres-signing-store.js';
 
@@ -120,9 +120,11 @@ export class CoordinatorStore {
     return r ? { ceremonyId: r.ceremonyId, t: r.t, hostPubkeys: hexList(r.hostPubkeys).map((p) => hexToBytes(p)), recoveryData: hexToBytes(r.recoveryData) } : undefined;
   }
 
-  /** Stores the confirmed group key and drops the certified-DKG record, in one transaction. */
-  async saveGroupKey(g: StoredGroupKey): Promise<void> {
+  /** Stores the confirmed group key and the signers' dkg.done attestations, and drops the certified-DKG record, in one transaction. */
+  async saveGroupKey(g: StoredGroupKey, attestations: ReadonlyMap<number, ProtocolMessage<'dkg.done'>> = new Map()): Promise<void> {
     await this.prisma.$transaction([
+      this.prisma.dkgAttestation.deleteMany(),
+      ...[...attestations].map(([signer, message]) => this.prisma.dkgAttestation.create({ data: { signer, ceremonyId: g.ceremonyId, message: { ...message } } })),
       this.prisma.groupKey.create({
         data: {
           id: 1,
@@ -137,6 +139,24 @@ export class CoordinatorStore {
       }),
       this.prisma.dkgCertified.deleteMany(),
     ]);
+  }
+
+  /** Keeps a signer's dkg.done for the current group key (asked again for a group key stored before attestations were kept). */
+  async saveAttestation(ceremonyId: string, message: ProtocolMessage<'dkg.done'>): Promise<void> {
+    await this.prisma.dkgAttestation.upsert({ where: { signer: message.sender }, create: { signer: message.sender, ceremonyId, message: { ...message } }, update: { ceremonyId, message: { ...message } } });
+  }
+
+  /** The signed dkg.done messages kept for the group key of `ceremonyId`, by signer index. */
+  async attestations(ceremonyId: string): Promise<Map<number, ProtocolMessage<'dkg.done'>>> {
+    const rows = await this.prisma.dkgAttestation.findMany({ where: { ceremonyId } });
+    const out = new Map<number, ProtocolMessage<'dkg.done'>>();
+    for (const r of rows) {
+      const parsed = envelopeSchema.safeParse(r.message);
+      if (!parsed.success || parsed.data.type !== 'dkg.done') throw new StoredGroupKeyError(`the stored dkg.done of signer ${r.signer} is malformed`);
+      // The envelope parsed; its signature is checked again by whoever verifies evidence built from it.
+      out.set(r.signer, parsed.data as ProtocolMessage<'dkg.done'>);
+    }
+    return out;
   }
 
   /** A DKG or protocol fault (no signing request): counted and published as signing.misbehaviour. */

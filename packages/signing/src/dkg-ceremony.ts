@@ -140,6 +140,11 @@ export interface CompletedDkg {
   ceremonyId: string;
   result: DkgResult;
   hostPubkeys: readonly Uint8Array[];
+  /**
+   * Each signer's signed dkg.done, checked against the result: its own attestation of its public share and the group
+   * key, which misbehaviour evidence rests on (keep them).
+   */
+  attestations: ReadonlyMap<number, ProtocolMessage<'dkg.done'>>;
 }
 
 /**
@@ -163,7 +168,7 @@ export async function runDkg(
     confirmDone(result, i, reply.body as MessageBody<'dkg.done'>);
     // Signer i finished this DKG before: everyone else finishes it from the same certified transcript.
     await o.persistCertified({ ceremonyId: id, recoveryData: result.recoveryData, hostPubkeys, t });
-    return finishDkg({ ...o, ceremonyId: id, recoveryData: result.recoveryData, hostPubkeys, t, confirmed: new Set([i]) });
+    return finishDkg({ ...o, ceremonyId: id, recoveryData: result.recoveryData, hostPubkeys, t, confirmed: new Map([[i, reply as ProtocolMessage<'dkg.done'>]]) });
   }
   const r1 = expectAll(started, 'dkg.start', 'dkg.round1');
   const cmsg1 = ceremony.aggregateRound1(new Map([...r1].map(([i, m]) => [i, hexToBytes((m.body as MessageBody<'dkg.round1'>).pmsg1)])));
@@ -178,12 +183,12 @@ export async function runDkg(
  * signer confirmed the group key. Resolves undefined only if stopped first.
  */
 export async function finishDkg(
-  o: DkgDriverOptions & { ceremonyId: string; recoveryData: Uint8Array; hostPubkeys: readonly Uint8Array[]; t: number; cmsg2?: Uint8Array; confirmed?: ReadonlySet<number> },
+  o: DkgDriverOptions & { ceremonyId: string; recoveryData: Uint8Array; hostPubkeys: readonly Uint8Array[]; t: number; cmsg2?: Uint8Array; confirmed?: ReadonlyMap<number, ProtocolMessage<'dkg.done'>> },
 ): Promise<CompletedDkg | undefined> {
   const { transport, ceremonyId: id } = o;
   const result = resultFromRecoveryData(o.recoveryData, o.hostPubkeys, o.t, null);
   const n = o.hostPubkeys.length;
-  const confirmed = new Set(o.confirmed ?? []);
+  const confirmed = new Map(o.confirmed ?? []);
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let first = true;
   while (confirmed.size < n) {
@@ -198,7 +203,7 @@ export async function finishDkg(
           const reply = cmsg2 ? await transport.ask(i, 'dkg.cmsg2', id, { cmsg2: bytesToHex(cmsg2) }) : await transport.ask(i, 'dkg.recover', id, { recoveryData: bytesToHex(result.recoveryData) });
           if (reply.type === 'dkg.done') {
             confirmDone(result, i, reply.body as MessageBody<'dkg.done'>);
-            confirmed.add(i);
+            confirmed.set(i, reply as ProtocolMessage<'dkg.done'>);
             return [i, null] as const;
           }
           const body = reply.body as { code?: string; message?: string; reason?: string };
@@ -211,7 +216,7 @@ export async function finishDkg(
     const unconfirmed = new Map(replies.filter(([, why]) => why !== null) as Array<readonly [number, string]>);
     if (unconfirmed.size > 0) o.onUnconfirmed?.(unconfirmed);
   }
-  return { ceremonyId: id, result, hostPubkeys: o.hostPubkeys };
+  return { ceremonyId: id, result, hostPubkeys: o.hostPubkeys, attestations: confirmed };
 }
 
 /** The group key of certified recovery data, checked to be the DKG these host keys and threshold describe. */

@@ -7,6 +7,7 @@ export * from './chain-config.js';
 export * from './mempool.js';
 export * from './mint-queue.js';
 export * from './mint-capacity.js';
+export * from './capacity-gate.js';
 export * from './system-calls.js';
 export * from './withdrawals.js';
 export * from './finality.js';

@@ -1,7 +1,8 @@
 // Profiling helper (not a benchmark): one in-process node over a store, the bench's 4,000 transfers submitted through
 // the JSON-RPC handler (no HTTP), then the blocks produced; a CPU profile per phase written to PROFILE_DIR.
-// argv: <memory|postgres>. Used to find where the time goes (see packages/evm/PERF.md).
+// argv: <memory|postgres> [pipeline|serial] (block pipelining on or off). Used to find where the time goes (see packages/evm/PERF.md).
 import fs from 'node:fs';
+import os from 'node:os';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +14,7 @@ import { benchKeys } from './keys.js';
 const SENDERS = 500;
 const PER_SENDER = 8;
 const kind = process.argv[2] ?? 'postgres';
+const mode = process.argv[3] ?? 'pipeline';
 const dir = process.env.PROFILE_DIR ?? '/tmp/evmprof';
 fs.mkdirSync(dir, { recursive: true });
 const config = devChainConfig({ blockTimeMs: 60_000, alloc: new Map(benchKeys(SENDERS).map((k) => [k.address.toLowerCase(), { balance: 10n ** 20n, nonce: 0n }])) });
@@ -54,7 +56,7 @@ store.commitBlock = async (commit) => {
   await commitBlock(commit);
   commitMs.push(performance.now() - t0);
 };
-const engine = await EvmEngine.open({ store, config, autoMine: false, mempoolLimits: { maxTransactions: 100_000, maxNonceGap: 1_000n, replacementBumpPercent: 10n } });
+const engine = await EvmEngine.open({ store, config, autoMine: false, pipelineBlocks: mode !== 'serial', mempoolLimits: { maxTransactions: 100_000, maxNonceGap: 1_000n, replacementBumpPercent: 10n } });
 const handler = new JsonRpcHandler(engine, { limits: { maxBatchLength: 5_000, maxRequestBytes: 64 * 1024 * 1024 } });
 const session = new Session();
 session.connect();
@@ -69,7 +71,7 @@ async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const cpu = process.cpuUsage(c0);
   const { profile } = await session.post('Profiler.stop');
   fs.writeFileSync(path.join(dir, `${kind}-${name}.cpuprofile`), JSON.stringify(profile));
-  console.log(`${kind} ${name}: ${ms.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU (${(((cpu.user + cpu.system) / 1000) / signed.length * 1000).toFixed(0)} µs per transfer)`);
+  console.log(`${kind} ${mode} ${name} (load ${os.loadavg()[0]!.toFixed(1)}): ${ms.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU (${(((cpu.user + cpu.system) / 1000) / signed.length * 1000).toFixed(0)} µs per transfer)`);
   return out;
 }
 await phase('admit', async () => {

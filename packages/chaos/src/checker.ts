@@ -69,6 +69,9 @@ export interface Violation {
 export const outpoint = (txid: string, vout: number): string => `${txid}:${vout}`;
 export const mintKey = (recipient: string, amountSats: bigint): string => `${recipient.toLowerCase()}:${amountSats}`;
 
+/** API statuses of a deposit whose mint the L2 chain shows (the indexer's own view stops at confirmed until swept). */
+export const DEPOSIT_DONE = ['confirmed', 'held_capacity', 'minted', 'swept'];
+
 /** Deposits that must be minted: everything but the reclaimed ones (never registered). */
 export const mintable = (d: SubmittedDeposit): boolean => d.form !== 'reclaimed';
 
@@ -100,7 +103,7 @@ export function openRequests(s: Snapshot, deposits: readonly SubmittedDeposit[],
     const op = outpoint(d.txid, d.vout);
     if (mintable(d)) {
       if ((s.mints.get(mintKey(d.recipient, d.amountSats)) ?? 0) === 0) open.push(`deposit #${d.n} ${op} (${d.form}) not minted (API: ${s.depositStatus.get(op) ?? '?'})`);
-      else if (!['minted', 'swept', 'held_capacity'].includes(s.depositStatus.get(op) ?? '')) open.push(`deposit #${d.n} ${op} minted on the L2 but the API says ${s.depositStatus.get(op) ?? '?'}`);
+      else if (!DEPOSIT_DONE.includes(s.depositStatus.get(op) ?? '')) open.push(`deposit #${d.n} ${op} minted on the L2 but the API says ${s.depositStatus.get(op) ?? '?'}`);
     } else if (!s.reclaimedOnChain.has(op)) open.push(`deposit #${d.n} ${op} not reclaimed yet`);
   }
   for (const w of withdrawals) {

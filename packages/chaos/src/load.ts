@@ -105,7 +105,7 @@ export class Load {
       }
       // Registered through the public API; the gateway and the indexer may be down or cut off meanwhile.
       await retry(`registration of deposit #${p.n}`, async () => {
-        const res = await fetch(`${this.stack.apiUrl}/deposits`, {
+        const res = await fetch(this.stack.api.register, {
           method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(30_000),
           body: JSON.stringify({ txid, vout, depositScript: bytesToHex(addr.depositLeaf.script), reclaimScript: bytesToHex(addr.reclaimLeaf.script) }),
         });

@@ -152,10 +152,10 @@ export class Observer {
   }
 
   private async readApi(s: Snapshot, deposits: readonly SubmittedDeposit[], withdrawals: readonly SubmittedWithdrawal[]): Promise<void> {
-    const base = this.stack.apiUrl;
-    const get = async (path: string): Promise<Record<string, unknown> | undefined> => {
+    const { api } = this.stack;
+    const get = async (url: string): Promise<Record<string, unknown> | undefined> => {
       try {
-        const r = await fetch(base + path, { signal: AbortSignal.timeout(20_000) });
+        const r = await fetch(url, { signal: AbortSignal.timeout(20_000) });
         return r.ok ? ((await r.json()) as Record<string, unknown>) : undefined;
       } catch {
         return undefined;
@@ -164,16 +164,16 @@ export class Observer {
     const jobs: Array<() => Promise<void>> = [];
     for (const d of deposits.filter(mintable))
       jobs.push(async () => {
-        const body = await get(`/deposits/${d.txid}/${d.vout}`);
+        const body = await get(api.deposit(d.txid, d.vout));
         if (typeof body?.status === 'string') s.depositStatus.set(outpoint(d.txid, d.vout), body.status);
       });
     for (const w of withdrawals)
       jobs.push(async () => {
-        const body = await get(`/withdrawals/${w.id}`);
+        const body = await get(api.withdrawal(w.id));
         if (typeof body?.status === 'string') s.withdrawalStatus.set(w.id, body.status);
       });
     jobs.push(async () => {
-      const body = await get('/reserves');
+      const body = await get(api.reserves);
       if (body) s.reserves = { invariantHolds: (body.invariantHolds as boolean | null) ?? null, discrepancySats: (body.discrepancySats as string | null) ?? null };
     });
     // Eight at a time: the gateway is one process on a loaded machine.

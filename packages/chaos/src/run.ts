@@ -55,6 +55,8 @@ export interface ChaosReport {
   durationMs: number;
   config: Omit<ChaosOptions, 'log' | 'out' | 'build'>;
   lyingSigner: number;
+  /** Which public API the load and checker used: the api-gateway, or the services' own (when the gateway did not build). */
+  api: 'gateway' | 'services' | 'none';
   injections: Injection[];
   invariants: Array<{ name: InvariantName; result: 'pass' | 'fail' | 'not checked'; checks: number; violations: string[] }>;
   latencies: { depositToMintMs: Stats; burnToPayoutMs: Stats };
@@ -105,11 +107,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   let load: Load | undefined;
   let observer: Observer | undefined;
   let error: string | undefined;
+  let apiMode: ChaosReport['api'] = 'none';
   let logsDir: string | undefined;
   let stopChecker = false;
   let checker: Promise<void> = Promise.resolve();
   try {
     stack = await ChaosStack.start({ lyingSigner: plan.lyingSigner, log, build: o.build });
+    apiMode = stack.api.mode;
     const users = Array.from({ length: o.users }, (_, i) => newUser(i));
     load = new Load(stack, users, log);
     observer = new Observer(stack, (await stack.btc.call<number>('getblockcount')) + 1, new Set(users.map((u) => u.address)));
@@ -230,7 +234,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const report: ChaosReport = {
     seed: o.seed, size: o.size,
     ok: error === undefined && invariants.every((i) => i.result === 'pass'),
-    startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, config, lyingSigner: plan.lyingSigner, injections, invariants,
+    startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, config, lyingSigner: plan.lyingSigner, api: apiMode, injections, invariants,
     latencies: { depositToMintMs: stats(d2m), burnToPayoutMs: stats(b2p) },
     load: { deposits: tally(deposits.map((d) => d.form)), withdrawals: tally(withdrawals.map((w) => w.scriptType)), blocksMined: miner?.blocks ?? 0, errors: load?.errors ?? [] },
     checkpoints, reportFile: o.out, ...(error ? { error } : {}), ...(logsDir ? { logsDir } : {}),
@@ -245,7 +249,7 @@ export function formatReport(r: ChaosReport): string {
   const lines: string[] = [];
   const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
   const sec = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
-  lines.push(`tapbridge chaos (${r.size}) seed ${r.seed}: ${r.ok ? 'PASS' : 'FAIL'} in ${Math.round(r.durationMs / 1000)} s; lying signer ${r.lyingSigner}`);
+  lines.push(`tapbridge chaos (${r.size}) seed ${r.seed}: ${r.ok ? 'PASS' : 'FAIL'} in ${Math.round(r.durationMs / 1000)} s; lying signer ${r.lyingSigner}; public API: ${r.api}`);
   lines.push('', 'injections:', `  ${pad('#', 4)}${pad('at', 8)}${pad('kind', 15)}${pad('target', 21)}${pad('outcome', 10)}detail`);
   for (const i of r.injections) lines.push(`  ${pad(String(i.id), 4)}${pad(`${Math.round(i.startedAtMs / 1000)}s`, 8)}${pad(i.kind, 15)}${pad(i.target, 21)}${pad(i.outcome === 'ok' ? 'ok' : 'ERROR', 10)}${i.detail}${i.outcome === 'ok' ? '' : ` (${i.outcome})`}`);
   lines.push('', 'invariants:');

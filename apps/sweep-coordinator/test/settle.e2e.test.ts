@@ -51,7 +51,10 @@ describe(`sweep pipeline end to end: ${USERS} users × ${PER_USER} deposits and 
         bodies.push(r.body);
       }
       return bodies;
-    }, 480_000);
+    }, 480_000).catch(async (err: unknown) => {
+      // This wait has timed out in CI without a trace to explain it: say where each withdrawal and the pipeline are.
+      throw new Error(`${String(err)}\n${await diagnose(withdrawals.map((w) => w.id))}`);
+    });
 
     // Every payout is in a confirmed sweep whose OP_RETURN commits to the ids the API lists, and pays the user's
     // script amount − share; each withdrawal appears in exactly one confirmed sweep output.
@@ -100,6 +103,20 @@ describe(`sweep pipeline end to end: ${USERS} users × ${PER_USER} deposits and 
     expect(BigInt(custodyUtxo.amountSats) + unswept).toBe(totalIn - totalOut - fees);
   }, 900_000);
 });
+
+/** Each withdrawal's status and history, the pipeline's /status and the sweeper's last log lines. */
+async function diagnose(ids: string[]): Promise<string> {
+  const lines: string[] = [];
+  for (const id of ids) {
+    const r = await stack.sweeper.get<WithdrawalBody & { waitingReason?: string; history?: Array<{ status: string; detail?: string }> }>(`/withdrawals/${id}`).catch((e: unknown) => ({ status: 0, body: String(e) }));
+    lines.push(`withdrawal ${id}: ${JSON.stringify(r.body)}`);
+  }
+  const status = await stack.sweeper.get('/status').catch((e: unknown) => ({ body: String(e) }));
+  lines.push(`sweeper /status: ${JSON.stringify(status.body)}`);
+  lines.push(`bitcoin tip: ${stack.chain.node.tip.height}, mempool: ${stack.chain.node.mempool.size}`);
+  lines.push('sweeper log (last 120 lines):', ...stack.sweeper.logs().trimEnd().split('\n').slice(-120));
+  return lines.join('\n');
+}
 
 /** The confirmed sweeps, newest first, from the current custody UTXO back through each sweep's custody input. */
 async function custodyChain(txid: string): Promise<SweepBody[]> {

@@ -15,5 +15,7 @@ export const apiGatewayConfig = z.object({
   WEBHOOK_CONCURRENCY: positiveInt(8).refine((n) => n <= 256, 'must be at most 256'),
   /** Webhook URLs must be https unless this is set (devnets and tests post to http://127.0.0.1). */
   WEBHOOK_ALLOW_HTTP: bool(false),
+  /** The ops console's static bundle (default: packages/console/dist, built with the rest). */
+  CONSOLE_DIR: z.string().min(1).optional(),
 });
 export type ApiGatewayConfig = z.infer<typeof apiGatewayConfig>;

@@ -177,7 +177,26 @@ export const signerSetView = z.object({
   members: z.array(z.object({
     index: z.number().int(), live: z.boolean(), ready: z.boolean(), lastSeen: z.string().nullable(), misbehaviourCount: z.number().int(), lastMisbehaviour: z.string().nullable(),
   })),
-}).meta({ example: { groupKey: '…', custodyAddress: 'bcrt1p…', signers: 3, live: 3, ready: 3, members: [{ index: 1, live: true, ready: true, lastSeen: '2026-12-03T13:00:00.000Z', misbehaviourCount: 0, lastMisbehaviour: null }] } });
+  stake: z.object({
+    epoch: z.object({
+      epoch: z.number().int(), startHeight: z.number().int().describe('Bitcoin height the epoch started at'), threshold: z.number().int(),
+      totalStake: z.string().describe('Stake of the epoch\u2019s set, stake-token base units'), members: z.array(z.string()).describe('Host keys of the epoch\u2019s signer set'),
+    }).nullable().describe('null before the first epoch'),
+    signers: z.array(z.object({
+      address: evmAddressOut.describe('Bonding address, EIP-55'), hostPubkey: z.string(), selfBond: z.string(), delegated: z.string(), stake: z.string(),
+      unbonding: z.string(), status: z.string().describe('active, jailed or standby'), jailedUntilEpoch: z.number().int(),
+    })),
+  }).nullable().describe('Bonded stake from stake-accounting; null while no service answers rpc.stake.signers.list'),
+}).meta({
+  example: {
+    groupKey: '…', custodyAddress: 'bcrt1p…', signers: 3, live: 3, ready: 3,
+    members: [{ index: 1, live: true, ready: true, lastSeen: '2026-12-03T13:00:00.000Z', misbehaviourCount: 0, lastMisbehaviour: null }],
+    stake: {
+      epoch: { epoch: 4, startHeight: 140, threshold: 2, totalStake: '3000000000000000000000', members: ['…'] },
+      signers: [{ address: RECIPIENT_EXAMPLE, hostPubkey: '…', selfBond: '1000000000000000000000', delegated: '0', stake: '1000000000000000000000', unbonding: '0', status: 'active', jailedUntilEpoch: 0 }],
+    },
+  },
+});
 export class SignerSetDto extends createZodDto(signerSetView) {}
 
 export const feesView = z.object({
@@ -187,9 +206,48 @@ export const feesView = z.object({
   stuckWithdrawals: z.array(z.string()),
   outflow: z.object({ limitBps: z.number().int(), windowHours: z.number(), heldBack: z.array(z.string()) }),
   l2SupplySats: z.string().describe('BTC on the L2 (what the bridge owes)'),
-  capacity: z.object({ collateralSats: z.string(), capacitySats: z.string(), usedSats: z.string() }).nullable().describe('Stake capacity from stake-accounting; null while no service answers rpc.stake.capacity.get'),
-}).meta({ example: { feeRateSatPerVb: 2, pipeline: 'idle', waitingWithdrawals: 0, stuckWithdrawals: [], outflow: { limitBps: 2000, windowHours: 24, heldBack: [] }, l2SupplySats: '149000000', capacity: null } });
+  capacity: z.object({
+    status: z.enum(['open', 'frozen']).describe('frozen: no fresh stake price, or what the bridge owes is unknown; deposits then wait'),
+    capacitySats: z.string().describe('Room for new deposits: stake value / collateral ratio − obligations (negative when under-collateralised, 0 when frozen)'),
+    stakeUnits: z.string().describe('Stake backing custody, stake-token base units'),
+    stakeValueSats: z.string().nullable(),
+    obligationsSats: z.string().describe('What the bridge owes (the L2 supply of bridged BTC)'),
+    collateralRatioBps: z.number().int().describe('Required stake value / obligations, bps'),
+    ratioBps: z.string().nullable().describe('Actual stake value / obligations, bps (null when nothing is owed or frozen)'),
+    priceSatsPerToken: z.string().nullable(),
+    reason: z.string().nullable().describe('Why capacity is frozen'),
+    at: z.string(),
+  }).nullable().describe('Stake capacity from stake-accounting (rpc.stake.capacity.get); null while no service answers it'),
+}).meta({
+  example: {
+    feeRateSatPerVb: 2, pipeline: 'idle', waitingWithdrawals: 0, stuckWithdrawals: [], outflow: { limitBps: 2000, windowHours: 24, heldBack: [] }, l2SupplySats: '149000000',
+    capacity: { status: 'open', capacitySats: '51000000', stakeUnits: '3000000000000000000000', stakeValueSats: '300000000', obligationsSats: '149000000', collateralRatioBps: 15000, ratioBps: '20134', priceSatsPerToken: '100000', reason: null, at: '2026-12-03T13:00:00.000Z' },
+  },
+});
 export class FeesDto extends createZodDto(feesView) {}
+
+// ---- the operators' overview ----
+export const pipelineView = z.object({
+  deposits: z.array(z.object({
+    status: z.string(),
+    count: z.number().int().describe('Deposits in this state (at most 500 counted: see more)'),
+    more: z.boolean().describe('More than count are in this state'),
+    oldest: z.object({ txid: z.string(), vout: z.number().int(), amountSats: z.string(), since: z.string().describe('When it last changed state') }).nullable(),
+  })).describe('registered → seen → confirmed → held_capacity → minted → swept'),
+  withdrawals: z.object({
+    pipeline: z.string().describe('idle, sweep-in-flight or halted'),
+    waiting: z.number().int().describe('Final withdrawals not yet in a sweep'),
+    stuck: z.array(z.string()).describe('Ids waiting longer than WITHDRAWAL_STUCK_BLOCKS'),
+    heldBack: z.array(z.string()).describe('Ids held back by the outflow limit'),
+  }),
+  at: z.string(),
+}).meta({
+  example: {
+    deposits: [{ status: 'confirmed', count: 2, more: false, oldest: { txid: TXID_EXAMPLE, vout: 0, amountSats: '100000', since: '2026-12-03T13:00:00.000Z' } }],
+    withdrawals: { pipeline: 'idle', waiting: 0, stuck: [], heldBack: [] }, at: '2026-12-03T13:00:05.000Z',
+  },
+});
+export class PipelineDto extends createZodDto(pipelineView) {}
 
 // ---- webhooks ----
 export const WEBHOOK_EVENTS = ['deposit.confirmed', 'deposit.reorged', 'deposit.reclaimed', 'deposit.swept', 'withdrawal.requested', 'withdrawal.paid'] as const;

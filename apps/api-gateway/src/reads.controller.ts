@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@ne
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from '@tapbridge/runtime/nest';
 import {
-  ChainDto, DepositAddressDto, DepositAddressRequestDto, DepositDto, DepositPageDto, DepositParams, DepositsQuery, FeesDto, RegisterDepositDto,
+  ChainDto, DepositAddressDto, DepositAddressRequestDto, DepositDto, DepositPageDto, DepositParams, DepositsQuery, FeesDto, PipelineDto, RegisterDepositDto,
   ReservesDto, SignerSetDto, WithdrawalDto, WithdrawalListDto, WithdrawalParams, WithdrawalsQuery,
 } from './dto.js';
 import { Reads } from './reads.service.js';
@@ -90,5 +90,13 @@ export class ReadsController {
   @ZodResponse({ status: 200, type: FeesDto })
   fees() {
     return this.reads.fees();
+  }
+
+  @Get('pipeline')
+  @ApiTags('operations')
+  @ApiOperation({ summary: 'Deposits per status (count, oldest) and the withdrawal pipeline (waiting, stuck): what the ops console shows' })
+  @ZodResponse({ status: 200, type: PipelineDto })
+  pipeline() {
+    return this.reads.pipeline();
   }
 }

@@ -4,7 +4,7 @@ import { DomainError, InjectConfig } from '@tapbridge/runtime/nest';
 import { z } from 'zod';
 import type { ApiGatewayConfig } from './config.js';
 import {
-  chainView, type depositPage, depositView, feesView, reservesView, signerSetView, withdrawalList, withdrawalView,
+  chainView, DEPOSIT_STATUSES, type depositPage, type pipelineView, depositView, feesView, reservesView, signerSetView, withdrawalList, withdrawalView,
 } from './dto.js';
 import { toChecksumAddress } from './eip55.js';
 import { Upstream } from './upstream.js';
@@ -25,6 +25,8 @@ export const UPSTREAM_SUBJECTS = {
   evmChain: 'evm.chain.get',
   evmSupply: 'evm.supply.get',
   stakeCapacity: 'stake.capacity.get',
+  stakeSigners: 'stake.signers.list',
+  stakeEpoch: 'stake.epochs.current',
 } as const;
 
 // What the owners answer, as much of it as the gateway uses (the public shapes in dto.ts decide what is served).
@@ -46,9 +48,21 @@ const statusAnswer = z.object({
   outflow: z.object({ limitBps: z.number().int(), windowHours: z.number(), heldBack: z.array(z.string()) }),
 });
 const indexerPage = z.object({ items: z.array(depositView), nextCursor: z.string().optional() });
-const capacityAnswer = z.object({ collateralSats: z.string(), capacitySats: z.string(), usedSats: z.string() });
+// stake-accounting's CapacityView (apps/stake-accounting/src/api/dto.ts), as much of it as is served.
+const capacityAnswer = z.object({
+  status: z.enum(['open', 'frozen']), capacitySats: z.string(), stakeUnits: z.string(), stakeValueSats: z.string().nullable(), obligationsSats: z.string(),
+  collateralRatioBps: z.number().int(), ratioBps: z.string().nullable(), priceSatsPerToken: z.string().nullable(), reason: z.string().optional(), at: z.string(),
+});
+const stakeSignersAnswer = z.array(z.object({
+  address: z.string(), hostPubkey: z.string(), selfBond: z.string(), delegated: z.string(), stake: z.string(), unbonding: z.string(), status: z.string(), jailedUntilEpoch: z.number().int(),
+}));
+const epochAnswer = z.object({ epoch: z.number().int(), startHeight: z.number().int(), threshold: z.number().int(), totalStake: z.string(), members: z.array(z.object({ hostPubkey: z.string() })) }).nullable();
 
 type Out<S extends z.ZodType> = z.input<S>;
+
+/** The deposit states an operator watches move (registered → seen → confirmed → held_capacity → minted → swept). */
+const PIPELINE_STATUSES = DEPOSIT_STATUSES.filter((s) => ['registered', 'seen', 'confirmed', 'held_capacity', 'minted', 'swept'].includes(s));
+const PIPELINE_PAGE = 500;
 
 /** The owners keep addresses lower-case; the API serves them in EIP-55 form. */
 function checksummed<D extends { recipient: string }>(d: D): D {
@@ -105,6 +119,31 @@ export class Reads {
     return { deposits: page.items.map(checksummed), nextCursor: page.nextCursor ?? null };
   }
 
+  /**
+   * The operators' overview (the console's pipeline panels): deposits per status, each status asked of the indexer
+   * once (newest first, at most PIPELINE_PAGE), so a count of PIPELINE_PAGE means "at least" (`more`); the oldest is
+   * the least recently updated in that page. Withdrawals as the sweep-coordinator reports them (waiting, stuck).
+   */
+  async pipeline(): Promise<Out<typeof pipelineView>> {
+    const [pages, status] = await Promise.all([
+      Promise.all(PIPELINE_STATUSES.map((s) => this.upstream.get(UPSTREAM_SUBJECTS.depositList, { status: s, limit: PIPELINE_PAGE }, indexerPage))),
+      this.upstream.get(UPSTREAM_SUBJECTS.sweepStatus, {}, statusAnswer),
+    ]);
+    const deposits = PIPELINE_STATUSES.map((s, i) => {
+      const items = pages[i]!.items;
+      const oldest = items.reduce<(typeof items)[number] | undefined>((o, d) => (o === undefined || d.updatedAt < o.updatedAt ? d : o), undefined);
+      return {
+        status: s, count: items.length, more: pages[i]!.nextCursor !== undefined,
+        oldest: oldest ? { txid: oldest.txid, vout: oldest.vout, amountSats: oldest.amountSats, since: oldest.updatedAt } : null,
+      };
+    });
+    return {
+      deposits,
+      withdrawals: { pipeline: status.status, waiting: status.waitingWithdrawals, stuck: status.stuckWithdrawals, heldBack: status.outflow.heldBack },
+      at: new Date().toISOString(),
+    };
+  }
+
   async withdrawal(id: string): Promise<Out<typeof withdrawalView>> {
     const w = await this.upstream.get(UPSTREAM_SUBJECTS.withdrawal, { id }, withdrawalView);
     return { ...w, sender: toChecksumAddress(w.sender) };
@@ -136,17 +175,24 @@ export class Reads {
   }
 
   async signers(): Promise<Out<typeof signerSetView>> {
-    const [members, custody] = await Promise.all([
+    const [members, custody, bonded, epoch] = await Promise.all([
       this.upstream.get(UPSTREAM_SUBJECTS.signers, {}, signerAnswer),
       // No group key before the first DKG: the coordinator answers not_found, which is a state here, not an error.
       this.upstream.get(UPSTREAM_SUBJECTS.custody, {}, custodyAnswer).catch((e: unknown) => {
         if (e instanceof DomainError && e.code === 'not_found') return undefined;
         throw e;
       }),
+      // Stake is stake-accounting's: absent (null) while it does not run, as on a stack without staking.
+      this.upstream.optional(UPSTREAM_SUBJECTS.stakeSigners, {}, stakeSignersAnswer),
+      this.upstream.optional(UPSTREAM_SUBJECTS.stakeEpoch, {}, epochAnswer),
     ]);
     return {
       groupKey: custody?.groupKey ?? null, custodyAddress: custody?.address ?? null, signers: members.length,
       live: members.filter((m) => m.live).length, ready: members.filter((m) => m.ready).length, members,
+      stake: bonded === undefined ? null : {
+        epoch: epoch ? { epoch: epoch.epoch, startHeight: epoch.startHeight, threshold: epoch.threshold, totalStake: epoch.totalStake, members: epoch.members.map((m) => m.hostPubkey) } : null,
+        signers: bonded.map((b) => ({ ...b, address: toChecksumAddress(b.address) })),
+      },
     };
   }
 
@@ -158,7 +204,12 @@ export class Reads {
     ]);
     return {
       feeRateSatPerVb: status.feeRateSatPerVb, pipeline: status.status, waitingWithdrawals: status.waitingWithdrawals, stuckWithdrawals: status.stuckWithdrawals,
-      outflow: status.outflow, l2SupplySats: supply.supplySats, capacity: capacity ?? null,
+      outflow: status.outflow, l2SupplySats: supply.supplySats,
+      capacity: capacity === undefined ? null : {
+        status: capacity.status, capacitySats: capacity.capacitySats, stakeUnits: capacity.stakeUnits, stakeValueSats: capacity.stakeValueSats,
+        obligationsSats: capacity.obligationsSats, collateralRatioBps: capacity.collateralRatioBps, ratioBps: capacity.ratioBps,
+        priceSatsPerToken: capacity.priceSatsPerToken, reason: capacity.reason ?? null, at: capacity.at,
+      },
     };
   }
 }

@@ -13,6 +13,7 @@ export type ChainStatus = Schemas['ChainDto_Output'];
 export type Reserves = Schemas['ReservesDto_Output'];
 export type SignerSet = Schemas['SignerSetDto_Output'];
 export type Fees = Schemas['FeesDto_Output'];
+export type Pipeline = Schemas['PipelineDto_Output'];
 export type Webhook = Schemas['WebhookDto_Output'];
 export type WebhookDeliveries = Schemas['DeliveryListDto_Output'];
 

@@ -104,6 +104,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/pipeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deposits per status (count, oldest) and the withdrawal pipeline (waiting, stuck): what the ops console shows */
+        get: operations["ReadsController_pipeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reserves": {
         parameters: {
             query?: never;
@@ -586,15 +603,43 @@ export type components = {
          *         "heldBack": []
          *       },
          *       "l2SupplySats": "149000000",
-         *       "capacity": null
+         *       "capacity": {
+         *         "status": "open",
+         *         "capacitySats": "51000000",
+         *         "stakeUnits": "3000000000000000000000",
+         *         "stakeValueSats": "300000000",
+         *         "obligationsSats": "149000000",
+         *         "collateralRatioBps": 15000,
+         *         "ratioBps": "20134",
+         *         "priceSatsPerToken": "100000",
+         *         "reason": null,
+         *         "at": "2026-12-03T13:00:00.000Z"
+         *       }
          *     }
          */
         FeesDto_Output: {
-            /** @description Stake capacity from stake-accounting; null while no service answers rpc.stake.capacity.get */
+            /** @description Stake capacity from stake-accounting (rpc.stake.capacity.get); null while no service answers it */
             capacity: {
+                at: string;
+                /** @description Room for new deposits: stake value / collateral ratio − obligations (negative when under-collateralised, 0 when frozen) */
                 capacitySats: string;
-                collateralSats: string;
-                usedSats: string;
+                /** @description Required stake value / obligations, bps */
+                collateralRatioBps: number;
+                /** @description What the bridge owes (the L2 supply of bridged BTC) */
+                obligationsSats: string;
+                priceSatsPerToken: string | null;
+                /** @description Actual stake value / obligations, bps (null when nothing is owed or frozen) */
+                ratioBps: string | null;
+                /** @description Why capacity is frozen */
+                reason: string | null;
+                /** @description Stake backing custody, stake-token base units */
+                stakeUnits: string;
+                stakeValueSats: string | null;
+                /**
+                 * @description frozen: no fresh stake price, or what the bridge owes is unknown; deposits then wait
+                 * @enum {string}
+                 */
+                status: "open" | "frozen";
             } | null;
             /** @description The sweep planner’s current fee rate */
             feeRateSatPerVb: number[];
@@ -609,6 +654,58 @@ export type components = {
             pipeline: string;
             stuckWithdrawals: string[];
             waitingWithdrawals: number;
+        };
+        /**
+         * @example {
+         *       "deposits": [
+         *         {
+         *           "status": "confirmed",
+         *           "count": 2,
+         *           "more": false,
+         *           "oldest": {
+         *             "txid": "7c3f0a4d2b1e9f8a6c5d4e3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+         *             "vout": 0,
+         *             "amountSats": "100000",
+         *             "since": "2026-12-03T13:00:00.000Z"
+         *           }
+         *         }
+         *       ],
+         *       "withdrawals": {
+         *         "pipeline": "idle",
+         *         "waiting": 0,
+         *         "stuck": [],
+         *         "heldBack": []
+         *       },
+         *       "at": "2026-12-03T13:00:05.000Z"
+         *     }
+         */
+        PipelineDto_Output: {
+            at: string;
+            /** @description registered → seen → confirmed → held_capacity → minted → swept */
+            deposits: {
+                /** @description Deposits in this state (at most 500 counted: see more) */
+                count: number;
+                /** @description More than count are in this state */
+                more: boolean;
+                oldest: {
+                    amountSats: string;
+                    /** @description When it last changed state */
+                    since: string;
+                    txid: string;
+                    vout: number;
+                } | null;
+                status: string;
+            }[];
+            withdrawals: {
+                /** @description Ids held back by the outflow limit */
+                heldBack: string[];
+                /** @description idle, sweep-in-flight or halted */
+                pipeline: string;
+                /** @description Ids waiting longer than WITHDRAWAL_STUCK_BLOCKS */
+                stuck: string[];
+                /** @description Final withdrawals not yet in a sweep */
+                waiting: number;
+            };
         };
         /**
          * @example {
@@ -667,7 +764,30 @@ export type components = {
          *           "misbehaviourCount": 0,
          *           "lastMisbehaviour": null
          *         }
-         *       ]
+         *       ],
+         *       "stake": {
+         *         "epoch": {
+         *           "epoch": 4,
+         *           "startHeight": 140,
+         *           "threshold": 2,
+         *           "totalStake": "3000000000000000000000",
+         *           "members": [
+         *             "…"
+         *           ]
+         *         },
+         *         "signers": [
+         *           {
+         *             "address": "0x8ba1f109551bD432803012645Ac136ddd64DBA72",
+         *             "hostPubkey": "…",
+         *             "selfBond": "1000000000000000000000",
+         *             "delegated": "0",
+         *             "stake": "1000000000000000000000",
+         *             "unbonding": "0",
+         *             "status": "active",
+         *             "jailedUntilEpoch": 0
+         *           }
+         *         ]
+         *       }
          *     }
          */
         SignerSetDto_Output: {
@@ -684,6 +804,32 @@ export type components = {
             }[];
             ready: number;
             signers: number;
+            /** @description Bonded stake from stake-accounting; null while no service answers rpc.stake.signers.list */
+            stake: {
+                /** @description null before the first epoch */
+                epoch: {
+                    epoch: number;
+                    /** @description Host keys of the epoch’s signer set */
+                    members: string[];
+                    /** @description Bitcoin height the epoch started at */
+                    startHeight: number;
+                    threshold: number;
+                    /** @description Stake of the epoch’s set, stake-token base units */
+                    totalStake: string;
+                } | null;
+                signers: {
+                    /** @description Bonding address, EIP-55 */
+                    address: string;
+                    delegated: string;
+                    hostPubkey: string;
+                    jailedUntilEpoch: number;
+                    selfBond: string;
+                    stake: string;
+                    /** @description active, jailed or standby */
+                    status: string;
+                    unbonding: string;
+                }[];
+            } | null;
         };
         /**
          * @example {
@@ -1132,10 +1278,64 @@ export interface operations {
                      *         "heldBack": []
                      *       },
                      *       "l2SupplySats": "149000000",
-                     *       "capacity": null
+                     *       "capacity": {
+                     *         "status": "open",
+                     *         "capacitySats": "51000000",
+                     *         "stakeUnits": "3000000000000000000000",
+                     *         "stakeValueSats": "300000000",
+                     *         "obligationsSats": "149000000",
+                     *         "collateralRatioBps": 15000,
+                     *         "ratioBps": "20134",
+                     *         "priceSatsPerToken": "100000",
+                     *         "reason": null,
+                     *         "at": "2026-12-03T13:00:00.000Z"
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["FeesDto_Output"];
+                };
+            };
+        };
+    };
+    ReadsController_pipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "deposits": [
+                     *         {
+                     *           "status": "confirmed",
+                     *           "count": 2,
+                     *           "more": false,
+                     *           "oldest": {
+                     *             "txid": "7c3f0a4d2b1e9f8a6c5d4e3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *             "vout": 0,
+                     *             "amountSats": "100000",
+                     *             "since": "2026-12-03T13:00:00.000Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "withdrawals": {
+                     *         "pipeline": "idle",
+                     *         "waiting": 0,
+                     *         "stuck": [],
+                     *         "heldBack": []
+                     *       },
+                     *       "at": "2026-12-03T13:00:05.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PipelineDto_Output"];
                 };
             };
         };
@@ -1202,7 +1402,30 @@ export interface operations {
                      *           "misbehaviourCount": 0,
                      *           "lastMisbehaviour": null
                      *         }
-                     *       ]
+                     *       ],
+                     *       "stake": {
+                     *         "epoch": {
+                     *           "epoch": 4,
+                     *           "startHeight": 140,
+                     *           "threshold": 2,
+                     *           "totalStake": "3000000000000000000000",
+                     *           "members": [
+                     *             "…"
+                     *           ]
+                     *         },
+                     *         "signers": [
+                     *           {
+                     *             "address": "0x8ba1f109551bD432803012645Ac136ddd64DBA72",
+                     *             "hostPubkey": "…",
+                     *             "selfBond": "1000000000000000000000",
+                     *             "delegated": "0",
+                     *             "stake": "1000000000000000000000",
+                     *             "unbonding": "0",
+                     *             "status": "active",
+                     *             "jailedUntilEpoch": 0
+                     *           }
+                     *         ]
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["SignerSetDto_Output"];

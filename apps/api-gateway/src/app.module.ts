@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { ConfigModule, RuntimeModule } from '@tapbridge/runtime/nest';
 import { apiGatewayConfig, type ApiGatewayConfig } from './config.js';
+import { ConsoleModule } from './console.controller.js';
 import { PrismaModule } from './prisma.service.js';
 import { ReadsModule } from './reads.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -11,7 +12,7 @@ export class AppModule {
   static forRoot(config: ApiGatewayConfig, runtime: ServiceRuntime): DynamicModule {
     return {
       module: AppModule,
-      imports: [RuntimeModule.forRoot(runtime), ConfigModule.forRoot(apiGatewayConfig, config), PrismaModule, ReadsModule, WebhooksModule],
+      imports: [RuntimeModule.forRoot(runtime), ConfigModule.forRoot(apiGatewayConfig, config), PrismaModule, ReadsModule, WebhooksModule, ConsoleModule],
     };
   }
 }

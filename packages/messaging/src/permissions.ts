@@ -101,6 +101,7 @@ export const SERVICE_ROLES = {
       'rpc.btc.headers.tip', 'rpc.btc.headers.sync', 'rpc.deposits.deposit.get', 'rpc.deposits.deposit.register', 'rpc.deposits.deposit.list',
       'rpc.sweeps.withdrawal.get', 'rpc.sweeps.withdrawal.list', 'rpc.sweeps.reserves.get', 'rpc.sweeps.status.get',
       'rpc.signing.custody.get', 'rpc.signing.signers.list', 'rpc.evm.chain.get', 'rpc.evm.supply.get', 'rpc.stake.capacity.get',
+      'rpc.stake.signers.list', 'rpc.stake.epochs.current',
     ],
     // Live status (Server-Sent Events): every replica listens to the events as they are published.
     serves: ['deposit.>', 'withdrawal.>'],

@@ -1,9 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { ServiceRuntime } from '@tapbridge/runtime';
-import { ConfigModule, RuntimeModule } from '@tapbridge/runtime/nest';
+import { ConfigModule, PrismaModule, RuntimeModule } from '@tapbridge/runtime/nest';
 import { headerWatcherConfig, type HeaderWatcherConfig } from './config.js';
 import { HeadersModule } from './headers.module.js';
-import { PrismaModule } from './prisma.service.js';
+import { PrismaService } from './prisma.service.js';
 import { SyncModule } from './sync.module.js';
 
 @Module({})
@@ -11,7 +11,7 @@ export class AppModule {
   static forRoot(config: HeaderWatcherConfig, runtime: ServiceRuntime): DynamicModule {
     return {
       module: AppModule,
-      imports: [RuntimeModule.forRoot(runtime), ConfigModule.forRoot(headerWatcherConfig, config), PrismaModule, SyncModule, HeadersModule],
+      imports: [RuntimeModule.forRoot(runtime), ConfigModule.forRoot(headerWatcherConfig, config), PrismaModule.forRoot(PrismaService), SyncModule, HeadersModule],
     };
   }
 }

@@ -1,24 +1,6 @@
-import { Global, Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { ServiceRuntime } from '@tapbridge/runtime';
-import { prismaAdapter, RUNTIME } from '@tapbridge/runtime/nest';
-import { PrismaClient } from './generated/prisma/client.js';
-
-/** The watcher's Prisma client (schema header_watcher) on the runtime's pg pool. */
-@Injectable()
-export class PrismaService extends PrismaClient implements OnModuleInit, OnApplicationShutdown {
-  constructor(@Inject(RUNTIME) runtime: ServiceRuntime) {
-    super({ adapter: prismaAdapter(runtime) });
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.$connect();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.$disconnect();
-  }
-}
-
-@Global()
-@Module({ providers: [PrismaService], exports: [PrismaService] })
-export class PrismaModule {}
+/**
+ * The watcher's Prisma client (schema header_watcher) on the runtime's pg pool. PrismaModule.forRoot(PrismaService)
+ * provides it, connected at start and detached at shutdown (@tapbridge/runtime/nest); the generated class is both the
+ * DI token and the type.
+ */
+export { PrismaClient as PrismaService } from './generated/prisma/client.js';

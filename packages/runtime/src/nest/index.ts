@@ -9,4 +9,5 @@ export { ProblemFilter, DomainError } from './problem.filter.js';
 export type { ProblemDetails } from './problem.filter.js';
 export { RpcServer, RpcEnvelopeSerializer, envelopeOf } from './rpc.server.js';
 export type { RpcEnvelope } from './rpc.server.js';
-export { prismaAdapter } from './prisma.js';
+export { prismaAdapter, PrismaModule } from './prisma.js';
+export type { PrismaClientClass, PrismaConnection } from './prisma.js';

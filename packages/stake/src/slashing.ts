@@ -6,7 +6,7 @@
  * before the next epoch (the signer keeps its seat until then) costs one slash, not one per session.
  */
 import { assertBps, BPS, mulDivCeil } from './amounts.js';
-import { delegationKey, isSlashable, type SignerRecord, type StakeBook } from './book.js';
+import { delegationKey, isSlashable, type DelegationRecord, type SignerRecord, type StakeBook, type UnbondingRecord } from './book.js';
 import { StakeRuleError } from './errors.js';
 
 export const OFFENCES = ['invalid_partial_signature', 'equivocation', 'liveness'] as const;
@@ -99,4 +99,47 @@ export function applySlash(book: StakeBook, decision: SlashDecision): StakeBook 
   }
   signers.set(decision.signer, { ...signer, selfBond, jailedUntilEpoch: Math.max(signer.jailedUntilEpoch, decision.jailedUntilEpoch) });
   return { signers, delegations, unbonding };
+}
+
+/** A slash decided on verified evidence that the staking contract may not have applied yet. */
+export interface PendingSlash {
+  /** keccak256 of the evidence id: what the contract's Slashed/StakeSlashed logs carry. */
+  evidenceIdHash: string;
+  signer: string;
+  debits: ReadonlyArray<Pick<SlashDebit, 'kind' | 'owner' | 'unbondingId' | 'amount'>>;
+}
+
+/**
+ * The book with every decided slash that the L2 has not applied yet (its evidence id hash not among `applied`) taken
+ * off, each position at most down to zero. Collateral, epochs and the API read this, so a slash counts from the
+ * moment it is decided and not a second time once the contract's StakeSlashed logs are indexed. Jail is not touched.
+ */
+export function withPendingSlashes(book: StakeBook, pending: Iterable<PendingSlash>, applied: ReadonlySet<string>): StakeBook {
+  let signers: Map<string, SignerRecord> | undefined;
+  let delegations: Map<string, DelegationRecord> | undefined;
+  let unbonding: UnbondingRecord[] | undefined;
+  const less = (v: bigint, d: bigint): bigint => (d >= v ? 0n : v - d);
+  for (const p of pending) {
+    if (applied.has(p.evidenceIdHash.toLowerCase())) continue;
+    for (const d of p.debits) {
+      if (d.kind === 'self') {
+        signers ??= new Map(book.signers);
+        const s = signers.get(p.signer);
+        if (s !== undefined) signers.set(p.signer, { ...s, selfBond: less(s.selfBond, d.amount) });
+      } else if (d.kind === 'delegation') {
+        delegations ??= new Map(book.delegations);
+        const key = delegationKey(p.signer, d.owner);
+        const rec = delegations.get(key);
+        if (rec === undefined) continue;
+        const left = less(rec.amount, d.amount);
+        if (left === 0n) delegations.delete(key);
+        else delegations.set(key, { ...rec, amount: left });
+      } else {
+        unbonding ??= book.unbonding.map((u) => ({ ...u }));
+        const u = unbonding.find((x) => x.id === d.unbondingId);
+        if (u !== undefined) u.amount = less(u.amount, d.amount);
+      }
+    }
+  }
+  return { signers: signers ?? book.signers, delegations: delegations ?? book.delegations, unbonding: unbonding ?? book.unbonding };
 }

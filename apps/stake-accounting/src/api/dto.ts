@@ -25,8 +25,9 @@ export const signerSummary = z.object({
   hostPubkey: z.string(),
   selfBond: units,
   delegated: units,
-  stake: units,
+  stake: units.describe('Bonded + delegated, less any slash decided on evidence (counted at once, before the L2 applies it)'),
   unbonding: units.describe('Unbonding, not yet withdrawn (still slashable until released and matured)'),
+  pendingSlash: units.describe('Slashes decided on verified evidence that the L2 has not applied yet (already taken off the figures above)'),
   status: z.enum(['active', 'jailed', 'standby']).describe('active: in the current epoch set; jailed: jailed for the current epoch; standby: bonded, not in the set'),
   jailedUntilEpoch: z.number().int(),
 });

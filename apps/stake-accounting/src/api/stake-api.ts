@@ -35,12 +35,14 @@ export class StakeApi {
   }
 
   private summary(s: SignerRecord, current: { epoch: number; members: Set<string> } | null): SignerSummary {
-    const stakes = activeStakeBySigner(this.state.indexed).get(s.address) ?? { self: s.selfBond, delegated: 0n };
+    // The collateral book: a slash decided on evidence counts at once, before the L2 applies it (pendingSlash).
+    const book = this.state.collateral;
+    const stakes = activeStakeBySigner(book).get(s.address) ?? { self: s.selfBond, delegated: 0n };
     let unbonding = 0n;
-    for (const u of this.state.indexed.unbonding) if (u.signer === s.address) unbonding += u.amount;
+    for (const u of book.unbonding) if (u.signer === s.address) unbonding += u.amount;
     const epoch = current?.epoch ?? 0;
     const status = s.jailedUntilEpoch > epoch ? 'jailed' : current?.members.has(s.address) ? 'active' : 'standby';
-    return { address: s.address, hostPubkey: s.hostPubkey, selfBond: stakes.self.toString(), delegated: stakes.delegated.toString(), stake: (stakes.self + stakes.delegated).toString(), unbonding: unbonding.toString(), status, jailedUntilEpoch: s.jailedUntilEpoch };
+    return { address: s.address, hostPubkey: s.hostPubkey, selfBond: stakes.self.toString(), delegated: stakes.delegated.toString(), stake: (stakes.self + stakes.delegated).toString(), unbonding: unbonding.toString(), pendingSlash: this.state.pendingSlashOf(s.address).toString(), status, jailedUntilEpoch: s.jailedUntilEpoch };
   }
 
   async signers(): Promise<SignerSummary[]> {

@@ -42,7 +42,9 @@ export class StakeIndexer {
   async load(): Promise<void> {
     const [logs, slashes, cursor] = await Promise.all([
       this.o.pool.query<{ fields: Record<string, unknown> }>(`SELECT fields FROM ${this.t('staking_log')} ORDER BY block_number, log_index`),
-      this.o.pool.query<{ signer: string; jailed_until_epoch: number }>(`SELECT signer, jailed_until_epoch FROM ${this.t('slash')}`),
+      this.o.pool.query<{ signer: string; jailed_until_epoch: number; evidence_id_hash: string; debits: Array<{ kind: 'self' | 'delegation' | 'unbonding'; owner: string; unbondingId?: string; amount: string }> }>(
+        `SELECT signer, jailed_until_epoch, evidence_id_hash, debits FROM ${this.t('slash')} ORDER BY created_at`,
+      ),
       this.o.pool.query<{ block_number: string; block_hash: string }>(`SELECT block_number, block_hash FROM ${this.t('index_cursor')} WHERE id = 1`),
     ]);
     const c = cursor.rows[0];
@@ -50,6 +52,11 @@ export class StakeIndexer {
       logs.rows.map((r) => eventFromJson(r.fields)),
       slashes.rows.map((r) => ({ signer: r.signer, jailedUntilEpoch: r.jailed_until_epoch })),
       c ? { blockNumber: BigInt(c.block_number), blockHash: c.block_hash } : null,
+      slashes.rows.map((r) => ({
+        evidenceIdHash: r.evidence_id_hash,
+        signer: r.signer,
+        debits: r.debits.map((d) => ({ kind: d.kind, owner: d.owner, amount: BigInt(d.amount), ...(d.unbondingId !== undefined ? { unbondingId: BigInt(d.unbondingId) } : {}) })),
+      })),
     );
   }
 
@@ -101,7 +108,7 @@ export class StakeIndexer {
       );
       await this.o.beforeCommit?.();
     });
-    this.o.state.advance(book, { blockNumber: to, blockHash: toHash });
+    this.o.state.advance(book, { blockNumber: to, blockHash: toHash }, decoded.map((d) => d.event));
     if (decoded.length > 0) this.o.logger.info({ from: from.toString(), to: to.toString(), logs: decoded.length }, 'staking logs indexed');
     return Number(to - from + 1n);
   }

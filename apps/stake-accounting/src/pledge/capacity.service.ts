@@ -109,7 +109,7 @@ export class CapacityService implements OnApplicationBootstrap, BeforeApplicatio
     if (capacity.status === 'open' && capacity.ratioBps !== null) metrics.collateralRatio.set(Number(capacity.ratioBps) / 10_000);
     else metrics.collateralRatio.reset();
     metrics.stakeBySigner.reset();
-    for (const [signer, s] of activeStakeBySigner(this.state.indexed)) metrics.stakeBySigner.set({ signer }, wholeTokens(s.self + s.delegated));
+    for (const [signer, s] of activeStakeBySigner(this.state.collateral)) metrics.stakeBySigner.set({ signer }, wholeTokens(s.self + s.delegated));
     this.price.refreshMetrics();
   }
 

@@ -105,7 +105,7 @@ describe('api-gateway', () => {
     const paths = body.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { example?: unknown }> }> }>>;
     const operations = Object.entries(paths).flatMap(([p, item]) => Object.entries(item).map(([m, op]) => ({ id: `${m.toUpperCase()} ${p}`, op })));
     expect(operations.map((o) => o.id).sort()).toEqual([
-      'DELETE /v1/webhooks/{id}', 'GET /v1/chain', 'GET /v1/deposits', 'GET /v1/deposits/{txid}/{vout}', 'GET /v1/deposits/{txid}/{vout}/events', 'GET /v1/fees',
+      'DELETE /v1/webhooks/{id}', 'GET /v1/chain', 'GET /v1/deposits', 'GET /v1/deposits/{txid}/{vout}', 'GET /v1/deposits/{txid}/{vout}/events', 'GET /v1/fees', 'GET /v1/pipeline',
       'GET /v1/reserves', 'GET /v1/signers', 'GET /v1/webhooks', 'GET /v1/webhooks/{id}', 'GET /v1/webhooks/{id}/deliveries', 'GET /v1/withdrawals',
       'GET /v1/withdrawals/{id}', 'GET /v1/withdrawals/{id}/events', 'POST /v1/deposit-addresses', 'POST /v1/deposits', 'POST /v1/webhooks',
     ]);

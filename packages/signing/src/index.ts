@@ -16,6 +16,7 @@ export * from './policy/sweep-check.js';
 export * from './policy/sweep.js';
 export * from './policy/channel-context.js';
 export * from './policy/channel.js';
+export * from './policy/channel-view.js';
 export * from './custody.js';
 export * from './view/index.js';
 export * from './key-share.js';

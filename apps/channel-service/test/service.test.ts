@@ -1,0 +1,227 @@
+// channel-service end to end: the Nest app in-process on real Postgres, NATS JetStream and Redis, a real devnet
+// chain served over Esplora, and five real FROST signers (ChillDKG, ROAST) whose `channel` policy reads the
+// service's ledger over NATS. Only the signing-coordinator's transport is a stand-in (support/coordinator.ts).
+// The issue's scenarios: open 1 BTC, spend 0.3 in three updates, return 0.1, cooperative close paying exactly the
+// user's side; a revoked state penalised inside the challenge period; a force close with the service and every
+// signer stopped; a state the L2 never executed refused by every signer.
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { INestApplication } from '@nestjs/common';
+import { buildCommitment, buildDelayedSweep, channelSeed, completeDelayedSweep, fundingAddress, ownPoint } from '@tapbridge/channels';
+import { encodeTransactionHex, taprootOutput, type Transaction } from '@tapbridge/bitcoin';
+import { loadConfig } from '@tapbridge/config';
+import { startTestDevnetChain, type TestDevnetChain } from '@tapbridge/devnet-chain/testing';
+import { connectMessaging, deleteStreams, type Messaging } from '@tapbridge/messaging';
+import { createLogger } from '@tapbridge/observability';
+import { ServiceRuntime } from '@tapbridge/runtime';
+import { bootstrapService } from '@tapbridge/runtime/nest';
+import { channelSigningRequestWire } from '@tapbridge/signing';
+import { createTestDatabase, freePort, uniquePrefix, type TestDatabase } from '@tapbridge/testing';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppModule } from '../src/app.module.js';
+import { WatchService } from '../src/channels/watch.service.js';
+import { channelServiceConfig } from '../src/config.js';
+import { TestCoordinator } from './support/coordinator.js';
+import { secret, TestUser } from './support/user.js';
+
+const BTC = 100_000_000n;
+const CHALLENGE = 10;
+const PENALTY_FEE = 600n;
+const custodyPayout = taprootOutput(schnorr.getPublicKey(secret('custody payout'))).scriptPubKey;
+
+interface Service {
+  runtime: ServiceRuntime;
+  app: INestApplication;
+  base: string;
+  watch: WatchService;
+  client: Messaging;
+  coordinator: TestCoordinator;
+  db: TestDatabase;
+  prefix: string;
+  stopped: boolean;
+}
+
+let chain: TestDevnetChain;
+let svc: Service;
+
+async function startService(): Promise<Service> {
+  const db = await createTestDatabase();
+  const prefix = uniquePrefix('chn');
+  const config = loadConfig(channelServiceConfig, {
+    DATABASE_URL: db.url, NATS_URL: process.env.NATS_URL, REDIS_URL: process.env.REDIS_URL, STREAM_PREFIX: prefix, LOG_LEVEL: 'silent',
+    BITCOIN_NETWORK: 'regtest', BTC_SOURCES: `esplora+${chain.esploraUrl}`,
+    CHANNEL_SEED_SECRET: bytesToHex(secret('seed')), CHANNEL_REVOCATION_SECRET: bytesToHex(secret('revocation')),
+    CHANNEL_CHALLENGE_PERIOD: String(CHALLENGE), CHANNEL_COMMITMENT_FEE: '1000', CHANNEL_PENALTY_FEE: PENALTY_FEE.toString(), CHANNEL_MIN_CONFIRMATIONS: '1',
+    CHANNEL_CUSTODY_PAYOUT_SCRIPT: bytesToHex(custodyPayout),
+    // Passes are driven by the tests (WatchService.pass); the loop's own first pass runs at start.
+    WATCH_INTERVAL_MS: '3600000', SIGNING_TIMEOUT_MS: '300000', RPC_TIMEOUT_MS: '60000',
+  });
+  const client = await connectMessaging({ url: config.NATS_URL, prefix });
+  const coordinator = await TestCoordinator.start(client);
+  const runtime = await ServiceRuntime.start({
+    service: 'channel-service', schema: 'channel_service', databaseUrl: db.url, natsUrl: config.NATS_URL, redisUrl: config.REDIS_URL, streamPrefix: prefix,
+    logger: createLogger('channel-service-test', { level: 'silent' }), migrationsDir: fileURLToPath(new URL('../prisma/migrations', import.meta.url)),
+  });
+  const port = await freePort();
+  const app = await bootstrapService({ module: AppModule.forRoot(config, runtime), runtime, port, host: '127.0.0.1', title: 'channel-service test' });
+  return { runtime, app, base: `http://127.0.0.1:${port}`, watch: app.get(WatchService), client, coordinator, db, prefix, stopped: false };
+}
+
+async function stopService(s: Service): Promise<void> {
+  if (s.stopped) return;
+  s.stopped = true;
+  s.coordinator.stop();
+  await s.app.close();
+  await deleteStreams(s.runtime.messaging.jsm, s.runtime.messaging.naming).catch(() => undefined);
+  // The rate limiter's counters live under the run's prefix.
+  await s.runtime.redis.eval("for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", 0, `${s.prefix}:*`);
+  await s.runtime.close();
+  await s.client.close();
+}
+
+const mine = (n = 1): void => void chain.node.generateToAddress(n, chain.address);
+
+/** Funds a channel address for `user` (the devnet wallet broadcasts at once; a real user registers first, then broadcasts). */
+async function openChannel(s: Service, user: TestUser, capacity = BTC): Promise<void> {
+  const terms = await user.ok('GET', '/v1/channel-terms');
+  const address = fundingAddress('regtest', { userKey: schnorr.getPublicKey(user.fundingSecret), groupKey: Uint8Array.from(Buffer.from(terms.groupKey, 'hex')) });
+  const txid = chain.node.sendToAddress(address, capacity);
+  const vout = chain.node.lookupTransaction(txid)!.tx.outs.findIndex((o) => o.value === capacity);
+  await user.register({ txid, vout }, capacity);
+  expect((await user.ok('GET', `/v1/channels/${user.channelId}`)).status).toBe('pending-funding');
+  mine();
+  // The watch pass opens channels whose funding its light client proves (its header sync may need a round).
+  for (let i = 0; i < 60 && (await user.ok('GET', `/v1/channels/${user.channelId}`)).status !== 'open'; i++) {
+    await s.watch.pass();
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  expect((await user.ok('GET', `/v1/channels/${user.channelId}`)).status).toBe('open');
+}
+
+async function publish(tx: Transaction): Promise<string> {
+  const txid = chain.node.sendRawTransaction(encodeTransactionHex(tx));
+  mine();
+  return txid;
+}
+
+const paidTo = (txid: string, script: Uint8Array): bigint =>
+  chain.node.lookupTransaction(txid)!.tx.outs.filter((o) => bytesToHex(o.script) === bytesToHex(script)).reduce((s, o) => s + o.value, 0n);
+
+async function outboxSubjects(s: Service, channelId: string): Promise<string[]> {
+  const rows = await s.runtime.pool.query<{ subject: string }>(`SELECT subject FROM channel_service.outbox WHERE payload->>'channelId' = $1 ORDER BY seq`, [channelId]);
+  return rows.rows.map((r) => r.subject);
+}
+
+beforeAll(async () => {
+  chain = await startTestDevnetChain(101);
+  svc = await startService();
+}, 300_000);
+
+afterAll(async () => {
+  if (svc) {
+    await stopService(svc);
+    await svc.db.drop();
+  }
+  await chain?.close();
+});
+
+describe('channel-service with five FROST signers on the devnet chain', () => {
+  it('open 1 BTC, spend 0.3 in three updates, return 0.1, close cooperatively: the user receives exactly its side', async () => {
+    const user = new TestUser(svc.base, 'coop');
+    await openChannel(svc, user);
+    for (const u of [90_000_000n, 80_000_000n, 70_000_000n]) await user.update(u);
+    let view = await user.ok('GET', `/v1/channels/${user.channelId}`);
+    expect(view.l2).toEqual({ channelAccountSats: '70000000', creditedSats: '30000000', burnedSats: '0' });
+    // The return: burned on the L2 first (exactly once), then proposed by the user and co-signed.
+    expect((await user.call('POST', `/v1/channels/${user.channelId}/returns`, { stateNumber: 4, amountSats: '40000000' })).status).toBe(409); // more than custody's side... 30M
+    await user.ok('POST', `/v1/channels/${user.channelId}/returns`, { stateNumber: 4, amountSats: '10000000' });
+    await user.update(80_000_000n);
+    view = await user.ok('GET', `/v1/channels/${user.channelId}`);
+    expect(view.l2).toEqual({ channelAccountSats: '80000000', creditedSats: '30000000', burnedSats: '10000000' });
+    const history = await user.ok('GET', `/v1/channels/${user.channelId}/history`);
+    expect(history.map((h: { stateNumber: number; kind: string; amountSats: string }) => [h.stateNumber, h.kind, h.amountSats])).toEqual([[0, 'open', '0'], [1, 'credit', '10000000'], [2, 'credit', '10000000'], [3, 'credit', '10000000'], [4, 'burn', '10000000']]);
+
+    const close = await user.ok('POST', `/v1/channels/${user.channelId}/close`, { feeSats: '700', feePaidBy: 'custody', userSignature: user.closeSignature(700n, 'custody') });
+    expect(close.broadcast).toBe('accepted');
+    mine();
+    expect(paidTo(close.txid, user.payoutScript)).toBe(80_000_000n);
+    expect(paidTo(close.txid, custodyPayout)).toBe(20_000_000n - 700n);
+    await svc.watch.pass();
+    expect((await user.ok('GET', `/v1/channels/${user.channelId}`)).status).toBe('closed');
+    expect(await outboxSubjects(svc, user.channelId)).toEqual(['channel.opened', 'channel.updated', 'channel.updated', 'channel.updated', 'channel.updated', 'channel.closing', 'channel.closed']);
+  }, 600_000);
+
+  it('a state the L2 never executed is refused by every signer; once executed it is signed', async () => {
+    const user = new TestUser(svc.base, 'refuse');
+    await openChannel(svc, user);
+    await user.update(60_000_000n);
+    // A coordinator asks the signers for custody's commitment of state 2 (custody 0.7 BTC) that the L2 never executed.
+    const s2 = { stateNumber: 2, user: 30_000_000n, custody: 70_000_000n };
+    const point = ownPoint({ perCommitmentSeed: channelSeed(secret('seed'), user.channelId) }, 2);
+    const c2 = buildCommitment(user.params, 'custody', s2, point);
+    const ask = (kind: 'custody-commitment', requestId: string) => svc.coordinator.sign(channelSigningRequestWire({ requestId, params: user.params, kind, sheet: s2, tx: c2.tx, holderPerCommitmentPoint: point }));
+    const refused = svc.coordinator.outcomes.get(await ask('custody-commitment', 'evil-1'))!;
+    expect(refused.status).toBe('failed');
+    expect(refused.refusals.map((r) => r.signer).sort()).toEqual([1, 2, 3, 4, 5]);
+    for (const r of refused.refusals) expect(r.reason).toMatch(/^channel: not-executed: state 2 credits custody 70000000 sat but the L2 has not executed it/);
+    // The L2 executes state 2 (the user pays and revokes); the same request is now signed.
+    await user.update(30_000_000n);
+    const signed = svc.coordinator.outcomes.get(await ask('custody-commitment', 'honest-1'))!;
+    expect(signed.status).toBe('signed');
+    expect(schnorr.verify(Buffer.from(signed.signature!, 'hex'), c2.sighash, user.params.groupKey)).toBe(true);
+  }, 600_000);
+
+  it('a revoked state published by the user is penalised inside the challenge period; custody gets all of it', async () => {
+    const user = new TestUser(svc.base, 'cheat');
+    await openChannel(svc, user);
+    await user.update(90_000_000n);
+    const revoked = user.latestCommitment(); // state 1, kept
+    await user.update(60_000_000n);
+    await user.update(50_000_000n);
+    const commitmentTxid = await publish(revoked.tx);
+    const [first] = (await svc.watch.pass()).filter((r) => r.channelId === user.channelId);
+    expect(first!.verdict).toMatchObject({ kind: 'revoked', holder: 'user', stateNumber: 1 });
+    expect(first!.broadcastError).toBeUndefined();
+    expect((await user.ok('GET', `/v1/channels/${user.channelId}`)).status).toBe('closing');
+    // The user's own sweep is not final before the period...
+    const sweep = buildDelayedSweep(user.params, { commitment: revoked.commitment, destinationScript: user.payoutScript, fee: 500n, holderPerCommitmentPoint: ownPoint(user.keys, 1) });
+    expect(() => chain.node.sendRawTransaction(encodeTransactionHex(completeDelayedSweep(sweep, user.keys.sign(sweep.sighash))))).toThrow(/non-BIP68-final|conflict|spent|missing/);
+    mine();
+    const [second] = (await svc.watch.pass()).filter((r) => r.channelId === user.channelId);
+    expect(second!.penaltyConfirmed).toBe(true);
+    const penaltyHeight = chain.node.lookupTransaction(second!.penaltyTxid!)!.entry!.height;
+    const commitmentHeight = chain.node.lookupTransaction(commitmentTxid)!.entry!.height;
+    expect(penaltyHeight - commitmentHeight).toBeLessThan(CHALLENGE);
+    expect(paidTo(commitmentTxid, custodyPayout) + paidTo(second!.penaltyTxid!, custodyPayout)).toBe(BTC - 1_000n - PENALTY_FEE);
+    expect((await user.ok('GET', `/v1/channels/${user.channelId}`)).status).toBe('closed');
+    expect((await outboxSubjects(svc, user.channelId)).slice(-2)).toEqual(['channel.closing', 'channel.closed']);
+  }, 600_000);
+});
+
+describe('force close with the L2 service and every signer stopped', () => {
+  it('the user publishes its latest state alone and, after the challenge period, holds its unspent BTC', async () => {
+    const own = await startService();
+    try {
+      const user = new TestUser(own.base, 'breakdown');
+      await openChannel(own, user);
+      await user.update(85_000_000n);
+      await user.update(65_000_000n);
+      await stopService(own); // the channel service (the L2 side) and the five signers are gone
+      await expect(fetch(`${own.base}/v1/channels/${user.channelId}`)).rejects.toThrow();
+      const { tx, commitment } = user.latestCommitment();
+      const txid = await publish(tx);
+      expect(paidTo(txid, custodyPayout)).toBe(35_000_000n);
+      const sweep = buildDelayedSweep(user.params, { commitment, destinationScript: user.payoutScript, fee: 500n, holderPerCommitmentPoint: ownPoint(user.keys, 2) });
+      const signed = completeDelayedSweep(sweep, user.keys.sign(sweep.sighash));
+      mine(CHALLENGE - 2);
+      expect(() => chain.node.sendRawTransaction(encodeTransactionHex(signed))).toThrow(/non-BIP68-final/);
+      mine();
+      const sweepTxid = await publish(signed);
+      expect(paidTo(sweepTxid, user.payoutScript)).toBe(65_000_000n - 1_000n - 500n);
+    } finally {
+      await stopService(own);
+      await own.db.drop();
+    }
+  }, 600_000);
+});

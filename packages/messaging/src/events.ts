@@ -186,6 +186,39 @@ export const stakeEpochStarted = defineEvent({
   id: (p) => `stake.epoch.started:${p.epoch}`,
 });
 
+/**
+ * A decision of stake-accounting for the L2: the sequencer (evm-gateway) applies it to the staking predeploy as a
+ * system call, exactly once per `id` (packages/evm system-calls.ts). The id is a function of the decision:
+ * `slash:<evidenceIdHash>`, `release:<below>`, `rewards:<epoch>`; the sequencer refuses a payload whose id disagrees.
+ */
+const uintString = z.string().regex(/^(0|[1-9][0-9]*)$/, 'must be a whole number as a decimal string');
+export const stakeSystemCall = defineEvent({
+  subject: 'stake.system.call',
+  version: 1,
+  stream: 'STAKE',
+  schema: z.object({
+    id: z.string().min(1).max(200),
+    call: z.discriminatedUnion('kind', [
+      z.object({
+        kind: z.literal('slash'),
+        /** keccak256 of the evidence id text (0x hex), as the contract keys slashes. */
+        evidenceIdHash: z.string().regex(/^0x[0-9a-f]{64}$/),
+        signer: evmAddress,
+        selfAmount: uintString,
+        delegators: z.array(evmAddress),
+        delegatorAmounts: z.array(uintString),
+        unbondingIds: z.array(uintString),
+        unbondingAmounts: z.array(uintString),
+      }),
+      /** Unbonding entries with id < below may leave (capacity allows it). */
+      z.object({ kind: z.literal('release_unbonding'), below: uintString }),
+      /** An epoch's rewards (wei), funded with valueWei from the L2's collected fees. */
+      z.object({ kind: z.literal('credit_rewards'), epoch: uintString, recipients: z.array(evmAddress), amounts: z.array(uintString), valueWei: uintString }),
+    ]),
+  }),
+  id: (p) => `stake.system.call:${p.id}`,
+});
+
 export const tapbridgeCatalog = new EventCatalog([
   btcHeaderConnected,
   btcHeaderDisconnected,
@@ -198,4 +231,5 @@ export const tapbridgeCatalog = new EventCatalog([
   signingMisbehaviour,
   stakeCapacity,
   stakeEpochStarted,
+  stakeSystemCall,
 ]);

@@ -47,9 +47,10 @@ export const SERVICE_ROLES = {
   },
   'evm-gateway': {
     publishes: ['withdrawal.requested'],
-    consumes: [{ stream: 'DEPOSIT', subject: 'deposit.>' }],
+    // Deposits to mint; stake.capacity (mints wait for capacity) and stake.system.call (applied as system calls).
+    consumes: [{ stream: 'DEPOSIT', subject: 'deposit.>' }, { stream: 'STAKE', subject: 'stake.>' }],
     // Checks deposit merkle proofs against the watcher's header chain, and that deposits pay our custody (issue 13).
-    requests: ['rpc.btc.headers.>', 'rpc.signing.custody.get'],
+    requests: ['rpc.btc.headers.>', 'rpc.signing.custody.get', 'rpc.stake.capacity.get'],
     // The L2 supply for the sweep-coordinator's proof of reserves.
     serves: ['rpc.evm.>'],
     broadcasts: none,
@@ -77,7 +78,7 @@ export const SERVICE_ROLES = {
     managesStreams: true,
   },
   'stake-accounting': {
-    publishes: ['stake.capacity', 'stake.epoch.started'],
+    publishes: ['stake.capacity', 'stake.epoch.started', 'stake.system.call'],
     // Epochs follow Bitcoin blocks; slashes start from the coordinator's misbehaviour reports (proof required).
     consumes: [
       { stream: 'BTC', subject: 'btc.header.>' },

@@ -139,7 +139,8 @@ export class ChaosStack {
     const evmRpcPort = await freePort();
     this.evmRpcUrl = `http://127.0.0.1:${evmRpcPort}`;
     this.evm = new EvmRpc(this.evmRpcUrl);
-    const common = { BITCOIN_NETWORK: 'regtest', STREAM_PREFIX: 'chaos', REDIS_URL: this.redis.url, LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn' };
+    // The load registers every deposit from one address: the production write limit (60/min) would refuse it.
+    const common = { BITCOIN_NETWORK: 'regtest', STREAM_PREFIX: 'chaos', REDIS_URL: this.redis.url, LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn', RATE_LIMIT_WRITE: '1000000' };
 
     // Host keys first, pinned both ways (as scripts/stack-services.sh does): `host-key` creates the encrypted key.
     const passphrase = (i: number) => `chaos signer passphrase ${i}`;
@@ -173,8 +174,7 @@ export class ChaosStack {
             REBROADCAST_MS: '2000', FEE_POLL_MS: '2000', RESERVES_CHECK_MS: '2000', FEE_RATE_MIN_SAT_VB: '1', FEE_RATE_MAX_SAT_VB: '100', RPC_TIMEOUT_MS: '10000', SWEEP_OUTFLOW_LIMIT_BPS: '10000',
           };
         case 'api-gateway':
-          // The load registers every deposit from one address: the production write limit (60/min) would refuse it.
-          return { RATE_LIMIT_WRITE: '1000000', UPSTREAM_TIMEOUT_MS: '10000' };
+          return { UPSTREAM_TIMEOUT_MS: '10000' };
         default: {
           const i = Number(name.slice('signer-'.length));
           return {

@@ -25,7 +25,7 @@ describe('checkXOnly', () => {
     for (let i = 0; i < 3; i++) expect(() => checkXOnly(bad, 'group key', 'test')).toThrow(/group key/);
     // One byte away from the remembered valid key is checked on its own merits.
     const near = Uint8Array.from(valid);
-    near[31] ^= 1;
+    near[31] = (near[31] ?? 0) ^ 1;
     let nearValid = true;
     try {
       schnorr.utils.lift_x(BigInt(`0x${Buffer.from(near).toString('hex')}`));

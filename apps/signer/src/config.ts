@@ -25,6 +25,8 @@ export const signerConfig = z
     SIGNER_DKG_PARAMS_HASH: hex32().optional(),
     /** REGTEST ONLY: sign any 32-byte message for purpose "message" (a 32-byte message may be a custody sighash). */
     SIGNER_ALLOW_RAW_MESSAGES: bool(false),
+    /** Co-sign custody's half of state-channel updates (issue 12) under the channel policy, checked against rpc.channels.ledger.get. */
+    SIGNER_CHANNEL_POLICY: bool(false),
     ANNOUNCE_INTERVAL_MS: positiveInt(2_000),
     /** TEST FAULT INJECTION ONLY: "bad-partial" makes this signer send invalid partial signatures. */
     SIGNER_FAULT: z.enum(['none', 'bad-partial']).default('none'),

@@ -5,7 +5,7 @@ import { Module } from '@nestjs/common';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { APP_CONFIG, RUNTIME } from '@tapbridge/runtime/nest';
-import { DevnetRawMessagePolicy, HeartbeatPolicy, PolicyRegistry, SignerProtocol, StaticExpectedParticipants, SWEEP_PURPOSE, trustOnFirstUseAllowed, type KeyShare } from '@tapbridge/signing';
+import { CHANNEL_PURPOSE, ChannelPolicy, DevnetRawMessagePolicy, HeartbeatPolicy, MemoryChannelSignedStore, PolicyRegistry, RpcChannelView, SignerProtocol, StaticExpectedParticipants, SWEEP_PURPOSE, trustOnFirstUseAllowed, type KeyShare } from '@tapbridge/signing';
 import type { SignerConfig } from './config.js';
 import { SignerKeyStore } from './key-store.js';
 import { DecisionLog, SignerService } from './signer-service.js';
@@ -35,7 +35,7 @@ export class SignerKeys {
 }
 
 /** The purposes this signer signs for, each with its policy; anything else is refused. */
-function policiesFor(config: SignerConfig, runtime: ServiceRuntime, sweepView: SignerSweepView | null): PolicyRegistry {
+function policiesFor(config: SignerConfig, runtime: ServiceRuntime, sweepView: SignerSweepView | null, groupKey: GroupKeyRef): PolicyRegistry {
   const policies = new PolicyRegistry().register('heartbeat', new HeartbeatPolicy());
   if (config.SIGNER_ALLOW_RAW_MESSAGES) {
     policies.register('message', new DevnetRawMessagePolicy());
@@ -43,6 +43,11 @@ function policiesFor(config: SignerConfig, runtime: ServiceRuntime, sweepView: S
   }
   // The sweep policy (issue 9): every input of a sweep is checked from this signer's own view of Bitcoin and the L2.
   if (sweepView) policies.register(SWEEP_PURPOSE, sweepView.policy);
+  // The channel policy (issue 12): custody's half of a channel update only as the channel ledger executed it. The
+  // highest-signed memory is per process: losing it on a restart only re-allows user commitments the L2 record
+  // already bounds (packages/signing policy/channel.ts).
+  if (config.SIGNER_CHANNEL_POLICY)
+    policies.register(CHANNEL_PURPOSE, new ChannelPolicy({ groupKey: () => groupKey.xonly(), view: new RpcChannelView({ messaging: runtime.messaging }), signed: new MemoryChannelSignedStore(), maxCustodyCloseFee: 10_000n }));
   return policies;
 }
 
@@ -77,7 +82,7 @@ function protocolFor(config: SignerConfig, runtime: ServiceRuntime, keys: Signer
   controllers: [StatusController],
   providers: [
     { provide: SignerKeys, inject: [APP_CONFIG, RUNTIME], useFactory: SignerKeys.load },
-    { provide: PolicyRegistry, inject: [APP_CONFIG, RUNTIME, SignerSweepView], useFactory: policiesFor },
+    { provide: PolicyRegistry, inject: [APP_CONFIG, RUNTIME, SignerSweepView, GroupKeyRef], useFactory: policiesFor },
     DecisionLog,
     { provide: SignerProtocol, inject: [APP_CONFIG, RUNTIME, SignerKeys, PolicyRegistry, DecisionLog, GroupKeyRef], useFactory: protocolFor },
     SignerService,

@@ -1,67 +1,52 @@
 // The signer's record of approved sweeps in its own Postgres schema (signed_sweep). The sweep policy writes a sweep
 // here before the signer returns a nonce for it, so a restart cannot forget what it may have helped sign.
-import { qualified } from '@tapbridge/messaging';
 import type { SignedSweep, SignedSweepStore } from '@tapbridge/signing';
-import type { Pool } from 'pg';
+import type { Prisma, PrismaClient, SignedSweep as SignedSweepRow } from './generated/prisma/client.js';
 
-interface Row {
-  txid: string;
-  spends: string;
-  inputs: string[];
-  withdrawal_ids: string[];
-  payout_sats: string;
-  custody_value: string;
-  signed_at: Date;
-}
-
-const fromRow = (r: Row): SignedSweep => ({
+const fromRow = (r: SignedSweepRow): SignedSweep => ({
   txid: r.txid,
   spends: r.spends,
   inputs: r.inputs,
-  withdrawalIds: r.withdrawal_ids.map((id) => BigInt(id)),
-  payoutSats: BigInt(r.payout_sats),
-  custodyValue: BigInt(r.custody_value),
-  signedAt: r.signed_at,
+  withdrawalIds: r.withdrawalIds.map((id) => BigInt(id)),
+  payoutSats: r.payoutSats,
+  custodyValue: r.custodyValue,
+  signedAt: r.signedAt,
 });
 
-export class PostgresSignedSweepStore implements SignedSweepStore {
-  readonly #table: string;
+// Withdrawal ids are uint256, beyond bigint columns: stored as decimal text.
+const idTexts = (ids: readonly bigint[]) => ids.map(String);
 
-  constructor(
-    private readonly pool: Pool,
-    schema: string,
-  ) {
-    this.#table = qualified(schema, 'signed_sweep');
-  }
+export class PostgresSignedSweepStore implements SignedSweepStore {
+  constructor(private readonly prisma: PrismaClient) {}
 
   async record(s: SignedSweep): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO ${this.#table} (txid, spends, inputs, withdrawal_ids, payout_sats, custody_value, signed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (txid) DO NOTHING`,
-      [s.txid, s.spends, s.inputs, s.withdrawalIds.map(String), s.payoutSats.toString(), s.custodyValue.toString(), s.signedAt],
-    );
+    // The first record of a txid stands: a replayed approval changes nothing (ON CONFLICT DO NOTHING).
+    await this.prisma.signedSweep.createMany({
+      data: [{ txid: s.txid, spends: s.spends, inputs: [...s.inputs], withdrawalIds: idTexts(s.withdrawalIds), payoutSats: s.payoutSats, custodyValue: s.custodyValue, signedAt: s.signedAt }],
+      skipDuplicates: true,
+    });
   }
 
   async payingAny(ids: readonly bigint[]): Promise<SignedSweep[]> {
     if (ids.length === 0) return [];
-    return this.#select('withdrawal_ids && $1::text[]', [ids.map(String)]);
+    return this.#select({ withdrawalIds: { hasSome: idTexts(ids) } });
   }
 
   async spendingAny(outpoints: readonly string[]): Promise<SignedSweep[]> {
     if (outpoints.length === 0) return [];
-    return this.#select('inputs && $1::text[]', [[...outpoints]]);
+    return this.#select({ inputs: { hasSome: [...outpoints] } });
   }
 
   async family(spends: string): Promise<SignedSweep[]> {
-    return this.#select('spends = $1', [spends]);
+    return this.#select({ spends });
   }
 
   async signedSince(since: Date): Promise<SignedSweep[]> {
-    return this.#select('signed_at >= $1', [since]);
+    return this.#select({ signedAt: { gte: since } });
   }
 
-  async #select(where: string, params: unknown[]): Promise<SignedSweep[]> {
-    const { rows } = await this.pool.query<Row>(`SELECT * FROM ${this.#table} WHERE ${where} ORDER BY signed_at, txid`, params);
+  async #select(where: Prisma.SignedSweepWhereInput): Promise<SignedSweep[]> {
+    const rows = await this.prisma.signedSweep.findMany({ where, orderBy: [{ signedAt: 'asc' }, { txid: 'asc' }] });
     return rows.map(fromRow);
   }
 }

@@ -5,9 +5,7 @@ import { createChainSources, type SourceSpec } from '@tapbridge/chain-source';
 import type { Checkpoint, NetworkName } from '@tapbridge/bitcoin';
 import { HeaderSync } from '@tapbridge/light-client';
 import type { Logger } from '@tapbridge/observability';
-import { EvmRpcL2View, SignerHeaderStore, SourcesBitcoinView, SweepPolicy, type CustodySettings, type SweepRules } from '@tapbridge/signing';
-import type { Pool } from 'pg';
-import { PostgresSignedSweepStore } from './signed-sweep-store.js';
+import { EvmRpcL2View, SignerHeaderStore, SourcesBitcoinView, SweepPolicy, type CustodySettings, type SignedSweepStore, type SweepRules } from '@tapbridge/signing';
 
 export interface SweepViewSettings {
   network: NetworkName;
@@ -30,8 +28,7 @@ export class SignerSweepView {
 
   constructor(
     private readonly s: SweepViewSettings,
-    pool: Pool,
-    schema: string,
+    signed: SignedSweepStore,
     groupKey: () => Uint8Array | undefined,
     private readonly logger: Logger,
   ) {
@@ -42,7 +39,7 @@ export class SignerSweepView {
       custody: s.custody,
       bitcoin: new SourcesBitcoinView({ headers: this.headers, sources, refresh: async () => this.sync?.syncOnce() }),
       l2: new EvmRpcL2View({ url: s.evmRpcUrl, bridgeAddress: s.bridgeAddress, finalityDepth: s.finalityDepth, maxBlockRange: s.logRange }),
-      signed: new PostgresSignedSweepStore(pool, schema),
+      signed,
       rules: s.rules,
     });
   }

@@ -6,6 +6,8 @@ import type { ServiceRuntime } from '@tapbridge/runtime';
 import { APP_CONFIG, RUNTIME } from '@tapbridge/runtime/nest';
 import { OUTFLOW_WINDOW_MS, type SignerProtocol } from '@tapbridge/signing';
 import type { SignerConfig } from './config.js';
+import { PrismaService } from './prisma.service.js';
+import { PostgresSignedSweepStore } from './signed-sweep-store.js';
 import { SignerSweepView } from './sweep-view.js';
 
 /**
@@ -26,7 +28,7 @@ export class GroupKeyRef {
 }
 
 /** The view every input of a sweep is checked from, or null when BTC_SOURCES / EVM_RPC_URL are unset (regtest only). */
-function sweepViewFor(config: SignerConfig, runtime: ServiceRuntime, groupKey: GroupKeyRef): SignerSweepView | null {
+function sweepViewFor(config: SignerConfig, runtime: ServiceRuntime, groupKey: GroupKeyRef, prisma: PrismaService): SignerSweepView | null {
   if (!config.BTC_SOURCES || !config.EVM_RPC_URL) {
     // The config refuses this outside regtest.
     runtime.logger.warn('BTC_SOURCES / EVM_RPC_URL not set: no sweep policy, this signer refuses every sweep (regtest only)');
@@ -54,8 +56,7 @@ function sweepViewFor(config: SignerConfig, runtime: ServiceRuntime, groupKey: G
         reclaimSafetyBlocks: SWEEP_RECLAIM_SAFETY_BLOCKS,
       },
     },
-    runtime.pool,
-    runtime.schema,
+    new PostgresSignedSweepStore(prisma),
     () => groupKey.xonly(),
     runtime.logger,
   );
@@ -81,7 +82,7 @@ export class SweepViewLoop implements OnApplicationBootstrap, BeforeApplicationS
 @Module({
   providers: [
     GroupKeyRef,
-    { provide: SignerSweepView, inject: [APP_CONFIG, RUNTIME, GroupKeyRef], useFactory: sweepViewFor },
+    { provide: SignerSweepView, inject: [APP_CONFIG, RUNTIME, GroupKeyRef, PrismaService], useFactory: sweepViewFor },
     SweepViewLoop,
   ],
   exports: [GroupKeyRef, SignerSweepView],

@@ -1,24 +1,28 @@
 // The Postgres record of approved sweeps answers every query exactly as the in-memory one (the contract the sweep
 // policy's unit tests run against), on the real migration.
-import { migrate } from '@tapbridge/db';
+import { createPrismaClient, migrate } from '@tapbridge/db';
 import { MemorySignedSweepStore, type SignedSweep, type SignedSweepStore } from '@tapbridge/signing';
 import { createTestDatabase, type TestDatabase } from '@tapbridge/testing';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrismaClient } from '../src/generated/prisma/client.js';
 import { PostgresSignedSweepStore } from '../src/signed-sweep-store.js';
 
-const SCHEMA = 'signer_3';
+const SCHEMA = 'signer'; // the schema the generated client names (a database of its own per test file)
 let db: TestDatabase;
 let pool: pg.Pool;
+let prisma: PrismaClient;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await migrate({ databaseUrl: db.url, schema: SCHEMA, migrationsDir: fileURLToPath(new URL('../prisma/migrations', import.meta.url)) });
   pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  prisma = createPrismaClient(PrismaClient, { pool, schema: SCHEMA });
 }, 60_000);
 
 afterAll(async () => {
+  await prisma?.$disconnect();
   await pool?.end();
   await db?.drop();
 }, 60_000);
@@ -36,7 +40,7 @@ const sorted = (list: SignedSweep[]) => [...list].sort((a, b) => a.signedAt.getT
 
 describe('PostgresSignedSweepStore', () => {
   it('answers like the in-memory store, keeps the first record of a txid, and round-trips uint256 ids and amounts', async () => {
-    const pgStore = new PostgresSignedSweepStore(pool, SCHEMA);
+    const pgStore = new PostgresSignedSweepStore(prisma);
     const memory = new MemorySignedSweepStore();
     const stores: SignedSweepStore[] = [pgStore, memory];
     for (const s of stores) for (const sweep of sweeps) await s.record(sweep);

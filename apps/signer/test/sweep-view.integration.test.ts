@@ -7,7 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { buildSweep, depositAddress, witnessScript, type DepositAddress, type SweepParams } from '@tapbridge/bitcoin';
 import { createChainSources, parseSourceSpecs } from '@tapbridge/chain-source';
-import { migrate } from '@tapbridge/db';
+import { createPrismaClient, migrate } from '@tapbridge/db';
 import { startTestDevnetChain, type TestDevnetChain } from '@tapbridge/devnet-chain/testing';
 import { addressOfPrivateKey, devChainConfig, EvmEngine, MemoryChainStore, startJsonRpcServer, type JsonRpcServer } from '@tapbridge/evm';
 import { HeaderSync } from '@tapbridge/light-client';
@@ -26,6 +26,7 @@ import { createTestDatabase, type TestDatabase } from '@tapbridge/testing';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrismaClient } from '../src/generated/prisma/client.js';
 import { PostgresSignedSweepStore } from '../src/signed-sweep-store.js';
 import { sendBurn } from './support/evm-burn.js';
 
@@ -35,13 +36,14 @@ const CUSTODY_SETTINGS: CustodySettings = { network: 'regtest', recoveryKeys: []
 const CUSTODY_SPK = Uint8Array.from(Buffer.from(custodyFor(GROUP_KEY, CUSTODY_SETTINGS).scriptPubKey, 'hex'));
 const BURNER_KEY = seeded('burner');
 const PAYOUT = witnessScript(0, seeded('payout key hash').subarray(0, 20));
-const SCHEMA = 'signer_1';
+const SCHEMA = 'signer'; // the schema the generated client names (a database of its own per test file)
 
 let chain: TestDevnetChain;
 let engine: EvmEngine;
 let rpc: JsonRpcServer;
 let db: TestDatabase;
 let pool: pg.Pool;
+let prisma: PrismaClient;
 let confirmed: { txid: string; vout: number; value: bigint; address: DepositAddress };
 let unconfirmed: { txid: string; vout: number; value: bigint; address: DepositAddress };
 
@@ -91,9 +93,11 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await migrate({ databaseUrl: db.url, schema: SCHEMA, migrationsDir: fileURLToPath(new URL('../prisma/migrations', import.meta.url)) });
   pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  prisma = createPrismaClient(PrismaClient, { pool, schema: SCHEMA });
 }, 120_000);
 
 afterAll(async () => {
+  await prisma?.$disconnect();
   await pool?.end();
   await db?.drop();
   await rpc?.close();
@@ -185,7 +189,7 @@ describe('the sweep policy over the real views and the Postgres record', () => {
   };
 
   it('signs a sweep of a confirmed deposit paying a final burn, recording it; refuses an unconfirmed deposit and a missing id', async () => {
-    const signed = new PostgresSignedSweepStore(pool, SCHEMA);
+    const signed = new PostgresSignedSweepStore(prisma);
     const policy = new SweepPolicy({
       groupKey: () => GROUP_KEY,
       custody: CUSTODY_SETTINGS,

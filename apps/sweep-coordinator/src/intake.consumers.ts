@@ -17,7 +17,11 @@ import { Peers } from './peers.js';
 import { DuplicateEventError, PostgresSweepStore } from './store/postgres-store.js';
 
 export const CONSUMERS = { withdrawals: 'sweep-coordinator-withdrawals', deposits: 'sweep-coordinator-deposits', blocks: 'sweep-coordinator-blocks' } as const;
-/** Blocks and deposit facts must not be skipped: they retry (with backoff) until applied. */
+/**
+ * Final withdrawals, blocks and deposit facts must not be skipped: they retry (with backoff) until applied. A final
+ * withdrawal is BTC already burned on the L2: dead-lettering it after a few failed attempts (a Postgres restart, a
+ * slow lock under load) would leave the user unpaid until an operator noticed. Only a malformed event is rejected.
+ */
 const RETRY_FOREVER = 1_000_000;
 const NO_ACTIVITY: BlockActivity = { txids: new Set(), spends: new Map() };
 
@@ -37,7 +41,8 @@ export class IntakeConsumers implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     await this.runtime.consume({
-      durable: CONSUMERS.withdrawals, stream: 'WITHDRAWAL', subject: withdrawalRequested.subject,
+      durable: CONSUMERS.withdrawals, stream: 'WITHDRAWAL', subject: withdrawalRequested.subject, maxDeliver: RETRY_FOREVER,
+      backoffMs: [500, 1_000, 2_000, 5_000, 10_000],
       handle: async (e) => {
         // Where the validated chain is now, so blocks the pipeline has yet to catch up on do not count as waited.
         const bestKnown = await this.peers.headerTip().catch(() => undefined);

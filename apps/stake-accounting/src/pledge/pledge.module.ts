@@ -11,6 +11,7 @@ import { EpochsService } from './epochs.service.js';
 import { PriceFeed } from './price-feed.js';
 import { FEE_INCOME, noFeeIncome, RewardJob, RewardRunner, type FeeIncome } from './rewards.service.js';
 import { SlashingService } from './slashing.service.js';
+import { SystemCallPublisher } from './system-calls.publisher.js';
 
 /** The pledge rules at work: price feed, capacity (stake.capacity), epochs (stake.epoch.started), slashing, rewards. */
 @Module({
@@ -29,6 +30,7 @@ import { SlashingService } from './slashing.service.js';
         new RewardRunner({ pool: runtime.pool, schema: runtime.schema, ledger, income, commissionBps: config.REWARD_COMMISSION_BPS, state }),
     },
     RewardJob,
+    SystemCallPublisher,
   ],
   exports: [PriceFeed, CapacityService, EpochsService, SlashingService, RewardRunner, IndexingModule],
 })

@@ -373,10 +373,43 @@ const signers = dashboard({
     ], { unit: 'none', min: 0, bars: true, w: 8 }),
 
     row('Collateral (stake-accounting)'),
+    stat('Capacity (sats)', 'min(tapbridge_stake_capacity_sats)', {
+      decimals: 0,
+      description: 'Stake value / R − what the bridge owes: deposits beyond it are held (not minted, still reclaimable).',
+      thresholds: [{ color: 'red', value: null }, { color: 'green', value: 1 }],
+    }),
+    stat('Capacity frozen', 'max(tapbridge_stake_capacity_frozen)', {
+      mappings: [{ type: 'value', options: { 0: { text: 'open', color: 'green' }, 1: { text: 'frozen', color: 'red' } } }],
+      thresholds: [green, { color: 'red', value: 1 }],
+      description: 'Frozen: no fresh stake price, or what the bridge owes is unknown. Nothing is minted past capacity.',
+    }),
+    stat('Stake price age', 'max(tapbridge_stake_price_age_seconds)', { unit: 's', thresholds: [green, { color: 'yellow', value: 120 }, { color: 'red', value: 300 }] }),
+    stat('Epoch', 'max(tapbridge_stake_epoch)', { decimals: 0, description: 'The current epoch (stake.epoch.started); its set size is in the next panel.' }),
+    stat('Slashes (24 h)', 'sum(increase(tapbridge_stake_slashes_total[24h])) or vector(0)', {
+      decimals: 0,
+      thresholds: [green, { color: 'red', value: 1 }],
+      description: 'Slashes decided on verified evidence (GET /slashes on stake-accounting; TapbridgeSignerSlashed).',
+    }),
+    stat('Slashes pending on the L2 (tokens)', 'sum(tapbridge_stake_pending_slash_tokens) or vector(0)', {
+      decimals: 0,
+      thresholds: [green, { color: 'yellow', value: 1 }],
+      description: 'Decided slashes the sequencer has not applied on the L2 yet (already counted off the signers\' stake).',
+    }),
     timeseries('Collateral ratio vs required', [
       ['min(tapbridge_collateral_ratio)', 'ratio'],
       ['max(tapbridge_collateral_ratio_required)', 'required'],
-    ], { unit: 'none', min: 0, w: 24, h: 6 }),
+    ], { unit: 'none', min: 0, w: 12 }),
+    timeseries('Stake by signer (tokens)', [
+      ['max by (signer) (tapbridge_stake_signer_stake_tokens)', '{{signer}}'],
+      ['sum(tapbridge_stake_collateral_tokens)', 'collateral (all)'],
+    ], { unit: 'none', min: 0, w: 12, description: 'Bonded + delegated per signer, after decided slashes; collateral also counts unbonding not yet released.' }),
+    timeseries('Misbehaviour reports by outcome', [
+      ['sum by (status) (increase(tapbridge_stake_misbehaviour_reports_total[$__rate_interval]))', '{{status}}'],
+      ['sum by (offence) (increase(tapbridge_stake_slashes_total[$__rate_interval]))', 'slashed: {{offence}}'],
+    ], { unit: 'none', min: 0, bars: true, w: 12, description: 'unproven: no evidence; rejected: evidence does not verify, or the signer is already jailed; duplicate: that offence was slashed.' }),
+    timeseries('Epoch set size and capacity', [
+      ['max(tapbridge_stake_epoch_set_size)', 'signers in the set'],
+    ], { unit: 'none', min: 0, w: 12 }),
   ],
 });
 

@@ -1,5 +1,5 @@
 // stake-accounting's Prometheus metrics (names checked by packages/infra's metric-name test and used by the alerts).
-import { gauge } from '@tapbridge/observability';
+import { counter, gauge } from '@tapbridge/observability';
 
 export const metrics = {
   // The names infra/prometheus/rules.yml reads (TapbridgeCollateralRatioLow / BelowThreshold): plain ratios.
@@ -15,6 +15,10 @@ export const metrics = {
   indexedBlock: gauge('tapbridge_stake_indexed_block', 'Last L2 block indexed (finalized)'),
   epoch: gauge('tapbridge_stake_epoch', 'The current epoch'),
   epochSetSize: gauge('tapbridge_stake_epoch_set_size', 'Signers in the current epoch set'),
+  // Slashing on proof (TapbridgeSignerSlashed reads the first).
+  slashes: counter('tapbridge_stake_slashes_total', 'Slashes decided on verified evidence, by offence', ['offence']),
+  reports: counter('tapbridge_stake_misbehaviour_reports_total', 'signing.misbehaviour reports handled, by outcome (unproven, slash_planned, duplicate, rejected)', ['status']),
+  pendingSlash: gauge('tapbridge_stake_pending_slash_tokens', 'Slashes decided but not yet applied on the L2, per signer, in whole tokens (already counted off its stake)', ['signer']),
 };
 
 /** Whole tokens as a float for dashboards (the ledger keeps exact base units). */

@@ -109,7 +109,12 @@ export class CapacityService implements OnApplicationBootstrap, BeforeApplicatio
     if (capacity.status === 'open' && capacity.ratioBps !== null) metrics.collateralRatio.set(Number(capacity.ratioBps) / 10_000);
     else metrics.collateralRatio.reset();
     metrics.stakeBySigner.reset();
-    for (const [signer, s] of activeStakeBySigner(this.state.collateral)) metrics.stakeBySigner.set({ signer }, wholeTokens(s.self + s.delegated));
+    metrics.pendingSlash.reset();
+    for (const [signer, s] of activeStakeBySigner(this.state.collateral)) {
+      metrics.stakeBySigner.set({ signer }, wholeTokens(s.self + s.delegated));
+      const pending = this.state.pendingSlashOf(signer);
+      if (pending > 0n) metrics.pendingSlash.set({ signer }, wholeTokens(pending));
+    }
     this.price.refreshMetrics();
   }
 

@@ -16,6 +16,7 @@ import type { ServiceRuntime } from '@tapbridge/runtime';
 import { InjectConfig, RUNTIME } from '@tapbridge/runtime/nest';
 import { evidenceIdHash, planSlash, signerByHostKey, verifyEvidence, type PendingSlash, type SlashingConfig } from '@tapbridge/stake';
 import type { StakeAccountingConfig } from '../config.js';
+import { metrics } from '../metrics.js';
 import { StakeState } from '../indexing/stake-state.js';
 import { PrismaService } from '../prisma.service.js';
 import { EpochsService } from './epochs.service.js';
@@ -69,6 +70,8 @@ export class SlashingService {
       // Counts from now on (collateral, epochs, the API) until the L2 applies it: see StakeState.
       this.state.slashDecided({ evidenceIdHash: decision.slash.evidenceIdHash, signer: decision.slash.signer, debits: decision.pending });
     }
+    if (outcome.status !== 'replayed') metrics.reports.inc({ status: outcome.status });
+    if (outcome.status === 'slash_planned' && decision.slash) metrics.slashes.inc({ offence: decision.slash.offence });
     this.runtime.logger[outcome.status === 'slash_planned' ? 'warn' : 'info']({ eventId, signerIndex: report.signerId, reason: report.reason, ...outcome }, 'misbehaviour report handled');
     return outcome;
   }

@@ -161,7 +161,6 @@ async function screenshot(name: string): Promise<void> {
 }
 
 describe('the public API and the ops console over the real services', () => {
-  let deposit: { txid: string; vout: number };
   let depositStream: ReturnType<typeof openSse>;
   let withdrawalId: string;
 
@@ -195,7 +194,6 @@ describe('the public API and the ops console over the real services', () => {
     const tx = stack.chain.node.lookupTransaction(txid)!.tx;
     const vout = tx.outs.findIndex((o) => Buffer.from(o.script).toString('hex') === addr.data!.scriptPubKey);
     expect(vout).toBeGreaterThanOrEqual(0);
-    deposit = { txid, vout };
     depositStream = openSse(`http://127.0.0.1:${gateway.port}/v1/deposits/${txid}/${vout}/events`);
     cleanups.push(async () => depositStream.close());
 

@@ -197,10 +197,16 @@ function Watch({ tick }: { tick: number }) {
     if (kind === 'deposit') {
       const [txid, vout] = target.split(':') as [string, string];
       const r = await api.GET('/v1/deposits/{txid}/{vout}', { params: { path: { txid, vout } } });
-      if (r.data) (setView(r.data), setStatus(r.data.status));
+      if (r.data) {
+        setView(r.data);
+        setStatus(r.data.status);
+      }
     } else if (kind === 'withdrawal') {
       const r = await api.GET('/v1/withdrawals/{id}', { params: { path: { id: target } } });
-      if (r.data) (setView(r.data), setStatus(r.data.status));
+      if (r.data) {
+        setView(r.data);
+        setStatus(r.data.status);
+      }
     }
   }, [kind, target]);
 

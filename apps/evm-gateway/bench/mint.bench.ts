@@ -40,7 +40,7 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 buildGateway();
 // MINT_BENCH_PROFILE_DIR: a V8 CPU profile of the gateway process is written there when it exits (support/cpu-profile.mjs).
 const profileDir = process.env.MINT_BENCH_PROFILE_DIR;
-const profileEnv = profileDir === undefined ? {} : { NODE_OPTIONS: `--import ${new URL('./support/cpu-profile.mjs', import.meta.url).pathname}`, CPU_PROFILE_DIR: profileDir };
+const profileEnv: Record<string, string> = profileDir === undefined ? {} : { NODE_OPTIONS: `--import ${new URL('./support/cpu-profile.mjs', import.meta.url).pathname}`, CPU_PROFILE_DIR: profileDir };
 const gw = await GatewayEnv.create({ EVM_BLOCK_TIME_MS: '1000', LOG_LEVEL: 'info', ...profileEnv });
 try {
   await gw.start();

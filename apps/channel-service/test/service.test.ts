@@ -5,80 +5,18 @@
 // user's side; a revoked state penalised inside the challenge period; a force close with the service and every
 // signer stopped; a state the L2 never executed refused by every signer.
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
-import type { INestApplication } from '@nestjs/common';
 import { buildCommitment, buildDelayedSweep, channelSeed, completeDelayedSweep, fundingAddress, ownPoint } from '@tapbridge/channels';
-import { encodeTransactionHex, taprootOutput, type Transaction } from '@tapbridge/bitcoin';
-import { loadConfig } from '@tapbridge/config';
-import { startTestDevnetChain, type TestDevnetChain } from '@tapbridge/devnet-chain/testing';
-import { connectMessaging, deleteStreams, type Messaging } from '@tapbridge/messaging';
-import { createLogger } from '@tapbridge/observability';
-import { ServiceRuntime } from '@tapbridge/runtime';
-import { bootstrapService } from '@tapbridge/runtime/nest';
+import { encodeTransactionHex, type Transaction } from '@tapbridge/bitcoin';
+import type { TestDevnetChain } from '@tapbridge/devnet-chain/testing';
 import { channelSigningRequestWire } from '@tapbridge/signing';
-import { createTestDatabase, freePort, uniquePrefix, type TestDatabase } from '@tapbridge/testing';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppModule } from '../src/app.module.js';
-import { WatchService } from '../src/channels/watch.service.js';
-import { channelServiceConfig } from '../src/config.js';
-import { TestCoordinator } from './support/coordinator.js';
+import { CHALLENGE, custodyPayout, PENALTY_FEE, setup, startService, stopService, teardown, type Harness, type Service } from './support/harness.js';
 import { secret, TestUser } from './support/user.js';
 
 const BTC = 100_000_000n;
-const CHALLENGE = 10;
-const PENALTY_FEE = 600n;
-const custodyPayout = taprootOutput(schnorr.getPublicKey(secret('custody payout'))).scriptPubKey;
-
-interface Service {
-  runtime: ServiceRuntime;
-  app: INestApplication;
-  base: string;
-  watch: WatchService;
-  client: Messaging;
-  coordinator: TestCoordinator;
-  db: TestDatabase;
-  prefix: string;
-  stopped: boolean;
-}
-
+let h: Harness;
 let chain: TestDevnetChain;
 let svc: Service;
-
-async function startService(): Promise<Service> {
-  const db = await createTestDatabase();
-  const prefix = uniquePrefix('chn');
-  const config = loadConfig(channelServiceConfig, {
-    DATABASE_URL: db.url, NATS_URL: process.env.NATS_URL, REDIS_URL: process.env.REDIS_URL, STREAM_PREFIX: prefix, LOG_LEVEL: 'silent',
-    BITCOIN_NETWORK: 'regtest', BTC_SOURCES: `esplora+${chain.esploraUrl}`,
-    CHANNEL_SEED_SECRET: bytesToHex(secret('seed')), CHANNEL_REVOCATION_SECRET: bytesToHex(secret('revocation')),
-    CHANNEL_CHALLENGE_PERIOD: String(CHALLENGE), CHANNEL_COMMITMENT_FEE: '1000', CHANNEL_PENALTY_FEE: PENALTY_FEE.toString(), CHANNEL_MIN_CONFIRMATIONS: '1',
-    CHANNEL_CUSTODY_PAYOUT_SCRIPT: bytesToHex(custodyPayout),
-    // Passes are driven by the tests (WatchService.pass); the loop's own first pass runs at start.
-    WATCH_INTERVAL_MS: '3600000', SIGNING_TIMEOUT_MS: '300000', RPC_TIMEOUT_MS: '60000',
-  });
-  const client = await connectMessaging({ url: config.NATS_URL, prefix });
-  const coordinator = await TestCoordinator.start(client);
-  const runtime = await ServiceRuntime.start({
-    service: 'channel-service', schema: 'channel_service', databaseUrl: db.url, natsUrl: config.NATS_URL, redisUrl: config.REDIS_URL, streamPrefix: prefix,
-    logger: createLogger('channel-service-test', { level: 'silent' }), migrationsDir: fileURLToPath(new URL('../prisma/migrations', import.meta.url)),
-  });
-  const port = await freePort();
-  const app = await bootstrapService({ module: AppModule.forRoot(config, runtime), runtime, port, host: '127.0.0.1', title: 'channel-service test' });
-  return { runtime, app, base: `http://127.0.0.1:${port}`, watch: app.get(WatchService), client, coordinator, db, prefix, stopped: false };
-}
-
-async function stopService(s: Service): Promise<void> {
-  if (s.stopped) return;
-  s.stopped = true;
-  s.coordinator.stop();
-  await s.app.close();
-  await deleteStreams(s.runtime.messaging.jsm, s.runtime.messaging.naming).catch(() => undefined);
-  // The rate limiter's counters live under the run's prefix.
-  await s.runtime.redis.eval("for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", 0, `${s.prefix}:*`);
-  await s.runtime.close();
-  await s.client.close();
-}
 
 const mine = (n = 1): void => void chain.node.generateToAddress(n, chain.address);
 
@@ -106,7 +44,7 @@ async function publish(tx: Transaction): Promise<string> {
 }
 
 const paidTo = (txid: string, script: Uint8Array): bigint =>
-  chain.node.lookupTransaction(txid)!.tx.outs.filter((o) => bytesToHex(o.script) === bytesToHex(script)).reduce((s, o) => s + o.value, 0n);
+  chain.node.lookupTransaction(txid)!.tx.outs.filter((o) => Buffer.from(o.script).toString('hex') === Buffer.from(script).toString('hex')).reduce((s, o) => s + o.value, 0n);
 
 async function outboxSubjects(s: Service, channelId: string): Promise<string[]> {
   const rows = await s.runtime.pool.query<{ subject: string }>(`SELECT subject FROM channel_service.outbox WHERE payload->>'channelId' = $1 ORDER BY seq`, [channelId]);
@@ -114,16 +52,13 @@ async function outboxSubjects(s: Service, channelId: string): Promise<string[]> 
 }
 
 beforeAll(async () => {
-  chain = await startTestDevnetChain(101);
-  svc = await startService();
+  h = await setup();
+  chain = h.chain;
+  svc = h.svc;
 }, 300_000);
 
 afterAll(async () => {
-  if (svc) {
-    await stopService(svc);
-    await svc.db.drop();
-  }
-  await chain?.close();
+  await teardown(h);
 });
 
 describe('channel-service with five FROST signers on the devnet chain', () => {
@@ -201,7 +136,7 @@ describe('channel-service with five FROST signers on the devnet chain', () => {
 
 describe('force close with the L2 service and every signer stopped', () => {
   it('the user publishes its latest state alone and, after the challenge period, holds its unspent BTC', async () => {
-    const own = await startService();
+    const own = await startService(chain);
     try {
       const user = new TestUser(own.base, 'breakdown');
       await openChannel(own, user);

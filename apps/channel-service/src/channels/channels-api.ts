@@ -47,7 +47,7 @@ export class ChannelsApi {
   }
 
   openingPoints(channelId: string): { channelId: string; points: string[] } {
-    return { channelId, points: this.desk.openingPoints(channelId).map(bytesToHex) };
+    return { channelId, points: this.desk.openingPoints(channelId).map((p) => bytesToHex(p)) };
   }
 
   register(b: { params: unknown; evmAddress: string; userPoints: [string, string]; userSignature: string }): Promise<RegisteredView> {
@@ -55,7 +55,7 @@ export class ChannelsApi {
       if (!this.terms.loaded()) await this.terms.load();
       const params = decodeChannelParams(b.params);
       const r = await this.desk.register({ params, evmAddress: b.evmAddress, userPoints: [hexToBytes(b.userPoints[0]), hexToBytes(b.userPoints[1])], userSignature: hexToBytes(b.userSignature) });
-      return { channelId: r.channelId, signature: bytesToHex(r.signature), custodyPoints: this.desk.openingPoints(r.channelId).map(bytesToHex) };
+      return { channelId: r.channelId, signature: bytesToHex(r.signature), custodyPoints: this.desk.openingPoints(r.channelId).map((p) => bytesToHex(p)) };
     });
   }
 

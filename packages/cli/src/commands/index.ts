@@ -11,6 +11,7 @@ import { registerApiKey } from './apikey.js';
 import { registerNats } from './nats.js';
 import { registerWithdraw } from './withdraw.js';
 import { registerStake } from './stake.js';
+import { registerChannel } from './channel.js';
 
 // One line per command group; each group lives in its own file under commands/.
 export function registerCommands(program: Command): void {
@@ -26,5 +27,6 @@ export function registerCommands(program: Command): void {
   registerNats(program);
   registerWithdraw(program);
   registerStake(program);
+  registerChannel(program);
   void program;
 }

@@ -1,5 +1,5 @@
 import { addressToOutputScript, checkXOnly, hexToBytes } from '@tapbridge/bitcoin';
-import { bitcoinNetwork, commonServiceShape, port, positiveInt, secret, z, type Env } from '@tapbridge/config';
+import { bitcoinNetwork, commonServiceShape, port, positiveInt, sats, secret, z, type Env } from '@tapbridge/config';
 import { btcSourcesSetting } from '@tapbridge/chain-source';
 
 const btcSources = btcSourcesSetting();
@@ -17,13 +17,6 @@ const xOnlyKey = z
     }
     return key;
   });
-
-const sats = (fallback: bigint) =>
-  z
-    .string()
-    .regex(/^(0|[1-9][0-9]*)$/, 'must be a whole number of satoshis')
-    .transform((v) => BigInt(v))
-    .default(fallback);
 
 export const depositIndexerConfig = z.object({
   ...commonServiceShape,

@@ -1,24 +1,11 @@
-import { parseCheckpoint, type Checkpoint } from '@tapbridge/bitcoin';
-import { bitcoinNetwork, commonServiceShape, port, positiveInt, secret, z } from '@tapbridge/config';
-import fs from 'node:fs';
+import { parseCheckpoint } from '@tapbridge/bitcoin';
+import { bitcoinNetwork, commonServiceShape, jsonOrFile, port, positiveInt, secret, z } from '@tapbridge/config';
 import { btcSourcesSetting } from '@tapbridge/chain-source';
 
 const btcSources = btcSourcesSetting();
 
 /** HEADER_CHECKPOINT: the checkpoint JSON itself, or `@/path/to/checkpoint.json`. */
-const headerCheckpoint = z
-  .string()
-  .optional()
-  .transform((value, ctx): Checkpoint | undefined => {
-    if (value === undefined) return undefined;
-    try {
-      const text = value.startsWith('@') ? fs.readFileSync(value.slice(1), 'utf8') : value;
-      return parseCheckpoint(JSON.parse(text));
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `must be checkpoint JSON or @file: ${(err as Error).message}` });
-      return z.NEVER;
-    }
-  });
+const headerCheckpoint = jsonOrFile(parseCheckpoint, 'checkpoint');
 
 export const headerWatcherConfig = z.object({
   ...commonServiceShape,

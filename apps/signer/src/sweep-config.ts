@@ -2,11 +2,10 @@
 // EVM_RPC_URL), the custody it guards (same CUSTODY_RECOVERY_* as the coordinator, so both derive one script), and
 // the policy's bounds. Without BTC_SOURCES and EVM_RPC_URL the sweep policy is off and sweeps fall to deny-unknown;
 // that is allowed on regtest only.
-import { parseCheckpoint, type Checkpoint } from '@tapbridge/bitcoin';
+import { parseCheckpoint } from '@tapbridge/bitcoin';
 import { parseSourceSpecs, type SourceSpec } from '@tapbridge/chain-source';
-import { evmAddress, feeRate, nonNegativeInt, positiveInt, sats, secret, url, z } from '@tapbridge/config';
+import { evmAddress, feeRate, jsonOrFile, nonNegativeInt, positiveInt, sats, secret, url, z } from '@tapbridge/config';
 import { DEFAULT_BRIDGE_ADDRESS, keyListSchema, outflowLimitBpsSetting } from '@tapbridge/signing';
-import fs from 'node:fs';
 
 /** Comma-separated BTC_SOURCES (see packages/chain-source source-spec.ts); unset = no sweep policy. */
 const optionalSources = z
@@ -23,18 +22,7 @@ const optionalSources = z
   });
 
 /** HEADER_CHECKPOINT: checkpoint JSON, or `@/path/to/checkpoint.json`; unset = sync from genesis. */
-const headerCheckpoint = z
-  .string()
-  .optional()
-  .transform((value, ctx): Checkpoint | undefined => {
-    if (value === undefined) return undefined;
-    try {
-      return parseCheckpoint(JSON.parse(value.startsWith('@') ? fs.readFileSync(value.slice(1), 'utf8') : value));
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `must be checkpoint JSON or @file: ${(err as Error).message}` });
-      return z.NEVER;
-    }
-  });
+const headerCheckpoint = jsonOrFile(parseCheckpoint, 'checkpoint');
 
 export const sweepSettingsShape = {
   /** The signer's own Bitcoin sources (Core RPC / Esplora), checked against its own header chain. */

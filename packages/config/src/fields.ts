@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { z } from 'zod';
 import { secret } from './load.js';
 
@@ -66,6 +67,23 @@ export const sats = (fallback: bigint) =>
     .transform((v) => BigInt(v))
     .default(fallback);
 
+/**
+ * An optional JSON setting given inline or as `@/path/to/file.json`, checked by `parse` (HEADER_CHECKPOINT with
+ * parseCheckpoint); unset is undefined. The message names `what` and why the value failed.
+ */
+export const jsonOrFile = <T>(parse: (json: unknown) => T, what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx): T | undefined => {
+      if (value === undefined) return undefined;
+      try {
+        return parse(JSON.parse(value.startsWith('@') ? fs.readFileSync(value.slice(1), 'utf8') : value));
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `must be ${what} JSON or @file: ${(err as Error).message}` });
+        return z.NEVER;
+      }
+    });
 
 /** A size in bytes: `1048576`, `512kb`, `1mb`. */
 export const byteSize = (fallback: number) =>

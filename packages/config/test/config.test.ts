@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, commonServiceShape, describeConfig, loadConfig, port, positiveInt, secret, url, z } from '../src/index.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, commonServiceShape, describeConfig, jsonOrFile, loadConfig, port, positiveInt, sats, secret, url, z } from '../src/index.js';
 
 const schema = z.object({
   ...commonServiceShape,
@@ -54,5 +57,37 @@ describe('loadConfig', () => {
     expect(shown).not.toContain('correct horse');
     expect(shown).not.toContain(':pw@');
     expect(shown).toContain('<redacted>');
+  });
+});
+
+describe('shared fields', () => {
+  // A parser like parseCheckpoint: checks the shape and says what is wrong.
+  const parsePoint = (json: unknown) => {
+    const p = z.object({ height: z.number().int(), hash: z.string() }).strict().safeParse(json);
+    if (!p.success) throw new Error('not a point');
+    return p.data;
+  };
+  const schema = z.object({ POINT: jsonOrFile(parsePoint, 'point'), FEE: sats(10_000n) });
+
+  it('jsonOrFile reads the JSON inline or from @file, and unset is undefined', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-config-'));
+    try {
+      const file = path.join(dir, 'point.json');
+      fs.writeFileSync(file, '{"height":7,"hash":"ab"}');
+      expect(loadConfig(schema, { POINT: '{"height":7,"hash":"ab"}' }).POINT).toEqual({ height: 7, hash: 'ab' });
+      expect(loadConfig(schema, { POINT: `@${file}` }).POINT).toEqual({ height: 7, hash: 'ab' });
+      expect(loadConfig(schema, {}).POINT).toBeUndefined();
+      expect(() => loadConfig(schema, { POINT: '{"height":7}' })).toThrow(/POINT: must be point JSON or @file: not a point/);
+      expect(() => loadConfig(schema, { POINT: '{oops' })).toThrow(/POINT: must be point JSON or @file: .*JSON/);
+      expect(() => loadConfig(schema, { POINT: `@${path.join(dir, 'missing.json')}` })).toThrow(/POINT: must be point JSON or @file: ENOENT/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sats is a whole number of satoshis as a bigint, up to 16 digits', () => {
+    expect(loadConfig(schema, {}).FEE).toBe(10_000n);
+    expect(loadConfig(schema, { FEE: '2100000000000000' }).FEE).toBe(2_100_000_000_000_000n);
+    for (const bad of ['-1', '1.5', '01', '1e3', '12345678901234567']) expect(() => loadConfig(schema, { FEE: bad }), bad).toThrow(/FEE: must be a whole number of satoshis/);
   });
 });

@@ -30,7 +30,7 @@ if [ "$RAW" = "true" ]; then echo "  WARNING: SIGNER_ALLOW_RAW_MESSAGES=true: th
 SIGNER_VIEW="BTC_SOURCES=core+http://127.0.0.1:18443#cookie=.devnet/chain/.cookie,esplora+http://127.0.0.1:3030 EVM_RPC_URL=http://127.0.0.1:8545 EVM_FINALITY_DEPTH=3 DEPOSIT_CONFIRMATIONS=1 SWEEP_OUTFLOW_LIMIT_BPS=10000"
 for i in 1 2 3 4 5; do
   # shellcheck disable=SC2086 # SIGNER_VIEW is a list of NAME=value words
-  start signer-$i env $SIGNER_VIEW BITCOIN_NETWORK=regtest SIGNER_INDEX=$i SIGNER_COUNT=5 SIGNER_THRESHOLD=3 HTTP_PORT=$((4100 + i)) DATABASE_URL="${DATABASE_URL}_signer_$i" SIGNER_DATA_DIR=.devnet/signer-$i SIGNER_KEY_PASSPHRASE="$(cat infra/compose/devnet-secrets/signer-$i-passphrase)" COORDINATOR_PUBKEY="$COORDINATOR_PUBKEY" SIGNER_HOST_PUBKEYS="$SIGNER_HOST_PUBKEYS" SIGNER_ALLOW_RAW_MESSAGES="$RAW" node apps/signer/dist/main.js
+  start signer-$i env $SIGNER_VIEW BITCOIN_NETWORK=regtest SIGNER_INDEX=$i SIGNER_COUNT=5 SIGNER_THRESHOLD=3 HTTP_PORT=$((4100 + i)) DATABASE_URL="${DATABASE_URL}_signer_$i" SIGNER_DATA_DIR=.devnet/signer-$i SIGNER_KEY_PASSPHRASE="$(cat infra/compose/devnet-secrets/signer-$i-passphrase)" COORDINATOR_PUBKEY="$COORDINATOR_PUBKEY" SIGNER_HOST_PUBKEYS="$SIGNER_HOST_PUBKEYS" SIGNER_ALLOW_RAW_MESSAGES="$RAW" SIGNER_CHANNEL_POLICY=true node apps/signer/dist/main.js
 done
 # The indexer watches the real custody output: the group key the signers made by DKG, read from the coordinator.
 custody=$(node -e '
@@ -55,6 +55,9 @@ for key in $(echo "$SIGNER_HOST_PUBKEYS" | tr ',' ' '); do
   node packages/cli/dist/main.js stake bond --account "$((i - 1))" --amount 100000 --host-key "$key" --once --rpc http://127.0.0.1:8545 >/dev/null || { echo "  signer $i could not bond its stake; is the evm-gateway up?"; exit 1; }
 done
 start stake-accounting env HTTP_PORT=4007 EVM_RPC_URL=http://127.0.0.1:8545 DEVNET=true PRICE_SOURCES=devnet PRICE_MAX_CHANGE_BPS=1000000 EPOCH_LENGTH_BLOCKS=10 EPOCH_MAX_SIGNERS=5 EPOCH_THRESHOLD_BPS=6000 COORDINATOR_PUBKEY="$COORDINATOR_PUBKEY" node apps/stake-accounting/dist/main.js
+# State channels (issue 12) on :4010: custody's side of every channel, the channel ledger and the watchtower (Esplora:
+# it needs an index of spends). The two secrets are the public devnet values compose uses.
+start channel-service env HTTP_PORT=4010 BTC_SOURCES=esplora+http://127.0.0.1:3030 CHANNEL_SEED_SECRET=6465766e65742d6368616e6e656c2d736565642d7365637265742d2d2d2d2d31 CHANNEL_REVOCATION_SECRET=6465766e65742d6368616e6e656c2d7265766f636174696f6e2d736563726574 CHANNEL_CHALLENGE_PERIOD=6 CHANNEL_MIN_CONFIRMATIONS=1 node apps/channel-service/dist/main.js
 # The public API on :4000 (/v1, OpenAPI at /v1/openapi.json): reads from the services above over rpc.*, webhooks,
 # live status (SSE). Devnet webhooks may post to http:// URLs.
 start api-gateway env HTTP_PORT=4000 WEBHOOK_ALLOW_HTTP=true node apps/api-gateway/dist/main.js

@@ -25,8 +25,9 @@ const OPERATOR_PROVIDED: Provided = {
   'Secret/tapbridge-btc-sources': { BTC_SOURCES: 'core+http://tapbridge:s3cret@bitcoind-a.internal:8332,esplora+https://esplora.internal/api' },
   'Secret/tapbridge-signer-passphrases': Object.fromEntries([1, 2, 3, 4, 5].map((i) => [`passphrase-${i}`, `operator passphrase ${i}`])),
   'Secret/tapbridge-coordinator-key': { passphrase: 'operator coordinator passphrase' },
+  'Secret/tapbridge-channel-secrets': { CHANNEL_SEED_SECRET: '11'.repeat(32), CHANNEL_REVOCATION_SECRET: '22'.repeat(32) },
   'Secret/tapbridge-price-sources': { PRICE_SOURCES: ['a', 'b', 'c'].map((h) => `https://price-${h}.example/v1/btc#data.sats`).join(',') },
-  'Secret/tapbridge-nats-users': Object.fromEntries(['header-watcher', 'deposit-indexer', 'evm-gateway', 'signing-coordinator', 'sweep-coordinator', 'stake-accounting', 'api-gateway', 'signer-1', 'signer-2', 'signer-3', 'signer-4', 'signer-5'].map((u) => [`${u}.password`, `nats password of ${u}`])),
+  'Secret/tapbridge-nats-users': Object.fromEntries(['header-watcher', 'deposit-indexer', 'evm-gateway', 'signing-coordinator', 'sweep-coordinator', 'stake-accounting', 'api-gateway', 'channel-service', 'signer-1', 'signer-2', 'signer-3', 'signer-4', 'signer-5'].map((u) => [`${u}.password`, `nats password of ${u}`])),
   'ConfigMap/tapbridge-signing-trust': { COORDINATOR_PUBKEY: hostKey(9), SIGNER_HOST_PUBKEYS: [1, 2, 3, 4, 5].map(hostKey).join(',') },
   'ConfigMap/tapbridge-custody': { CUSTODY_GROUP_KEY: '79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798', CUSTODY_ADDRESS: mainnetCustody },
 };

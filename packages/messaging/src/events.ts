@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { channelClosed, channelClosing, channelOpened, channelUpdated } from './channel-events.js';
 import { defineEvent, EventCatalog, evmAddress, hex32, hexBytes, height, satsAmount } from './catalog.js';
 
 // The tapbridge event catalog: every fact one service tells others. Changing a payload incompatibly means a new
@@ -232,4 +233,8 @@ export const tapbridgeCatalog = new EventCatalog([
   stakeCapacity,
   stakeEpochStarted,
   stakeSystemCall,
+  channelOpened,
+  channelUpdated,
+  channelClosing,
+  channelClosed,
 ]);

@@ -90,6 +90,16 @@ export const SERVICE_ROLES = {
     broadcasts: none,
     managesStreams: true,
   },
+  'channel-service': {
+    publishes: ['channel.opened', 'channel.updated', 'channel.closing', 'channel.closed'],
+    consumes: none,
+    // Custody's group key and its half of every channel update (ROAST under the channel policy).
+    requests: ['rpc.signing.custody.get', 'rpc.signing.signatures.create', 'rpc.signing.signatures.get'],
+    // The signers' channel policy reads the ledger here.
+    serves: ['rpc.channels.>'],
+    broadcasts: none,
+    managesStreams: true,
+  },
   'api-gateway': {
     publishes: none,
     // Webhooks: deposit and withdrawal status changes, turned into deliveries once per event.
@@ -116,7 +126,8 @@ export type ServiceName = keyof typeof SERVICE_ROLES;
 /** Signer `index` answers the coordinator on its own subject only and announces its host key. */
 export function signerRole(index: number): ServiceRole {
   if (!Number.isInteger(index) || index < 1) throw new RangeError(`signer index must be a positive integer, got ${index}`);
-  return { publishes: none, consumes: none, requests: none, serves: [`frost.signer.${index}`], broadcasts: ['frost.announce'], managesStreams: false };
+  // rpc.channels.ledger.get: the channel policy checks custody's half of a channel update against the channel ledger.
+  return { publishes: none, consumes: none, requests: ['rpc.channels.ledger.get'], serves: [`frost.signer.${index}`], broadcasts: ['frost.announce'], managesStreams: false };
 }
 
 /** The NATS identity (user name) of a service process: its app name, or `signer-<i>` for signer i. */

@@ -5,6 +5,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { CustodyDesk, Watchtower, type CustodyChannel, type WatchReport } from '@tapbridge/channels';
 import { hexToBytes } from '@tapbridge/bitcoin';
+import { EsploraSource } from '@tapbridge/chain-source';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { InjectConfig, RUNTIME } from '@tapbridge/runtime/nest';
 import type { ChannelServiceConfig } from '../config.js';
@@ -30,8 +31,9 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(FundingProver) private readonly prover: FundingProver,
     @Inject(CustodyTermsSource) private readonly terms: CustodyTermsSource,
   ) {
-    const source = prover.sources[0];
-    if (!source) throw new Error('BTC_SOURCES is empty');
+    // The watchtower must see which transaction spent a funding output: only Esplora indexes spends.
+    const source = prover.sources.find((s): s is EsploraSource => s instanceof EsploraSource);
+    if (!source) throw new Error('BTC_SOURCES has no Esplora source: the watchtower needs its index of spends');
     this.tower = new Watchtower({ chain: source, penaltyFee: config.CHANNEL_PENALTY_FEE });
   }
 

@@ -34,6 +34,8 @@ const EXTRA_ENV: Record<string, ExtraEnv> = {
   'evm-gateway': ({ evmRpcPort }) => ({ RPC_PORT: String(evmRpcPort), EVM_BLOCK_TIME_MS: '1000' }),
   // The devnet price (set by hand) instead of three HTTP feeds; the staking contract is read from the evm-gateway.
   'stake-accounting': ({ evmRpcPort }) => ({ DEVNET: 'true', PRICE_SOURCES: 'devnet', EVM_RPC_URL: `http://127.0.0.1:${evmRpcPort}` }),
+  // Its two secrets (any 32 bytes for a test run).
+  'channel-service': () => ({ CHANNEL_SEED_SECRET: randomBytes(32).toString('hex'), CHANNEL_REVOCATION_SECRET: randomBytes(32).toString('hex') }),
 };
 
 export interface RunningServices {

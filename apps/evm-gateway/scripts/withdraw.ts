@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { addressToOutputScript, bytesToHex } from '@tapbridge/bitcoin';
 import { BRIDGE_ABI, BRIDGE_ADDRESS, WEI_PER_SAT } from '@tapbridge/evm';
 import { Contract, Interface, JsonRpcProvider, Wallet, type ContractTransactionResponse, type InterfaceAbi } from 'ethers';
-import { DEV_ACCOUNTS } from '../src/chain.js';
+import { DEV_ACCOUNTS } from '../src/chain/chain.js';
 
 const { values } = parseArgs({
   options: {

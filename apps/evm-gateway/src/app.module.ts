@@ -1,17 +1,19 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { ServiceRuntime } from '@tapbridge/runtime';
-import { RuntimeModule } from '@tapbridge/runtime/nest';
-import { GatewayController } from './gateway.controller.js';
-import { GatewayQueries } from './gateway-queries.js';
+import { ConfigModule, PrismaModule, RuntimeModule } from '@tapbridge/runtime/nest';
+import { ApiModule } from './api/api.module.js';
+import { ChainModule } from './chain/chain.module.js';
+import { evmGatewayConfig, type EvmGatewayConfig } from './config.js';
+import { MintModule } from './mint/mint.module.js';
+import { PrismaService } from './prisma.service.js';
+import { WithdrawalsModule } from './withdrawals/withdrawals.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(runtime: ServiceRuntime, queries: GatewayQueries): DynamicModule {
+  static forRoot(config: EvmGatewayConfig, runtime: ServiceRuntime): DynamicModule {
     return {
       module: AppModule,
-      imports: [RuntimeModule.forRoot(runtime)],
-      controllers: [GatewayController],
-      providers: [{ provide: GatewayQueries, useValue: queries }],
+      imports: [RuntimeModule.forRoot(runtime), ConfigModule.forRoot(evmGatewayConfig, config), PrismaModule.forRoot(PrismaService), ChainModule, MintModule, WithdrawalsModule, ApiModule],
     };
   }
 }

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '@tapbridge/config';
 import { BRIDGE_ADDRESS, ChainConfigError } from '@tapbridge/evm';
 import { HDNodeWallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { chooseChain, DEV_ACCOUNT_BALANCE_WEI, DEV_ACCOUNT_STAKE, DEV_ACCOUNTS, GatewayChainError } from '../src/chain.js';
+import { chooseChain, DEV_ACCOUNT_BALANCE_WEI, DEV_ACCOUNT_STAKE, DEV_ACCOUNTS, GatewayChainError } from '../src/chain/chain.js';
 import { evmGatewayConfig } from '../src/config.js';
 
 describe('evm-gateway configuration', () => {

@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from '@tapbridge/testing';
 import { Interface, Transaction, Wallet } from 'ethers';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WithdrawalFinalizer } from '../src/withdrawal-finalizer.js';
+import { WithdrawalFinalizer } from '../src/withdrawals/withdrawal-finalizer.js';
 
 const SCHEMA = 'evm_gateway';
 const DEPTH = 3n;

@@ -1,6 +1,7 @@
 import { WEI_PER_SAT } from '@tapbridge/evm';
-import { depositConfirmed, depositReorged } from '@tapbridge/messaging';
+import { depositConfirmed, depositReorged, request } from '@tapbridge/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { deleteMintConsumer, mintConsumerDrained } from './support/consumer.js';
 import { confirmedDeposit, freshRecipient, inAnotherBlock, publishEvent, randomTxid, reorgedDeposit, type DepositConfirmed } from './support/deposits.js';
 import { buildGateway, GatewayEnv } from './support/gateway.js';
@@ -123,5 +124,29 @@ describe('evm-gateway: deposit.confirmed → EIP-4895 credit, exactly once', () 
     expect((await gw.getJson(`/mints/${randomTxid()}/0`)).status).toBe(404);
     expect((await gw.getJson('/mints/xyz/0')).status).toBe(400);
     expect((await gw.getJson(`/mints/${randomTxid()}/-1`)).status).toBe(400);
+  });
+
+  it('serves rpc.evm.supply.get and rpc.evm.chain.get (Nest NATS transport, the same envelope); bad input is invalid_request; REST errors are problem+json', async () => {
+    const minted = (await gw.pool.query<{ sats: string; n: string }>('SELECT coalesce(sum(amount_sats), 0) AS sats, count(*) AS n FROM evm_gateway.evm_mint')).rows[0]!;
+    const supply = await request(gw.messaging, 'evm.supply.get', {}, { response: z.object({ mintedSats: z.string(), finalBurnedSats: z.string(), supplySats: z.string(), mints: z.number(), finalBurns: z.number() }) });
+    expect(supply).toEqual({ mintedSats: minted.sats, finalBurnedSats: '0', supplySats: minted.sats, mints: Number(minted.n), finalBurns: 0 });
+    expect(Number(minted.n)).toBeGreaterThan(0);
+
+    const chain = await request(gw.messaging, 'evm.chain.get', {}, { response: z.object({ chainId: z.number(), height: z.number(), headHash: z.string(), finalizedHeight: z.number(), bridgeAddress: z.string() }) });
+    const rest = await gw.getJson<{ chainId: number; height: number; bridgeAddress: string }>('/chain');
+    expect(chain.chainId).toBe(Number(gw.chainId));
+    expect(chain.bridgeAddress).toBe(rest.body.bridgeAddress);
+    expect(Math.abs(chain.height - rest.body.height)).toBeLessThan(1_000);
+
+    // Not a JSON object: the global zod pipe answers invalid_request, as serveRequests did.
+    await expect(request(gw.messaging, 'evm.supply.get', 'nope', { response: z.unknown() })).rejects.toMatchObject({ code: 'invalid_request' });
+
+    const bad = await fetch(`${gw.httpUrl}/mints/xyz/0`);
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await bad.json()).toMatchObject({ status: 400, code: 'invalid_request', errors: [expect.objectContaining({ path: 'txid' })] });
+    const missing = await fetch(`${gw.httpUrl}/mints/${randomTxid()}/0`);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await missing.json()).toMatchObject({ status: 404, code: 'not_found' });
   });
 });

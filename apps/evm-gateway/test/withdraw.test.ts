@@ -4,7 +4,7 @@ import { waitFor } from '@tapbridge/testing';
 import { Contract, isError, Wallet, type ContractTransactionResponse, type InterfaceAbi } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DEV_ACCOUNTS } from '../src/chain.js';
+import { DEV_ACCOUNTS } from '../src/chain/chain.js';
 import { buildGateway, GatewayEnv } from './support/gateway.js';
 
 const P2WPKH = `0x0014${'c0'.repeat(20)}`;

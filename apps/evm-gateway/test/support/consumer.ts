@@ -1,6 +1,6 @@
 import type { Messaging } from '@tapbridge/messaging';
 import { waitFor } from '@tapbridge/testing';
-import { MINT_CONSUMER } from '../../src/deposit-minter.js';
+import { MINT_CONSUMER } from '../../src/mint/deposit-minter.js';
 
 /** Waits until the gateway's mint consumer has acked (or dead-lettered) everything on the DEPOSIT stream. */
 export async function mintConsumerDrained(messaging: Messaging, timeoutMs = 20_000): Promise<void> {

@@ -1,10 +1,10 @@
-// A stand-in for the signing-coordinator's rpc.signing.custody.get (apps/signing-coordinator/src/nats-api.ts) on the
+// A stand-in for the signing-coordinator's rpc.signing.custody.get (apps/signing-coordinator/src/signing.rpc.ts) on the
 // test's stream prefix: the custody every made-up deposit (support/deposits.ts) is locked to, unless a test says not.
 import { bytesToHex, p2trScriptPubKey } from '@tapbridge/bitcoin';
 import { RemoteError, serveRequests, type Messaging } from '@tapbridge/messaging';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { CustodyView } from '../../src/deposit-proof.js';
+import type { CustodyView } from '../../src/mint/deposit-proof.js';
 
 /** The x coordinate of secp256k1's generator: a valid x-only key, our made-up group key. */
 export const TEST_GROUP_KEY = '79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798';

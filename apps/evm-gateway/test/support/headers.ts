@@ -1,11 +1,11 @@
-// A stand-in for the header-watcher's NATS API (rpc.btc.headers.get / .tip, apps/header-watcher/src/nats-api.ts),
+// A stand-in for the header-watcher's NATS API (rpc.btc.headers.get / .tip, apps/header-watcher/src/headers.rpc.ts),
 // answering on the test's stream prefix from the blocks the deposit helpers create, and the merkle proofs
 // (Core's merkle-block format) that tie a deposit's txid to those blocks.
 import { randomBytes } from 'node:crypto';
 import { bytesToHex, computeMerkleRoot, concatBytes, encodeHeader, hashToHex, headerHash, hexToHash, merkleBlockProver, sha256d } from '@tapbridge/bitcoin';
 import { RemoteError, serveRequests, type Messaging } from '@tapbridge/messaging';
 import { z } from 'zod';
-import type { WatcherHeader } from '../../src/deposit-proof.js';
+import type { WatcherHeader } from '../../src/mint/deposit-proof.js';
 
 interface KnownBlock {
   header: WatcherHeader;

@@ -93,7 +93,9 @@ export interface BootstrapOptions {
 export async function bootstrapService(o: BootstrapOptions): Promise<INestApplication> {
   const logger = o.runtime.logger;
   const http = o.runtime.http;
-  const app = await NestFactory.create<NestExpressApplication>(o.module, { logger: new PinoNestLogger(logger), bodyParser: false });
+  // abortOnError false: a start-up failure (a factory provider, an onApplicationBootstrap hook) rejects here instead of
+  // Nest's own process.exit(1), so the app's main logs it as its fatal 'start-up failed' line and exits 1 itself.
+  const app = await NestFactory.create<NestExpressApplication>(o.module, { logger: new PinoNestLogger(logger), bodyParser: false, abortOnError: false });
   // Limits and timeouts are set here, from config, never left to the defaults of Express and Node.
   app.set('trust proxy', http.trustProxyHops);
   app.useBodyParser('json', { limit: http.bodyLimitBytes });

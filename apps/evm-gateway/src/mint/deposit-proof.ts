@@ -24,7 +24,7 @@ export const WatcherHeader = z.object({
 });
 export type WatcherHeader = z.infer<typeof WatcherHeader>;
 
-/** The header-watcher's subjects (apps/header-watcher/src/nats-api.ts), under the `rpc.` request prefix. */
+/** The header-watcher's subjects (apps/header-watcher/src/headers.rpc.ts), under the `rpc.` request prefix. */
 export const HEADER_SUBJECTS = { get: 'btc.headers.get', tip: 'btc.headers.tip' } as const;
 
 export type ProofVerdict =
@@ -120,7 +120,7 @@ export const CustodyView = z.object({
 });
 export type CustodyView = z.infer<typeof CustodyView>;
 
-/** The signing-coordinator's subject (apps/signing-coordinator/src/nats-api.ts), under the `rpc.` request prefix. */
+/** The signing-coordinator's subject (apps/signing-coordinator/src/signing.rpc.ts), under the `rpc.` request prefix. */
 export const CUSTODY_SUBJECT = 'signing.custody.get';
 
 export type CustodyAnswer = { known: true; custody: CustodyView } | { known: false; reason: string };

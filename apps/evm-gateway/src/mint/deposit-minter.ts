@@ -1,12 +1,12 @@
 import { MAX_MINTS_PER_BLOCK, MintError, type EvmEngine, type MintRecord } from '@tapbridge/evm';
 import {
-  claimEvent, depositConfirmed, depositReorged, HeldBackError, NonRetryableError, qualified,
-  type BatchEvent, type BatchResult, type EventPayload, type SqlExecutor,
+  claimEvent, depositConfirmed, depositReorged, HeldBackError, NonRetryableError, prismaExecutor,
+  type BatchEvent, type BatchResult, type EventPayload,
 } from '@tapbridge/messaging';
 import type { Logger } from '@tapbridge/observability';
-import type { Pool } from 'pg';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { mintProofRejectionsTotal, mintReconfirmationsTotal, mintRefusalsTotal, mintReorgsTotal, unbackedMints } from '../metrics.js';
 import { verifyDeposit, type CustodySource, type CustodyView, type HeaderChain } from './deposit-proof.js';
-import { mintProofRejectionsTotal, mintReconfirmationsTotal, mintRefusalsTotal, mintReorgsTotal, unbackedMints } from './metrics.js';
 
 /** Durable consumer name on `deposit.>`; also the inbox key of what it applied. */
 export const MINT_CONSUMER = 'evm-gateway-mint';
@@ -21,11 +21,10 @@ export function depositIdOf(p: { txid: string; vout: number }): string {
 
 export interface DepositMinterOptions {
   engine: EvmEngine;
+  /** The service's schema (the inbox's, for messaging's claimEvent). */
   schema: string;
-  /** For reads outside any transaction. */
-  pool: Pick<Pool, 'query'>;
-  /** A Postgres transaction in the service's schema (the runtime's). */
-  transaction: <T>(fn: (tx: SqlExecutor) => Promise<T>) => Promise<T>;
+  /** The inbox: which deliveries were applied. */
+  prisma: Pick<PrismaClient, 'inbox' | '$transaction'>;
   logger: Logger;
   /** The header chain every deposit.confirmed is checked against (the header-watcher over NATS). */
   headers: HeaderChain;
@@ -241,7 +240,7 @@ export class DepositMinter {
       }
     }
     // The record of these deliveries, after the block: a shortcut for redeliveries, not the guarantee (class comment).
-    if (done.length > 0) await this.o.transaction((tx) => claimEvents(tx, this.o.schema, done));
+    if (done.length > 0) await this.o.prisma.inbox.createMany({ data: done.map((eventId) => ({ consumer: MINT_CONSUMER, eventId })), skipDuplicates: true });
     if (reconfirmed) await this.refreshUnbacked();
     const ms = (a: number, b: number) => Math.round(b - a);
     logger.info(
@@ -275,12 +274,13 @@ export class DepositMinter {
     // A reorg of a block that no longer backs the mint (it re-confirmed elsewhere since) changes nothing.
     const last = (await engine.getMintBackingHistory(depositId)).at(-1);
     if (last?.status === 'reconfirmed' && last.btcBlockHash !== deposit.blockHash) {
-      await this.o.transaction((tx) => claimEvent(tx, schema, MINT_CONSUMER, eventId));
+      await this.o.prisma.inbox.createMany({ data: [{ consumer: MINT_CONSUMER, eventId }], skipDuplicates: true });
       logger.info({ depositId, btcBlockHash: deposit.blockHash, backedBy: last.btcBlockHash }, 'deposit.reorged of a block that no longer backs the mint; nothing to do');
       return 'stale';
     }
-    const result = await this.o.transaction(async (tx) => {
-      if (!(await claimEvent(tx, schema, MINT_CONSUMER, eventId))) return 'duplicate-delivery' as const;
+    // The claim commits only if the engine recorded the reorg: a failed record is retried, not taken as done.
+    const result = await this.o.prisma.$transaction(async (tx) => {
+      if (!(await claimEvent(prismaExecutor(tx), schema, MINT_CONSUMER, eventId))) return 'duplicate-delivery' as const;
       const result = await engine.recordMintReorg(depositId, `Bitcoin block ${deposit.blockHash} (height ${deposit.blockHeight}) left the best chain`, deposit.blockHash);
       if (result === 'recorded') {
         mintReorgsTotal.inc();
@@ -296,7 +296,7 @@ export class DepositMinter {
         logger.warn({ depositId, result }, 'deposit reorged out before it was minted');
       }
       return result;
-    });
+    }, REORG_TRANSACTION);
     if (result === 'recorded') await this.refreshUnbacked();
     return result;
   }
@@ -310,11 +310,8 @@ export class DepositMinter {
 
   /** Which of these deliveries were applied before. A plain read: the claim happens after the credit (class comment). */
   private async seen(eventIds: readonly string[]): Promise<Set<string>> {
-    const { rows } = await this.o.pool.query<{ event_id: string }>(
-      `SELECT event_id FROM ${qualified(this.o.schema, 'inbox')} WHERE consumer = $1 AND event_id = ANY($2::text[])`,
-      [MINT_CONSUMER, eventIds],
-    );
-    return new Set(rows.map((r) => r.event_id));
+    const rows = await this.o.prisma.inbox.findMany({ where: { consumer: MINT_CONSUMER, eventId: { in: [...eventIds] } }, select: { eventId: true } });
+    return new Set(rows.map((r) => r.eventId));
   }
 }
 
@@ -330,6 +327,12 @@ function wholeBlocks(events: readonly BatchEvent[]): number {
   while (k > 0 && blockOf(events[k - 1]) === last) k--;
   return k > 0 ? k : events.length; // one block larger than a batch: split it, nothing else can be done
 }
+
+/**
+ * The reorg's inbox claim waits for the engine's record (a write on the chain store's own connection), which can
+ * queue behind a block commit on a loaded machine: far more than Prisma's default 5 s.
+ */
+const REORG_TRANSACTION = { maxWait: 30_000, timeout: 120_000 };
 
 /** Proofs checked at once: bounded, so a 4,000-deposit block does not open 4,000 requests to the header-watcher. */
 const CHECK_CONCURRENCY = 64;
@@ -375,12 +378,4 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
-}
-
-/** Records these deliveries as applied, in one statement (the inbox of messaging's claimEvent, for a batch). */
-async function claimEvents(tx: SqlExecutor, schema: string, eventIds: readonly string[]): Promise<void> {
-  await tx.query(
-    `INSERT INTO ${qualified(schema, 'inbox')} (consumer, event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
-    [MINT_CONSUMER, eventIds],
-  );
 }

@@ -1,6 +1,6 @@
 // Which chain the gateway runs: a genesis file, or the devnet genesis with funded dev accounts.
 import { deriveDevAccounts, devChainConfig, loadGenesisFile, type ChainConfig, type DevAccount } from '@tapbridge/evm';
-import type { EvmGatewayConfig } from './config.js';
+import type { EvmGatewayConfig } from '../config.js';
 
 /** How many accounts of the dev mnemonic the devnet genesis funds. */
 export const DEV_ACCOUNT_COUNT = 5;

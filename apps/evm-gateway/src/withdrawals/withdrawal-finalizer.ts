@@ -2,7 +2,7 @@ import { finalizedBlockNumber, type EvmEngine, type WithdrawalRequest } from '@t
 import { enqueueEvent, qualified, withdrawalRequested, type EventPayload } from '@tapbridge/messaging';
 import type { Logger } from '@tapbridge/observability';
 import type { PoolClient } from 'pg';
-import { burnsTotal } from './metrics.js';
+import { burnsTotal } from '../metrics.js';
 
 export interface WithdrawalFinalizerOptions {
   engine: EvmEngine;
@@ -98,6 +98,8 @@ export class WithdrawalFinalizer {
     const { engine, schema, finalityDepth, logger } = this.o;
     // The one finality rule (packages/evm finality.ts), as JSON-RPC's "finalized" and engine.finalizedWithdrawals.
     const finalBlock = finalizedBlockNumber(engine.headNumber, finalityDepth);
+    // Raw SQL on purpose: the cursor row is locked FOR UPDATE for the whole step, and the burns go in with
+    // ON CONFLICT DO NOTHING next to their outbox events, in one transaction that also wakes the relay.
     const step = await this.o.transaction(async (tx) => {
       const cursor = await tx.query<{ next_block: string }>(`SELECT next_block FROM ${qualified(schema, 'withdrawal_scan')} WHERE id = 1 FOR UPDATE`);
       const row = cursor.rows[0];

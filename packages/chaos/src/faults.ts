@@ -70,10 +70,15 @@ export async function inject(f: Fault, stack: ChaosStack, lock: ChainLock, runSt
     switch (f.kind) {
       case 'kill-service': {
         const s = stack.service(f.target!);
-        await s.crash();
-        await sleep(f.durationMs);
-        await restart(() => s.start());
-        s.restarts++;
+        s.held = true;
+        try {
+          await s.crash();
+          await sleep(f.durationMs);
+          await restart(() => s.start());
+          s.restarts++;
+        } finally {
+          s.held = false;
+        }
         break;
       }
       case 'kill-nats':

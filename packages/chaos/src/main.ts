@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatReport, runChaos, SIZES } from './run.js';
+import { abortActiveRun, formatReport, runChaos, SIZES } from './run.js';
 
 const HELP = `usage: pnpm chaos [--full] [--seed <s>] [--out <file.json>] [--users n] [--deposits n] [--withdrawals n]
                   [--faults n] [--waves n] [--wave-sec s] [--bound-sec s] [--no-build]
@@ -42,6 +42,13 @@ async function main(): Promise<number> {
   console.log(`\n${formatReport(report)}`);
   return report.ok ? 0 : 1;
 }
+
+// Interrupted: stop every process the run started and delete its temp dir before exiting.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the private stack`);
+    void abortActiveRun().finally(() => process.exit(130));
+  });
 
 main().then((code) => process.exit(code), (err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

@@ -7,7 +7,7 @@ import { ChainLock, inject, Miner, type Injection } from './faults.js';
 import { Load, newUser } from './load.js';
 import { Observer } from './observer.js';
 import { planFaults, planLoad, type FaultKind } from './schedule.js';
-import { ChaosStack } from './stack.js';
+import { ChaosStack, type SelfExit } from './stack.js';
 
 export interface ChaosOptions {
   seed: string;
@@ -58,6 +58,8 @@ export interface ChaosReport {
   /** Which public API the load and checker used: the api-gateway, or the services' own (when the gateway did not build). */
   api: 'gateway' | 'services' | 'none';
   injections: Injection[];
+  /** Services that exited by themselves (not killed by a fault) and were restarted by the harness's supervisor. */
+  selfExits: SelfExit[];
   invariants: Array<{ name: InvariantName; result: 'pass' | 'fail' | 'not checked'; checks: number; violations: string[] }>;
   latencies: { depositToMintMs: Stats; burnToPayoutMs: Stats };
   load: { deposits: Record<string, number>; withdrawals: Record<string, number>; blocksMined: number; errors: string[] };
@@ -81,6 +83,21 @@ function stats(values: number[]): Stats {
   return { count: values.length, p50: percentile(values, 50), p99: percentile(values, 99), max: values.length ? Math.max(...values) : null };
 }
 
+let active: { stack: ChaosStack; logsDir: string } | undefined;
+
+/** For a SIGINT/SIGTERM: keep the logs and stop everything the current run started (then the caller exits). */
+export async function abortActiveRun(): Promise<void> {
+  const a = active;
+  active = undefined;
+  if (!a) return;
+  try {
+    a.stack.saveLogs(a.logsDir);
+  } catch {
+    // best effort
+  }
+  await a.stack.close();
+}
+
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const t = () => `${Math.round((Date.now() - started) / 1000)}s`;
@@ -101,6 +118,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     }
   };
   const injections: Injection[] = [];
+  const selfExits: SelfExit[] = [];
+  let stopSupervisor: (() => void) | undefined;
   const checkpoints: CheckpointRecord[] = [];
   let stack: ChaosStack | undefined;
   let miner: Miner | undefined;
@@ -114,6 +133,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   try {
     stack = await ChaosStack.start({ lyingSigner: plan.lyingSigner, log, build: o.build });
     apiMode = stack.api.mode;
+    active = { stack, logsDir: `${o.out.replace(/\.json$/, '')}.logs` };
     const users = Array.from({ length: o.users }, (_, i) => newUser(i));
     load = new Load(stack, users, log);
     observer = new Observer(stack, (await stack.btc.call<number>('getblockcount')) + 1, new Set(users.map((u) => u.address)));
@@ -121,6 +141,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     miner = new Miner(stack, lock, o.blockIntervalMs);
     miner.start();
     const runStart = Date.now();
+    stopSupervisor = stack.supervise(runStart, (e) => {
+      selfExits.push(e);
+      log(`SELF-EXIT ${e.service} (restarted: ${e.restarted}); last output: ${e.lastOutput.replace(/\s+/g, ' ').slice(0, 400)}`);
+    });
     // The continuous checker: safety on both chains every few seconds (the API is read at the checkpoints).
     const st = stack;
     const ld = load;
@@ -165,22 +189,31 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       await sleep(Math.max(0, waveStart + o.waveMs - Date.now()));
       const faultsEnded = Date.now();
       log(`wave ${wave + 1}: faults stopped; waiting for every request to be final (bound ${o.boundMs / 1000} s)`);
-      await Promise.all(tasks);
-      // Drain: until nothing is open (both chains and the API agree) or the bound passes.
+      let tasksDone = false;
+      const allTasks = Promise.all(tasks).then(() => (tasksDone = true));
+      // Drain: until the load is all submitted and nothing is open (both chains and the API agree), or the bound.
       let snapshot: Snapshot | undefined;
-      let lastOpen = -1;
+      let lastOpen = '';
       while (Date.now() - faultsEnded < o.boundMs) {
         try {
-          snapshot = await ob.snapshot(ld.deposits, ld.withdrawals, true);
-          const open = openRequests(snapshot, ld.deposits, ld.withdrawals);
-          if (open.length !== lastOpen) log(`${open.length} request(s) open${open.length ? `, e.g. ${open[0]}` : ''}`);
-          lastOpen = open.length;
-          if (open.length === 0) break;
+          // The chains first (cheap); the API only once the chains say everything is done.
+          const chainView = await ob.snapshot(ld.deposits, ld.withdrawals, false);
+          const chainOpen = openRequests(chainView, ld.deposits, ld.withdrawals, false);
+          let open = chainOpen;
+          if (tasksDone && chainOpen.length === 0) {
+            snapshot = await ob.snapshot(ld.deposits, ld.withdrawals, true);
+            open = openRequests(snapshot, ld.deposits, ld.withdrawals);
+          }
+          const summary = `${ld.deposits.length}/${deposits.length} deposits and ${ld.withdrawals.length}/${withdrawals.length} burns submitted so far${tasksDone ? ' (all)' : ''}; ${open.length} open${open.length ? `, e.g. ${open[0]}` : ''}`;
+          if (summary !== lastOpen) log(summary);
+          lastOpen = summary;
+          if (tasksDone && open.length === 0) break;
         } catch (err) {
           log(`snapshot failed: ${(err as Error).message}`);
         }
         await sleep(5_000);
       }
+      await Promise.race([allTasks, sleep(1_000)]);
       snapshot = await ob.snapshot(ld.deposits, ld.withdrawals, true);
       record(checkSafety(snapshot, ld.deposits, ld.withdrawals));
       record(checkLiveness(snapshot, ld.deposits, ld.withdrawals, o.boundMs, faultsEnded));
@@ -204,6 +237,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     log(`run failed: ${(err as Error).message}`);
   } finally {
     stopChecker = true;
+    stopSupervisor?.();
     await checker;
     miner?.stop();
     const failed = error !== undefined || violations.size > 0;
@@ -211,6 +245,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       logsDir = `${o.out.replace(/\.json$/, '')}.logs`;
       stack.saveLogs(logsDir);
     }
+    if (active?.stack === stack) active = undefined;
     await stack?.close();
   }
   const deposits = load?.deposits ?? [];
@@ -234,7 +269,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const report: ChaosReport = {
     seed: o.seed, size: o.size,
     ok: error === undefined && invariants.every((i) => i.result === 'pass'),
-    startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, config, lyingSigner: plan.lyingSigner, api: apiMode, injections, invariants,
+    startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, config, lyingSigner: plan.lyingSigner, api: apiMode, injections, selfExits, invariants,
     latencies: { depositToMintMs: stats(d2m), burnToPayoutMs: stats(b2p) },
     load: { deposits: tally(deposits.map((d) => d.form)), withdrawals: tally(withdrawals.map((w) => w.scriptType)), blocksMined: miner?.blocks ?? 0, errors: load?.errors ?? [] },
     checkpoints, reportFile: o.out, ...(error ? { error } : {}), ...(logsDir ? { logsDir } : {}),
@@ -252,6 +287,7 @@ export function formatReport(r: ChaosReport): string {
   lines.push(`tapbridge chaos (${r.size}) seed ${r.seed}: ${r.ok ? 'PASS' : 'FAIL'} in ${Math.round(r.durationMs / 1000)} s; lying signer ${r.lyingSigner}; public API: ${r.api}`);
   lines.push('', 'injections:', `  ${pad('#', 4)}${pad('at', 8)}${pad('kind', 15)}${pad('target', 21)}${pad('outcome', 10)}detail`);
   for (const i of r.injections) lines.push(`  ${pad(String(i.id), 4)}${pad(`${Math.round(i.startedAtMs / 1000)}s`, 8)}${pad(i.kind, 15)}${pad(i.target, 21)}${pad(i.outcome === 'ok' ? 'ok' : 'ERROR', 10)}${i.detail}${i.outcome === 'ok' ? '' : ` (${i.outcome})`}`);
+  for (const e of r.selfExits) lines.push(`  self-exit at ${Math.round(e.atMs / 1000)}s: ${e.service} exited by itself${e.restarted ? ', restarted' : ', restart failed'} (${e.lastOutput.replace(/\s+/g, ' ').slice(0, 200)})`);
   lines.push('', 'invariants:');
   for (const i of r.invariants) {
     lines.push(`  ${pad(i.name, 26)}${pad(i.result.toUpperCase(), 13)}${i.checks} checks`);

@@ -23,6 +23,8 @@ export class Service {
   private current: ServiceProcess | undefined;
   private earlier = '';
   restarts = 0;
+  /** Set while a fault holds it down (a kill-service), so the supervisor does not bring it back early. */
+  held = false;
   constructor(
     readonly name: ServiceName,
     readonly app: (typeof APPS)[number],
@@ -51,6 +53,18 @@ export class Service {
   logs(): string {
     return this.earlier + (this.current?.output ?? '');
   }
+  /** The last lines it printed (why it exited). */
+  tail(lines = 5): string {
+    return (this.current?.output ?? '').trim().split('\n').slice(-lines).join('\n');
+  }
+}
+
+/** A service that exited without being killed by a fault, as a supervisor (Kubernetes, systemd) would see it. */
+export interface SelfExit {
+  service: ServiceName;
+  atMs: number;
+  lastOutput: string;
+  restarted: boolean;
 }
 
 export interface Custody {
@@ -225,6 +239,36 @@ export class ChaosStack {
       ? { mode: 'gateway', register: `${v1}/deposits`, deposit: (t, v) => `${v1}/deposits/${t}/${v}`, withdrawal: (id) => `${v1}/withdrawals/${id}`, reserves: `${v1}/reserves` }
       : { mode: 'services', register: `${indexer}/deposits`, deposit: (t, v) => `${indexer}/deposits/${t}/${v}`, withdrawal: (id) => `${sweeper}/withdrawals/${id}`, reserves: `${sweeper}/reserves` };
     for (const name of SERVICES) if (!this.services.has(name) && (gateway || name !== 'api-gateway')) throw new Error(`service ${name} was not started`);
+  }
+
+  /**
+   * Restarts services that exited by themselves (a production supervisor would), every 2 s, and records each exit:
+   * a service that dies of a short outage is worth knowing about even when the restart heals it.
+   */
+  supervise(runStart: number, onExit: (e: SelfExit) => void): () => void {
+    let stopped = false;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (stopped || busy) return;
+      busy = true;
+      void (async () => {
+        for (const s of this.services.values()) {
+          if (stopped || s.held || s.running) continue;
+          const exit: SelfExit = { service: s.name, atMs: Date.now() - runStart, lastOutput: s.tail(), restarted: false };
+          try {
+            await s.start();
+            exit.restarted = true;
+          } catch {
+            // tried again at the next round
+          }
+          onExit(exit);
+        }
+      })().finally(() => (busy = false));
+    }, 2_000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
   }
 
   service(name: ServiceName): Service {

@@ -148,6 +148,8 @@ export class OutboxRelay {
          WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
         [this.options.batchSize ?? 100],
       );
+      // One at a time, each acknowledged before the next is sent: a failed publish then never has a later event
+      // stored ahead of it (commit order is the stream order consumers rely on).
       for (const row of rows) {
         await publisher.publishRaw({
           id: row.event_id,
@@ -157,7 +159,11 @@ export class OutboxRelay {
           ...(row.trace_id ? { traceId: row.trace_id } : {}),
         });
         await this.options.afterPublish?.(row.event_id);
-        await tx.query(`UPDATE ${this.table} SET published_at = now(), attempts = attempts + 1 WHERE seq = $1`, [row.seq]);
+      }
+      // Marked sent in one statement of the same transaction (per-row UPDATEs were a round trip per event and
+      // committed no earlier): a crash before COMMIT republishes the batch, deduplicated by event id, as before.
+      if (rows.length > 0) {
+        await tx.query(`UPDATE ${this.table} SET published_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
       }
       const pending = await tx.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table} WHERE published_at IS NULL`);
       pendingGauge.set({ schema }, Number(pending.rows[0]?.n ?? 0));

@@ -115,7 +115,7 @@ describe('custody desk', () => {
     expect(signed).toEqual(['user-commitment:0', 'user-commitment:1', 'user-commitment:2', 'user-commitment:3', 'user-commitment:4', 'cooperative-close:4']);
   });
 
-  it('a resent proposal and a resent revocation execute nothing twice; custody's own latest commitment is signable once executed', async () => {
+  it("a resent proposal and a resent revocation execute nothing twice; custody's own latest commitment is signable once executed", async () => {
     const { desk, store, signed } = setup();
     const o = await openWithDesk(desk);
     const next = sheet(1, 75_000_000n, 25_000_000n);

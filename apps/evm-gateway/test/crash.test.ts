@@ -104,5 +104,5 @@ describe('evm-gateway: SIGKILL while blocks are being committed', () => {
     expect(String(fatal?.err)).toMatch(/holds chain 29794 .* configuration describes chain 31337/);
     await gw.start();
     expect(BigInt((await gw.rpc('eth_chainId', [])) as string)).toBe(29794n);
-  });
+  }, 180_000); // a refused start and a good one: 20-30 s each at load 30
 });

@@ -95,7 +95,7 @@ describe('evm-gateway: custody check and batched minting', () => {
     expect(rows).toHaveLength(1);
     expect(Number(rows[0]!.n)).toBe(200);
     for (const d of deposits.slice(0, 5)) expect(await gw.provider.getBalance(d.recipient)).toBe(BigInt(d.amountSats) * WEI_PER_SAT);
-  });
+  }, 240_000); // a graceful stop, a start and a 200-deposit batch on a loaded 2-core machine (a start alone took 16-30 s at load 30)
 
   it('keeps stream order with deposit.reorged among events published together: confirmed, reorged, confirmed elsewhere ends backed', async () => {
     const d = confirmedDeposit({ amountSats: 44_000n, recipient: freshRecipient(), blockHeight: 160 });
@@ -125,5 +125,5 @@ describe('evm-gateway: custody check and batched minting', () => {
     // The reorg splits the batch: e's block is committed before it is applied, f's after.
     const blocks = await Promise.all([e, f].map(async (x) => (await gw.getJson<MintBody>(`/mints/${x.txid}/0`)).body.blockNumber));
     expect(blocks[0]).toBeLessThan(blocks[1]!);
-  });
+  }, 180_000); // two drains of up to 60 s each
 });

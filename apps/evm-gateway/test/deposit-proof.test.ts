@@ -1,8 +1,9 @@
-// The gateway's own check of deposit.confirmed: the merkle proof against the header chain, without servers.
+// The gateway's own check of deposit.confirmed (packages/evm deposit-check.ts, and its NATS wiring): the merkle proof against the header chain, without servers.
 import { NoRespondersError } from '@tapbridge/messaging';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkDepositPayment, judgeProof, parseDepositProof, verifyDeposit, verifyDepositProof, type HeaderChain, type WatcherHeader } from '../src/mint/deposit-proof.js';
+import { checkDepositPayment, judgeProof, parseDepositProof, type HeaderChain, type WatcherHeader } from '@tapbridge/evm';
+import { verifyDeposit, verifyDepositProof } from '../src/mint/deposit-proof.js';
 import { FOREIGN_GROUP_KEY, TEST_CUSTODY, TEST_GROUP_KEY } from './support/custody.js';
 import { confirmedDeposit, confirmedPayment, freshRecipient, randomTxid, type DepositConfirmed } from './support/deposits.js';
 import { knownHeader, makeBlock, setBlock } from './support/headers.js';

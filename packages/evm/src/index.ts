@@ -11,6 +11,7 @@ export * from './capacity-gate.js';
 export * from './system-calls.js';
 export * from './withdrawals.js';
 export * from './finality.js';
+export * from './deposit-check.js';
 export * from './sequencer.js';
 export * from './engine.js';
 export * from './message-call.js';

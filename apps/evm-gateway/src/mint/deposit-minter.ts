@@ -1,4 +1,4 @@
-import { MAX_MINTS_PER_BLOCK, MintError, type EvmEngine, type MintRecord } from '@tapbridge/evm';
+import { MAX_MINTS_PER_BLOCK, MintError, type CustodyView, type EvmEngine, type HeaderChain, type MintRecord } from '@tapbridge/evm';
 import {
   claimEvent, depositConfirmed, depositReorged, HeldBackError, NonRetryableError, prismaExecutor,
   type BatchEvent, type BatchResult, type EventPayload,
@@ -6,7 +6,7 @@ import {
 import type { Logger } from '@tapbridge/observability';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { mintProofRejectionsTotal, mintReconfirmationsTotal, mintRefusalsTotal, mintReorgsTotal, unbackedMints } from '../metrics.js';
-import { verifyDeposit, type CustodySource, type CustodyView, type HeaderChain } from './deposit-proof.js';
+import { verifyDeposit, type CustodySource } from './deposit-proof.js';
 
 /** Durable consumer name on `deposit.>`; also the inbox key of what it applied. */
 export const MINT_CONSUMER = 'evm-gateway-mint';

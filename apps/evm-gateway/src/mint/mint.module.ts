@@ -1,6 +1,6 @@
 // Minting: deposit.* from JetStream, each deposit checked against the header-watcher and our custody, then credited.
 import { Inject, Injectable, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { EvmEngine, MAX_MINTS_PER_BLOCK } from '@tapbridge/evm';
+import { EvmEngine, MAX_MINTS_PER_BLOCK, type HeaderChain } from '@tapbridge/evm';
 import type { DurableConsumer } from '@tapbridge/messaging';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { APP_CONFIG, RUNTIME } from '@tapbridge/runtime/nest';
@@ -8,7 +8,7 @@ import { ChainModule } from '../chain/chain.module.js';
 import type { EvmGatewayConfig } from '../config.js';
 import { PrismaService } from '../prisma.service.js';
 import { DepositMinter, MINT_CONSUMER } from './deposit-minter.js';
-import { CoordinatorCustody, NatsHeaderChain, type CustodySource, type HeaderChain } from './deposit-proof.js';
+import { CoordinatorCustody, NatsHeaderChain, type CustodySource } from './deposit-proof.js';
 
 /** The header chain deposits are checked against (a HeaderChain: the header-watcher over NATS). */
 export const HEADER_CHAIN = Symbol('HEADER_CHAIN');

@@ -4,7 +4,7 @@ import { bytesToHex, p2trScriptPubKey } from '@tapbridge/bitcoin';
 import { RemoteError, serveRequests, type Messaging } from '@tapbridge/messaging';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { CustodyView } from '../../src/mint/deposit-proof.js';
+import type { CustodyView } from '@tapbridge/evm';
 
 /** The x coordinate of secp256k1's generator: a valid x-only key, our made-up group key. */
 export const TEST_GROUP_KEY = '79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798';

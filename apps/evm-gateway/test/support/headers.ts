@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { bytesToHex, computeMerkleRoot, concatBytes, encodeHeader, hashToHex, headerHash, hexToHash, merkleBlockProver, sha256d } from '@tapbridge/bitcoin';
 import { RemoteError, serveRequests, type Messaging } from '@tapbridge/messaging';
 import { z } from 'zod';
-import type { WatcherHeader } from '../../src/mint/deposit-proof.js';
+import type { WatcherHeader } from '@tapbridge/evm';
 
 interface KnownBlock {
   header: WatcherHeader;

@@ -134,6 +134,21 @@ describe('channel-service with five FROST signers on the devnet chain', () => {
   }, 600_000);
 });
 
+describe('channel-service REST surface', () => {
+  it('documents its routes in OpenAPI and answers problem+json for an unknown channel and a malformed id', async () => {
+    const doc = (await (await fetch(`${svc.base}/docs-json`)).json()) as { paths: Record<string, unknown> };
+    for (const path of ['/v1/channel-terms', '/v1/channels', '/v1/channels/{id}', '/v1/channels/{id}/history', '/v1/channels/{id}/ledger', '/v1/channels/{id}/proposals', '/v1/channels/{id}/revocations', '/v1/channels/{id}/returns', '/v1/channels/{id}/close'])
+      expect(Object.keys(doc.paths), path).toContain(path);
+    const unknown = await fetch(`${svc.base}/v1/channels/${'ab'.repeat(32)}:0`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(((await unknown.json()) as { code: string }).code).toBe('not_found');
+    expect((await fetch(`${svc.base}/v1/channels/not-an-outpoint`)).status).toBe(400);
+    const bad = await fetch(`${svc.base}/v1/channels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params: {}, evmAddress: 'x' }) });
+    expect(bad.status).toBe(400);
+  }, 120_000);
+});
+
 describe('force close with the L2 service and every signer stopped', () => {
   it('the user publishes its latest state alone and, after the challenge period, holds its unspent BTC', async () => {
     const own = await startService(chain);

@@ -67,9 +67,10 @@ function DepositPipeline({ s }: { s: Snapshot }) {
 }
 
 function WithdrawalPipeline({ s }: { s: Snapshot }) {
-  const w = s.pipeline?.withdrawals;
+  // /v1/pipeline's view, else /v1/fees' (the same sweep-coordinator status) when only the deposit side failed.
+  const w = s.pipeline?.withdrawals ?? (s.fees ? { pipeline: s.fees.pipeline, waiting: s.fees.waitingWithdrawals, stuck: s.fees.stuckWithdrawals, heldBack: s.fees.outflow.heldBack } : undefined);
   return (
-    <Panel id="withdrawals" title="Withdrawal pipeline" error={s.errors.pipeline ?? s.errors.fees}>
+    <Panel id="withdrawals" title="Withdrawal pipeline" error={w ? undefined : (s.errors.pipeline ?? s.errors.fees)}>
       <table>
         <tbody>
           <Row k="sweep pipeline" v={w?.pipeline ?? '—'} testid="sweep-pipeline" bad={w?.pipeline === 'halted'} />
@@ -225,7 +226,7 @@ function Watch({ tick }: { tick: number }) {
   return (
     <Panel id="watch" title="Watch a deposit or withdrawal (live)">
       <form onSubmit={(e) => (e.preventDefault(), setTarget(input.trim()))}>
-        <input data-testid="watch-input" value={input} onChange={(e) => setInput(e.target.value)} placeholder="<txid>:<vout> or withdrawal id" size={72} />
+        <input data-testid="watch-input" value={input} onChange={(e) => setInput(e.target.value)} placeholder="<txid>:<vout> or withdrawal id" />
         <button type="submit" data-testid="watch-go">watch</button>
       </form>
       {target && !kind ? <p className="error">not a deposit (txid:vout) or a withdrawal id</p> : null}

@@ -40,8 +40,9 @@ export class AppProcess {
     if (this.current) this.earlierOutput += this.current.output;
     this.current = undefined;
     try {
-      // Generous: signers derive two scrypt (N = 2^17) keys at start, and the test machine may be loaded.
-      this.current = await ServiceProcess.start({ app: APPS[this.main], env, port: this.port, readyTimeoutMs: 120_000 });
+      // Generous: signers derive two scrypt (N = 2^17) keys at start, and the test machine may be loaded (120 s ran
+      // out for a signer restart at a load of 28).
+      this.current = await ServiceProcess.start({ app: APPS[this.main], env, port: this.port, readyTimeoutMs: 300_000 });
     } catch (err) {
       throw new Error(`${this.name} did not start: ${(err as Error).message}`, { cause: err });
     }

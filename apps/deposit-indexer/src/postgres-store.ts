@@ -3,13 +3,11 @@
 // transaction.
 import type { DepositStore, DepositStoreTx } from '@tapbridge/deposits';
 import type { ChainBlock, CustodyUtxo, DepositRecord, DepositStatus, HistoryEntry, OutpointRef, Sighting, SpendPath } from '@tapbridge/deposits';
-import { claimEvent, enqueueEvent, prismaExecutor, qualified, type EventDefinition, type EventPayload } from '@tapbridge/messaging';
+import { DuplicateEventError, enqueueEvent, prismaExecutor, serialisedTransaction, qualified, type EventDefinition, type EventPayload } from '@tapbridge/messaging';
 import type { Prisma, PrismaClient } from './generated/prisma/client.js';
 
-/** The event was applied before (a redelivery): the transaction is rolled back and the message acked. */
-export class DuplicateEventError extends Error {
-  override readonly name = 'DuplicateEventError';
-}
+// Kept importable from here: the consumers catch it from the store's module.
+export { DuplicateEventError };
 
 export interface PostgresDepositStoreOptions {
   prisma: PrismaClient;
@@ -20,12 +18,6 @@ export interface PostgresDepositStoreOptions {
   /** Last step inside each transaction; a test throws here to see a failed commit leave nothing behind. */
   beforeCommit?: () => void;
 }
-
-/**
- * A block's transaction may run long on a loaded machine (fetching is done before it opens). Prisma's default
- * interactive-transaction timeout (5 s) would roll it back and retry it forever.
- */
-const TRANSACTION_OPTIONS = { maxWait: 60_000, timeout: 600_000 } as const;
 
 export class PostgresDepositStore implements DepositStore {
   constructor(
@@ -40,18 +32,8 @@ export class PostgresDepositStore implements DepositStore {
   }
 
   async transaction<T>(fn: (tx: DepositStoreTx) => Promise<T>): Promise<T> {
-    const result = await this.o.prisma.$transaction(async (tx) => {
-      // Raw SQL: a transaction-scoped advisory lock serialises block application and registrations across replicas.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`tapbridge-deposits:${this.o.schema}`}))`;
-      // Raw SQL (packages/messaging): the inbox claim is an INSERT … ON CONFLICT DO NOTHING, exactly once per event.
-      if (this.claim && !(await claimEvent(prismaExecutor(tx), this.o.schema, this.claim.consumer, this.claim.eventId)))
-        throw new DuplicateEventError(`${this.claim.eventId} already applied`);
-      const r = await fn(new PrismaDepositTx(tx, this.o.schema));
-      this.o.beforeCommit?.();
-      return r;
-    }, TRANSACTION_OPTIONS);
-    this.o.afterCommit?.();
-    return result;
+    // One lock for intake, blocks and steps; the claim makes a redelivered event a no-op (packages/messaging).
+    return serialisedTransaction<Tx, T>(this.o.prisma, { ...this.o, lock: 'tapbridge-deposits', claim: this.claim }, (tx) => fn(new PrismaDepositTx(tx, this.o.schema)));
   }
 }
 

@@ -1,15 +1,13 @@
 // SweepStore over the service's Postgres schema, through Prisma. Every transaction takes one advisory lock, so event
 // intake, block application and pipeline steps never interleave (across replicas too), and writes its events to the
 // outbox in the same transaction as the state.
-import { claimEvent, enqueueEvent, prismaExecutor, type EventDefinition, type EventPayload } from '@tapbridge/messaging';
+import { DuplicateEventError, enqueueEvent, prismaExecutor, serialisedTransaction, type EventDefinition, type EventPayload } from '@tapbridge/messaging';
 import { custodyFeeOf, type ChainBlock, type DepositRecord, type DepositState, type HaltState, type OutpointRef, type SweepFamily, type SweepStore, type SweepStoreTx, type SweepVersion, type WithdrawalHistoryEntry, type WithdrawalRecord, type WithdrawalStatus } from '@tapbridge/sweeps';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import { fromJson, toJsonValue } from './record-json.js';
 
-/** The event was applied before (a redelivery): the transaction is rolled back and the message acked. */
-export class DuplicateEventError extends Error {
-  override readonly name = 'DuplicateEventError';
-}
+// Kept importable from here: the consumers catch it from the store's module.
+export { DuplicateEventError };
 
 export interface PostgresSweepStoreOptions {
   prisma: PrismaClient;
@@ -20,12 +18,6 @@ export interface PostgresSweepStoreOptions {
   /** Last step inside each transaction; a test throws here to see a failed commit leave nothing behind. */
   beforeCommit?: () => void;
 }
-
-/**
- * A pipeline step may hold its transaction while a loaded machine is slow; Prisma's default interactive-transaction
- * timeout (5 s) would roll it back. Network calls are made outside transactions, so this only bounds Postgres work.
- */
-const TRANSACTION_OPTIONS = { maxWait: 60_000, timeout: 600_000 } as const;
 
 export class PostgresSweepStore implements SweepStore {
   constructor(
@@ -39,18 +31,8 @@ export class PostgresSweepStore implements SweepStore {
   }
 
   async transaction<T>(fn: (tx: SweepStoreTx) => Promise<T>): Promise<T> {
-    const result = await this.o.prisma.$transaction(async (tx) => {
-      // Raw SQL: a transaction-scoped advisory lock serialises intake, blocks and pipeline steps across replicas.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`tapbridge-sweeps:${this.o.schema}`}))`;
-      // Raw SQL (packages/messaging): the inbox claim is an INSERT … ON CONFLICT DO NOTHING, exactly once per event.
-      if (this.claim && !(await claimEvent(prismaExecutor(tx), this.o.schema, this.claim.consumer, this.claim.eventId)))
-        throw new DuplicateEventError(`${this.claim.eventId} already applied`);
-      const r = await fn(new PrismaSweepTx(tx, this.o.schema));
-      this.o.beforeCommit?.();
-      return r;
-    }, TRANSACTION_OPTIONS);
-    this.o.afterCommit?.();
-    return result;
+    // One lock for intake, blocks and steps; the claim makes a redelivered event a no-op (packages/messaging).
+    return serialisedTransaction<Tx, T>(this.o.prisma, { ...this.o, lock: 'tapbridge-sweeps', claim: this.claim }, (tx) => fn(new PrismaSweepTx(tx, this.o.schema)));
   }
 }
 

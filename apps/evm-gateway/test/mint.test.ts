@@ -149,4 +149,19 @@ describe('evm-gateway: deposit.confirmed → EIP-4895 credit, exactly once', () 
     expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await missing.json()).toMatchObject({ status: 404, code: 'not_found' });
   });
+
+  it('documents the REST shapes from the zod schemas (/docs-json): params and responses', async () => {
+    interface Doc {
+      paths: Record<string, { get?: { parameters?: Array<{ name: string; in: string }>; responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> } }>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    }
+    const { status, body: doc } = await gw.getJson<Doc>('/docs-json');
+    expect(status).toBe(200);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/chain', '/mints/{txid}/{vout}', '/withdrawals/{id}']));
+    const schemaOf = (path: string) => doc.components.schemas[doc.paths[path]!.get!.responses['200']!.content!['application/json']!.schema.$ref!.split('/').pop()!]!;
+    expect(Object.keys(schemaOf('/mints/{txid}/{vout}').properties!)).toEqual(expect.arrayContaining(['depositId', 'amountSats', 'withdrawalIndex', 'backingHistory']));
+    expect(Object.keys(schemaOf('/withdrawals/{id}').properties!)).toEqual(expect.arrayContaining(['withdrawalId', 'status', 'finalAtBlock', 'eventId']));
+    expect(Object.keys(schemaOf('/chain').properties!)).toEqual(expect.arrayContaining(['chainId', 'finalizedHeight', 'bridgeAddress', 'genesis']));
+    expect(doc.paths['/mints/{txid}/{vout}']!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(['txid', 'vout']));
+  });
 });

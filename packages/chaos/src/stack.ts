@@ -212,11 +212,18 @@ export class ChaosStack {
       this.services.set(name, s);
       return s;
     };
-    // Start order of scripts/stack-services.sh; one at a time (a loaded machine starts many Node processes slowly).
-    for (const name of ['evm-gateway', 'header-watcher', 'signing-coordinator', 'signer-1', 'signer-2', 'signer-3', 'signer-4', 'signer-5'] as const) {
-      await (await make(name)).start();
-      this.log(`started ${name}${name === `signer-${lyingSigner}` ? ' (SIGNER_FAULT=bad-partial: the lying signer)' : ''}`);
-    }
+    // Start order of scripts/stack-services.sh, each group at once (readiness waits are 5 minutes: a loaded machine
+    // starts many Node processes slowly, but one after another is slower still).
+    const group = async (names: readonly ServiceName[]) => {
+      const made = [];
+      for (const name of names) made.push(await make(name));
+      await Promise.all(made.map(async (s) => {
+        await s.start();
+        this.log(`started ${s.name}${s.name === `signer-${lyingSigner}` ? ' (SIGNER_FAULT=bad-partial: the lying signer)' : ''}`);
+      }));
+    };
+    await group(['evm-gateway', 'header-watcher', 'signing-coordinator']);
+    await group(['signer-1', 'signer-2', 'signer-3', 'signer-4', 'signer-5']);
     const coordinator = this.services.get('signing-coordinator')!;
     const custody = await waitFor('the DKG and the custody address', async () => {
       try {
@@ -228,10 +235,7 @@ export class ChaosStack {
     }, 600_000, 1_000);
     this.custody = { groupKey: custody.groupKey, address: custody.address, scriptPubKey: bytesToHex(addressToOutputScript(custody.address, 'regtest')) };
     this.log(`DKG done: custody ${custody.address}`);
-    for (const name of gateway ? (['deposit-indexer', 'sweep-coordinator', 'api-gateway'] as const) : (['deposit-indexer', 'sweep-coordinator'] as const)) {
-      await (await make(name)).start();
-      this.log(`started ${name}`);
-    }
+    await group(gateway ? ['deposit-indexer', 'sweep-coordinator', 'api-gateway'] : ['deposit-indexer', 'sweep-coordinator']);
     const indexer = this.services.get('deposit-indexer')!.url;
     const sweeper = this.services.get('sweep-coordinator')!.url;
     const v1 = gateway ? `${this.services.get('api-gateway')!.url}/v1` : undefined;
@@ -254,7 +258,7 @@ export class ChaosStack {
       void (async () => {
         for (const s of this.services.values()) {
           if (stopped || s.held || s.running) continue;
-          const exit: SelfExit = { service: s.name, atMs: Date.now() - runStart, lastOutput: s.tail(), restarted: false };
+          const exit: SelfExit = { service: s.name, atMs: Date.now() - runStart, lastOutput: s.tail(40), restarted: false };
           try {
             await s.start();
             exit.restarted = true;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGTEST, checkProofOfWork, decodeHeader, encodeHeader, hashToHex, headerHash, hexToBytes, bytesToHex } from '@tapbridge/bitcoin';
 import { deleteStreams, request, type Messaging } from '@tapbridge/messaging';
 import { z } from 'zod';
-import { createTestDatabase, waitFor, type TestDatabase } from '@tapbridge/testing';
+import { createTestDatabase, deleteRedisKeys, waitFor, type TestDatabase } from '@tapbridge/testing';
 import { Watcher, buildApp, connectStream, readStream, startChain, type StreamEvent } from './support/harness.js';
 
 type Chain = Awaited<ReturnType<typeof startChain>>;
@@ -20,9 +20,11 @@ async function resources(): Promise<{ db: TestDatabase; prefix: string; messagin
   const db = await createTestDatabase();
   const { prefix, messaging } = await connectStream();
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  // Run in reverse: the pool, then the streams and connection, then the database.
+  // Run in reverse, after the watchers started on them are killed: the pool, then the streams, the watcher's Redis keys
+  // (its rate-limit counters) and the connection, then the database.
   cleanups.push(() => db.drop(), async () => {
     await deleteStreams(messaging.jsm, messaging.naming);
+    await deleteRedisKeys(`${prefix}:*`);
     await messaging.close();
   }, () => pool.end());
   return { db, prefix, messaging, pool };
@@ -69,7 +71,9 @@ async function streamOf(messaging: Messaging, count: number): Promise<StreamEven
 // Building the app and what it imports took 8 minutes once on the shared 2-core machine (load 20+).
 beforeAll(() => buildApp(), 900_000);
 
-describe('header-watcher end to end', () => {
+// One chain and one watcher for three cases, in order: the first two read the chain as mined (300 blocks), the
+// third reorgs it, so it comes last. Each waits for the sync it reads itself.
+describe.sequential('header-watcher end to end', () => {
   let chain: Chain;
   let watcher: Watcher;
   let messaging: Messaging;
@@ -96,6 +100,7 @@ describe('header-watcher end to end', () => {
 
   it('answers the REST and NATS APIs: tip, by height, by hash, ranges, sync status, errors', async () => {
     const expected = bestHashes(chain);
+    await watcher.waitForTip(expected[300]!);
     const tip = await watcher.get<Record<string, unknown>>('/headers/tip');
     expect(tip.status).toBe(200);
     expect(tip.body).toMatchObject({ height: 300, hash: expected[300], prevHash: expected[299], inBest: true, confirmations: 1, bits: '207fffff' });

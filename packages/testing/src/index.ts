@@ -1,5 +1,6 @@
 export { uniquePrefix } from './ids.js';
 export { waitFor } from './wait.js';
+export { deleteRedisKeys } from './redis-keys.js';
 export { freePort } from './ports.js';
 export { PrivateNatsServer, waitForPort } from './nats-server.js';
 export { TcpProxy } from './tcp-proxy.js';

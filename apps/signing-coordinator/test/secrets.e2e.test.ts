@@ -69,7 +69,10 @@ async function http(app: AppProcess, method: string, route: string, body?: unkno
 
 // A test restarts a signer twice (a failed start, then a good one); each start derives scrypt (N = 2^17) keys, slow on a
 // loaded 2-core machine (it timed out at 60 s under load 31).
-describe('secrets never reach logs, metrics or error bodies', { timeout: 300_000 }, () => {
+// One story, in order: the first cases make the secrets exist (DKG, a signature) and provoke every error a client or
+// operator can see, collecting what they saw in `seen`; the last searches all of it. Run alone, the last fails loudly
+// (no share secrets to look for) rather than passing on too little.
+describe.sequential('secrets never reach logs, metrics or error bodies', { timeout: 300_000 }, () => {
   beforeAll(async () => {
     buildApps();
     databases = await Promise.all(Array.from({ length: N + 1 }, () => createTestDatabase()));

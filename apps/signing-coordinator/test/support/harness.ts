@@ -21,6 +21,8 @@ export function buildApps(): void {
 /** One service started from its build on a fixed port; `start` again restarts it with the same (or changed) env. */
 export class AppProcess {
   private current: ServiceProcess | undefined;
+  /** Started with env overrides (a fault, a policy): not the process the cluster was configured with. */
+  private overridden = false;
   // Output of earlier runs, so logs() covers every restart.
   private earlierOutput = '';
   /** Sent with every request (the coordinator's API key for POST /signatures). */
@@ -39,6 +41,7 @@ export class AppProcess {
     else env[k] = v;
     if (this.current) this.earlierOutput += this.current.output;
     this.current = undefined;
+    this.overridden = Object.keys(overrides).length > 0;
     try {
       // Generous: signers derive two scrypt (N = 2^17) keys at start, and the test machine may be loaded (120 s ran
       // out for a signer restart at a load of 28).
@@ -47,6 +50,17 @@ export class AppProcess {
       throw new Error(`${this.name} did not start: ${(err as Error).message}`, { cause: err });
     }
     return this;
+  }
+
+  get running(): boolean {
+    return this.current?.running ?? false;
+  }
+
+  /** Running with its configured env: restarted if it is down or was started with overrides (a test's fault). */
+  async asConfigured(): Promise<void> {
+    if (this.running && !this.overridden) return;
+    await this.kill();
+    await this.start();
   }
 
   /** SIGKILL: no graceful shutdown, in-memory state (secret nonces) is gone. */

@@ -2,21 +2,21 @@
 // a stuck sweep replaced by RBF that confirms once; a payout's block reorged out that confirms again with nothing
 // paid twice; the sweep-coordinator SIGKILLed at each named point of the pipeline (RBF included), paying nothing
 // twice and losing nothing; a simple-form (OP_RETURN) deposit swept by the custody key path, with the sweep's PSBT
-// decoded by bitcoinjs-lib; and, last (it stops the pipeline), a spend of custody the pipeline did not make.
+// decoded by bitcoinjs-lib; and, last (they stop the pipeline for good), a spend of custody the pipeline did not
+// make, and a coordinator lying to the signers. Each case sets up what it needs (a running sweep-coordinator without a
+// crash point, no mining floor, the halt), so any one of them can run alone (-t).
 import { buildSweep, bytesToHex, depositAddress, hexToBytes, NUMS_INTERNAL_KEY, taprootOutput, type SweepBuild, type SweepParams } from '@tapbridge/bitcoin';
 import { request, withdrawalPaid } from '@tapbridge/messaging';
 import { assembleSignedSweep, sighashRequest } from '@tapbridge/sweeps';
 import { waitFor } from '@tapbridge/testing';
 import { Psbt, Transaction } from 'bitcoinjs-lib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import { z } from 'zod';
 import type { CrashPoint } from '../src/config.js';
 import { buildStack, deposit, l2Sats, mine, mineUntil, newUser, opReturnDeposit, startStack, withdraw, type Stack, type SweepBody, type User, type WithdrawalBody } from './support/stack.js';
 
 let stack: Stack;
 let user: User;
-/** The custody output the halting consolidation made (the lying-coordinator case spends it). */
-let haltedCustody: { txid: string; vout: number; value: bigint } | undefined;
 
 beforeAll(async () => {
   buildStack();
@@ -80,8 +80,81 @@ function payee(): User {
   return { ...newUser(stack), wallet: user.wallet };
 }
 
+/**
+ * The sweep-coordinator running without a crash point, whatever the case before left (a crash case that failed
+ * half-way leaves it stopped or armed).
+ */
+async function healthySweeper(): Promise<void> {
+  if (stack.sweeper.running) return;
+  await stack.sweeper.start({ SWEEP_CRASH_AT: undefined });
+}
+
+/** After a failed crash case: the next case starts from a sweep-coordinator that is running and not armed. */
+function restartCleanIfFailed(): void {
+  onTestFailed(async () => {
+    await stack.sweeper.stop();
+    await stack.sweeper.start({ SWEEP_CRASH_AT: undefined });
+  });
+}
+
+/** Raises the devnet's mining floor for this case only. */
+function miningFloor(satPerVb: number): void {
+  stack.chain.node.setMiningFloor(satPerVb);
+  onTestFinished(() => stack.chain.node.setMiningFloor(0));
+}
+
+interface Halt {
+  /** The custody UTXO the consolidation spent, and the consolidation. */
+  idle: { txid: string; vout: number; amountSats: string };
+  consolidation: SweepBuild;
+}
+let halt: Promise<Halt> | undefined;
+
+/**
+ * Halts the pipeline for good, once per file: someone with access to the signing-coordinator gets the group to sign
+ * a consolidation of custody into custody (no deposit, no withdrawal: every honest signer's sweep policy allows it),
+ * which the pipeline never built. Both halt cases start from here, in either order.
+ */
+function haltPipeline(): Promise<Halt> {
+  halt ??= (async () => {
+    await healthySweeper();
+    const idle = await waitFor('the pipeline idle with a confirmed custody UTXO', async () => {
+      const st = (await stack.sweeper.get<{ inFlight: unknown[] }>('/status')).body;
+      const r = (await stack.sweeper.get<{ custody: { utxos: Array<{ kind: string; txid: string; vout: number; amountSats: string }> } }>('/reserves')).body;
+      const c = r.custody.utxos.find((u) => u.kind === 'custody');
+      return st.inFlight.length === 0 && c ? c : undefined;
+    }, 240_000, 1_000);
+    const fullCustody = z.object({ groupKey: z.string(), outputKey: z.string(), scriptPubKey: z.string(), tweak: z.unknown() }).parse(stack.custody);
+    const build = buildSweep({
+      custodyScriptPubKey: hexToBytes(fullCustody.scriptPubKey),
+      custodyInput: { txid: idle.txid, vout: idle.vout, value: BigInt(idle.amountSats) },
+      deposits: [],
+      withdrawals: [],
+      fee: 2_000n,
+    });
+    const version = { txid: build.txid, unsignedHex: build.hex, inputs: [{ txid: idle.txid, vout: idle.vout, value: BigInt(idle.amountSats), scriptPubKey: fullCustody.scriptPubKey, kind: 'custody-key-path' as const }] };
+    const { id: requestId } = await request(stack.messaging, 'signing.signatures.create', {
+      sighash: sighashRequest(version, 0), purpose: 'sweep', tweak: fullCustody.tweak, context: { sweep: { withdrawalIds: [], deposits: [] } },
+    }, { response: z.object({ id: z.string() }), timeoutMs: 10_000 });
+    const signature = await waitFor('the group signature', async () => {
+      const r = await request(stack.messaging, 'signing.signatures.get', { id: requestId }, { response: z.object({ status: z.string(), signature: z.string().nullable(), error: z.string().nullable() }).passthrough(), timeoutMs: 10_000 });
+      if (r.status === 'failed') throw new Error(`signing failed: ${r.error}`);
+      return r.status === 'signed' ? r.signature! : undefined;
+    }, 180_000, 500);
+    const raw = assembleSignedSweep({ ...version, inputs: [{ ...version.inputs[0]!, signature }] }, { custodyOutputKey: fullCustody.outputKey, groupKey: fullCustody.groupKey });
+    expect(stack.chain.node.sendRawTransaction(raw)).toBe(build.txid);
+    await mineUntil(stack, 'the pipeline halted', async () => {
+      const st = (await stack.sweeper.get<{ status: string }>('/status')).body;
+      return st.status === 'halted' || undefined;
+    });
+    return { idle, consolidation: build };
+  })();
+  return halt;
+}
+
 describe('sweep pipeline: RBF, reorgs, crashes', () => {
   it('replaces a stuck sweep by RBF (mining floor raised); the replacement confirms, once', async () => {
+    await healthySweeper();
     const to = payee();
     const id = await withdraw(to, 120_000n);
     const first = await waitFor('the sweep broadcast', async () => {
@@ -90,7 +163,7 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     }, 120_000, 200);
     const original = await sweep(first.txid!);
     // Blocks now only take transactions paying far more than the original does.
-    stack.chain.node.setMiningFloor(Math.ceil(Number(original.feeSats) / 100) + 25);
+    miningFloor(Math.ceil(Number(original.feeSats) / 100) + 25);
     const paid = await paidOnce(id, to, 120_000n);
     const replacement = await sweep(paid.txid!);
     expect(replacement.version).toBeGreaterThanOrEqual(1);
@@ -100,10 +173,10 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     expect((await sweep(original.txid)).status).toBe('replaced');
     expect(stack.chain.node.lookupTransaction(original.txid)?.entry).toBeUndefined();
     expect(await publishedPaidEvents(id)).toHaveLength(1);
-    stack.chain.node.setMiningFloor(0);
   }, 600_000);
 
   it('a payout whose block is reorged out goes back to broadcast and confirms again; nothing is paid twice, withdrawal.paid is published once', async () => {
+    await healthySweeper();
     const to = payee();
     const id = await withdraw(to, 110_000n);
     // Paid (2 deep) and announced before the reorg.
@@ -140,6 +213,7 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
 
   const points: CrashPoint[] = ['after-plan', 'mid-signing', 'after-sign', 'after-broadcast'];
   it.each(points)('killed at %s: restarted, it pays the withdrawal exactly once', async (point) => {
+    restartCleanIfFailed();
     await stack.sweeper.stop();
     await stack.sweeper.start({ SWEEP_CRASH_AT: point });
     const to = payee();
@@ -157,6 +231,7 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
   }, 600_000);
 
   it('killed right after planning an RBF replacement: restarted, the persisted replacement is signed and confirms; paid once', async () => {
+    restartCleanIfFailed();
     await stack.sweeper.stop();
     await stack.sweeper.start({ SWEEP_CRASH_AT: 'after-rbf-plan' });
     const to = payee();
@@ -166,7 +241,7 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
       return b.status === 'broadcast' ? b : undefined;
     }, 180_000, 200);
     const original = await sweep(first.txid!);
-    stack.chain.node.setMiningFloor(Math.ceil(Number(original.feeSats) / 100) + 25);
+    miningFloor(Math.ceil(Number(original.feeSats) / 100) + 25);
     // Blocks without the sweep until K = 2 have passed: the bump job plans the replacement and the process kills
     // itself right after that plan is committed, before asking for any signature.
     await mineUntil(stack, 'the crash after the RBF plan', async () => !stack.sweeper.running, 300_000, 1_500);
@@ -192,10 +267,10 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
       if (txid !== payer.txid) expect((await sweep(txid)).status).toBe('replaced');
     }
     expect(await publishedPaidEvents(id)).toHaveLength(1);
-    stack.chain.node.setMiningFloor(0);
   }, 900_000);
 
   it('a simple-form (OP_RETURN) deposit is minted and swept by the custody key path; GET /sweeps/:txid/psbt decodes as BIP174/371 and matches the sweep', async () => {
+    await healthySweeper();
     const depositor = newUser(stack);
     const simple = opReturnDeposit(stack, depositor.wallet.address, 260_000n);
     const taproot = await deposit(stack, depositor, 140_000n);
@@ -260,42 +335,15 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     expect((await stack.sweeper.get(`/sweeps/${'0'.repeat(64)}/psbt`)).status).toBe(404);
     expect((await stack.sweeper.get('/sweeps/nope/psbt')).status).toBe(400);
   }, 900_000);
+});
 
-  // Last: it stops the pipeline for good.
+// Last, in this order of declaration only because they stop the pipeline for good (the cases above need it running);
+// neither depends on the other having run: both start from haltPipeline().
+describe('sweep pipeline: after a spend of custody it did not make', () => {
   it('a spend of custody the pipeline did not make halts it (status, metric, log) and nothing is planned after', async () => {
-    const idle = await waitFor('the pipeline idle with a confirmed custody UTXO', async () => {
-      const st = (await stack.sweeper.get<{ inFlight: unknown[] }>('/status')).body;
-      const r = (await stack.sweeper.get<{ custody: { utxos: Array<{ kind: string; txid: string; vout: number; amountSats: string }> } }>('/reserves')).body;
-      const c = r.custody.utxos.find((u) => u.kind === 'custody');
-      return st.inFlight.length === 0 && c ? c : undefined;
-    }, 240_000, 1_000);
-    // Someone with access to the signing-coordinator gets the group to sign a consolidation of custody into custody
-    // (no deposit, no withdrawal: every honest signer's sweep policy allows it). The pipeline never built it.
-    const fullCustody = z.object({ groupKey: z.string(), outputKey: z.string(), scriptPubKey: z.string(), tweak: z.unknown() }).parse(stack.custody);
-    const build = buildSweep({
-      custodyScriptPubKey: hexToBytes(fullCustody.scriptPubKey),
-      custodyInput: { txid: idle.txid, vout: idle.vout, value: BigInt(idle.amountSats) },
-      deposits: [],
-      withdrawals: [],
-      fee: 2_000n,
-    });
-    const version = { txid: build.txid, unsignedHex: build.hex, inputs: [{ txid: idle.txid, vout: idle.vout, value: BigInt(idle.amountSats), scriptPubKey: fullCustody.scriptPubKey, kind: 'custody-key-path' as const }] };
-    const { id: requestId } = await request(stack.messaging, 'signing.signatures.create', {
-      sighash: sighashRequest(version, 0), purpose: 'sweep', tweak: fullCustody.tweak, context: { sweep: { withdrawalIds: [], deposits: [] } },
-    }, { response: z.object({ id: z.string() }), timeoutMs: 10_000 });
-    const signature = await waitFor('the group signature', async () => {
-      const r = await request(stack.messaging, 'signing.signatures.get', { id: requestId }, { response: z.object({ status: z.string(), signature: z.string().nullable(), error: z.string().nullable() }).passthrough(), timeoutMs: 10_000 });
-      if (r.status === 'failed') throw new Error(`signing failed: ${r.error}`);
-      return r.status === 'signed' ? r.signature! : undefined;
-    }, 180_000, 500);
-    const raw = assembleSignedSweep({ ...version, inputs: [{ ...version.inputs[0]!, signature }] }, { custodyOutputKey: fullCustody.outputKey, groupKey: fullCustody.groupKey });
-    expect(stack.chain.node.sendRawTransaction(raw)).toBe(build.txid);
-    haltedCustody = { txid: build.txid, vout: 0, value: build.custodyValue };
-
-    const halted = await mineUntil(stack, 'the pipeline halted', async () => {
-      const st = (await stack.sweeper.get<{ status: string; halted: { reason: string } | null }>('/status')).body;
-      return st.status === 'halted' ? st : undefined;
-    });
+    const { idle, consolidation: build } = await haltPipeline();
+    const halted = (await stack.sweeper.get<{ status: string; halted: { reason: string } | null }>('/status')).body;
+    expect(halted.status).toBe('halted');
     expect(halted.halted!.reason).toBe(`custody UTXO ${idle.txid}:${idle.vout} spent by ${build.txid}, which is not a sweep of ours`);
     expect(stack.sweeper.logs()).toContain(`PIPELINE HALTED: custody UTXO ${idle.txid}:${idle.vout} spent by ${build.txid}`);
     await waitFor('tapbridge_sweep_pipeline_halted 1 on /metrics', async () => {
@@ -324,10 +372,11 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     expect((await stack.sweeper.get<{ inFlight: unknown[]; status: string }>('/status')).body).toMatchObject({ status: 'halted', inFlight: [] });
   }, 900_000);
 
-  // After the halt: the pipeline plans nothing, so the test process is the (lying) coordinator, asking the real
-  // signing-coordinator and its 5 signers (t = 3) directly.
+  // After the halt the pipeline plans nothing, so the test process is the (lying) coordinator, asking the real
+  // signing-coordinator and its 5 signers (t = 3) directly, spending the consolidation's custody output.
   it('a coordinator lying to the signers is refused by every honest signer, for the reason of each lie', async () => {
-    expect(haltedCustody).toBeDefined();
+    const { consolidation } = await haltPipeline();
+    const haltedCustody = { txid: consolidation.txid, vout: 0, value: consolidation.custodyValue };
     const custody = z.object({ groupKey: z.string(), outputKey: z.string(), scriptPubKey: z.string(), tweak: z.unknown() }).parse(stack.custody);
     const to = payee();
     const burned = 100_000n;
@@ -335,7 +384,12 @@ describe('sweep pipeline: RBF, reorgs, crashes', () => {
     // Final on the L2 for the signers (depth 1) once another L2 block is mined on top of the burn.
     const burnBlock = await stack.provider.getBlockNumber();
     await waitFor('the burn buried one L2 block deep', async () => (await stack.provider.getBlockNumber()) > burnBlock + 1 || undefined, 60_000, 200);
-    const custodyInput = { ...haltedCustody!, scriptPubKey: hexToBytes(custody.scriptPubKey) };
+    // The signers judge custody on their own light clients: they must have seen the consolidation's block.
+    await waitFor('the consolidation confirmed for the signers', async () => {
+      const st = await Promise.all(stack.cluster.signers.map((x) => x.get<{ sweep?: { headerTip: { height: number } | null } }>('/status')));
+      return st.every((r) => (r.body.sweep?.headerTip?.height ?? 0) >= stack.chain.node.chain.tip.height) || undefined;
+    }, 60_000, 300);
+    const custodyInput = { ...haltedCustody, scriptPubKey: hexToBytes(custody.scriptPubKey) };
     const honestPayout = { id: wid, scriptPubKey: hexToBytes(to.btcScript), amountSats: burned, maxFeeSats: 20_000n };
     const base: SweepParams = { custodyScriptPubKey: hexToBytes(custody.scriptPubKey), custodyInput, deposits: [], withdrawals: [honestPayout], fee: 1_500n };
 

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,8 @@ if (!haveChromium) {
   console.warn(`[skip] ${CHROMIUM} is not installed: the console's browser test is skipped (apt-get install chromium)`);
 }
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = path.join(root, 'dist');
+// Built into a directory of its own: no race with a turbo build writing dist/ at the same time.
+const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-console-'));
 const TXID = 'c3'.repeat(32);
 const now = () => new Date().toISOString();
 
@@ -83,8 +85,8 @@ describe.skipIf(!haveChromium)('ops console in chromium against a scripted API (
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    // The bundle the gateway serves, built as `pnpm build` builds it (serialised with the e2e builds).
-    const r = spawnSync('flock', ['/tmp/tapbridge-e2e-build.lock', 'pnpm', 'exec', 'vite', 'build', '--logLevel', 'error'], { cwd: root, encoding: 'utf8' });
+    // The bundle the gateway serves, built as `pnpm build` builds it.
+    const r = spawnSync('pnpm', ['exec', 'vite', 'build', '--logLevel', 'error', '--outDir', dist], { cwd: root, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
     server = fakeGateway();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -97,6 +99,7 @@ describe.skipIf(!haveChromium)('ops console in chromium against a scripted API (
   afterAll(async () => {
     await browser?.close();
     await new Promise((resolve) => server?.close(resolve));
+    fs.rmSync(dist, { recursive: true, force: true });
   });
 
   const panel = (id: string) => page.getByTestId(`panel-${id}`).innerText();

@@ -143,7 +143,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const runStart = Date.now();
     stopSupervisor = stack.supervise(runStart, (e) => {
       selfExits.push(e);
-      log(`SELF-EXIT ${e.service} (restarted: ${e.restarted}); last output: ${e.lastOutput.replace(/\s+/g, ' ').slice(0, 400)}`);
+      log(`SELF-EXIT ${e.service} (restarted: ${e.restarted}); last output: …${e.lastOutput.replace(/\s+/g, ' ').slice(-400)}`);
     });
     // The continuous checker: safety on both chains every few seconds (the API is read at the checkpoints).
     const st = stack;
@@ -287,7 +287,7 @@ export function formatReport(r: ChaosReport): string {
   lines.push(`tapbridge chaos (${r.size}) seed ${r.seed}: ${r.ok ? 'PASS' : 'FAIL'} in ${Math.round(r.durationMs / 1000)} s; lying signer ${r.lyingSigner}; public API: ${r.api}`);
   lines.push('', 'injections:', `  ${pad('#', 4)}${pad('at', 8)}${pad('kind', 15)}${pad('target', 21)}${pad('outcome', 10)}detail`);
   for (const i of r.injections) lines.push(`  ${pad(String(i.id), 4)}${pad(`${Math.round(i.startedAtMs / 1000)}s`, 8)}${pad(i.kind, 15)}${pad(i.target, 21)}${pad(i.outcome === 'ok' ? 'ok' : 'ERROR', 10)}${i.detail}${i.outcome === 'ok' ? '' : ` (${i.outcome})`}`);
-  for (const e of r.selfExits) lines.push(`  self-exit at ${Math.round(e.atMs / 1000)}s: ${e.service} exited by itself${e.restarted ? ', restarted' : ', restart failed'} (${e.lastOutput.replace(/\s+/g, ' ').slice(0, 200)})`);
+  for (const e of r.selfExits) lines.push(`  self-exit at ${Math.round(e.atMs / 1000)}s: ${e.service} exited by itself${e.restarted ? ', restarted' : ', restart failed'} (…${e.lastOutput.replace(/\s+/g, ' ').slice(-300)})`);
   lines.push('', 'invariants:');
   for (const i of r.invariants) {
     lines.push(`  ${pad(i.name, 26)}${pad(i.result.toUpperCase(), 13)}${i.checks} checks`);

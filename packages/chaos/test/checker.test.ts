@@ -65,7 +65,7 @@ describe('checker', () => {
   it('counts a request as open until the API agrees with the chains', () => {
     const s = good();
     s.withdrawalStatus.set('0', 'confirmed');
-    s.depositStatus.set(outpoint(deposits[0]!.txid, 1), 'confirmed');
+    s.depositStatus.set(outpoint(deposits[0]!.txid, 1), 'seen');
     expect(openRequests(s, deposits, withdrawals)).toHaveLength(2);
     expect(checkLiveness(s, deposits, withdrawals, 60_000, 0).map((x) => x.invariant)).toEqual(['final-within-bound']);
   });

@@ -60,6 +60,13 @@ export const evmGatewayConfig = z.object({
    * alone, so its amount and recipient are the indexer's word. Off: such events are dead-lettered.
    */
   EVM_ACCEPT_UNPROVEN_DEPOSITS: bool(false),
+  /**
+   * The dynamic pledge at the mint. stake: a deposit is minted only while stake value / R (stake.capacity from
+   * stake-accounting) covers what the bridge owes with it; beyond that it is held (GET /held-deposits) and minted in
+   * confirmation order when capacity returns; no capacity known yet means nothing is minted. unlimited: every valid
+   * deposit is minted (deployments without stake-accounting).
+   */
+  EVM_MINT_CAPACITY: z.enum(['unlimited', 'stake']).default('unlimited'),
   /** Only to refuse the devnet genesis (public dev keys!) on a real Bitcoin network. */
   BITCOIN_NETWORK: bitcoinNetwork,
 });

@@ -1,6 +1,7 @@
-import { MAX_MINTS_PER_BLOCK, MintError, type CustodyView, type EvmEngine, type HeaderChain, type MintRecord } from '@tapbridge/evm';
+import { MAX_MINTS_PER_BLOCK, MintError, type CustodyView, type EvmEngine, type HeaderChain, type MintRecord, type CapacityGate, type GatedDeposit } from '@tapbridge/evm';
+import { hashToHex, verifyMerkleBlockProof } from '@tapbridge/bitcoin';
 import {
-  claimEvent, depositConfirmed, depositReorged, HeldBackError, NonRetryableError, prismaExecutor,
+  claimEvent, depositConfirmed, depositReclaimed, depositReorged, HeldBackError, NonRetryableError, prismaExecutor,
   type BatchEvent, type BatchResult, type EventPayload,
 } from '@tapbridge/messaging';
 import type { Logger } from '@tapbridge/observability';
@@ -34,6 +35,11 @@ export interface DepositMinterOptions {
   minConfirmations: number;
   /** Mint an event without a raw transaction on its proof alone (EVM_ACCEPT_UNPROVEN_DEPOSITS); default false. */
   acceptUnprovenDeposits?: boolean;
+  /**
+   * The dynamic pledge (EVM_MINT_CAPACITY=stake): deposits beyond stake value / R are held (held_capacity) and minted
+   * in confirmation order when capacity returns (packages/evm capacity-gate.ts). Absent: every valid deposit is minted.
+   */
+  gate?: CapacityGate;
 }
 
 /** A deposit event that is not true (proof, block or chain do not agree): dead-lettered with this reason, nothing minted. */
@@ -42,6 +48,8 @@ export class ForgedDepositError extends NonRetryableError {}
 export type MintResult =
   | { outcome: 'minted' | 'already-minted' | 'reconfirmed'; record: MintRecord }
   | { outcome: 'duplicate-delivery' }
+  /** Beyond capacity: recorded as held (the event is acked; the held line is durable) and minted later, in order. */
+  | { outcome: 'held_capacity' }
   | { outcome: 'refused'; reason: string };
 export type ReorgResult = 'recorded' | 'cancelled-pending' | 'unknown' | 'duplicate-delivery' | 'stale';
 
@@ -91,6 +99,17 @@ export class DepositMinter {
     let i = 0;
     while (i < events.length) {
       const { event } = events[i]!;
+      if (event.subject === depositReclaimed.subject) {
+        // Its owner took it back on Bitcoin: a held deposit must never be minted now.
+        try {
+          await this.o.gate?.drop([depositIdOf(event.payload as { txid: string; vout: number })]);
+        } catch (err) {
+          results[i] = err as Error;
+          return holdBack(results, i + 1, event.id);
+        }
+        i++;
+        continue;
+      }
       if (event.subject === depositReorged.subject) {
         try {
           await this.reorg(event.id, event.payload as DepositReorged);
@@ -102,7 +121,7 @@ export class DepositMinter {
         continue;
       }
       let end = i;
-      while (end < events.length && events[end]!.event.subject !== depositReorged.subject) end++;
+      while (end < events.length && events[end]!.event.subject !== depositReorged.subject && events[end]!.event.subject !== depositReclaimed.subject) end++;
       const run = events.slice(i, end).flatMap(({ event }, k) => (event.subject === depositConfirmed.subject ? [{ index: i + k, eventId: event.id, deposit: event.payload as DepositConfirmed }] : []));
       const outcomes = await this.mintRun(run);
       let waiting: string | undefined;
@@ -192,20 +211,49 @@ export class DepositMinter {
     }
     if (valid.length === 0) return;
     const checkedAt = performance.now();
-    const queued = await engine.queueMints(valid.map((k) => ({ depositId: depositIdOf(run[k]!.deposit), recipient: run[k]!.deposit.recipient, amountSats: BigInt(run[k]!.deposit.amountSats) })));
-    // Every queued credit is in the block the engine builds next; wait for it (or for those already there).
-    const settled = await Promise.all(queued.map(async (q) => {
-      if (q instanceof MintError || q.status === 'already-minted') return q;
+    const request = (k: number) => ({ depositId: depositIdOf(run[k]!.deposit), recipient: run[k]!.deposit.recipient, amountSats: BigInt(run[k]!.deposit.amountSats) });
+    let credit = valid;
+    let settled: Credited[];
+    if (this.o.gate === undefined) {
+      settled = await this.credit(valid.map(request));
+    } else {
+      // Deposits minted before (a redelivery) are not the gate's business: they go the usual way, never held.
+      const minted = await engine.store.getMints(valid.map((k) => depositIdOf(run[k]!.deposit)));
+      const gated = valid.filter((k) => !minted.has(depositIdOf(run[k]!.deposit)));
+      const byId = new Map<string, Credited>();
+      let held: Set<string>;
       try {
-        return { record: await q.committed };
+        const admitted = await this.o.gate.admit(gated.map((k) => gatedDeposit(run[k]!.deposit)), async (ds) => {
+          const results = await this.credit(ds);
+          ds.forEach((d, i) => byId.set(d.depositId, results[i]!));
+          this.logHeldMinted(ds, results);
+          // Not committed (engine closing, failed block): the gate keeps what it held; the events are retried.
+          const failed = results.find((r): r is Error => r instanceof Error && !(r instanceof MintError));
+          if (failed !== undefined) throw failed;
+        });
+        held = new Set(admitted.held.map((h) => h.depositId));
       } catch (err) {
-        return err as Error;
+        for (const k of gated) out[k] = err as Error;
+        return;
       }
-    }));
+      const done: string[] = [];
+      for (const k of gated) {
+        if (!held.has(depositIdOf(run[k]!.deposit))) continue;
+        out[k] = { outcome: 'held_capacity' };
+        done.push(run[k]!.eventId);
+        logger.warn({ depositId: depositIdOf(run[k]!.deposit), amountSats: run[k]!.deposit.amountSats, blockHeight: run[k]!.deposit.blockHeight }, 'deposit beyond capacity: held (held_capacity) until stake allows it');
+      }
+      if (done.length > 0) await this.o.prisma.inbox.createMany({ data: done.map((eventId) => ({ consumer: MINT_CONSUMER, eventId })), skipDuplicates: true });
+      credit = valid.filter((k) => !held.has(depositIdOf(run[k]!.deposit)));
+      const again = credit.filter((k) => minted.has(depositIdOf(run[k]!.deposit)));
+      const againResults = again.length === 0 ? [] : await this.credit(again.map(request));
+      again.forEach((k, i) => byId.set(depositIdOf(run[k]!.deposit), againResults[i]!));
+      settled = credit.map((k) => byId.get(depositIdOf(run[k]!.deposit)) ?? new Error('internal: a deposit admitted by the gate has no mint result'));
+    }
     const committedAt = performance.now();
     const done: string[] = [];
     let reconfirmed = false;
-    for (const [j, k] of valid.entries()) {
+    for (const [j, k] of credit.entries()) {
       const { deposit, eventId } = run[k]!;
       const depositId = depositIdOf(deposit);
       const result = settled[j]!;
@@ -244,9 +292,43 @@ export class DepositMinter {
     if (reconfirmed) await this.refreshUnbacked();
     const ms = (a: number, b: number) => Math.round(b - a);
     logger.info(
-      { deposits: todo.length, credited: valid.length, checkMs: ms(started, checkedAt), blockMs: ms(checkedAt, committedAt), inboxMs: ms(committedAt, performance.now()) },
+      { deposits: todo.length, credited: credit.length, checkMs: ms(started, checkedAt), blockMs: ms(checkedAt, committedAt), inboxMs: ms(committedAt, performance.now()) },
       'deposit batch applied',
     );
+  }
+
+  /** Queues credits for the next block and waits for it: per deposit its record, 'already-minted', or the Error. */
+  private async credit(requests: ReadonlyArray<{ depositId: string; recipient: string; amountSats: bigint }>): Promise<Credited[]> {
+    const queued = await this.o.engine.queueMints(requests.map((r) => ({ depositId: r.depositId, recipient: r.recipient, amountSats: r.amountSats })));
+    // Every queued credit is in the block the engine builds next; wait for it (or for those already there).
+    return Promise.all(queued.map(async (q): Promise<Credited> => {
+      if (q instanceof MintError || q.status === 'already-minted') return q;
+      try {
+        return { record: await q.committed };
+      } catch (err) {
+        return err as Error;
+      }
+    }));
+  }
+
+  /** Mints held deposits that fit now (a stake.capacity event, a burn, the timer); no-op without a gate. */
+  async drainHeld(): Promise<number> {
+    if (this.o.gate === undefined) return 0;
+    const minted = await this.o.gate.drain(async (ds) => {
+      const results = await this.credit(ds);
+      this.logHeldMinted(ds, results);
+      const failed = results.find((r): r is Error => r instanceof Error && !(r instanceof MintError));
+      if (failed !== undefined) throw failed;
+    });
+    return minted.length;
+  }
+
+  private logHeldMinted(ds: readonly GatedDeposit[], results: readonly Credited[]): void {
+    ds.forEach((d, i) => {
+      const r = results[i];
+      if (r instanceof MintError) this.o.logger.error({ alert: 'deposit_not_mintable', depositId: d.depositId, reason: r.message }, 'ALERT: admitted deposit refused by the engine; nothing minted');
+      else if (r !== undefined && !(r instanceof Error) && 'record' in r) this.o.logger.info({ depositId: d.depositId, block: r.record.blockNumber.toString() }, 'deposit minted within capacity');
+    });
   }
 
   /**
@@ -294,6 +376,8 @@ export class DepositMinter {
         );
       } else {
         logger.warn({ depositId, result }, 'deposit reorged out before it was minted');
+        // Held for capacity: it is no longer a deposit to mint (the engine never saw it).
+        await this.o.gate?.drop([depositId]);
       }
       return result;
     }, REORG_TRANSACTION);
@@ -313,6 +397,22 @@ export class DepositMinter {
     const rows = await this.o.prisma.inbox.findMany({ where: { consumer: MINT_CONSUMER, eventId: { in: [...eventIds] } }, select: { eventId: true } });
     return new Set(rows.map((r) => r.eventId));
   }
+}
+
+/** What a queued credit came to: committed (its record), minted before, refused, or not committed (retry). */
+type Credited = { record: MintRecord } | { status: 'already-minted'; record: MintRecord } | MintError | Error;
+
+/** A checked deposit as the capacity gate orders it: its position in the block from its merkle proof. */
+export function gatedDeposit(d: DepositConfirmed): GatedDeposit {
+  let position = 0;
+  try {
+    const txid = d.txid.toLowerCase();
+    const match = verifyMerkleBlockProof(d.merkleProof).matches.find((m) => hashToHex(m.txid) === txid);
+    position = match?.index ?? 0;
+  } catch {
+    // Already verified before it gets here; position 0 only orders it first within its block.
+  }
+  return { depositId: depositIdOf(d), recipient: d.recipient, amountSats: BigInt(d.amountSats), blockHash: d.blockHash, blockHeight: d.blockHeight, position, vout: d.vout };
 }
 
 /**

@@ -1,12 +1,13 @@
 // Minting: deposit.* from JetStream, each deposit checked against the header-watcher and our custody, then credited.
 import { Inject, Injectable, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { EvmEngine, MAX_MINTS_PER_BLOCK, type HeaderChain } from '@tapbridge/evm';
-import type { DurableConsumer } from '@tapbridge/messaging';
+import { CapacityGate, EvmEngine, MAX_MINTS_PER_BLOCK, type HeaderChain } from '@tapbridge/evm';
+import { request, stakeCapacity, type DurableConsumer } from '@tapbridge/messaging';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { APP_CONFIG, RUNTIME } from '@tapbridge/runtime/nest';
 import { ChainModule } from '../chain/chain.module.js';
 import type { EvmGatewayConfig } from '../config.js';
 import { PrismaService } from '../prisma.service.js';
+import { capacityView, owedSats, PrismaHeldDepositStore } from '../stake/held-deposits.js';
 import { DepositMinter, MINT_CONSUMER } from './deposit-minter.js';
 import { CoordinatorCustody, NatsHeaderChain, type CustodySource } from './deposit-proof.js';
 
@@ -72,17 +73,32 @@ export class MintConsumer implements OnApplicationBootstrap, BeforeApplicationSh
           )),
     },
     {
+      // The dynamic pledge (EVM_MINT_CAPACITY=stake); null when every valid deposit is minted.
+      provide: CapacityGate,
+      inject: [APP_CONFIG, RUNTIME, PrismaService],
+      useFactory: (config: EvmGatewayConfig, runtime: ServiceRuntime, prisma: PrismaService): CapacityGate | null =>
+        config.EVM_MINT_CAPACITY !== 'stake'
+          ? null
+          : new CapacityGate({
+              store: new PrismaHeldDepositStore(prisma),
+              owedSats: () => owedSats(prisma),
+              // After a restart the gate has no view until stake-accounting publishes a change: ask it.
+              fetchCapacity: async () => capacityView(await request(runtime.messaging, 'stake.capacity.get', {}, { timeoutMs: CHECK_TIMEOUT_MS, response: stakeCapacity.schema })),
+            }),
+    },
+    {
       provide: DepositMinter,
-      inject: [APP_CONFIG, RUNTIME, EvmEngine, PrismaService, HEADER_CHAIN, CUSTODY_SOURCE],
-      useFactory: (config: EvmGatewayConfig, runtime: ServiceRuntime, engine: EvmEngine, prisma: PrismaService, headers: HeaderChain, custody: CustodySource) =>
+      inject: [APP_CONFIG, RUNTIME, EvmEngine, PrismaService, HEADER_CHAIN, CUSTODY_SOURCE, CapacityGate],
+      useFactory: (config: EvmGatewayConfig, runtime: ServiceRuntime, engine: EvmEngine, prisma: PrismaService, headers: HeaderChain, custody: CustodySource, gate: CapacityGate | null) =>
         new DepositMinter({
           engine, schema: runtime.schema, prisma, logger: runtime.logger, headers, custody,
           minConfirmations: config.EVM_DEPOSIT_MIN_CONFIRMATIONS,
           acceptUnprovenDeposits: config.EVM_ACCEPT_UNPROVEN_DEPOSITS,
+          ...(gate !== null ? { gate } : {}),
         }),
     },
     MintConsumer,
   ],
-  exports: [DepositMinter],
+  exports: [DepositMinter, CapacityGate],
 })
 export class MintModule {}

@@ -274,7 +274,10 @@ describe('deposit-indexer end to end', () => {
     expect(event.payload).toEqual({ txid: d.txid, vout: d.vout, spendTxid: reclaim.txid, blockHash: spentIn, blockHeight: expect.any(Number) });
   });
   it('pages through deposits newest first, filtered by status', async () => {
-    const { indexer, pool } = s;
+    const { chain, indexer, pool } = s;
+    // Its own deposits, so paging has several pages whatever else ran: five registered, one of them seen.
+    const own = Array.from({ length: 5 }, () => pay(chain, 50_000n));
+    for (const d of own) expect((await indexer.request('POST', '/deposits', d.body)).status).toBe(201);
     const total = Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM deposit_indexer.deposit`)).rows[0]!.n);
     expect(total).toBeGreaterThanOrEqual(5);
     const seen: string[] = [];
@@ -288,8 +291,12 @@ describe('deposit-indexer end to end', () => {
     } while (cursor);
     expect(seen).toHaveLength(total);
     expect(new Set(seen).size).toBe(total);
-    const reclaimed = await indexer.get<{ items: Array<{ status: string }> }>('/deposits?status=reclaimed');
-    expect(reclaimed.body.items.map((i) => i.status)).toEqual(['reclaimed']);
+    for (const d of own) expect(seen).toContain(`${d.txid}:${d.vout}`);
+    // Newest first: the last registered leads the first page.
+    expect(seen[0]).toBe(`${own[4]!.txid}:${own[4]!.vout}`);
+    const registered = await indexer.get<{ items: Array<{ txid: string; status: string }> }>('/deposits?status=registered&limit=100');
+    expect(registered.body.items.every((i) => i.status === 'registered')).toBe(true);
+    expect(registered.body.items.map((i) => i.txid)).toEqual(expect.arrayContaining(own.map((d) => d.txid)));
     expect((await indexer.get('/deposits?status=lost')).status).toBe(400);
   });
 });

@@ -275,7 +275,7 @@ describe('deposit-indexer end to end', () => {
   });
   it('pages through deposits newest first, filtered by status', async () => {
     const { chain, indexer, pool } = s;
-    // Its own deposits, so paging has several pages whatever else ran: five registered, one of them seen.
+    // Its own deposits, so paging has several pages whatever else ran: five registered, not mined.
     const own = Array.from({ length: 5 }, () => pay(chain, 50_000n));
     for (const d of own) expect((await indexer.request('POST', '/deposits', d.body)).status).toBe(201);
     const total = Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM deposit_indexer.deposit`)).rows[0]!.n);

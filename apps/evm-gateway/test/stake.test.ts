@@ -122,7 +122,7 @@ describe('evm-gateway: deposits beyond capacity are held, then minted in confirm
     expect(held.body.deposits.map((d) => d.depositId)).toEqual([`${b.txid}:0`, `${c.txid}:0`]);
 
     // A stale capacity event changes nothing; a newer one with more stake mints the line, b before c.
-    await publishEvent(gw.messaging, stakeCapacity, capacity(0, 10n ** 12n));
+    await publishEvent(gw.messaging, stakeCapacity, capacity(1, 10n ** 12n), 'stale-copy'); // seq 1 again: not newer
     await stakeConsumerDrained(gw);
     expect(await gw.provider.getBalance(b.recipient)).toBe(0n);
     await publishEvent(gw.messaging, stakeCapacity, capacity(2, 450_000n)); // room for 300,000 − 150,000

@@ -146,7 +146,7 @@ beforeAll(async () => {
     page = await browser.newPage({ viewport: { width: 1500, height: 1300 } });
     await page.goto(`${base}/console/?refresh=1000`);
   }
-}, 900_000);
+}, 1_800_000); // Builds wait their turn on the shared build lock, and the DKG alone can take minutes on a loaded machine.
 
 /** The console's text in one panel once `check` holds (the page refreshes every second). */
 async function consoleShows(panel: string, check: (text: string) => boolean, what: string): Promise<string> {

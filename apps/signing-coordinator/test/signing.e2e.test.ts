@@ -5,11 +5,11 @@ import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { connectMessaging, request, type Messaging } from '@tapbridge/messaging';
+import { connectMessaging, deleteStreams, request, type Messaging } from '@tapbridge/messaging';
 import { encodeMessage, generateHostKey, hostPublicKey, openKeyShare, sealMessage, signerSubject, ANNOUNCE_SUBJECT } from '@tapbridge/signing';
 import { z } from 'zod';
 import { NATS_API_SUBJECTS } from '../src/signing.rpc.js';
-import { repoRoot, uniquePrefix, waitFor } from '@tapbridge/testing';
+import { deleteRedisKeys, repoRoot, uniquePrefix, waitFor } from '@tapbridge/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApps, startCluster, type Cluster } from './support/harness.js';
 
@@ -90,8 +90,11 @@ describe('threshold signing: coordinator + 5 signer processes, t = 3', { timeout
   }, 600_000);
 
   afterAll(async () => {
-    await messaging?.close();
     await cluster?.close();
+    // What the processes left under the prefix: the SIGNING stream and their rate-limit counters.
+    if (messaging) await deleteStreams(messaging.jsm, messaging.naming);
+    await messaging?.close();
+    await deleteRedisKeys(`${prefix}:*`);
   });
 
   it('runs the DKG on first start and reports the custody address', async () => {

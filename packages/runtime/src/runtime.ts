@@ -9,6 +9,7 @@ import {
 } from '@tapbridge/messaging';
 import { API_KEYS_MIGRATIONS_DIR, API_KEYS_SCHEMA } from './api-keys.js';
 import { httpSettingsFrom, type HttpConfig, type HttpSettings } from './http-settings.js';
+import { createServicePool } from './pg-pool.js';
 import { natsCheck, postgresCheck, redisCheck, type HealthCheck, type Logger } from '@tapbridge/observability';
 import type { PoolClient } from 'pg';
 
@@ -105,8 +106,7 @@ export class ServiceRuntime {
       // API keys (packages/runtime api-keys) live in one schema of the service's database, shared by its services.
       await migrate({ databaseUrl: o.databaseUrl, schema: API_KEYS_SCHEMA, migrationsDir: API_KEYS_MIGRATIONS_DIR, log: (l) => o.logger.info(l) });
     }
-    const pool = new pg.Pool({ connectionString: o.databaseUrl, max: 10 });
-    pool.on('error', (err) => o.logger.warn({ err }, 'idle Postgres client failed'));
+    const pool = createServicePool({ connectionString: o.databaseUrl, max: 10 }, (err, where) => o.logger.warn({ err, where }, 'Postgres connection failed'));
     const messaging = await connectMessaging({ url: o.natsUrl, prefix: o.streamPrefix, name: o.service, ...natsClientOptions(o.service, o.nats ?? {}) });
     // A service known to the NATS permissions creates only the streams it may (signers: none); others all of them.
     const role = roleOf(o.service);

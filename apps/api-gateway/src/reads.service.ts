@@ -60,8 +60,11 @@ const epochAnswer = z.object({ epoch: z.number().int(), startHeight: z.number().
 
 type Out<S extends z.ZodType> = z.input<S>;
 
-/** The deposit states an operator watches move (registered → seen → confirmed → held_capacity → minted → swept). */
-const PIPELINE_STATUSES = DEPOSIT_STATUSES.filter((s) => ['registered', 'seen', 'confirmed', 'held_capacity', 'minted', 'swept'].includes(s));
+/**
+ * The deposit states an operator watches move, as the deposit-indexer knows them (registered → seen → confirmed →
+ * swept). held_capacity and minted are the evm-gateway's, not the indexer's: asking it for them is a 400.
+ */
+const PIPELINE_STATUSES = DEPOSIT_STATUSES.filter((s) => ['registered', 'seen', 'confirmed', 'swept'].includes(s));
 const PIPELINE_PAGE = 500;
 
 /** The owners keep addresses lower-case; the API serves them in EIP-55 form. */

@@ -233,7 +233,7 @@ export const pipelineView = z.object({
     count: z.number().int().describe('Deposits in this state (at most 500 counted: see more)'),
     more: z.boolean().describe('More than count are in this state'),
     oldest: z.object({ txid: z.string(), vout: z.number().int(), amountSats: z.string(), since: z.string().describe('When it last changed state') }).nullable(),
-  })).describe('registered → seen → confirmed → swept (the deposit-indexer\u2019s states)'),
+  })).describe('registered → seen → confirmed → held_capacity → minted → swept'),
   withdrawals: z.object({
     pipeline: z.string().describe('idle, sweep-in-flight or halted'),
     waiting: z.number().int().describe('Final withdrawals not yet in a sweep'),

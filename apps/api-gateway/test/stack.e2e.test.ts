@@ -160,7 +160,8 @@ async function screenshot(name: string): Promise<void> {
   await page!.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-describe('the public API and the ops console over the real services', () => {
+// Each step mines and waits on real services: minutes, not the default 60 s.
+describe('the public API and the ops console over the real services', { timeout: 900_000 }, () => {
   let depositStream: ReturnType<typeof openSse>;
   let withdrawalId: string;
 

@@ -14,13 +14,12 @@
 // - custody's own commitment and a cooperative close are signed only for the latest executed state.
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, equalBytes, type Transaction } from '@tapbridge/bitcoin';
+import { equalBytes, type Transaction } from '@tapbridge/bitcoin';
 import { ChannelError } from './errors.js';
-import { pointOf } from './keys.js';
 import { channelIdOf, encodeChannelParams } from './params-codec.js';
 import { validateParams, type BalanceSheet, type ChannelParams, type Side } from './params.js';
 import { openParty, openingPoints, ownPoint, receiveProposal, receiveRevocation, type Acceptance, type PartyState, type Proposal, type RevocationMessage } from './state-machine.js';
-import { buildCommitment, buildCooperativeClose, completeFundingSpend, fundingOutput, verifyFundingSignature } from './transactions.js';
+import { buildCommitment, buildCooperativeClose, completeFundingSpend, verifyFundingSignature } from './transactions.js';
 
 export type ChannelStatus = 'pending-funding' | 'open' | 'closing' | 'closed';
 

@@ -92,8 +92,8 @@ const reserves = z.object({
 
 const outflowPlan = z.object({
   at: z.string(),
-  reserveSats: z.string().describe('Inputs of the planned sweep: the reserve the limit is a share of'),
-  limitSats: z.string(),
+  reserveSats: z.string().describe('Inputs of the planned sweep: what the reserve holds now'),
+  limitSats: z.string().describe('limitBps of (reserve + paidOutInWindowSats): a share of what the reserve held before the window paid out'),
   paidOutInWindowSats: z.string().describe('Payouts of other sweeps signed in the window'),
   headroomSats: z.string(),
   plannedPayoutSats: z.string(),

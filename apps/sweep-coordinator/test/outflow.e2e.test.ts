@@ -61,7 +61,7 @@ describe('sweep pipeline within the signers\u2019 outflow limit (10% of the rese
     expect(after.inFlight).toEqual([]);
     expect(after.outflow).toMatchObject({ limitBps: 1_000, windowHours: 24, heldBack: [third] });
     const plan = after.outflow.lastPlan!;
-    expect(BigInt(plan.limitSats)).toBe((BigInt(plan.reserveSats) * 1_000n) / 10_000n);
+    expect(BigInt(plan.limitSats)).toBe(((BigInt(plan.reserveSats) + BigInt(plan.paidOutInWindowSats)) * 1_000n) / 10_000n);
     expect(BigInt(plan.headroomSats)).toBeLessThan(30_000n);
     expect((await stack.sweeper.get<WithdrawalBody>(`/withdrawals/${third}`)).body.status).toBe('final');
     const metrics = String((await stack.sweeper.get<string>('/metrics')).body);

@@ -4,6 +4,9 @@
 //
 // Definitions (both sides):
 // - reserve: the sum of the sweep's own input values (custody input + deposits), i.e. what the sweep proves it spends;
+// - the limit is a share of what the reserve held before the window's payouts left it: reserve + outflow of the
+//   other families in the window. A share of the reserve as it is now would shrink with every payout, so even 100%
+//   could leave withdrawals waiting a whole window once more than the rest had gone out (seen in settle.e2e);
 // - outflow: the payout outputs of every sweep signed in the window plus this one, each RBF family (sweeps spending
 //   the same input 0) counted once, at its largest version: at most one version of a family can confirm.
 import { z } from 'zod';
@@ -37,7 +40,7 @@ export interface OutflowEntry {
 export interface OutflowStanding {
   /** The reserve the limit is a share of: the sweep's input total. */
   reserveSats: bigint;
-  /** reserve × limitBps / 10000. */
+  /** (reserve + others) × limitBps / 10000: a share of what the reserve held before the window's payouts. */
   limitSats: bigint;
   /** Outflow of the window without the candidate's family. */
   othersSats: bigint;
@@ -64,7 +67,7 @@ export function outflowStanding(o: { rule: OutflowRule; reserveSats: bigint; fam
     if (s.payoutSats > prev) byFamily.set(s.family, s.payoutSats);
   }
   const othersSats = [...byFamily.values()].reduce((a, b) => a + b, 0n);
-  const limitSats = (o.reserveSats * BigInt(o.rule.limitBps)) / 10_000n;
+  const limitSats = ((o.reserveSats + othersSats) * BigInt(o.rule.limitBps)) / 10_000n;
   const headroomSats = limitSats > othersSats ? limitSats - othersSats : 0n;
   return { reserveSats: o.reserveSats, limitSats, othersSats, headroomSats };
 }

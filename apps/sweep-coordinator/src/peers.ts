@@ -6,6 +6,7 @@ import { request, type Messaging } from '@tapbridge/messaging';
 import { RUNTIME, InjectConfig } from '@tapbridge/runtime/nest';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import type { DepositSpend, SighashRequest, SweepRequestContext } from '@tapbridge/sweeps';
+import { signatureStatusSchema, type SignatureStatus } from '@tapbridge/signing';
 import { z } from 'zod';
 import type { SweepCoordinatorConfig } from './config.js';
 
@@ -16,14 +17,6 @@ export type CustodyTweak = z.infer<typeof tweakSchema>;
 const custodySchema = z.object({ groupKey: hex32, outputKey: hex32, address: z.string(), scriptPubKey: z.string().regex(/^5120[0-9a-f]{64}$/), merkleRoot: hex32.nullable(), tweak: tweakSchema });
 export type CustodyView = z.infer<typeof custodySchema>;
 
-const signatureSchema = z.object({
-  id: z.string(),
-  status: z.enum(['pending', 'signed', 'failed']),
-  signature: z.string().nullable(),
-  error: z.string().nullable(),
-  refusals: z.array(z.object({ signer: z.number(), reason: z.string() }).passthrough()).default([]),
-});
-export type SignatureStatus = z.infer<typeof signatureSchema>;
 
 const depositSchema = z.object({
   txid: hex32,
@@ -65,7 +58,7 @@ export class Peers {
   }
 
   signature(id: string): Promise<SignatureStatus> {
-    return request(this.messaging, 'signing.signatures.get', { id }, { response: signatureSchema, timeoutMs: this.timeoutMs });
+    return request(this.messaging, 'signing.signatures.get', { id }, { response: signatureStatusSchema, timeoutMs: this.timeoutMs });
   }
 
   /** How a sweep spends a confirmed deposit, from the indexer's registration. */

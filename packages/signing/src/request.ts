@@ -77,6 +77,19 @@ export const sweepContextSchema = z
 export type SweepContext = z.infer<typeof sweepContextSchema>;
 export type SweepDepositContext = z.infer<typeof sweepDepositContextSchema>;
 
+/**
+ * rpc.signing.signatures.get's answer as the coordinator's clients read it (sweep-coordinator, channel-service): one
+ * schema for the wire, so both read the same fields the same way.
+ */
+export const signatureStatusSchema = z.object({
+  id: z.string(),
+  status: z.enum(['pending', 'signed', 'failed']),
+  signature: z.string().nullable(),
+  error: z.string().nullable(),
+  refusals: z.array(z.object({ signer: z.number(), reason: z.string() }).passthrough()).default([]),
+});
+export type SignatureStatus = z.infer<typeof signatureStatusSchema>;
+
 export const requestContextSchema = z.object({ sweep: sweepContextSchema.optional(), channel: channelContextSchema.optional() }).strict();
 export type RequestContext = z.infer<typeof requestContextSchema>;
 

@@ -4,18 +4,11 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { ChannelError, type GroupSignRequest } from '@tapbridge/channels';
 import { request, type Messaging } from '@tapbridge/messaging';
-import { channelSigningRequestWire } from '@tapbridge/signing';
+import { channelSigningRequestWire, signatureStatusSchema } from '@tapbridge/signing';
 import { bytesToHex, hexToBytes } from '@tapbridge/bitcoin';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
-const signatureSchema = z.object({
-  id: z.string(),
-  status: z.enum(['pending', 'signed', 'failed']),
-  signature: z.string().nullable(),
-  error: z.string().nullable(),
-  refusals: z.array(z.object({ signer: z.number(), reason: z.string() }).passthrough()).default([]),
-});
 
 export class CoordinatorGroupSigner {
   constructor(private readonly o: { messaging: Messaging; rpcTimeoutMs: number; signingTimeoutMs: number; pollMs?: number }) {}
@@ -35,7 +28,7 @@ export class CoordinatorGroupSigner {
     const { id } = await request(this.o.messaging, 'signing.signatures.create', { sighash, purpose: wire.purpose, tweak: wire.tweak, context: wire.context }, { response: z.object({ id: z.string() }).passthrough(), timeoutMs: this.o.rpcTimeoutMs });
     const deadline = Date.now() + this.o.signingTimeoutMs;
     for (;;) {
-      const s = await request(this.o.messaging, 'signing.signatures.get', { id }, { response: signatureSchema, timeoutMs: this.o.rpcTimeoutMs });
+      const s = await request(this.o.messaging, 'signing.signatures.get', { id }, { response: signatureStatusSchema, timeoutMs: this.o.rpcTimeoutMs });
       if (s.status === 'signed' && s.signature) {
         const sig = hexToBytes(s.signature);
         // The coordinator's answer is data: it must verify for the sighash we computed, under the group key.

@@ -3,17 +3,12 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { API_KEY_SCOPES, createApiKey, listApiKeys, revokeApiKey, withApiKeyDatabase } from '@tapbridge/runtime';
+import { run } from './run.js';
 
 const databaseUrl = () => process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/tapbridge';
 
 const withPool = <T>(fn: Parameters<typeof withApiKeyDatabase<T>>[1]) => withApiKeyDatabase(databaseUrl(), fn);
 
-function run(action: () => Promise<void>): Promise<void> {
-  return action().catch((e: unknown) => {
-    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-    process.exitCode = 1;
-  });
-}
 
 function print(v: unknown): void {
   process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);

@@ -36,6 +36,7 @@ import {
   type PartyState,
 } from '@tapbridge/channels';
 import { z } from 'zod';
+import { run } from './run.js';
 
 export class ChannelCommandError extends Error {
   override readonly name = 'ChannelCommandError';
@@ -249,14 +250,6 @@ function sats(v: string, what: string): bigint {
   return BigInt(v);
 }
 
-function run(action: () => Promise<void> | void): Promise<void> {
-  return Promise.resolve()
-    .then(action)
-    .catch((e: unknown) => {
-      console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-      process.exitCode = 1;
-    });
-}
 
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
 const defaultService = (): string => process.env.CHANNEL_SERVICE_URL ?? 'http://127.0.0.1:4010';

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { schnorrVerify } from '@tapbridge/frost';
+import { run } from './run.js';
 
 const HEX = /^(?:[0-9a-f]{2})+$/;
 
@@ -51,14 +52,6 @@ async function call<T>(base: string, method: string, path: string, body?: unknow
   return parsed as T;
 }
 
-function run(action: () => Promise<void> | void): Promise<void> {
-  return Promise.resolve()
-    .then(action)
-    .catch((e: unknown) => {
-      console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-      process.exitCode = 1;
-    });
-}
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

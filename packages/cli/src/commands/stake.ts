@@ -8,6 +8,7 @@ import { Contract, JsonRpcProvider, NonceManager, Wallet, formatUnits, parseUnit
 import { deriveDevAccounts, STAKE_TOKEN_ABI, STAKE_TOKEN_ADDRESS, STAKING_ABI, STAKING_ADDRESS } from '@tapbridge/evm';
 import { verifyEvidence } from '@tapbridge/stake';
 import { readEvmKey } from './withdraw.js';
+import { run } from './run.js';
 
 export class StakeCommandError extends Error {
   override readonly name = 'StakeCommandError';
@@ -95,14 +96,6 @@ async function getJson(url: string): Promise<unknown> {
 
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
 
-function run(action: () => Promise<void> | void): Promise<void> {
-  return Promise.resolve()
-    .then(action)
-    .catch((e: unknown) => {
-      console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-      process.exitCode = 1;
-    });
-}
 
 const keyOptions = (c: Command): Command =>
   c

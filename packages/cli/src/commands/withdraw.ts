@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { Contract, JsonRpcProvider, Wallet, type Log } from 'ethers';
 import { addressParams, addressToOutputScript, bytesToHex } from '@tapbridge/bitcoin';
 import { BRIDGE_ABI, BRIDGE_ADDRESS, WEI_PER_SAT } from '@tapbridge/evm';
+import { run } from './run.js';
 
 export const EVM_KEY_ENV = 'TAPBRIDGE_EVM_PRIVATE_KEY';
 
@@ -129,14 +130,6 @@ async function getJson(base: string, path: string): Promise<unknown> {
   return parsed;
 }
 
-function run(action: () => Promise<void> | void): Promise<void> {
-  return Promise.resolve()
-    .then(action)
-    .catch((e: unknown) => {
-      console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-      process.exitCode = 1;
-    });
-}
 
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 

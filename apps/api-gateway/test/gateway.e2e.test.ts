@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { connectMessaging, deleteStreams, encodeEvent, RemoteError, serveRequests, type Messaging } from '@tapbridge/messaging';
 import { createApiKey, migrateApiKeys } from '@tapbridge/runtime';
-import { buildApps, createTestDatabase, ServiceProcess, uniquePrefix, waitFor, type TestDatabase } from '@tapbridge/testing';
+import { buildApps, createTestDatabase, deleteRedisKeys, ServiceProcess, uniquePrefix, waitFor, type TestDatabase } from '@tapbridge/testing';
 import { verifyDelivery } from '../src/webhooks/signature.js';
 import { deliveryId } from '../src/webhooks/webhooks.service.js';
 
@@ -52,6 +52,8 @@ beforeAll(async () => {
   cleanups.push(async () => {
     await deleteStreams(messaging.jsm, messaging.naming);
     await messaging.close();
+    // The gateway's webhook queue and rate-limit keys (this prefix is the test's own); runs after the gateway stopped.
+    await deleteRedisKeys(`${prefix}:*`);
   });
   // The owners, as far as these tests need them.
   const subs = [

@@ -6,9 +6,9 @@ import { schnorr } from '@noble/curves/secp256k1.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressToOutputScript, buildReclaimTx, bytesToHex, custodyAddress, depositAddress, hashToHex, verifyMerkleBlockProof } from '@tapbridge/bitcoin';
-import { request, type Messaging } from '@tapbridge/messaging';
+import { deleteStreams, request, type Messaging } from '@tapbridge/messaging';
 import { z } from 'zod';
-import { createTestDatabase, waitFor, type TestDatabase } from '@tapbridge/testing';
+import { createTestDatabase, deleteRedisKeys, waitFor, type TestDatabase } from '@tapbridge/testing';
 import { ServiceProcess, buildApps, connectStream, readStream, startChain, type StreamEvent } from './support/harness.js';
 
 type Chain = Awaited<ReturnType<typeof startChain>>;
@@ -84,7 +84,12 @@ async function stack(chainBlocks = 110) {
   const db: TestDatabase = await createTestDatabase();
   const { prefix, messaging } = await connectStream();
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  cleanups.push(() => db.drop(), () => messaging.close(), () => pool.end());
+  cleanups.push(() => db.drop(), async () => {
+    // After the services stopped (cleanups run in reverse): this test's streams and Redis keys (its prefix alone).
+    await deleteStreams(messaging.jsm, messaging.naming);
+    await messaging.close();
+    await deleteRedisKeys(`${prefix}:*`);
+  }, () => pool.end());
   const common = { DATABASE_URL: db.url, STREAM_PREFIX: prefix };
   const watcher = await ServiceProcess.start('header-watcher', { ...common, BTC_SOURCES: `core+${chain.rpcUrl}#cookie=${chain.cookieFile}` });
   cleanups.push(() => watcher.kill('SIGKILL'));

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { connectMessaging, deleteStreams, serveRequests, type Messaging } from '@tapbridge/messaging';
 import { SigningKey } from 'ethers';
 import { verifyEvidence } from '@tapbridge/stake';
-import { buildApps, createTestDatabase, ServiceProcess, uniquePrefix, waitFor, type TestDatabase } from '@tapbridge/testing';
+import { buildApps, createTestDatabase, deleteRedisKeys, ServiceProcess, uniquePrefix, waitFor, type TestDatabase } from '@tapbridge/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { NATS_URL, REDIS_URL, startCluster, type Cluster } from '../../signing-coordinator/test/support/harness.js';
@@ -85,6 +85,8 @@ describe('slashing a bad partial signature: coordinator + 5 signer processes + s
       await deleteStreams(client.jsm, client.naming).catch(() => undefined);
       await client.close();
     }
+    // stake-accounting's reward queue and rate-limit keys (the prefix is this test's own).
+    await deleteRedisKeys(`${prefix}:*`).catch(() => undefined);
     await cluster?.close();
     await l2?.stop();
     await db?.drop();

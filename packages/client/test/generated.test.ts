@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAddress } from 'viem';
 import { z } from 'zod';
 import { connectMessaging, deleteStreams, RemoteError, serveRequests, type Messaging } from '@tapbridge/messaging';
-import { buildApps, createTestDatabase, ServiceProcess, uniquePrefix, type TestDatabase } from '@tapbridge/testing';
+import { buildApps, createTestDatabase, deleteRedisKeys, ServiceProcess, uniquePrefix, type TestDatabase } from '@tapbridge/testing';
 import { createTapbridgeClient, type Problem } from '../src/index.js';
 import { renderSchema } from '../scripts/render.mjs';
 
@@ -32,6 +32,8 @@ beforeAll(async () => {
   cleanups.push(async () => {
     await deleteStreams(messaging.jsm, messaging.naming);
     await messaging.close();
+    // The gateway's webhook queue and rate-limit keys (this prefix is the test's own); runs after the gateway stopped.
+    await deleteRedisKeys(`${prefix}:*`);
   });
   const sub = serveRequests(messaging, 'deposits.deposit.get', z.object({ txid: z.string(), vout: z.number() }), async ({ txid, vout }) => {
     if (txid !== TXID) throw new RemoteError('not_found', `no deposit ${txid}:${vout}`);

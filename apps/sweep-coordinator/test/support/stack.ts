@@ -13,8 +13,7 @@ import { Transaction } from 'bitcoinjs-lib';
 import { BRIDGE_ABI, BRIDGE_ADDRESS, WEI_PER_SAT } from '@tapbridge/evm';
 import { connectMessaging, deleteStreams, request, type Messaging } from '@tapbridge/messaging';
 import { generateHostKey, hostPublicKey, sealKeyFile } from '@tapbridge/signing';
-import { buildApps, createTestDatabase, freePort, ServiceProcess, uniquePrefix, waitFor, type TestDatabase } from '@tapbridge/testing';
-import { Redis } from 'ioredis';
+import { buildApps, createTestDatabase, deleteRedisKeys, freePort, ServiceProcess, uniquePrefix, waitFor, type TestDatabase } from '@tapbridge/testing';
 import { Contract, JsonRpcProvider, Wallet, type ContractTransactionResponse, type InterfaceAbi } from 'ethers';
 import { z } from 'zod';
 
@@ -202,11 +201,8 @@ export async function startStack(o: { sweeperEnv?: Record<string, string>; outfl
     await Promise.all(databases.map((d) => d.drop().catch(() => undefined)));
     await deleteStreams(messaging.jsm, messaging.naming).catch(() => undefined);
     await messaging.close();
-    // The sweep-coordinator's BullMQ keys (prefix `<stream prefix>:bull`).
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:bull:*`).catch(() => [] as string[]);
-    if (keys.length > 0) await redis.del(...keys).catch(() => undefined);
-    redis.disconnect();
+    // Every Redis key the stack made: BullMQ (`<prefix>:bull:*`) and the rate limiter (`<prefix>:throttle:*`); the prefix is this stack's own.
+    await deleteRedisKeys(`${prefix}:*`, REDIS_URL).catch(() => undefined);
     await chain.close();
   }
 }

@@ -1,13 +1,25 @@
 // Withdrawals, reserves and pipeline status over NATS request/reply (rpc.sweeps.*), for the api-gateway and the CLI.
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { DomainError } from '@tapbridge/runtime/nest';
+import { createZodDto, DomainError, InjectConfig } from '@tapbridge/runtime/nest';
+import { WITHDRAWAL_STATUSES, withdrawalView, type WithdrawalRecord } from '@tapbridge/sweeps';
+import { z } from 'zod';
+import type { SweepCoordinatorConfig } from './config.js';
 import {
   EmptyRequest, ListWithdrawalsQuery, SweepRequest, WithdrawalRequest,
   type PipelineStatus, type ReservesReport, type SweepView, type WithdrawalView, type WithdrawalWithHistory,
 } from './dto.js';
+import { PrismaService } from './prisma.service.js';
 import { Queries } from './queries.js';
 import { ReservesService } from './reserves.service.js';
+import { fromJson } from './store/record-json.js';
+
+/** rpc.sweeps.withdrawal.by-status: one state's withdrawals in arrival (id) order, a page at a time; cursor = last id. */
+export class WithdrawalsByStatusRequest extends createZodDto(z.object({
+  status: z.enum(WITHDRAWAL_STATUSES),
+  limit: z.number().int().min(1).max(500).default(100),
+  cursor: z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'cursor must be the nextCursor of a previous page').optional(),
+})) {}
 
 /** The patterns served, each on `<prefix>.rpc.<pattern>` (packages/messaging's permissions-drift test reads this object). */
 export const NATS_API_SUBJECTS = {
@@ -16,6 +28,7 @@ export const NATS_API_SUBJECTS = {
   sweep: 'sweeps.sweep.get',
   reserves: 'sweeps.reserves.get',
   status: 'sweeps.status.get',
+  withdrawalsByStatus: 'sweeps.withdrawal.by-status',
 } as const;
 
 @Controller()
@@ -23,6 +36,8 @@ export class SweepsRpcController {
   constructor(
     @Inject(Queries) private readonly queries: Queries,
     @Inject(ReservesService) private readonly reserves: ReservesService,
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @InjectConfig() private readonly config: SweepCoordinatorConfig,
   ) {}
 
   @MessagePattern(NATS_API_SUBJECTS.withdrawal)
@@ -53,5 +68,16 @@ export class SweepsRpcController {
   @MessagePattern(NATS_API_SUBJECTS.status)
   status(@Payload() _request: EmptyRequest): Promise<PipelineStatus> {
     return this.queries.status();
+  }
+
+  /** Keyset page over the (status, id) index; a plain read (no pipeline lock): a page may straddle a step. */
+  @MessagePattern(NATS_API_SUBJECTS.withdrawalsByStatus)
+  async withdrawalsByStatus(@Payload() { status, limit, cursor }: WithdrawalsByStatusRequest): Promise<{ items: WithdrawalView[]; nextCursor?: string }> {
+    const [rows, tip] = await Promise.all([
+      this.prisma.withdrawal.findMany({ where: { status, ...(cursor ? { id: { gt: cursor } } : {}) }, orderBy: { id: 'asc' }, take: limit + 1, select: { data: true } }),
+      this.prisma.chainBlock.findFirst({ where: { isTip: true }, select: { height: true } }),
+    ]);
+    const items = rows.slice(0, limit).map((r) => withdrawalView(fromJson<WithdrawalRecord>(r.data), tip?.height ?? 0, this.config.WITHDRAWAL_STUCK_BLOCKS));
+    return { items, ...(rows.length > limit ? { nextCursor: items[items.length - 1]!.id } : {}) };
   }
 }

@@ -11,3 +11,4 @@ export * from './rewards.js';
 export * from './ledger.js';
 export * from './events.js';
 export * from './evidence.js';
+export * from './unbonding.js';

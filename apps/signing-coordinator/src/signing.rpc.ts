@@ -2,9 +2,20 @@
 // answers and error codes as REST (api.ts); requests are validated by the global zod pipe.
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { CoordinatorApi } from './api.js';
+import { createZodDto } from '@tapbridge/runtime/nest';
+import { sessionId } from '@tapbridge/signing';
+import { z } from 'zod';
+import { ApiError, CoordinatorApi } from './api.js';
 import type { Custody } from './custody.js';
-import { CreateSignatureDto, EmptyRequest, GetSignatureRequest, type SignatureView, type SignerView } from './dto.js';
+import { CreateSignatureDto, EmptyRequest, GetSignatureRequest, type SignatureSummary, type SignatureView, type SignerView } from './dto.js';
+import { PrismaService } from './prisma.service.js';
+
+/** rpc.signing.sessions.list: signature requests newest first, a page at a time; cursor = the last id of a page. */
+export class SessionsPageRequest extends createZodDto(z.object({
+  limit: z.number().int().min(1).max(500).default(50),
+  status: z.enum(['pending', 'signed', 'failed']).optional(),
+  cursor: sessionId.optional().describe('nextCursor of the previous page'),
+})) {}
 
 /** The patterns served, each on `<prefix>.rpc.<pattern>` (packages/messaging's permissions list these subjects). */
 export const NATS_API_SUBJECTS = {
@@ -12,11 +23,15 @@ export const NATS_API_SUBJECTS = {
   get: 'signing.signatures.get',
   signers: 'signing.signers.list',
   custody: 'signing.custody.get',
+  sessions: 'signing.sessions.list',
 } as const;
 
 @Controller()
 export class SigningRpcController {
-  constructor(@Inject(CoordinatorApi) private readonly api: CoordinatorApi) {}
+  constructor(
+    @Inject(CoordinatorApi) private readonly api: CoordinatorApi,
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+  ) {}
 
   @MessagePattern(NATS_API_SUBJECTS.create)
   create(@Payload() body: CreateSignatureDto): Promise<{ id: string; status: string }> {
@@ -36,5 +51,31 @@ export class SigningRpcController {
   @MessagePattern(NATS_API_SUBJECTS.custody)
   custody(@Payload() _request: EmptyRequest): Custody {
     return this.api.custodyView();
+  }
+
+  /**
+   * Prisma's cursor pagination compares against the cursor row's own (created_at, id), so rows created in the same
+   * millisecond (created_at keeps microseconds) are neither skipped nor repeated. An unknown cursor is a 400.
+   */
+  @MessagePattern(NATS_API_SUBJECTS.sessions)
+  async sessions(@Payload() { limit, status, cursor }: SessionsPageRequest): Promise<{ items: SignatureSummary[]; nextCursor?: string }> {
+    if (cursor !== undefined && !(await this.prisma.signatureRequest.findUnique({ where: { id: cursor }, select: { id: true } })))
+      throw new ApiError(400, 'invalid_request', 'cursor must be the nextCursor of a previous page');
+    const rows = await this.prisma.signatureRequest.findMany({
+      where: status ? { status } : {},
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      ...(cursor !== undefined ? { cursor: { id: cursor }, skip: 1 } : {}),
+      take: limit + 1,
+      select: { id: true, status: true, purpose: true, message: true, outputKey: true, signature: true, signers: true, attempt: true, error: true, createdAt: true, completedAt: true },
+    });
+    const items = rows.slice(0, limit).map((r) => ({
+      ...r,
+      status: r.status as SignatureSummary['status'],
+      // A NULL int[] reads as []; a signature always has at least one signer.
+      signers: r.signers.length > 0 ? r.signers : null,
+      createdAt: r.createdAt.toISOString(),
+      completedAt: r.completedAt?.toISOString() ?? null,
+    }));
+    return { items, ...(rows.length > limit ? { nextCursor: items[items.length - 1]!.id } : {}) };
   }
 }

@@ -14,7 +14,7 @@ import { Queries } from './queries.js';
 import { ReservesService } from './reserves.service.js';
 import { fromJson } from './store/record-json.js';
 
-/** rpc.sweeps.withdrawal.by-status: one state's withdrawals in arrival (id) order, a page at a time; cursor = last id. */
+/** rpc.sweeps.withdrawal.by_status: one state's withdrawals in arrival (id) order, a page at a time; cursor = last id. */
 export class WithdrawalsByStatusRequest extends createZodDto(z.object({
   status: z.enum(WITHDRAWAL_STATUSES),
   limit: z.number().int().min(1).max(500).default(100),
@@ -28,7 +28,7 @@ export const NATS_API_SUBJECTS = {
   sweep: 'sweeps.sweep.get',
   reserves: 'sweeps.reserves.get',
   status: 'sweeps.status.get',
-  withdrawalsByStatus: 'sweeps.withdrawal.by-status',
+  withdrawalsByStatus: 'sweeps.withdrawal.by_status',
 } as const;
 
 @Controller()

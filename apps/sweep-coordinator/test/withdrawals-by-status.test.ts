@@ -1,4 +1,4 @@
-// rpc.sweeps.withdrawal.by-status on a real Postgres: one state's withdrawals in id order, a page at a time, with
+// rpc.sweeps.withdrawal.by_status on a real Postgres: one state's withdrawals in id order, a page at a time, with
 // the same view (waited blocks, stuck) as rpc.sweeps.withdrawal.get; the request schema refuses what it does not know.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +47,7 @@ afterAll(async () => {
 
 const ask = (q: unknown) => rpc.withdrawalsByStatus(WithdrawalsByStatusRequest.schema.parse(q) as WithdrawalsByStatusRequest);
 
-describe('rpc.sweeps.withdrawal.by-status', () => {
+describe('rpc.sweeps.withdrawal.by_status', () => {
   it('pages one state in numeric id order until no nextCursor, each withdrawal once, with waited blocks and stuck', async () => {
     const seen: string[] = [];
     let cursor: string | undefined;

@@ -9,3 +9,4 @@ export * from './tx/index.js';
 export * from './merkle/index.js';
 export * from './block/index.js';
 export * from './sweep/index.js';
+export * from './disbursal/index.js';

@@ -21,8 +21,12 @@ import { StakeState } from '../src/indexing/stake-state.js';
 import { PostgresLedger } from '../src/ledger/postgres-ledger.js';
 import { EpochsService } from '../src/pledge/epochs.service.js';
 import { RewardRunner } from '../src/pledge/rewards.service.js';
+import { PrismaService } from '../src/prisma.service.js';
 import { SlashingService } from '../src/pledge/slashing.service.js';
-import { hostKey, TestL2, TOKEN, wallets } from './support/l2.js';
+import { slashCall, SystemCallPublisher } from '../src/pledge/system-calls.publisher.js';
+import { UnbondingReleaseService } from '../src/pledge/unbonding-release.service.js';
+import { hostKey, staking, TestL2, TOKEN, wallets } from './support/l2.js';
+import { parseSystemCall, STAKING_ADDRESS, type SystemCall, type SystemCallJson } from '@tapbridge/evm';
 
 const prefix = uniquePrefix('stk');
 const coordinatorSeckey = new Uint8Array(32).fill(7);
@@ -217,5 +221,62 @@ describe('stake-accounting', () => {
     expect((await get('/signers')).body).toEqual(before.signers); // jail included: rebuilt from the slash table
     expect((await get('/epochs')).body).toEqual(before.epochs);
     expect(app!.get(EpochsService)).toBeDefined();
+  }, 180_000);
+
+  it('releases matured unbonding once, never while the signer has a pending slash, and writes each release back through stake.system.call once', async () => {
+    const state = app!.get(StakeState);
+    const releases = app!.get(UnbondingReleaseService);
+    const publisher = app!.get(SystemCallPublisher);
+    const applyOnL2 = async (call: SystemCall): Promise<void> => {
+      const outcome = await l2.engine.queueSystemCall(call);
+      expect(outcome.status).toBe('queued');
+      await l2.mine(1);
+      if (outcome.status !== 'already-executed') expect((await outcome.committed).status).toBe('applied');
+    };
+    const releaseEvents = async () =>
+      (await runtime!.pool.query<{ event_id: string; payload: SystemCallJson }>(`SELECT event_id, payload FROM stake_accounting.outbox WHERE subject = 'stake.system.call' AND event_id LIKE 'stake.system.call:release:%' ORDER BY seq`)).rows;
+    // id 0: signer 1's own stake; id 1: signer 5 (its liveness slash is decided, not applied on the L2); id 2: signer 2.
+    await l2.send(signers[0]!, STAKING_ADDRESS, staking, 'unbond', [1_000n * TOKEN]);
+    await l2.send(signers[4]!, STAKING_ADDRESS, staking, 'unbond', [100n * TOKEN]);
+    await l2.send(signers[1]!, STAKING_ADDRESS, staking, 'unbond', [200n * TOKEN]);
+    await l2.mine(3);
+    await waitFor('the three unbonding entries indexed', async () => state.indexed.unbonding.length === 3, 60_000);
+    const stakeBefore = BigInt((await get('/capacity')).body.stakeUnits as string);
+
+    expect(await releases.decide()).toEqual({ status: 'none', blocked: { id: 0n, reason: 'not_matured' } }); // the 60 s delay runs in L2 time
+    l2.advanceTime(120);
+    await l2.mine(2);
+    expect(await releases.decide()).toEqual({ status: 'released', below: 1n, ids: [0n] });
+    expect(releases.lastBlocked).toEqual({ id: 1n, reason: 'pending_slash' }); // and id 2 waits behind it: the contract releases by prefix
+    expect(await releases.decide()).toEqual({ status: 'none', blocked: { id: 1n, reason: 'pending_slash' } }); // decided once
+    // Capacity stops counting the released stake at once, before the L2 applies it.
+    await waitFor('capacity without the released stake', async () => BigInt((await get('/capacity')).body.stakeUnits as string) === stakeBefore - 1_000n * TOKEN, 30_000);
+
+    await publisher.publish();
+    expect(await publisher.publish()).toBe(0);
+    const [first, ...more] = await releaseEvents();
+    expect(more).toEqual([]);
+    expect(first!.event_id).toBe('stake.system.call:release:1');
+    await applyOnL2(parseSystemCall(first!.payload));
+    await l2.mine(2);
+    await waitFor('the L2 release indexed', async () => state.indexed.unbonding.find((u) => u.id === 0n)?.released === true, 60_000);
+    expect((await releases.decide()).status).toBe('none');
+
+    // The sequencer applies the pending slash: signer 5's entry and the one behind it are released next, once.
+    const slashRow = (await app!.get(PrismaService).slash.findFirstOrThrow({ select: { evidenceId: true, signer: true, debits: true } }));
+    await applyOnL2(slashCall(slashRow));
+    await l2.mine(2);
+    await waitFor('the slash applied on the L2 indexed', async () => state.pendingSlashOf(signers[4]!.address.toLowerCase()) === 0n, 60_000);
+    expect(await releases.decide()).toEqual({ status: 'released', below: 3n, ids: [1n, 2n] });
+    await publisher.publish();
+    expect((await releaseEvents()).map((e) => e.event_id)).toEqual(['stake.system.call:release:1', 'stake.system.call:release:3']);
+    await applyOnL2(parseSystemCall((await releaseEvents())[1]!.payload));
+    const releasedBelow = await l2.view(staking, STAKING_ADDRESS, 'releasedBelow', []);
+    expect(releasedBelow[0]).toBe(3n);
+    // A restart rebuilds the decisions: nothing is decided or published twice.
+    await stopApp();
+    await startApp();
+    expect((await app!.get(UnbondingReleaseService).decide()).status).not.toBe('released');
+    expect(await app!.get(SystemCallPublisher).publish()).toBe(0);
   }, 180_000);
 });

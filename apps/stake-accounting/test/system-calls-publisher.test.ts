@@ -4,7 +4,7 @@
 import { parseSystemCall, systemCallJson } from '@tapbridge/evm';
 import { evidenceIdHash, slashCallArgs } from '@tapbridge/stake';
 import { describe, expect, it } from 'vitest';
-import { rewardCall, slashCall } from '../src/pledge/system-calls.publisher.js';
+import { releaseCall, rewardCall, slashCall } from '../src/pledge/system-calls.publisher.js';
 
 const signer = `0x${'11'.repeat(20)}`;
 const bob = `0x${'22'.repeat(20)}`;
@@ -31,5 +31,12 @@ describe('stake system calls from stored decisions', () => {
     expect(call).toEqual({ kind: 'credit_rewards', epoch: 4n, recipients: [bob, signer], amounts: [700n, 300n], valueWei: 1_000n });
     expect(systemCallJson(call).id).toBe('rewards:4');
     expect(rewardCall({ epoch: 5, payouts: {} })).toEqual({ kind: 'credit_rewards', epoch: 5n, recipients: [], amounts: [], valueWei: 0n });
+  });
+
+  it('turns a release row into releaseUnbonding(below), id release:<below>', () => {
+    const call = releaseCall({ below: { toFixed: () => '12' } });
+    expect(call).toEqual({ kind: 'release_unbonding', below: 12n });
+    expect(systemCallJson(call).id).toBe('release:12');
+    expect(parseSystemCall(JSON.parse(JSON.stringify(systemCallJson(call))))).toEqual(call);
   });
 });

@@ -56,6 +56,12 @@ export class L2Client {
     return { number: BigInt(b.number), hash: b.hash.toLowerCase() };
   }
 
+  /** The finalized block's timestamp (unix seconds): the L2 time unbonding delays are measured in. */
+  async finalizedTime(): Promise<bigint> {
+    const b = await this.call('eth_getBlockByNumber', ['finalized', false], blockHead.extend({ timestamp: hex }));
+    return BigInt(b.timestamp);
+  }
+
   async blockHash(number: bigint): Promise<string> {
     const b = await this.call('eth_getBlockByNumber', [`0x${number.toString(16)}`, false], blockHead);
     return b.hash.toLowerCase();

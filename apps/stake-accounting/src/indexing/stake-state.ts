@@ -12,6 +12,8 @@ export class StakeState {
   #pending: PendingSlash[] = [];
   #applied = new Set<string>();
   #cursor: { blockNumber: bigint; blockHash: string } | null = null;
+  /** The highest releaseUnbonding(below) decided (unbonding_release): entries below it no longer count as collateral. */
+  #releasedBelow = 0n;
 
   /** Replays stored events; a sequence the contract could not have produced throws (the index is corrupt: stop). */
   load(events: Iterable<StakingEvent>, jail: Iterable<{ signer: string; jailedUntilEpoch: number }>, cursor: { blockNumber: bigint; blockHash: string } | null, slashes: Iterable<PendingSlash> = []): void {
@@ -51,6 +53,11 @@ export class StakeState {
     return total;
   }
 
+  /** A release decided (or, at start, the highest recorded): it counts at once, before the L2's log is indexed. */
+  releaseDecided(below: bigint): void {
+    if (below > this.#releasedBelow) this.#releasedBelow = below;
+  }
+
   jail(signer: string, untilEpoch: number): void {
     const s = signer.toLowerCase();
     this.#jail.set(s, Math.max(this.#jail.get(s) ?? 0, untilEpoch));
@@ -61,9 +68,15 @@ export class StakeState {
     return this.#indexed;
   }
 
-  /** The book with decided-but-unapplied slashes taken off (what counts as collateral now), without jail terms. */
+  /**
+   * The book with decided-but-unapplied slashes taken off and decided releases applied (what counts as collateral
+   * now), without jail terms.
+   */
   get collateral(): StakeBook {
-    return this.#pending.length === 0 ? this.#indexed : withPendingSlashes(this.#indexed, this.#pending, this.#applied);
+    const slashed = this.#pending.length === 0 ? this.#indexed : withPendingSlashes(this.#indexed, this.#pending, this.#applied);
+    const below = this.#releasedBelow;
+    if (below === 0n || !slashed.unbonding.some((u) => u.id < below && !u.released)) return slashed;
+    return { ...slashed, unbonding: slashed.unbonding.map((u) => (u.id < below && !u.released ? { ...u, released: true } : u)) };
   }
 
   /** The collateral book with jail terms applied: what epochs, capacity, slashing and the API read. */

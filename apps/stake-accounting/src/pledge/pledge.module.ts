@@ -12,8 +12,9 @@ import { PriceFeed } from './price-feed.js';
 import { FEE_INCOME, noFeeIncome, RewardJob, RewardRunner, type FeeIncome } from './rewards.service.js';
 import { SlashingService } from './slashing.service.js';
 import { SystemCallPublisher } from './system-calls.publisher.js';
+import { UnbondingReleaseService } from './unbonding-release.service.js';
 
-/** The pledge rules at work: price feed, capacity (stake.capacity), epochs (stake.epoch.started), slashing, rewards. */
+/** The pledge rules at work: price feed, capacity (stake.capacity), epochs (stake.epoch.started), slashing, rewards, unbonding releases. */
 @Module({
   imports: [IndexingModule],
   providers: [
@@ -30,8 +31,9 @@ import { SystemCallPublisher } from './system-calls.publisher.js';
         new RewardRunner({ pool: runtime.pool, schema: runtime.schema, ledger, income, commissionBps: config.REWARD_COMMISSION_BPS, state }),
     },
     RewardJob,
+    UnbondingReleaseService,
     SystemCallPublisher,
   ],
-  exports: [PriceFeed, CapacityService, EpochsService, SlashingService, RewardRunner, IndexingModule],
+  exports: [PriceFeed, CapacityService, EpochsService, SlashingService, RewardRunner, UnbondingReleaseService, SystemCallPublisher, IndexingModule],
 })
 export class PledgeModule {}

@@ -3,8 +3,8 @@
  * to the staking contract once per decision id: packages/evm system-calls.ts). Every round it (re)enqueues, through
  * the outbox, one event per decided slash (slash table) and per paid epoch (reward_run); the outbox's event id is
  * the decision id, so a decision is published once however many rounds see it, and a crash between deciding and
- * publishing is covered by the next round. Unbonding releases are not published yet: stake-accounting does not decide
- * them (releasableUnbondings exists in packages/stake; wiring it to the book and capacity is left to this app's owner).
+ * publishing is covered by the next round. Unbonding releases (unbonding_release, decided by
+ * UnbondingReleaseService) go out the same way, as releaseUnbonding(below), id release:<below>.
  */
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { systemCallId, systemCallJson, type SystemCall, type SystemCallJson } from '@tapbridge/evm';
@@ -38,6 +38,12 @@ export function rewardCall(row: { epoch: number; payouts: unknown }): SystemCall
   return { kind: 'credit_rewards', epoch: BigInt(row.epoch), recipients: p.map(([a]) => a), amounts, valueWei: amounts.reduce((a, b) => a + b, 0n) };
 }
 
+/** The release of every unbonding entry with id < below. */
+export function releaseCall(row: { below: { toFixed(): string } | string | bigint }): SystemCall {
+  const below = typeof row.below === 'object' ? row.below.toFixed() : row.below;
+  return { kind: 'release_unbonding', below: BigInt(below) };
+}
+
 @Injectable()
 export class SystemCallPublisher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
@@ -62,12 +68,13 @@ export class SystemCallPublisher implements OnApplicationBootstrap, BeforeApplic
 
   /** Enqueues every decision not yet in the outbox; returns how many were new. */
   async publish(): Promise<number> {
-    const [slashes, runs] = await Promise.all([
+    const [slashes, releases, runs] = await Promise.all([
       this.prisma.slash.findMany({ select: { evidenceId: true, signer: true, debits: true }, orderBy: { createdAt: 'asc' } }),
+      this.prisma.unbondingRelease.findMany({ select: { below: true }, orderBy: { below: 'asc' } }),
       this.prisma.rewardRun.findMany({ select: { epoch: true, payouts: true }, orderBy: { epoch: 'asc' } }),
     ]);
     const payloads: SystemCallJson[] = [];
-    for (const call of [...slashes.map(slashCall), ...runs.map(rewardCall)]) {
+    for (const call of [...slashes.map(slashCall), ...releases.map(releaseCall), ...runs.map(rewardCall)]) {
       try {
         payloads.push(systemCallJson(call));
       } catch (err) {

@@ -10,6 +10,9 @@ export const wallets = Array.from({ length: 6 }, (_, i) => new Wallet(`0x${(0x5a
 export const hostKey = (i: number): string => `0x02${(0x1000 + i).toString(16).padStart(64, '0')}`;
 
 export class TestL2 {
+  /** Added to the wall clock for block timestamps: advanceTime() lets an unbonding delay pass without waiting. */
+  private static skewMs = 0;
+
   private constructor(
     readonly engine: EvmEngine,
     readonly server: JsonRpcServer,
@@ -20,7 +23,7 @@ export class TestL2 {
       alloc: new Map(wallets.map((w) => [w.address.toLowerCase(), { balance: 100n * TOKEN, nonce: 0n }])),
       stake: { holders: new Map(wallets.map((w) => [w.address.toLowerCase(), 1_000_000n * TOKEN])), unbondingDelaySeconds: 60n },
     });
-    const engine = await EvmEngine.open({ store: new MemoryChainStore(), config, autoMine: false });
+    const engine = await EvmEngine.open({ store: new MemoryChainStore(), config, autoMine: false, now: () => Date.now() + TestL2.skewMs });
     const server = await startJsonRpcServer({ engine, port: 0, rpc: { finalizedDepth } });
     return new TestL2(engine, server);
   }
@@ -43,6 +46,11 @@ export class TestL2 {
   async delegate(w: Wallet, signer: Wallet, amount: bigint): Promise<void> {
     await this.send(w, STAKE_TOKEN_ADDRESS, token, 'approve', [STAKING_ADDRESS, amount]);
     await this.send(w, STAKING_ADDRESS, staking, 'delegate', [signer.address, amount]);
+  }
+
+  /** Later blocks are stamped `seconds` later than the wall clock says. */
+  advanceTime(seconds: number): void {
+    TestL2.skewMs += seconds * 1_000;
   }
 
   async mine(blocks = 1): Promise<void> {

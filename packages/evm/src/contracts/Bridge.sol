@@ -17,6 +17,9 @@ contract Bridge {
     uint256 public nextWithdrawalId;
     /// Sum of every burn, in sats.
     uint256 public totalBurnedSats;
+    /// The Bitcoin output script each account is paid to by the emergency disbursal (issue 11): the escape hatch
+    /// after the sweep, pre-signed by the signers from every new custody output. Empty = not registered.
+    mapping(address => bytes) public recoveryScriptOf;
 
     event WithdrawalRequested(
         uint256 indexed id,
@@ -25,6 +28,9 @@ contract Bridge {
         uint64 amountSats,
         uint64 maxFeeSats
     );
+
+    /// Every (re)registration; the signers read the latest per account up to a checkpoint block.
+    event RecoveryScriptSet(address indexed account, bytes scriptPubKey);
 
     error NotWholeSats(uint256 valueWei);
     error BelowDust(uint256 amountSats, uint64 dustLimitSats);
@@ -48,6 +54,14 @@ contract Bridge {
         id = nextWithdrawalId++;
         totalBurnedSats += amountSats;
         emit WithdrawalRequested(id, msg.sender, btcScriptPubKey, uint64(amountSats), maxFeeSats);
+    }
+
+    /// @notice Register (or replace) the Bitcoin script the emergency disbursal pays this account's balance to,
+    ///         should the L2 and the signers stop. Standard templates only, like withdrawals.
+    function setRecoveryScript(bytes calldata scriptPubKey) external {
+        if (!isStandardScriptPubKey(scriptPubKey)) revert UnsupportedScriptPubKey(scriptPubKey);
+        recoveryScriptOf[msg.sender] = scriptPubKey;
+        emit RecoveryScriptSet(msg.sender, scriptPubKey);
     }
 
     /// @notice True for exactly the five standard templates the signers know how to pay.

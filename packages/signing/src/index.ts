@@ -14,6 +14,8 @@ export * from './policy/heartbeat.js';
 export * from './policy/raw-message.js';
 export * from './policy/sweep-check.js';
 export * from './policy/sweep.js';
+export * from './policy/disbursal-context.js';
+export * from './policy/disbursal.js';
 export * from './policy/channel-context.js';
 export * from './policy/channel.js';
 export * from './policy/channel-view.js';

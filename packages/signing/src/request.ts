@@ -10,6 +10,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { SigningRequestError } from './errors.js';
 import { channelContextSchema } from './policy/channel-context.js';
+import { disbursalContextSchema, sweepDisbursalSchema } from './policy/disbursal-context.js';
 import { hex32, hexBytes, sessionId } from './wire.js';
 
 export const purposeSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'purpose must be a lowercase word (a-z, 0-9, _ -)');
@@ -72,6 +73,8 @@ export const sweepContextSchema = z
     withdrawalIds: z.array(decimalUint).max(255),
     /** Every input except the custody input, in input order (inputs 1.. with a custody input, else 0..). */
     deposits: z.array(sweepDepositContextSchema).max(1_000),
+    /** The signed disbursal of output 0 (issue 11): signers that require it refuse the sweep without it. */
+    disbursal: sweepDisbursalSchema.optional(),
   })
   .strict();
 export type SweepContext = z.infer<typeof sweepContextSchema>;
@@ -90,7 +93,9 @@ export const signatureStatusSchema = z.object({
 });
 export type SignatureStatus = z.infer<typeof signatureStatusSchema>;
 
-export const requestContextSchema = z.object({ sweep: sweepContextSchema.optional(), channel: channelContextSchema.optional() }).strict();
+export const requestContextSchema = z
+  .object({ sweep: sweepContextSchema.optional(), channel: channelContextSchema.optional(), disbursal: disbursalContextSchema.optional() })
+  .strict();
 export type RequestContext = z.infer<typeof requestContextSchema>;
 
 export const signingRequestSchema = z.object({

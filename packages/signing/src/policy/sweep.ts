@@ -8,13 +8,14 @@
 // recorded in the signer's SignedSweepStore before the verdict is returned, i.e. before any nonce leaves the signer.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { equalBytes } from '@tapbridge/bitcoin';
+import { equalBytes, hashToHex } from '@tapbridge/bitcoin';
 import { canonicalJson } from '../canonical.js';
 import { custodyFor, type Custody, type CustodySettings } from '../custody.js';
 import type { SigningRequest, SweepContext } from '../request.js';
 import type { BitcoinView } from '../view/bitcoin.js';
 import type { L2View } from '../view/l2.js';
 import type { SignedSweepStore } from '../view/signed-sweeps.js';
+import type { DisbursalChecker } from './disbursal.js';
 import { ALLOW, deny, type PolicyDecision, type SigningPolicy } from './policy.js';
 import { checkSweep, inputRoles, type InputShape, type SweepRules, type SweepVerdict } from './sweep-check.js';
 
@@ -34,6 +35,11 @@ export interface SweepPolicyOptions {
   now?: () => number;
   /** Longest a whole-transaction verdict is reused for the other inputs' requests (default 60 s). */
   verdictTtlMs?: number;
+  /**
+   * Issue 11's escape hatch: when set, a sweep is signed only once the emergency disbursal of the custody output it
+   * creates (output 0) is fully signed, verified from this signer's own view and stored (context.sweep.disbursal).
+   */
+  disbursal?: DisbursalChecker;
 }
 
 interface CachedVerdict {
@@ -122,7 +128,7 @@ export class SweepPolicy implements SigningPolicy {
       const now = this.#now();
       let entry = cached;
       if (!cached || cached.seq <= previous || now - cached.at > this.#ttl) {
-        const verdict = await checkSweep({
+        let verdict = await checkSweep({
           tx: t.tx,
           prevouts: t.prevouts,
           context,
@@ -135,6 +141,10 @@ export class SweepPolicy implements SigningPolicy {
           now: new Date(now),
           shape,
         });
+        if (verdict.allow && this.o.disbursal) {
+          const created = await this.o.disbursal.verifySigned({ txid: hashToHex(t.tx.txid), vout: 0, value: t.tx.outputs[0]!.value }, context.disbursal);
+          if (!created.ok) verdict = { allow: false, reason: created.reason };
+        }
         // Durable before any nonce for it leaves this signer.
         if (verdict.allow) await this.o.signed.record(verdict.sweep);
         entry = { verdict, seq: ++this.#seq, at: now };

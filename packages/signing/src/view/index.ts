@@ -7,3 +7,5 @@ export * from './header-store.js';
 export * from './sources-bitcoin-view.js';
 export * from './evm-rpc-l2-view.js';
 export * from './fixed-views.js';
+export * from './recovery.js';
+export * from './disbursals.js';

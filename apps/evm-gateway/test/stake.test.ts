@@ -116,8 +116,8 @@ describe('evm-gateway: deposits beyond capacity are held, then minted in confirm
     expect(held.body.deposits.map((d) => [d.depositId, d.state])).toEqual([[`${b.txid}:0`, 'held_capacity'], [`${c.txid}:0`, 'held_capacity']]);
     expect((await gw.getJson(`/mints/${b.txid}/0`)).status).toBe(404);
 
-    // A stale capacity event (seq 1 again) changes nothing while the gateway holds seq 1. (After a restart the gateway
-    // keeps no seq: it asks rpc.stake.capacity.get, and takes the first event it gets when nobody answers.)
+    // A stale capacity event (seq 1 again) changes nothing while the gateway holds seq 1. The gateway keeps its seq
+    // across restarts (stake_capacity; test/capacity-seq.test.ts), so the same holds after the restart below.
     await publishEvent(gw.messaging, stakeCapacity, capacity(1, 10n ** 12n), 'stale-copy');
     await stakeConsumerDrained(gw);
     expect(await gw.provider.getBalance(b.recipient)).toBe(0n);

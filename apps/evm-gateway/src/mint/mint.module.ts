@@ -7,7 +7,7 @@ import { APP_CONFIG, RUNTIME } from '@tapbridge/runtime/nest';
 import { ChainModule } from '../chain/chain.module.js';
 import type { EvmGatewayConfig } from '../config.js';
 import { PrismaService } from '../prisma.service.js';
-import { capacityView, owedSats, PrismaHeldDepositStore } from '../stake/held-deposits.js';
+import { capacityView, CapacityViewStore, openCapacityGate, owedSats, PrismaHeldDepositStore } from '../stake/held-deposits.js';
 import { DepositMinter, MINT_CONSUMER } from './deposit-minter.js';
 import { CoordinatorCustody, NatsHeaderChain, type CustodySource } from './deposit-proof.js';
 
@@ -76,15 +76,15 @@ export class MintConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       // The dynamic pledge (EVM_MINT_CAPACITY=stake); null when every valid deposit is minted.
       provide: CapacityGate,
       inject: [APP_CONFIG, RUNTIME, PrismaService],
-      useFactory: (config: EvmGatewayConfig, runtime: ServiceRuntime, prisma: PrismaService): CapacityGate | null =>
-        config.EVM_MINT_CAPACITY !== 'stake'
-          ? null
-          : new CapacityGate({
-              store: new PrismaHeldDepositStore(prisma),
-              owedSats: () => owedSats(prisma),
-              // After a restart the gate has no view until stake-accounting publishes a change: ask it.
-              fetchCapacity: async () => capacityView(await request(runtime.messaging, 'stake.capacity.get', {}, { timeoutMs: CHECK_TIMEOUT_MS, response: stakeCapacity.schema })),
-            }),
+      useFactory: async (config: EvmGatewayConfig, runtime: ServiceRuntime, prisma: PrismaService): Promise<CapacityGate | null> => {
+        if (config.EVM_MINT_CAPACITY !== 'stake') return null;
+        return openCapacityGate(new CapacityViewStore(prisma), {
+          store: new PrismaHeldDepositStore(prisma),
+          owedSats: () => owedSats(prisma),
+          // Only before the gateway ever took a capacity (a new database): ask stake-accounting.
+          fetchCapacity: async () => capacityView(await request(runtime.messaging, 'stake.capacity.get', {}, { timeoutMs: CHECK_TIMEOUT_MS, response: stakeCapacity.schema })),
+        });
+      },
     },
     {
       provide: DepositMinter,

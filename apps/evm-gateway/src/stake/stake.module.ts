@@ -13,7 +13,7 @@ import { ChainModule } from '../chain/chain.module.js';
 import { DepositMinter } from '../mint/deposit-minter.js';
 import { MintModule } from '../mint/mint.module.js';
 import { PrismaService } from '../prisma.service.js';
-import { capacityView, owedSats, PrismaHeldDepositStore } from './held-deposits.js';
+import { capacityView, CapacityViewStore, owedSats, PrismaHeldDepositStore, takeCapacity } from './held-deposits.js';
 
 /** Durable consumer on stake.> (capacity and system calls). */
 export const STAKE_CONSUMER = 'evm-gateway-stake';
@@ -30,6 +30,7 @@ export class StakeConsumer implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(EvmEngine) private readonly engine: EvmEngine,
     @Inject(DepositMinter) private readonly minter: DepositMinter,
+    @Inject(PrismaService) private readonly prisma: PrismaService,
     @Optional() @Inject(CapacityGate) private readonly gate: CapacityGate | null,
   ) {}
 
@@ -53,7 +54,7 @@ export class StakeConsumer implements OnApplicationBootstrap, BeforeApplicationS
   async handle(event: DecodedEvent): Promise<void> {
     if (event.subject === stakeCapacity.subject) {
       if (this.gate === null) return; // EVM_MINT_CAPACITY=unlimited
-      this.gate.onCapacity(capacityView(event.payload as EventPayload<typeof stakeCapacity>));
+      await takeCapacity(new CapacityViewStore(this.prisma), this.gate, capacityView(event.payload as EventPayload<typeof stakeCapacity>));
       await this.drain();
       return;
     }

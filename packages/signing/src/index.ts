@@ -23,6 +23,7 @@ export * from './custody.js';
 export * from './view/index.js';
 export * from './key-share.js';
 export * from './trust.js';
+export * from './rotation/registry-participants.js';
 export * from './signer-protocol.js';
 export * from './dkg-ceremony.js';
 export * from './signing-attempt.js';

@@ -30,7 +30,7 @@ import type { MessageBody, MessageType, ProtocolMessage } from './messages.js';
 import { SecretNonceStore } from './nonce-store.js';
 import type { PolicyRegistry } from './policy/registry.js';
 import { resolveSigningRequest, resolveTweak, type SigningRequest, type SigningRequestWire } from './request.js';
-import { checkDkgParams, type SignerTrust } from './trust.js';
+import { dkgParamsVerdict, type ExpectedParticipants, type SignerTrust } from './trust.js';
 import { sessionId as sessionIdSchema } from './wire.js';
 
 export const COORDINATOR = 0;
@@ -190,9 +190,18 @@ export class SignerProtocol {
 
   /** Why this signer will not take part in a DKG with these parameters, or null. Checked before any DKG step. */
   async #refuseParams(params: SessionParams): Promise<string | null> {
-    if (params.t !== this.o.t || params.hostpubkeys.length !== this.o.n) return `ceremony is ${params.t}-of-${params.hostpubkeys.length}, this signer is configured for ${this.o.t}-of-${this.o.n}`;
+    // An expected set naming its host keys and threshold (an epoch's set from the stake registry, issue 11) decides
+    // the ceremony's size; otherwise the configured SIGNER_THRESHOLD/SIGNER_COUNT do.
+    let expected: Awaited<ReturnType<ExpectedParticipants['expectedParticipants']>>;
+    try {
+      expected = await this.o.trust.expectedParticipants?.expectedParticipants();
+    } catch (err) {
+      return `the expected participant set could not be read: ${(err as Error).message}`;
+    }
+    const sized = expected?.hostPubkeys !== undefined && expected.t !== undefined;
+    if (!sized && (params.t !== this.o.t || params.hostpubkeys.length !== this.o.n)) return `ceremony is ${params.t}-of-${params.hostpubkeys.length}, this signer is configured for ${this.o.t}-of-${this.o.n}`;
     if (bytesToHex(params.hostpubkeys[this.o.index - 1] ?? new Uint8Array()) !== bytesToHex(this.hostPubkey)) return `position ${this.o.index} does not hold this signer's host key`;
-    return checkDkgParams(this.o.trust, params);
+    return dkgParamsVerdict(this.o.trust, expected, params);
   }
 
   async #dkgStart(msg: ProtocolMessage<'dkg.start'>): Promise<ProtocolMessage> {
@@ -233,7 +242,7 @@ export class SignerProtocol {
     if (!state2) return this.#reply(msg, 'protocol.error', { code: 'unknown_ceremony', message: `no DKG ceremony ${msg.sessionId} awaiting its certificate` });
     this.#dkg2.delete(msg.sessionId);
     const { output, recoveryData } = participantFinalize(state2, hexToBytes(msg.body.cmsg2));
-    const share = this.#shareOf(output, state2.params.hostpubkeys, recoveryData);
+    const share = this.#shareOf(output, state2.params, recoveryData);
     await this.o.saveShare(share);
     this.#share = share;
     return this.#reply(msg, 'dkg.done', this.#doneBody(share));
@@ -253,7 +262,7 @@ export class SignerProtocol {
     }
     const refusal = await this.#refuseParams(recovered.params);
     if (refusal) return this.#reply(msg, 'protocol.error', { code: 'wrong_params', message: refusal });
-    const share = this.#shareOf(recovered.output, recovered.params.hostpubkeys, hexToBytes(msg.body.recoveryData));
+    const share = this.#shareOf(recovered.output, recovered.params, hexToBytes(msg.body.recoveryData));
     if (this.#share) {
       if (bytesToHex(this.#share.groupKey.threshPk) !== bytesToHex(share.groupKey.threshPk))
         return this.#reply(msg, 'protocol.error', { code: 'has_share', message: `signer ${this.o.index} already holds a share of another group, ${bytesToHex(this.#share.groupKey.threshPk)}` });
@@ -266,10 +275,11 @@ export class SignerProtocol {
     return this.#reply(msg, 'dkg.done', this.#doneBody(share));
   }
 
-  #shareOf(output: Parameters<typeof normalizeToEvenY>[0], hostPubkeys: readonly Uint8Array[], recoveryData: Uint8Array): KeyShare {
+  /** The share's size is its ceremony's (an epoch's set may differ from the configured SIGNER_COUNT/THRESHOLD). */
+  #shareOf(output: Parameters<typeof normalizeToEvenY>[0], params: SessionParams, recoveryData: Uint8Array): KeyShare {
     const even = normalizeToEvenY(output);
-    const groupKey = GroupKey.fromShares({ n: this.o.n, t: this.o.t, threshPk: even.threshPk, pubshares: even.pubshares });
-    return { index: this.o.index, secshare: even.secshare as Uint8Array, groupKey, hostPubkeys, recoveryData };
+    const groupKey = GroupKey.fromShares({ n: params.hostpubkeys.length, t: params.t, threshPk: even.threshPk, pubshares: even.pubshares });
+    return { index: this.o.index, secshare: even.secshare as Uint8Array, groupKey, hostPubkeys: params.hostpubkeys, recoveryData };
   }
 
   #doneBody(share: KeyShare): MessageBody<'dkg.done'> {
@@ -308,9 +318,9 @@ export class SignerProtocol {
     if (canonicalJson(msg.body.request) !== approved.canonical) return this.#reply(msg, 'protocol.error', { code: 'request_changed', message: 'the session names a different request than the nonce commitment' });
     const me = this.o.index;
     const sorted = [...signers].sort((a, b) => a - b);
-    if (signers.length !== pubnonces.length || new Set(signers).size !== signers.length || signers.some((s, i) => s !== sorted[i]) || signers.some((s) => s > this.o.n))
+    if (signers.length !== pubnonces.length || new Set(signers).size !== signers.length || signers.some((s, i) => s !== sorted[i]) || signers.some((s) => s > share.groupKey.n))
       return this.#reply(msg, 'protocol.error', { code: 'invalid_session', message: 'signers must be distinct, ascending, in 1..n and aligned with pubnonces' });
-    if (signers.length < this.o.t) return this.#reply(msg, 'protocol.error', { code: 'invalid_session', message: `a session needs ${this.o.t} signers, got ${signers.length}` });
+    if (signers.length < share.groupKey.t) return this.#reply(msg, 'protocol.error', { code: 'invalid_session', message: `a session needs ${share.groupKey.t} signers, got ${signers.length}` });
     const position = signers.indexOf(me);
     if (position < 0) return this.#reply(msg, 'protocol.error', { code: 'invalid_session', message: `signer ${me} is not in the session` });
     // One partial per ROAST session, ever: two would be equivocation evidence against us.

@@ -73,7 +73,11 @@ export interface SignerTrust {
 
 /** Checks a DKG's parameters against the signer's trust configuration; returns the refusal reason or null. */
 export async function checkDkgParams(trust: SignerTrust, params: SessionParams): Promise<string | null> {
-  const expected = await trust.expectedParticipants?.expectedParticipants();
+  return dkgParamsVerdict(trust, await trust.expectedParticipants?.expectedParticipants(), params);
+}
+
+/** checkDkgParams with the expected set already read (the provider may be a registry RPC: ask it once per check). */
+export function dkgParamsVerdict(trust: SignerTrust, expected: ExpectedDkgParams | undefined, params: SessionParams): string | null {
   if (!expected) return trust.allowTrustOnFirstUse ? null : 'no expected participant set is configured (SIGNER_HOST_PUBKEYS or SIGNER_DKG_PARAMS_HASH); refusing every DKG';
   return dkgParamsMismatch(expected, params);
 }

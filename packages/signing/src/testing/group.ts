@@ -33,13 +33,22 @@ export class Group {
 
   readonly now: (() => number) | undefined;
   readonly trustOf: (index: number) => SignerTrust;
+  readonly configured: { n: number; t: number };
 
   constructor(
     readonly n: number,
     readonly t: number,
-    options: { faults?: Record<number, SignerFault>; rawMessageSigners?: number[]; now?: () => number; trust?: (index: number, hostPubkeys: Uint8Array[]) => SignerTrust } = {},
+    options: {
+      faults?: Record<number, SignerFault>;
+      rawMessageSigners?: number[];
+      now?: () => number;
+      trust?: (index: number, hostPubkeys: Uint8Array[]) => SignerTrust;
+      /** The signers' SIGNER_COUNT/SIGNER_THRESHOLD when they differ from the ceremony's (an epoch set from the registry decides). */
+      configured?: { n: number; t: number };
+    } = {},
   ) {
     this.now = options.now;
+    this.configured = options.configured ?? { n, t };
     for (let i = 1; i <= n; i++) this.hostKeys.push(generateHostKey());
     // By default every signer expects exactly this group's host keys (SIGNER_HOST_PUBKEYS).
     const hostPubkeys = this.hostKeys.map((k) => hostPublicKey(k));
@@ -53,8 +62,8 @@ export class Group {
     if (rawMessages) policies.register('message', new DevnetRawMessagePolicy());
     return new SignerProtocol({
       index,
-      n: this.n,
-      t: this.t,
+      n: this.configured.n,
+      t: this.configured.t,
       hostSeckey,
       coordinatorKey: hostPublicKey(this.coordinatorKey),
       trust: this.trustOf(index),

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { gauge } from '@tapbridge/observability';
 import type { Logger } from '@tapbridge/observability';
-import { validatePayload, type EventDefinition, type EventPayload } from './catalog.js';
+import { STREAMS, validatePayload, type EventDefinition, type EventPayload } from './catalog.js';
 import type { EventPublisher } from './publisher.js';
 import { qualified, withTransaction, type SqlExecutor } from './sql.js';
 
@@ -71,10 +71,31 @@ export interface OutboxRelayOptions {
   schema: string;
   publisher: EventPublisher;
   logger: Logger;
+  /** Rows read (and marked sent) per pass. */
   batchSize?: number;
+  /** Publishes awaiting their JetStream ack at once; 1 publishes one at a time, each acked before the next. */
+  maxInFlight?: number;
   pollIntervalMs?: number;
   /** Test hook: runs after an event is accepted by JetStream and before it is marked sent. */
   afterPublish?: (eventId: string) => void | Promise<void>;
+}
+
+const DEFAULT_BATCH_SIZE = 500;
+const DEFAULT_MAX_IN_FLIGHT = 256;
+
+type OutboxRow = { seq: string; event_id: string; subject: string; version: number; payload: unknown; trace_id: string | null };
+
+/** The stream an outbox subject goes to (by its first token, as STREAMS declares them); unknown roots are their own. */
+function streamKey(subject: string): string {
+  const root = subject.split('.')[0] ?? subject;
+  for (const [name, subjects] of Object.entries(STREAMS)) if (subjects.some((s) => s.split('.')[0] === root)) return name;
+  return root;
+}
+
+/** JetStream refused a publish because the stream's last message was not the one it was chained to. */
+function isChainBreak(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  return e.code === 10070 || (typeof e.message === 'string' && /wrong last msg id/i.test(e.message));
 }
 
 /**
@@ -82,16 +103,32 @@ export interface OutboxRelayOptions {
  * One relay per schema works at a time (a transaction-scoped advisory lock), so replicas never reorder events.
  * A crash after publish and before mark-sent republishes the same id: JetStream drops it within its duplicate
  * window and consumers' inboxes drop it after that.
+ *
+ * Publishes are pipelined (up to maxInFlight awaiting their acks). Order per stream is kept by chaining: each
+ * publish carries Nats-Expected-Last-Msg-Id = the id of the row before it in the same stream and pass, so JetStream
+ * stores a row only directly after its predecessor. If one is lost or refused (a dropped connection, a retry, another
+ * publisher's message in between), every later row of that stream fails its expectation instead of landing ahead of
+ * it; the acked rows are marked sent and the next pass starts again at the first row not stored. A republished row
+ * is acked as a duplicate before its expectation is checked, so a pass after a crash chains through the rows that
+ * had already landed.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
   private wakeRequested = false;
+  /** The last pass stopped a stream's chain early: rows are left that the next pass should take at once. */
+  private unfinished = false;
   private readonly table: string;
+  private readonly batchSize: number;
+  private readonly maxInFlight: number;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.table = qualified(options.schema, 'outbox');
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    if (!Number.isSafeInteger(this.batchSize) || this.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${options.batchSize}`);
+    if (!Number.isSafeInteger(this.maxInFlight) || this.maxInFlight < 1) throw new RangeError(`maxInFlight must be a positive integer, got ${options.maxInFlight}`);
   }
 
   start(): void {
@@ -127,7 +164,7 @@ export class OutboxRelay {
       do {
         this.wakeRequested = false;
         n = await this.publishBatch();
-      } while (!this.stopped && (n === (this.options.batchSize ?? 100) || this.wakeRequested));
+      } while (!this.stopped && (n === this.batchSize || this.wakeRequested || this.unfinished));
     } catch (err) {
       this.options.logger.warn({ err, schema: this.options.schema }, 'outbox relay pass failed; will retry');
       delay = Math.max(delay, 1_000);
@@ -135,39 +172,75 @@ export class OutboxRelay {
     if (!this.stopped) this.schedule(delay);
   }
 
-  /** One pass: returns how many events were published. */
+  /**
+   * One pass: returns how many events were published (acked by JetStream and marked sent). A publish that failed
+   * for another reason than its chain is rethrown after the acked rows are marked.
+   */
   async publishBatch(): Promise<number> {
-    const { pool, schema, publisher } = this.options;
-    return withTransaction(pool, async (tx) => {
+    const { pool, schema } = this.options;
+    this.unfinished = false;
+    const outcome = await withTransaction(pool, async (tx) => {
       const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', [
         `tapbridge-outbox:${schema}`,
       ]);
-      if (!lock.rows[0]?.ok) return 0;
-      const { rows } = await tx.query<{ seq: string; event_id: string; subject: string; version: number; payload: unknown; trace_id: string | null }>(
+      if (!lock.rows[0]?.ok) return { published: 0, error: undefined };
+      const { rows } = await tx.query<OutboxRow>(
         `SELECT seq, event_id, subject, version, payload, trace_id FROM ${this.table}
          WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
-        [this.options.batchSize ?? 100],
+        [this.batchSize],
       );
-      // One at a time, each acknowledged before the next is sent: a failed publish then never has a later event
-      // stored ahead of it (commit order is the stream order consumers rely on).
-      for (const row of rows) {
-        await publisher.publishRaw({
-          id: row.event_id,
-          subject: row.subject,
-          version: row.version,
-          payload: row.payload,
-          ...(row.trace_id ? { traceId: row.trace_id } : {}),
-        });
-        await this.options.afterPublish?.(row.event_id);
-      }
-      // Marked sent in one statement of the same transaction (per-row UPDATEs were a round trip per event and
-      // committed no earlier): a crash before COMMIT republishes the batch, deduplicated by event id, as before.
-      if (rows.length > 0) {
-        await tx.query(`UPDATE ${this.table} SET published_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
+      const { acked, error, broken } = await this.publishRows(rows);
+      // Marked sent in one statement of the same transaction: a crash before COMMIT republishes the batch,
+      // deduplicated by event id, as before.
+      if (acked.length > 0) {
+        await tx.query(`UPDATE ${this.table} SET published_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])`, [acked]);
       }
       const pending = await tx.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table} WHERE published_at IS NULL`);
       pendingGauge.set({ schema }, Number(pending.rows[0]?.n ?? 0));
-      return rows.length;
+      this.unfinished = broken && error === undefined && acked.length > 0;
+      return { published: acked.length, error };
     });
+    if (outcome.error !== undefined) throw outcome.error;
+    return outcome.published;
+  }
+
+  /** Publishes rows in order, chained per stream, up to maxInFlight at once; returns the seqs JetStream acked. */
+  private async publishRows(rows: readonly OutboxRow[]): Promise<{ acked: string[]; error: unknown; broken: boolean }> {
+    const { publisher, afterPublish } = this.options;
+    const acked: string[] = [];
+    let error: unknown;
+    let broken = false;
+    const lastIdOf = new Map<string, string>();
+    /** Streams whose chain failed in this pass: their later rows are not sent (they could only fail). */
+    const stopped = new Set<string>();
+    const inFlight = new Set<Promise<void>>();
+    for (const row of rows) {
+      if (error !== undefined) break;
+      const stream = streamKey(row.subject);
+      if (stopped.has(stream)) continue;
+      const expectLastMsgId = lastIdOf.get(stream);
+      lastIdOf.set(stream, row.event_id);
+      const sent = publisher
+        .publishRaw(
+          { id: row.event_id, subject: row.subject, version: row.version, payload: row.payload, ...(row.trace_id ? { traceId: row.trace_id } : {}) },
+          expectLastMsgId === undefined ? {} : { expectLastMsgId },
+        )
+        .then(
+          async () => {
+            await afterPublish?.(row.event_id);
+            acked.push(row.seq);
+          },
+          (err: unknown) => {
+            stopped.add(stream);
+            broken = true;
+            if (!isChainBreak(err)) error ??= err;
+          },
+        );
+      const tracked: Promise<void> = sent.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+      if (inFlight.size >= this.maxInFlight) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    return { acked, error, broken };
   }
 }

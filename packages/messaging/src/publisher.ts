@@ -20,10 +20,18 @@ export class EventPublisher {
     return this.publishRaw({ id: event.id(valid), subject: event.subject, version: event.version, payload: valid, ...(traceId ? { traceId } : {}) });
   }
 
-  /** Publishes an already validated event (the outbox stores validated payloads). */
-  async publishRaw(e: { id: string; subject: string; version: number; payload: unknown; traceId?: string }) {
+  /**
+   * Publishes an already validated event (the outbox stores validated payloads). `expectLastMsgId`: JetStream stores
+   * it only if the stream's last stored message has that id (Nats-Expected-Last-Msg-Id); a duplicate id is still
+   * acknowledged as a duplicate, since the server checks the id before the expectation.
+   */
+  async publishRaw(e: { id: string; subject: string; version: number; payload: unknown; traceId?: string }, options: { expectLastMsgId?: string } = {}) {
     const { data, headers } = encodeEvent(e);
-    const ack = await this.js.publish(this.naming.subject(e.subject), data, { msgID: e.id, headers });
+    const ack = await this.js.publish(this.naming.subject(e.subject), data, {
+      msgID: e.id,
+      headers,
+      ...(options.expectLastMsgId === undefined ? {} : { expect: { lastMsgID: options.expectLastMsgId } }),
+    });
     published.inc({ subject: e.subject, duplicate: String(ack.duplicate) });
     return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
   }

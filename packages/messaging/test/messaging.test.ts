@@ -139,6 +139,112 @@ describe('outbox relay', () => {
   });
 });
 
+/** Event ids of the TEST stream's messages that start with `prefix`, in stream order. */
+async function storedIds(prefix: string): Promise<string[]> {
+  const stream = messaging.naming.stream('TEST');
+  const { state } = await messaging.jsm.streams.info(stream);
+  const ids: string[] = [];
+  for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+    const m = await messaging.jsm.streams.getMessage(stream, { seq }).catch(() => null);
+    const id = m?.header?.get('Nats-Msg-Id') ?? '';
+    if (id.startsWith(prefix)) ids.push(id);
+  }
+  return ids;
+}
+
+/** Enqueues `n` events `<name>-000…` in one transaction each (their own commits) and marks every other row sent. */
+async function enqueueRun(name: string, n: number): Promise<string[]> {
+  const things = Array.from({ length: n }, (_, i) => `${name}-${String(i).padStart(3, '0')}`);
+  await withTransaction(pool, (tx) => enqueueEventBatch(tx, SCHEMA, prepareOutboxBatch(things.map((thingId) => ({ event: testEvent, payload: { thingId, amountSats: '1' } })))));
+  await pool.query(`UPDATE ${SCHEMA}.outbox SET published_at = now() WHERE published_at IS NULL AND NOT payload->>'thingId' LIKE $1`, [`${name}-%`]);
+  return things.map((t) => `test.thing.happened:${t}`);
+}
+
+/** Publishes like EventPublisher, but `intercept` runs first for each event and may refuse it (a publish lost on the way). */
+class InterceptingPublisher extends EventPublisher {
+  constructor(private readonly intercept: (id: string) => Promise<void>) {
+    super(messaging.js, messaging.naming);
+  }
+  override async publishRaw(e: Parameters<EventPublisher['publishRaw']>[0], options?: Parameters<EventPublisher['publishRaw']>[1]) {
+    await this.intercept(e.id);
+    return super.publishRaw(e, options);
+  }
+}
+
+describe('pipelined outbox relay', () => {
+  it('a publish lost mid-pass: nothing after it lands first, the next pass publishes the rest once, in order', async () => {
+    const ids = await enqueueRun('lost', 60);
+    let lost = false;
+    const publisher = new InterceptingPublisher(async (id) => {
+      if (id === ids[20] && !lost) {
+        lost = true;
+        throw new Error('connection lost before the server got it');
+      }
+    });
+    const relay = new OutboxRelay({ pool, schema: SCHEMA, publisher, logger, maxInFlight: 64 });
+    await expect(relay.publishBatch()).rejects.toThrow(/connection lost/);
+    // Publishes 21..59 were sent before 20's failure was known; each was chained to its predecessor, so none landed.
+    expect(await storedIds('test.thing.happened:lost-')).toEqual(ids.slice(0, 20));
+    const marked = await pool.query(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE payload->>'thingId' LIKE 'lost-%' AND published_at IS NOT NULL`);
+    expect(marked.rows[0].n).toBe(20);
+    expect(await relay.publishBatch()).toBe(40);
+    expect(await storedIds('test.thing.happened:lost-')).toEqual(ids);
+  });
+
+  it('another publisher\'s message between two rows breaks the chain; the relay carries on at once, in order', async () => {
+    const ids = await enqueueRun('foreign', 30);
+    let injected = false;
+    let ninthStored!: () => void;
+    const ninth = new Promise<void>((resolve) => (ninthStored = resolve));
+    // Row 10 is sent only after row 9 is acked and another publisher's event has landed behind it.
+    const publisher = new InterceptingPublisher(async (id) => {
+      if (id === ids[10] && !injected) {
+        injected = true;
+        await ninth;
+        await new EventPublisher(messaging.js, messaging.naming).publish(testEvent, { thingId: 'intruder', amountSats: '1' });
+      }
+    });
+    const afterPublish = (id: string): void => void (id === ids[9] && ninthStored());
+    const relay = new OutboxRelay({ pool, schema: SCHEMA, publisher, logger, pollIntervalMs: 60_000, afterPublish });
+    relay.start();
+    await waitFor('every foreign-* row marked sent', async () => {
+      const r = await pool.query(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE payload->>'thingId' LIKE 'foreign-%' AND published_at IS NULL`);
+      return r.rows[0].n === 0;
+    });
+    await relay.stop();
+    // The poll interval is a minute: the rest went out in the loop's next pass, not after a poll.
+    const intruder = 'test.thing.happened:intruder';
+    const stored = (await storedIds('test.thing.happened:')).filter((id) => id === intruder || ids.includes(id));
+    expect(stored).toEqual([...ids.slice(0, 10), intruder, ...ids.slice(10)]);
+  });
+
+  it('killed with publishes in flight: a new relay publishes each row once, in commit order, and a consumer applies each once', async () => {
+    const ids = await enqueueRun('inflight', 120);
+    expect(await runCrashWorker('relay-die-mid-pipeline', { DIE_AFTER_ACKS: '30' })).toBe('SIGKILL');
+    const landed = await storedIds('test.thing.happened:inflight-');
+    expect(landed.length).toBeGreaterThanOrEqual(30);
+    expect(landed).toEqual(ids.slice(0, landed.length)); // a prefix: nothing landed out of order
+    const unmarked = await pool.query(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE payload->>'thingId' LIKE 'inflight-%' AND published_at IS NULL`);
+    expect(unmarked.rows[0].n).toBe(120); // the crash came before mark-sent
+
+    const relay = new OutboxRelay({ pool, schema: SCHEMA, publisher, logger });
+    let published = 0;
+    await waitFor('the killed relay\'s lock released and the rows republished', async () => (published += await relay.publishBatch()) >= 120);
+    expect(published).toBe(120);
+    expect(await storedIds('test.thing.happened:inflight-')).toEqual(ids); // the republished prefix was deduplicated
+
+    const applied: string[] = [];
+    const consumer = consumerFor('inflight-check', async (e) => {
+      if (await applyEffect(pool, 'inflight-check', e)) applied.push(e.id);
+    });
+    await consumer.start();
+    await waitFor('every inflight row applied', () => ids.every((id) => applied.includes(id)));
+    await consumer.stop();
+    expect(applied.filter((id) => id.includes(':inflight-'))).toEqual(ids);
+    for (const id of [ids[0]!, ids[29]!, ids[119]!]) expect(await effectCount(pool, id)).toBe(1);
+  });
+});
+
 describe('durable consumers', () => {
   it('a consumer that dies after its effect but before its ack is redelivered and the effect happens once', async () => {
     const durable = 'die-after-effect';

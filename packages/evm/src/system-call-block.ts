@@ -9,7 +9,11 @@ import { Bloom, type VM } from '@ethereumjs/vm';
 import { toHex } from './hex.js';
 import { STAKING_ADDRESS } from './stake-predeploy.js';
 import type { StoredLog, StoredReceipt, StoredTransaction } from './store/chain-store.js';
-import { appliedQuery, encodeSystemCall, SYSTEM_CALL_GAS_LIMIT, SYSTEM_CALLER, SystemCallError, type QueuedSystemCall, type SystemCallRecord } from './system-calls.js';
+import {
+  appliedQuery, CHANNEL_LEDGER_ADDRESS, channelLedgerLog, channelLedgerSlot, encodeSystemCall, isChannelLedgerCall, SYSTEM_CALL_GAS_LIMIT, SYSTEM_CALLER, SystemCallError,
+  type ChannelLedgerCall, type QueuedSystemCall, type SystemCallRecord,
+} from './system-calls.js';
+import { satsToWei } from './units.js';
 
 type Log = [Uint8Array, Uint8Array[], Uint8Array];
 
@@ -30,6 +34,10 @@ export async function runSystemCalls(vm: VM, block: Block, calls: readonly Queue
   const staking = createAddressFromString(STAKING_ADDRESS);
   const out: ExecutedSystemCall[] = [];
   for (const entry of calls) {
+    if (isChannelLedgerCall(entry.call)) {
+      out.push(await runChannelLedgerCall(vm, entry, entry.call));
+      continue;
+    }
     const query = appliedQuery(entry.call);
     const view = await vm.evm.runCall({ caller: system, origin: system, to: staking, data: query.data, gasLimit: SYSTEM_CALL_GAS_LIMIT, isStatic: true, skipNonceIncrement: true, block });
     if (view.execResult.exceptionError !== undefined) throw new SystemCallError(`the staking contract's guard for ${entry.id} failed: ${view.execResult.exceptionError.error}`);
@@ -64,6 +72,40 @@ export async function runSystemCalls(vm: VM, block: Block, calls: readonly Queue
     }
   }
   return out;
+}
+
+const GUARD_APPLIED = Uint8Array.of(1);
+const GUARD_REFUSED = Uint8Array.of(2);
+
+/**
+ * A channel credit or burn (system-calls.ts module comment): the guard slot says whether this id was settled
+ * before; otherwise the balance changes, the guard is set and the ledger's log is emitted, all in one checkpoint. A
+ * burn beyond the balance changes no balance; its guard says refused, so the id stays settled.
+ */
+async function runChannelLedgerCall(vm: VM, entry: QueuedSystemCall, call: ChannelLedgerCall): Promise<ExecutedSystemCall> {
+  const ledger = createAddressFromString(CHANNEL_LEDGER_ADDRESS);
+  const slot = channelLedgerSlot(entry.id);
+  const ledgerAccount = await vm.stateManager.getAccount(ledger);
+  if (ledgerAccount !== undefined) {
+    const guard = await vm.stateManager.getStorage(ledger, slot);
+    if (guard.some((b) => b !== 0)) return { entry, outcome: 'already-applied' };
+  }
+  await vm.evm.journal.checkpoint();
+  // Nonce 1: never an empty account (EIP-161), so its guard slots are never cleared with it.
+  if (ledgerAccount === undefined) await vm.evm.journal.putAccount(ledger, new Account(1n, 0n));
+  const target = createAddressFromString(call.account);
+  const account = (await vm.stateManager.getAccount(target)) ?? new Account();
+  const wei = satsToWei(call.amountSats);
+  if (call.kind === 'channel_burn' && account.balance < wei) {
+    await vm.stateManager.putStorage(ledger, slot, GUARD_REFUSED);
+    await vm.evm.journal.commit();
+    return { entry, outcome: 'reverted', revertData: toHex(new TextEncoder().encode(`burn of ${call.amountSats} sat exceeds the balance of ${call.account}`)) };
+  }
+  account.balance = call.kind === 'channel_credit' ? account.balance + wei : account.balance - wei;
+  await vm.evm.journal.putAccount(target, account);
+  await vm.stateManager.putStorage(ledger, slot, GUARD_APPLIED);
+  await vm.evm.journal.commit();
+  return { entry, outcome: 'applied', logs: [channelLedgerLog(call)] };
 }
 
 /** The system calls' logs in the block's bloom (bitvector of `blockBloom` extended, returned new). */
@@ -103,7 +145,7 @@ export function systemCallRecords(
     if (e.outcome === 'applied') for (const [address, topics] of e.logs) [address, ...topics].forEach((x) => bloom.add(x));
     transactions.push({ hash, raw, from, blockNumber, blockHash, index });
     receipts.push({
-      transactionHash: hash, transactionIndex: index, blockHash, blockNumber, from, to: STAKING_ADDRESS.toLowerCase(), contractAddress: null,
+      transactionHash: hash, transactionIndex: index, blockHash, blockNumber, from, to: encodeSystemCall(call).to.toLowerCase(), contractAddress: null,
       // No gas is charged: the block's gas stays what its transactions used.
       cumulativeGasUsed: at.blockGasUsed, gasUsed: 0n, effectiveGasPrice: 0n, status: e.outcome === 'applied' ? 1 : 0, type: 0,
       logsBloom: toHex(bloom.bitvector), logs,

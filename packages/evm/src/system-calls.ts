@@ -16,6 +16,15 @@
  * s = 1. It decodes like any transaction (eth_getTransactionByHash), `from` is the system address, and it is not in
  * the block body (like Optimism's deposit transactions, its sender comes from the chain, not from a signature); its
  * transactionIndex comes after the body's transactions.
+ *
+ * Channel ledger calls (issue 12): the channel-service's executed channel states as real L2 BTC. A payment to custody
+ * (`channel_credit`) credits the channel's EVM address; a return (`channel_burn`) burns the user's L2 BTC back into the
+ * channel. They are not contract calls: the sequencer changes the balance itself (as a mint does) and records the
+ * decision in a storage slot of CHANNEL_LEDGER_ADDRESS (keccak256("tapbridge/channel-ledger/" + id) = 1 applied,
+ * 2 refused), its guard like the staking contract's; a log of that address (ChannelCredited / ChannelBurned) carries
+ * the amount, so indexers and the gateway's supply see it. Id: `channel:<funding txid:vout>:<state number>`, one per
+ * executed (channel, state), whichever kind. A burn larger than the account's balance is refused (status 0, guard 2):
+ * the channel-service must not sign the state it pays for.
  */
 import type { Common } from '@ethereumjs/common';
 import { createLegacyTx } from '@ethereumjs/tx';
@@ -23,6 +32,10 @@ import { EvmEngineError } from './errors.js';
 import { fromHex, toHex } from './hex.js';
 import { keccak256 } from './keccak.js';
 import { STAKE_SYSTEM_ADDRESS, STAKING_ADDRESS } from './stake-predeploy.js';
+import { MAX_SATS } from './units.js';
+
+/** The channel ledger's record account: holds no code, only the guard slots of applied channel calls (module comment). */
+export const CHANNEL_LEDGER_ADDRESS = '0x000000000000000000000000000000000000c4a1';
 
 /** Gas each system call may use (EIP-4788's 30M); not charged and not counted against the block's gas limit. */
 export const SYSTEM_CALL_GAS_LIMIT = 30_000_000n;
@@ -53,7 +66,22 @@ export type SystemCall =
       amounts: bigint[];
       /** BTC (wei) sent with the call; paid from the coinbase (the fee recipient), where the L2's fees collect. */
       valueWei: bigint;
-    };
+    }
+  | ChannelLedgerCall;
+
+/** A channel state executed on the L2 (module comment): a payment credited, or a return burned. */
+export interface ChannelLedgerCall {
+  kind: 'channel_credit' | 'channel_burn';
+  /** The funding outpoint `txid:vout`, as channel ids are written everywhere else. */
+  channelId: string;
+  stateNumber: bigint;
+  /** The channel's EVM address (credited, or burned from). */
+  account: string;
+  amountSats: bigint;
+}
+
+export const CHANNEL_SYSTEM_CALL_KINDS = ['channel_credit', 'channel_burn'] as const;
+export const isChannelLedgerCall = (call: SystemCall): call is ChannelLedgerCall => call.kind === 'channel_credit' || call.kind === 'channel_burn';
 
 export type SystemCallKind = SystemCall['kind'];
 
@@ -66,11 +94,15 @@ export function systemCallId(call: SystemCall): string {
       return `release:${call.below}`;
     case 'credit_rewards':
       return `rewards:${call.epoch}`;
+    case 'channel_credit':
+    case 'channel_burn':
+      return `channel:${call.channelId}:${call.stateNumber}`;
   }
 }
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const HASH = /^0x[0-9a-fA-F]{64}$/;
+const CHANNEL_ID = /^[0-9a-f]{64}:(0|[1-9][0-9]{0,9})$/;
 const UINT256_LIMIT = 2n ** 256n;
 
 function uint(v: unknown, what: string, limit = UINT256_LIMIT): bigint {
@@ -125,6 +157,13 @@ export function checkSystemCall(call: SystemCall): SystemCall {
       if (out.valueWei < total) throw new SystemCallError(`valueWei ${out.valueWei} does not cover the credited ${total}`);
       return out;
     }
+    case 'channel_credit':
+    case 'channel_burn': {
+      if (typeof call.channelId !== 'string' || !CHANNEL_ID.test(call.channelId) || Number(call.channelId.split(':')[1]) > 0xffffffff) throw new SystemCallError(`channelId must be a funding outpoint txid:vout, got ${String(call.channelId)}`);
+      const amountSats = uint(call.amountSats, 'amountSats', MAX_SATS + 1n);
+      if (amountSats === 0n) throw new SystemCallError('a channel credit or burn moves a positive amount');
+      return { kind: call.kind, channelId: call.channelId, stateNumber: uint(call.stateNumber, 'stateNumber', 2n ** 48n), account: address(call.account, 'account'), amountSats };
+    }
     default:
       throw new SystemCallError(`unknown system call kind ${JSON.stringify((call as { kind?: unknown } | undefined)?.kind)}`);
   }
@@ -167,8 +206,8 @@ function encodeCall(signature: string, args: Arg[]): Uint8Array {
   return out;
 }
 
-/** The call's calldata and value against the staking contract. */
-export function encodeSystemCall(call: SystemCall): { to: typeof STAKING_ADDRESS; data: Uint8Array; value: bigint } {
+/** The call's calldata and value against the staking contract (a channel call's: the record its system transaction carries). */
+export function encodeSystemCall(call: SystemCall): { to: string; data: Uint8Array; value: bigint } {
   switch (call.kind) {
     case 'slash':
       return {
@@ -192,7 +231,36 @@ export function encodeSystemCall(call: SystemCall): { to: typeof STAKING_ADDRESS
         value: call.valueWei,
         data: encodeCall('creditRewards(uint64,address[],uint256[])', [{ static: call.epoch }, { array: call.recipients.map(addr) }, { array: call.amounts }]),
       };
+    case 'channel_credit':
+    case 'channel_burn': {
+      const [txid, vout] = call.channelId.split(':') as [string, string];
+      return {
+        to: CHANNEL_LEDGER_ADDRESS,
+        value: 0n,
+        data: encodeCall(`${call.kind === 'channel_credit' ? 'channelCredit' : 'channelBurn'}(bytes32,uint32,uint64,address,uint256)`, [
+          { static: BigInt(`0x${txid}`) }, { static: BigInt(vout) }, { static: call.stateNumber }, { static: addr(call.account) }, { static: call.amountSats },
+        ]),
+      };
+    }
   }
+}
+
+/** ChannelCredited / ChannelBurned(bytes32 indexed channelKey, address indexed account, uint64 stateNumber, uint256 amountSats): the ledger's logs. */
+export const CHANNEL_CREDITED_TOPIC = toHex(keccak256(new TextEncoder().encode('ChannelCredited(bytes32,address,uint64,uint256)')));
+export const CHANNEL_BURNED_TOPIC = toHex(keccak256(new TextEncoder().encode('ChannelBurned(bytes32,address,uint64,uint256)')));
+
+/** A channel's key in the ledger's logs: keccak256 of its id text (`txid:vout`). */
+export const channelLedgerKey = (channelId: string): Uint8Array => keccak256(new TextEncoder().encode(channelId));
+
+/** The guard slot of a channel call in CHANNEL_LEDGER_ADDRESS's storage. */
+export const channelLedgerSlot = (id: string): Uint8Array => keccak256(new TextEncoder().encode(`tapbridge/channel-ledger/${id}`));
+
+/** The log a channel call leaves: [address, topics, data]. */
+export function channelLedgerLog(call: ChannelLedgerCall): [Uint8Array, Uint8Array[], Uint8Array] {
+  const data = new Uint8Array(64);
+  data.set(word(call.stateNumber), 0);
+  data.set(word(call.amountSats), 32);
+  return [fromHex(CHANNEL_LEDGER_ADDRESS, 20), [fromHex(call.kind === 'channel_credit' ? CHANNEL_CREDITED_TOPIC : CHANNEL_BURNED_TOPIC, 32), channelLedgerKey(call.channelId), word(addr(call.account))], data];
 }
 
 /** The view that tells whether the contract already applied this decision, and how to read its answer. */
@@ -208,6 +276,9 @@ export function appliedQuery(call: SystemCall): { data: Uint8Array; applied: (re
       return { data: encodeCall('releasedBelow()', []), applied: (r) => asWord(r) >= call.below };
     case 'credit_rewards':
       return { data: encodeCall('epochRewarded(uint64)', [{ static: call.epoch }]), applied: (r) => asWord(r) !== 0n };
+    case 'channel_credit':
+    case 'channel_burn':
+      throw new SystemCallError(`${call.kind} has no staking view: the channel ledger's slot is its guard`);
   }
 }
 
@@ -221,7 +292,7 @@ function idWord(id: string): bigint {
 export function systemTransaction(call: SystemCall, common: Common): { id: string; hash: string; raw: Uint8Array } {
   const id = systemCallId(call);
   const { to, data, value } = encodeSystemCall(call);
-  const tx = createLegacyTx({ nonce: 0n, gasPrice: 0n, gasLimit: SYSTEM_CALL_GAS_LIMIT, to, value, data, v: 27n, r: idWord(id), s: 1n }, { common });
+  const tx = createLegacyTx({ nonce: 0n, gasPrice: 0n, gasLimit: SYSTEM_CALL_GAS_LIMIT, to: to as `0x${string}`, value, data, v: 27n, r: idWord(id), s: 1n }, { common });
   return { id, hash: toHex(tx.hash()), raw: tx.serialize() };
 }
 
@@ -321,7 +392,8 @@ export interface SystemCallJson {
   call:
     | { kind: 'slash'; evidenceIdHash: string; signer: string; selfAmount: string; delegators: string[]; delegatorAmounts: string[]; unbondingIds: string[]; unbondingAmounts: string[] }
     | { kind: 'release_unbonding'; below: string }
-    | { kind: 'credit_rewards'; epoch: string; recipients: string[]; amounts: string[]; valueWei: string };
+    | { kind: 'credit_rewards'; epoch: string; recipients: string[]; amounts: string[]; valueWei: string }
+    | { kind: 'channel_credit' | 'channel_burn'; channelId: string; stateNumber: string; account: string; amountSats: string };
 }
 
 function big(v: string, what: string): bigint {
@@ -341,7 +413,9 @@ export function parseSystemCall(json: SystemCallJson): SystemCall {
         }
       : c.kind === 'release_unbonding'
         ? { kind: 'release_unbonding', below: big(c.below, 'below') }
-        : { kind: 'credit_rewards', epoch: big(c.epoch, 'epoch'), recipients: c.recipients, amounts: c.amounts.map((v) => big(v, 'amounts')), valueWei: big(c.valueWei, 'valueWei') },
+        : c.kind === 'credit_rewards'
+          ? { kind: 'credit_rewards', epoch: big(c.epoch, 'epoch'), recipients: c.recipients, amounts: c.amounts.map((v) => big(v, 'amounts')), valueWei: big(c.valueWei, 'valueWei') }
+          : { kind: c.kind, channelId: c.channelId, stateNumber: big(c.stateNumber, 'stateNumber'), account: c.account, amountSats: big(c.amountSats, 'amountSats') },
   );
   const id = systemCallId(call);
   if (json.id !== id) throw new SystemCallError(`system call id ${JSON.stringify(json.id)} is not its call's id ${id}`);
@@ -357,6 +431,8 @@ export function systemCallJson(call: SystemCall): SystemCallJson {
       ? { kind: 'slash', evidenceIdHash: c.evidenceIdHash, signer: c.signer, selfAmount: s(c.selfAmount), delegators: c.delegators, delegatorAmounts: c.delegatorAmounts.map(s), unbondingIds: c.unbondingIds.map(s), unbondingAmounts: c.unbondingAmounts.map(s) }
       : c.kind === 'release_unbonding'
         ? { kind: 'release_unbonding', below: s(c.below) }
-        : { kind: 'credit_rewards', epoch: s(c.epoch), recipients: c.recipients, amounts: c.amounts.map(s), valueWei: s(c.valueWei) };
+        : c.kind === 'credit_rewards'
+          ? { kind: 'credit_rewards', epoch: s(c.epoch), recipients: c.recipients, amounts: c.amounts.map(s), valueWei: s(c.valueWei) }
+          : { kind: c.kind, channelId: c.channelId, stateNumber: s(c.stateNumber), account: c.account, amountSats: s(c.amountSats) };
   return { id: systemCallId(c), call: body };
 }

@@ -55,6 +55,9 @@ function ethersEncoding(call: SystemCall): string {
       return staking.encodeFunctionData('releaseUnbonding', [call.below]);
     case 'credit_rewards':
       return staking.encodeFunctionData('creditRewards', [call.epoch, call.recipients, call.amounts]);
+    case 'channel_credit':
+    case 'channel_burn':
+      throw new Error('channel ledger calls are not staking calls (callArb draws none)');
   }
 }
 

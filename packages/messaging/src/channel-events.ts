@@ -23,6 +23,23 @@ export const channelUpdated = defineEvent({
   id: (p) => `channel.updated:${p.channelId}:${p.stateNumber}`,
 });
 
+/**
+ * A channel state executed on the L2 as real L2 BTC (issue 12): the sequencer (evm-gateway) applies it as a channel
+ * ledger system call, exactly once per `id` = `channel:<channelId>:<stateNumber>` (packages/evm system-calls.ts):
+ * channel_credit credits a payment to the channel's EVM address, channel_burn burns a return from it.
+ */
+const uintString = z.string().regex(/^(0|[1-9][0-9]*)$/, 'must be a whole number as a decimal string');
+export const channelSystemCall = defineEvent({
+  subject: 'channel.system.call',
+  version: 1,
+  stream: 'CHANNEL',
+  schema: z.object({
+    id: z.string().min(1).max(200),
+    call: z.object({ kind: z.enum(['channel_credit', 'channel_burn']), channelId, stateNumber: uintString, account: evmAddress, amountSats: uintString }),
+  }),
+  id: (p) => `channel.system.call:${p.id}`,
+});
+
 /** Something spent the funding output: a cooperative close, a force close by either side, or a penalised revoked state. */
 export const channelClosing = defineEvent({
   subject: 'channel.closing',

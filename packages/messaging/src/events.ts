@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channelClosed, channelClosing, channelOpened, channelUpdated } from './channel-events.js';
+import { channelClosed, channelClosing, channelOpened, channelSystemCall, channelUpdated } from './channel-events.js';
 import { defineEvent, EventCatalog, evmAddress, hex32, hexBytes, height, satsAmount } from './catalog.js';
 
 // The tapbridge event catalog: every fact one service tells others. Changing a payload incompatibly means a new
@@ -235,6 +235,7 @@ export const tapbridgeCatalog = new EventCatalog([
   stakeSystemCall,
   channelOpened,
   channelUpdated,
+  channelSystemCall,
   channelClosing,
   channelClosed,
 ]);

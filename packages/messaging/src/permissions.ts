@@ -47,8 +47,8 @@ export const SERVICE_ROLES = {
   },
   'evm-gateway': {
     publishes: ['withdrawal.requested'],
-    // Deposits to mint; stake.capacity (mints wait for capacity) and stake.system.call (applied as system calls).
-    consumes: [{ stream: 'DEPOSIT', subject: 'deposit.>' }, { stream: 'STAKE', subject: 'stake.>' }],
+    // Deposits to mint; stake.capacity (mints wait for capacity); stake.system.call and channel.system.call (applied as system calls).
+    consumes: [{ stream: 'DEPOSIT', subject: 'deposit.>' }, { stream: 'STAKE', subject: 'stake.>' }, { stream: 'CHANNEL', subject: 'channel.system.call' }],
     // Checks deposit merkle proofs against the watcher's header chain, and that deposits pay our custody (issue 13).
     requests: ['rpc.btc.headers.>', 'rpc.signing.custody.get', 'rpc.stake.capacity.get'],
     // The L2 supply for the sweep-coordinator's proof of reserves.
@@ -91,10 +91,11 @@ export const SERVICE_ROLES = {
     managesStreams: true,
   },
   'channel-service': {
-    publishes: ['channel.opened', 'channel.updated', 'channel.closing', 'channel.closed'],
+    publishes: ['channel.opened', 'channel.updated', 'channel.system.call', 'channel.closing', 'channel.closed'],
     consumes: none,
-    // Custody's group key and its half of every channel update (ROAST under the channel policy).
-    requests: ['rpc.signing.custody.get', 'rpc.signing.signatures.create', 'rpc.signing.signatures.get'],
+    // Custody's group key and its half of every channel update (ROAST under the channel policy); whether the L2
+    // applied a return's burn before custody signs it.
+    requests: ['rpc.signing.custody.get', 'rpc.signing.signatures.create', 'rpc.signing.signatures.get', 'rpc.evm.system_call.get'],
     // The signers' channel policy reads the ledger here.
     serves: ['rpc.channels.>'],
     broadcasts: none,

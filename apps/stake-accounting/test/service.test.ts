@@ -23,10 +23,12 @@ import { EpochsService } from '../src/pledge/epochs.service.js';
 import { RewardRunner } from '../src/pledge/rewards.service.js';
 import { PrismaService } from '../src/prisma.service.js';
 import { SlashingService } from '../src/pledge/slashing.service.js';
-import { slashCall, SystemCallPublisher } from '../src/pledge/system-calls.publisher.js';
+import { rewardCall, slashCall, SystemCallPublisher } from '../src/pledge/system-calls.publisher.js';
+import { CoinbaseFeeIncome } from '../src/pledge/fee-income.js';
+import { L2Client } from '../src/indexing/l2-client.js';
 import { UnbondingReleaseService } from '../src/pledge/unbonding-release.service.js';
-import { hostKey, staking, TestL2, TOKEN, wallets } from './support/l2.js';
-import { parseSystemCall, STAKING_ADDRESS, type SystemCall, type SystemCallJson } from '@tapbridge/evm';
+import { hostKey, staking, TestL2, token, TOKEN, wallets } from './support/l2.js';
+import { parseSystemCall, STAKE_TOKEN_ADDRESS, STAKING_ADDRESS, type SystemCall, type SystemCallJson } from '@tapbridge/evm';
 
 const prefix = uniquePrefix('stk');
 const coordinatorSeckey = new Uint8Array(32).fill(7);
@@ -278,5 +280,54 @@ describe('stake-accounting', () => {
     await startApp();
     expect((await app!.get(UnbondingReleaseService).decide()).status).not.toBe('released');
     expect(await app!.get(SystemCallPublisher).publish()).toBe(0);
+  }, 180_000);
+
+  it('measures an epoch\'s fee income on the L2: the tips its blocks paid the coinbase, unchanged by a reward credit leaving it', async () => {
+    const state = app!.get(StakeState);
+    const prisma = app!.get(PrismaService);
+    const income = new CoinbaseFeeIncome({ prisma, l2: new L2Client(l2.url), logger: runtime!.logger });
+    const rpc = async <T>(method: string, params: unknown[]): Promise<T> => ((await (await fetch(l2.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })).json()) as { result: T }).result;
+    const finalized = async () => BigInt((await rpc<{ number: string }>('eth_getBlockByNumber', ['finalized', false])).number);
+    const indexedToFinal = async () => {
+      const f = await finalized();
+      await waitFor('the indexer at the finalized block', async () => state.cursor?.blockNumber === f, 60_000);
+    };
+    const startEpoch = async (n: number) => {
+      await indexedToFinal();
+      await mineBtcBlocks(2);
+      await waitFor(`epoch ${n}`, async () => (await get(`/epochs/${n}`)).status === 200, 60_000);
+      return (await prisma.epoch.findUniqueOrThrow({ where: { epoch: n } })).l2Block!;
+    };
+    const first = (await prisma.epoch.findFirstOrThrow({ orderBy: { epoch: 'desc' } })).epoch + 1;
+    const from = await startEpoch(first);
+    const tip = 10n ** 9n;
+    for (const w of wallets.slice(0, 3)) await l2.send(w, STAKE_TOKEN_ADDRESS, token, 'approve', [STAKING_ADDRESS, 1n], tip);
+    await l2.mine(3);
+
+    // A reward credit paid from the coinbase moves BTC out of it, but what it collected stays the same.
+    const before = await finalized();
+    const run = await prisma.rewardRun.findFirstOrThrow({ where: { paidWei: { gt: 0 } }, orderBy: { epoch: 'asc' } });
+    const outcome = await l2.engine.queueSystemCall(rewardCall(run));
+    await l2.mine(3);
+    if (outcome.status !== 'already-executed') expect((await outcome.committed).status).toBe('applied');
+    const after = await finalized();
+    const coinbase = (await rpc<{ miner: string }>('eth_getBlockByNumber', ['latest', false])).miner;
+    const balance = async (b: bigint) => BigInt(await rpc<string>('eth_getBalance', [coinbase, `0x${b.toString(16)}`]));
+    expect(await balance(before) - (await balance(after))).toBe(BigInt(run.paidWei.toFixed()));
+    expect(await income.collectedAt(after)).toBe(await income.collectedAt(before));
+
+    const to = await startEpoch(first + 1);
+    // Independently: the tips of every transaction in the epoch's L2 blocks, from the receipts.
+    let tips = 0n;
+    for (let b = from + 1n; b <= to; b++) {
+      const block = await rpc<{ baseFeePerGas: string; transactions: string[] }>('eth_getBlockByNumber', [`0x${b.toString(16)}`, false]);
+      for (const hash of block.transactions) {
+        const r = await rpc<{ gasUsed: string; effectiveGasPrice: string }>('eth_getTransactionReceipt', [hash]);
+        tips += BigInt(r.gasUsed) * (BigInt(r.effectiveGasPrice) - BigInt(block.baseFeePerGas));
+      }
+    }
+    expect(tips).toBeGreaterThan(3n * 21_000n * tip - 1n);
+    expect(await income.forEpoch(first)).toBe(tips);
+    expect(await income.forEpoch(first + 1)).toBe(0n); // not finished: no next epoch yet
   }, 180_000);
 });

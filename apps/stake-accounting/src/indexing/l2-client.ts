@@ -62,6 +62,22 @@ export class L2Client {
     return BigInt(b.timestamp);
   }
 
+  /** The fee recipient (coinbase) of a block. */
+  async coinbaseOf(number: bigint): Promise<string> {
+    const b = await this.call('eth_getBlockByNumber', [`0x${number.toString(16)}`, false], blockHead.extend({ miner: hex }));
+    return b.miner.toLowerCase();
+  }
+
+  /** An account's balance (wei) in the state after a block. */
+  async balanceAt(address: string, number: bigint): Promise<bigint> {
+    return BigInt(await this.call('eth_getBalance', [address, `0x${number.toString(16)}`], hex));
+  }
+
+  /** eth_call against the state after a block; the raw return data. */
+  async callAt(to: string, data: string, number: bigint): Promise<string> {
+    return this.call('eth_call', [{ to, data }, `0x${number.toString(16)}`], hex);
+  }
+
   async blockHash(number: bigint): Promise<string> {
     const b = await this.call('eth_getBlockByNumber', [`0x${number.toString(16)}`, false], blockHead);
     return b.hash.toLowerCase();

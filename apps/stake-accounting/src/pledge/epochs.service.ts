@@ -48,6 +48,8 @@ export class EpochsService {
     const epoch = epochOfHeight(this.epochConfig, block.height);
     if (epoch === null) return null;
     const set = selectEpochSet(this.epochConfig, this.state.book, epoch);
+    // The L2 block the book was read at: the boundary of the epochs' fee income (pledge/fee-income.ts).
+    const l2Block = this.state.cursor?.blockNumber;
     const payload: EpochStarted = {
       epoch,
       startHeight: block.height,
@@ -60,7 +62,7 @@ export class EpochsService {
       if (!(await claimEvent(prismaExecutor(tx), this.runtime.schema, EPOCH_CONSUMER, eventId))) return false;
       const newest = await tx.epoch.findFirst({ orderBy: { epoch: 'desc' }, select: { epoch: true } });
       if (newest !== null && newest.epoch >= epoch) return false;
-      await tx.epoch.create({ data: { epoch, startHeight: block.height, startHash: block.hash, threshold: set.threshold, totalStake: set.totalStake.toString(), members: payload.members } });
+      await tx.epoch.create({ data: { epoch, startHeight: block.height, startHash: block.hash, threshold: set.threshold, totalStake: set.totalStake.toString(), members: payload.members, l2Block: l2Block ?? null } });
       await enqueueEvent(prismaExecutor(tx), this.runtime.schema, stakeEpochStarted, payload);
       return true;
     });

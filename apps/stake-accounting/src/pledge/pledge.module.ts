@@ -3,13 +3,16 @@ import type { ServiceRuntime } from '@tapbridge/runtime';
 import { APP_CONFIG, RUNTIME } from '@tapbridge/runtime/nest';
 import type { StakeAccountingConfig } from '../config.js';
 import { IndexingModule } from '../indexing/indexing.module.js';
+import { L2Client } from '../indexing/l2-client.js';
+import { PrismaService } from '../prisma.service.js';
 import { StakeState } from '../indexing/stake-state.js';
 import { PostgresLedger } from '../ledger/postgres-ledger.js';
 import { CapacityService } from './capacity.service.js';
 import { PledgeConsumers } from './consumers.js';
 import { EpochsService } from './epochs.service.js';
 import { PriceFeed } from './price-feed.js';
-import { FEE_INCOME, noFeeIncome, RewardJob, RewardRunner, type FeeIncome } from './rewards.service.js';
+import { CoinbaseFeeIncome } from './fee-income.js';
+import { FEE_INCOME, RewardJob, RewardRunner, type FeeIncome } from './rewards.service.js';
 import { SlashingService } from './slashing.service.js';
 import { SystemCallPublisher } from './system-calls.publisher.js';
 import { UnbondingReleaseService } from './unbonding-release.service.js';
@@ -23,7 +26,11 @@ import { UnbondingReleaseService } from './unbonding-release.service.js';
     EpochsService,
     SlashingService,
     PledgeConsumers,
-    { provide: FEE_INCOME, useValue: noFeeIncome },
+    {
+      provide: FEE_INCOME,
+      inject: [PrismaService, L2Client, RUNTIME],
+      useFactory: (prisma: PrismaService, l2: L2Client, runtime: ServiceRuntime): FeeIncome => new CoinbaseFeeIncome({ prisma, l2, logger: runtime.logger }),
+    },
     {
       provide: RewardRunner,
       inject: [APP_CONFIG, RUNTIME, PostgresLedger, FEE_INCOME, StakeState],

@@ -6,9 +6,8 @@
  * fee pot carries. The run commits its reward_run row (the claim: a retried or repeated job finds it) and its ledger
  * transaction reward:<epoch> together, so a crash or a second worker pays nothing twice.
  *
- * Not wired yet, and so 0 today: fee income (the bridge fee is 0 bps on the devnet and the L2's gas fees are not
- * reported to us) and uptime (no heartbeat records yet, every member counts 10,000 bps). Rewards are owed in the
- * ledger (reward:<address>); writing them back to the L2 (creditRewards) needs the sequencer's system call.
+ * The fee income is measured on the L2 (fee-income.ts: what the coinbase collected during the epoch). Rewards are
+ * owed in the ledger (reward:<address>) and credited on the L2 by SystemCallPublisher's creditRewards system call.
  */
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { JobQueue, redisConnection } from '@tapbridge/jobs';
@@ -25,8 +24,6 @@ export interface FeeIncome {
   forEpoch(epoch: number): Promise<bigint>;
 }
 export const FEE_INCOME = Symbol('FEE_INCOME');
-/** Until fees are reported to stake-accounting there is none to split. */
-export const noFeeIncome: FeeIncome = { forEpoch: () => Promise.resolve(0n) };
 
 interface StoredMember {
   address: string;

@@ -7,8 +7,8 @@
  * UnbondingReleaseService) go out the same way, as releaseUnbonding(below), id release:<below>.
  */
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { systemCallId, systemCallJson, type SystemCall, type SystemCallJson } from '@tapbridge/evm';
-import { enqueueEvent, stakeSystemCall } from '@tapbridge/messaging';
+import { systemCallId, systemCallJson, type SystemCall } from '@tapbridge/evm';
+import { enqueueEvent, stakeSystemCall, type EventPayload } from '@tapbridge/messaging';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { InjectConfig, RUNTIME } from '@tapbridge/runtime/nest';
 import { evidenceIdHash } from '@tapbridge/stake';
@@ -73,10 +73,11 @@ export class SystemCallPublisher implements OnApplicationBootstrap, BeforeApplic
       this.prisma.unbondingRelease.findMany({ select: { below: true }, orderBy: { below: 'asc' } }),
       this.prisma.rewardRun.findMany({ select: { epoch: true, payouts: true }, orderBy: { epoch: 'asc' } }),
     ]);
-    const payloads: SystemCallJson[] = [];
+    const payloads: EventPayload<typeof stakeSystemCall>[] = [];
     for (const call of [...slashes.map(slashCall), ...releases.map(releaseCall), ...runs.map(rewardCall)]) {
       try {
-        payloads.push(systemCallJson(call));
+        // The wire form of a stake call, checked against stake.system.call's schema (the L2 has other system calls too).
+        payloads.push(stakeSystemCall.schema.parse(systemCallJson(call)));
       } catch (err) {
         // e.g. an epoch paying more recipients than one call may carry: the contract takes one credit per epoch.
         this.runtime.logger.error({ alert: 'stake_system_call_unpublishable', id: systemCallId(call), err: (err as Error).message }, 'ALERT: a stake decision cannot be sent to the L2');

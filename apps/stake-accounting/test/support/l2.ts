@@ -32,9 +32,10 @@ export class TestL2 {
     return this.server.url;
   }
 
-  async send(from: Wallet, to: string, iface: Interface, fn: string, args: unknown[]): Promise<void> {
+  /** Sends a transaction; `tipWei` per gas goes to the coinbase (the L2's fee income). */
+  async send(from: Wallet, to: string, iface: Interface, fn: string, args: unknown[], tipWei = 1n): Promise<void> {
     const nonce = Number(await this.engine.getPendingNonce(from.address));
-    const tx = Transaction.from({ type: 2, chainId: this.engine.chainId, nonce, to, data: iface.encodeFunctionData(fn, args), gasLimit: 1_000_000n, maxFeePerGas: this.engine.pendingBaseFee() * 2n + 1n, maxPriorityFeePerGas: 1n });
+    const tx = Transaction.from({ type: 2, chainId: this.engine.chainId, nonce, to, data: iface.encodeFunctionData(fn, args), gasLimit: 1_000_000n, maxFeePerGas: this.engine.pendingBaseFee() * 2n + tipWei, maxPriorityFeePerGas: tipWei });
     await this.engine.sendRawTransaction(fromHex(await from.signTransaction(tx)));
   }
 

@@ -8,6 +8,7 @@
 // Every transaction has nLockTime = lockHeight and sequence 0xfffffffe (the lock is enforced; no RBF: nobody is left
 // to re-sign). The builder is deterministic: every signer rebuilds the same bytes from the same inputs and its own
 // L2 view, and signs only when they match.
+import { schnorr } from '@noble/curves/secp256k1.js';
 import { bytesToHex, equalBytes, hashToHex } from '../bytes.js';
 import { encodeTransaction, encodeTransactionHex, MAX_MONEY } from '../tx/codec.js';
 import { computeTxid, computeWtxid, transactionWeight } from '../tx/hashes.js';
@@ -274,12 +275,30 @@ function finishTx(tx: Transaction, prevout: TxOutput, weight: number): Disbursal
   return { tx, hex: encodeTransactionHex(tx), txid: hashToHex(computeTxid(tx)), prevout, weight, vsize: weightToVsize(weight), fee };
 }
 
+/** What signing needs of a disbursal transaction: its bytes and the one output it spends. */
+export type DisbursalTxToSign = Pick<DisbursalTx, 'tx' | 'prevout'>;
+export interface DisbursalToSign {
+  intermediate: DisbursalTxToSign;
+  finals: readonly DisbursalTxToSign[];
+}
+
 /** Every transaction of the disbursal, intermediate first: the order signatures are given in. */
-export const disbursalTransactions = (build: Pick<DisbursalBuild, 'intermediate' | 'finals'>): DisbursalTx[] => [build.intermediate, ...build.finals];
+export function disbursalTransactions<T extends DisbursalTxToSign>(build: { intermediate: T; finals: readonly T[] }): T[] {
+  return [build.intermediate, ...build.finals];
+}
 
 /** The BIP341 SIGHASH_DEFAULT key-path sighash of each transaction's one input, intermediate first. */
-export function disbursalSighashes(build: Pick<DisbursalBuild, 'intermediate' | 'finals'>): Uint8Array[] {
+export function disbursalSighashes(build: DisbursalToSign): Uint8Array[] {
   return disbursalTransactions(build).map((t) => taprootSighash({ tx: t.tx, inputIndex: 0, prevouts: [t.prevout], hashType: SIGHASH_DEFAULT }));
+}
+
+/** Whether `signature` is a valid BIP340 key-path signature of transaction `index` under the custody output key. */
+export function verifyDisbursalSignature(sighash: Uint8Array, signature: Uint8Array, outputKey: Uint8Array): boolean {
+  try {
+    return signature.length === 64 && schnorr.verify(signature, sighash, outputKey);
+  } catch {
+    return false;
+  }
 }
 
 export interface SignedDisbursalTx {
@@ -292,7 +311,7 @@ export interface SignedDisbursalTx {
 }
 
 /** Puts one 64-byte key-path signature in each transaction (intermediate first). Does not verify them. */
-export function finalizeDisbursal(build: Pick<DisbursalBuild, 'intermediate' | 'finals'>, signatures: readonly Uint8Array[]): SignedDisbursalTx[] {
+export function finalizeDisbursal(build: DisbursalToSign, signatures: readonly Uint8Array[]): SignedDisbursalTx[] {
   const txs = disbursalTransactions(build);
   if (signatures.length !== txs.length) throw new DisbursalError('signatures', `${signatures.length} signatures for ${txs.length} transactions`);
   return txs.map((t, i) => {

@@ -1,7 +1,7 @@
 import { Psbt } from 'bitcoinjs-lib';
 import type { TaprootKeyInfo } from '../sweep/psbt.js';
 import { hexToBytes } from '../bytes.js';
-import { disbursalTransactions, type DisbursalBuild } from './build.js';
+import { disbursalTransactions, type DisbursalToSign } from './build.js';
 
 const bytes = (b: Uint8Array | string): Uint8Array => (typeof b === 'string' ? hexToBytes(b) : b);
 
@@ -9,7 +9,7 @@ const bytes = (b: Uint8Array | string): Uint8Array => (typeof b === 'string' ? h
  * Each disbursal transaction as an unsigned BIP174 PSBT (base64, intermediate first) with the BIP371 key-path fields
  * of the custody key that signs it, for anyone to inspect in a wallet tool before keeping or broadcasting it.
  */
-export function disbursalPsbts(build: Pick<DisbursalBuild, 'intermediate' | 'finals'>, custody: TaprootKeyInfo): string[] {
+export function disbursalPsbts(build: DisbursalToSign, custody: TaprootKeyInfo): string[] {
   return disbursalTransactions(build).map((t) => {
     const psbt = new Psbt();
     psbt.setVersion(t.tx.version);

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { ConfigModule, PrismaModule, RuntimeModule } from '@tapbridge/runtime/nest';
 import { sweepCoordinatorConfig, type SweepCoordinatorConfig } from './config.js';
+import { EscapeModule } from './escape/escape.controller.js';
 import { PipelineModule } from './pipeline.module.js';
 import { PrismaService } from './prisma.service.js';
 import { SweepsModule } from './sweeps.module.js';
@@ -12,7 +13,7 @@ export class AppModule {
   static forRoot(config: SweepCoordinatorConfig, runtime: ServiceRuntime): DynamicModule {
     return {
       module: AppModule,
-      imports: [RuntimeModule.forRoot(runtime), ConfigModule.forRoot(sweepCoordinatorConfig, config), PrismaModule.forRoot(PrismaService), PipelineModule, SweepsModule],
+      imports: [RuntimeModule.forRoot(runtime), ConfigModule.forRoot(sweepCoordinatorConfig, config), PrismaModule.forRoot(PrismaService), PipelineModule, SweepsModule, EscapeModule],
     };
   }
 }

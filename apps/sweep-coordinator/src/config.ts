@@ -1,6 +1,6 @@
 import { btcSourcesSetting } from '@tapbridge/chain-source';
-import { bitcoinNetwork, commonServiceShape, port, positiveInt, secret, z } from '@tapbridge/config';
-import { outflowLimitBpsSetting } from '@tapbridge/signing';
+import { bitcoinNetwork, bool, commonServiceShape, evmAddress, nonNegativeInt, port, positiveInt, secret, url, z } from '@tapbridge/config';
+import { DEFAULT_BRIDGE_ADDRESS, outflowLimitBpsSetting } from '@tapbridge/signing';
 
 /** A fee rate in sat/vB (decimals allowed, as estimatesmartfee gives them). */
 const rate = (fallback: number) => z.coerce.number({ error: 'must be a number' }).positive('must be positive').max(100_000).default(fallback);
@@ -44,8 +44,25 @@ export const sweepCoordinatorConfig = z
     RESERVES_CHECK_MS: positiveInt(15_000),
     /** How long a NATS request to another service may take. */
     RPC_TIMEOUT_MS: positiveInt(5_000),
+    /**
+     * Issue 11's escape hatch: before any sweep is signed, its custody output's emergency disbursal is built from
+     * EVM_RPC_URL (registered recovery scripts, balances at a final L2 block) and signed. Turn on together with the
+     * signers' DISBURSAL_REQUIRED (they refuse sweeps without it); the other settings must match theirs.
+     */
+    DISBURSAL_ENABLED: bool(false),
+    /** D: the disbursal's lock height is the header tip + this (mainnet 2016 ≈ 2 weeks; devnet a few blocks). */
+    DISBURSAL_LOCK_BLOCKS: positiveInt(2016),
+    /** Fee rate of every disbursal transaction (sat/vB): it must still confirm weeks later, so set it generously. */
+    DISBURSAL_FEE_RATE_SAT_VB: positiveInt(20),
+    /** Most weight per disbursal transaction (default: just under the standard limit). */
+    DISBURSAL_MAX_TX_WEIGHT: z.coerce.number().int().min(1_000).max(399_996).optional(),
+    /** The L2 node the disbursal's snapshot is read from (JSON-RPC). */
+    EVM_RPC_URL: url(['http', 'https']).optional(),
+    EVM_BRIDGE_ADDRESS: evmAddress().default(DEFAULT_BRIDGE_ADDRESS),
+    EVM_FINALITY_DEPTH: nonNegativeInt(3),
     /** TEST ONLY: SIGKILL the process when the pipeline reaches this point (logged first). */
     SWEEP_CRASH_AT: z.enum(CRASH_POINTS).optional(),
   })
-  .refine((c) => c.FEE_RATE_MIN_SAT_VB <= c.FEE_RATE_MAX_SAT_VB, { message: 'must not exceed FEE_RATE_MAX_SAT_VB', path: ['FEE_RATE_MIN_SAT_VB'] });
+  .refine((c) => c.FEE_RATE_MIN_SAT_VB <= c.FEE_RATE_MAX_SAT_VB, { message: 'must not exceed FEE_RATE_MAX_SAT_VB', path: ['FEE_RATE_MIN_SAT_VB'] })
+  .refine((c) => !c.DISBURSAL_ENABLED || c.EVM_RPC_URL !== undefined, { message: 'DISBURSAL_ENABLED needs the L2 node the snapshot is read from', path: ['EVM_RPC_URL'] });
 export type SweepCoordinatorConfig = z.infer<typeof sweepCoordinatorConfig>;

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { BitcoinService } from './bitcoin.service.js';
 import { CrashPoints } from './crash-points.js';
 import { CustodyService } from './custody.service.js';
+import { DisbursalService } from './escape/disbursal.service.js';
 import { IntakeConsumers } from './intake.consumers.js';
 import { JobsService } from './jobs.service.js';
 import { Peers } from './peers.js';
@@ -15,7 +16,7 @@ import { PostgresSweepStore } from './store/postgres-store.js';
  * broadcast, bump, rebroadcast) and the reserves check. Its peers are the other services, asked over rpc.*.
  */
 @Module({
-  providers: [sweepStoreProvider, BitcoinService, Peers, CustodyService, CrashPoints, PipelineService, ReservesService, JobsService, IntakeConsumers],
-  exports: [PostgresSweepStore, BitcoinService, CustodyService, PipelineService, ReservesService],
+  providers: [sweepStoreProvider, BitcoinService, Peers, CustodyService, CrashPoints, DisbursalService, PipelineService, ReservesService, JobsService, IntakeConsumers],
+  exports: [PostgresSweepStore, BitcoinService, CustodyService, PipelineService, ReservesService, DisbursalService],
 })
 export class PipelineModule {}

@@ -13,6 +13,7 @@ import { InjectConfig } from '@tapbridge/runtime/nest';
 import type { SweepCoordinatorConfig } from './config.js';
 import { CrashPoints } from './crash-points.js';
 import { CustodyService } from './custody.service.js';
+import { DisbursalService } from './escape/disbursal.service.js';
 import { outflowHeadroom, outflowLimit, signatureRefusals, sweepsBroadcast } from './metrics.js';
 import { Peers } from './peers.js';
 import { PostgresSweepStore } from './store/postgres-store.js';
@@ -27,6 +28,7 @@ export class PipelineService {
     @Inject(CustodyService) private readonly custody: CustodyService,
     @Inject(Peers) private readonly peers: Peers,
     @Inject(CrashPoints) private readonly crash: CrashPoints,
+    @Inject(DisbursalService) private readonly disbursals: DisbursalService,
     @InjectConfig() private readonly config: SweepCoordinatorConfig,
   ) {}
 
@@ -110,7 +112,10 @@ export class PipelineService {
   private async sign(family: SweepFamily, version: SweepVersion): Promise<void> {
     const custody = await this.custody.get();
     const keys = await this.custody.keys();
-    const context = sweepRequestContext(version, family.custodyInput ? 0 : undefined);
+    // Issue 11: no input of a sweep is asked for before the disbursal of the custody output it creates is signed.
+    const disbursal = this.disbursals.enabled ? await this.disbursals.ensureSigned(version) : undefined;
+    if (this.disbursals.enabled && !disbursal) return;
+    const context = { ...sweepRequestContext(version, family.custodyInput ? 0 : undefined), ...(disbursal ? { disbursal } : {}) };
     let v = version;
     let asked = 0;
     for (let i = 0; i < v.inputs.length; i++) {

@@ -5,7 +5,7 @@ import { Module } from '@nestjs/common';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { APP_CONFIG, RUNTIME } from '@tapbridge/runtime/nest';
-import { CHANNEL_PURPOSE, ChannelPolicy, DevnetRawMessagePolicy, HeartbeatPolicy, MemoryChannelSignedStore, PolicyRegistry, RpcChannelView, SignerProtocol, StaticExpectedParticipants, SWEEP_PURPOSE, trustOnFirstUseAllowed, type KeyShare } from '@tapbridge/signing';
+import { CHANNEL_PURPOSE, ChannelPolicy, DISBURSAL_PURPOSE, DevnetRawMessagePolicy, HeartbeatPolicy, MemoryChannelSignedStore, PolicyRegistry, RpcChannelView, SignerProtocol, StaticExpectedParticipants, SWEEP_PURPOSE, trustOnFirstUseAllowed, type KeyShare } from '@tapbridge/signing';
 import type { SignerConfig } from './config.js';
 import { SignerKeyStore } from './key-store.js';
 import { DecisionLog, SignerService } from './signer-service.js';
@@ -43,6 +43,8 @@ function policiesFor(config: SignerConfig, runtime: ServiceRuntime, sweepView: S
   }
   // The sweep policy (issue 9): every input of a sweep is checked from this signer's own view of Bitcoin and the L2.
   if (sweepView) policies.register(SWEEP_PURPOSE, sweepView.policy);
+  // The emergency disbursal (issue 11): signed only as this signer rebuilds it; the sweep policy then requires it.
+  if (sweepView?.disbursalPolicy) policies.register(DISBURSAL_PURPOSE, sweepView.disbursalPolicy);
   // The channel policy (issue 12): custody's half of a channel update only as the channel ledger executed it. The
   // highest-signed memory is per process: losing it on a restart only re-allows user commitments the L2 record
   // already bounds (packages/signing policy/channel.ts).

@@ -4,7 +4,7 @@
 // that is allowed on regtest only.
 import { parseCheckpoint } from '@tapbridge/bitcoin';
 import { parseSourceSpecs, type SourceSpec } from '@tapbridge/chain-source';
-import { evmAddress, feeRate, jsonOrFile, nonNegativeInt, positiveInt, sats, secret, url, z } from '@tapbridge/config';
+import { bool, evmAddress, feeRate, jsonOrFile, nonNegativeInt, positiveInt, sats, secret, url, z } from '@tapbridge/config';
 import { DEFAULT_BRIDGE_ADDRESS, keyListSchema, outflowLimitBpsSetting } from '@tapbridge/signing';
 
 /** Comma-separated BTC_SOURCES (see packages/chain-source source-spec.ts); unset = no sweep policy. */
@@ -51,6 +51,20 @@ export const sweepSettingsShape = {
   CUSTODY_RECOVERY_KEYS: keyListSchema('x-only'),
   CUSTODY_RECOVERY_THRESHOLD: positiveInt(1),
   CUSTODY_RECOVERY_LOCK: positiveInt(52_560),
+  /**
+   * Issue 11's escape hatch: refuse every sweep until the emergency disbursal of the custody output it creates is fully
+   * signed and stored, and sign disbursals (purpose `disbursal`) checked against this signer's own L2 and Bitcoin view.
+   * Turn on together with the sweep-coordinator's DISBURSAL_ENABLED.
+   */
+  DISBURSAL_REQUIRED: bool(false),
+  /** D: the lock is this signer's Bitcoin tip + D (mainnet 2016 ≈ 2 weeks; devnet a few); the coordinator's DISBURSAL_LOCK_BLOCKS. */
+  DISBURSAL_LOCK_BLOCKS: positiveInt(2016),
+  /** How far the asked lock may be from tip + D (the coordinator's tip may differ a little). */
+  DISBURSAL_LOCK_TOLERANCE_BLOCKS: nonNegativeInt(3),
+  DISBURSAL_MIN_FEE_RATE: positiveInt(1),
+  DISBURSAL_MAX_FEE_RATE: positiveInt(1_000),
+  /** The checkpoint L2 block may be at most this far behind this signer's newest final block. */
+  DISBURSAL_MAX_CHECKPOINT_AGE_BLOCKS: positiveInt(100),
 };
 
 interface SweepSettingsInput {

@@ -5,7 +5,10 @@ import { createChainSources, type SourceSpec } from '@tapbridge/chain-source';
 import type { Checkpoint, NetworkName } from '@tapbridge/bitcoin';
 import { HeaderSync } from '@tapbridge/light-client';
 import type { Logger } from '@tapbridge/observability';
-import { EvmRpcL2View, SignerHeaderStore, SourcesBitcoinView, SweepPolicy, type CustodySettings, type SignedSweepStore, type SweepRules } from '@tapbridge/signing';
+import {
+  DisbursalChecker, DisbursalPolicy, EvmRpcL2View, EvmRpcRecoveryView, MemoryDisbursalStore, SignerHeaderStore, SourcesBitcoinView, SweepPolicy,
+  type CustodySettings, type DisbursalRules, type SignedSweepStore, type SweepRules,
+} from '@tapbridge/signing';
 
 export interface SweepViewSettings {
   network: NetworkName;
@@ -18,11 +21,15 @@ export interface SweepViewSettings {
   logRange: bigint;
   custody: CustodySettings;
   rules: SweepRules;
+  /** Issue 11: when set, sweeps need their output's signed disbursal, and disbursals are signed under these rules. */
+  disbursal?: DisbursalRules;
 }
 
 export class SignerSweepView {
   readonly headers = new SignerHeaderStore();
   readonly policy: SweepPolicy;
+  /** The `disbursal` purpose's policy, when DISBURSAL_REQUIRED is on. */
+  readonly disbursalPolicy: DisbursalPolicy | undefined;
   private readonly sources: ReturnType<typeof createChainSources>;
   private sync: HeaderSync | undefined;
 
@@ -34,10 +41,25 @@ export class SignerSweepView {
   ) {
     const sources = createChainSources(s.sources);
     this.sources = sources;
+    const bitcoin = new SourcesBitcoinView({ headers: this.headers, sources, refresh: async () => this.sync?.syncOnce() });
+    // The signed disbursals are kept in memory: after a restart the next sweep request carries the signatures again.
+    const disbursalStore = new MemoryDisbursalStore();
+    const disbursal = s.disbursal
+      ? new DisbursalChecker({
+          groupKey,
+          custody: s.custody,
+          bitcoin,
+          recovery: new EvmRpcRecoveryView({ url: s.evmRpcUrl, bridgeAddress: s.bridgeAddress, finalityDepth: s.finalityDepth, maxBlockRange: s.logRange }),
+          store: disbursalStore,
+          rules: s.disbursal,
+        })
+      : undefined;
+    this.disbursalPolicy = disbursal ? new DisbursalPolicy(disbursal, disbursalStore) : undefined;
     this.policy = new SweepPolicy({
+      ...(disbursal ? { disbursal } : {}),
       groupKey,
       custody: s.custody,
-      bitcoin: new SourcesBitcoinView({ headers: this.headers, sources, refresh: async () => this.sync?.syncOnce() }),
+      bitcoin,
       l2: new EvmRpcL2View({ url: s.evmRpcUrl, bridgeAddress: s.bridgeAddress, finalityDepth: s.finalityDepth, maxBlockRange: s.logRange }),
       signed,
       rules: s.rules,

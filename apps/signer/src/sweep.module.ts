@@ -55,6 +55,17 @@ function sweepViewFor(config: SignerConfig, runtime: ServiceRuntime, groupKey: G
         opReturnMaxFeeSats: config.OP_RETURN_MAX_FEE_SATS,
         reclaimSafetyBlocks: SWEEP_RECLAIM_SAFETY_BLOCKS,
       },
+      ...(config.DISBURSAL_REQUIRED
+        ? {
+            disbursal: {
+              lockBlocks: config.DISBURSAL_LOCK_BLOCKS,
+              lockToleranceBlocks: config.DISBURSAL_LOCK_TOLERANCE_BLOCKS,
+              minFeeRate: config.DISBURSAL_MIN_FEE_RATE,
+              maxFeeRate: config.DISBURSAL_MAX_FEE_RATE,
+              maxCheckpointAgeBlocks: BigInt(config.DISBURSAL_MAX_CHECKPOINT_AGE_BLOCKS),
+            },
+          }
+        : {}),
     },
     new PostgresSignedSweepStore(prisma),
     () => groupKey.xonly(),

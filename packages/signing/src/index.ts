@@ -24,6 +24,8 @@ export * from './view/index.js';
 export * from './key-share.js';
 export * from './trust.js';
 export * from './rotation/registry-participants.js';
+export * from './rotation/epoch-custody.js';
+export * from './rotation/migration.js';
 export * from './signer-protocol.js';
 export * from './dkg-ceremony.js';
 export * from './signing-attempt.js';

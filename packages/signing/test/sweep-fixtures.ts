@@ -24,6 +24,7 @@ import {
   custodyFor,
   resolveSigningRequest,
   type Custody,
+  type CustodyMigrationView,
   type CustodySettings,
   type PolicyDecision,
   type SigningRequestWire,
@@ -91,7 +92,10 @@ export class SweepWorld {
   clock = Date.UTC(2026, 11, 3, 12);
   #request = 0;
 
-  constructor(rules: Partial<SweepRules> = {}, options: { tip?: number; l2Head?: bigint; groupKey?: Uint8Array } = {}) {
+  readonly migration: CustodyMigrationView | undefined;
+
+  constructor(rules: Partial<SweepRules> = {}, options: { tip?: number; l2Head?: bigint; groupKey?: Uint8Array; migration?: CustodyMigrationView } = {}) {
+    this.migration = options.migration;
     this.groupKey = options.groupKey ?? GROUP_KEY;
     this.custody = options.groupKey ? custodyFor(options.groupKey, CUSTODY_SETTINGS) : CUSTODY;
     this.custodySpk = hexToBytes(this.custody.scriptPubKey);
@@ -111,6 +115,7 @@ export class SweepWorld {
       signed,
       rules: this.rules,
       now: () => this.clock,
+      ...(this.migration ? { migration: this.migration } : {}),
     });
   }
 

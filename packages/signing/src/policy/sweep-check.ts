@@ -82,6 +82,12 @@ export interface SweepCheckInput {
   /** The signer's x-only group key and the custody scriptPubKey it derives from it. */
   groupKey: Uint8Array;
   custodyScriptPubKey: Uint8Array;
+  /**
+   * Issue 11 (rotation): the script output 0 must pay when custody is migrating to a newer epoch's key (the new
+   * custody as published); absent, output 0 pays `custodyScriptPubKey`. Inputs are still the signer's own custody
+   * and deposits to its own key.
+   */
+  outputCustodyScriptPubKey?: Uint8Array;
   bitcoin: BitcoinView;
   l2: L2View;
   signed: SignedSweepStore;
@@ -178,8 +184,9 @@ async function check(c: SweepCheckInput): Promise<SweepVerdict> {
   // and count, standard payout scripts above dust, fee ≥ 0.
   let layout: SweepView;
   try {
-    layout = classifySweep(tx, c.prevouts, custodySpk, {
+    layout = classifySweep(tx, c.prevouts, c.outputCustodyScriptPubKey ?? custodySpk, {
       custodyOutpoint: hasCustody ? { txid: hashToHex(tx.inputs[0]!.prevout.txid), vout: tx.inputs[0]!.prevout.vout } : null,
+      ...(c.outputCustodyScriptPubKey ? { custodyInputScriptPubKey: custodySpk } : {}),
       depositLeaves: tx.inputs.map((_, i) => {
         const d = hasCustody ? i - 1 : i;
         const out = d >= 0 ? depositOutputs[d] : undefined;

@@ -15,6 +15,7 @@ import type { SigningRequest, SweepContext } from '../request.js';
 import type { BitcoinView } from '../view/bitcoin.js';
 import type { L2View } from '../view/l2.js';
 import type { SignedSweepStore } from '../view/signed-sweeps.js';
+import type { CustodyMigrationView } from '../rotation/migration.js';
 import type { DisbursalChecker } from './disbursal.js';
 import { ALLOW, deny, type PolicyDecision, type SigningPolicy } from './policy.js';
 import { checkSweep, inputRoles, type InputShape, type SweepRules, type SweepVerdict } from './sweep-check.js';
@@ -40,6 +41,11 @@ export interface SweepPolicyOptions {
    * creates (output 0) is fully signed, verified from this signer's own view and stored (context.sweep.disbursal).
    */
   disbursal?: DisbursalChecker;
+  /**
+   * Issue 11's rotation: when a newer epoch's custody is published (and verifies), output 0 must pay it — the
+   * migration sweep and every later sweep by this (old) set. Absent or null target: output 0 pays this signer's custody.
+   */
+  migration?: CustodyMigrationView;
 }
 
 interface CachedVerdict {
@@ -97,7 +103,9 @@ export class SweepPolicy implements SigningPolicy {
 
     // This input, from the request alone: the leaf hash and tweak its kind of spend needs.
     const payload = request.wire.payload;
-    const key = bytesToHex(sha256(new TextEncoder().encode(canonicalJson({ tx: payload.transaction, prevouts: payload.prevouts, context, custody: custody.custody.scriptPubKey }))));
+    const target = this.o.migration ? await this.o.migration.target(groupKey) : null;
+    const outputCustody = target ? bytesToHex(target.scriptPubKey) : custody.custody.scriptPubKey;
+    const key = bytesToHex(sha256(new TextEncoder().encode(canonicalJson({ tx: payload.transaction, prevouts: payload.prevouts, context, custody: custody.custody.scriptPubKey, outputCustody }))));
     let shaped = this.#shapes.get(key);
     if (shaped === undefined) {
       shaped = inputRoles(t.tx, context);
@@ -115,12 +123,12 @@ export class SweepPolicy implements SigningPolicy {
         return deny(`input ${t.inputIndex} is a key-path spend of custody: the tweak must be custody's own (${canonicalJson(custody.custody.tweak)}), got ${canonicalJson(request.tweak)}`);
     }
 
-    const verdict = await this.#wholeTransaction(request, key, shaped, context, groupKey, custody.scriptPubKey);
+    const verdict = await this.#wholeTransaction(request, key, shaped, context, groupKey, custody.scriptPubKey, target?.scriptPubKey);
     return verdict.allow ? ALLOW : deny(verdict.reason);
   }
 
   /** `key` names the transaction, its prevouts, the context and the custody script: what the verdict depends on. */
-  async #wholeTransaction(request: SigningRequest, key: string, shape: InputShape, context: SweepContext, groupKey: Uint8Array, custodySpk: Uint8Array): Promise<SweepVerdict> {
+  async #wholeTransaction(request: SigningRequest, key: string, shape: InputShape, context: SweepContext, groupKey: Uint8Array, custodySpk: Uint8Array, migrationSpk: Uint8Array | undefined): Promise<SweepVerdict> {
     const t = request.transaction!;
     const run = this.#queue.then(async () => {
       const previous = this.#lastSeen.get(request.requestId) ?? -1;
@@ -134,6 +142,7 @@ export class SweepPolicy implements SigningPolicy {
           context,
           groupKey,
           custodyScriptPubKey: custodySpk,
+          ...(migrationSpk ? { outputCustodyScriptPubKey: migrationSpk } : {}),
           bitcoin: this.o.bitcoin,
           l2: this.o.l2,
           signed: this.o.signed,

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, uniquePrefix, waitFor } from '@tapbridge/testing';
-import { createLogger } from '@tapbridge/observability';
+import { createLogger, metricsRegistry } from '@tapbridge/observability';
 import { JobQueue, redisConnection } from '../src/index.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -33,6 +33,17 @@ describe('job queues on real Redis', () => {
     const b = await q.add('pay', { paymentId: 'p1' }, { jobId: 'payment-p1' });
     expect(b.id).toBe(a.id);
     expect(await q.queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
+  });
+
+  it('shows each queue\u2019s jobs by state in the tapbridge_jobs gauge', async () => {
+    const q = queue('visible');
+    await q.add('pay', { paymentId: 'v1' }, { jobId: 'visible-1' });
+    await q.add('pay', { paymentId: 'v2' }, { jobId: 'visible-2', delay: 60_000 });
+    await q.add('pay', { paymentId: 'v3' }, { jobId: 'visible-3', delay: 60_000 });
+    await q.refreshMetrics();
+    const values = (await metricsRegistry.getSingleMetric('tapbridge_jobs')!.get()).values.filter((v) => v.labels.queue === 'visible');
+    const byState = Object.fromEntries(values.map((v) => [v.labels.state, v.value]));
+    expect(byState).toEqual({ waiting: 1, active: 0, delayed: 2, failed: 0, completed: 0 });
   });
 
   it('retries a failing job with backoff until it succeeds', async () => {

@@ -126,14 +126,66 @@ export const withdrawalView = z.object({
 });
 export class WithdrawalDto extends createZodDto(withdrawalView) {}
 export class WithdrawalParams extends createZodDto(z.object({ id: withdrawalId })) {}
-export const withdrawalList = z.object({ withdrawals: z.array(withdrawalView) }).meta({ example: { withdrawals: [] } });
+export const withdrawalList = z.object({
+  withdrawals: z.array(withdrawalView),
+  nextCursor: z.string().nullable().describe('By status: pass as cursor for the next page; null on the last (always null by sender: one answer)'),
+}).meta({ example: { withdrawals: [withdrawalView.meta()?.example], nextCursor: null } });
 export class WithdrawalListDto extends createZodDto(withdrawalList) {}
-export class WithdrawalsQuery extends createZodDto(z.object({ sender: evmAddress.describe('The EVM address that burned') })) {}
+/** The sweep-coordinator's withdrawal states (packages/sweeps WITHDRAWAL_STATUSES). */
+export const WITHDRAWAL_STATUSES = ['final', 'queued', 'signing', 'broadcast', 'confirmed', 'paid'] as const;
+export class WithdrawalsQuery extends createZodDto(z.object({
+  sender: evmAddress.optional().describe('The withdrawals this EVM address burned for'),
+  status: z.enum(WITHDRAWAL_STATUSES).optional().describe('The withdrawals in this state, in arrival (id) order, a page at a time'),
+  limit: z.string().regex(/^[1-9][0-9]{0,2}$/, 'limit must be 1..500').transform(Number).refine((n) => n <= 500, 'limit must be 1..500').optional(),
+  cursor: z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'cursor must be the nextCursor of a previous page').optional(),
+}).refine((q) => (q.sender === undefined) !== (q.status === undefined), 'give sender or status (one of them)')) {}
+
+// ---- signing sessions ----
+export const signingSessionView = z.object({
+  id: z.string().describe('Signature request id'),
+  status: z.enum(['pending', 'signed', 'failed']),
+  purpose: z.string().describe('What is signed: sweep, channel, heartbeat, …'),
+  message: z.string().describe('The bytes signed (hex)'),
+  outputKey: z.string().describe('x-only key the signature verifies under (BIP340)'),
+  signature: z.string().nullable(),
+  signers: z.array(z.number().int()).nullable().describe('Signers whose partial signatures made the signature; null until signed'),
+  attempt: z.number().int().describe('Fresh-nonce attempts so far'),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  completedAt: z.string().nullable(),
+});
+export const signingSessionPage = z.object({
+  sessions: z.array(signingSessionView),
+  nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last'),
+}).meta({
+  example: {
+    sessions: [{
+      id: `sweep:${TXID_EXAMPLE}`, status: 'signed', purpose: 'sweep', message: HASH_EXAMPLE, outputKey: '…', signature: '…', signers: [1, 2, 4], attempt: 1, error: null,
+      createdAt: '2026-12-03T13:00:00.000Z', completedAt: '2026-12-03T13:00:02.000Z',
+    }],
+    nextCursor: null,
+  },
+});
+export class SigningSessionPageDto extends createZodDto(signingSessionPage) {}
+export class SigningSessionsQuery extends createZodDto(z.object({
+  status: z.enum(['pending', 'signed', 'failed']).optional(),
+  limit: z.string().regex(/^[1-9][0-9]{0,2}$/, 'limit must be 1..500').transform(Number).refine((n) => n <= 500, 'limit must be 1..500').optional(),
+  cursor: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:._/#-]{0,127}$/, 'cursor must be the nextCursor of a previous page').optional(),
+})) {}
 
 // ---- reserves, chain, signers, fees and capacity ----
 export const reservesView = z.object({
   custodySats: z.string().describe('Sum of the custody UTXOs (each with a merkle proof at the sweep-coordinator)'),
   custodyUtxos: z.number().int(),
+  utxos: z.array(z.object({
+    kind: z.enum(['custody', 'deposit']),
+    txid: z.string(),
+    vout: z.number().int(),
+    amountSats: z.string(),
+    blockHash: z.string(),
+    blockHeight: z.number().int(),
+    merkleProof: z.string().nullable().describe('Merkle block (gettxoutproof format) proving the transaction in blockHash'),
+  })).describe('Each custody UTXO with the proof that its transaction is in the chain'),
   l2SupplySats: z.string().nullable(),
   pendingWithdrawalsSats: z.string().nullable(),
   feesPaidSats: z.string(),
@@ -141,7 +193,7 @@ export const reservesView = z.object({
   invariantHolds: z.boolean().nullable(),
   invariant: z.string(),
   checkedAt: z.string(),
-}).meta({ example: { custodySats: '150000000', custodyUtxos: 12, l2SupplySats: '149000000', pendingWithdrawalsSats: '1000000', feesPaidSats: '0', discrepancySats: '0', invariantHolds: true, invariant: 'custody = supply + pending - fees', checkedAt: '2026-12-03T13:00:00.000Z' } });
+}).meta({ example: { custodySats: '150000000', custodyUtxos: 1, utxos: [{ kind: 'custody', txid: TXID_EXAMPLE, vout: 0, amountSats: '150000000', blockHash: HASH_EXAMPLE, blockHeight: 812, merkleProof: '00000020…' }], l2SupplySats: '149000000', pendingWithdrawalsSats: '1000000', feesPaidSats: '0', discrepancySats: '0', invariantHolds: true, invariant: 'custody = supply + pending - fees', checkedAt: '2026-12-03T13:00:00.000Z' } });
 export class ReservesDto extends createZodDto(reservesView) {}
 
 export const chainView = z.object({

@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from '@tapbridge/runtime/nest';
 import {
   ChainDto, DepositAddressDto, DepositAddressRequestDto, DepositDto, DepositPageDto, DepositParams, DepositsQuery, FeesDto, PipelineDto, RegisterDepositDto,
-  ReservesDto, SignerSetDto, WithdrawalDto, WithdrawalListDto, WithdrawalParams, WithdrawalsQuery,
+  ReservesDto, SignerSetDto, SigningSessionPageDto, SigningSessionsQuery, WithdrawalDto, WithdrawalListDto, WithdrawalParams, WithdrawalsQuery,
 } from './dto.js';
 import { Reads } from './reads.service.js';
 
@@ -54,10 +54,10 @@ export class ReadsController {
 
   @Get('withdrawals')
   @ApiTags('withdrawals')
-  @ApiOperation({ summary: 'The withdrawals an EVM address burned for' })
+  @ApiOperation({ summary: 'The withdrawals an EVM address burned for, or those in one state (arrival order, a page at a time)' })
   @ZodResponse({ status: 200, type: WithdrawalListDto })
   withdrawals(@Query() q: WithdrawalsQuery) {
-    return this.reads.withdrawalsBySender(q.sender);
+    return this.reads.withdrawals(q);
   }
 
   @Get('reserves')
@@ -82,6 +82,14 @@ export class ReadsController {
   @ZodResponse({ status: 200, type: SignerSetDto })
   signers() {
     return this.reads.signers();
+  }
+
+  @Get('signing-sessions')
+  @ApiTags('signers')
+  @ApiOperation({ summary: 'Signing sessions (signature requests): status, purpose, signers, attempts, newest first, a page at a time' })
+  @ZodResponse({ status: 200, type: SigningSessionPageDto })
+  signingSessions(@Query() q: SigningSessionsQuery) {
+    return this.reads.signingSessions(q);
   }
 
   @Get('fees')

@@ -4,7 +4,7 @@ import { DomainError, InjectConfig } from '@tapbridge/runtime/nest';
 import { z } from 'zod';
 import type { ApiGatewayConfig } from './config.js';
 import {
-  chainView, DEPOSIT_STATUSES, type depositPage, type pipelineView, depositView, feesView, reservesView, signerSetView, withdrawalList, withdrawalView,
+  chainView, DEPOSIT_STATUSES, type depositPage, type pipelineView, depositView, feesView, reservesView, signerSetView, signingSessionPage, signingSessionView, withdrawalList, withdrawalView,
 } from './dto.js';
 import { toChecksumAddress } from './eip55.js';
 import { Upstream } from './upstream.js';
@@ -18,6 +18,8 @@ export const UPSTREAM_SUBJECTS = {
   depositList: 'deposits.deposit.list',
   withdrawal: 'sweeps.withdrawal.get',
   withdrawalsBySender: 'sweeps.withdrawal.list',
+  withdrawalsByStatus: 'sweeps.withdrawal.by_status',
+  signingSessions: 'signing.sessions.list',
   reserves: 'sweeps.reserves.get',
   sweepStatus: 'sweeps.status.get',
   btcTip: 'btc.headers.tip',
@@ -39,7 +41,7 @@ const syncAnswer = z.object({ network: z.string(), sources: z.array(z.object({ n
 const evmChainAnswer = z.object({ chainId: z.number().int(), height: z.number().int(), headHash: z.string(), finalizedHeight: z.number().int(), finalityDepth: z.number().int(), bridgeAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/) });
 const supplyAnswer = z.object({ supplySats: z.string() });
 const reservesAnswer = z.object({
-  custody: z.object({ totalSats: z.string(), utxos: z.array(z.unknown()) }),
+  custody: z.object({ totalSats: z.string(), utxos: reservesView.shape.utxos }),
   l2SupplySats: z.string().nullable(), pendingWithdrawalsSats: z.string().nullable(), feesPaidSats: z.string(),
   discrepancySats: z.string().nullable(), invariantHolds: z.boolean().nullable(), invariant: z.string(), checkedAt: z.string(),
 });
@@ -48,6 +50,8 @@ const statusAnswer = z.object({
   outflow: z.object({ limitBps: z.number().int(), windowHours: z.number(), heldBack: z.array(z.string()) }),
 });
 const indexerPage = z.object({ items: z.array(depositView), nextCursor: z.string().optional() });
+const withdrawalPage = z.object({ items: z.array(withdrawalView), nextCursor: z.string().optional() });
+const sessionPage = z.object({ items: z.array(signingSessionView), nextCursor: z.string().optional() });
 // stake-accounting's CapacityView (apps/stake-accounting/src/api/dto.ts), as much of it as is served.
 const capacityAnswer = z.object({
   status: z.enum(['open', 'frozen']), capacitySats: z.string(), stakeUnits: z.string(), stakeValueSats: z.string().nullable(), obligationsSats: z.string(),
@@ -66,6 +70,11 @@ type Out<S extends z.ZodType> = z.input<S>;
  */
 const PIPELINE_STATUSES = DEPOSIT_STATUSES.filter((s) => ['registered', 'seen', 'confirmed', 'swept'].includes(s));
 const PIPELINE_PAGE = 500;
+
+/** A request without its unset fields (the owners' schemas refuse undefined-as-null). */
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
 
 /** The owners keep addresses lower-case; the API serves them in EIP-55 form. */
 function checksummed<D extends { recipient: string }>(d: D): D {
@@ -117,8 +126,7 @@ export class Reads {
         throw new DomainError('invalid_request', `address: ${(e as Error).message}`, 400);
       }
     }
-    const query = Object.fromEntries(Object.entries({ recipient: q.recipient, scriptPubKey, status: q.status, limit: q.limit, cursor: q.cursor }).filter(([, v]) => v !== undefined));
-    const page = await this.upstream.get(UPSTREAM_SUBJECTS.depositList, query, indexerPage);
+    const page = await this.upstream.get(UPSTREAM_SUBJECTS.depositList, defined({ recipient: q.recipient, scriptPubKey, status: q.status, limit: q.limit, cursor: q.cursor }), indexerPage);
     return { deposits: page.items.map(checksummed), nextCursor: page.nextCursor ?? null };
   }
 
@@ -152,15 +160,27 @@ export class Reads {
     return { ...w, sender: toChecksumAddress(w.sender) };
   }
 
-  async withdrawalsBySender(sender: string): Promise<Out<typeof withdrawalList>> {
-    const list = await this.upstream.get(UPSTREAM_SUBJECTS.withdrawalsBySender, { sender: sender.toLowerCase() }, z.array(withdrawalView));
-    return { withdrawals: list.map((w) => ({ ...w, sender: toChecksumAddress(w.sender) })) };
+  /** By EVM sender (one answer), or by state from the sweep-coordinator a page at a time. */
+  async withdrawals(q: { sender?: string | undefined; status?: string | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<Out<typeof withdrawalList>> {
+    const served = (w: z.infer<typeof withdrawalView>) => ({ ...w, sender: toChecksumAddress(w.sender) });
+    if (q.sender !== undefined) {
+      const list = await this.upstream.get(UPSTREAM_SUBJECTS.withdrawalsBySender, { sender: q.sender.toLowerCase() }, z.array(withdrawalView));
+      return { withdrawals: list.map(served), nextCursor: null };
+    }
+    const page = await this.upstream.get(UPSTREAM_SUBJECTS.withdrawalsByStatus, defined({ status: q.status, limit: q.limit, cursor: q.cursor }), withdrawalPage);
+    return { withdrawals: page.items.map(served), nextCursor: page.nextCursor ?? null };
+  }
+
+  /** Signature requests (signing sessions), newest first, from the signing-coordinator a page at a time. */
+  async signingSessions(q: { status?: string | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<Out<typeof signingSessionPage>> {
+    const page = await this.upstream.get(UPSTREAM_SUBJECTS.signingSessions, defined({ status: q.status, limit: q.limit, cursor: q.cursor }), sessionPage);
+    return { sessions: page.items, nextCursor: page.nextCursor ?? null };
   }
 
   async reserves(): Promise<Out<typeof reservesView>> {
     const r = await this.upstream.get(UPSTREAM_SUBJECTS.reserves, {}, reservesAnswer);
     return {
-      custodySats: r.custody.totalSats, custodyUtxos: r.custody.utxos.length, l2SupplySats: r.l2SupplySats, pendingWithdrawalsSats: r.pendingWithdrawalsSats,
+      custodySats: r.custody.totalSats, custodyUtxos: r.custody.utxos.length, utxos: r.custody.utxos, l2SupplySats: r.l2SupplySats, pendingWithdrawalsSats: r.pendingWithdrawalsSats,
       feesPaidSats: r.feesPaidSats, discrepancySats: r.discrepancySats, invariantHolds: r.invariantHolds, invariant: r.invariant, checkedAt: r.checkedAt,
     };
   }

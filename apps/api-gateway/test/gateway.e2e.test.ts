@@ -6,11 +6,15 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { connectMessaging, deleteStreams, encodeEvent, RemoteError, serveRequests, type Messaging } from '@tapbridge/messaging';
+import { connectMessaging, deleteStreams, encodeEvent, RemoteError, SERVICE_ROLES, serveRequests, type Messaging } from '@tapbridge/messaging';
 import { createApiKey, migrateApiKeys } from '@tapbridge/runtime';
 import { buildApps, createTestDatabase, deleteRedisKeys, ServiceProcess, uniquePrefix, waitFor, type TestDatabase } from '@tapbridge/testing';
+import { UPSTREAM_SUBJECTS } from '../src/reads.service.js';
 import { verifyDelivery } from '../src/webhooks/signature.js';
 import { deliveryId } from '../src/webhooks/webhooks.service.js';
+// The owners' own request schemas for the paged reads, so the gateway is held to what they accept.
+import { SessionsPageRequest } from '../../signing-coordinator/src/signing.rpc.js';
+import { WithdrawalsByStatusRequest } from '../../sweep-coordinator/src/sweeps.rpc.js';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -30,6 +34,22 @@ const depositAnswer = {
 const confirmed = {
   txid: TXID, vout: 1, amountSats: '100000', recipient: RECIPIENT_LOWER, maxFeeSats: '2000', blockHash: BLOCK, blockHeight: 120, confirmations: 6, merkleProof: '00', kind: 'taproot' as const,
 };
+
+// Withdrawals by state and signing sessions as their owners page them (ids ascending; newest first; cursor = last id).
+const withdrawalAnswer = (id: number, status: string) => ({
+  id: String(id), sender: RECIPIENT_LOWER, scriptPubKey: '0014' + '22'.repeat(20), amountSats: '50000', maxFeeSats: '1000', status, confirmations: 0, waitingBlocks: id, stuck: id > 12,
+});
+const WITHDRAWALS = [3, 7, 20, 21, 40].map((id) => withdrawalAnswer(id, 'final'));
+const sessionAnswer = (n: number) => ({
+  id: `sweep:s${n}`, status: n % 2 ? 'signed' : 'pending', purpose: 'sweep', message: 'ab'.repeat(32), outputKey: 'cd'.repeat(32), signature: n % 2 ? 'ef'.repeat(64) : null,
+  signers: n % 2 ? [1, 2] : null, attempt: 1, error: null, createdAt: `2026-12-03T12:00:0${n}.000Z`, completedAt: null, internal: 'not served',
+});
+const SESSIONS = [5, 4, 3, 2, 1].map(sessionAnswer);
+function pageOf<T extends { id: string }>(all: T[], limit: number, cursor?: string) {
+  const from = cursor === undefined ? 0 : all.findIndex((x) => x.id === cursor) + 1;
+  const items = all.slice(from, from + limit);
+  return { items, ...(from + limit < all.length ? { nextCursor: items[items.length - 1]!.id } : {}) };
+}
 
 let db: TestDatabase;
 let prefix: string;
@@ -70,6 +90,10 @@ beforeAll(async () => {
     serveRequests(messaging, 'deposits.deposit.list', z.object({ scriptPubKey: z.string(), limit: z.number().optional() }).strict(), async ({ scriptPubKey }) => ({
       items: scriptPubKey === '0014751e76e8199196d454941c45d1b3a323f1433bd6' ? [depositAnswer] : [],
     })),
+    serveRequests(messaging, 'sweeps.withdrawal.by_status', WithdrawalsByStatusRequest.schema.strict(), async ({ status, limit, cursor }) =>
+      pageOf(WITHDRAWALS.filter((w) => w.status === status), limit, cursor)),
+    serveRequests(messaging, 'signing.sessions.list', SessionsPageRequest.schema.strict(), async ({ status, limit, cursor }) =>
+      pageOf(SESSIONS.filter((x) => status === undefined || x.status === status), limit, cursor)),
     serveRequests(messaging, 'sweeps.withdrawal.get', z.object({ id: z.string() }), async ({ id }) => {
       throw new RemoteError('not_found', `no withdrawal ${id}`);
     }),
@@ -108,7 +132,7 @@ describe('api-gateway', () => {
     const operations = Object.entries(paths).flatMap(([p, item]) => Object.entries(item).map(([m, op]) => ({ id: `${m.toUpperCase()} ${p}`, op })));
     expect(operations.map((o) => o.id).sort()).toEqual([
       'DELETE /v1/webhooks/{id}', 'GET /v1/chain', 'GET /v1/deposits', 'GET /v1/deposits/{txid}/{vout}', 'GET /v1/deposits/{txid}/{vout}/events', 'GET /v1/fees', 'GET /v1/pipeline',
-      'GET /v1/reserves', 'GET /v1/signers', 'GET /v1/webhooks', 'GET /v1/webhooks/{id}', 'GET /v1/webhooks/{id}/deliveries', 'GET /v1/withdrawals',
+      'GET /v1/reserves', 'GET /v1/signers', 'GET /v1/signing-sessions', 'GET /v1/webhooks', 'GET /v1/webhooks/{id}', 'GET /v1/webhooks/{id}/deliveries', 'GET /v1/withdrawals',
       'GET /v1/withdrawals/{id}', 'GET /v1/withdrawals/{id}/events', 'POST /v1/deposit-addresses', 'POST /v1/deposits', 'POST /v1/webhooks',
     ]);
     for (const { id, op } of operations) {
@@ -144,6 +168,46 @@ describe('api-gateway', () => {
       bitcoin: { network: 'regtest', tipHeight: 120, tipHash: BLOCK, tipTime: 1_796_300_000, sources: [{ name: 'a', height: 120, lag: 0 }, { name: 'b', height: 118, lag: -2 }] },
       l2: { chainId: 29794, height: 50, headHash: '0x' + 'ef'.repeat(32), finalizedHeight: 40, finalityDepth: 10, bridgeAddress: '0x0000000000000000000000000000000000b71d6E' },
     });
+  });
+
+  it('pages withdrawals by state and signing sessions from their owners, every item once, in the public shape', async () => {
+    const walk = async (path: string, key: 'withdrawals' | 'sessions') => {
+      const seen: Array<Record<string, unknown>> = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const { status, body } = await call('GET', `${path}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+        expect(status, JSON.stringify(body)).toBe(200);
+        seen.push(...(body[key] as Array<Record<string, unknown>>));
+        cursor = body.nextCursor as string | null;
+        pages++;
+      } while (cursor !== null && pages < 10);
+      return { seen, pages };
+    };
+    const withdrawals = await walk('/v1/withdrawals?status=final&limit=2', 'withdrawals');
+    expect(withdrawals.pages).toBe(3);
+    expect(withdrawals.seen.map((w) => w.id)).toEqual(['3', '7', '20', '21', '40']);
+    expect(withdrawals.seen.every((w) => w.sender === RECIPIENT)).toBe(true);
+    expect(withdrawals.seen.filter((w) => w.stuck).map((w) => w.id)).toEqual(['20', '21', '40']);
+    expect((await call('GET', '/v1/withdrawals?status=paid')).body).toEqual({ withdrawals: [], nextCursor: null });
+
+    const sessions = await walk('/v1/signing-sessions?limit=2', 'sessions');
+    expect(sessions.seen.map((x) => x.id)).toEqual(['sweep:s5', 'sweep:s4', 'sweep:s3', 'sweep:s2', 'sweep:s1']);
+    expect(sessions.seen[0]).not.toHaveProperty('internal');
+    expect(sessions.seen[1]).toMatchObject({ status: 'pending', signers: null, signature: null });
+    const pending = await call('GET', '/v1/signing-sessions?status=pending');
+    expect((pending.body.sessions as Array<{ id: string }>).map((x) => x.id)).toEqual(['sweep:s4', 'sweep:s2']);
+
+    for (const bad of ['/v1/withdrawals', '/v1/withdrawals?status=final&sender=' + RECIPIENT, '/v1/withdrawals?status=lost', '/v1/withdrawals?status=final&limit=501', '/v1/withdrawals?status=final&cursor=x', '/v1/signing-sessions?status=lost']) {
+      const r = await call('GET', bad);
+      expect(r.status, bad).toBe(400);
+      expect(r.type, bad).toContain('application/problem+json');
+    }
+  });
+
+  it('is granted every rpc subject it reads (packages/messaging permissions)', () => {
+    const granted: readonly string[] = SERVICE_ROLES['api-gateway'].requests;
+    for (const subject of Object.values(UPSTREAM_SUBJECTS)) expect(granted, subject).toContain(`rpc.${subject}`);
   });
 
   it('answers every error as problem+json: the owner\u2019s not_found, no responder, bad input', async () => {

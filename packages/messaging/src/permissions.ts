@@ -111,8 +111,8 @@ export const SERVICE_ROLES = {
     // Every read of the public API, from the service that owns the data (apps/api-gateway UPSTREAM_SUBJECTS).
     requests: [
       'rpc.btc.headers.tip', 'rpc.btc.headers.sync', 'rpc.deposits.deposit.get', 'rpc.deposits.deposit.register', 'rpc.deposits.deposit.list',
-      'rpc.sweeps.withdrawal.get', 'rpc.sweeps.withdrawal.list', 'rpc.sweeps.reserves.get', 'rpc.sweeps.status.get',
-      'rpc.signing.custody.get', 'rpc.signing.signers.list', 'rpc.evm.chain.get', 'rpc.evm.supply.get', 'rpc.stake.capacity.get',
+      'rpc.sweeps.withdrawal.get', 'rpc.sweeps.withdrawal.list', 'rpc.sweeps.withdrawal.by_status', 'rpc.sweeps.reserves.get', 'rpc.sweeps.status.get',
+      'rpc.signing.custody.get', 'rpc.signing.signers.list', 'rpc.signing.sessions.list', 'rpc.evm.chain.get', 'rpc.evm.supply.get', 'rpc.stake.capacity.get',
       'rpc.stake.signers.list', 'rpc.stake.epochs.current',
     ],
     // Live status (Server-Sent Events): every replica listens to the events as they are published.
@@ -128,7 +128,8 @@ export type ServiceName = keyof typeof SERVICE_ROLES;
 export function signerRole(index: number): ServiceRole {
   if (!Number.isInteger(index) || index < 1) throw new RangeError(`signer index must be a positive integer, got ${index}`);
   // rpc.channels.ledger.get: the channel policy checks custody's half of a channel update against the channel ledger.
-  return { publishes: none, consumes: none, requests: ['rpc.channels.ledger.get'], serves: [`frost.signer.${index}`], broadcasts: ['frost.announce'], managesStreams: false };
+  // rpc.stake.epochs.current: with SIGNER_PARTICIPANTS_FROM=registry a DKG must name the epoch's set (issue 11).
+  return { publishes: none, consumes: none, requests: ['rpc.channels.ledger.get', 'rpc.stake.epochs.current'], serves: [`frost.signer.${index}`], broadcasts: ['frost.announce'], managesStreams: false };
 }
 
 /** The NATS identity (user name) of a service process: its app name, or `signer-<i>` for signer i. */

@@ -155,6 +155,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/signing-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Signing sessions (signature requests): status, purpose, signers, attempts, newest first, a page at a time */
+        get: operations["ReadsController_signingSessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks": {
         parameters: {
             query?: never;
@@ -215,7 +232,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** The withdrawals an EVM address burned for */
+        /** The withdrawals an EVM address burned for, or those in one state (arrival order, a page at a time) */
         get: operations["ReadsController_withdrawals"];
         put?: never;
         post?: never;
@@ -332,16 +349,16 @@ export type components = {
          */
         CreatedWebhookDto_Output: {
             createdAt: string;
-            deposit: string[];
+            deposit: string | null;
             events: string[];
             id: string;
-            recipient: string[];
-            revokedAt: string[];
+            recipient: string | null;
+            revokedAt: string | null;
             /** @description HMAC-SHA256 key of the X-Tapbridge-Signature header: shown only now */
             secret: string;
-            sender: string[];
+            sender: string | null;
             url: string;
-            withdrawalId: string[];
+            withdrawalId: string | null;
         };
         /**
          * @example {
@@ -589,7 +606,7 @@ export type components = {
                 vout: number;
             }[];
             /** @description Pass as cursor for the next page; null on the last */
-            nextCursor: string[];
+            nextCursor: string | null;
         };
         /**
          * @example {
@@ -642,7 +659,7 @@ export type components = {
                 status: "open" | "frozen";
             } | null;
             /** @description The sweep planner’s current fee rate */
-            feeRateSatPerVb: number[];
+            feeRateSatPerVb: number | null;
             /** @description BTC on the L2 (what the bridge owes) */
             l2SupplySats: string;
             outflow: {
@@ -725,7 +742,18 @@ export type components = {
         /**
          * @example {
          *       "custodySats": "150000000",
-         *       "custodyUtxos": 12,
+         *       "custodyUtxos": 1,
+         *       "utxos": [
+         *         {
+         *           "kind": "custody",
+         *           "txid": "7c3f0a4d2b1e9f8a6c5d4e3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+         *           "vout": 0,
+         *           "amountSats": "150000000",
+         *           "blockHash": "3a6f1c0e5b9d8a7f6e5d4c3b2a19f8e7d6c5b4a39281706f5e4d3c2b1a098f7e",
+         *           "blockHeight": 812,
+         *           "merkleProof": "00000020…"
+         *         }
+         *       ],
          *       "l2SupplySats": "149000000",
          *       "pendingWithdrawalsSats": "1000000",
          *       "feesPaidSats": "0",
@@ -741,12 +769,24 @@ export type components = {
             custodySats: string;
             custodyUtxos: number;
             /** @description custody − (L2 supply + pending − fees paid) */
-            discrepancySats: string[];
+            discrepancySats: string | null;
             feesPaidSats: string;
             invariant: string;
-            invariantHolds: boolean[];
-            l2SupplySats: string[];
-            pendingWithdrawalsSats: string[];
+            invariantHolds: boolean | null;
+            l2SupplySats: string | null;
+            pendingWithdrawalsSats: string | null;
+            /** @description Each custody UTXO with the proof that its transaction is in the chain */
+            utxos: {
+                amountSats: string;
+                blockHash: string;
+                blockHeight: number;
+                /** @enum {string} */
+                kind: "custody" | "deposit";
+                /** @description Merkle block (gettxoutproof format) proving the transaction in blockHash */
+                merkleProof: string | null;
+                txid: string;
+                vout: number;
+            }[];
         };
         /**
          * @example {
@@ -791,8 +831,8 @@ export type components = {
          *     }
          */
         SignerSetDto_Output: {
-            custodyAddress: string[];
-            groupKey: string[];
+            custodyAddress: string | null;
+            groupKey: string | null;
             live: number;
             members: {
                 index: number;
@@ -833,6 +873,54 @@ export type components = {
         };
         /**
          * @example {
+         *       "sessions": [
+         *         {
+         *           "id": "sweep:7c3f0a4d2b1e9f8a6c5d4e3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+         *           "status": "signed",
+         *           "purpose": "sweep",
+         *           "message": "3a6f1c0e5b9d8a7f6e5d4c3b2a19f8e7d6c5b4a39281706f5e4d3c2b1a098f7e",
+         *           "outputKey": "…",
+         *           "signature": "…",
+         *           "signers": [
+         *             1,
+         *             2,
+         *             4
+         *           ],
+         *           "attempt": 1,
+         *           "error": null,
+         *           "createdAt": "2026-12-03T13:00:00.000Z",
+         *           "completedAt": "2026-12-03T13:00:02.000Z"
+         *         }
+         *       ],
+         *       "nextCursor": null
+         *     }
+         */
+        SigningSessionPageDto_Output: {
+            /** @description Pass as cursor for the next page; null on the last */
+            nextCursor: string | null;
+            sessions: {
+                /** @description Fresh-nonce attempts so far */
+                attempt: number;
+                completedAt: string | null;
+                createdAt: string;
+                error: string | null;
+                /** @description Signature request id */
+                id: string;
+                /** @description The bytes signed (hex) */
+                message: string;
+                /** @description x-only key the signature verifies under (BIP340) */
+                outputKey: string;
+                /** @description What is signed: sweep, channel, heartbeat, … */
+                purpose: string;
+                signature: string | null;
+                /** @description Signers whose partial signatures made the signature; null until signed */
+                signers: number[] | null;
+                /** @enum {string} */
+                status: "pending" | "signed" | "failed";
+            }[];
+        };
+        /**
+         * @example {
          *       "id": "0b8e2f0e-3d1c-4f7a-9c51-0d2f1c7b9a10",
          *       "url": "https://example.com/tapbridge-hook",
          *       "events": [
@@ -848,14 +936,14 @@ export type components = {
          */
         WebhookDto_Output: {
             createdAt: string;
-            deposit: string[];
+            deposit: string | null;
             events: string[];
             id: string;
-            recipient: string[];
-            revokedAt: string[];
-            sender: string[];
+            recipient: string | null;
+            revokedAt: string | null;
+            sender: string | null;
             url: string;
-            withdrawalId: string[];
+            withdrawalId: string | null;
         };
         /**
          * @example {
@@ -930,10 +1018,40 @@ export type components = {
         };
         /**
          * @example {
-         *       "withdrawals": []
+         *       "withdrawals": [
+         *         {
+         *           "id": "7",
+         *           "sender": "0x8ba1f109551bD432803012645Ac136ddd64DBA72",
+         *           "scriptPubKey": "0014…",
+         *           "amountSats": "500000",
+         *           "maxFeeSats": "10000",
+         *           "status": "paid",
+         *           "confirmations": 6,
+         *           "txid": "7c3f0a4d2b1e9f8a6c5d4e3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+         *           "vout": 1,
+         *           "feeSats": "1400",
+         *           "amountReceivedSats": "498600",
+         *           "waitingBlocks": 0,
+         *           "stuck": false,
+         *           "history": [
+         *             {
+         *               "status": "final",
+         *               "detail": "final on the L2"
+         *             },
+         *             {
+         *               "status": "paid",
+         *               "detail": "6 confirmations",
+         *               "sweepTxid": "7c3f0a4d2b1e9f8a6c5d4e3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+         *             }
+         *           ]
+         *         }
+         *       ],
+         *       "nextCursor": null
          *     }
          */
         WithdrawalListDto_Output: {
+            /** @description By status: pass as cursor for the next page; null on the last (always null by sender: one answer) */
+            nextCursor: string | null;
             withdrawals: {
                 amountReceivedSats?: string;
                 amountSats: string;
@@ -1357,7 +1475,18 @@ export interface operations {
                     /**
                      * @example {
                      *       "custodySats": "150000000",
-                     *       "custodyUtxos": 12,
+                     *       "custodyUtxos": 1,
+                     *       "utxos": [
+                     *         {
+                     *           "kind": "custody",
+                     *           "txid": "7c3f0a4d2b1e9f8a6c5d4e3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *           "vout": 0,
+                     *           "amountSats": "150000000",
+                     *           "blockHash": "3a6f1c0e5b9d8a7f6e5d4c3b2a19f8e7d6c5b4a39281706f5e4d3c2b1a098f7e",
+                     *           "blockHeight": 812,
+                     *           "merkleProof": "00000020…"
+                     *         }
+                     *       ],
                      *       "l2SupplySats": "149000000",
                      *       "pendingWithdrawalsSats": "1000000",
                      *       "feesPaidSats": "0",
@@ -1429,6 +1558,53 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["SignerSetDto_Output"];
+                };
+            };
+        };
+    };
+    ReadsController_signingSessions: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: string;
+                status?: "pending" | "signed" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "sessions": [
+                     *         {
+                     *           "id": "sweep:7c3f0a4d2b1e9f8a6c5d4e3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *           "status": "signed",
+                     *           "purpose": "sweep",
+                     *           "message": "3a6f1c0e5b9d8a7f6e5d4c3b2a19f8e7d6c5b4a39281706f5e4d3c2b1a098f7e",
+                     *           "outputKey": "…",
+                     *           "signature": "…",
+                     *           "signers": [
+                     *             1,
+                     *             2,
+                     *             4
+                     *           ],
+                     *           "attempt": 1,
+                     *           "error": null,
+                     *           "createdAt": "2026-12-03T13:00:00.000Z",
+                     *           "completedAt": "2026-12-03T13:00:02.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SigningSessionPageDto_Output"];
                 };
             };
         };
@@ -1701,9 +1877,13 @@ export interface operations {
     };
     ReadsController_withdrawals: {
         parameters: {
-            query: {
-                /** @description The EVM address that burned */
-                sender: string;
+            query?: {
+                cursor?: string;
+                limit?: string;
+                /** @description The withdrawals this EVM address burned for */
+                sender?: string;
+                /** @description The withdrawals in this state, in arrival (id) order, a page at a time */
+                status?: "final" | "queued" | "signing" | "broadcast" | "confirmed" | "paid";
             };
             header?: never;
             path?: never;
@@ -1718,7 +1898,35 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "withdrawals": []
+                     *       "withdrawals": [
+                     *         {
+                     *           "id": "7",
+                     *           "sender": "0x8ba1f109551bD432803012645Ac136ddd64DBA72",
+                     *           "scriptPubKey": "0014…",
+                     *           "amountSats": "500000",
+                     *           "maxFeeSats": "10000",
+                     *           "status": "paid",
+                     *           "confirmations": 6,
+                     *           "txid": "7c3f0a4d2b1e9f8a6c5d4e3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *           "vout": 1,
+                     *           "feeSats": "1400",
+                     *           "amountReceivedSats": "498600",
+                     *           "waitingBlocks": 0,
+                     *           "stuck": false,
+                     *           "history": [
+                     *             {
+                     *               "status": "final",
+                     *               "detail": "final on the L2"
+                     *             },
+                     *             {
+                     *               "status": "paid",
+                     *               "detail": "6 confirmations",
+                     *               "sweepTxid": "7c3f0a4d2b1e9f8a6c5d4e3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": components["schemas"]["WithdrawalListDto_Output"];

@@ -4,18 +4,19 @@ import type { Server } from 'node:http';
 import { Global, Module, type DynamicModule, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { NextFunction, Request, Response } from 'express';
 import { ObservabilityModule } from '@tapbridge/observability/nest';
 import { histogram, type Logger } from '@tapbridge/observability';
 import type { ServiceRuntime } from '../runtime.js';
-import { API_KEY_HEADER, API_KEY_SCHEME, ApiKeyGuard } from './api-key.guard.js';
+import { API_KEY_HEADER, ApiKeyGuard } from './api-key.guard.js';
+import { buildOpenApiDocument } from './openapi.js';
 import { ProblemFilter } from './problem.filter.js';
 import { RpcServer } from './rpc.server.js';
 import { RUNTIME } from './runtime-token.js';
 import { RateLimitGuard, RedisThrottlerStorage, throttlerOptions } from './throttle.js';
-import { cleanupOpenApiDoc, ZodSerializerInterceptor, ZodValidationPipe } from './zod.js';
+import { ZodSerializerInterceptor, ZodValidationPipe } from './zod.js';
 
 export { RUNTIME };
 
@@ -127,14 +128,7 @@ export async function bootstrapService(o: BootstrapOptions): Promise<INestApplic
     });
     next();
   });
-  const doc = new DocumentBuilder()
-    .setTitle(o.title)
-    .setDescription(o.description ?? '')
-    .setVersion('0.1.0')
-    .addApiKey({ type: 'apiKey', in: 'header', name: API_KEY_HEADER, description: 'An API key from `tapbridge apikey create` (also accepted as Authorization: Bearer <key>)' }, API_KEY_SCHEME)
-    .build();
-  // cleanupOpenApiDoc turns the createZodDto classes' metadata into the OpenAPI schemas of their zod schemas.
-  const document = () => cleanupOpenApiDoc(SwaggerModule.createDocument(app, doc));
+  const document = () => buildOpenApiDocument(app, { title: o.title, description: o.description });
   SwaggerModule.setup('docs', app, document);
   if (o.openApi) {
     const { jsonPath, uiPath, transform = (d: OpenAPIObject) => d } = o.openApi;

@@ -5,6 +5,8 @@ export { RedisThrottlerStorage, RateLimitGuard, throttlerOptions } from './throt
 export { ConfigModule, APP_CONFIG, InjectConfig } from './config.module.js';
 export { createZodDto, ZodResponse, ZodSerializerDto, ZodValidationPipe, RequestValidationError, cleanupOpenApiDoc } from './zod.js';
 export type { ZodDto, ValidationIssue } from './zod.js';
+export { buildOpenApiDocument, previewOpenApiDocument, finishOpenApiDocument, normalizeNullable, OPENAPI_VERSION } from './openapi.js';
+export type { OpenApiInfo } from './openapi.js';
 export { ProblemFilter, DomainError } from './problem.filter.js';
 export type { ProblemDetails } from './problem.filter.js';
 export { RpcServer, RpcEnvelopeSerializer, envelopeOf } from './rpc.server.js';

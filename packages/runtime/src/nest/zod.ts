@@ -1,14 +1,45 @@
 // One declaration per REST/RPC shape: a zod schema, wrapped by nestjs-zod's createZodDto, is the request validator
-// (the global pipe below), the response serializer (@ZodResponse) and the OpenAPI schema (cleanupOpenApiDoc in
-// bootstrapService). nestjs-zod 5.5.0 declares peers Nest <= 11 only; it runs unchanged on Nest 12.5 and
+// (the global pipe below), the response serializer (@ZodResponse) and the OpenAPI schema (buildOpenApiDocument in
+// openapi.ts). nestjs-zod 5.5.0 declares peers Nest <= 11 only; it runs unchanged on Nest 12.5 and
 // @nestjs/swagger 12.0.2 (its swagger import is a require() of an ESM package, which Node >= 20.19 loads), so the
 // root package.json allows those peers instead of this package carrying its own copy.
 import { BadRequestException, type PipeTransform, type Type } from '@nestjs/common';
-import { createZodValidationPipe } from 'nestjs-zod';
+import { createZodDto as nestjsZodDto, createZodValidationPipe, type ZodDto } from 'nestjs-zod';
 import type { z } from 'zod';
+import { hideJsonTypeLists } from './openapi.js';
 
-export { createZodDto, ZodResponse, ZodSerializerDto, cleanupOpenApiDoc, ZodSerializerInterceptor } from 'nestjs-zod';
+export { ZodResponse, ZodSerializerDto, cleanupOpenApiDoc, ZodSerializerInterceptor } from 'nestjs-zod';
 export type { ZodDto } from 'nestjs-zod';
+
+type Schema = Parameters<typeof nestjsZodDto>[0];
+type OpenApiDto = { _OPENAPI_METADATA_FACTORY(): unknown };
+
+/** Makes a DTO class's OpenAPI metadata keep zod's `type: [T, 'null']` lists away from @nestjs/swagger (openapi.ts). */
+function withJsonTypeLists<D extends OpenApiDto>(dto: D): D {
+  const metadata = dto._OPENAPI_METADATA_FACTORY;
+  return Object.defineProperty(dto, '_OPENAPI_METADATA_FACTORY', {
+    configurable: true,
+    value(this: D) {
+      return hideJsonTypeLists(metadata.call(this));
+    },
+  });
+}
+
+/**
+ * nestjs-zod's createZodDto, with nullable fields published correctly: its metadata writes a nullable primitive as
+ * a JSON-schema type list, which @nestjs/swagger took for an array (see openapi.ts). The same class otherwise; the
+ * response-side `Dto.Output` class (what @ZodResponse documents) gets the same fix.
+ */
+export function createZodDto<S extends Schema, C extends boolean = false>(schema: S, options?: { codec: C }): ZodDto<S, C> {
+  const dto = withJsonTypeLists(nestjsZodDto<S, C>(schema, options));
+  const output = Object.getOwnPropertyDescriptor(dto, 'Output')!.get!;
+  return Object.defineProperty(dto, 'Output', {
+    configurable: true,
+    get(this: typeof dto) {
+      return withJsonTypeLists(output.call(this) as OpenApiDto);
+    },
+  });
+}
 
 /** One failed check of a request: where (dotted path, '' for the whole body) and why. */
 export interface ValidationIssue {

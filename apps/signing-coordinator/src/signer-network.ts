@@ -162,10 +162,34 @@ export class SignerNetwork implements SignerTransport {
           if (reply.type === 'heartbeat.ack' && (reply.body as MessageBody<'heartbeat.ack'>).nonce === nonce) {
             const body = reply.body as MessageBody<'heartbeat.ack'>;
             this.markSeen(i, body.ready, body.groupKey);
+            return true;
           }
+          return false;
         })
-        .catch(() => undefined);
+        .catch(() => false)
+        .then((answered) => this.recordProbe(i, answered));
     }
+  }
+
+  /** Counts one heartbeat probe of signer `index` (by host key, per minute): the measured uptime. */
+  async recordProbe(index: number, answered: boolean, at = new Date()): Promise<void> {
+    const key = this.#keys.get(index);
+    if (key === undefined) return;
+    const hostPubkey = bytesToHex(key);
+    const minute = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
+    const hit = answered ? 1 : 0;
+    await this.prisma.signerHeartbeat
+      .upsert({ where: { hostPubkey_minute: { hostPubkey, minute } }, create: { hostPubkey, minute, probes: 1, answered: hit }, update: { probes: { increment: 1 }, answered: { increment: hit } } })
+      .catch((err: unknown) => this.runtime.logger.warn({ err: (err as Error).message, signer: index }, 'could not record a heartbeat probe'));
+  }
+
+  /**
+   * Probes sent and answered per host key over [from, to), by whole minutes (a minute counts when it starts in the
+   * window). A signer that was never probed in the window is absent.
+   */
+  async uptime(from: Date, to: Date): Promise<Array<{ hostPubkey: string; probes: number; answered: number }>> {
+    const rows = await this.prisma.signerHeartbeat.groupBy({ by: ['hostPubkey'], where: { minute: { gte: from, lt: to } }, _sum: { probes: true, answered: true }, orderBy: { hostPubkey: 'asc' } });
+    return rows.map((r) => ({ hostPubkey: r.hostPubkey, probes: r._sum.probes ?? 0, answered: r._sum.answered ?? 0 }));
   }
 
   /** Sends a signed request to signer `index` and returns its authenticated reply. */

@@ -15,6 +15,7 @@ import { PrismaService } from './prisma.service.js';
 import { SignaturesController } from './signatures.controller.js';
 import { SignerNetwork } from './signer-network.js';
 import { SigningRpcController } from './signing.rpc.js';
+import { UptimeRpcController } from './uptime.rpc.js';
 import { signingObserver } from './signing-observer.js';
 import { CoordinatorStore, type StoredGroupKey } from './store.js';
 
@@ -111,7 +112,7 @@ export class CoordinatorLifecycle implements OnApplicationBootstrap, OnApplicati
 }
 
 @Module({
-  controllers: [SignaturesController, SigningRpcController],
+  controllers: [SignaturesController, SigningRpcController, UptimeRpcController],
   providers: [
     {
       provide: CoordinatorStore,

@@ -23,6 +23,12 @@ export const signerConfig = z
     SIGNER_HOST_PUBKEYS: keyListSchema('host'),
     /** Or: the ChillDKG params_hash (32-byte hex) of the expected host keys and threshold. One of the two is mandatory unless regtest. */
     SIGNER_DKG_PARAMS_HASH: hex32().optional(),
+    /**
+     * Where the DKG's expected participants come from: "config" (SIGNER_HOST_PUBKEYS / SIGNER_DKG_PARAMS_HASH) or
+     * "registry" (custody rotation, issue 11: the current epoch's active set and threshold, from stake-accounting's
+     * registry over rpc.stake.epochs.current; every dkg.start must name exactly its host keys in rank order).
+     */
+    SIGNER_PARTICIPANTS_FROM: z.enum(['config', 'registry']).default('config'),
     /** REGTEST ONLY: sign any 32-byte message for purpose "message" (a 32-byte message may be a custody sighash). */
     SIGNER_ALLOW_RAW_MESSAGES: bool(false),
     /** Co-sign custody's half of state-channel updates (issue 12) under the channel policy, checked against rpc.channels.ledger.get. */
@@ -43,7 +49,7 @@ export const signerConfig = z
   .superRefine((c, ctx) => {
     const missing = missingPins(c.BITCOIN_NETWORK, {
       COORDINATOR_PUBKEY: c.COORDINATOR_PUBKEY !== undefined,
-      'SIGNER_HOST_PUBKEYS or SIGNER_DKG_PARAMS_HASH': c.SIGNER_HOST_PUBKEYS.length > 0 || c.SIGNER_DKG_PARAMS_HASH !== undefined,
+      'SIGNER_HOST_PUBKEYS or SIGNER_DKG_PARAMS_HASH': c.SIGNER_PARTICIPANTS_FROM === 'registry' || c.SIGNER_HOST_PUBKEYS.length > 0 || c.SIGNER_DKG_PARAMS_HASH !== undefined,
     });
     for (const m of missing) ctx.addIssue({ code: 'custom', message: m.message, path: [m.variable.split(' ')[0] as string] });
   })

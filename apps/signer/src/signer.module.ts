@@ -5,7 +5,7 @@ import { Module } from '@nestjs/common';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { APP_CONFIG, RUNTIME } from '@tapbridge/runtime/nest';
-import { CHANNEL_PURPOSE, ChannelPolicy, DISBURSAL_PURPOSE, DevnetRawMessagePolicy, HeartbeatPolicy, MemoryChannelSignedStore, PolicyRegistry, RpcChannelView, SignerProtocol, StaticExpectedParticipants, SWEEP_PURPOSE, trustOnFirstUseAllowed, type KeyShare } from '@tapbridge/signing';
+import { CHANNEL_PURPOSE, ChannelPolicy, DISBURSAL_PURPOSE, DevnetRawMessagePolicy, HeartbeatPolicy, MemoryChannelSignedStore, PolicyRegistry, RegistryExpectedParticipants, RpcChannelView, RpcStakeRegistryView, SignerProtocol, StaticExpectedParticipants, SWEEP_PURPOSE, trustOnFirstUseAllowed, type KeyShare } from '@tapbridge/signing';
 import type { SignerConfig } from './config.js';
 import { SignerKeyStore } from './key-store.js';
 import { DecisionLog, SignerService } from './signer-service.js';
@@ -54,8 +54,13 @@ function policiesFor(config: SignerConfig, runtime: ServiceRuntime, sweepView: S
 }
 
 function protocolFor(config: SignerConfig, runtime: ServiceRuntime, keys: SignerKeys, policies: PolicyRegistry, decisions: DecisionLog, groupKey: GroupKeyRef): SignerProtocol {
-  const expectedParticipants = StaticExpectedParticipants.fromConfig({ hostPubkeys: config.SIGNER_HOST_PUBKEYS, t: config.SIGNER_THRESHOLD, paramsHash: config.SIGNER_DKG_PARAMS_HASH });
-  if (config.SIGNER_HOST_PUBKEYS.length === 0 && !config.SIGNER_DKG_PARAMS_HASH)
+  // Rotation (issue 11): the epoch's set from the stake registry, through this signer's own RPC view of it.
+  const fromRegistry = config.SIGNER_PARTICIPANTS_FROM === 'registry';
+  const expectedParticipants = fromRegistry
+    ? new RegistryExpectedParticipants(new RpcStakeRegistryView({ messaging: runtime.messaging }))
+    : StaticExpectedParticipants.fromConfig({ hostPubkeys: config.SIGNER_HOST_PUBKEYS, t: config.SIGNER_THRESHOLD, paramsHash: config.SIGNER_DKG_PARAMS_HASH });
+  if (fromRegistry) runtime.logger.info('DKG participants are the current epoch\'s set from the stake registry (rpc.stake.epochs.current)');
+  else if (config.SIGNER_HOST_PUBKEYS.length === 0 && !config.SIGNER_DKG_PARAMS_HASH)
     runtime.logger.warn('neither SIGNER_HOST_PUBKEYS nor SIGNER_DKG_PARAMS_HASH is set: this signer joins a DKG with any participant set (regtest only)');
   const protocol = new SignerProtocol({
     index: config.SIGNER_INDEX,

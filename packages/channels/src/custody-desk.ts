@@ -8,9 +8,10 @@
 //   the funding output is confirmed and merkle-proved against the service's own header chain;
 // - a payment to custody for state n+1 executes on the L2 exactly once per (channel, n+1), and only with the user's
 //   revocation of state n (before it the user could still publish n unpunished); it credits the amount as L2 BTC to
-//   the channel's EVM address;
-// - a return executes first (an L2 burn of the user's L2 BTC, once per (channel, n+1)); only then does custody sign
-//   the user's commitment that moves value to the user;
+//   the channel's EVM address (the store publishes a channel ledger system call with the state, which the sequencer
+//   applies once per (channel, state));
+// - a return executes first (an L2 burn of the user's L2 BTC, once per (channel, n+1)); only once the L2 applied the
+//   burn (`l2Settled`) does custody sign the user's commitment that moves value to the user;
 // - custody's own commitment and a cooperative close are signed only for the latest executed state.
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -49,7 +50,7 @@ export interface CustodyChannel {
 
 export type ChannelEvent =
   | { type: 'opened'; channelId: string; evmAddress: string; capacity: bigint }
-  | { type: 'updated'; channelId: string; stateNumber: number; user: bigint; custody: bigint; kind: 'credit' | 'burn'; amount: bigint }
+  | { type: 'updated'; channelId: string; evmAddress: string; stateNumber: number; user: bigint; custody: bigint; kind: 'credit' | 'burn'; amount: bigint }
   | { type: 'closing'; channelId: string; how: 'cooperative' | 'user-force-close' | 'custody-force-close' | 'revoked-state-penalised'; txid: string; stateNumber?: number }
   | { type: 'closed'; channelId: string; txid: string };
 
@@ -106,7 +107,15 @@ export interface CustodyDeskOptions {
   seedSecret: Uint8Array;
   /** Proves the funding output confirmed on the service's own header chain; returns why not. */
   proveFunding: (params: ChannelParams) => Promise<{ ok: true } | { ok: false; reason: string }>;
+  /**
+   * What the L2 made of a state's ledger call (the sequencer's channel ledger): applied, refused (a burn beyond the
+   * balance) or not in a block yet. A return is signed only once its burn is applied. Absent: the service's own
+   * ledger stands for the L2 (packages' tests without a chain).
+   */
+  l2Settled?: (channelId: string, stateNumber: number) => Promise<L2Settlement>;
 }
+
+export type L2Settlement = 'applied' | 'refused' | 'pending';
 
 export const channelSeed = (seedSecret: Uint8Array, channelId: string): Uint8Array => hmac(sha256, seedSecret, new TextEncoder().encode(`tapbridge/channel-seed/${channelId}`));
 
@@ -241,7 +250,7 @@ export class CustodyDesk {
       if (amount > latest.custody) throw new ChannelError(`the channel's custody side holds ${latest.custody} sat, less than ${amount}`);
       if (amount > l2Credited - l2Burned) throw new ChannelError(`the user holds ${l2Credited - l2Burned} sat of L2 BTC from this channel, less than ${amount}`);
       const execute: ExecutedState = { stateNumber, user: latest.user + amount, custody: latest.custody - amount, kind: 'burn', amount };
-      await this.o.store.save(channelId, { execute, event: { type: 'updated', channelId, stateNumber, user: execute.user, custody: execute.custody, kind: 'burn', amount } });
+      await this.o.store.save(channelId, { execute, event: { type: 'updated', channelId, evmAddress: c.evmAddress, stateNumber, user: execute.user, custody: execute.custody, kind: 'burn', amount } });
       return execute;
     });
   }
@@ -266,6 +275,9 @@ export class CustodyDesk {
           const burn = c.executed.find((e) => e.stateNumber === sheet.stateNumber);
           if (!burn || burn.kind !== 'burn' || burn.user !== sheet.user || burn.custody !== sheet.custody)
             throw new ChannelError(`state ${sheet.stateNumber} moves ${from.custody - sheet.custody} sat to the user, but no matching L2 burn was executed`);
+          const l2 = this.o.l2Settled ? await this.o.l2Settled(channelId, sheet.stateNumber) : 'applied';
+          if (l2 === 'pending') throw new ChannelError(`the L2 burn of state ${sheet.stateNumber} is not in an L2 block yet: send the proposal again shortly`);
+          if (l2 === 'refused') throw new ChannelError(`the L2 refused the burn of state ${sheet.stateNumber} (the L2 BTC was spent): custody does not sign it`);
         }
         const point = c.party.counterpartyPoints[sheet.stateNumber];
         if (!point) throw new ChannelError(`state ${sheet.stateNumber} does not follow state ${from.stateNumber}`);
@@ -314,7 +326,7 @@ export class CustodyDesk {
       const amount = sheet.custody - from.custody;
       if (amount < 0n) throw new ChannelError(`state ${stateNumber} moves value to the user without an executed burn`);
       const execute: ExecutedState = { stateNumber, user: sheet.user, custody: sheet.custody, kind: 'credit', amount };
-      await this.o.store.save(channelId, { party, execute, event: { type: 'updated', channelId, stateNumber, user: sheet.user, custody: sheet.custody, kind: 'credit', amount } });
+      await this.o.store.save(channelId, { party, execute, event: { type: 'updated', channelId, evmAddress: c.evmAddress, stateNumber, user: sheet.user, custody: sheet.custody, kind: 'credit', amount } });
       return execute;
     });
   }

@@ -392,8 +392,13 @@ export interface SystemCallJson {
   call:
     | { kind: 'slash'; evidenceIdHash: string; signer: string; selfAmount: string; delegators: string[]; delegatorAmounts: string[]; unbondingIds: string[]; unbondingAmounts: string[] }
     | { kind: 'release_unbonding'; below: string }
-    | { kind: 'credit_rewards'; epoch: string; recipients: string[]; amounts: string[]; valueWei: string }
-    | { kind: 'channel_credit' | 'channel_burn'; channelId: string; stateNumber: string; account: string; amountSats: string };
+    | { kind: 'credit_rewards'; epoch: string; recipients: string[]; amounts: string[]; valueWei: string };
+}
+
+/** The wire form (channel.system.call's payload: decimal strings) of a channel ledger call. */
+export interface ChannelSystemCallJson {
+  id: string;
+  call: { kind: 'channel_credit' | 'channel_burn'; channelId: string; stateNumber: string; account: string; amountSats: string };
 }
 
 function big(v: string, what: string): bigint {
@@ -413,26 +418,41 @@ export function parseSystemCall(json: SystemCallJson): SystemCall {
         }
       : c.kind === 'release_unbonding'
         ? { kind: 'release_unbonding', below: big(c.below, 'below') }
-        : c.kind === 'credit_rewards'
-          ? { kind: 'credit_rewards', epoch: big(c.epoch, 'epoch'), recipients: c.recipients, amounts: c.amounts.map((v) => big(v, 'amounts')), valueWei: big(c.valueWei, 'valueWei') }
-          : { kind: c.kind, channelId: c.channelId, stateNumber: big(c.stateNumber, 'stateNumber'), account: c.account, amountSats: big(c.amountSats, 'amountSats') },
+        : { kind: 'credit_rewards', epoch: big(c.epoch, 'epoch'), recipients: c.recipients, amounts: c.amounts.map((v) => big(v, 'amounts')), valueWei: big(c.valueWei, 'valueWei') },
   );
   const id = systemCallId(call);
   if (json.id !== id) throw new SystemCallError(`system call id ${JSON.stringify(json.id)} is not its call's id ${id}`);
   return call;
 }
 
-/** The wire form of a system call (what stake-accounting publishes). */
+/** A channel ledger call from its wire form (channel.system.call); only channel kinds, and the id must be its own. */
+export function parseChannelSystemCall(json: ChannelSystemCallJson): ChannelLedgerCall {
+  const c = json.call;
+  if (c?.kind !== 'channel_credit' && c?.kind !== 'channel_burn') throw new SystemCallError(`${JSON.stringify(c?.kind)} is not a channel ledger call`);
+  const call = checkSystemCall({ kind: c.kind, channelId: c.channelId, stateNumber: big(c.stateNumber, 'stateNumber'), account: c.account, amountSats: big(c.amountSats, 'amountSats') });
+  if (!isChannelLedgerCall(call)) throw new SystemCallError('not a channel ledger call');
+  const id = systemCallId(call);
+  if (json.id !== id) throw new SystemCallError(`system call id ${JSON.stringify(json.id)} is not its call's id ${id}`);
+  return call;
+}
+
+/** The wire form of a channel ledger call (what the channel-service publishes). */
+export function channelSystemCallJson(call: ChannelLedgerCall): ChannelSystemCallJson {
+  const c = checkSystemCall(call);
+  if (!isChannelLedgerCall(c)) throw new SystemCallError('not a channel ledger call');
+  return { id: systemCallId(c), call: { kind: c.kind, channelId: c.channelId, stateNumber: c.stateNumber.toString(), account: c.account, amountSats: c.amountSats.toString() } };
+}
+
+/** The wire form of a stake system call (what stake-accounting publishes); channel calls have channelSystemCallJson. */
 export function systemCallJson(call: SystemCall): SystemCallJson {
   const s = (v: bigint) => v.toString();
   const c = checkSystemCall(call);
+  if (isChannelLedgerCall(c)) throw new SystemCallError(`${c.kind} is a channel ledger call: its wire form is channelSystemCallJson`);
   const body: SystemCallJson['call'] =
     c.kind === 'slash'
       ? { kind: 'slash', evidenceIdHash: c.evidenceIdHash, signer: c.signer, selfAmount: s(c.selfAmount), delegators: c.delegators, delegatorAmounts: c.delegatorAmounts.map(s), unbondingIds: c.unbondingIds.map(s), unbondingAmounts: c.unbondingAmounts.map(s) }
       : c.kind === 'release_unbonding'
         ? { kind: 'release_unbonding', below: s(c.below) }
-        : c.kind === 'credit_rewards'
-          ? { kind: 'credit_rewards', epoch: s(c.epoch), recipients: c.recipients, amounts: c.amounts.map(s), valueWei: s(c.valueWei) }
-          : { kind: c.kind, channelId: c.channelId, stateNumber: s(c.stateNumber), account: c.account, amountSats: s(c.amountSats) };
+        : { kind: 'credit_rewards', epoch: s(c.epoch), recipients: c.recipients, amounts: c.amounts.map(s), valueWei: s(c.valueWei) };
   return { id: systemCallId(c), call: body };
 }

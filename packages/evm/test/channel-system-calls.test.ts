@@ -4,8 +4,8 @@
 import { type Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CHANNEL_BURNED_TOPIC, CHANNEL_CREDITED_TOPIC, CHANNEL_LEDGER_ADDRESS, channelLedgerKey, channelLedgerSlot, EvmEngine, parseSystemCall, PostgresChainStore, satsToWei, STAKE_SYSTEM_ADDRESS,
-  SystemCallError, systemCallJson, toHex, type ChainConfig, type SystemCall,
+  CHANNEL_BURNED_TOPIC, CHANNEL_CREDITED_TOPIC, CHANNEL_LEDGER_ADDRESS, channelLedgerKey, channelLedgerSlot, EvmEngine, parseChannelSystemCall, PostgresChainStore, satsToWei, STAKE_SYSTEM_ADDRESS,
+  SystemCallError, channelSystemCallJson, systemCallJson, toHex, type ChainConfig, type ChannelLedgerCall, type SystemCall,
 } from '../src/index.js';
 import { fundedConfig, testWallets } from './support/chain.js';
 import { createTestSchema, poolFailingNextCommit, postgresReachable, type TestSchema } from './support/postgres.js';
@@ -16,19 +16,22 @@ if (!reachable) console.warn('channel system calls on Postgres (needs Postgres a
 const [funder] = testWallets(1) as [Wallet];
 const USER = '0x00000000000000000000000000000000000abc01';
 const CHANNEL = `${'ab'.repeat(32)}:1`;
-const credit = (stateNumber: bigint, amountSats: bigint): SystemCall => ({ kind: 'channel_credit', channelId: CHANNEL, stateNumber, account: USER, amountSats });
-const burn = (stateNumber: bigint, amountSats: bigint): SystemCall => ({ kind: 'channel_burn', channelId: CHANNEL, stateNumber, account: USER, amountSats });
+const credit = (stateNumber: bigint, amountSats: bigint): ChannelLedgerCall => ({ kind: 'channel_credit', channelId: CHANNEL, stateNumber, account: USER, amountSats });
+const burn = (stateNumber: bigint, amountSats: bigint): ChannelLedgerCall => ({ kind: 'channel_burn', channelId: CHANNEL, stateNumber, account: USER, amountSats });
 
 describe('channel ledger calls: checks and wire form', () => {
   it('ids are per (channel, state) whatever the kind; the wire form round-trips; bad input is refused', () => {
-    const json = systemCallJson(credit(3n, 30_000_000n));
+    const json = channelSystemCallJson(credit(3n, 30_000_000n));
     expect(json).toEqual({ id: `channel:${CHANNEL}:3`, call: { kind: 'channel_credit', channelId: CHANNEL, stateNumber: '3', account: USER, amountSats: '30000000' } });
-    expect(parseSystemCall(json)).toEqual(credit(3n, 30_000_000n));
-    expect(systemCallJson(burn(3n, 1n)).id).toBe(json.id);
-    expect(() => parseSystemCall({ ...json, id: `channel:${CHANNEL}:4` })).toThrow(SystemCallError);
-    expect(() => parseSystemCall({ id: json.id, call: { ...json.call, amountSats: '0' } })).toThrow(/positive/);
-    expect(() => parseSystemCall({ id: `channel:${'AB'.repeat(32)}:1:3`, call: { ...json.call, channelId: `${'AB'.repeat(32)}:1` } })).toThrow(/funding outpoint/);
-    expect(() => parseSystemCall({ id: json.id, call: { ...json.call, amountSats: '2100000000000001' } })).toThrow(SystemCallError);
+    expect(parseChannelSystemCall(json)).toEqual(credit(3n, 30_000_000n));
+    expect(channelSystemCallJson(burn(3n, 1n)).id).toBe(json.id);
+    expect(() => parseChannelSystemCall({ ...json, id: `channel:${CHANNEL}:4` })).toThrow(SystemCallError);
+    expect(() => parseChannelSystemCall({ id: json.id, call: { ...json.call, amountSats: '0' } })).toThrow(/positive/);
+    expect(() => parseChannelSystemCall({ id: `channel:${'AB'.repeat(32)}:1:3`, call: { ...json.call, channelId: `${'AB'.repeat(32)}:1` } })).toThrow(/funding outpoint/);
+    expect(() => parseChannelSystemCall({ id: json.id, call: { ...json.call, amountSats: '2100000000000001' } })).toThrow(SystemCallError);
+    // A stake decision is not a channel call, and a channel call has no stake wire form.
+    expect(() => parseChannelSystemCall({ id: 'release:1', call: { kind: 'release_unbonding', below: '1' } } as never)).toThrow(/not a channel ledger call/);
+    expect(() => systemCallJson(credit(1n, 1n))).toThrow(/channelSystemCallJson/);
   });
 });
 

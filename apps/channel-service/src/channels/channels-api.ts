@@ -8,6 +8,7 @@ import type { ChannelServiceConfig } from '../config.js';
 import { CustodyTermsSource } from './custody-terms.js';
 import type { AcceptanceView, ChannelView, CloseView, ExecutedView, LedgerView, RegisteredView, TermsView } from './dto.js';
 import { FundingProver } from './funding-prover.js';
+import { L2Ledger } from './l2-ledger.js';
 import { PrismaChannelStore } from './prisma-channel-store.js';
 
 const executedView = (e: ExecutedState): ExecutedView => ({ stateNumber: e.stateNumber, userSats: e.user.toString(), custodySats: e.custody.toString(), kind: e.kind, amountSats: e.amount.toString() });
@@ -28,6 +29,7 @@ export class ChannelsApi {
     @Inject(CustodyDesk) private readonly desk: CustodyDesk,
     @Inject(PrismaChannelStore) private readonly store: PrismaChannelStore,
     @Inject(CustodyTermsSource) private readonly terms: CustodyTermsSource,
+    @Inject(L2Ledger) private readonly l2: L2Ledger,
     @Inject(FundingProver) private readonly prover: FundingProver,
   ) {}
 
@@ -70,8 +72,14 @@ export class ChannelsApi {
     return domain(async () => executedView(await this.desk.receiveRevocation(channelId, { type: 'revocation', stateNumber: b.stateNumber, secret: hexToBytes(b.secret), nextPoint: hexToBytes(b.nextPoint) })));
   }
 
+  /** Records the return's burn (published to the L2 with it) and answers once the L2 applied it, or after RPC_TIMEOUT_MS. */
   returnBurn(channelId: string, b: { stateNumber: number; amountSats: string }): Promise<ExecutedView> {
-    return domain(async () => executedView(await this.desk.burnForReturn(channelId, b.stateNumber, BigInt(b.amountSats))));
+    return domain(async () => {
+      const executed = await this.desk.burnForReturn(channelId, b.stateNumber, BigInt(b.amountSats));
+      const l2 = await this.l2.waitSettled(channelId, b.stateNumber, this.config.RPC_TIMEOUT_MS).catch(() => 'pending' as const);
+      if (l2 === 'refused') throw new ChannelError(`the L2 refused the burn of state ${b.stateNumber} (the L2 BTC was spent): custody will not sign it`);
+      return executedView(executed);
+    });
   }
 
   close(channelId: string, b: { feeSats: string; feePaidBy: 'user' | 'custody'; userSignature: string }): Promise<CloseView> {

@@ -10,6 +10,7 @@ import { ChannelsRpcController } from './channels.rpc.js';
 import { CustodyTermsSource } from './custody-terms.js';
 import { FundingProver } from './funding-prover.js';
 import { CoordinatorGroupSigner } from './group-signer.js';
+import { L2Ledger } from './l2-ledger.js';
 import { PrismaChannelStore } from './prisma-channel-store.js';
 import { WatchService } from './watch.service.js';
 
@@ -33,10 +34,18 @@ import { WatchService } from './watch.service.js';
       useFactory: (config: ChannelServiceConfig, runtime: ServiceRuntime) => new CoordinatorGroupSigner({ messaging: runtime.messaging, rpcTimeoutMs: config.RPC_TIMEOUT_MS, signingTimeoutMs: config.SIGNING_TIMEOUT_MS }),
     },
     {
+      provide: L2Ledger,
+      inject: [APP_CONFIG, RUNTIME],
+      useFactory: (config: ChannelServiceConfig, runtime: ServiceRuntime) => new L2Ledger({ messaging: runtime.messaging, rpcTimeoutMs: config.RPC_TIMEOUT_MS }),
+    },
+    {
       provide: CustodyDesk,
-      inject: [APP_CONFIG, PrismaChannelStore, CoordinatorGroupSigner, CustodyTermsSource, FundingProver],
-      useFactory: (config: ChannelServiceConfig, store: PrismaChannelStore, signer: CoordinatorGroupSigner, terms: CustodyTermsSource, prover: FundingProver) =>
-        new CustodyDesk({ store, sign: (r) => signer.sign(r), terms: () => terms.terms(), seedSecret: hexToBytes(config.CHANNEL_SEED_SECRET), proveFunding: (p) => prover.prove(p) }),
+      inject: [APP_CONFIG, PrismaChannelStore, CoordinatorGroupSigner, CustodyTermsSource, FundingProver, L2Ledger],
+      useFactory: (config: ChannelServiceConfig, store: PrismaChannelStore, signer: CoordinatorGroupSigner, terms: CustodyTermsSource, prover: FundingProver, l2: L2Ledger) =>
+        new CustodyDesk({
+          store, sign: (r) => signer.sign(r), terms: () => terms.terms(), seedSecret: hexToBytes(config.CHANNEL_SEED_SECRET), proveFunding: (p) => prover.prove(p),
+          l2Settled: (channelId, stateNumber) => l2.settled(channelId, stateNumber),
+        }),
     },
     ChannelsApi,
     WatchService,

@@ -1,8 +1,10 @@
 // CustodyChannelStore on Postgres (Prisma): a channel row plus its executed states; every save is one transaction
 // with its outbox event, so an executed (channel, state) and its channel.updated event exist together or not at all.
+// An executed payment or return also publishes channel.system.call in the same transaction: the sequencer's L2
+// credit or burn of it (real L2 BTC), applied once per (channel, state) (packages/evm system-calls.ts).
 import { Inject, Injectable } from '@nestjs/common';
 import { ChannelError, decodeChannelParams, decodePartyState, encodeChannelParams, encodePartyState, type ChannelChange, type ChannelEvent, type ChannelStatus, type CustodyChannel, type CustodyChannelStore, type ExecutedState } from '@tapbridge/channels';
-import { channelClosed, channelClosing, channelOpened, channelUpdated, enqueueEvent, prismaExecutor, type SqlExecutor } from '@tapbridge/messaging';
+import { channelClosed, channelClosing, channelOpened, channelSystemCall, channelUpdated, enqueueEvent, prismaExecutor, type EventPayload, type SqlExecutor } from '@tapbridge/messaging';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { RUNTIME } from '@tapbridge/runtime/nest';
 import { bytesToHex, hexToBytes } from '@tapbridge/bitcoin';
@@ -33,10 +35,21 @@ function toChannel(row: Channel & { states: ChannelState[] }): CustodyChannel {
   };
 }
 
+/** The L2 side of an executed state: its channel ledger system call (the id is the sequencer's: channel:<id>:<state>). */
+export function channelLedgerCall(e: Extract<ChannelEvent, { type: 'updated' }>): EventPayload<typeof channelSystemCall> {
+  return {
+    id: `channel:${e.channelId}:${e.stateNumber}`,
+    call: { kind: e.kind === 'credit' ? 'channel_credit' : 'channel_burn', channelId: e.channelId, stateNumber: e.stateNumber.toString(), account: e.evmAddress, amountSats: e.amount.toString() },
+  };
+}
+
 async function emit(tx: SqlExecutor, schema: string, e: ChannelEvent): Promise<void> {
   if (e.type === 'opened') await enqueueEvent(tx, schema, channelOpened, { channelId: e.channelId, evmAddress: e.evmAddress, capacitySats: e.capacity.toString() });
-  else if (e.type === 'updated')
+  else if (e.type === 'updated') {
     await enqueueEvent(tx, schema, channelUpdated, { channelId: e.channelId, stateNumber: e.stateNumber, userSats: e.user.toString(), custodySats: e.custody.toString(), kind: e.kind, amountSats: e.amount.toString() });
+    // A state that moves nothing has nothing to credit or burn.
+    if (e.amount > 0n) await enqueueEvent(tx, schema, channelSystemCall, channelLedgerCall(e));
+  }
   else if (e.type === 'closing') await enqueueEvent(tx, schema, channelClosing, { channelId: e.channelId, how: e.how, txid: e.txid, ...(e.stateNumber !== undefined ? { stateNumber: e.stateNumber } : {}) });
   else await enqueueEvent(tx, schema, channelClosed, { channelId: e.channelId, txid: e.txid });
 }

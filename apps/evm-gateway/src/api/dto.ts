@@ -69,10 +69,21 @@ export class WithdrawalDto extends createZodDto(withdrawal) {}
 export const bridgeSupply = z.object({
   mintedSats: z.string().describe('Every deposit credited on the L2, satoshis'),
   finalBurnedSats: z.string().describe('Every burn that reached finality (and so was published as withdrawal.requested), satoshis'),
-  supplySats: z.string().describe('mintedSats − finalBurnedSats: BTC on the L2, counting burns not yet final as still there'),
+  channelCreditedSats: z.string().describe('Channel payments credited as L2 BTC (channel ledger system calls), satoshis'),
+  channelBurnedSats: z.string().describe('Channel returns burned from L2 BTC, satoshis'),
+  supplySats: z.string().describe('mintedSats − finalBurnedSats + channelCreditedSats − channelBurnedSats: BTC on the L2, counting burns not yet final as still there'),
   mints: z.number().int(),
   finalBurns: z.number().int(),
 });
+
+/** rpc.evm.system_call.get: a channel ledger call by id (`channel:<txid:vout>:<state>`). */
+export const systemCallStatusRequest = z.object({ id: z.string().regex(/^channel:[0-9a-f]{64}:(0|[1-9][0-9]{0,9}):(0|[1-9][0-9]{0,14})$/, 'must be channel:<txid:vout>:<state>') });
+export class SystemCallStatusRequest extends createZodDto(systemCallStatusRequest) {}
+export const systemCallStatus = z.object({
+  id: z.string(),
+  status: z.enum(['applied', 'refused', 'pending']).describe('applied: in a committed block; refused: a burn beyond the balance, settled without effect; pending: not in a block (yet)'),
+});
+export type SystemCallStatus = z.infer<typeof systemCallStatus>;
 
 export type ChainView = z.infer<typeof chain>;
 export type MintView = z.infer<typeof mint>;

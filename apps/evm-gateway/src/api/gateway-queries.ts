@@ -2,8 +2,8 @@
 // gateway's tables (Prisma) and the chain.
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  BRIDGE_ADDRESS, decodeWithdrawalRequests, EvmEngine, finalAtHead, finalizedBlockNumber, PostgresChainStore, WEI_PER_SAT,
-  WITHDRAWAL_REQUESTED_TOPIC, toHex, toQuantity, type WithdrawalRequest,
+  BRIDGE_ADDRESS, CHANNEL_BURNED_TOPIC, CHANNEL_CREDITED_TOPIC, CHANNEL_LEDGER_ADDRESS, channelLedgerSlot, decodeWithdrawalRequests, EvmEngine, finalAtHead,
+  finalizedBlockNumber, fromHex, PostgresChainStore, WEI_PER_SAT, WITHDRAWAL_REQUESTED_TOPIC, toHex, toQuantity, type WithdrawalRequest,
 } from '@tapbridge/evm';
 import { withdrawalRequested } from '@tapbridge/messaging';
 import { InjectConfig } from '@tapbridge/runtime/nest';
@@ -13,7 +13,11 @@ import type { EvmGatewayConfig } from '../config.js';
 import { depositIdOf } from '../mint/deposit-minter.js';
 import { PrismaService } from '../prisma.service.js';
 import { withdrawalRequestedPayload } from '../withdrawals/withdrawal-finalizer.js';
-import type { BridgeSupply, ChainView, MintView, WithdrawalView } from './dto.js';
+import type { BridgeSupply, ChainView, MintView, SystemCallStatus, WithdrawalView } from './dto.js';
+
+/** The amounts (data's second word, sats) of the channel ledger's logs with this topic. */
+const TOPIC_SUM = (logs: { topic0: Uint8Array | null; data: Uint8Array }[], topic: string): bigint =>
+  logs.filter((l) => l.topic0 !== null && toHex(l.topic0) === topic).reduce((sum, l) => sum + BigInt(toHex(l.data.subarray(32, 64))), 0n);
 
 @Injectable()
 export class GatewayQueries {
@@ -123,19 +127,37 @@ export class GatewayQueries {
     };
   }
 
-  /** The L2 supply of bridged BTC: every credited deposit minus every final burn. */
+  /**
+   * The L2 supply of bridged BTC: every credited deposit minus every final burn, plus channel payments credited minus
+   * channel returns burned (the channel ledger's logs, committed with their blocks).
+   */
   async supply(): Promise<BridgeSupply> {
-    // One snapshot (repeatable read), as the single statement this replaced: minted and burned are read together.
-    const [mints, burns] = await this.prisma.$transaction(
+    // One snapshot (repeatable read), as the single statement this replaced: minted, burned and the channel ledger together.
+    const [mints, burns, ledger] = await this.prisma.$transaction(
       [
         this.prisma.evmMint.aggregate({ _sum: { amountSats: true }, _count: true }),
         this.prisma.finalWithdrawal.aggregate({ _sum: { amountSats: true }, _count: true }),
+        this.prisma.evmLog.findMany({
+          where: { address: Buffer.from(fromHex(CHANNEL_LEDGER_ADDRESS, 20)), topic0: { in: [Buffer.from(fromHex(CHANNEL_CREDITED_TOPIC, 32)), Buffer.from(fromHex(CHANNEL_BURNED_TOPIC, 32))] } },
+          select: { topic0: true, data: true },
+        }),
       ],
       { isolationLevel: 'RepeatableRead' },
     );
     const minted = mints._sum.amountSats ?? 0n;
     const burned = burns._sum.amountSats ?? 0n;
-    return { mintedSats: minted.toString(), finalBurnedSats: burned.toString(), supplySats: (minted - burned).toString(), mints: mints._count, finalBurns: burns._count };
+    const credited = TOPIC_SUM(ledger, CHANNEL_CREDITED_TOPIC);
+    const returned = TOPIC_SUM(ledger, CHANNEL_BURNED_TOPIC);
+    return {
+      mintedSats: minted.toString(), finalBurnedSats: burned.toString(), channelCreditedSats: credited.toString(), channelBurnedSats: returned.toString(),
+      supplySats: (minted - burned + credited - returned).toString(), mints: mints._count, finalBurns: burns._count,
+    };
+  }
+
+  /** Whether a channel ledger call settled: its guard slot in the ledger account's storage at the head (1 applied, 2 refused). */
+  async systemCallStatus(id: string): Promise<SystemCallStatus> {
+    const guard = BigInt(toHex(await this.engine.getStorageAt(CHANNEL_LEDGER_ADDRESS, channelLedgerSlot(id))));
+    return { id, status: guard === 1n ? 'applied' : guard === 2n ? 'refused' : 'pending' };
   }
 
   /** A burn still waiting for finality: found by its indexed id topic in the bridge's logs. */

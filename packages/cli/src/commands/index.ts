@@ -12,6 +12,7 @@ import { registerNats } from './nats.js';
 import { registerWithdraw } from './withdraw.js';
 import { registerStake } from './stake.js';
 import { registerChannel } from './channel.js';
+import { registerEscape } from './escape.js';
 
 // One line per command group; each group lives in its own file under commands/.
 export function registerCommands(program: Command): void {
@@ -28,5 +29,6 @@ export function registerCommands(program: Command): void {
   registerWithdraw(program);
   registerStake(program);
   registerChannel(program);
+  registerEscape(program);
   void program;
 }

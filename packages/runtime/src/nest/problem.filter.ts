@@ -6,6 +6,7 @@ import { RemoteError } from '@tapbridge/messaging';
 import type { Logger } from '@tapbridge/observability';
 import type { ServiceRuntime } from '../runtime.js';
 import { RUNTIME } from './runtime-token.js';
+import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem.js';
 import { RequestValidationError, type ValidationIssue } from './zod.js';
 
 /** The HTTP status of each error code used across services (RemoteError codes, DomainError codes). */
@@ -35,21 +36,6 @@ export class DomainError extends Error {
   ) {
     super(message);
   }
-}
-
-/** RFC 9457 problem details, plus the request id and the old `message` member (= detail) for existing clients. */
-export interface ProblemDetails {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  requestId?: string;
-  code: string;
-  /** Validation failures only: every failed check. */
-  errors?: ValidationIssue[];
-  message: string;
-  [extension: string]: unknown;
 }
 
 interface Mapped {
@@ -124,6 +110,6 @@ export class ProblemFilter implements ExceptionFilter {
       message: mapped.detail,
     };
     if (res.headersSent) return;
-    res.status(mapped.status).type('application/problem+json').send(JSON.stringify(problem));
+    res.status(mapped.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 }

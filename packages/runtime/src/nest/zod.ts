@@ -7,6 +7,7 @@ import { BadRequestException, type PipeTransform, type Type } from '@nestjs/comm
 import { createZodDto as nestjsZodDto, createZodValidationPipe, type ZodDto } from 'nestjs-zod';
 import type { z } from 'zod';
 import { hideJsonTypeLists } from './openapi.js';
+import type { validationIssue } from './problem.js';
 
 export { ZodResponse, ZodSerializerDto, cleanupOpenApiDoc, ZodSerializerInterceptor } from 'nestjs-zod';
 export type { ZodDto } from 'nestjs-zod';
@@ -41,12 +42,8 @@ export function createZodDto<S extends Schema, C extends boolean = false>(schema
   });
 }
 
-/** One failed check of a request: where (dotted path, '' for the whole body) and why. */
-export interface ValidationIssue {
-  path: string;
-  message: string;
-  code: string;
-}
+/** One failed check of a request: where (dotted path, '' for the whole body) and why (problem.ts's schema). */
+export type ValidationIssue = z.infer<typeof validationIssue>;
 
 /**
  * A request that failed its zod schema; ProblemFilter answers 400 problem+json (REST) or invalid_request (RPC). A

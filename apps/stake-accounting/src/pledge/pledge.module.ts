@@ -14,6 +14,7 @@ import { PriceFeed } from './price-feed.js';
 import { CoinbaseFeeIncome } from './fee-income.js';
 import { FEE_INCOME, RewardJob, RewardRunner, type FeeIncome } from './rewards.service.js';
 import { SlashingService } from './slashing.service.js';
+import { CoordinatorUptime, UPTIME_SOURCE, type UptimeSource } from './uptime.js';
 import { SystemCallPublisher } from './system-calls.publisher.js';
 import { UnbondingReleaseService } from './unbonding-release.service.js';
 
@@ -31,11 +32,12 @@ import { UnbondingReleaseService } from './unbonding-release.service.js';
       inject: [PrismaService, L2Client, RUNTIME],
       useFactory: (prisma: PrismaService, l2: L2Client, runtime: ServiceRuntime): FeeIncome => new CoinbaseFeeIncome({ prisma, l2, logger: runtime.logger }),
     },
+    { provide: UPTIME_SOURCE, inject: [RUNTIME], useFactory: (runtime: ServiceRuntime): UptimeSource => new CoordinatorUptime(runtime.messaging) },
     {
       provide: RewardRunner,
-      inject: [APP_CONFIG, RUNTIME, PostgresLedger, FEE_INCOME, StakeState],
-      useFactory: (config: StakeAccountingConfig, runtime: ServiceRuntime, ledger: PostgresLedger, income: FeeIncome, state: StakeState) =>
-        new RewardRunner({ pool: runtime.pool, schema: runtime.schema, ledger, income, commissionBps: config.REWARD_COMMISSION_BPS, state }),
+      inject: [APP_CONFIG, RUNTIME, PostgresLedger, FEE_INCOME, UPTIME_SOURCE, StakeState],
+      useFactory: (config: StakeAccountingConfig, runtime: ServiceRuntime, ledger: PostgresLedger, income: FeeIncome, uptime: UptimeSource, state: StakeState) =>
+        new RewardRunner({ pool: runtime.pool, schema: runtime.schema, ledger, income, uptime, commissionBps: config.REWARD_COMMISSION_BPS, state }),
     },
     RewardJob,
     UnbondingReleaseService,

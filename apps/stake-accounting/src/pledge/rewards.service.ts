@@ -6,6 +6,8 @@
  * fee pot carries. The run commits its reward_run row (the claim: a retried or repeated job finds it) and its ledger
  * transaction reward:<epoch> together, so a crash or a second worker pays nothing twice.
  *
+ * Each member's uptime is the share of the coordinator's heartbeat probes it answered during the epoch (uptime.ts,
+ * rpc.signing.uptime.get); if the coordinator cannot say, the run fails and is tried again on the next tick.
  * The fee income is measured on the L2 (fee-income.ts: what the coinbase collected during the epoch). Rewards are
  * owed in the ledger (reward:<address>) and credited on the L2 by SystemCallPublisher's creditRewards system call.
  */
@@ -18,6 +20,7 @@ import type { StakeAccountingConfig } from '../config.js';
 import { StakeState } from '../indexing/stake-state.js';
 import { PostgresLedger } from '../ledger/postgres-ledger.js';
 import { withTransaction } from '@tapbridge/messaging';
+import type { UptimeSource } from './uptime.js';
 
 /** Where an epoch's fee income comes from (wei). */
 export interface FeeIncome {
@@ -27,13 +30,14 @@ export const FEE_INCOME = Symbol('FEE_INCOME');
 
 interface StoredMember {
   address: string;
+  hostPubkey: string;
   selfBond: string;
   delegated: string;
 }
 
 export class RewardRunner {
   constructor(
-    private readonly o: { pool: ServiceRuntime['pool']; schema: string; ledger: PostgresLedger; income: FeeIncome; commissionBps: number; state: StakeState },
+    private readonly o: { pool: ServiceRuntime['pool']; schema: string; ledger: PostgresLedger; income: FeeIncome; uptime: UptimeSource; commissionBps: number; state: StakeState },
   ) {}
 
   private t(table: string): string {
@@ -42,22 +46,26 @@ export class RewardRunner {
 
   /** Pays every finished, unpaid epoch in order; returns the epochs paid by this call. */
   async runDue(): Promise<number[]> {
-    const due = await this.o.pool.query<{ epoch: number; members: StoredMember[] }>(
-      `SELECT e.epoch, e.members FROM ${this.t('epoch')} e
+    // An epoch runs from its start to the next one's (both as stake-accounting started them).
+    const due = await this.o.pool.query<{ epoch: number; members: StoredMember[]; started_at: Date; ended_at: Date }>(
+      `SELECT e.epoch, e.members, e.created_at AS started_at, (SELECT min(n.created_at) FROM ${this.t('epoch')} n WHERE n.epoch > e.epoch) AS ended_at
+       FROM ${this.t('epoch')} e
        WHERE e.epoch < (SELECT max(epoch) FROM ${this.t('epoch')}) AND NOT EXISTS (SELECT 1 FROM ${this.t('reward_run')} r WHERE r.epoch = e.epoch)
        ORDER BY e.epoch`,
     );
     const paid: number[] = [];
-    for (const row of due.rows) if (await this.pay(row.epoch, row.members)) paid.push(row.epoch);
+    for (const row of due.rows) if (await this.pay(row.epoch, row.members, { from: row.started_at, to: row.ended_at })) paid.push(row.epoch);
     return paid;
   }
 
-  async pay(epoch: number, members: StoredMember[]): Promise<boolean> {
+  async pay(epoch: number, members: StoredMember[], window: { from: Date; to: Date }): Promise<boolean> {
     const income = await this.o.income.forEpoch(epoch);
+    // Measured, never assumed: a member without probes in the window counts 0 (uptime.ts).
+    const uptime = await this.o.uptime.forWindow(window.from, window.to);
     const book = this.o.state.indexed;
     const signers: RewardSigner[] = members.map((m) => {
       const delegations = [...book.delegations.values()].filter((d) => d.signer === m.address).map((d) => ({ delegator: d.delegator, amount: d.amount }));
-      return { address: m.address, selfBond: BigInt(m.selfBond), delegations, uptimeBps: 10_000 };
+      return { address: m.address, selfBond: BigInt(m.selfBond), delegations, uptimeBps: uptime.get(m.hostPubkey.toLowerCase()) ?? 0 };
     });
     // Raw SQL: the claim (ON CONFLICT) and the ledger entry must commit on one pg transaction, after the pot is locked.
     return withTransaction(this.o.pool, async (tx) => {

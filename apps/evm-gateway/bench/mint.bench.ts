@@ -1,24 +1,30 @@
 // Mints through the running gateway: the built app as a child process (Postgres chain store, JetStream consumer,
-// NATS request/reply), fed deposit.confirmed events the way the deposit-indexer's outbox relay publishes them (one
-// awaited JetStream publish after another, a Bitcoin block's deposits back to back).
+// NATS request/reply), fed deposit.confirmed events the way the deposit-indexer emits them: a Bitcoin block's
+// deposits committed to an outbox table in one transaction and published by the real OutboxRelay (packages/messaging).
+// Two relay modes, interleaved block by block so both see the same load: "one at a time" (the relay before session 5:
+// 100 rows a pass, each publish acked before the next) and "pipelined" (the relay now).
 //
-// Latency of a deposit: from the moment its deposit.confirmed publish starts to the moment this process receives
-// the newHeads notification (WebSocket eth_subscribe) of the L2 block that credits it. It includes the JetStream hop,
-// the gateway's checks (merkle proof against the header chain, one header request per Bitcoin block; the raw
-// transaction and the custody, cached), block production with the EIP-4895 credits, the Postgres commit, and the
-// WebSocket notification. Not included: the inbox write and the acks after the commit; the deposit-indexer and
-// header-watcher themselves (this process answers rpc.btc.headers.* and rpc.signing.custody.get from memory).
+// Latency of a deposit: from the commit of its Bitcoin block's outbox transaction (the moment the indexer has
+// decided) to the moment this process receives the newHeads notification (WebSocket eth_subscribe) of the L2 block
+// that credits it. It includes the relay (publish, ack, mark sent), the JetStream hop, the gateway's checks (merkle
+// proof against the header chain, one header request per Bitcoin block; the raw transaction and the custody,
+// cached), block production with the EIP-4895 credits, the Postgres commit, and the WebSocket notification. Not
+// included: the inbox write and the acks after the commit; the deposit-indexer's own scan and the header-watcher
+// (this process answers rpc.btc.headers.* and rpc.signing.custody.get from memory).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { depositConfirmed } from '@tapbridge/messaging';
+import { depositConfirmed, enqueueEventBatch, EventPublisher, OUTBOX_INBOX_SQL_PATH, OutboxRelay, prepareOutboxBatch, withTransaction } from '@tapbridge/messaging';
+import { createLogger } from '@tapbridge/observability';
 import WebSocket from 'ws';
-import { confirmedDeposit, publishEvent, type DepositConfirmed } from '../test/support/deposits.js';
+import { confirmedDeposit, type DepositConfirmed } from '../test/support/deposits.js';
 import { buildGateway, GatewayEnv } from '../test/support/gateway.js';
 import { makeBlockOf } from '../test/support/headers.js';
 
 const DEPOSITS_PER_BLOCK = Number(process.env.BENCH_DEPOSITS_PER_BLOCK ?? 1_000);
-const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 5);
+/** Bitcoin blocks per relay mode, in each phase. */
+const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 3);
+const OUTBOX_SCHEMA = 'bench_indexer';
 
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
@@ -70,16 +76,36 @@ try {
       await new Promise((r) => setTimeout(r, 10));
     }
   };
-  /** Publishes like the outbox relay (one awaited publish after another); returns when each publish started. */
-  const publish = async (deposits: DepositConfirmed[], startedAt: Map<string, number>) => {
-    const t0 = performance.now();
-    for (const d of deposits) {
-      startedAt.set(`${d.txid}:${d.vout}`, performance.now());
-      await publishEvent(gw.messaging, depositConfirmed, d);
-    }
-    publishMs.push(performance.now() - t0);
+  // The indexer's outbox: the canonical table in a schema of its own in the gateway's database.
+  await gw.pool.query(`CREATE SCHEMA ${OUTBOX_SCHEMA}; SET search_path TO ${OUTBOX_SCHEMA}; ${readFileSync(OUTBOX_INBOX_SQL_PATH, 'utf8')}; RESET search_path`);
+  const publisher = new EventPublisher(gw.messaging.js, gw.messaging.naming);
+  const logger = createLogger('mint-bench', { level: 'warn' });
+  type Mode = 'one at a time' | 'pipelined';
+  const relays: Record<Mode, OutboxRelay> = {
+    'one at a time': new OutboxRelay({ pool: gw.pool, schema: OUTBOX_SCHEMA, publisher, logger, batchSize: 100, maxInFlight: 1, pollIntervalMs: 50 }),
+    pipelined: new OutboxRelay({ pool: gw.pool, schema: OUTBOX_SCHEMA, publisher, logger, pollIntervalMs: 50 }),
   };
-  const publishMs: number[] = [];
+  const relayMs: Record<Mode, number[]> = { 'one at a time': [], pipelined: [] };
+  /** Commits the deposits' events to the outbox in one transaction and lets `mode`'s relay publish them; every deposit's clock starts at that commit. */
+  const publish = async (deposits: DepositConfirmed[], startedAt: Map<string, number>, mode: Mode) => {
+    const batch = prepareOutboxBatch(deposits.map((d) => ({ event: depositConfirmed, payload: d })));
+    const relay = relays[mode];
+    relay.start();
+    await withTransaction(gw.pool, (tx) => enqueueEventBatch(tx, OUTBOX_SCHEMA, batch));
+    const committed = performance.now();
+    relay.wake();
+    for (const d of deposits) startedAt.set(`${d.txid}:${d.vout}`, committed);
+    // In the background: when the relay has every row stored in JetStream and marked sent.
+    void (async () => {
+      for (;;) {
+        const { rows } = await gw.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${OUTBOX_SCHEMA}.outbox WHERE published_at IS NULL`);
+        if (rows[0]!.n === 0) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      relayMs[mode].push(performance.now() - committed);
+    })();
+  };
+  const stopRelays = async () => Promise.all(Object.values(relays).map((r) => r.stop()));
   const report = (label: string, deposits: DepositConfirmed[], startedAt: Map<string, number>, minted: Map<string, number>, busy?: number) => {
     const latencies = deposits.map((d) => { const id = `${d.txid}:${d.vout}`; return seenAt.get(minted.get(id)!)! - startedAt.get(id)!; }).sort((a, b) => a - b);
     const first = Math.min(...startedAt.values());
@@ -98,47 +124,64 @@ try {
 
   // Warm-up: JIT, connections, the custody answer.
   const warm = bitcoinBlock(50, 100);
-  await publish(warm, new Map());
+  await publish(warm, new Map(), 'pipelined');
   await allMinted(warm);
+  await stopRelays();
 
-  console.log(`evm-gateway mints (Postgres store, real NATS JetStream), ${BLOCKS} Bitcoin blocks × ${DEPOSITS_PER_BLOCK} deposits, published like the indexer's outbox relay`);
+  const modes: Mode[] = ['one at a time', 'pipelined'];
+  console.log(`evm-gateway mints (Postgres store, real NATS JetStream), ${BLOCKS} Bitcoin blocks × ${DEPOSITS_PER_BLOCK} deposits per relay mode and phase, committed to an outbox and published by the OutboxRelay`);
   // Made before any clock starts: building deposits (taproot outputs, merkle proofs) is the indexer's work, not this.
-  const oneByOne = Array.from({ length: BLOCKS }, (_, b) => bitcoinBlock(DEPOSITS_PER_BLOCK, 200 + b));
-  const blocks = Array.from({ length: BLOCKS }, (_, b) => bitcoinBlock(DEPOSITS_PER_BLOCK, 300 + b));
-  // One Bitcoin block at a time, each after the one before is credited (blocks are minutes apart on Bitcoin). The
-  // rate is over the time the gateway had work: from each block's first publish to its last credited block.
+  const oneByOne = Array.from({ length: 2 * BLOCKS }, (_, b) => bitcoinBlock(DEPOSITS_PER_BLOCK, 200 + b));
+  const blocks = Array.from({ length: 2 * BLOCKS }, (_, b) => bitcoinBlock(DEPOSITS_PER_BLOCK, 400 + b));
   const pid = gw.pid!;
-  let cpu = cpuSeconds(pid);
-  const cpuLine = (n: number) => {
-    const used = cpuSeconds(pid) - cpu;
-    cpu = cpuSeconds(pid);
+  const cpuUsed = { 'one at a time': 0, pipelined: 0 };
+  const cpuLine = (mode: Mode, n: number) => {
+    const used = cpuUsed[mode];
     console.log(`    gateway CPU: ${used.toFixed(2)} s for ${n} mints = ${(n / used).toFixed(0)} mints per CPU-second (what the wall-clock rate could reach on an idle core)`);
   };
-  const oneAtATime = new Map<string, number>();
-  const allOne: DepositConfirmed[] = [];
-  const mintedOne = new Map<string, number>();
-  let busyMs = 0;
-  for (const block of oneByOne) {
-    const t0 = performance.now();
-    await publish(block, oneAtATime);
-    const minted = await allMinted(block);
-    busyMs += Math.max(...[...minted.values()].map((b) => seenAt.get(b)!)) - t0;
-    for (const [k, v] of minted) mintedOne.set(k, v);
-    allOne.push(...block);
-  }
-  report('block by block', allOne, oneAtATime, mintedOne, busyMs);
-  cpuLine(allOne.length);
+  const loadNow = () => os.loadavg()[0]!.toFixed(1);
 
-  // Catching up: all blocks' events back to back (an indexer that was behind).
-  const backToBack = new Map<string, number>();
-  const all = blocks.flat();
-  await publish(all, backToBack);
-  report('back to back', all, backToBack, await allMinted(all));
-  cpuLine(all.length);
+  // One Bitcoin block at a time, each after the one before is credited (blocks are minutes apart on Bitcoin), the
+  // relay modes alternating. The rate is over the time the gateway had work: from each block's commit to its last
+  // credited block.
+  const byMode = Object.fromEntries(modes.map((m) => [m, { deposits: [] as DepositConfirmed[], startedAt: new Map<string, number>(), minted: new Map<string, number>(), busyMs: 0, loads: [] as string[] }]));
+  for (const [i, block] of oneByOne.entries()) {
+    const mode = modes[i % 2]!;
+    const acc = byMode[mode]!;
+    acc.loads.push(loadNow());
+    const cpu0 = cpuSeconds(pid);
+    const t0 = performance.now();
+    await publish(block, acc.startedAt, mode);
+    const minted = await allMinted(block);
+    acc.busyMs += Math.max(...[...minted.values()].map((b) => seenAt.get(b)!)) - t0;
+    await stopRelays();
+    cpuUsed[mode] += cpuSeconds(pid) - cpu0;
+    for (const [k, v] of minted) acc.minted.set(k, v);
+    acc.deposits.push(...block);
+  }
+  for (const mode of modes) {
+    const acc = byMode[mode]!;
+    report(`block by block, relay ${mode} (load ${acc.loads.join('/')})`, acc.deposits, acc.startedAt, acc.minted, acc.busyMs);
+    cpuLine(mode, acc.deposits.length);
+    console.log(`    relay: commit → every row stored in JetStream and marked sent, per block: ${relayMs[mode].slice(-BLOCKS).map((m) => `${m.toFixed(0)} ms`).join(', ')}`);
+  }
+
+  // Catching up: BLOCKS blocks' events committed back to back (an indexer that was behind), one mode after the other.
+  for (const [i, mode] of modes.entries()) {
+    const all = blocks.slice(i * BLOCKS, (i + 1) * BLOCKS);
+    const startedAt = new Map<string, number>();
+    const load = loadNow();
+    const cpu0 = cpuSeconds(pid);
+    for (const block of all) await publish(block, startedAt, mode);
+    const minted = await allMinted(all.flat());
+    await stopRelays();
+    cpuUsed[mode] = cpuSeconds(pid) - cpu0;
+    report(`back to back, relay ${mode} (load ${load})`, all.flat(), startedAt, minted);
+    cpuLine(mode, all.flat().length);
+  }
   ws.close();
-  console.log(`  publishing alone (this process, one awaited publish at a time), per call of ${DEPOSITS_PER_BLOCK} (the last: all blocks): ${publishMs.slice(1).map((m) => `${m.toFixed(0)} ms`).join(', ')}`);
   // Where the gateway's time went, per batch it applied (its own log): checks, queue → block committed, inbox write.
-  const batches = gw.logs.filter((l) => l.msg === 'deposit batch applied').slice(-2 * BLOCKS);
+  const batches = gw.logs.filter((l) => l.msg === 'deposit batch applied').slice(-4 * BLOCKS);
   console.log('  gateway batches (deposits: checks / block / inbox ms):', batches.map((b) => `${String(b.deposits)}: ${String(b.checkMs)}/${String(b.blockMs)}/${String(b.inboxMs)}`).join(', '));
 } finally {
   await gw.close();

@@ -5,7 +5,7 @@
 // Each round commits a burst of events in one transaction (like a Bitcoin block's deposits), wakes a started relay,
 // and times until the last row is marked sent (so every event is stored in the stream: rows are marked only after
 // their ack). "one at a time" is the relay before session 5 (batchSize 100, each publish acked before the next);
-// "pipelined" is the default now (batchSize 500, up to 256 publishes in flight, chained per stream). Rounds are
+// "pipelined" is the default now (batchSize 2,000, up to 256 publishes in flight, chained per stream). Rounds are
 // interleaved so both modes see the same machine load. CPU is this process's (relay + pg client + NATS client).
 import os from 'node:os';
 import pg from 'pg';

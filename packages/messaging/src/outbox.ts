@@ -80,7 +80,9 @@ export interface OutboxRelayOptions {
   afterPublish?: (eventId: string) => void | Promise<void>;
 }
 
-const DEFAULT_BATCH_SIZE = 500;
+// A Bitcoin block's deposits (up to ~2,000) go out in one pass: the gap between passes (mark sent, commit, next read)
+// can outlast a batching consumer's quiet period and split the block over two L2 blocks.
+const DEFAULT_BATCH_SIZE = 2_000;
 const DEFAULT_MAX_IN_FLIGHT = 256;
 
 type OutboxRow = { seq: string; event_id: string; subject: string; version: number; payload: unknown; trace_id: string | null };

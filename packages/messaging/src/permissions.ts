@@ -58,7 +58,8 @@ export const SERVICE_ROLES = {
   },
   'signing-coordinator': {
     publishes: ['signing.misbehaviour'],
-    consumes: none,
+    // stake.epoch.started: custody per epoch (issue 11 rotation, CUSTODY_ROTATION).
+    consumes: [{ stream: 'STAKE', subject: 'stake.epoch.started' }],
     // The signing protocol: only the coordinator asks signers anything.
     requests: ['frost.signer.*'],
     serves: ['rpc.signing.>', 'frost.announce'],
@@ -84,8 +85,8 @@ export const SERVICE_ROLES = {
       { stream: 'BTC', subject: 'btc.header.>' },
       { stream: 'SIGNING', subject: 'signing.misbehaviour' },
     ],
-    // What the bridge owes (the L2 supply) for capacity.
-    requests: ['rpc.evm.supply.get'],
+    // What the bridge owes (the L2 supply) for capacity; the signers' measured uptime for rewards.
+    requests: ['rpc.evm.supply.get', 'rpc.signing.uptime.get'],
     serves: ['rpc.stake.>'],
     broadcasts: none,
     managesStreams: true,

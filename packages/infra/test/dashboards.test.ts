@@ -9,6 +9,23 @@ import { describe, expect, it } from 'vitest';
 import { allPanels, dashboardQueries, DASHBOARDS_DIR, loadDashboards } from './support/monitoring.js';
 import { infraDir, serviceApps } from './support/paths.js';
 import { metricNamesIn } from './support/promql.js';
+import { requireTool } from './support/tools.js';
+
+const promtool = requireTool('promtool', 'apt-get install prometheus (Debian ships promtool in it)');
+
+/** `promtool check rules` over the queries as recording rules: Prometheus' own parser and checks, as the server runs them. */
+function promtoolCheck(queries: Array<{ expr: string }>): { status: number | null; output: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-panel-queries-'));
+  try {
+    const file = path.join(dir, 'panels.rules.yml');
+    // JSON is YAML: no quoting of the queries to get wrong.
+    fs.writeFileSync(file, JSON.stringify({ groups: [{ name: 'grafana-panels', rules: queries.map((q, i) => ({ record: `tapbridge:panel_query_${i}`, expr: q.expr })) }] }));
+    const r = spawnSync(promtool!, ['check', 'rules', file], { encoding: 'utf8' });
+    return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('Grafana dashboards', () => {
   const dashboards = loadDashboards();
@@ -42,6 +59,18 @@ describe('Grafana dashboards', () => {
     }
     // Throws PromqlSyntaxError (with the place) on the first bad query.
     for (const q of dashboardQueries()) expect(() => metricNamesIn(q.expr), q.where).not.toThrow();
+  });
+
+  it.skipIf(!promtool)('every panel and variable query parses with promtool (needs promtool)', () => {
+    const queries = dashboardQueries();
+    expect(queries.length).toBeGreaterThan(10);
+    const all = promtoolCheck(queries);
+    expect(all.status, all.output).toBe(0);
+    expect(all.output).toContain(`SUCCESS: ${queries.length} rules found`);
+    // The check can fail: one broken query among them is named by promtool.
+    const broken = promtoolCheck([...queries, { expr: 'sum(rate(tapbridge_x_total[5m]) by (job)' }]);
+    expect(broken.status).not.toBe(0);
+    expect(broken.output).toMatch(/parse error|unclosed|unexpected/i);
   });
 
   it('panels fit the 24-column grid and do not overlap', () => {

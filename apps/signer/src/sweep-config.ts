@@ -64,7 +64,7 @@ export const sweepSettingsShape = {
   DISBURSAL_MIN_FEE_RATE: positiveInt(1),
   DISBURSAL_MAX_FEE_RATE: positiveInt(1_000),
   /** The checkpoint L2 block may be at most this far behind this signer's newest final block. */
-  DISBURSAL_MAX_CHECKPOINT_AGE_BLOCKS: positiveInt(100),
+  DISBURSAL_MAX_CHECKPOINT_AGE_BLOCKS: positiveInt(10_000),
 };
 
 interface SweepSettingsInput {

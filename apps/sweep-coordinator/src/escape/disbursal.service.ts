@@ -104,10 +104,12 @@ export class DisbursalService {
         } else data.signatures[i] = status.signature;
         await this.save(version.txid, data);
       } else if (status.status === 'failed') {
-        data.note = `transaction ${i}: ${status.error ?? 'failed'}${status.refusals.length ? `; refusals: ${status.refusals.map((r) => `signer ${r.signer}: ${r.reason}`).join('; ')}` : ''}`;
-        this.logger.warn(`disbursal signature request ${id} for ${t.txid} failed (${data.note}); asking again`);
-        data.requestIds[i] = null;
-        await this.save(version.txid, data);
+        const note = `transaction ${i}: ${status.error ?? 'failed'}${status.refusals.length ? `; refusals: ${status.refusals.map((r) => `signer ${r.signer}: ${r.reason}`).join('; ')}` : ''}`;
+        // Refused terms go stale (the lock must stay tip + D, the checkpoint recent): start over with fresh ones. The
+        // signatures already given stay valid but unused; nothing is published until a whole set is signed.
+        this.logger.warn(`disbursal signature request ${id} for ${t.txid} failed (${note}); rebuilding the disbursal of ${version.txid}:0`);
+        await this.prisma.disbursal.delete({ where: { sweepTxid: version.txid } });
+        return undefined;
       }
     }
     if (data.signatures.some((s) => !s)) return undefined;

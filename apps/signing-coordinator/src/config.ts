@@ -1,4 +1,4 @@
-import { commonServiceShape, hex32, passphrase, port, positiveInt, requiredBitcoinNetwork, secret, z } from '@tapbridge/config';
+import { bool, commonServiceShape, hex32, passphrase, port, positiveInt, requiredBitcoinNetwork, secret, z } from '@tapbridge/config';
 import { keyListSchema, MIN_PASSPHRASE_LENGTH, missingPins } from '@tapbridge/signing';
 
 export const coordinatorConfig = z
@@ -31,6 +31,11 @@ export const coordinatorConfig = z
     HEARTBEAT_INTERVAL_MS: positiveInt(10_000),
     /** A signer unheard of for this long is shown as not live. */
     SIGNER_LIVENESS_MS: positiveInt(15_000),
+    /**
+     * Custody rotation (issue 11): consume stake.epoch.started and keep custody per epoch (custody_epoch). Off by
+     * default until signers keep a share per epoch (see README "Custody rotation").
+     */
+    CUSTODY_ROTATION: bool(false),
   })
   .refine((c) => c.SIGNER_THRESHOLD <= c.SIGNER_COUNT, { message: 'must not exceed SIGNER_COUNT', path: ['SIGNER_THRESHOLD'] })
   .refine((c) => c.SIGNER_HOST_PUBKEYS.length === 0 || c.SIGNER_HOST_PUBKEYS.length === c.SIGNER_COUNT, { message: 'must list exactly SIGNER_COUNT keys', path: ['SIGNER_HOST_PUBKEYS'] })

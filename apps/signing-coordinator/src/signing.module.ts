@@ -9,6 +9,8 @@ import { CoordinatorApi } from './api.js';
 import type { CoordinatorConfig } from './config.js';
 import { custodyFor, type Custody } from './custody.js';
 import { DkgRunner } from './dkg-runner.js';
+import { EpochCustodyConsumer } from './epoch-custody.consumer.js';
+import { EpochCustodyStore } from './epoch-custody.js';
 import { MisbehaviourEvidence } from './evidence.js';
 import { groupKeyReady } from './metrics.js';
 import { PrismaService } from './prisma.service.js';
@@ -155,6 +157,12 @@ export class CoordinatorLifecycle implements OnApplicationBootstrap, OnApplicati
       useFactory: (signing: SigningDriver, store: CoordinatorStore, network: SignerNetwork, custody: CustodyState) => new CoordinatorApi(signing, store.signing, network, () => custody.current),
     },
     CoordinatorLifecycle,
+    {
+      provide: EpochCustodyStore,
+      inject: [PrismaService, RUNTIME],
+      useFactory: (prisma: PrismaService, runtime: ServiceRuntime) => new EpochCustodyStore({ prisma, schema: runtime.schema }),
+    },
+    EpochCustodyConsumer,
   ],
 })
 export class SigningModule {}

@@ -7,6 +7,7 @@ export type { components, operations, paths } from './generated/schema.js';
 
 type Schemas = components['schemas'];
 export type Deposit = Schemas['DepositDto_Output'];
+export type DepositPage = Schemas['DepositPageDto_Output'];
 export type DepositAddress = Schemas['DepositAddressDto_Output'];
 export type Withdrawal = Schemas['WithdrawalDto_Output'];
 export type WithdrawalList = Schemas['WithdrawalListDto_Output'];

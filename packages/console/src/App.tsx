@@ -2,7 +2,7 @@
 // (SSE) of single deposits and withdrawals. It holds no state of its own and needs no key: every read is public.
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { Deposit, Withdrawal } from '@tapbridge/client';
-import { ago, alertsOf, bps, btc, orNull, type Snapshot } from './alerts.js';
+import { ago, alertsOf, bps, btc, WITHDRAWALS_IN_FLIGHT, type Snapshot } from './alerts.js';
 import { api, loadSnapshot, watch } from './api.js';
 
 const REFRESH_MS = Number(new URLSearchParams(window.location.search).get('refresh') ?? 3000);
@@ -81,7 +81,55 @@ function WithdrawalPipeline({ s }: { s: Snapshot }) {
           <Row k="outflow limit" v={s.fees ? `${bps(s.fees.outflow.limitBps)} per ${s.fees.outflow.windowHours} h` : '—'} />
         </tbody>
       </table>
+      <table>
+        <thead>
+          <tr><th>state</th><th>count</th><th>longest wait</th><th>stuck</th></tr>
+        </thead>
+        <tbody>
+          {WITHDRAWALS_IN_FLIGHT.map((state) => {
+            const page = s.withdrawals?.[state];
+            const ws = page?.withdrawals ?? [];
+            const stuck = ws.filter((x) => x.stuck);
+            return (
+              <tr key={state} className={stuck.length > 0 ? 'bad' : undefined} data-testid={`withdrawals-state-${state}`}>
+                <th>{state}</th>
+                <td>{page ? `${ws.length}${page.nextCursor !== null ? '+' : ''}` : '—'}</td>
+                <td>{ws.length > 0 ? `${Math.max(...ws.map((x) => x.waitingBlocks))} blocks` : '—'}</td>
+                <td className="mono">{stuck.length > 0 ? stuck.map((x) => x.id).join(', ') : ''}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {s.errors.withdrawals ? <p className="error">{s.errors.withdrawals}</p> : null}
       <p className="note">final → queued → signing → broadcast → confirmed → paid: watch one below.</p>
+    </Panel>
+  );
+}
+
+function SigningSessions({ s }: { s: Snapshot }) {
+  return (
+    <Panel id="sessions" title="Signing sessions (newest first)" error={s.errors.sessions}>
+      <table>
+        <thead>
+          <tr><th>request</th><th>purpose</th><th>status</th><th>attempt</th><th>signers</th><th>started</th></tr>
+        </thead>
+        <tbody>
+          {(s.sessions ?? []).map((x) => {
+            return (
+              <tr key={x.id} className={x.status === 'failed' ? 'bad' : x.status === 'pending' && x.attempt > 1 ? 'warn' : undefined} data-testid="session">
+                <th className="mono">{x.id.length > 24 ? `${x.id.slice(0, 24)}…` : x.id}</th>
+                <td>{x.purpose}</td>
+                <td>{x.status}{x.error ? `: ${x.error}` : ''}</td>
+                <td>{x.attempt}</td>
+                <td>{x.signers ? x.signers.join(', ') : '—'}</td>
+                <td>{since(x.createdAt)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {s.sessions && s.sessions.length === 0 ? <p className="note">no signing sessions yet</p> : null}
     </Panel>
   );
 }
@@ -139,10 +187,10 @@ function Reserves({ s }: { s: Snapshot }) {
       <table>
         <tbody>
           <Row k="custody" v={r ? `${btc(r.custodySats)} BTC in ${r.custodyUtxos} UTXO(s)` : '—'} testid="custody" />
-          <Row k="L2 supply" v={orNull(r?.l2SupplySats) !== null ? `${btc(orNull(r?.l2SupplySats)!)} BTC` : '—'} testid="l2-supply" />
-          <Row k="pending withdrawals" v={orNull(r?.pendingWithdrawalsSats) !== null ? `${btc(orNull(r?.pendingWithdrawalsSats)!)} BTC` : '—'} />
+          <Row k="L2 supply" v={r?.l2SupplySats != null ? `${btc(r.l2SupplySats)} BTC` : '—'} testid="l2-supply" />
+          <Row k="pending withdrawals" v={r?.pendingWithdrawalsSats != null ? `${btc(r.pendingWithdrawalsSats)} BTC` : '—'} />
           <Row k="fees paid by custody" v={r ? `${btc(r.feesPaidSats)} BTC` : '—'} />
-          <Row k="invariant" v={r ? `${orNull(r.invariantHolds) === null ? 'unknown' : orNull(r.invariantHolds) ? 'holds' : 'BROKEN'} (${r.invariant})` : '—'} testid="invariant" bad={orNull(r?.invariantHolds) === false} />
+          <Row k="invariant" v={r ? `${r.invariantHolds === null ? 'unknown' : r.invariantHolds ? 'holds' : 'BROKEN'} (${r.invariant})` : '—'} testid="invariant" bad={r?.invariantHolds === false} />
           <Row k="checked" v={since(r?.checkedAt)} />
         </tbody>
       </table>
@@ -280,6 +328,7 @@ export function App() {
           <WithdrawalPipeline s={snapshot} />
           <Reserves s={snapshot} />
           <Signers s={snapshot} />
+          <SigningSessions s={snapshot} />
           <Watch tick={tick} />
         </div>
       ) : null}

@@ -1,6 +1,10 @@
 // What the console raises from what the public API says: pure, so the rules are tested without a browser
 // (test/alerts.test.ts). They mirror infra/prometheus's alerts where the API shows the same facts.
-import type { ChainStatus, Fees, Pipeline, Reserves, SignerSet } from '@tapbridge/client';
+import type { ChainStatus, Fees, Pipeline, Reserves, SignerSet, SigningSession, WithdrawalList } from '@tapbridge/client';
+
+/** The withdrawal states still moving (paid is the end), each read a page at a time from /v1/withdrawals?status=. */
+export const WITHDRAWALS_IN_FLIGHT = ['final', 'queued', 'signing', 'broadcast', 'confirmed'] as const;
+export type InFlightState = (typeof WITHDRAWALS_IN_FLIGHT)[number];
 
 /** One refresh of every panel: each read's answer, or the problem detail when it failed. */
 export interface Snapshot {
@@ -9,6 +13,10 @@ export interface Snapshot {
   signers?: SignerSet;
   fees?: Fees;
   pipeline?: Pipeline;
+  /** The first page of withdrawals in each state still moving (its nextCursor says there are more). */
+  withdrawals?: Partial<Record<InFlightState, WithdrawalList>>;
+  /** The newest signing sessions (/v1/signing-sessions). */
+  sessions?: SigningSession[];
   /** Failed reads by name (e.g. `reserves`): the problem's detail (a 503 names the service that did not answer). */
   errors: Record<string, string>;
 }
@@ -25,23 +33,14 @@ export const STALE_TIP_SECONDS = 2 * 60 * 60;
 /** Collateral ratio within this share above the required one is "near its limit" (10%). */
 export const RATIO_MARGIN = 0.1;
 
-/**
- * A nullable field of the public API. The gateway's OpenAPI document declares nullable fields as arrays (a bug in how
- * the zod schemas become OpenAPI, reported, not fixed here), so the generated types say `T[]` where the API sends
- * `T | null`; this reads either shape.
- */
-export function orNull<T>(v: T | readonly T[] | null | undefined): T | null {
-  if (Array.isArray(v)) return (v as readonly T[])[0] ?? null;
-  return (v as T | null | undefined) ?? null;
-}
 
 export function alertsOf(s: Snapshot, nowSeconds: number): Alert[] {
   const out: Alert[] = [];
   for (const [read, detail] of Object.entries(s.errors)) out.push({ severity: 'warn', id: `unavailable:${read}`, text: `${read}: ${detail}` });
 
   const r = s.reserves;
-  if (r && orNull(r.invariantHolds) === false)
-    out.push({ severity: 'page', id: 'reserves', text: `reserves do not match supply: custody ${r.custodySats} sat, discrepancy ${orNull(r.discrepancySats) ?? '?'} sat (${r.invariant})` });
+  if (r && r.invariantHolds === false)
+    out.push({ severity: 'page', id: 'reserves', text: `reserves do not match supply: custody ${r.custodySats} sat, discrepancy ${r.discrepancySats ?? '?'} sat (${r.invariant})` });
 
   const f = s.fees;
   if (f) {

@@ -1,6 +1,10 @@
 // The console reads the public API of the gateway that served it (same origin), with the typed client.
 import { createTapbridgeClient, type Problem } from '@tapbridge/client';
-import type { Snapshot } from './alerts.js';
+import { WITHDRAWALS_IN_FLIGHT, type Snapshot } from './alerts.js';
+
+/** Per state, at most this many withdrawals are listed (the oldest first: arrival order); more shows as "+". */
+export const WITHDRAWAL_PAGE = 50;
+export const SESSION_PAGE = 15;
 
 export const api = createTapbridgeClient({ baseUrl: window.location.origin });
 
@@ -27,6 +31,10 @@ export async function loadSnapshot(): Promise<Snapshot> {
     settle('signers', api.GET('/v1/signers'), (d) => (s.signers = d)),
     settle('fees', api.GET('/v1/fees'), (d) => (s.fees = d)),
     settle('pipeline', api.GET('/v1/pipeline'), (d) => (s.pipeline = d)),
+    ...WITHDRAWALS_IN_FLIGHT.map((status) =>
+      settle('withdrawals', api.GET('/v1/withdrawals', { params: { query: { status, limit: String(WITHDRAWAL_PAGE) } } }), (d) => (s.withdrawals = { ...s.withdrawals, [status]: d })),
+    ),
+    settle('sessions', api.GET('/v1/signing-sessions', { params: { query: { limit: String(SESSION_PAGE) } } }), (d) => (s.sessions = d.sessions)),
   ]);
   return s;
 }

@@ -2,20 +2,17 @@
 // on a healthy snapshot (the browser test in apps/api-gateway/test/stack.e2e.test.ts sees them drawn).
 import { describe, expect, it } from 'vitest';
 import type { ChainStatus, Fees, Reserves, SignerSet } from '@tapbridge/client';
-import { ago, alertsOf, btc, orNull, STALE_TIP_SECONDS, type Snapshot } from '../src/alerts.js';
+import { ago, alertsOf, btc, STALE_TIP_SECONDS, type Snapshot } from '../src/alerts.js';
 
 const NOW = 1_796_300_000;
 const chain: ChainStatus = {
   bitcoin: { network: 'regtest', tipHeight: 120, tipHash: 'ab'.repeat(32), tipTime: NOW - 60, sources: [{ name: 'core@a', height: 120, lag: 0 }] },
   l2: { chainId: 29794, height: 50, headHash: '0x' + 'ef'.repeat(32), finalizedHeight: 47, finalityDepth: 3, bridgeAddress: '0x0000000000000000000000000000000000b71d6E' },
 };
-/**
- * A body as the API serves it. The generated types declare nullable fields as arrays (see orNull in src/alerts.ts);
- * the API sends plain values or null, so test bodies are typed through JSON as the client's fetch would do.
- */
-const served = <T,>(body: object): T => JSON.parse(JSON.stringify(body)) as T;
+/** A body as the API serves it, typed as the client's types say (nullable fields are `T | null`). */
+const served = <T,>(body: T): T => JSON.parse(JSON.stringify(body)) as T;
 const reserves = (holds: boolean | null, discrepancy: string | null): Reserves => served<Reserves>({
-  custodySats: '100000', custodyUtxos: 1, l2SupplySats: '100000', pendingWithdrawalsSats: '0', feesPaidSats: '0', discrepancySats: discrepancy,
+  custodySats: '100000', custodyUtxos: 1, utxos: [], l2SupplySats: '100000', pendingWithdrawalsSats: '0', feesPaidSats: '0', discrepancySats: discrepancy,
   invariantHolds: holds, invariant: 'custody = supply + pending - fees', checkedAt: '2026-12-03T13:00:00.000Z',
 });
 const fees = (over: object = {}): Fees => served<Fees>({
@@ -65,11 +62,10 @@ describe('console alerts', () => {
 });
 
 describe('console formatting', () => {
-  it('shows sats as BTC without floats, durations as an operator reads them, nullable fields in either shape', () => {
+  it('shows sats as BTC without floats, durations as an operator reads them', () => {
     expect(btc('0')).toBe('0.00000000');
     expect(btc('2100000000000001')).toBe('21000000.00000001');
     expect(btc('-546')).toBe('-0.00000546');
     expect([ago(-3), ago(59), ago(61), ago(3 * 3600 + 5 * 60), ago(2 * 86_400 + 4 * 3600)]).toEqual(['0s', '59s', '1m', '3h 5m', '2d 4h']);
-    expect([orNull(['5']), orNull('5'), orNull(null), orNull([] as string[]), orNull(false)]).toEqual(['5', '5', null, null, false]);
   });
 });

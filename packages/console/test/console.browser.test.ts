@@ -62,6 +62,21 @@ function fakeGateway(): http.Server {
       }, 1_500);
       return;
     }
+    if (url.pathname === '/v1/withdrawals') {
+      // By state as the gateway pages them: two signing (one stuck), one final, the rest empty; a page of 50 at most.
+      const w = (id: string, status: string, waitingBlocks: number, stuck: boolean) => ({ id, sender: '0x8ba1f109551bD432803012645Ac136ddd64DBA72', scriptPubKey: '0014', amountSats: '5000', maxFeeSats: '100', status, confirmations: 0, waitingBlocks, stuck });
+      const byState: Record<string, unknown[]> = { signing: [w('7', 'signing', 30, true), w('8', 'signing', 2, false)], final: [w('9', 'final', 1, false)] };
+      expect(url.searchParams.get('limit')).toBe('50');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ withdrawals: byState[url.searchParams.get('status') ?? ''] ?? [], nextCursor: url.searchParams.get('status') === 'final' ? '9' : null }));
+      return;
+    }
+    if (url.pathname === '/v1/signing-sessions') {
+      const session = (id: string, status: string, attempt: number, signers: number[] | null, error: string | null) => ({ id, status, purpose: 'sweep', message: 'ab', outputKey: 'cd', signature: null, signers, attempt, error, createdAt: now(), completedAt: null });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+        sessions: [session('sweep:new', 'pending', 3, null, null), session('sweep:old', 'signed', 1, [1, 3], null), session('sweep:bad', 'failed', 2, null, 'too many refusals')], nextCursor: 'sweep:bad',
+      }));
+      return;
+    }
     const answer = answers[url.pathname];
     if (answer) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer()));
@@ -119,6 +134,22 @@ describe.skipIf(!haveChromium)('ops console in chromium against a scripted API (
     expect(signers).toMatch(/epoch 2, threshold 2/);
     expect(signers).toMatch(/active\s+2000 staked\s+0 unbonding\s+in set/);
     expect(await page.getByTestId('signer-2').getAttribute('class')).toBe('bad');
+  });
+
+  it('lists withdrawals by state (stuck ones highlighted, a full page as +) and the signing sessions', async () => {
+    const signing = page.getByTestId('withdrawals-state-signing');
+    expect(await signing.innerText()).toMatch(/signing\s+2\s+30 blocks\s+7/);
+    expect(await signing.getAttribute('class')).toBe('bad');
+    expect(await page.getByTestId('withdrawals-state-final').innerText()).toMatch(/final\s+1\+\s+1 blocks/);
+    expect(await page.getByTestId('withdrawals-state-final').getAttribute('class')).toBeNull();
+    expect(await page.getByTestId('withdrawals-state-queued').innerText()).toMatch(/queued\s+0\s+—/);
+    const sessions = page.getByTestId('session');
+    expect(await sessions.count()).toBe(3);
+    expect(await sessions.nth(0).innerText()).toMatch(/sweep:new\s+sweep\s+pending\s+3\s+—/);
+    expect(await sessions.nth(0).getAttribute('class')).toBe('warn');
+    expect(await sessions.nth(1).innerText()).toMatch(/signed\s+1\s+1, 3/);
+    expect(await sessions.nth(2).innerText()).toContain('failed: too many refusals');
+    expect(await sessions.nth(2).getAttribute('class')).toBe('bad');
   });
 
   it('raises the alerts, and shows a failed read in its own panel only', async () => {

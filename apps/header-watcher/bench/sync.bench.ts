@@ -21,6 +21,15 @@
 //   process). What remains is in Postgres: of apply's wall time about 60% is the outbox INSERT (jsonb of the whole
 //   batch parsed, then three indexes: seq, event_id, unpublished) and 40% the header INSERT (hash primary key and
 //   best-height index, random-order keys); HeaderChain.add is ~15-30 µs/header of this process's CPU.
+//   session 5 (issue 14, not changed yet): the outbox INSERT's form is not where its time goes. 2,000
+//   btc.header.connected rows into an outbox-shaped table already holding 2,000, 5 interleaved rounds at load 16-17:
+//   jsonb_array_elements (today) median 218 ms, json_to_recordset 281 ms, unnest of text[] 183 ms, each spread
+//   ~100-430 ms, no consistent winner. COPY of the same rows (psql \copy, load 28-30) took a median 256 ms against
+//   494 ms for the INSERT in 5 of 6 rounds (that INSERT carried its JSON as a SQL literal, not a bind parameter, so
+//   the gap is overstated), but COPY has no ON CONFLICT (event_id) DO NOTHING, which every outbox write keeps (an
+//   event written twice is stored once): it would go through a temporary table and an INSERT … SELECT … ON
+//   CONFLICT, which keeps the index work, and needs a COPY client (pg-copy-streams, not a dependency yet). The
+//   relay that publishes these events afterwards is now pipelined (pnpm bench outbox: 2-4x sooner per 1,000 events).
 // "CPU/header in this process" is the watcher side only (sync loop, validation, pg client), not the server's.
 // Needs Postgres on 127.0.0.1:5432 (TEST_DATABASE_URL to override).
 import { spawn, type ChildProcess } from 'node:child_process';

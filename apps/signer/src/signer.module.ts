@@ -5,10 +5,12 @@ import { Module } from '@nestjs/common';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { APP_CONFIG, RUNTIME } from '@tapbridge/runtime/nest';
-import { CHANNEL_PURPOSE, ChannelPolicy, DISBURSAL_PURPOSE, DevnetRawMessagePolicy, HeartbeatPolicy, MemoryChannelSignedStore, PolicyRegistry, RegistryExpectedParticipants, RpcChannelView, RpcStakeRegistryView, SignerProtocol, StaticExpectedParticipants, SWEEP_PURPOSE, trustOnFirstUseAllowed, type KeyShare } from '@tapbridge/signing';
+import { CHANNEL_PURPOSE, ChannelPolicy, DISBURSAL_PURPOSE, DevnetRawMessagePolicy, HeartbeatPolicy, PolicyRegistry, RegistryExpectedParticipants, RpcChannelView, RpcStakeRegistryView, SignerProtocol, StaticExpectedParticipants, SWEEP_PURPOSE, trustOnFirstUseAllowed, type KeyShare } from '@tapbridge/signing';
 import type { SignerConfig } from './config.js';
 import { SignerKeyStore } from './key-store.js';
 import { DecisionLog, SignerService } from './signer-service.js';
+import { PrismaService } from './prisma.service.js';
+import { PostgresChannelSignedStore } from './signed-channel-store.js';
 import { StatusController } from './status.controller.js';
 import { SweepModule, GroupKeyRef } from './sweep.module.js';
 import { SignerSweepView } from './sweep-view.js';
@@ -35,7 +37,7 @@ export class SignerKeys {
 }
 
 /** The purposes this signer signs for, each with its policy; anything else is refused. */
-function policiesFor(config: SignerConfig, runtime: ServiceRuntime, sweepView: SignerSweepView | null, groupKey: GroupKeyRef): PolicyRegistry {
+function policiesFor(config: SignerConfig, runtime: ServiceRuntime, sweepView: SignerSweepView | null, groupKey: GroupKeyRef, prisma: PrismaService): PolicyRegistry {
   const policies = new PolicyRegistry().register('heartbeat', new HeartbeatPolicy());
   if (config.SIGNER_ALLOW_RAW_MESSAGES) {
     policies.register('message', new DevnetRawMessagePolicy());
@@ -46,10 +48,10 @@ function policiesFor(config: SignerConfig, runtime: ServiceRuntime, sweepView: S
   // The emergency disbursal (issue 11): signed only as this signer rebuilds it; the sweep policy then requires it.
   if (sweepView?.disbursalPolicy) policies.register(DISBURSAL_PURPOSE, sweepView.disbursalPolicy);
   // The channel policy (issue 12): custody's half of a channel update only as the channel ledger executed it. The
-  // highest-signed memory is per process: losing it on a restart only re-allows user commitments the L2 record
-  // already bounds (packages/signing policy/channel.ts).
+  // highest-signed memory is in this signer's Postgres (signed_channel_state), so a restart cannot be used to have it
+  // sign an older state again (packages/signing policy/channel.ts).
   if (config.SIGNER_CHANNEL_POLICY)
-    policies.register(CHANNEL_PURPOSE, new ChannelPolicy({ groupKey: () => groupKey.xonly(), view: new RpcChannelView({ messaging: runtime.messaging }), signed: new MemoryChannelSignedStore(), maxCustodyCloseFee: 10_000n }));
+    policies.register(CHANNEL_PURPOSE, new ChannelPolicy({ groupKey: () => groupKey.xonly(), view: new RpcChannelView({ messaging: runtime.messaging }), signed: new PostgresChannelSignedStore(prisma), maxCustodyCloseFee: 10_000n }));
   return policies;
 }
 
@@ -89,7 +91,7 @@ function protocolFor(config: SignerConfig, runtime: ServiceRuntime, keys: Signer
   controllers: [StatusController],
   providers: [
     { provide: SignerKeys, inject: [APP_CONFIG, RUNTIME], useFactory: SignerKeys.load },
-    { provide: PolicyRegistry, inject: [APP_CONFIG, RUNTIME, SignerSweepView, GroupKeyRef], useFactory: policiesFor },
+    { provide: PolicyRegistry, inject: [APP_CONFIG, RUNTIME, SignerSweepView, GroupKeyRef, PrismaService], useFactory: policiesFor },
     DecisionLog,
     { provide: SignerProtocol, inject: [APP_CONFIG, RUNTIME, SignerKeys, PolicyRegistry, DecisionLog, GroupKeyRef], useFactory: protocolFor },
     SignerService,

@@ -3,7 +3,9 @@
 :
 start devnet-chain node packages/cli/dist/main.js devnet start --data-dir .devnet/chain --rpc-port 18443 --esplora-port 3030 --host "$DEVNET_BIND"
 start header-watcher env HTTP_PORT=4001 BTC_SOURCES=core+http://127.0.0.1:18443#cookie=.devnet/chain/.cookie,esplora+http://127.0.0.1:3030 node apps/header-watcher/dist/main.js
-start evm-gateway env HTTP_PORT=4005 RPC_PORT=8545 EVM_BLOCK_TIME_MS=2000 EVM_FINALITY_DEPTH=3 EVM_DEPOSIT_MIN_CONFIRMATIONS=1 node apps/evm-gateway/dist/main.js
+# The dynamic pledge is enforced (EVM_MINT_CAPACITY=stake): a deposit is minted only within stake value / R; the five
+# signers' bonds below (5 x 100,000 tokens at the default 1,000 sats each, / 1.5) leave room for 3.3 BTC.
+start evm-gateway env HTTP_PORT=4005 RPC_PORT=8545 EVM_BLOCK_TIME_MS=2000 EVM_FINALITY_DEPTH=3 EVM_DEPOSIT_MIN_CONFIRMATIONS=1 EVM_MINT_CAPACITY=stake node apps/evm-gateway/dist/main.js
 # Signers keep their own databases (<DATABASE_URL>_signer_<i>, created and marked by stack.sh's devnet claim); devnet
 # passphrases come from infra/compose/devnet-secrets.
 # Trust pins, no trust on first use for the DKG's participants: every signer's host key is collected before anything

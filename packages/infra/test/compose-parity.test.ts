@@ -12,7 +12,8 @@ import { repoRoot, serviceApps } from './support/paths.js';
 import { STACK_EXPORTS, stackServices, STUB_CUSTODY, type StackService } from './support/stack-script.js';
 
 /** Compose services that are the environment, not the devnet's processes: the stack script's local servers and steps. */
-const COMPOSE_INFRASTRUCTURE = ['postgres', 'db-init', 'nats', 'redis', 'migrate', 'prometheus', 'grafana'];
+// stake-bond is the stack script's bond loop (scripts/stack-services.sh) as a one-shot container.
+const COMPOSE_INFRASTRUCTURE = ['postgres', 'db-init', 'nats', 'redis', 'migrate', 'stake-bond', 'prometheus', 'grafana'];
 
 /** Settings that differ by nature between containers and local processes; each compared as far as it can be. */
 const COMPARED_AS: Record<string, (value: unknown) => unknown> = {

@@ -1,6 +1,8 @@
 // channel-service end to end: the Nest app in-process on real Postgres, NATS JetStream and Redis, a real devnet
 // chain served over Esplora, and five real FROST signers (ChillDKG, ROAST) whose `channel` policy reads the
 // service's ledger over NATS. Only the signing-coordinator's transport is a stand-in (support/coordinator.ts).
+// The L2 is the real evm-gateway (from its build): each payment is credited and the return burned as L2 BTC by the
+// sequencer, once per (channel, state), and counted in the L2 supply.
 // The issue's scenarios: open 1 BTC, spend 0.3 in three updates, return 0.1, cooperative close paying exactly the
 // user's side; a revoked state penalised inside the challenge period; a force close with the service and every
 // signer stopped; a state the L2 never executed refused by every signer.
@@ -10,7 +12,10 @@ import { encodeTransactionHex, type Transaction } from '@tapbridge/bitcoin';
 import type { TestDevnetChain } from '@tapbridge/devnet-chain/testing';
 import { channelSigningRequestWire } from '@tapbridge/signing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHALLENGE, custodyPayout, PENALTY_FEE, setup, startService, stopService, teardown, type Harness, type Service } from './support/harness.js';
+import { channelSystemCall, encodeEvent, request } from '@tapbridge/messaging';
+import { waitFor } from '@tapbridge/testing';
+import { z } from 'zod';
+import { CHALLENGE, custodyPayout, l2BalanceSats, PENALTY_FEE, setup, startService, stopService, teardown, type Harness, type Service } from './support/harness.js';
 import { secret, TestUser } from './support/user.js';
 
 const BTC = 100_000_000n;
@@ -63,17 +68,43 @@ afterAll(async () => {
 
 describe('channel-service with five FROST signers on the devnet chain', () => {
   it('open 1 BTC, spend 0.3 in three updates, return 0.1, close cooperatively: the user receives exactly its side', async () => {
-    const user = new TestUser(svc.base, 'coop');
+    const user = new TestUser(svc.base, 'coop', `0x${'c0'.repeat(20)}`);
+    const l2 = svc.l2!;
+    const supply = () => request(svc.client, 'evm.supply.get', {}, { response: z.object({ channelCreditedSats: z.string(), channelBurnedSats: z.string(), supplySats: z.string() }).passthrough(), timeoutMs: 30_000 });
+    const supplyBefore = await supply();
     await openChannel(svc, user);
     for (const u of [90_000_000n, 80_000_000n, 70_000_000n]) await user.update(u);
     let view = await user.ok('GET', `/v1/channels/${user.channelId}`);
     expect(view.l2).toEqual({ channelAccountSats: '70000000', creditedSats: '30000000', burnedSats: '0' });
+    // Real L2 BTC: the sequencer credited the three payments to the channel's EVM address, each once.
+    await waitFor('the three payments credited on the L2', async () => (await l2BalanceSats(l2, user.evmAddress)) === 30_000_000n, 60_000, 200);
     // The return: burned on the L2 first (exactly once), then proposed by the user and co-signed.
     expect((await user.call('POST', `/v1/channels/${user.channelId}/returns`, { stateNumber: 4, amountSats: '40000000' })).status).toBe(409); // more than custody's side... 30M
     await user.ok('POST', `/v1/channels/${user.channelId}/returns`, { stateNumber: 4, amountSats: '10000000' });
+    // POST /returns answers once the L2 applied the burn: the user's L2 BTC is already 0.1 lower.
+    expect(await l2BalanceSats(l2, user.evmAddress)).toBe(20_000_000n);
     await user.update(80_000_000n);
     view = await user.ok('GET', `/v1/channels/${user.channelId}`);
     expect(view.l2).toEqual({ channelAccountSats: '80000000', creditedSats: '30000000', burnedSats: '10000000' });
+    // The L2 supply counts the channel's L2 BTC: 0.3 credited, 0.1 burned.
+    const after = await supply();
+    expect(BigInt(after.channelCreditedSats) - BigInt(supplyBefore.channelCreditedSats)).toBe(30_000_000n);
+    expect(BigInt(after.channelBurnedSats) - BigInt(supplyBefore.channelBurnedSats)).toBe(10_000_000n);
+    expect(BigInt(after.supplySats) - BigInt(supplyBefore.supplySats)).toBe(20_000_000n);
+    // Redelivered (the outbox relay's at-least-once, or an operator replaying the stream): nothing applies twice.
+    const replay = await svc.runtime.pool.query<{ subject: string; payload: unknown }>(`SELECT subject, payload FROM channel_service.outbox WHERE subject = 'channel.system.call' AND payload->'call'->>'channelId' = $1 ORDER BY seq`, [user.channelId]);
+    expect(replay.rows).toHaveLength(4);
+    for (const [i, row] of replay.rows.entries()) {
+      const payload = channelSystemCall.schema.parse(row.payload);
+      const { data, headers } = encodeEvent({ id: channelSystemCall.id(payload), subject: row.subject, version: channelSystemCall.version, payload });
+      await svc.client.js.publish(svc.client.naming.subject(row.subject), data, { msgID: `replay-${i}-${channelSystemCall.id(payload)}`, headers });
+    }
+    // Every replayed call handled (acked) by the gateway's consumer, then the balance is still what it was.
+    await waitFor('the gateway to handle the replayed calls', async () => {
+      const info = await svc.client.jsm.consumers.info(svc.client.naming.stream('CHANNEL'), 'evm-gateway-channel');
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    }, 60_000, 200);
+    expect(await l2BalanceSats(l2, user.evmAddress)).toBe(20_000_000n);
     const history = await user.ok('GET', `/v1/channels/${user.channelId}/history`);
     expect(history.map((h: { stateNumber: number; kind: string; amountSats: string }) => [h.stateNumber, h.kind, h.amountSats])).toEqual([[0, 'open', '0'], [1, 'credit', '10000000'], [2, 'credit', '10000000'], [3, 'credit', '10000000'], [4, 'burn', '10000000']]);
 
@@ -84,6 +115,7 @@ describe('channel-service with five FROST signers on the devnet chain', () => {
     expect(paidTo(close.txid, custodyPayout)).toBe(20_000_000n - 700n);
     await svc.watch.pass();
     expect((await user.ok('GET', `/v1/channels/${user.channelId}`)).status).toBe('closed');
+    // (the four channel.system.call events, checked above, carry the channel id inside their call)
     expect(await outboxSubjects(svc, user.channelId)).toEqual(['channel.opened', 'channel.updated', 'channel.updated', 'channel.updated', 'channel.updated', 'channel.closing', 'channel.closed']);
   }, 600_000);
 

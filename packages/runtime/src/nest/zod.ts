@@ -65,5 +65,11 @@ export class RequestValidationError extends BadRequestException {
  * createZodDto class, passes other parameters through untouched.
  */
 export const ZodValidationPipe: Type<PipeTransform> = createZodValidationPipe({
-  createValidationException: (error) => RequestValidationError.fromZod(error as z.ZodError),
+  // zod lets an exception from a refine or transform through (e.g. one run on input its regex already refused), and
+  // nestjs-zod hands it here too: that is still bad input, a 400 naming nothing internal, never a 500 from reading
+  // `issues` of something that has none (found by apps/api-gateway/test/fuzz-rest.test.ts).
+  createValidationException: (error) =>
+    Array.isArray((error as Partial<z.ZodError>).issues)
+      ? RequestValidationError.fromZod(error as z.ZodError)
+      : new RequestValidationError([{ path: '', message: 'the request is invalid', code: 'custom' }]),
 });

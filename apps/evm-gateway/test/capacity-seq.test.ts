@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaClient } from '../src/generated/prisma/client.js';
-import { CapacityViewStore, openCapacityGate, PrismaHeldDepositStore, takeCapacity } from '../src/stake/held-deposits.js';
+import { CapacityViewStore, depositMintStates, openCapacityGate, PrismaHeldDepositStore, takeCapacity } from '../src/stake/held-deposits.js';
 
 const schema = 'evm_gateway';
 let db: TestDatabase;
@@ -80,4 +80,12 @@ describe('evm-gateway: the capacity seq is kept across restarts', () => {
     expect(gate.capacity).toEqual(view(7, null, 'frozen'));
     expect((await gate.admit([deposit('c:0', 1n, 3)], mint)).held.map((d) => d.depositId)).toEqual(['c:0']);
   }, 120_000);
+
+  it('tells the sweep-coordinator which deposits are minted, held for capacity, or unknown (rpc.evm.deposits.state)', async () => {
+    const [minted, held, unknown] = ['aa', 'bb', 'cc'].map((b) => `${b.repeat(32)}:0`) as [string, string, string];
+    await pool.query(`INSERT INTO ${schema}.evm_block (number, hash, rlp) VALUES (7001, $1, '\\x00')`, [Buffer.alloc(32, 7)]);
+    await pool.query(`INSERT INTO ${schema}.evm_mint (deposit_id, recipient, amount_sats, block_number, block_hash, withdrawal_index) VALUES ($1, $2, 5000, 7001, $3, 7001)`, [minted, Buffer.alloc(20, 1), Buffer.alloc(32, 7)]);
+    await new PrismaHeldDepositStore(prisma).hold([{ ...deposit(held, 9_000n, 4), heldAt: new Date() }]);
+    expect(await depositMintStates(prisma, [minted, held, unknown, held])).toEqual({ [minted]: 'minted', [held]: 'held_capacity', [unknown]: 'unknown' });
+  }, 60_000);
 });

@@ -5,6 +5,7 @@ import type { EventPayload, stakeCapacity } from '@tapbridge/messaging';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 type Db = Pick<PrismaClient, 'heldDeposit' | 'evmMint' | 'finalWithdrawal' | '$transaction'>;
+type MintDb = Pick<PrismaClient, 'heldDeposit' | 'evmMint'>;
 type CapacityDb = Pick<PrismaClient, 'stakeCapacity'>;
 
 export class PrismaHeldDepositStore implements HeldDepositStore {
@@ -95,4 +96,23 @@ export async function openCapacityGate(views: CapacityViewStore, o: CapacityGate
   const stored = await views.load();
   if (stored !== null) gate.onCapacity(stored);
   return gate;
+}
+
+export type DepositMintState = 'minted' | 'held_capacity' | 'unknown';
+
+/**
+ * Where each deposit stands at the mint: minted, held for capacity, or unknown here (not received yet, or refused).
+ * The sweep-coordinator sweeps only what this says is minted when capacity is enforced: a held deposit must stay
+ * reclaimable by its owner on Bitcoin.
+ */
+export async function depositMintStates(prisma: MintDb, depositIds: readonly string[]): Promise<Record<string, DepositMintState>> {
+  const ids = [...new Set(depositIds)];
+  const [minted, held] = await Promise.all([
+    prisma.evmMint.findMany({ where: { depositId: { in: ids } }, select: { depositId: true } }),
+    prisma.heldDeposit.findMany({ where: { depositId: { in: ids } }, select: { depositId: true } }),
+  ]);
+  const out: Record<string, DepositMintState> = Object.fromEntries(ids.map((id) => [id, 'unknown' as const]));
+  for (const h of held) out[h.depositId] = 'held_capacity';
+  for (const m of minted) out[m.depositId] = 'minted';
+  return out;
 }

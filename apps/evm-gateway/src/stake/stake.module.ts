@@ -3,6 +3,7 @@
 // stake.system.call applies stake-accounting's decisions (slash, unbonding release, rewards) to the staking contract
 // as system calls, once per decision id (packages/evm system-calls.ts).
 import { Controller, Get, Inject, Injectable, Module, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CapacityGate, EvmEngine, mintAllowanceSats, parseSystemCall, SystemCallError } from '@tapbridge/evm';
 import { NonRetryableError, stakeCapacity, stakeSystemCall, type DecodedEvent, type DurableConsumer, type EventPayload } from '@tapbridge/messaging';
@@ -13,7 +14,7 @@ import { ChainModule } from '../chain/chain.module.js';
 import { DepositMinter } from '../mint/deposit-minter.js';
 import { MintModule } from '../mint/mint.module.js';
 import { PrismaService } from '../prisma.service.js';
-import { capacityView, CapacityViewStore, owedSats, PrismaHeldDepositStore, takeCapacity } from './held-deposits.js';
+import { capacityView, CapacityViewStore, depositMintStates, owedSats, PrismaHeldDepositStore, takeCapacity, type DepositMintState } from './held-deposits.js';
 
 /** Durable consumer on stake.> (capacity and system calls). */
 export const STAKE_CONSUMER = 'evm-gateway-stake';
@@ -137,9 +138,31 @@ export class HeldDepositsController {
   }
 }
 
+/** rpc.evm.deposits.state: each deposit's state at the mint (minted, held_capacity, unknown) and whether capacity is enforced. */
+export const DEPOSIT_STATE_SUBJECT = 'evm.deposits.state';
+export class DepositStateRequest extends createZodDto(z.object({ depositIds: z.array(z.string().regex(/^[0-9a-f]{64}:[0-9]+$/, 'must be <txid>:<vout>')).max(1_000) })) {}
+export interface DepositStateAnswer {
+  /** false: EVM_MINT_CAPACITY=unlimited, nothing is ever held. */
+  enforced: boolean;
+  states: Record<string, DepositMintState>;
+}
+
+@Controller()
+export class DepositStateRpcController {
+  constructor(
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Optional() @Inject(CapacityGate) private readonly gate: CapacityGate | null,
+  ) {}
+
+  @MessagePattern(DEPOSIT_STATE_SUBJECT)
+  async state(@Payload() { depositIds }: DepositStateRequest): Promise<DepositStateAnswer> {
+    return { enforced: this.gate !== null, states: await depositMintStates(this.prisma, depositIds) };
+  }
+}
+
 @Module({
   imports: [ChainModule, MintModule],
-  controllers: [HeldDepositsController],
+  controllers: [HeldDepositsController, DepositStateRpcController],
   providers: [StakeConsumer],
 })
 export class StakeModule {}

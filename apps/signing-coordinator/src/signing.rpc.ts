@@ -2,7 +2,7 @@
 // answers and error codes as REST (api.ts); requests are validated by the global zod pipe.
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { createZodDto } from '@tapbridge/runtime/nest';
+import { createZodDto, cursorPageQuery, pageOf, type CursorPage } from '@tapbridge/runtime/nest';
 import { sessionId } from '@tapbridge/signing';
 import { z } from 'zod';
 import { ApiError, CoordinatorApi } from './api.js';
@@ -11,11 +11,9 @@ import { CreateSignatureDto, EmptyRequest, GetSignatureRequest, type SignatureSu
 import { PrismaService } from './prisma.service.js';
 
 /** rpc.signing.sessions.list: signature requests newest first, a page at a time; cursor = the last id of a page. */
-export class SessionsPageRequest extends createZodDto(z.object({
-  limit: z.number().int().min(1).max(500).default(50),
-  status: z.enum(['pending', 'signed', 'failed']).optional(),
-  cursor: sessionId.optional().describe('nextCursor of the previous page'),
-})) {}
+export class SessionsPageRequest extends createZodDto(
+  cursorPageQuery(sessionId, { defaultLimit: 50, maxLimit: 500 }).extend({ status: z.enum(['pending', 'signed', 'failed']).optional() }),
+) {}
 
 /** The patterns served, each on `<prefix>.rpc.<pattern>` (packages/messaging's permissions list these subjects). */
 export const NATS_API_SUBJECTS = {
@@ -58,7 +56,7 @@ export class SigningRpcController {
    * millisecond (created_at keeps microseconds) are neither skipped nor repeated. An unknown cursor is a 400.
    */
   @MessagePattern(NATS_API_SUBJECTS.sessions)
-  async sessions(@Payload() { limit, status, cursor }: SessionsPageRequest): Promise<{ items: SignatureSummary[]; nextCursor?: string }> {
+  async sessions(@Payload() { limit, status, cursor }: SessionsPageRequest): Promise<CursorPage<SignatureSummary>> {
     if (cursor !== undefined && !(await this.prisma.signatureRequest.findUnique({ where: { id: cursor }, select: { id: true } })))
       throw new ApiError(400, 'invalid_request', 'cursor must be the nextCursor of a previous page');
     const rows = await this.prisma.signatureRequest.findMany({
@@ -68,14 +66,14 @@ export class SigningRpcController {
       take: limit + 1,
       select: { id: true, status: true, purpose: true, message: true, outputKey: true, signature: true, signers: true, attempt: true, error: true, createdAt: true, completedAt: true },
     });
-    const items = rows.slice(0, limit).map((r) => ({
+    const summary = (r: (typeof rows)[number]): SignatureSummary => ({
       ...r,
       status: r.status as SignatureSummary['status'],
       // A NULL int[] reads as []; a signature always has at least one signer.
       signers: r.signers.length > 0 ? r.signers : null,
       createdAt: r.createdAt.toISOString(),
       completedAt: r.completedAt?.toISOString() ?? null,
-    }));
-    return { items, ...(rows.length > limit ? { nextCursor: items[items.length - 1]!.id } : {}) };
+    });
+    return pageOf(rows, limit, summary, (r) => r.id);
   }
 }

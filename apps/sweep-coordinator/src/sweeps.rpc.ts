@@ -1,7 +1,7 @@
 // Withdrawals, reserves and pipeline status over NATS request/reply (rpc.sweeps.*), for the api-gateway and the CLI.
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { createZodDto, DomainError, InjectConfig } from '@tapbridge/runtime/nest';
+import { createZodDto, cursorPageQuery, DomainError, InjectConfig, pageOf, type CursorPage } from '@tapbridge/runtime/nest';
 import { WITHDRAWAL_STATUSES, withdrawalView, type WithdrawalRecord } from '@tapbridge/sweeps';
 import { z } from 'zod';
 import type { SweepCoordinatorConfig } from './config.js';
@@ -15,11 +15,9 @@ import { ReservesService } from './reserves.service.js';
 import { fromJson } from './store/record-json.js';
 
 /** rpc.sweeps.withdrawal.by_status: one state's withdrawals in arrival (id) order, a page at a time; cursor = last id. */
-export class WithdrawalsByStatusRequest extends createZodDto(z.object({
-  status: z.enum(WITHDRAWAL_STATUSES),
-  limit: z.number().int().min(1).max(500).default(100),
-  cursor: z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'cursor must be the nextCursor of a previous page').optional(),
-})) {}
+export class WithdrawalsByStatusRequest extends createZodDto(
+  cursorPageQuery(z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'cursor must be the nextCursor of a previous page'), { defaultLimit: 100, maxLimit: 500 }).extend({ status: z.enum(WITHDRAWAL_STATUSES) }),
+) {}
 
 /** The patterns served, each on `<prefix>.rpc.<pattern>` (packages/messaging's permissions-drift test reads this object). */
 export const NATS_API_SUBJECTS = {
@@ -72,12 +70,11 @@ export class SweepsRpcController {
 
   /** Keyset page over the (status, id) index; a plain read (no pipeline lock): a page may straddle a step. */
   @MessagePattern(NATS_API_SUBJECTS.withdrawalsByStatus)
-  async withdrawalsByStatus(@Payload() { status, limit, cursor }: WithdrawalsByStatusRequest): Promise<{ items: WithdrawalView[]; nextCursor?: string }> {
+  async withdrawalsByStatus(@Payload() { status, limit, cursor }: WithdrawalsByStatusRequest): Promise<CursorPage<WithdrawalView>> {
     const [rows, tip] = await Promise.all([
       this.prisma.withdrawal.findMany({ where: { status, ...(cursor ? { id: { gt: cursor } } : {}) }, orderBy: { id: 'asc' }, take: limit + 1, select: { data: true } }),
       this.prisma.chainBlock.findFirst({ where: { isTip: true }, select: { height: true } }),
     ]);
-    const items = rows.slice(0, limit).map((r) => withdrawalView(fromJson<WithdrawalRecord>(r.data), tip?.height ?? 0, this.config.WITHDRAWAL_STUCK_BLOCKS));
-    return { items, ...(rows.length > limit ? { nextCursor: items[items.length - 1]!.id } : {}) };
+    return pageOf(rows, limit, (r) => withdrawalView(fromJson<WithdrawalRecord>(r.data), tip?.height ?? 0, this.config.WITHDRAWAL_STUCK_BLOCKS), (_r, w) => w.id);
   }
 }

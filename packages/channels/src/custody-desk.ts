@@ -20,7 +20,8 @@ import { ChannelError } from './errors.js';
 import { channelIdOf, encodeChannelParams } from './params-codec.js';
 import { validateParams, type BalanceSheet, type ChannelParams, type Side } from './params.js';
 import { openParty, openingPoints, ownPoint, receiveProposal, receiveRevocation, type Acceptance, type PartyState, type Proposal, type RevocationMessage } from './state-machine.js';
-import { buildCommitment, buildCooperativeClose, completeFundingSpend, verifyFundingSignature } from './transactions.js';
+import { custodyDelayedSweep } from './policy.js';
+import { buildCommitment, buildCooperativeClose, completeDelayedSweep, completeFundingSpend, verifyFundingSignature } from './transactions.js';
 
 export type ChannelStatus = 'pending-funding' | 'open' | 'closing' | 'closed';
 
@@ -81,12 +82,14 @@ export interface ChannelChange {
 export interface GroupSignRequest {
   channelId: string;
   params: ChannelParams;
-  kind: 'user-commitment' | 'custody-commitment' | 'cooperative-close';
+  kind: 'user-commitment' | 'custody-commitment' | 'cooperative-close' | 'custody-delayed-sweep';
   sheet: BalanceSheet;
   tx: Transaction;
   sighash: Uint8Array;
   holderPerCommitmentPoint?: Uint8Array;
   close?: { fee: bigint; feePaidBy: Side };
+  /** custody-delayed-sweep: its fee. */
+  sweep?: { fee: bigint };
 }
 export type GroupSigner = (request: GroupSignRequest) => Promise<Uint8Array>;
 
@@ -359,6 +362,25 @@ export class CustodyDesk {
       const mine = buildCommitment(c.params, 'custody', sheet, ownPoint({ perCommitmentSeed: this.seedOf(channelId) }, sheet.stateNumber));
       const custody = await this.o.sign({ channelId, params: c.params, kind: 'custody-commitment', sheet, tx: mine.tx, sighash: mine.sighash, holderPerCommitmentPoint: ownPoint({ perCommitmentSeed: this.seedOf(channelId) }, sheet.stateNumber) });
       return completeFundingSpend(c.params, mine.tx, { user: c.party.latest.counterpartySignature, custody });
+    });
+  }
+
+  /**
+   * After custody's own commitment of `stateNumber` confirmed and its CSV passed: custody's to_local back to the
+   * custody payout script, signed by the group (the signers' rule 6 allows exactly this spend). Returns the signed
+   * sweep (the caller broadcasts it); throws if that commitment has no to_local (custody's side was dust).
+   */
+  sweepCustodyDelayed(channelId: string, o: { stateNumber: number; fee: bigint }): Promise<{ tx: Transaction; commitmentTxid: string; vout: number }> {
+    return this.#serial(channelId, async () => {
+      const c = await this.#get(channelId);
+      const state = c.executed.find((e) => e.stateNumber === o.stateNumber);
+      if (!state) throw new ChannelError(`state ${o.stateNumber} of channel ${channelId} was never executed: custody holds no commitment of it`);
+      const sheet: BalanceSheet = { stateNumber: o.stateNumber, user: state.user, custody: state.custody };
+      const point = ownPoint({ perCommitmentSeed: this.seedOf(channelId) }, o.stateNumber);
+      const sweep = custodyDelayedSweep(c.params, sheet, point, o.fee);
+      if (!sweep.commitment.toLocal) throw new ChannelError(`custody's commitment ${o.stateNumber} of ${channelId} has no to_local output`);
+      const sig = await this.o.sign({ channelId, params: c.params, kind: 'custody-delayed-sweep', sheet, tx: sweep.tx, sighash: sweep.sighash, holderPerCommitmentPoint: point, sweep: { fee: o.fee } });
+      return { tx: completeDelayedSweep(sweep, sig), commitmentTxid: sweep.commitment.txid, vout: sweep.commitment.toLocal.vout };
     });
   }
 

@@ -3,16 +3,18 @@
 import { bytesToHex } from '@tapbridge/bitcoin';
 import { ChannelPolicyError } from './errors.js';
 import { checkBalanceSheet, type BalanceSheet, type ChannelParams, type Side } from './params.js';
-import { buildCommitment, buildCooperativeClose } from './transactions.js';
+import { buildCommitment, buildCooperativeClose, buildDelayedSweep } from './transactions.js';
 
 /**
  * What the group's signature is for:
  * - `user-commitment`: the user's commitment (only the user can publish it; it is what the user needs before revoking
  *   its previous state, so it may be one state ahead of the L2: a user payment not yet credited);
  * - `custody-commitment`: custody's own commitment, for custody's unilateral close / settle;
- * - `cooperative-close`: a close both sign (custody settle included).
+ * - `cooperative-close`: a close both sign (custody settle included);
+ * - `custody-delayed-sweep`: after custody's own commitment confirmed and its CSV passed, custody's to_local back to
+ *   the custody payout script (not a funding spend: the delayed leaf of that commitment's to_local, group key alone).
  */
-export type ChannelSignatureKind = 'user-commitment' | 'custody-commitment' | 'cooperative-close';
+export type ChannelSignatureKind = 'user-commitment' | 'custody-commitment' | 'cooperative-close' | 'custody-delayed-sweep';
 
 export interface ChannelSigningRequest {
   channelId: string;
@@ -24,6 +26,8 @@ export interface ChannelSigningRequest {
   holderPerCommitmentPoint?: Uint8Array;
   /** Closes: the fee and who pays it. */
   close?: { fee: bigint; feePaidBy: Side };
+  /** Custody's delayed sweep: its fee (taken from custody's to_local). */
+  sweep?: { fee: bigint };
 }
 
 /** The L2's record for one channel: the balances after each executed (channel, state number). */
@@ -57,6 +61,9 @@ function refuse(reason: string, message: string): never {
  * 5. Custody's own commitment and cooperative closes only for the L2's latest executed state: signing an older,
  *    revoked custody commitment would hand custody a transaction the user can penalise, and an older close would
  *    undo executed L2 transfers.
+ * 6. Custody's delayed sweep: of custody's commitment for a state the L2 executed (balances as executed), paying
+ *    only the custody payout script, its fee within the custody close-fee cap. It moves custody's own output back to
+ *    custody and nothing else, so it is allowed for any executed state (the commitment custody published).
  */
 export function checkChannelSigning(
   params: Pick<ChannelParams, 'capacity'>,
@@ -86,6 +93,7 @@ export function checkChannelSigning(
     return;
   }
   if (!executed) refuse('not-executed', `state ${stateNumber} credits custody ${custody} sat but the L2 has not executed it`);
+  if (request.kind === 'custody-delayed-sweep') return;
   if (stateNumber !== latestExecuted) refuse('stale-state', `state ${stateNumber} is not the L2's latest executed state ${latestExecuted}`);
 }
 
@@ -99,6 +107,10 @@ export function checkChannelSigningRequest(params: ChannelParams, request: Chann
       if (request.close.feePaidBy === 'custody' && request.close.fee > memory.maxCustodyCloseFee)
         refuse('fee-too-high', `close fee ${request.close.fee} sat from custody's side is above the ${memory.maxCustodyCloseFee} sat cap`);
       expected = buildCooperativeClose(params, { sheet: request.sheet, ...request.close }).sighash;
+    } else if (request.kind === 'custody-delayed-sweep') {
+      if (!request.sweep || !request.holderPerCommitmentPoint) refuse('bad-request', 'a delayed sweep request needs its fee and custody\'s per-commitment point');
+      if (request.sweep.fee > memory.maxCustodyCloseFee) refuse('fee-too-high', `sweep fee ${request.sweep.fee} sat is above the ${memory.maxCustodyCloseFee} sat cap`);
+      expected = custodyDelayedSweep(params, request.sheet, request.holderPerCommitmentPoint, request.sweep.fee).sighash;
     } else {
       if (!request.holderPerCommitmentPoint) refuse('bad-request', 'a commitment request needs the holder\'s per-commitment point');
       expected = buildCommitment(params, request.kind === 'user-commitment' ? 'user' : 'custody', request.sheet, request.holderPerCommitmentPoint).sighash;
@@ -109,4 +121,10 @@ export function checkChannelSigningRequest(params: ChannelParams, request: Chann
   }
   if (bytesToHex(expected) !== bytesToHex(request.sighash))
     refuse('sighash-mismatch', `the sighash to sign is not the ${request.kind} of state ${request.sheet.stateNumber} on this channel`);
+}
+
+/** Custody's sweep of its own commitment's to_local (state `sheet`) to the custody payout script: what rule 6 allows. */
+export function custodyDelayedSweep(params: ChannelParams, sheet: BalanceSheet, custodyPerCommitmentPoint: Uint8Array, fee: bigint) {
+  const commitment = buildCommitment(params, 'custody', sheet, custodyPerCommitmentPoint);
+  return { commitment, ...buildDelayedSweep(params, { commitment, destinationScript: params.custodyPayoutScript, fee, holderPerCommitmentPoint: custodyPerCommitmentPoint }) };
 }

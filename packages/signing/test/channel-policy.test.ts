@@ -6,7 +6,7 @@ import { schnorr } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { taprootOutput } from '@tapbridge/bitcoin';
-import { buildCommitment, buildCooperativeClose, channelIdOf, ownPoint, pointOf, type BalanceSheet, type ChannelParams } from '@tapbridge/channels';
+import { buildCommitment, buildCooperativeClose, buildDelayedSweep, channelIdOf, custodyDelayedSweep, ownPoint, pointOf, type BalanceSheet, type ChannelParams } from '@tapbridge/channels';
 import { describe, expect, it } from 'vitest';
 import {
   CHANNEL_PURPOSE,
@@ -140,5 +140,35 @@ describe('the channel policy in the signer protocol (3-of-5, ROAST, in process)'
     const { context: _dropped, ...bare } = honest.wire;
     expectRefusedByAll(await runAttempt(group, { ...bare, requestId: 'r-bare' }), /context\.channel/);
     for (const s of stores) expect(await s.highestUserCommitment(channelIdOf(params))).toBe(2);
+  }, 300_000);
+
+  it('signs custody\'s delayed sweep of its own commitment back to the custody payout script, and nothing else', async () => {
+    const { group, groupKey, view, params, channelId } = await channelGroup();
+    const s1 = sheet(1, BTC - 30_000_000n, 30_000_000n);
+    const point = ownPoint({ perCommitmentSeed: custodySeed }, 1);
+    const sweepWire = (p: ChannelParams, s: BalanceSheet, fee: bigint, requestId: string) => {
+      const sw = custodyDelayedSweep(p, s, point, fee);
+      return { sw, wire: channelSigningRequestWire({ requestId, params, kind: 'custody-delayed-sweep', sheet: s, tx: sw.tx, holderPerCommitmentPoint: point, sweep: { fee } }) };
+    };
+    // Before the L2 executed state 1, custody holds no commitment of it: refused.
+    expectRefusedByAll(await runAttempt(group, sweepWire(params, s1, 600n, 'sw-early').wire), /^channel: not-executed: state 1 credits custody/);
+    view.execute(channelId, 1, s1.user, s1.custody);
+    view.execute(channelId, 2, BTC - 40_000_000n, 40_000_000n);
+    // Executed (an older state than the latest is fine: it is the commitment custody published): signed, and the
+    // signature spends the delayed leaf under the untweaked group key.
+    const honest = sweepWire(params, s1, 600n, 'sw-1');
+    const out = await runAttempt(group, honest.wire);
+    expect(out.refusals.size).toBe(0);
+    expect(schnorr.verify(out.signature!, honest.sw.sighash, groupKey)).toBe(true);
+    expect(honest.sw.tx.outputs).toEqual([{ value: 30_000_000n - 1_000n - 600n, scriptPubKey: params.custodyPayoutScript }]);
+    expect(honest.sw.tx.inputs[0]!.sequence).toBe(params.challengePeriod);
+    // The same output swept anywhere but the custody payout script: the rebuilt sighash differs.
+    const thief = taprootOutput(schnorr.getPublicKey(secret('thief'))).scriptPubKey;
+    const stolen = buildDelayedSweep(params, { commitment: honest.sw.commitment, destinationScript: thief, fee: 600n, holderPerCommitmentPoint: point });
+    const stolenWire = channelSigningRequestWire({ requestId: 'sw-thief', params, kind: 'custody-delayed-sweep', sheet: s1, tx: stolen.tx, holderPerCommitmentPoint: point, sweep: { fee: 600n } });
+    expectRefusedByAll(await runAttempt(group, stolenWire), /^channel: sighash-mismatch: /);
+    // A fee above the cap (5,000 sat here), and balances the L2 did not execute.
+    expectRefusedByAll(await runAttempt(group, sweepWire(params, s1, 6_000n, 'sw-fee').wire), /^channel: fee-too-high: sweep fee 6000 sat/);
+    expectRefusedByAll(await runAttempt(group, sweepWire(params, sheet(1, BTC - 50_000_000n, 50_000_000n), 600n, 'sw-mismatch').wire), /^channel: l2-mismatch: /);
   }, 300_000);
 });

@@ -22,6 +22,7 @@ export class CoordinatorGroupSigner {
       tx: r.tx,
       ...(r.holderPerCommitmentPoint ? { holderPerCommitmentPoint: r.holderPerCommitmentPoint } : {}),
       ...(r.close ? { close: r.close } : {}),
+      ...(r.sweep ? { sweep: r.sweep } : {}),
     });
     if (wire.payload.kind !== 'taproot-sighash') throw new ChannelError('a channel request is a sighash request');
     const { kind: _k, ...sighash } = wire.payload;

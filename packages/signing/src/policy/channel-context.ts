@@ -9,7 +9,7 @@ export const channelContextSchema = z
   .object({
     /** The funding outpoint `txid:vout` (display hex). */
     channelId: z.string().regex(/^[0-9a-f]{64}:(0|[1-9][0-9]{0,9})$/, 'channelId is the funding outpoint txid:vout'),
-    kind: z.enum(['user-commitment', 'custody-commitment', 'cooperative-close']),
+    kind: z.enum(['user-commitment', 'custody-commitment', 'cooperative-close', 'custody-delayed-sweep']),
     stateNumber: z.number().int().min(0).max(2 ** 48 - 1),
     user: decimalSats,
     custody: decimalSats,
@@ -17,6 +17,8 @@ export const channelContextSchema = z
     holderPerCommitmentPoint: z.string().regex(/^0[23][0-9a-f]{64}$/, '33-byte compressed point as lowercase hex').optional(),
     /** Closes: the fee and whose side pays it. */
     close: z.object({ fee: decimalSats, feePaidBy: z.enum(['user', 'custody']) }).strict().optional(),
+    /** Custody's delayed sweep (its to_local back to the custody payout script): the fee. */
+    sweep: z.object({ fee: decimalSats }).strict().optional(),
   })
   .strict();
 export type ChannelContext = z.infer<typeof channelContextSchema>;

@@ -7,7 +7,7 @@
 // It is the sweep policy's mechanism: registered for its purpose in the signer's PolicyRegistry, evaluated before
 // the nonce and again before the partial signature, and an approved user commitment is recorded in the signer's
 // own store before the verdict returns (before any nonce for it leaves the signer).
-import { ChannelPolicyError, channelIdOf, checkChannelSigningRequest, fundingOutput, type BalanceSheet, type ChannelParams, type Side } from '@tapbridge/channels';
+import { ChannelPolicyError, channelIdOf, checkChannelSigningRequest, fundingOutput, toLocalOutput, buildCommitment, type BalanceSheet, type ChannelParams, type Side } from '@tapbridge/channels';
 import { encodeTransaction, equalBytes, type Transaction } from '@tapbridge/bitcoin';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { SigningRequest, SigningRequestWire } from '../request.js';
@@ -118,6 +118,7 @@ export class ChannelPolicy implements SigningPolicy {
           sighash: request.message,
           ...(c.holderPerCommitmentPoint ? { holderPerCommitmentPoint: hexToBytes(c.holderPerCommitmentPoint) } : {}),
           ...(c.close ? { close: { fee: BigInt(c.close.fee), feePaidBy: c.close.feePaidBy } } : {}),
+          ...(c.sweep ? { sweep: { fee: BigInt(c.sweep.fee) } } : {}),
         },
         { channelId: c.channelId, executed: record.executed },
         { highestSignedState: highest, maxCustodyCloseFee: this.o.maxCustodyCloseFee },
@@ -141,8 +142,21 @@ export function channelSigningRequestWire(o: {
   tx: Transaction;
   holderPerCommitmentPoint?: Uint8Array;
   close?: { fee: bigint; feePaidBy: Side };
+  sweep?: { fee: bigint };
 }): SigningRequestWire {
-  const funding = fundingOutput(o.params);
+  // A funding spend signs the funding output's cooperative leaf; custody's delayed sweep signs the delayed leaf of its
+  // own commitment's to_local (rebuilt here from the state and custody's per-commitment point).
+  let spent: { value: bigint; scriptPubKey: Uint8Array; leafHash: Uint8Array };
+  if (o.kind === 'custody-delayed-sweep') {
+    if (!o.holderPerCommitmentPoint) throw new TypeError('a delayed sweep request needs custody\'s per-commitment point');
+    const toLocal = buildCommitment(o.params, 'custody', o.sheet, o.holderPerCommitmentPoint).toLocal;
+    if (!toLocal) throw new TypeError(`custody's commitment ${o.sheet.stateNumber} has no to_local output`);
+    const out = toLocalOutput(o.params, 'custody', o.holderPerCommitmentPoint);
+    spent = { value: toLocal.value, scriptPubKey: out.scriptPubKey, leafHash: out.delayedLeaf.leafHash };
+  } else {
+    const funding = fundingOutput(o.params);
+    spent = { value: o.params.capacity, scriptPubKey: funding.scriptPubKey, leafHash: funding.cooperativeLeaf.leafHash };
+  }
   return {
     requestId: o.requestId,
     purpose: CHANNEL_PURPOSE,
@@ -150,9 +164,9 @@ export function channelSigningRequestWire(o: {
       kind: 'taproot-sighash',
       transaction: bytesToHex(encodeTransaction(o.tx)),
       inputIndex: 0,
-      prevouts: [{ value: o.params.capacity.toString(), scriptPubKey: bytesToHex(funding.scriptPubKey) }],
+      prevouts: [{ value: spent.value.toString(), scriptPubKey: bytesToHex(spent.scriptPubKey) }],
       hashType: 0,
-      leafHash: bytesToHex(funding.cooperativeLeaf.leafHash),
+      leafHash: bytesToHex(spent.leafHash),
     },
     tweak: { kind: 'none' },
     context: {
@@ -164,6 +178,7 @@ export function channelSigningRequestWire(o: {
         custody: o.sheet.custody.toString(),
         ...(o.holderPerCommitmentPoint ? { holderPerCommitmentPoint: bytesToHex(o.holderPerCommitmentPoint) } : {}),
         ...(o.close ? { close: { fee: o.close.fee.toString(), feePaidBy: o.close.feePaidBy } } : {}),
+        ...(o.sweep ? { sweep: { fee: o.sweep.fee.toString() } } : {}),
       },
     },
   };

@@ -60,11 +60,16 @@ function malformed(doc: OpenAPIObject): string[] {
     for (const [k, v] of Object.entries(s)) {
       if (k.startsWith('x-nestjs_zod') || k.startsWith('x-tapbridge')) problems.push(`${path}: build marker ${k} left in`);
       if (inSchema && DATA_KEYS.has(k)) continue;
-      visit(v, `${path}/${k}`, inSchema || k === 'schema' || k === 'schemas');
+      // A map of names to schemas (a property may be called `type`): each value is a schema, the map is not.
+      if ((inSchema && k === 'properties') || k === 'schemas') {
+        for (const [name, member] of Object.entries((v ?? {}) as Record<string, unknown>)) visit(member, `${path}/${k}/${name}`, true);
+        continue;
+      }
+      visit(v, `${path}/${k}`, inSchema || k === 'schema');
     }
   };
   visit(doc.paths, '#/paths', false);
-  visit(doc.components?.schemas, '#/components/schemas', true);
+  visit({ schemas: doc.components?.schemas }, '#/components', false);
   return problems;
 }
 
@@ -209,5 +214,16 @@ describe("every app's OpenAPI document", () => {
     expect(malformed(doc)).toEqual([]);
     for (const [name, schema] of Object.entries(doc.components?.schemas ?? {}) as Array<[string, Schema]>)
       if (schema.example !== undefined) expect(misfit(doc, schema, schema.example), name).toEqual([]);
+  });
+
+  it.each(apps)('%s: every documented error answer is application/problem+json of the one Problem schema (@ApiProblem)', async (app) => {
+    const doc = await appDocument(app);
+    const errors = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item as Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>).flatMap(([method, op]) =>
+        Object.entries(op.responses ?? {}).filter(([status]) => Number(status) >= 400).map(([status, r]) => ({ at: `${method.toUpperCase()} ${path} ${status}`, content: r.content })),
+      ),
+    );
+    for (const e of errors) expect(e.content, e.at).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
+    if (errors.length > 0) expect(Object.keys(schemaOf(doc, 'Problem').properties!)).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'instance', 'code']));
   });
 });

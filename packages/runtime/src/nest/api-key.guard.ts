@@ -3,12 +3,13 @@ import {
   type CanActivate, type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiSecurity } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { counter } from '@tapbridge/observability';
 import { hasScope, verifyApiKey, type ApiKeyInfo } from '../api-keys.js';
 import type { ServiceRuntime } from '../runtime.js';
 import { RUNTIME } from './runtime-token.js';
+import { ApiProblem } from './problem.js';
 
 /** The OpenAPI security scheme name of API keys (bootstrapService declares it). */
 export const API_KEY_SCHEME = 'apiKey';
@@ -67,7 +68,7 @@ export function RequireScope(scope: string) {
     SetMetadata(SCOPE, scope),
     UseGuards(ApiKeyGuard),
     ApiSecurity(API_KEY_SCHEME, [scope]),
-    ApiUnauthorizedResponse({ description: `No valid API key (header ${API_KEY_HEADER} or Authorization: Bearer)` }),
-    ApiForbiddenResponse({ description: `The API key lacks scope ${scope}` }),
+    ApiProblem(401, `No valid API key (header ${API_KEY_HEADER} or Authorization: Bearer)`),
+    ApiProblem(403, `The API key lacks scope ${scope}`),
   );
 }

@@ -1,7 +1,7 @@
 // Request and response shapes of the REST and RPC APIs, declared once: each zod schema validates requests (the
 // global pipe), serialises responses (@ZodResponse / @ZodSerializerDto) and is the OpenAPI schema.
 import { DEPOSIT_STATUSES, type DepositStatus } from '@tapbridge/deposits';
-import { createZodDto } from '@tapbridge/runtime/nest';
+import { createZodDto, cursorPage, cursorPageQuery } from '@tapbridge/runtime/nest';
 import { z } from 'zod';
 
 const hex = (what: string) => z.string().regex(/^(?:[0-9a-fA-F]{2})+$/, `${what} must be non-empty hex`);
@@ -21,11 +21,9 @@ export const registerDepositBody = z.object({
   reclaimScript: hex('reclaimScript').describe('Reclaim leaf script, hex: <lock_blocks> OP_CHECKSEQUENCEVERIFY OP_DROP <depositor key> OP_CHECKSIG'),
 }).strict();
 
-export const listDepositsQuery = z.object({
+export const listDepositsQuery = cursorPageQuery(z.string().transform(parseCursor), { defaultLimit: 50, maxLimit: 500 }).extend({
   recipient: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'recipient must be a 0x-prefixed 20-byte address').optional(),
   status: z.enum(DEPOSIT_STATUSES as [DepositStatus, ...DepositStatus[]]).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().transform(parseCursor).optional().describe('nextCursor of the previous page'),
 });
 
 /** GET /deposits/:txid/:vout */
@@ -102,10 +100,7 @@ export const depositView = z.object({
 export const depositWithHistory = depositView.extend({ history: z.array(historyEntry) });
 export class DepositWithHistoryDto extends createZodDto(depositWithHistory) {}
 
-export const depositPage = z.object({
-  items: z.array(depositView),
-  nextCursor: z.string().optional().describe('Pass as ?cursor= for the next page'),
-});
+export const depositPage = cursorPage(depositView);
 export class DepositPageDto extends createZodDto(depositPage) {}
 
 export const custodyUtxo = z.object({

@@ -1,6 +1,7 @@
 // Read side of the REST and RPC APIs, through Prisma over the service's own schema.
 import { Inject, Injectable } from '@nestjs/common';
 import type { DepositStatus } from '@tapbridge/deposits';
+import { pageOf } from '@tapbridge/runtime/nest';
 import type { DepositCursor, DepositPage, DepositView, DepositWithHistory, CustodyUtxos } from './deposit-dto.js';
 import { Prisma, type Deposit, type PrismaClient } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
@@ -89,10 +90,10 @@ export class DepositQueries {
       ${where.length ? Prisma.sql`WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty}
       ORDER BY d.created_at DESC, d.txid DESC, d.vout DESC LIMIT ${filter.limit + 1}`;
     const tip = rows.length > 0 ? await this.tipHeight() : undefined;
-    const page = rows.slice(0, filter.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) =>
+    return pageOf(
+      rows,
+      filter.limit,
+      (r) =>
         view(
           {
             txid: r.txid, vout: r.vout, kind: r.kind, status: r.status, amountSats: r.amount_sats, recipient: r.recipient, maxFeeSats: r.max_fee_sats,
@@ -102,9 +103,8 @@ export class DepositQueries {
           r.block_hash !== null ? { blockHash: r.block_hash, blockHeight: r.block_height!, merkleProof: r.merkle_proof } : undefined,
           tip,
         ),
-      ),
-      ...(rows.length > filter.limit && last ? { nextCursor: `${last.cursor_at}|${last.txid}|${last.vout}` } : {}),
-    };
+      (last) => `${last.cursor_at}|${last.txid}|${last.vout}`,
+    );
   }
 
   async custodyUtxos(): Promise<CustodyUtxos> {

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBadGatewayResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ChainSourceError } from '@tapbridge/chain-source';
 import { DepositRegistrationError, type RegistrationErrorCode } from '@tapbridge/deposits';
-import { DomainError, ZodResponse, ZodSerializerDto } from '@tapbridge/runtime/nest';
+import { ApiProblem, DomainError, ZodResponse, ZodSerializerDto } from '@tapbridge/runtime/nest';
 import {
   CustodyUtxosDto, DepositPageDto, DepositParams, DepositWithHistoryDto, ListDepositsQuery, MAX_VOUT, RegisterDepositDto,
   type CustodyUtxos, type DepositPage, type DepositWithHistory,
@@ -42,11 +42,11 @@ export class DepositsController {
   @ZodSerializerDto(DepositWithHistoryDto)
   @ApiCreatedResponse({ type: DepositWithHistoryDto.Output, description: 'Registered' })
   @ApiOkResponse({ type: DepositWithHistoryDto.Output, description: 'Already registered with the same scripts' })
-  @ApiBadRequestResponse({ description: 'Malformed body, or a script that does not fit its template (the message names the rule)' })
-  @ApiNotFoundResponse({ description: 'No chain source knows the transaction' })
-  @ApiConflictResponse({ description: 'The outpoint is registered with other scripts' })
-  @ApiUnprocessableEntityResponse({ description: 'Deposit leaf names another group key; output missing or not the P2TR of the scripts; dust; max fee not below the amount' })
-  @ApiBadGatewayResponse({ description: 'The chain sources failed' })
+  @ApiProblem(400, 'Malformed body, or a script that does not fit its template (the message names the rule)')
+  @ApiProblem(404, 'No chain source knows the transaction')
+  @ApiProblem(409, 'The outpoint is registered with other scripts')
+  @ApiProblem(422, 'Deposit leaf names another group key; output missing or not the P2TR of the scripts; dust; max fee not below the amount')
+  @ApiProblem(502, 'The chain sources failed')
   async register(@Body() body: RegisterDepositDto, @Res({ passthrough: true }) res: StatusResponse): Promise<DepositWithHistory> {
     let created: boolean;
     try {
@@ -61,8 +61,8 @@ export class DepositsController {
   @Get('deposits/:txid/:vout')
   @ApiOperation({ summary: 'A deposit with its status history' })
   @ZodResponse({ status: 200, type: DepositWithHistoryDto })
-  @ApiNotFoundResponse({ description: 'Not registered and not seen as a simple-form deposit' })
-  @ApiBadRequestResponse({ description: 'txid is not 64 hex characters, or vout is not an output index' })
+  @ApiProblem(404, 'Not registered and not seen as a simple-form deposit')
+  @ApiProblem(400, 'txid is not 64 hex characters, or vout is not an output index')
   @ApiParam({ name: 'txid', description: 'Deposit transaction id, display hex' })
   @ApiParam({ name: 'vout', description: `Output index (0..${MAX_VOUT})` })
   async one(@Param() { txid, vout }: DepositParams): Promise<DepositWithHistory> {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ZodResponse } from '@tapbridge/runtime/nest';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblem, ZodResponse } from '@tapbridge/runtime/nest';
 import { ChannelsApi } from './channels-api.js';
 import {
   AcceptanceDto, ChannelDto, ChannelIdParam, CloseBody, CloseDto, ExecutedDto, LedgerDto, OpeningPointsDto, ProposalBody, RegisterBody, RegisteredDto, ReturnBody, RevocationBody, TermsDto,
@@ -30,7 +30,7 @@ export class ChannelsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Register a channel before broadcasting its funding: state-0 signatures are exchanged; the L2 account opens once the funding is proven' })
   @ZodResponse({ status: 200, type: RegisteredDto })
-  @ApiConflictResponse({ description: "Parameters without custody's terms, a bad signature, or another registration of the same outpoint" })
+  @ApiProblem(409, "Parameters without custody's terms, a bad signature, or another registration of the same outpoint")
   register(@Body() b: RegisterBody): Promise<RegisteredView> {
     return this.api.register(b);
   }
@@ -39,7 +39,7 @@ export class ChannelsController {
   @HttpCode(200)
   @ApiOperation({ summary: "The user's proposal of the next state (a payment, or a return already burned); answered with custody's signature and revocation" })
   @ZodResponse({ status: 200, type: AcceptanceDto })
-  @ApiNotFoundResponse({ description: 'No such channel' })
+  @ApiProblem(404, 'No such channel')
   proposal(@Param() p: ChannelIdParam, @Body() b: ProposalBody): Promise<AcceptanceView> {
     return this.api.proposal(p.id, b);
   }
@@ -71,7 +71,7 @@ export class ChannelsController {
   @Get('channels/:id')
   @ApiOperation({ summary: 'Channel status: L2 account, latest executed and signed state, close transaction' })
   @ZodResponse({ status: 200, type: ChannelDto })
-  @ApiNotFoundResponse({ description: 'No such channel' })
+  @ApiProblem(404, 'No such channel')
   channel(@Param() p: ChannelIdParam): Promise<ChannelView> {
     return this.api.channel(p.id);
   }

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ZodResponse } from '@tapbridge/runtime/nest';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiProblem, ZodResponse } from '@tapbridge/runtime/nest';
 import { HeaderApi, MAX_RANGE } from './header-api.js';
 import { ForkTipDto, HeaderDto, HeaderRangeDto, RangeQuery, SyncStatusDto, type ForkTip, type HeaderRange, type HeaderView, type SyncStatus } from './header-dto.js';
 
@@ -12,7 +12,7 @@ export class HeadersController {
   @Get('headers/tip')
   @ApiOperation({ summary: 'The tip of the validated best chain' })
   @ZodResponse({ status: 200, type: HeaderDto })
-  @ApiNotFoundResponse({ description: 'No headers stored yet' })
+  @ApiProblem(404, 'No headers stored yet')
   tip(): Promise<HeaderView> {
     return this.api.tip();
   }
@@ -21,8 +21,8 @@ export class HeadersController {
   @ApiOperation({ summary: 'A best-chain header by height, or any stored header (best chain or fork) by hash' })
   @ApiParam({ name: 'heightOrHash', description: 'Block height, or block hash in display hex' })
   @ZodResponse({ status: 200, type: HeaderDto })
-  @ApiBadRequestResponse({ description: 'Neither a height nor a 64-digit hex hash' })
-  @ApiNotFoundResponse({ description: 'No such header' })
+  @ApiProblem(400, 'Neither a height nor a 64-digit hex hash')
+  @ApiProblem(404, 'No such header')
   one(@Param('heightOrHash') key: string): Promise<HeaderView> {
     return this.api.header(key);
   }
@@ -30,7 +30,7 @@ export class HeadersController {
   @Get('headers')
   @ApiOperation({ summary: `Best-chain headers from..to inclusive, at most ${MAX_RANGE}` })
   @ZodResponse({ status: 200, type: HeaderRangeDto })
-  @ApiBadRequestResponse({ description: `Missing or malformed bounds, from > to, or more than ${MAX_RANGE} headers` })
+  @ApiProblem(400, `Missing or malformed bounds, from > to, or more than ${MAX_RANGE} headers`)
   range(@Query() query: RangeQuery): Promise<HeaderRange> {
     return this.api.range(query.from, query.to);
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Inject, Param, Put } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ZodResponse } from '@tapbridge/runtime/nest';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblem, ZodResponse } from '@tapbridge/runtime/nest';
 import {
   AddressParam, CapacityDto, EpochDto, EpochParam, MisbehaviourDto, PriceDto, RewardsDto, SetDevnetPriceBody, SignerDetailDto, SignerSummaryDto, SlashDetailDto, SlashSummaryDto,
   type CapacityView, type EpochView, type MisbehaviourView, type PriceView, type RewardsView, type SignerDetail, type SignerSummary, type SlashDetail, type SlashSummary,
@@ -22,7 +22,7 @@ export class StakeController {
   @Get('signers/:id')
   @ApiOperation({ summary: 'One signer by bonding address or host key: stake, delegations, unbondings, status, uptime, slashes' })
   @ZodResponse({ status: 200, type: SignerDetailDto })
-  @ApiNotFoundResponse({ description: 'No bonded signer with that address or host key' })
+  @ApiProblem(404, 'No bonded signer with that address or host key')
   signer(@Param('id') id: string): Promise<SignerDetail> {
     return this.api.signer(id);
   }
@@ -44,7 +44,7 @@ export class StakeController {
   @Put('devnet/price')
   @ApiOperation({ summary: 'Devnet only: the price the stand-in sources report (tapbridge stake price set)' })
   @ZodResponse({ status: 200, type: PriceDto })
-  @ApiConflictResponse({ description: 'Not a devnet' })
+  @ApiProblem(409, 'Not a devnet')
   setPrice(@Body() body: SetDevnetPriceBody): Promise<PriceView> {
     return this.api.setDevnetPrice(BigInt(body.satsPerToken));
   }
@@ -59,7 +59,7 @@ export class StakeController {
   @Get('epochs/:n')
   @ApiOperation({ summary: 'One epoch: its set (ranked), threshold and host keys' })
   @ZodResponse({ status: 200, type: EpochDto })
-  @ApiNotFoundResponse({ description: 'The epoch has not started' })
+  @ApiProblem(404, 'The epoch has not started')
   epoch(@Param() p: EpochParam): Promise<EpochView> {
     return this.api.epoch(p.n);
   }
@@ -74,7 +74,7 @@ export class StakeController {
   @Get('slashes/:id')
   @ApiOperation({ summary: 'One slash by evidence id, with the evidence (check it offline: tapbridge stake verify-evidence)' })
   @ZodResponse({ status: 200, type: SlashDetailDto })
-  @ApiNotFoundResponse({ description: 'No slash for that evidence id' })
+  @ApiProblem(404, 'No slash for that evidence id')
   slash(@Param('id') id: string): Promise<SlashDetail> {
     return this.api.slash(id);
   }

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DomainError, ZodResponse } from '@tapbridge/runtime/nest';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblem, DomainError, ZodResponse } from '@tapbridge/runtime/nest';
 import {
   ListWithdrawalsQuery, PsbtDto, ReservesDto, StatusDto, SweepDto, TxidParams, WithdrawalIdParams, WithdrawalListDto, WithdrawalWithHistoryDto,
   type PipelineStatus, type PsbtView, type ReservesReport, type SweepView, type WithdrawalView, type WithdrawalWithHistory,
@@ -16,8 +16,8 @@ export class WithdrawalsController {
   @Get(':id')
   @ApiOperation({ summary: 'A withdrawal: status, payout txid and vout, amount received, waiting reason, history' })
   @ZodResponse({ status: 200, type: WithdrawalWithHistoryDto })
-  @ApiBadRequestResponse({ description: 'Not a withdrawal id' })
-  @ApiNotFoundResponse({ description: 'The pipeline has not received it (not final on the L2 yet?)' })
+  @ApiProblem(400, 'Not a withdrawal id')
+  @ApiProblem(404, 'The pipeline has not received it (not final on the L2 yet?)')
   async one(@Param() { id }: WithdrawalIdParams): Promise<WithdrawalWithHistory> {
     const found = await this.queries.withdrawal(id);
     if (!found) throw new DomainError('not_found', `no withdrawal ${id}`);
@@ -27,7 +27,7 @@ export class WithdrawalsController {
   @Get()
   @ApiOperation({ summary: 'A sender\u2019s withdrawals, by id' })
   @ZodResponse({ status: 200, type: WithdrawalListDto })
-  @ApiBadRequestResponse({ description: 'sender is not a 0x-prefixed 20-byte address' })
+  @ApiProblem(400, 'sender is not a 0x-prefixed 20-byte address')
   list(@Query() { sender }: ListWithdrawalsQuery): Promise<WithdrawalView[]> {
     return this.queries.withdrawalsBySender(sender);
   }
@@ -44,8 +44,8 @@ export class SweepsController {
   @Get('sweeps/:txid')
   @ApiOperation({ summary: 'A sweep version: the withdrawal ids it pays in order (checkable against its OP_RETURN), payouts, deposits, fee, status' })
   @ZodResponse({ status: 200, type: SweepDto })
-  @ApiBadRequestResponse({ description: 'txid is not 64 hex characters' })
-  @ApiNotFoundResponse({ description: 'Not a sweep of this pipeline' })
+  @ApiProblem(400, 'txid is not 64 hex characters')
+  @ApiProblem(404, 'Not a sweep of this pipeline')
   async sweep(@Param() { txid }: TxidParams): Promise<SweepView> {
     const found = await this.queries.sweep(txid);
     if (!found) throw new DomainError('not_found', `no sweep ${txid}`);
@@ -55,8 +55,8 @@ export class SweepsController {
   @Get('sweeps/:txid/psbt')
   @ApiOperation({ summary: 'The unsigned sweep as a PSBT, to inspect in any wallet tool' })
   @ZodResponse({ status: 200, type: PsbtDto })
-  @ApiBadRequestResponse({ description: 'txid is not 64 hex characters' })
-  @ApiNotFoundResponse({ description: 'Not a sweep of this pipeline' })
+  @ApiProblem(400, 'txid is not 64 hex characters')
+  @ApiProblem(404, 'Not a sweep of this pipeline')
   async psbt(@Param() { txid }: TxidParams): Promise<PsbtView> {
     const found = await this.queries.psbt(txid);
     if (!found) throw new DomainError('not_found', `no sweep ${txid}`);

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Module } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { createZodDto, DomainError, ZodResponse } from '@tapbridge/runtime/nest';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblem, createZodDto, DomainError, ZodResponse } from '@tapbridge/runtime/nest';
 import { z } from 'zod';
 import { PipelineModule } from '../pipeline.module.js';
 import { DisbursalService, storedDisbursalSchema, type EscapeView } from './disbursal.service.js';
@@ -24,7 +24,7 @@ export class EscapeController {
     summary: 'The newest pre-signed emergency disbursal: keep it; if the L2 and the signers stop, broadcast it after its lock height (tapbridge escape broadcast)',
   })
   @ZodResponse({ status: 200, type: EscapeViewDto })
-  @ApiNotFoundResponse({ description: 'No disbursal signed yet (DISBURSAL_ENABLED off, or no sweep since)' })
+  @ApiProblem(404, 'No disbursal signed yet (DISBURSAL_ENABLED off, or no sweep since)')
   async latest(): Promise<EscapeView> {
     const found = await this.disbursals.latest();
     if (!found) throw new DomainError('not_found', 'no signed emergency disbursal yet');

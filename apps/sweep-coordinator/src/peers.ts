@@ -14,6 +14,7 @@ const hex32 = z.string().regex(/^[0-9a-f]{64}$/);
 const tweakSchema = z.union([z.object({ kind: z.literal('key-path-only') }), z.object({ kind: z.literal('merkle-root'), merkleRoot: hex32 })]);
 export type CustodyTweak = z.infer<typeof tweakSchema>;
 
+const mintStatesSchema = z.object({ enforced: z.boolean(), states: z.record(z.string(), z.enum(['minted', 'held_capacity', 'unknown'])) });
 const custodySchema = z.object({ groupKey: hex32, outputKey: hex32, address: z.string(), scriptPubKey: z.string().regex(/^5120[0-9a-f]{64}$/), merkleRoot: hex32.nullable(), tweak: tweakSchema });
 export type CustodyView = z.infer<typeof custodySchema>;
 
@@ -67,6 +68,21 @@ export class Peers {
     if (d.kind === 'op_return') return { kind: 'custody-key-path', scriptPubKey: custodyScriptPubKey };
     if (!d.depositScript || !d.reclaimScript || d.lockBlocks === undefined) throw new Error(`deposit ${ref.txid}:${ref.vout} has no leaf scripts at the indexer`);
     return { kind: 'deposit-leaf', scriptPubKey: d.scriptPubKey, depositScript: d.depositScript, reclaimScript: d.reclaimScript, lockBlocks: d.lockBlocks };
+  }
+
+  /**
+   * Each deposit's state at the L2's mint (rpc.evm.deposits.state, at most 1,000 ids a request) and whether the L2
+   * enforces capacity: with it enforced, only minted deposits may be swept (a held one stays reclaimable).
+   */
+  async depositMintStates(depositIds: readonly string[]): Promise<{ enforced: boolean; states: Record<string, 'minted' | 'held_capacity' | 'unknown'> }> {
+    const states: Record<string, 'minted' | 'held_capacity' | 'unknown'> = {};
+    let enforced = false;
+    for (let i = 0; i < depositIds.length; i += 1_000) {
+      const r = await request(this.messaging, 'evm.deposits.state', { depositIds: depositIds.slice(i, i + 1_000) }, { response: mintStatesSchema, timeoutMs: this.timeoutMs });
+      enforced ||= r.enforced;
+      Object.assign(states, r.states);
+    }
+    return { enforced, states };
   }
 
   async l2Supply(): Promise<{ mintedSats: bigint; finalBurnedSats: bigint }> {

@@ -69,7 +69,7 @@ export class PipelineService {
       else if (step.kind === 'broadcast') await this.broadcast(step.version);
     }
     if (steps.length > 0) return;
-    const rules = await this.rules();
+    const rules = { ...(await this.rules()), ...(await this.sweepableDeposits()) };
     const outcome = await this.store.transaction((tx) => planNextSweep(tx, rules));
     this.noteOutflow(outcome);
     if (outcome.kind === 'nothing') {
@@ -81,6 +81,27 @@ export class PipelineService {
     this.crash.reached('after-plan', { txid: v.txid });
     const family = await this.store.transaction((tx) => tx.getFamily(v.familyId));
     await this.sign(family!, v);
+  }
+
+  /**
+   * With capacity enforced on the L2 (EVM_MINT_CAPACITY=stake), only deposits it has minted may be swept: a deposit
+   * held for capacity is not minted and must stay reclaimable by its owner. If the evm-gateway cannot say, no deposit
+   * is swept this pass (withdrawals are still paid from custody).
+   */
+  private async sweepableDeposits(): Promise<Pick<PlanningRules, 'sweepableDeposits'>> {
+    const available = await this.store.transaction((tx) => tx.depositsByState(['available']));
+    if (available.length === 0) return {};
+    const ids = available.map((d) => `${d.txid}:${d.vout}`);
+    try {
+      const { enforced, states } = await this.peers.depositMintStates(ids);
+      if (!enforced) return {};
+      const minted = ids.filter((id) => states[id] === 'minted');
+      if (minted.length < ids.length) this.logger.log(`${ids.length - minted.length} deposits not swept: not minted on the L2 yet (held for capacity or not processed)`);
+      return { sweepableDeposits: new Set(minted) };
+    } catch (err) {
+      this.logger.warn(`the evm-gateway did not say which deposits are minted (${(err as Error).message}): no deposit is swept this pass`);
+      return { sweepableDeposits: new Set() };
+    }
   }
 
   /** K blocks without a confirmation: replace (RBF) the newest version of each family in flight. */

@@ -73,7 +73,8 @@ export const SERVICE_ROLES = {
       { stream: 'DEPOSIT', subject: 'deposit.>' },
       { stream: 'BTC', subject: 'btc.header.>' },
     ],
-    requests: ['rpc.signing.signatures.create', 'rpc.signing.signatures.get', 'rpc.signing.custody.get', 'rpc.signing.signers.list', 'rpc.btc.headers.>', 'rpc.deposits.deposit.get', 'rpc.deposits.custody.utxos', 'rpc.evm.supply.get'],
+    // rpc.evm.deposits.state: with capacity enforced only minted deposits are swept (a held one stays reclaimable).
+    requests: ['rpc.signing.signatures.create', 'rpc.signing.signatures.get', 'rpc.signing.custody.get', 'rpc.signing.signers.list', 'rpc.btc.headers.>', 'rpc.deposits.deposit.get', 'rpc.deposits.custody.utxos', 'rpc.evm.supply.get', 'rpc.evm.deposits.state'],
     serves: ['rpc.sweeps.>'],
     broadcasts: none,
     managesStreams: true,

@@ -24,6 +24,12 @@ export interface PlanningRules {
   incrementalRelaySatPerVb?: number;
   /** The signers' outflow limit (SWEEP_OUTFLOW_LIMIT_BPS, 24 h) and the time to judge the window at; absent = none. */
   outflow?: OutflowRule & { now: Date };
+  /**
+   * When the L2 enforces capacity: the deposits (`<txid>:<vout>`) that may be swept, i.e. those the L2 has minted. A
+   * deposit held for capacity (held_capacity) is not minted and must stay reclaimable by its owner on Bitcoin, so it
+   * is not swept until it is. Absent: every available deposit may be swept.
+   */
+  sweepableDeposits?: ReadonlySet<string>;
 }
 
 /** Why a request is not in the sweep: packages/bitcoin's reasons, and the signers' outflow limit. */
@@ -163,7 +169,7 @@ export async function planNextSweep(tx: SweepStoreTx, rules: PlanningRules): Pro
   const tip = await tx.tip();
   if (!tip) return { kind: 'nothing', reason: 'no Bitcoin tip yet', waiting: [] };
   const custody = await currentCustody(tx);
-  const deposits = (await tx.depositsByState(['available'])).filter((d) => d.spend !== undefined);
+  const deposits = (await tx.depositsByState(['available'])).filter((d) => d.spend !== undefined && (rules.sweepableDeposits === undefined || rules.sweepableDeposits.has(outpointKey(d))));
   const withdrawals = await tx.withdrawalsByStatus(['final']);
   const reclaimScripts = new Map(deposits.filter((d) => d.spend?.reclaimScript).map((d) => [outpointKey(d), d.spend!.reclaimScript!]));
   const { plan, waiting, outflow } = planWithinOutflow(

@@ -7,7 +7,7 @@
 // user's side; a revoked state penalised inside the challenge period; a force close with the service and every
 // signer stopped; a state the L2 never executed refused by every signer.
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { buildCommitment, buildDelayedSweep, channelSeed, completeDelayedSweep, fundingAddress, ownPoint } from '@tapbridge/channels';
+import { buildCommitment, buildDelayedSweep, channelSeed, completeDelayedSweep, CustodyDesk, fundingAddress, ownPoint } from '@tapbridge/channels';
 import { encodeTransactionHex, type Transaction } from '@tapbridge/bitcoin';
 import type { TestDevnetChain } from '@tapbridge/devnet-chain/testing';
 import { channelSigningRequestWire } from '@tapbridge/signing';
@@ -161,6 +161,37 @@ describe('channel-service with five FROST signers on the devnet chain', () => {
     const commitmentHeight = chain.node.lookupTransaction(commitmentTxid)!.entry!.height;
     expect(penaltyHeight - commitmentHeight).toBeLessThan(CHALLENGE);
     expect(paidTo(commitmentTxid, custodyPayout) + paidTo(second!.penaltyTxid!, custodyPayout)).toBe(BTC - 1_000n - PENALTY_FEE);
+    expect((await user.ok('GET', `/v1/channels/${user.channelId}`)).status).toBe('closed');
+    expect((await outboxSubjects(svc, user.channelId)).slice(-2)).toEqual(['channel.closing', 'channel.closed']);
+  }, 600_000);
+});
+
+describe('custody settles alone', () => {
+  it('custody force-closes with its latest state: the user is paid at once, custody sweeps its delayed output back after the challenge period', async () => {
+    const user = new TestUser(svc.base, 'settle');
+    await openChannel(svc, user);
+    await user.update(70_000_000n);
+    const commitment = await svc.app.get(CustodyDesk).custodyForceClose(user.channelId);
+    const commitmentTxid = await publish(commitment);
+    expect(paidTo(commitmentTxid, user.payoutScript)).toBe(70_000_000n);
+    const [first] = (await svc.watch.pass()).filter((r) => r.channelId === user.channelId);
+    expect(first!.verdict).toMatchObject({ kind: 'own-commitment', stateNumber: 1 });
+    const toLocal = first!.verdict.kind === 'own-commitment' ? first!.verdict.toLocal! : undefined;
+    expect(toLocal?.value).toBe(30_000_000n - 1_000n);
+    // Not before the CSV: the next block would be one short of it, so nothing is signed or broadcast.
+    mine(CHALLENGE - 2);
+    await svc.watch.pass();
+    const outspend = async () => (await (await fetch(`${chain.esploraUrl}/tx/${commitmentTxid}/outspend/${toLocal!.vout}`)).json()) as { spent: boolean; txid?: string };
+    expect((await outspend()).spent).toBe(false);
+    expect((await user.ok('GET', `/v1/channels/${user.channelId}`)).status).toBe('closing');
+    // The CSV lets it into the next block: the group signs the sweep to the custody payout script and it is broadcast.
+    mine();
+    await svc.watch.pass();
+    const spend = await outspend();
+    expect(spend.spent).toBe(true);
+    mine();
+    expect(paidTo(spend.txid!, custodyPayout)).toBe(30_000_000n - 1_000n - PENALTY_FEE);
+    await svc.watch.pass();
     expect((await user.ok('GET', `/v1/channels/${user.channelId}`)).status).toBe('closed');
     expect((await outboxSubjects(svc, user.channelId)).slice(-2)).toEqual(['channel.closing', 'channel.closed']);
   }, 600_000);

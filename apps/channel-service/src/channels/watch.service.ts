@@ -1,10 +1,12 @@
 // The watchtower loop (BullMQ is not needed: one pass reads the chain and is idempotent, so an interval is enough and
 // a restart simply runs the next pass). Each pass: pending channels try to open (funding proof), open and closing
 // channels are checked for a spend of their funding output; a revoked state is penalised (re-broadcast every pass
-// until it confirms), every close is recorded (channel.closing, then channel.closed once settled).
+// until it confirms), every close is recorded (channel.closing, then channel.closed once settled). After custody's own
+// force close, custody's to_local goes back to the custody payout script once its CSV passed (the group signs exactly
+// that sweep: the signers' channel rule 6); the channel is closed once that sweep confirmed.
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { CustodyDesk, Watchtower, type CustodyChannel, type WatchReport } from '@tapbridge/channels';
-import { hexToBytes } from '@tapbridge/bitcoin';
+import { encodeTransactionHex, hexToBytes } from '@tapbridge/bitcoin';
 import { EsploraSource } from '@tapbridge/chain-source';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { InjectConfig, RUNTIME } from '@tapbridge/runtime/nest';
@@ -19,6 +21,7 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
   #running: Promise<void> | undefined;
   #stopped = false;
   readonly tower: Watchtower;
+  readonly #chain: EsploraSource;
   /** The last pass's reports (GET /v1/watchtower). */
   lastReports: WatchReport[] = [];
   lastPassAt: Date | undefined;
@@ -34,6 +37,7 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
     // The watchtower must see which transaction spent a funding output: only Esplora indexes spends.
     const source = prover.sources.find((s): s is EsploraSource => s instanceof EsploraSource);
     if (!source) throw new Error('BTC_SOURCES has no Esplora source: the watchtower needs its index of spends');
+    this.#chain = source;
     this.tower = new Watchtower({ chain: source, penaltyFee: config.CHANNEL_PENALTY_FEE });
   }
 
@@ -79,7 +83,8 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
         // The user's exit with the newest state: custody's side was paid by the commitment itself.
         await this.desk.noteFundingSpend(r.channelId, { txid: v.txid, how: 'user-force-close', stateNumber: v.stateNumber, settled: confirmed });
       } else if (v.kind === 'own-commitment') {
-        await this.desk.noteFundingSpend(r.channelId, { txid: v.txid, how: 'custody-force-close', stateNumber: v.stateNumber, settled: confirmed });
+        const swept = v.toLocal && confirmed ? await this.#sweepOwnDelayed(r.channelId, v.stateNumber, { txid: v.txid, vout: v.toLocal.vout, height: r.spendHeight! }) : !v.toLocal;
+        await this.desk.noteFundingSpend(r.channelId, { txid: v.txid, how: 'custody-force-close', stateNumber: v.stateNumber, settled: confirmed && swept });
       } else {
         this.runtime.logger.error({ channel: r.channelId, txid: v.txid, reason: v.reason }, 'unrecognised spend of a funding output');
       }
@@ -87,6 +92,28 @@ export class WatchService implements OnApplicationBootstrap, BeforeApplicationSh
     this.lastReports = reports;
     this.lastPassAt = new Date();
     return reports;
+  }
+
+  /**
+   * Custody's to_local of its own confirmed commitment: swept back to the custody payout script once the CSV lets it
+   * into the next block (the group signs it); true once that sweep confirmed. One sweep signed per pass at most, and
+   * none while a spend of the output is waiting in the mempool.
+   */
+  async #sweepOwnDelayed(channelId: string, stateNumber: number, out: { txid: string; vout: number; height: number }): Promise<boolean> {
+    const spend = await this.#chain.outspend(out.txid, out.vout);
+    if (spend.spent) return spend.confirmed === true;
+    const c = await this.store.get(channelId);
+    const tip = await this.#chain.getTip();
+    // BIP68: spendable in a block at height >= confirmation height + CSV, so the next block is tip + 1.
+    if (!c || tip.height + 1 < out.height + c.params.challengePeriod) return false;
+    try {
+      const sweep = await this.desk.sweepCustodyDelayed(channelId, { stateNumber, fee: this.config.CHANNEL_PENALTY_FEE });
+      const { txid } = await this.#chain.broadcastTransaction(encodeTransactionHex(sweep.tx));
+      this.runtime.logger.info({ channel: channelId, sweep: txid }, 'custody delayed output swept back to custody');
+    } catch (err) {
+      this.runtime.logger.error({ channel: channelId, err: (err as Error).message }, 'custody delayed sweep failed; tried again next pass');
+    }
+    return false;
   }
 
   #watched(c: CustodyChannel) {

@@ -68,6 +68,9 @@ export class ListDepositsQuery extends createZodDto(listDepositsQuery) {}
 export class DepositParams extends createZodDto(depositParams) {}
 
 const statusSchema = z.enum(DEPOSIT_STATUSES as [DepositStatus, ...DepositStatus[]]);
+/** A deposit's status as the API shows it: the indexer's own, or held_capacity (confirmed, held by the L2 for capacity). */
+const VIEW_STATUSES: ReadonlyArray<DepositStatus | 'held_capacity'> = [...DEPOSIT_STATUSES, 'held_capacity'];
+const viewStatusSchema = z.enum(VIEW_STATUSES as [DepositStatus | 'held_capacity', ...Array<DepositStatus | 'held_capacity'>]);
 
 export const historyEntry = z.object({
   status: statusSchema,
@@ -81,7 +84,7 @@ export const depositView = z.object({
   txid: z.string(),
   vout: z.number().int(),
   kind: z.enum(['taproot', 'op_return']),
-  status: statusSchema.describe('registered → seen → confirmed → swept | reclaimed; dropped / reorged when its block left the best chain'),
+  status: viewStatusSchema.describe('registered → seen → confirmed (→ held_capacity while the L2 holds it for stake capacity) → swept | reclaimed; dropped / reorged when its block left the best chain'),
   amountSats: z.string().describe('Satoshis, decimal string'),
   recipient: z.string().describe('EVM recipient'),
   maxFeeSats: z.string().describe('Most the signers may take as sweep fee, satoshis'),

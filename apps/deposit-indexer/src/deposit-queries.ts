@@ -1,10 +1,11 @@
 // Read side of the REST and RPC APIs, through Prisma over the service's own schema.
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { DepositStatus } from '@tapbridge/deposits';
 import { pageOf } from '@tapbridge/runtime/nest';
 import type { DepositCursor, DepositPage, DepositView, DepositWithHistory, CustodyUtxos } from './deposit-dto.js';
 import { Prisma, type Deposit, type PrismaClient } from './generated/prisma/client.js';
 import { PrismaService } from './prisma.service.js';
+import { CapacityStatus } from './capacity-status.js';
 
 type OutputSighting = { blockHash: string; blockHeight: number; merkleProof: string | null };
 
@@ -49,7 +50,11 @@ function view(d: Deposit, sighting: OutputSighting | undefined, tipHeight: numbe
 
 @Injectable()
 export class DepositQueries {
-  constructor(@Inject(PrismaService) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PrismaService) private readonly prisma: PrismaClient,
+    /** Marks deposits the L2 holds for capacity (held_capacity); absent, the indexer's own status is shown. */
+    @Optional() @Inject(CapacityStatus) private readonly capacity: CapacityStatus | null = null,
+  ) {}
 
   async one(txid: string, vout: number): Promise<DepositWithHistory | undefined> {
     const d = await this.prisma.deposit.findUnique({
@@ -62,8 +67,9 @@ export class DepositQueries {
     if (!d) return undefined;
     // The tip after the rows: never below the block of a sighting just read.
     const tip = await this.tipHeight();
+    const [shown] = this.capacity ? await this.capacity.mark([view(d, d.sightings[0], tip)]) : [view(d, d.sightings[0], tip)];
     return {
-      ...view(d, d.sightings[0], tip),
+      ...shown!,
       history: d.history.map((e) => ({
         status: e.status as DepositStatus,
         ...(e.blockHash !== null ? { blockHash: e.blockHash, blockHeight: e.blockHeight! } : {}),
@@ -90,7 +96,7 @@ export class DepositQueries {
       ${where.length ? Prisma.sql`WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty}
       ORDER BY d.created_at DESC, d.txid DESC, d.vout DESC LIMIT ${filter.limit + 1}`;
     const tip = rows.length > 0 ? await this.tipHeight() : undefined;
-    return pageOf(
+    const page = pageOf(
       rows,
       filter.limit,
       (r) =>
@@ -105,6 +111,7 @@ export class DepositQueries {
         ),
       (last) => `${last.cursor_at}|${last.txid}|${last.vout}`,
     );
+    return this.capacity ? { ...page, items: await this.capacity.mark(page.items) } : page;
   }
 
   async custodyUtxos(): Promise<CustodyUtxos> {

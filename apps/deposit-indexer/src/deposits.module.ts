@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CapacityStatus } from './capacity-status.js';
 import { DepositQueries } from './deposit-queries.js';
 import { DepositService } from './deposit-service.js';
 import { DepositsController } from './deposits.controller.js';
@@ -9,6 +10,6 @@ import { IndexingModule } from './indexing.module.js';
 @Module({
   imports: [IndexingModule],
   controllers: [DepositsController, DepositsRpcController],
-  providers: [DepositQueries, DepositService],
+  providers: [CapacityStatus, DepositQueries, DepositService],
 })
 export class DepositsModule {}

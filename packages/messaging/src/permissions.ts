@@ -39,7 +39,8 @@ export const SERVICE_ROLES = {
   'deposit-indexer': {
     publishes: ['deposit.confirmed', 'deposit.reorged', 'deposit.reclaimed', 'deposit.swept'],
     consumes: [{ stream: 'BTC', subject: 'btc.header.>' }],
-    requests: ['rpc.btc.headers.>'],
+    // rpc.evm.deposits.state: a confirmed deposit the L2 holds for capacity is shown as held_capacity.
+    requests: ['rpc.btc.headers.>', 'rpc.evm.deposits.state'],
     // The sweep-coordinator asks how to spend a deposit and for the custody UTXO set.
     serves: ['rpc.deposits.>'],
     broadcasts: none,

@@ -1,11 +1,16 @@
 import type { Pool } from 'pg';
-import { gauge } from '@tapbridge/observability';
+import { counter, gauge } from '@tapbridge/observability';
 import type { Logger } from '@tapbridge/observability';
 import { STREAMS, validatePayload, type EventDefinition, type EventPayload } from './catalog.js';
 import type { EventPublisher } from './publisher.js';
 import { qualified, withTransaction, type SqlExecutor } from './sql.js';
 
 const pendingGauge = gauge('tapbridge_outbox_pending', 'Outbox events not yet published', ['schema']);
+const chainRestarts = counter(
+  'tapbridge_outbox_chain_restarts_total',
+  'Relay passes whose chain of publishes into a stream broke (a publish lost or refused, or another publisher in between) and restarted at the first row not stored',
+  ['schema', 'stream'],
+);
 
 /**
  * Writes an event into the service's outbox inside the caller's transaction, so the event exists exactly when the
@@ -233,6 +238,10 @@ export class OutboxRelay {
             acked.push(row.seq);
           },
           (err: unknown) => {
+            if (!stopped.has(stream)) {
+              chainRestarts.inc({ schema: this.options.schema, stream });
+              this.options.logger.debug({ schema: this.options.schema, stream, eventId: row.event_id, err: (err as Error).message }, 'outbox chain broke; the next pass resumes at the first row not stored');
+            }
             stopped.add(stream);
             broken = true;
             if (!isChainBreak(err)) error ??= err;

@@ -8,6 +8,7 @@ import {
   OutboxRelay, withTransaction, HEADER, enqueueEventBatch, prepareOutboxBatch, type DecodedEvent, type Messaging,
 } from '../src/index.js';
 import { headers } from '@nats-io/nats-core';
+import { metricsRegistry } from '@tapbridge/observability';
 import { applyEffect, effectCount, logger, prepareSchema, SCHEMA, testCatalog, testEvent } from './fixtures/harness.js';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -139,6 +140,12 @@ describe('outbox relay', () => {
   });
 });
 
+/** tapbridge_outbox_chain_restarts_total for the test schema's TEST stream. */
+async function chainRestarts(): Promise<number> {
+  const metric = await metricsRegistry.getSingleMetric('tapbridge_outbox_chain_restarts_total')?.get();
+  return metric?.values.find((v) => v.labels.schema === SCHEMA && v.labels.stream === 'TEST')?.value ?? 0;
+}
+
 /** Event ids of the TEST stream's messages that start with `prefix`, in stream order. */
 async function storedIds(prefix: string): Promise<string[]> {
   const stream = messaging.naming.stream('TEST');
@@ -182,7 +189,9 @@ describe('pipelined outbox relay', () => {
       }
     });
     const relay = new OutboxRelay({ pool, schema: SCHEMA, publisher, logger, maxInFlight: 64 });
+    const restarts = await chainRestarts();
     await expect(relay.publishBatch()).rejects.toThrow(/connection lost/);
+    expect(await chainRestarts()).toBe(restarts + 1); // counted once per broken chain, not per refused publish
     // Publishes 21..59 were sent before 20's failure was known; each was chained to its predecessor, so none landed.
     expect(await storedIds('test.thing.happened:lost-')).toEqual(ids.slice(0, 20));
     const marked = await pool.query(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE payload->>'thingId' LIKE 'lost-%' AND published_at IS NOT NULL`);

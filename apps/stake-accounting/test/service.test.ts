@@ -349,5 +349,9 @@ describe('stake-accounting', () => {
     expect(tips).toBeGreaterThan(3n * 21_000n * tip - 1n);
     expect(await income.forEpoch(first)).toBe(tips);
     expect(await income.forEpoch(first + 1)).toBe(0n); // not finished: no next epoch yet
+    // /signers/:id shows the measured uptime (the stand-in coordinator's counts), null for a signer never probed.
+    expect((await get(`/signers/${signers[1]!.address}`)).body.uptimeBps).toBe(5_000);
+    expect((await get(`/signers/${signers[0]!.address}`)).body.uptimeBps).toBe(10_000);
+    expect((await get(`/signers/${signers[2]!.address}`)).body.uptimeBps).toBeNull();
   }, 180_000);
 });

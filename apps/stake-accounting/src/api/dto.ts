@@ -56,7 +56,7 @@ export class SlashDetailDto extends createZodDto(slashDetail) {}
 export const signerDetail = signerSummary.extend({
   delegations: z.array(z.object({ delegator: z.string(), amount: units })),
   unbondings: z.array(z.object({ id: z.string(), owner: z.string(), amount: units, maturesAt: z.number().int(), released: z.boolean() })),
-  uptimeBps: z.number().int().nullable().describe('Not measured yet (no heartbeat records): null'),
+  uptimeBps: z.number().int().nullable().describe('Share of the coordinator\u2019s heartbeat probes answered in the current epoch so far, bps (rpc.signing.uptime.get); null when not probed or the coordinator does not answer'),
   slashes: z.array(slashSummary),
 });
 export class SignerDetailDto extends createZodDto(signerDetail) {}

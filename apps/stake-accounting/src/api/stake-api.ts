@@ -9,6 +9,7 @@ import { StakeState } from '../indexing/stake-state.js';
 import { PostgresLedger } from '../ledger/postgres-ledger.js';
 import { CapacityService } from '../pledge/capacity.service.js';
 import { PriceFeed } from '../pledge/price-feed.js';
+import { UPTIME_SOURCE, type UptimeSource } from '../pledge/uptime.js';
 import { PrismaService } from '../prisma.service.js';
 import type { CapacityView, EpochView, MisbehaviourView, PriceView, RewardsView, SignerDetail, SignerSummary, SlashDetail, SlashSummary } from './dto.js';
 
@@ -21,7 +22,19 @@ export class StakeApi {
     @Inject(PostgresLedger) private readonly ledger: PostgresLedger,
     @Inject(CapacityService) private readonly capacityService: CapacityService,
     @Inject(PriceFeed) private readonly price: PriceFeed,
+    @Inject(UPTIME_SOURCE) private readonly uptime: UptimeSource,
   ) {}
+
+  /** A signer's measured uptime in the current epoch so far (the coordinator's heartbeat probes); null when unknown. */
+  private async uptimeBps(hostPubkey: string): Promise<number | null> {
+    const epoch = await this.prisma.epoch.findFirst({ orderBy: { epoch: 'desc' }, select: { createdAt: true } });
+    if (epoch === null) return null;
+    try {
+      return (await this.uptime.forWindow(epoch.createdAt, new Date(Date.now() + 60_000))).get(hostPubkey.toLowerCase()) ?? null;
+    } catch {
+      return null; // the coordinator did not answer: not measured, never assumed
+    }
+  }
 
   async capacity(): Promise<CapacityView> {
     const c = this.capacityService.latest() ?? (await this.capacityService.refresh());
@@ -61,7 +74,7 @@ export class StakeApi {
       ...this.summary(s, current),
       delegations: [...book.delegations.values()].filter((d) => d.signer === s.address).map((d) => ({ delegator: d.delegator, amount: d.amount.toString() })),
       unbondings: book.unbonding.filter((u) => u.signer === s.address).map((u) => ({ id: u.id.toString(), owner: u.owner, amount: u.amount.toString(), maturesAt: Number(u.maturesAt), released: u.released })),
-      uptimeBps: null,
+      uptimeBps: await this.uptimeBps(s.hostPubkey),
       slashes: await Promise.all(slashes.map((x) => this.slashSummary(x))),
     };
   }

@@ -43,6 +43,6 @@ import { UnbondingReleaseService } from './unbonding-release.service.js';
     UnbondingReleaseService,
     SystemCallPublisher,
   ],
-  exports: [PriceFeed, CapacityService, EpochsService, SlashingService, RewardRunner, UnbondingReleaseService, SystemCallPublisher, IndexingModule],
+  exports: [PriceFeed, CapacityService, EpochsService, SlashingService, RewardRunner, UnbondingReleaseService, SystemCallPublisher, UPTIME_SOURCE, IndexingModule],
 })
 export class PledgeModule {}

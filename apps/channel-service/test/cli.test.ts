@@ -19,7 +19,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-channel-cli-'));
 
 beforeAll(async () => {
   h = await setup();
-}, 300_000);
+}, 900_000); // the stack (and the evm-gateway build, when not cached) under a loaded CI machine
 afterAll(async () => {
   await teardown(h);
   fs.rmSync(dir, { recursive: true, force: true });

@@ -60,7 +60,7 @@ beforeAll(async () => {
   h = await setup();
   chain = h.chain;
   svc = h.svc;
-}, 300_000);
+}, 900_000); // the stack (and the evm-gateway build, when not cached) under a loaded CI machine
 
 afterAll(async () => {
   await teardown(h);

@@ -1,7 +1,7 @@
 // The public API's shapes, declared once: each zod schema validates requests, serialises responses (@ZodResponse,
 // which strips undeclared keys, so upstream internals never leak) and is the OpenAPI schema. Every response schema
 // carries an example; openapi.ts copies it onto its operation. Addresses are served in EIP-55 form.
-import { createZodDto } from '@tapbridge/runtime/nest';
+import { createZodDto, cursorPageQuery, namedCursorPage } from '@tapbridge/runtime/nest';
 import { z } from 'zod';
 import { toChecksumAddress } from './eip55.js';
 
@@ -126,19 +126,20 @@ export const withdrawalView = z.object({
 });
 export class WithdrawalDto extends createZodDto(withdrawalView) {}
 export class WithdrawalParams extends createZodDto(z.object({ id: withdrawalId })) {}
-export const withdrawalList = z.object({
-  withdrawals: z.array(withdrawalView),
-  nextCursor: z.string().nullable().describe('By status: pass as cursor for the next page; null on the last (always null by sender: one answer)'),
-}).meta({ example: { withdrawals: [withdrawalView.meta()?.example], nextCursor: null } });
+export const withdrawalList = namedCursorPage('withdrawals', withdrawalView)
+  .meta({ example: { withdrawals: [withdrawalView.meta()?.example], nextCursor: null } })
+  .describe('By status a page at a time; by sender one answer (nextCursor null)');
 export class WithdrawalListDto extends createZodDto(withdrawalList) {}
 /** The sweep-coordinator's withdrawal states (packages/sweeps WITHDRAWAL_STATUSES). */
 export const WITHDRAWAL_STATUSES = ['final', 'queued', 'signing', 'broadcast', 'confirmed', 'paid'] as const;
-export class WithdrawalsQuery extends createZodDto(z.object({
-  sender: evmAddress.optional().describe('The withdrawals this EVM address burned for'),
-  status: z.enum(WITHDRAWAL_STATUSES).optional().describe('The withdrawals in this state, in arrival (id) order, a page at a time'),
-  limit: z.string().regex(/^[1-9][0-9]{0,2}$/, 'limit must be 1..500').transform(Number).refine((n) => n <= 500, 'limit must be 1..500').optional(),
-  cursor: z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'cursor must be the nextCursor of a previous page').optional(),
-}).refine((q) => (q.sender === undefined) !== (q.status === undefined), 'give sender or status (one of them)')) {}
+export class WithdrawalsQuery extends createZodDto(
+  cursorPageQuery(withdrawalId.describe('nextCursor of the previous page (status only)'), { defaultLimit: 100, maxLimit: 500 })
+    .extend({
+      sender: evmAddress.optional().describe('The withdrawals this EVM address burned for'),
+      status: z.enum(WITHDRAWAL_STATUSES).optional().describe('The withdrawals in this state, in arrival (id) order, a page at a time'),
+    })
+    .refine((q) => (q.sender === undefined) !== (q.status === undefined), 'give sender or status (one of them)'),
+) {}
 
 // ---- signing sessions ----
 export const signingSessionView = z.object({
@@ -154,10 +155,7 @@ export const signingSessionView = z.object({
   createdAt: z.string(),
   completedAt: z.string().nullable(),
 });
-export const signingSessionPage = z.object({
-  sessions: z.array(signingSessionView),
-  nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last'),
-}).meta({
+export const signingSessionPage = namedCursorPage('sessions', signingSessionView).meta({
   example: {
     sessions: [{
       id: `sweep:${TXID_EXAMPLE}`, status: 'signed', purpose: 'sweep', message: HASH_EXAMPLE, outputKey: '…', signature: '…', signers: [1, 2, 4], attempt: 1, error: null,
@@ -167,11 +165,10 @@ export const signingSessionPage = z.object({
   },
 });
 export class SigningSessionPageDto extends createZodDto(signingSessionPage) {}
-export class SigningSessionsQuery extends createZodDto(z.object({
-  status: z.enum(['pending', 'signed', 'failed']).optional(),
-  limit: z.string().regex(/^[1-9][0-9]{0,2}$/, 'limit must be 1..500').transform(Number).refine((n) => n <= 500, 'limit must be 1..500').optional(),
-  cursor: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:._/#-]{0,127}$/, 'cursor must be the nextCursor of a previous page').optional(),
-})) {}
+export class SigningSessionsQuery extends createZodDto(
+  cursorPageQuery(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9:._/#-]{0,127}$/, 'cursor must be the nextCursor of a previous page'), { defaultLimit: 50, maxLimit: 500 })
+    .extend({ status: z.enum(['pending', 'signed', 'failed']).optional() }),
+) {}
 
 // ---- reserves, chain, signers, fees and capacity ----
 export const reservesView = z.object({

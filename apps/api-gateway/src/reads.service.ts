@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { addressToOutputScript, bytesToHex, depositAddress, hexToBytes } from '@tapbridge/bitcoin';
-import { DomainError, InjectConfig } from '@tapbridge/runtime/nest';
+import { cursorPage, DomainError, InjectConfig, namedPage } from '@tapbridge/runtime/nest';
 import { z } from 'zod';
 import type { ApiGatewayConfig } from './config.js';
 import {
@@ -50,8 +50,8 @@ const statusAnswer = z.object({
   outflow: z.object({ limitBps: z.number().int(), windowHours: z.number(), heldBack: z.array(z.string()) }),
 });
 const indexerPage = z.object({ items: z.array(depositView), nextCursor: z.string().optional() });
-const withdrawalPage = z.object({ items: z.array(withdrawalView), nextCursor: z.string().optional() });
-const sessionPage = z.object({ items: z.array(signingSessionView), nextCursor: z.string().optional() });
+const withdrawalPage = cursorPage(withdrawalView);
+const sessionPage = cursorPage(signingSessionView);
 // stake-accounting's CapacityView (apps/stake-accounting/src/api/dto.ts), as much of it as is served.
 const capacityAnswer = z.object({
   status: z.enum(['open', 'frozen']), capacitySats: z.string(), stakeUnits: z.string(), stakeValueSats: z.string().nullable(), obligationsSats: z.string(),
@@ -168,13 +168,13 @@ export class Reads {
       return { withdrawals: list.map(served), nextCursor: null };
     }
     const page = await this.upstream.get(UPSTREAM_SUBJECTS.withdrawalsByStatus, defined({ status: q.status, limit: q.limit, cursor: q.cursor }), withdrawalPage);
-    return { withdrawals: page.items.map(served), nextCursor: page.nextCursor ?? null };
+    return namedPage('withdrawals', { ...page, items: page.items.map(served) });
   }
 
   /** Signature requests (signing sessions), newest first, from the signing-coordinator a page at a time. */
   async signingSessions(q: { status?: string | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<Out<typeof signingSessionPage>> {
     const page = await this.upstream.get(UPSTREAM_SUBJECTS.signingSessions, defined({ status: q.status, limit: q.limit, cursor: q.cursor }), sessionPage);
-    return { sessions: page.items, nextCursor: page.nextCursor ?? null };
+    return namedPage('sessions', page);
   }
 
   async reserves(): Promise<Out<typeof reservesView>> {

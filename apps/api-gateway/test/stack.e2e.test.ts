@@ -274,6 +274,14 @@ describe('the public API and the ops console over the real services', { timeout:
     expect(paid.txid).toMatch(/^[0-9a-f]{64}$/);
     const bySender = await api.GET('/v1/withdrawals', { params: { query: { sender: user.wallet.address } } });
     expect(bySender.data?.withdrawals.map((w) => [w.id, w.status])).toEqual([[withdrawalId, 'paid']]);
+    // The paged reads on the real owners (Nest's NATS transport and zod pipe): the withdrawal by its state, and the
+    // sweep's signing session among the signed ones, with the signers that made the signature.
+    const byState = await api.GET('/v1/withdrawals', { params: { query: { status: 'paid', limit: 500 } } });
+    expect(byState.error, JSON.stringify(byState.error)).toBeUndefined();
+    expect(byState.data!.withdrawals.find((w) => w.id === withdrawalId)).toMatchObject({ status: 'paid', txid: paid.txid });
+    const sessions = await api.GET('/v1/signing-sessions', { params: { query: { status: 'signed', limit: 500 } } });
+    expect(sessions.error, JSON.stringify(sessions.error)).toBeUndefined();
+    expect(sessions.data!.sessions.some((x) => x.purpose === 'sweep' && (x.signers?.length ?? 0) > 0)).toBe(true);
 
     await waitFor('withdrawal.paid on the SSE stream', async () => stream.events.some((e) => e.event === 'withdrawal.paid'), 60_000, 250);
     const ssePaid = stream.events.find((e) => e.event === 'withdrawal.paid')!;
@@ -339,7 +347,7 @@ describe('the public API and the ops console over the real services', { timeout:
     fresh.on('pageerror', (e) => errors.push(e.message));
     const res = await fresh.goto(`http://127.0.0.1:${gateway.port}/console`);
     expect(res?.status()).toBe(200);
-    for (const panel of ['alerts', 'chain', 'deposits', 'withdrawals', 'reserves', 'signers', 'watch']) await fresh.getByTestId(`panel-${panel}`).waitFor({ timeout: 60_000 });
+    for (const panel of ['alerts', 'chain', 'deposits', 'withdrawals', 'reserves', 'signers', 'sessions', 'watch']) await fresh.getByTestId(`panel-${panel}`).waitFor({ timeout: 60_000 });
     expect(errors).toEqual([]);
     const missing = await fetch(`http://127.0.0.1:${gateway.port}/console/assets/nope.js`);
     expect(missing.status).toBe(404);

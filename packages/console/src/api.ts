@@ -32,9 +32,9 @@ export async function loadSnapshot(): Promise<Snapshot> {
     settle('fees', api.GET('/v1/fees'), (d) => (s.fees = d)),
     settle('pipeline', api.GET('/v1/pipeline'), (d) => (s.pipeline = d)),
     ...WITHDRAWALS_IN_FLIGHT.map((status) =>
-      settle('withdrawals', api.GET('/v1/withdrawals', { params: { query: { status, limit: String(WITHDRAWAL_PAGE) } } }), (d) => (s.withdrawals = { ...s.withdrawals, [status]: d })),
+      settle('withdrawals', api.GET('/v1/withdrawals', { params: { query: { status, limit: WITHDRAWAL_PAGE } } }), (d) => (s.withdrawals = { ...s.withdrawals, [status]: d })),
     ),
-    settle('sessions', api.GET('/v1/signing-sessions', { params: { query: { limit: String(SESSION_PAGE) } } }), (d) => (s.sessions = d.sessions)),
+    settle('sessions', api.GET('/v1/signing-sessions', { params: { query: { limit: SESSION_PAGE } } }), (d) => (s.sessions = d.sessions)),
   ]);
   return s;
 }

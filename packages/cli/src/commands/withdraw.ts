@@ -1,5 +1,5 @@
 // `tapbridge withdraw | withdrawal status | reserves`: burn L2 BTC through the bridge contract so the signers pay it
-// out on Bitcoin, then follow the payout and the proof of reserves on the sweep-coordinator's REST API.
+// out on Bitcoin, then follow the payout and the proof of reserves through the public API (api-gateway /v1).
 // The EVM private key is read from a file or the environment, never argv, so it stays out of shell history and
 // the process list.
 import { readFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { Contract, JsonRpcProvider, Wallet, type Log } from 'ethers';
 import { addressParams, addressToOutputScript, bytesToHex } from '@tapbridge/bitcoin';
 import { BRIDGE_ABI, BRIDGE_ADDRESS, WEI_PER_SAT } from '@tapbridge/evm';
+import { answer, API_OPTION_HELP, publicApi } from './public-api.js';
 import { run } from './run.js';
 
 export const EVM_KEY_ENV = 'TAPBRIDGE_EVM_PRIVATE_KEY';
@@ -107,30 +108,6 @@ export async function burnForWithdrawal(o: { rpc: string; privateKey: string; br
   }
 }
 
-function sweepCoordinatorUrl(opts: { api?: string }): string {
-  return (opts.api ?? process.env.SWEEP_COORDINATOR_URL ?? 'http://127.0.0.1:4006').replace(/\/+$/, '');
-}
-
-async function getJson(base: string, path: string): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`);
-  } catch (err) {
-    const reason = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
-    throw new Error(`cannot reach the sweep-coordinator at ${base}: ${reason}`, { cause: err });
-  }
-  const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = null;
-  }
-  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${(parsed as { message?: string; detail?: string } | null)?.detail ?? (parsed as { message?: string } | null)?.message ?? text}`);
-  return parsed;
-}
-
-
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 export function registerWithdraw(program: Command): void {
@@ -153,22 +130,28 @@ export function registerWithdraw(program: Command): void {
       }),
     );
 
-  const withdrawal = program.command('withdrawal').description('follow a withdrawal (sweep-coordinator REST API)');
+  const withdrawal = program.command('withdrawal').description('follow a withdrawal (public API, api-gateway /v1)');
   withdrawal
     .command('status')
     .description('status, txid, vout and the amount received of a withdrawal')
     .argument('<id>', 'withdrawal id (as printed by `tapbridge withdraw`)')
-    .option('--api <url>', 'sweep-coordinator base URL (default $SWEEP_COORDINATOR_URL or http://127.0.0.1:4006)')
+    .option('--api <url>', API_OPTION_HELP)
     .action((id: string, opts: { api?: string }) =>
       run(async () => {
         if (!/^(0|[1-9][0-9]*)$/.test(id)) throw new WithdrawCommandError(`withdrawal id must be a non-negative integer, got "${id}"`);
-        print(await getJson(sweepCoordinatorUrl(opts), `/withdrawals/${id}`));
+        const { client, baseUrl } = publicApi(opts);
+        print(await answer(baseUrl, client.GET('/v1/withdrawals/{id}', { params: { path: { id } } })));
       }),
     );
 
   program
     .command('reserves')
-    .description('proof of reserves: custody UTXOs on Bitcoin with proofs, L2 supply, pending withdrawals, fees paid')
-    .option('--api <url>', 'sweep-coordinator base URL (default $SWEEP_COORDINATOR_URL or http://127.0.0.1:4006)')
-    .action((opts: { api?: string }) => run(async () => print(await getJson(sweepCoordinatorUrl(opts), '/reserves'))));
+    .description('proof of reserves: custody UTXOs on Bitcoin with proofs, L2 supply, pending withdrawals, fees paid (public API)')
+    .option('--api <url>', API_OPTION_HELP)
+    .action((opts: { api?: string }) =>
+      run(async () => {
+        const { client, baseUrl } = publicApi(opts);
+        print(await answer(baseUrl, client.GET('/v1/reserves')));
+      }),
+    );
 }

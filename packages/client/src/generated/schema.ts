@@ -726,6 +726,44 @@ export type components = {
         };
         /**
          * @example {
+         *       "type": "urn:tapbridge:problem:not_found",
+         *       "title": "Not Found",
+         *       "status": 404,
+         *       "detail": "no deposit 5a…:0",
+         *       "instance": "/deposits/5a…/0",
+         *       "requestId": "0d6c5a52-3f4e-4b7e-9a0e-2f7e1c1b8a10",
+         *       "code": "not_found",
+         *       "message": "no deposit 5a…:0"
+         *     }
+         */
+        Problem: {
+            /** @description Stable machine code (not_found, invalid_request, conflict, …; the RPC error code too) */
+            code: string;
+            /** @description What went wrong, for people */
+            detail: string;
+            /** @description Validation failures only: every failed check */
+            errors?: {
+                /** @description The check that failed (zod issue code) */
+                code: string;
+                message: string;
+                /** @description Dotted path of the field, '' for the whole body */
+                path: string;
+            }[];
+            /** @description The request path */
+            instance: string;
+            /** @description Same as detail */
+            message: string;
+            /** @description The x-request-id of the request */
+            requestId?: string;
+            /** @description The HTTP status */
+            status: number;
+            /** @description The HTTP status text */
+            title: string;
+            /** @description urn:tapbridge:problem:<code>, or about:blank for an internal error */
+            type: string;
+        };
+        /**
+         * @example {
          *       "txid": "7c3f0a4d2b1e9f8a6c5d4e3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
          *       "vout": 0,
          *       "depositScript": "…",
@@ -1017,6 +1055,7 @@ export type components = {
             waitingReason?: string;
         };
         /**
+         * @description By status a page at a time; by sender one answer (nextCursor null)
          * @example {
          *       "withdrawals": [
          *         {
@@ -1050,7 +1089,7 @@ export type components = {
          *     }
          */
         WithdrawalListDto_Output: {
-            /** @description By status: pass as cursor for the next page; null on the last (always null by sender: one answer) */
+            /** @description Pass as cursor for the next page; null on the last */
             nextCursor: string | null;
             withdrawals: {
                 amountReceivedSats?: string;
@@ -1565,8 +1604,10 @@ export interface operations {
     ReadsController_signingSessions: {
         parameters: {
             query?: {
+                /** @description nextCursor of the previous page */
                 cursor?: string;
-                limit?: string;
+                /** @description Items per page, 1..500 (default 50) */
+                limit?: number;
                 status?: "pending" | "signed" | "failed";
             };
             header?: never;
@@ -1636,14 +1677,42 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:tapbridge:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no deposit 5a…:0",
+                     *       "instance": "/deposits/5a…/0",
+                     *       "requestId": "0d6c5a52-3f4e-4b7e-9a0e-2f7e1c1b8a10",
+                     *       "code": "not_found",
+                     *       "message": "no deposit 5a…:0"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The API key lacks scope webhooks:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:tapbridge:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no deposit 5a…:0",
+                     *       "instance": "/deposits/5a…/0",
+                     *       "requestId": "0d6c5a52-3f4e-4b7e-9a0e-2f7e1c1b8a10",
+                     *       "code": "not_found",
+                     *       "message": "no deposit 5a…:0"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1699,14 +1768,42 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:tapbridge:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no deposit 5a…:0",
+                     *       "instance": "/deposits/5a…/0",
+                     *       "requestId": "0d6c5a52-3f4e-4b7e-9a0e-2f7e1c1b8a10",
+                     *       "code": "not_found",
+                     *       "message": "no deposit 5a…:0"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The API key lacks scope webhooks:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:tapbridge:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no deposit 5a…:0",
+                     *       "instance": "/deposits/5a…/0",
+                     *       "requestId": "0d6c5a52-3f4e-4b7e-9a0e-2f7e1c1b8a10",
+                     *       "code": "not_found",
+                     *       "message": "no deposit 5a…:0"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1749,14 +1846,42 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:tapbridge:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no deposit 5a…:0",
+                     *       "instance": "/deposits/5a…/0",
+                     *       "requestId": "0d6c5a52-3f4e-4b7e-9a0e-2f7e1c1b8a10",
+                     *       "code": "not_found",
+                     *       "message": "no deposit 5a…:0"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The API key lacks scope webhooks:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:tapbridge:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no deposit 5a…:0",
+                     *       "instance": "/deposits/5a…/0",
+                     *       "requestId": "0d6c5a52-3f4e-4b7e-9a0e-2f7e1c1b8a10",
+                     *       "code": "not_found",
+                     *       "message": "no deposit 5a…:0"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1799,14 +1924,42 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:tapbridge:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no deposit 5a…:0",
+                     *       "instance": "/deposits/5a…/0",
+                     *       "requestId": "0d6c5a52-3f4e-4b7e-9a0e-2f7e1c1b8a10",
+                     *       "code": "not_found",
+                     *       "message": "no deposit 5a…:0"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The API key lacks scope webhooks:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:tapbridge:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no deposit 5a…:0",
+                     *       "instance": "/deposits/5a…/0",
+                     *       "requestId": "0d6c5a52-3f4e-4b7e-9a0e-2f7e1c1b8a10",
+                     *       "code": "not_found",
+                     *       "message": "no deposit 5a…:0"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1864,22 +2017,52 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:tapbridge:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no deposit 5a…:0",
+                     *       "instance": "/deposits/5a…/0",
+                     *       "requestId": "0d6c5a52-3f4e-4b7e-9a0e-2f7e1c1b8a10",
+                     *       "code": "not_found",
+                     *       "message": "no deposit 5a…:0"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The API key lacks scope webhooks:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:tapbridge:problem:not_found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no deposit 5a…:0",
+                     *       "instance": "/deposits/5a…/0",
+                     *       "requestId": "0d6c5a52-3f4e-4b7e-9a0e-2f7e1c1b8a10",
+                     *       "code": "not_found",
+                     *       "message": "no deposit 5a…:0"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     ReadsController_withdrawals: {
         parameters: {
             query?: {
+                /** @description nextCursor of the previous page */
                 cursor?: string;
-                limit?: string;
+                /** @description Items per page, 1..500 (default 100) */
+                limit?: number;
                 /** @description The withdrawals this EVM address burned for */
                 sender?: string;
                 /** @description The withdrawals in this state, in arrival (id) order, a page at a time */

@@ -40,7 +40,8 @@ export function withdrawalScript(type: ScriptType): string {
   const h20 = randomBytes(20).toString('hex');
   switch (type) {
     case 'p2pkh': return `76a914${h20}88ac`;
-    case 'p2sh': return `a914${h20}87`;
+    // Nested segwit: the P2SH hash commits to a real P2WPKH redeem script (OP_0 <20-byte key hash>).
+    case 'p2sh-p2wpkh': return `a914${bytesToHex(bcrypto.hash160(hexToBytes(`0014${h20}`)))}87`;
     case 'p2wpkh': return `0014${h20}`;
     case 'p2wsh': return `0020${randomBytes(32).toString('hex')}`;
     case 'p2tr': return `5120${bytesToHex(schnorr.getPublicKey(schnorr.utils.randomSecretKey()))}`;

@@ -46,6 +46,12 @@ export const DEFAULT_WEIGHTS: Record<FaultKind, number> = {
   'kill-service': 5, 'kill-nats': 1, 'kill-postgres': 1, 'cut-nats': 2, 'cut-postgres': 2, reorg: 3, 'fee-spike': 1,
 };
 
+/**
+ * From this many faults on, every service is killed (kill -9 + restart) at least once: kinds are topped up with
+ * kill-service faults in place of others when the draw fell short (the full run's 40 faults; the smoke's 4 cannot).
+ */
+export const COVER_EVERY_SERVICE_FROM = 2 * SERVICES.length;
+
 export function planFaults(o: ScheduleOptions): SchedulePlan {
   if (!Number.isInteger(o.faults) || o.faults < 0) throw new RangeError(`faults must be a whole number, got ${o.faults}`);
   if (!(o.windowMs > 0)) throw new RangeError(`windowMs must be positive, got ${o.windowMs}`);
@@ -54,16 +60,29 @@ export function planFaults(o: ScheduleOptions): SchedulePlan {
   const kinds = FAULT_KINDS.filter((k) => (weights[k] ?? 0) > 0).map((k) => [k, weights[k]] as const);
   const lyingSigner = rng.int(1, 5);
   const faults: Fault[] = [];
+  if (kinds.length === 0) return { seed: o.seed, lyingSigner, faults };
+  const drawn: FaultKind[] = Array.from({ length: o.faults }, () => rng.weighted(kinds));
+  if (o.faults >= COVER_EVERY_SERVICE_FROM && (weights['kill-service'] ?? 0) > 0) {
+    // Enough faults to kill every service: replace others (at seeded positions) until there are that many kills.
+    const others = drawn.map((k, i) => [k, i] as const).filter(([k]) => k !== 'kill-service').map(([, i]) => i);
+    let short = SERVICES.length - (drawn.length - others.length);
+    while (short-- > 0) drawn[others.splice(rng.int(0, others.length - 1), 1)[0]!] = 'kill-service';
+  }
+  // Kill targets go through seeded permutations of every service: none is killed twice before all were killed once.
+  let killOrder: ServiceName[] = [];
+  const nextKillTarget = (): ServiceName => {
+    if (killOrder.length === 0) killOrder = shuffle(rng, SERVICES);
+    return killOrder.shift()!;
+  };
   // One fault per slot of the window, at a random point of its first two thirds: spread out, never piled up.
   const slot = o.windowMs / Math.max(1, o.faults);
   for (let id = 0; id < o.faults; id++) {
-    if (kinds.length === 0) break;
-    const kind = rng.weighted(kinds);
+    const kind = drawn[id]!;
     const atMs = Math.round(id * slot + rng.next() * slot * 0.66);
     const fault: Fault = { id, kind, atMs, durationMs: 0 };
     switch (kind) {
       case 'kill-service':
-        fault.target = rng.pick(SERVICES);
+        fault.target = nextKillTarget();
         fault.durationMs = rng.int(1_000, 8_000);
         break;
       case 'kill-nats':
@@ -89,7 +108,18 @@ export function planFaults(o: ScheduleOptions): SchedulePlan {
   return { seed: o.seed, lyingSigner, faults };
 }
 
-export const SCRIPT_TYPES = ['p2pkh', 'p2sh', 'p2wpkh', 'p2wsh', 'p2tr'] as const;
+/** Fisher–Yates with the seeded generator. */
+function shuffle<T>(rng: Rng, items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** The issue's five withdrawal destinations; p2sh is the nested-segwit form (P2SH wrapping a P2WPKH redeem script). */
+export const SCRIPT_TYPES = ['p2pkh', 'p2sh-p2wpkh', 'p2wpkh', 'p2wsh', 'p2tr'] as const;
 export type ScriptType = (typeof SCRIPT_TYPES)[number];
 
 export type DepositForm = 'taproot' | 'op_return' | 'reclaimed' | 'large';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planFaults, planLoad, SCRIPT_TYPES, SERVICES } from '../src/schedule.js';
+import { SIZES } from '../src/run.js';
+import { COVER_EVERY_SERVICE_FROM, planFaults, planLoad, SCRIPT_TYPES, SERVICES } from '../src/schedule.js';
 
 describe('the fault schedule', () => {
   it('is a function of the seed: the same seed gives the same faults, another seed other faults', () => {
@@ -42,6 +43,27 @@ describe('the fault schedule', () => {
     expect(targets).toContain('signing-coordinator');
     expect(targets).toContain('signer-3');
     expect([...depths].sort()).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('kills every service once before any twice: the coordinator, the api-gateway and the header-watcher included', () => {
+    for (let s = 0; s < 40; s++) {
+      const kills = planFaults({ seed: `k${s}`, faults: 60, windowMs: 600_000 }).faults.filter((f) => f.kind === 'kill-service').map((f) => f.target!);
+      expect(kills.length).toBeGreaterThanOrEqual(SERVICES.length);
+      // Each run of |SERVICES| kills is one permutation of all of them.
+      for (let i = 0; i + SERVICES.length <= kills.length; i += SERVICES.length) expect(new Set(kills.slice(i, i + SERVICES.length))).toEqual(new Set(SERVICES));
+    }
+  });
+
+  it('the full size kills every service at least once, whatever the seed', () => {
+    const full = SIZES.full;
+    expect(full.faults).toBeGreaterThanOrEqual(COVER_EVERY_SERVICE_FROM);
+    for (let s = 0; s < 200; s++) {
+      const { faults } = planFaults({ seed: `full${s}`, faults: full.faults, windowMs: full.waves * full.waveMs });
+      expect(faults).toHaveLength(full.faults);
+      expect(new Set(faults.filter((f) => f.kind === 'kill-service').map((f) => f.target))).toEqual(new Set(SERVICES));
+      // Still a mix: the top-up replaces others only as far as needed.
+      expect(new Set(faults.map((f) => f.kind)).size).toBeGreaterThan(3);
+    }
   });
 
   it('draws only the kinds given a weight', () => {

@@ -131,6 +131,14 @@ describe('sweep policy: the migration rule (old set signs, output 0 pays the new
     expect(reasonOf(await world.signAll(buildSweep(greedy), SweepWorld.context(greedy, deposits)))).toMatch(/due its burn of 80000 sat/);
   });
 
+  it('sweeps a simple-form deposit made to the old custody address into the new custody', async () => {
+    const { world, custody, burns } = migration(target);
+    const deposits = [world.deposit(300_000n), world.simpleDeposit(120_000n)];
+    const params = { ...world.params({ custody, deposits, burns }), custodyScriptPubKey: target.scriptPubKey };
+    params.custodyInput = { ...custody, scriptPubKey: world.custodySpk };
+    expect(reasonOf(await world.signAll(buildSweep(params), SweepWorld.context(params, deposits)))).toBe('allowed');
+  });
+
   it('once a new custody is published, refuses a sweep that keeps paying the old custody or pays any other key', async () => {
     const { world, custody, deposits, burns } = migration(target);
     const stay = world.params({ custody, deposits, burns });

@@ -170,8 +170,10 @@ function classify(tx: Transaction, prevouts: readonly TxOutput[], custodyScriptP
     const leaf = witness.length === 1 ? undefined : leafOf(i, witness, known);
     if (witness.length === 1 && known) fail('deposit-leaf', `input ${i} is a key-path spend but a deposit leaf is registered for it`);
     if (leaf === undefined) {
-      // Key path: only the custody script's own key may be spent that way.
-      const allowed = equalBytes(prevout.scriptPubKey, custodyScriptPubKey) || (i === 0 && custodyOutpoint !== null && equalBytes(prevout.scriptPubKey, custodyInputScript));
+      // Key path: only the custody script's own key may be spent that way. In a key migration, outputs paying the old
+      // custody script (the custody UTXO at input 0, and simple-form deposits made to the old address) are the old key's.
+      const oldKeyInput = (i === 0 && custodyOutpoint !== null) || options.custodyInputScriptPubKey !== undefined;
+      const allowed = equalBytes(prevout.scriptPubKey, custodyScriptPubKey) || (oldKeyInput && equalBytes(prevout.scriptPubKey, custodyInputScript));
       if (!allowed) fail('input-kind', `input ${i} spends ${txid}:${input.prevout.vout}, which pays neither the custody script nor has a known deposit leaf`);
       return view;
     }

@@ -1,5 +1,6 @@
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './packages/testing/src/sequencer.js';
 
 // One runner for every package. `@tapbridge/source` makes workspace imports resolve to TypeScript sources,
 // so tests never need a build; SWC compiles with decorator metadata, which NestJS dependency injection needs.
@@ -15,6 +16,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    // End-to-end files first, so the two workers finish together (packages/testing/src/sequencer.ts).
+    sequence: { sequencer: LongestFirstSequencer },
     // Gives the run its token and sweeps what tests left on the shared servers (packages/testing/src/global-setup.ts).
     globalSetup: ['packages/testing/src/global-setup.ts'],
     // Every skipped test is listed with its reason at the end.

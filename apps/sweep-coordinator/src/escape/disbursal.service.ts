@@ -81,7 +81,7 @@ export class DisbursalService {
       this.logger.log(`disbursal of ${version.txid}:0 built at L2 block ${data.terms.l2Block}, lock ${data.terms.lockHeight}: ${data.payouts.length} payouts in ${data.transactions.length - 1} final txs, excess ${data.excessSats} sat`);
     }
     if (data.signedHex) return { terms: data.terms, signatures: data.signatures as string[] };
-    const custody = custodyWithLeafSchema.parse(await this.peers.custody());
+    const custody = await this.custodyView();
     const tweak = custody.merkleRoot ? { kind: 'merkle-root' as const, merkleRoot: custody.merkleRoot } : { kind: 'key-path-only' as const };
     const sighashes = disbursalSighashes(this.asBuild(data));
     for (let i = 0; i < data.transactions.length; i++) {
@@ -119,6 +119,11 @@ export class DisbursalService {
     return { terms: data.terms, signatures: data.signatures as string[] };
   }
 
+  /** The signing-coordinator's custody with its recovery leaf (the pipeline's Peers.custody() keeps only the key path). */
+  private custodyView(): Promise<z.infer<typeof custodyWithLeafSchema>> {
+    return request(this.messaging, 'signing.custody.get', {}, { response: custodyWithLeafSchema, timeoutMs: this.config.RPC_TIMEOUT_MS });
+  }
+
   /** The newest fully signed disbursal: what anyone should keep. */
   async latest(): Promise<EscapeView | undefined> {
     const row = await this.prisma.disbursal.findFirst({ where: { signedAt: { not: null } }, orderBy: { signedAt: 'desc' } });
@@ -133,7 +138,7 @@ export class DisbursalService {
 
   private async build(version: SweepVersion): Promise<StoredDisbursalData> {
     if (!this.recovery) throw new Error('DISBURSAL_ENABLED needs EVM_RPC_URL (the coordinator reads recovery scripts and balances from it)');
-    const view = custodyWithLeafSchema.parse(await this.peers.custody());
+    const view = await this.custodyView();
     const settings: CustodySettings = view.recoveryLeaf
       ? { network: view.network, recoveryKeys: view.recoveryLeaf.keys, recoveryThreshold: view.recoveryLeaf.threshold, recoveryLock: view.recoveryLeaf.recoveryLock }
       : { network: view.network, recoveryKeys: [], recoveryThreshold: 1, recoveryLock: 1 };

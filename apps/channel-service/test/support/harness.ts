@@ -74,6 +74,17 @@ export async function startService(chain: TestDevnetChain, o: { l2?: boolean } =
   const prefix = uniquePrefix('chn');
   // Started first: its streams and consumer exist before the service publishes.
   const l2 = o.l2 ? await startL2(prefix) : undefined;
+  try {
+    return await startChannelService(chain, db, prefix, l2);
+  } catch (err) {
+    // A start that fails half way leaves no gateway process or database behind.
+    await l2?.gateway.stop().catch(() => undefined);
+    await l2?.db.drop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startChannelService(chain: TestDevnetChain, db: TestDatabase, prefix: string, l2: L2 | undefined): Promise<Service> {
   const config = loadConfig(channelServiceConfig, {
     DATABASE_URL: db.url, NATS_URL: process.env.NATS_URL, REDIS_URL: process.env.REDIS_URL, STREAM_PREFIX: prefix, LOG_LEVEL: 'silent',
     BITCOIN_NETWORK: 'regtest', BTC_SOURCES: `esplora+${chain.esploraUrl}`,

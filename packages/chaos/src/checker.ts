@@ -10,6 +10,8 @@ export interface SubmittedDeposit {
   /** Lower-case EVM address. */
   recipient: string;
   sentAt: number;
+  /** Hex of the deposit's reclaim leaf script (taproot forms): a spend that shows it in its witness is the owner's reclaim. */
+  reclaimScript?: string;
 }
 
 export interface SubmittedWithdrawal {
@@ -35,7 +37,7 @@ export interface Snapshot {
   btcTip: number;
   /** Outpoint `txid:vout` of each submitted deposit output that is in a best-chain block. */
   depositsOnChain: Set<string>;
-  /** Deposit outpoints spent on the best chain by a reclaim (a spend that is not a sweep). */
+  /** Deposit outpoints spent on the best chain by their owner's reclaim leaf (never-registered ones, or held ones taken back). */
   reclaimedOnChain: Set<string>;
   /** `recipient:amountSats` → number of L2 mint entries (EIP-4895 withdrawal-list entries) on the L2 chain. */
   mints: Map<string, number>;
@@ -75,6 +77,24 @@ export const DEPOSIT_DONE = ['confirmed', 'held_capacity', 'minted', 'swept'];
 /** Deposits that must be minted: everything but the reclaimed ones (never registered). */
 export const mintable = (d: SubmittedDeposit): boolean => d.form !== 'reclaimed';
 
+/**
+ * Held for capacity (EVM_MINT_CAPACITY=stake): confirmed on the best chain, not minted, not reclaimed, and the public API
+ * says held_capacity. Not lost: it stays in custody, reclaimable by its owner, and is minted once stake makes room. So
+ * it is final for now, and custody holds it beside the L2 supply.
+ */
+export function isHeld(s: Snapshot, d: SubmittedDeposit): boolean {
+  const op = outpoint(d.txid, d.vout);
+  return mintable(d) && (s.mints.get(mintKey(d.recipient, d.amountSats)) ?? 0) === 0 && s.depositsOnChain.has(op) && !s.reclaimedOnChain.has(op) && s.depositStatus.get(op) === 'held_capacity';
+}
+
+/** A registered deposit its owner took back (held, then reclaimed after its lock): final, and never to be minted. */
+const reclaimedByOwner = (s: Snapshot, d: SubmittedDeposit): boolean => mintable(d) && s.reclaimedOnChain.has(outpoint(d.txid, d.vout));
+
+/** Σ of the deposits held for capacity: in custody on Bitcoin, not (yet) L2 supply. */
+export function heldSats(s: Snapshot, deposits: readonly SubmittedDeposit[]): bigint {
+  return deposits.filter((d) => isHeld(s, d)).reduce((n, d) => n + d.amountSats, 0n);
+}
+
 /** Safety, checked on every snapshot: nothing minted twice or from nothing, nothing paid twice. */
 export function checkSafety(s: Snapshot, deposits: readonly SubmittedDeposit[], withdrawals: readonly SubmittedWithdrawal[]): Violation[] {
   const v: Violation[] = [];
@@ -82,8 +102,9 @@ export function checkSafety(s: Snapshot, deposits: readonly SubmittedDeposit[], 
     const count = s.mints.get(mintKey(d.recipient, d.amountSats)) ?? 0;
     if (count > 1) v.push({ invariant: 'no-deposit-minted-twice', at: s.takenAt, detail: `deposit #${d.n} ${outpoint(d.txid, d.vout)} (${d.amountSats} sat to ${d.recipient}) minted ${count} times` });
     if (!mintable(d) && count > 0) v.push({ invariant: 'no-deposit-minted-twice', at: s.takenAt, detail: `reclaimed deposit #${d.n} ${outpoint(d.txid, d.vout)} was minted (${count}) although it was never registered` });
-    if (!mintable(d) && count > 0 && s.reclaimedOnChain.has(outpoint(d.txid, d.vout)))
-      v.push({ invariant: 'no-deposit-minted-twice', at: s.takenAt, detail: `deposit #${d.n} both reclaimed on Bitcoin and minted on the L2` });
+    // Reclaimed on Bitcoin and minted on the L2: the same coins paid out twice (a held deposit must never be both).
+    if (count > 0 && s.reclaimedOnChain.has(outpoint(d.txid, d.vout)))
+      v.push({ invariant: 'no-deposit-minted-twice', at: s.takenAt, detail: `deposit #${d.n} (${d.form}) both reclaimed on Bitcoin and minted on the L2` });
   }
   for (const m of s.unmatchedMints) v.push({ invariant: 'no-deposit-minted-twice', at: s.takenAt, detail: `mint ${m} matches no deposit` });
   for (const w of withdrawals) {
@@ -102,6 +123,7 @@ export function openRequests(s: Snapshot, deposits: readonly SubmittedDeposit[],
   for (const d of deposits) {
     const op = outpoint(d.txid, d.vout);
     if (mintable(d)) {
+      if (reclaimedByOwner(s, d) || (withApi && isHeld(s, d))) continue;
       if ((s.mints.get(mintKey(d.recipient, d.amountSats)) ?? 0) === 0) open.push(`deposit #${d.n} ${op} (${d.form}) not minted (API: ${s.depositStatus.get(op) ?? '?'})`);
       else if (withApi && !DEPOSIT_DONE.includes(s.depositStatus.get(op) ?? '')) open.push(`deposit #${d.n} ${op} minted on the L2 but the API says ${s.depositStatus.get(op) ?? '?'}`);
     } else if (!s.reclaimedOnChain.has(op)) open.push(`deposit #${d.n} ${op} not reclaimed yet`);
@@ -119,7 +141,7 @@ export function checkLiveness(s: Snapshot, deposits: readonly SubmittedDeposit[]
   for (const d of deposits) {
     if (!s.depositsOnChain.has(outpoint(d.txid, d.vout)) && !s.reclaimedOnChain.has(outpoint(d.txid, d.vout)))
       v.push({ invariant: 'no-deposit-lost', at: s.takenAt, detail: `deposit #${d.n} ${outpoint(d.txid, d.vout)} is not on the best chain` });
-    else if (mintable(d) && (s.mints.get(mintKey(d.recipient, d.amountSats)) ?? 0) === 0)
+    else if (mintable(d) && !reclaimedByOwner(s, d) && !isHeld(s, d) && (s.mints.get(mintKey(d.recipient, d.amountSats)) ?? 0) === 0)
       v.push({ invariant: 'no-deposit-lost', at: s.takenAt, detail: `deposit #${d.n} ${outpoint(d.txid, d.vout)} (${d.form}, ${d.amountSats} sat) confirmed but never minted (API: ${s.depositStatus.get(outpoint(d.txid, d.vout)) ?? '?'})` });
   }
   for (const w of withdrawals)
@@ -131,13 +153,17 @@ export function checkLiveness(s: Snapshot, deposits: readonly SubmittedDeposit[]
   return v;
 }
 
-/** At a quiescent checkpoint (nothing open, nothing in flight): custody = L2 supply + pending − fees paid. */
-export function checkCustody(s: Snapshot): Violation[] {
-  const expected = s.l2SupplySats + s.pendingSats - s.feesPaidSats;
+/**
+ * At a quiescent checkpoint (nothing open, nothing in flight): custody = L2 supply + pending − fees paid + held (deposits
+ * held for capacity are in custody but not minted; reclaimed ones have left custody and were never minted).
+ */
+export function checkCustody(s: Snapshot, deposits: readonly SubmittedDeposit[]): Violation[] {
+  const held = heldSats(s, deposits);
+  const expected = s.l2SupplySats + s.pendingSats - s.feesPaidSats + held;
   if (s.custodySats === expected) return [];
   return [{
     invariant: 'custody-balances', at: s.takenAt,
-    detail: `custody on Bitcoin ${s.custodySats} sat ≠ L2 supply ${s.l2SupplySats} + pending ${s.pendingSats} − fees paid ${s.feesPaidSats} = ${expected} (off by ${s.custodySats - expected}; the API's reserves check: holds=${s.reserves?.invariantHolds ?? '?'}, discrepancy ${s.reserves?.discrepancySats ?? '?'})`,
+    detail: `custody on Bitcoin ${s.custodySats} sat ≠ L2 supply ${s.l2SupplySats} + pending ${s.pendingSats} − fees paid ${s.feesPaidSats} + held ${held} = ${expected} (off by ${s.custodySats - expected}; the API's reserves check: holds=${s.reserves?.invariantHolds ?? '?'}, discrepancy ${s.reserves?.discrepancySats ?? '?'})`,
   }];
 }
 

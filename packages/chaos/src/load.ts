@@ -94,7 +94,7 @@ export class Load {
       const sentAt = Date.now();
       const txid = await btc.call<string>('sendtoaddress', [addr.address, btcString(p.amountSats)]);
       const vout = await this.findVout(txid, bytesToHex(addr.scriptPubKey));
-      this.deposits.push({ n: p.n, form: p.form, txid, vout, amountSats: p.amountSats, recipient: user.address, sentAt });
+      this.deposits.push({ n: p.n, form: p.form, txid, vout, amountSats: p.amountSats, recipient: user.address, sentAt, reclaimScript: bytesToHex(addr.reclaimLeaf.script) });
       if (p.form === 'reclaimed') {
         // Never registered: the depositor takes it back through the reclaim leaf once the lock has passed.
         const reclaim = buildReclaimTx({

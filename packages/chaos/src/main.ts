@@ -43,11 +43,15 @@ async function main(): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-// Interrupted: stop every process the run started and delete its temp dir before exiting.
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
+// Interrupted (also during start-up): stop every process the run started and delete its temp dir before exiting
+// (test/interrupt.test.ts). Exit code 128 + the signal's number, as a shell reports it.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const)
   process.once(signal, () => {
     console.error(`\n${signal}: stopping the private stack`);
-    void abortActiveRun().finally(() => process.exit(130));
+    void abortActiveRun().finally(() => {
+      console.error(`${signal}: stopped`);
+      process.exit(code);
+    });
   });
 
 main().then((code) => process.exit(code), (err: unknown) => {

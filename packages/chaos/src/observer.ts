@@ -82,6 +82,7 @@ export class Observer {
     const registered = new Set(deposits.filter((d) => d.form !== 'reclaimed').map((d) => outpoint(d.txid, d.vout)));
     const reclaimable = new Set(deposits.filter((d) => d.form === 'reclaimed').map((d) => outpoint(d.txid, d.vout)));
     const byScript = new Map(withdrawals.map((w) => [w.scriptPubKey, w]));
+    const reclaimScripts = new Map(deposits.filter((d) => mintable(d) && d.reclaimScript).map((d) => [outpoint(d.txid, d.vout), d.reclaimScript!]));
     const custodySet = new Map<string, bigint>();
     const depositsOnChain = new Set<string>();
     const reclaimedOnChain = new Set<string>();
@@ -95,6 +96,14 @@ export class Observer {
         let custodyInputs = 0;
         for (const input of tx.ins) {
           const op = outpoint(txidOf(input.hash), input.index);
+          // A registered deposit taken back by its owner (held for capacity, then reclaimed after its lock): it
+          // leaves custody, and it is no sweep of ours (its fee is the owner's).
+          const reclaim = reclaimScripts.get(op);
+          if (reclaim !== undefined && input.witness.some((w) => bytesToHex(w) === reclaim)) {
+            reclaimedOnChain.add(op);
+            custodySet.delete(op);
+            continue;
+          }
           const value = custodySet.get(op);
           if (value !== undefined) {
             spentCustody += value;

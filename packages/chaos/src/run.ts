@@ -2,12 +2,12 @@
 // checkpoint after each wave, and the report. Everything started is torn down in `finally`, whatever failed.
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkCustody, checkLiveness, checkSafety, mintKey, openRequests, percentile, type InvariantName, type Snapshot, type Violation } from './checker.js';
+import { checkCustody, checkLiveness, checkSafety, heldSats, mintKey, openRequests, percentile, type InvariantName, type Snapshot, type Violation } from './checker.js';
 import { ChainLock, inject, Miner, type Injection } from './faults.js';
 import { Load, newUser } from './load.js';
 import { Observer } from './observer.js';
 import { planFaults, planLoad, type FaultKind } from './schedule.js';
-import { ChaosStack, type SelfExit } from './stack.js';
+import { ChaosStack, tearDown, type SelfExit, type Teardown } from './stack.js';
 
 export interface ChaosOptions {
   seed: string;
@@ -42,6 +42,8 @@ export interface CheckpointRecord {
   l2SupplySats: string;
   pendingSats: string;
   feesPaidSats: string;
+  /** Deposits held for capacity (in custody, not minted). */
+  heldSats: string;
   holds: boolean | null;
   apiInvariantHolds: boolean | null;
   apiDiscrepancySats: string | null;
@@ -83,19 +85,23 @@ function stats(values: number[]): Stats {
   return { count: values.length, p50: percentile(values, 50), p99: percentile(values, 99), max: values.length ? Math.max(...values) : null };
 }
 
-let active: { stack: ChaosStack; logsDir: string } | undefined;
+/** The run in progress (from before its stack starts), for an interrupt. */
+let active: { teardown: Teardown; logsDir: string } | undefined;
 
-/** For a SIGINT/SIGTERM: keep the logs and stop everything the current run started (then the caller exits). */
+/**
+ * For a SIGINT/SIGTERM of the CLI: keep the logs of what had started and stop everything the current run started —
+ * also while it is still starting (processes not yet ready included) — and delete its temp dir; then the caller exits.
+ */
 export async function abortActiveRun(): Promise<void> {
   const a = active;
   active = undefined;
   if (!a) return;
   try {
-    a.stack.saveLogs(a.logsDir);
+    a.teardown.stack?.saveLogs(a.logsDir);
   } catch {
     // best effort
   }
-  await a.stack.close();
+  await tearDown(a.teardown, true);
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
@@ -130,10 +136,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   let logsDir: string | undefined;
   let stopChecker = false;
   let checker: Promise<void> = Promise.resolve();
+  const teardown: Teardown = { aborted: false };
+  active = { teardown, logsDir: `${o.out.replace(/\.json$/, '')}.logs` };
   try {
-    stack = await ChaosStack.start({ lyingSigner: plan.lyingSigner, log, build: o.build });
+    stack = await ChaosStack.start({ lyingSigner: plan.lyingSigner, log, build: o.build, teardown });
     apiMode = stack.api.mode;
-    active = { stack, logsDir: `${o.out.replace(/\.json$/, '')}.logs` };
     const users = Array.from({ length: o.users }, (_, i) => newUser(i));
     load = new Load(stack, users, log);
     observer = new Observer(stack, (await stack.btc.call<number>('getblockcount')) + 1, new Set(users.map((u) => u.address)));
@@ -194,13 +201,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       // Drain: until the load is all submitted and nothing is open (both chains and the API agree), or the bound.
       let snapshot: Snapshot | undefined;
       let lastOpen = '';
+      let apiRounds = 0;
       while (Date.now() - faultsEnded < o.boundMs) {
         try {
           // The chains first (cheap); the API only once the chains say everything is done.
           const chainView = await ob.snapshot(ld.deposits, ld.withdrawals, false);
           const chainOpen = openRequests(chainView, ld.deposits, ld.withdrawals, false);
           let open = chainOpen;
-          if (tasksDone && chainOpen.length === 0) {
+          // Deposits held for capacity look open to the chains alone: ask the API now and then as well.
+          if (tasksDone && (chainOpen.length === 0 || ++apiRounds % 3 === 0)) {
             snapshot = await ob.snapshot(ld.deposits, ld.withdrawals, true);
             open = openRequests(snapshot, ld.deposits, ld.withdrawals);
           }
@@ -220,17 +229,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       count('no-deposit-minted-twice', 'no-withdrawal-paid-twice', 'no-deposit-lost', 'no-withdrawal-lost', 'final-within-bound');
       const open = openRequests(snapshot, ld.deposits, ld.withdrawals);
       const quiescent = open.length === 0;
-      const custody = quiescent ? checkCustody(snapshot) : [];
+      const custody = quiescent ? checkCustody(snapshot, ld.deposits) : [];
       if (quiescent) {
         count('custody-balances');
         record(custody);
       }
       checkpoints.push({
         wave: wave + 1, atMs: Date.now() - runStart, quiescent, open: open.length,
-        custodySats: snapshot.custodySats.toString(), l2SupplySats: snapshot.l2SupplySats.toString(), pendingSats: snapshot.pendingSats.toString(), feesPaidSats: snapshot.feesPaidSats.toString(),
+        custodySats: snapshot.custodySats.toString(), l2SupplySats: snapshot.l2SupplySats.toString(), pendingSats: snapshot.pendingSats.toString(), feesPaidSats: snapshot.feesPaidSats.toString(), heldSats: heldSats(snapshot, ld.deposits).toString(),
         holds: quiescent ? custody.length === 0 : null, apiInvariantHolds: snapshot.reserves?.invariantHolds ?? null, apiDiscrepancySats: snapshot.reserves?.discrepancySats ?? null,
       });
-      log(`checkpoint ${wave + 1}: ${quiescent ? 'quiescent' : `${open.length} open`}; custody ${snapshot.custodySats} vs supply ${snapshot.l2SupplySats} + pending ${snapshot.pendingSats} − fees ${snapshot.feesPaidSats}`);
+      log(`checkpoint ${wave + 1}: ${quiescent ? 'quiescent' : `${open.length} open`}; custody ${snapshot.custodySats} vs supply ${snapshot.l2SupplySats} + pending ${snapshot.pendingSats} − fees ${snapshot.feesPaidSats} + held ${heldSats(snapshot, ld.deposits)}`);
     }
   } catch (err) {
     error = (err as Error).stack ?? String(err);
@@ -245,8 +254,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       logsDir = `${o.out.replace(/\.json$/, '')}.logs`;
       stack.saveLogs(logsDir);
     }
-    if (active?.stack === stack) active = undefined;
-    await stack?.close();
+    if (active?.teardown === teardown) active = undefined;
+    await tearDown(teardown, false);
   }
   const deposits = load?.deposits ?? [];
   const withdrawals = load?.withdrawals ?? [];
@@ -300,7 +309,7 @@ export function formatReport(r: ChaosReport): string {
   lines.push('', `load: deposits ${JSON.stringify(r.load.deposits)}, withdrawals ${JSON.stringify(r.load.withdrawals)}, ${r.load.blocksMined} blocks mined, ${r.load.errors.length} load errors`);
   for (const e of r.load.errors.slice(0, 5)) lines.push(`  ${e}`);
   for (const c of r.checkpoints)
-    lines.push(`checkpoint ${c.wave}: ${c.quiescent ? 'quiescent' : `${c.open} open`}; custody ${c.custodySats} = supply ${c.l2SupplySats} + pending ${c.pendingSats} − fees ${c.feesPaidSats}: ${c.holds ?? 'not checked'} (API reserves: ${c.apiInvariantHolds ?? '?'}, discrepancy ${c.apiDiscrepancySats ?? '?'})`);
+    lines.push(`checkpoint ${c.wave}: ${c.quiescent ? 'quiescent' : `${c.open} open`}; custody ${c.custodySats} = supply ${c.l2SupplySats} + pending ${c.pendingSats} − fees ${c.feesPaidSats} + held ${c.heldSats}: ${c.holds ?? 'not checked'} (API reserves: ${c.apiInvariantHolds ?? '?'}, discrepancy ${c.apiDiscrepancySats ?? '?'})`);
   if (r.error) lines.push('', `run error: ${r.error.split('\n')[0]}`);
   lines.push('', `report: ${r.reportFile}${r.logsDir ? `; service logs: ${r.logsDir}` : ''}`);
   if (!r.ok) lines.push(`replay: pnpm chaos${r.size === 'full' ? ' --full' : ''} --seed ${r.seed}`);

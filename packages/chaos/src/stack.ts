@@ -9,11 +9,11 @@ import path from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { addressToOutputScript, bytesToHex } from '@tapbridge/bitcoin';
 import { buildApps, freePort, repoRoot, ServiceProcess, TcpProxy, waitFor, waitForPort } from '@tapbridge/testing';
-import { makeTempRoot, NatsServer, PostgresCluster, Proc, RedisServer } from './infra.js';
+import { childPids, makeTempRoot, NatsServer, PostgresCluster, Proc, RedisServer } from './infra.js';
 import { BtcRpc, EvmRpc } from './rpc.js';
 import { SERVICES, type ServiceName } from './schedule.js';
 
-const APPS = ['header-watcher', 'deposit-indexer', 'evm-gateway', 'signing-coordinator', 'signer', 'sweep-coordinator', 'api-gateway'] as const;
+export const APPS = ['header-watcher', 'deposit-indexer', 'evm-gateway', 'signing-coordinator', 'signer', 'sweep-coordinator', 'api-gateway'] as const;
 
 export const PAYOUT_CONFIRMATIONS = 2;
 export const EVM_FINALITY_DEPTH = 2;
@@ -33,7 +33,10 @@ export class Service {
     readonly natsProxy: TcpProxy,
     readonly pgProxy: TcpProxy,
   ) {}
+  /** Set by stop(): a supervisor or a fault must not bring it back while the stack is being torn down. */
+  private stopped = false;
   async start(): Promise<void> {
+    if (this.stopped) throw new AbortedError();
     if (this.current) this.earlier += this.current.output;
     this.current = await ServiceProcess.start({ app: this.app, env: this.env, port: this.port, readyTimeoutMs: 300_000 });
   }
@@ -48,6 +51,7 @@ export class Service {
     await this.current?.kill('SIGKILL');
   }
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.current?.stop(5_000);
   }
   logs(): string {
@@ -73,6 +77,66 @@ export interface Custody {
   scriptPubKey: string;
 }
 
+/**
+ * What a run has started so far, filled in as it starts: an interrupt during start-up (before ChaosStack.start has
+ * returned) must stop all of it and delete the temp dir, not only a stack that finished starting.
+ */
+export interface Teardown {
+  aborted: boolean;
+  root?: string;
+  pg?: PostgresCluster;
+  nats?: NatsServer;
+  redis?: RedisServer;
+  stack?: ChaosStack;
+}
+
+export class AbortedError extends Error {
+  constructor() {
+    super('the chaos run was interrupted');
+    this.name = 'AbortedError';
+  }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Stops everything `t` holds, then (`ownChildren`: only in the CLI process, where every child is the run's) kills by
+ * pid whatever direct children are left — a service still starting is not yet in the stack's list — and deletes the
+ * temp dir. Nothing new is started once `t.aborted` is set. Never throws.
+ */
+export async function tearDown(t: Teardown, ownChildren: boolean): Promise<void> {
+  t.aborted = true;
+  if (t.stack) await t.stack.close().catch(() => undefined);
+  else {
+    await t.pg?.stop().catch(() => undefined);
+    await t.nats?.stop().catch(() => undefined);
+    await t.redis?.stop().catch(() => undefined);
+  }
+  if (ownChildren) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const left = childPids(process.pid).filter(alive);
+      if (left.length === 0 || Date.now() > deadline) break;
+      for (const pid of left) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  if (t.root) fs.rmSync(t.root, { recursive: true, force: true });
+}
+
 export class ChaosStack {
   readonly services = new Map<ServiceName, Service>();
   custody!: Custody;
@@ -84,6 +148,8 @@ export class ChaosStack {
   minerAddress!: string;
   chainProc: Proc | undefined;
   private proxies: TcpProxy[] = [];
+  /** Set by close(): the boot stops starting things. */
+  private closing = false;
   private constructor(
     readonly root: string,
     readonly pg: PostgresCluster,
@@ -93,7 +159,11 @@ export class ChaosStack {
   ) {}
 
   /** Everything up, or everything that was started torn down and the error rethrown. */
-  static async start(o: { lyingSigner: number; log: (line: string) => void; build?: boolean }): Promise<ChaosStack> {
+  static async start(o: { lyingSigner: number; log: (line: string) => void; build?: boolean; teardown?: Teardown }): Promise<ChaosStack> {
+    const t: Teardown = o.teardown ?? { aborted: false };
+    const check = () => {
+      if (t.aborted) throw new AbortedError();
+    };
     let gateway = true;
     if (o.build !== false) {
       o.log('building the apps (turbo; cached when unchanged)');
@@ -106,33 +176,34 @@ export class ChaosStack {
         o.log(`WARNING: the api-gateway does not build (${(err as Error).message.split('\n').slice(0, 3).join(' ')}…); using the services' own public APIs`);
       }
     } else gateway = fs.existsSync(path.join(repoRoot, 'apps/api-gateway/dist/main.js'));
+    check();
     const root = makeTempRoot();
-    let pg: PostgresCluster | undefined;
-    let nats: NatsServer | undefined;
-    let redis: RedisServer | undefined;
-    let stack: ChaosStack | undefined;
+    t.root = root;
     try {
-      pg = await PostgresCluster.start(root);
-      nats = await NatsServer.start(root);
-      redis = await RedisServer.start();
+      const pg = (t.pg = await PostgresCluster.start(root));
+      check();
+      const nats = (t.nats = await NatsServer.start(root));
+      check();
+      const redis = (t.redis = await RedisServer.start());
+      check();
       o.log(`private Postgres :${pg.port}, NATS :${nats.port}, Redis :${redis.port} in ${root}`);
-      stack = new ChaosStack(root, pg, nats, redis, o.log);
+      const stack = (t.stack = new ChaosStack(root, pg, nats, redis, o.log));
       await stack.boot(o.lyingSigner, gateway);
+      check();
       return stack;
     } catch (err) {
-      if (stack) await stack.close();
-      else {
-        await pg?.stop().catch(() => undefined);
-        await nats?.stop().catch(() => undefined);
-        await redis?.stop().catch(() => undefined);
-        fs.rmSync(root, { recursive: true, force: true });
-      }
+      await tearDown(t, false);
       throw err;
     }
   }
 
+  private assertOpen(): void {
+    if (this.closing) throw new AbortedError();
+  }
+
   private async boot(lyingSigner: number, gateway: boolean): Promise<void> {
     // The devnet chain, from source (its own process; never killed: it is the world the bridge runs in).
+    this.assertOpen();
     const chainDir = path.join(this.root, 'chain');
     const rpcPort = await freePort();
     const esploraPort = await freePort();
@@ -160,6 +231,7 @@ export class ChaosStack {
     const passphrase = (i: number) => `chaos signer passphrase ${i}`;
     const pubkeys: string[] = [];
     for (let i = 1; i <= 5; i++) {
+      this.assertOpen();
       const dir = path.join(this.root, `signer-${i}`);
       fs.mkdirSync(dir, { mode: 0o700 });
       const r = spawnSync(process.execPath, [path.join(repoRoot, 'apps/signer/dist/host-key.js')], {
@@ -200,6 +272,7 @@ export class ChaosStack {
       }
     };
     const make = async (name: ServiceName): Promise<Service> => {
+      this.assertOpen();
       const natsProxy = await TcpProxy.start({ host: '127.0.0.1', port: this.nats.port });
       const pgProxy = await TcpProxy.start({ host: '127.0.0.1', port: this.pg.port });
       this.proxies.push(natsProxy, pgProxy);
@@ -218,6 +291,7 @@ export class ChaosStack {
       const made = [];
       for (const name of names) made.push(await make(name));
       await Promise.all(made.map(async (s) => {
+        this.assertOpen();
         await s.start();
         this.log(`started ${s.name}${s.name === `signer-${lyingSigner}` ? ' (SIGNER_FAULT=bad-partial: the lying signer)' : ''}`);
       }));
@@ -257,7 +331,7 @@ export class ChaosStack {
       busy = true;
       void (async () => {
         for (const s of this.services.values()) {
-          if (stopped || s.held || s.running) continue;
+          if (stopped || this.closing || s.held || s.running) continue;
           const exit: SelfExit = { service: s.name, atMs: Date.now() - runStart, lastOutput: s.tail(40), restarted: false };
           try {
             await s.start();
@@ -289,6 +363,7 @@ export class ChaosStack {
 
   /** Stops everything it started and deletes the temp root; never throws. */
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all([...this.services.values()].map((s) => s.stop().catch(() => undefined)));
     await Promise.all(this.proxies.map((p) => p.close().catch(() => undefined)));
     await this.chainProc?.kill('SIGKILL').catch(() => undefined);

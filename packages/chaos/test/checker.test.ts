@@ -1,6 +1,6 @@
 // The checker must catch what it claims to: each invariant is shown failing on a snapshot that breaks it.
 import { describe, expect, it } from 'vitest';
-import { checkCustody, checkLiveness, checkSafety, mintKey, openRequests, outpoint, percentile, type Snapshot, type SubmittedDeposit, type SubmittedWithdrawal } from '../src/checker.js';
+import { checkCustody, checkLiveness, checkSafety, heldSats, isHeld, mintKey, openRequests, outpoint, percentile, type Snapshot, type SubmittedDeposit, type SubmittedWithdrawal } from '../src/checker.js';
 
 const alice = '0x' + 'a1'.repeat(20);
 const deposits: SubmittedDeposit[] = [
@@ -32,7 +32,7 @@ describe('checker', () => {
     expect(checkSafety(s, deposits, withdrawals)).toEqual([]);
     expect(checkLiveness(s, deposits, withdrawals, 60_000, 0)).toEqual([]);
     expect(openRequests(s, deposits, withdrawals)).toEqual([]);
-    expect(checkCustody(s)).toEqual([]);
+    expect(checkCustody(s, deposits)).toEqual([]);
   });
 
   it('catches a deposit minted twice, a reclaimed deposit minted, and a mint from nothing', () => {
@@ -73,7 +73,66 @@ describe('checker', () => {
   it('catches custody that does not balance', () => {
     const s = good();
     s.custodySats -= 1n;
-    expect(checkCustody(s)[0]?.detail).toMatch(/off by -1/);
+    expect(checkCustody(s, deposits)[0]?.detail).toMatch(/off by -1/);
+  });
+
+  describe('a deposit over capacity (EVM_MINT_CAPACITY=stake)', () => {
+    const large: SubmittedDeposit = { n: 3, form: 'large', txid: 'ff'.repeat(32), vout: 0, amountSats: 500_000_003n, recipient: alice, sentAt: 0, reclaimScript: '20' + '77'.repeat(32) + 'ac' };
+    const all = [...deposits, large];
+    const op = outpoint(large.txid, 0);
+    /** `good()` plus the large deposit on chain, in custody and held (not minted). */
+    function held(): Snapshot {
+      const s = good();
+      s.depositsOnChain.add(op);
+      s.custodySats += large.amountSats;
+      s.depositStatus.set(op, 'held_capacity');
+      return s;
+    }
+
+    it('held: not lost, not open, and custody balances with it beside the supply', () => {
+      const s = held();
+      expect(isHeld(s, large)).toBe(true);
+      expect(heldSats(s, all)).toBe(large.amountSats);
+      expect(checkSafety(s, all, withdrawals)).toEqual([]);
+      expect(openRequests(s, all, withdrawals)).toEqual([]);
+      expect(checkLiveness(s, all, withdrawals, 60_000, 0)).toEqual([]);
+      expect(checkCustody(s, all)).toEqual([]);
+      // The chains alone cannot tell held from stuck: open until the API is read.
+      expect(openRequests(s, all, withdrawals, false)).toHaveLength(1);
+    });
+
+    it('not minted while the API does not say held: lost', () => {
+      const s = held();
+      s.depositStatus.set(op, 'confirmed');
+      expect(isHeld(s, large)).toBe(false);
+      expect(checkLiveness(s, all, withdrawals, 60_000, 0).map((x) => x.invariant).sort()).toEqual(['final-within-bound', 'no-deposit-lost']);
+      // And custody is then more than supply + pending − fees.
+      expect(checkCustody(s, all)[0]?.detail).toMatch(new RegExp(`off by ${large.amountSats}`));
+    });
+
+    it('held, then minted once stake made room: counted once, in the supply, no longer held', () => {
+      const s = held();
+      s.mints.set(mintKey(alice, large.amountSats), 1);
+      s.l2SupplySats += large.amountSats;
+      expect(heldSats(s, all)).toBe(0n);
+      expect(checkSafety(s, all, withdrawals)).toEqual([]);
+      expect(checkCustody(s, all)).toEqual([]);
+      s.mints.set(mintKey(alice, large.amountSats), 2);
+      expect(checkSafety(s, all, withdrawals).map((x) => x.invariant)).toEqual(['no-deposit-minted-twice']);
+    });
+
+    it('held, then reclaimed by its owner: final, out of custody, and never to be minted as well', () => {
+      const s = held();
+      s.reclaimedOnChain.add(op);
+      s.custodySats -= large.amountSats;
+      expect(isHeld(s, large)).toBe(false);
+      expect(openRequests(s, all, withdrawals)).toEqual([]);
+      expect(checkLiveness(s, all, withdrawals, 60_000, 0)).toEqual([]);
+      expect(checkCustody(s, all)).toEqual([]);
+      s.mints.set(mintKey(alice, large.amountSats), 1);
+      s.l2SupplySats += large.amountSats;
+      expect(checkSafety(s, all, withdrawals).map((x) => x.detail)).toEqual([expect.stringMatching(/both reclaimed on Bitcoin and minted/)]);
+    });
   });
 
   it('percentiles by rank', () => {

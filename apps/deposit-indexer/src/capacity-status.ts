@@ -2,7 +2,7 @@
 // cover it yet (the dynamic pledge) is shown as held_capacity instead of plain confirmed. Display only: the indexer's
 // own state stays confirmed (its rules know nothing of the L2). Asked of the gateway (rpc.evm.deposits.state) per
 // read; a gateway that does not answer in time leaves the indexer's status as it is.
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { request, type Messaging } from '@tapbridge/messaging';
 import type { ServiceRuntime } from '@tapbridge/runtime';
 import { RUNTIME } from '@tapbridge/runtime/nest';
@@ -16,7 +16,8 @@ export class CapacityStatus {
   private readonly logger = new Logger('CapacityStatus');
   private readonly messaging: Messaging;
 
-  constructor(@Inject(RUNTIME) runtime: Pick<ServiceRuntime, 'messaging'>, private readonly timeoutMs = 1_500) {
+  // The timeout is a test knob: Nest has no provider for it (@Optional → undefined → the default).
+  constructor(@Inject(RUNTIME) runtime: Pick<ServiceRuntime, 'messaging'>, @Optional() @Inject('CAPACITY_STATUS_TIMEOUT_MS') private readonly timeoutMs = 1_500) {
     this.messaging = runtime.messaging;
   }
 

@@ -30,6 +30,8 @@ interface RpcReply {
   error?: { code: number; message: string };
 }
 
+// Each test burns what it needs and compares against what was there when it began (withdrawal ids, stream and outbox
+// counts, the bridge's balance, counters of the running process), so any test runs alone (-t) or in any order.
 describe('evm-gateway: burns, reverts and JSON-RPC robustness through the running gateway', () => {
   let gw: GatewayEnv;
   let bridge: Contract;
@@ -46,7 +48,7 @@ describe('evm-gateway: burns, reverts and JSON-RPC robustness through the runnin
     await gw.start();
     user = new Wallet(DEV_ACCOUNTS[1]!.privateKey, gw.provider);
     bridge = new Contract(BRIDGE_ADDRESS, BRIDGE_ABI as InterfaceAbi, user);
-  });
+  }, 900_000); // the build waits for the shared build lock behind other engineers' e2e builds (load 20-40)
   afterAll(async () => {
     await gw?.close();
   });
@@ -60,60 +62,76 @@ describe('evm-gateway: burns, reverts and JSON-RPC robustness through the runnin
   };
   const outboxWithdrawals = async () =>
     Number((await gw.pool.query<{ n: string }>(`SELECT count(*) AS n FROM evm_gateway.outbox WHERE subject = 'withdrawal.requested'`)).rows[0]!.n);
+  // After a restart the environment has a new provider: a test connects the user to the current one first.
+  const connectBridge = () => (bridge = new Contract(BRIDGE_ADDRESS, BRIDGE_ABI as InterfaceAbi, user.connect(gw.provider)));
+  const nextWithdrawalId = async () => (await connectBridge().getFunction('nextWithdrawalId').staticCall()) as bigint;
+  const counter = async (name: string) => (await gw.metric(name)) ?? 0;
+  const published = (id: bigint) =>
+    waitFor(`withdrawal ${id} published`, async () => {
+      const { body } = await gw.getJson<WithdrawalBody>(`/withdrawals/${id}`);
+      return body.status === 'published' ? body : undefined;
+    });
 
   it('withdraw burns, emits WithdrawalRequested, and yields exactly one withdrawal.requested once final', async () => {
     const amountSats = 50_000n;
     const value = amountSats * WEI_PER_SAT;
+    const id = await nextWithdrawalId();
+    const streamedBefore = (await streamedWithdrawals()).count;
+    const burnsBefore = await counter('tapbridge_evm_burns_total');
+    const bridgeBefore = await gw.provider.getBalance(BRIDGE_ADDRESS);
     const before = await gw.provider.getBalance(user.address);
     const tx = (await bridge.getFunction('withdraw')(P2WPKH, 2_000n, { value })) as ContractTransactionResponse;
     const receipt = (await tx.wait())!;
     expect(receipt.status).toBe(1);
     const event = receipt.logs.map((l) => bridge.interface.parseLog(l)).find((l) => l?.name === 'WithdrawalRequested');
-    expect(event?.args.toArray()).toEqual([0n, user.address, P2WPKH, amountSats, 2_000n]);
+    expect(event?.args.toArray()).toEqual([id, user.address, P2WPKH, amountSats, 2_000n]);
     // Burned: the value left the sender (with the gas) and sits in the bridge, which has no way to send it out.
     expect(await gw.provider.getBalance(user.address)).toBe(before - value - receipt.gasUsed * receipt.gasPrice);
-    expect(await gw.provider.getBalance(BRIDGE_ADDRESS)).toBe(value);
+    expect(await gw.provider.getBalance(BRIDGE_ADDRESS)).toBe(bridgeBefore + value);
 
     // Not final yet: in a block, no event.
-    const early = await gw.getJson<WithdrawalBody>('/withdrawals/0');
+    const early = await gw.getJson<WithdrawalBody>(`/withdrawals/${id}`);
     expect(early.status).toBe(200);
     expect(early.body.status).toBe('requested');
     expect(early.body.finalAtBlock).toBe(receipt.blockNumber + FINALITY_DEPTH);
-    expect((await streamedWithdrawals()).count).toBe(0);
+    expect((await streamedWithdrawals()).count).toBe(streamedBefore);
 
-    const published = await waitFor('withdrawal 0 published', async () => {
-      const { body } = await gw.getJson<WithdrawalBody>('/withdrawals/0');
-      return body.status === 'published' ? body : undefined;
-    });
+    const view = await published(id);
     expect(await gw.provider.getBlockNumber()).toBeGreaterThanOrEqual(receipt.blockNumber + FINALITY_DEPTH);
-    expect(published).toMatchObject({
-      withdrawalId: '0', sender: user.address.toLowerCase(), btcScriptPubKey: P2WPKH.slice(2), amountSats: '50000', maxFeeSats: '2000',
+    expect(view).toMatchObject({
+      withdrawalId: String(id), sender: user.address.toLowerCase(), btcScriptPubKey: P2WPKH.slice(2), amountSats: '50000', maxFeeSats: '2000',
       evmBlockNumber: receipt.blockNumber, evmTxHash: tx.hash,
     });
     const streamed = await streamedWithdrawals();
-    expect(streamed.count).toBe(1);
+    expect(streamed.count).toBe(streamedBefore + 1);
     expect(streamed.last).toEqual({
-      withdrawalId: '0', sender: user.address.toLowerCase(), btcScriptPubKey: P2WPKH.slice(2), amountSats: '50000', maxFeeSats: '2000',
+      withdrawalId: String(id), sender: user.address.toLowerCase(), btcScriptPubKey: P2WPKH.slice(2), amountSats: '50000', maxFeeSats: '2000',
       evmBlockNumber: receipt.blockNumber, evmBlockHash: receipt.blockHash, evmTxHash: tx.hash,
     });
-    expect(await gw.metric('tapbridge_evm_burns_total')).toBe(1);
+    expect(await counter('tapbridge_evm_burns_total')).toBe(burnsBefore + 1);
   });
 
   it('a SIGKILL and restart publish nothing again', async () => {
+    const id = await nextWithdrawalId();
+    const tx = (await bridge.getFunction('withdraw')(P2WPKH, 1_000n, { value: 20_000n * WEI_PER_SAT })) as ContractTransactionResponse;
+    expect((await tx.wait())!.status).toBe(1);
+    await published(id);
+    const outboxBefore = await outboxWithdrawals();
+    const streamedBefore = (await streamedWithdrawals()).count;
     await gw.kill('SIGKILL');
     await gw.start();
     const head = await gw.provider.getBlockNumber();
     await waitFor('three more blocks', async () => (await gw.provider.getBlockNumber()) >= head + 3, 10_000);
-    expect(await outboxWithdrawals()).toBe(1);
-    expect((await streamedWithdrawals()).count).toBe(1);
-    expect(await gw.metric('tapbridge_evm_burns_total')).toBe(0);
-    expect((await gw.getJson<WithdrawalBody>('/withdrawals/0')).body.status).toBe('published');
-    expect((await gw.getJson('/withdrawals/1')).status).toBe(404);
+    expect(await outboxWithdrawals()).toBe(outboxBefore);
+    expect((await streamedWithdrawals()).count).toBe(streamedBefore);
+    expect(await counter('tapbridge_evm_burns_total')).toBe(0); // this process found nothing new to burn
+    expect((await gw.getJson<WithdrawalBody>(`/withdrawals/${id}`)).body.status).toBe('published');
+    expect((await gw.getJson(`/withdrawals/${id + 1n}`)).status).toBe(404);
     expect((await gw.getJson('/withdrawals/-1')).status).toBe(400);
   });
 
   it('reverts fractional sats, dust and malformed scripts with the reason, on-chain as well as in calls', async () => {
-    bridge = new Contract(BRIDGE_ADDRESS, BRIDGE_ABI as InterfaceAbi, user.connect(gw.provider));
+    connectBridge();
     const withdraw = bridge.getFunction('withdraw');
     const revertOf = async (p: Promise<unknown>) => {
       try {
@@ -134,13 +152,14 @@ describe('evm-gateway: burns, reverts and JSON-RPC robustness through the runnin
 
     // Sent with a fixed gas limit, so it is mined: it reverts on-chain, burns nothing and emits nothing.
     const before = await gw.provider.getBalance(BRIDGE_ADDRESS);
+    const nextId = await nextWithdrawalId();
     const sent = (await withdraw(P2WPKH, 0n, { value: 999n * WEI_PER_SAT + 5n, gasLimit: 100_000n })) as ContractTransactionResponse;
     await expect(sent.wait()).rejects.toSatisfy((err: unknown) => isError(err, 'CALL_EXCEPTION'));
     const receipt = await gw.provider.getTransactionReceipt(sent.hash);
     expect(receipt?.status).toBe(0);
     expect(receipt?.logs).toHaveLength(0);
     expect(await gw.provider.getBalance(BRIDGE_ADDRESS)).toBe(before);
-    expect(await bridge.getFunction('nextWithdrawalId').staticCall()).toBe(1n);
+    expect(await nextWithdrawalId()).toBe(nextId);
   });
 
   it('answers bad JSON-RPC input with the right error codes and keeps serving', async () => {

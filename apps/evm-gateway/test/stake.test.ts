@@ -37,7 +37,9 @@ async function systemTransactions(gw: GatewayEnv): Promise<number> {
   return Number(r.rows[0]!.n);
 }
 
-const publishCall = (gw: GatewayEnv, call: SystemCall, msgId?: string) => publishEvent(gw.messaging, stakeSystemCall, systemCallJson(call), msgId);
+/** A stake call's wire form, typed as stake.system.call's payload (SystemCallJson also carries channel calls). */
+const stakeCallJson = (call: SystemCall) => stakeSystemCall.schema.parse(systemCallJson(call));
+const publishCall = (gw: GatewayEnv, call: SystemCall, msgId?: string) => publishEvent(gw.messaging, stakeSystemCall, stakeCallJson(call), msgId);
 
 function capacity(seq: number, stakeValueSats: bigint): EventPayload<typeof stakeCapacity> {
   return {
@@ -67,7 +69,7 @@ describe('evm-gateway: stake.system.call → staking contract, once per decision
     await publishCall(gw, slash, 'copy-1'); // JetStream cannot dedupe this one
     await publishCall(gw, rewards);
     // A payload whose id is not its call's: dead-lettered, nothing applied.
-    await publishEvent(gw.messaging, stakeSystemCall, { ...systemCallJson({ ...slash, evidenceIdHash: hash('b2') }), id: `slash:${hash('ff')}` });
+    await publishEvent(gw.messaging, stakeSystemCall, { ...stakeCallJson({ ...slash, evidenceIdHash: hash('b2') }), id: `slash:${hash('ff')}` });
     await stakeConsumerDrained(gw);
     const slashed = `Slashed:${hash('a1')},${slash.signer.toLowerCase()},0`;
     expect((await stakingLogs(gw)).filter((l) => l.startsWith('Slashed:')).map((l) => l.toLowerCase())).toEqual([slashed.toLowerCase()]);

@@ -1,7 +1,7 @@
 // Runs the gateway from its build as a child process (so tests can SIGKILL it), with its own database, stream prefix
 // and ports, plus the clients the tests talk to it with.
 import { connectMessaging, deleteStreams, ensureStreams, type Messaging } from '@tapbridge/messaging';
-import { buildApps, createTestDatabase, freePort, ServiceProcess, ServiceStartError, uniquePrefix, type TestDatabase } from '@tapbridge/testing';
+import { buildApps, createTestDatabase, deleteRedisKeys, freePort, ServiceProcess, ServiceStartError, uniquePrefix, type TestDatabase } from '@tapbridge/testing';
 import { JsonRpcProvider, Network } from 'ethers';
 import pg from 'pg';
 import { serveFakeCoordinator, type CustodyAnswerMode } from './custody.js';
@@ -166,6 +166,8 @@ export class GatewayEnv {
     this.stopHeaderWatcher();
     this.stopCoordinator();
     await deleteStreams(this.messaging.jsm, this.messaging.naming).catch(() => undefined);
+    // The gateway's rate-limit counters live under this environment's prefix; the process is stopped by now.
+    await deleteRedisKeys(`${this.prefix}:*`);
     await this.messaging.close();
     await this.pool.end();
     await this.db.drop();

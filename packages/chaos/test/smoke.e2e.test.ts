@@ -18,6 +18,7 @@ describe.skipIf(missing.length > 0)(`chaos smoke run${missing.length ? ` (needs 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-chaos-report-'));
     const out = path.join(dir, `report-${seed}.json`);
     const lines: string[] = [];
+    let keep = false;
     try {
       const report = await runChaos({
         ...SIZES.smoke, seed, size: 'smoke', out, build: true,
@@ -31,10 +32,12 @@ describe.skipIf(missing.length > 0)(`chaos smoke run${missing.length ? ` (needs 
       for (const inv of report.invariants) expect(`${inv.name}: ${inv.result}`, text).toBe(`${inv.name}: pass`);
       expect(report.ok, text).toBe(true);
     } catch (err) {
-      console.log(lines.join('\n'));
+      // A failing run's report and service logs are the evidence: kept (and named) for the replay.
+      keep = true;
+      console.log(`${lines.join('\n')}\n\nkept for the post-mortem: ${dir}`);
       throw err;
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!keep) fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 45 * 60_000);
 });

@@ -29,8 +29,21 @@ export class Observer {
   /** Heights below this hold nothing of ours (the custody did not exist yet). */
   constructor(private readonly stack: ChaosStack, private readonly fromHeight: number, private readonly users: ReadonlySet<string>) {}
 
-  /** New L2 blocks: mint entries (EIP-4895 list, amounts in gwei = sats × 10) and bridge burns. */
-  async scanL2(): Promise<void> {
+  private l2Tail: Promise<unknown> = Promise.resolve();
+
+  /**
+   * New L2 blocks: mint entries (EIP-4895 list, amounts in gwei = sats × 10) and bridge burns. One scan at a time: the
+   * continuous checker and the drain take snapshots at once, and two overlapping scans count the same range twice.
+   * Likely cause of seed 20261887's custody "off by +117014" (L2 supply too low, as by burns counted twice; only burns
+   * happened late in its drain, so no mint was doubled), while the API's own books balanced.
+   */
+  scanL2(): Promise<void> {
+    const next = this.l2Tail.then(() => this.scanL2Once());
+    this.l2Tail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async scanL2Once(): Promise<void> {
     const { evm } = this.stack;
     const head = Number(BigInt(await evm.call<string>('eth_blockNumber')));
     while (this.l2Next <= head) {

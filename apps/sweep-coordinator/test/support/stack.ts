@@ -142,7 +142,7 @@ export const SWEEPER_ENV = {
  * `outflowLimitBps`: the signers' SWEEP_OUTFLOW_LIMIT_BPS, and the sweeper's (one setting, both sides). By default
  * 10000 (no limit): most tests pay out most of what came in within minutes.
  */
-export async function startStack(o: { sweeperEnv?: Record<string, string>; outflowLimitBps?: number } = {}): Promise<Stack> {
+export async function startStack(o: { sweeperEnv?: Record<string, string>; signerEnv?: Record<string, string>; outflowLimitBps?: number } = {}): Promise<Stack> {
   const outflow = String(o.outflowLimitBps ?? 10_000);
   const chain = await startTestDevnetChain(110);
   const prefix = uniquePrefix('sw');
@@ -168,7 +168,7 @@ export async function startStack(o: { sweeperEnv?: Record<string, string>; outfl
     const watcher = await up(new App('header-watcher', { ...common, DATABASE_URL: await db(), BTC_SOURCES: `core+${chain.rpcUrl}#cookie=${chain.cookieFile}`, POLL_INTERVAL_MS: '200' }, await freePort()));
     const cluster = await startSigners({ prefix, db, up, signerEnv: {
       BTC_SOURCES: sources, EVM_RPC_URL: rpcUrl, EVM_FINALITY_DEPTH: '1', DEPOSIT_CONFIRMATIONS: '1', BTC_POLL_INTERVAL_MS: '300',
-      SWEEP_OUTFLOW_LIMIT_BPS: outflow,
+      SWEEP_OUTFLOW_LIMIT_BPS: outflow, ...o.signerEnv,
     } });
     dataRoot = cluster.dataRoot;
     const custody = await waitFor('the DKG and the custody address', async () => {
@@ -181,7 +181,7 @@ export async function startStack(o: { sweeperEnv?: Record<string, string>; outfl
     const indexer = await up(new App('deposit-indexer', {
       ...common, DATABASE_URL: await db(), BTC_SOURCES: sources, DEPOSIT_CONFIRMATIONS: '1', CUSTODY_GROUP_KEY: custody.groupKey, CUSTODY_ADDRESS: custody.address,
     }, await freePort()));
-    const sweeper = await up(new App('sweep-coordinator', { ...common, DATABASE_URL: await db(), BTC_SOURCES: sources, ...SWEEPER_ENV, SWEEP_OUTFLOW_LIMIT_BPS: outflow, ...o.sweeperEnv }, await freePort()));
+    const sweeper = await up(new App('sweep-coordinator', { ...common, DATABASE_URL: await db(), BTC_SOURCES: sources, EVM_RPC_URL: rpcUrl, EVM_FINALITY_DEPTH: '1', ...SWEEPER_ENV, SWEEP_OUTFLOW_LIMIT_BPS: outflow, ...o.sweeperEnv }, await freePort()));
     const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 200 });
     return {
       chain, prefix, messaging, cluster, custody, watcher, indexer, gateway, sweeper, provider, rpcUrl,

@@ -45,8 +45,12 @@ async function main(): Promise<number> {
 
 // Interrupted (also during start-up): stop every process the run started and delete its temp dir before exiting
 // (test/interrupt.test.ts). Exit code 128 + the signal's number, as a shell reports it.
+// Once a signal arrived, its handler owns the exit: the aborted run returns (or throws) before the stack is down,
+// and exiting then would skip the clean-up and report 1 instead of the signal.
+let interrupted = false;
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const)
   process.once(signal, () => {
+    interrupted = true;
     console.error(`\n${signal}: stopping the private stack`);
     void abortActiveRun().finally(() => {
       console.error(`${signal}: stopped`);
@@ -54,7 +58,12 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const)
     });
   });
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(2);
-});
+main().then(
+  (code) => {
+    if (!interrupted) process.exit(code);
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    if (!interrupted) process.exit(2);
+  },
+);

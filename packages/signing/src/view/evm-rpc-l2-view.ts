@@ -29,6 +29,40 @@ const rpcReply = z.union([
   z.object({ jsonrpc: z.literal('2.0'), id: z.number().nullable(), error: z.object({ code: z.number(), message: z.string() }) }),
 ]);
 
+/** One JSON-RPC call to the EVM node the signer trusts; its answers are checked like any outside input. */
+export type EvmJsonRpcCall = (method: string, params: unknown[]) => Promise<unknown>;
+
+/** The JSON-RPC client both L2 views use (withdrawal logs here, recovery scripts and balances in recovery.ts). */
+export function evmJsonRpc(o: { url: string; timeoutMs?: number; fetch?: typeof fetch }): EvmJsonRpcCall {
+  let nextId = 1;
+  return async (method, params) => {
+    const id = nextId++;
+    let res: Response;
+    try {
+      res = await (o.fetch ?? fetch)(o.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+        signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+      });
+    } catch (err) {
+      throw new L2RpcError(`EVM node unreachable (${method}): ${(err as Error).message}`);
+    }
+    if (!res.ok) throw new L2RpcError(`EVM node answered HTTP ${res.status} to ${method}`);
+    let body: unknown;
+    try {
+      body = await res.json();
+    } catch {
+      throw new L2RpcError(`EVM node answered ${method} with something that is not JSON`);
+    }
+    const reply = rpcReply.safeParse(body);
+    if (!reply.success) throw new L2RpcError(`EVM node answered ${method} with a malformed JSON-RPC reply`);
+    if ('error' in reply.data) throw new L2RpcError(`EVM node refused ${method}: ${reply.data.error.message}`);
+    if (reply.data.id !== id) throw new L2RpcError(`EVM node answered ${method} for request ${reply.data.id}, not ${id}`);
+    return reply.data.result;
+  };
+}
+
 export interface EvmRpcL2ViewOptions {
   url: string;
   bridgeAddress?: string;
@@ -81,9 +115,10 @@ export class EvmRpcL2View implements L2View {
   readonly #bridge: string;
   /** Final logs never change (the finality depth is what makes them final): found once, kept. */
   readonly #final = new Map<bigint, WithdrawalLog>();
-  #nextId = 1;
+  readonly #call: EvmJsonRpcCall;
 
   constructor(private readonly o: EvmRpcL2ViewOptions) {
+    this.#call = evmJsonRpc(o);
     this.#bridge = (o.bridgeAddress ?? DEFAULT_BRIDGE_ADDRESS).toLowerCase();
     if (!/^0x[0-9a-f]{40}$/.test(this.#bridge)) throw new RangeError(`bridge address ${o.bridgeAddress} is not a 20-byte hex address`);
     if (o.finalityDepth < 0n) throw new RangeError('finalityDepth must be non-negative');
@@ -131,32 +166,5 @@ export class EvmRpcL2View implements L2View {
     const parsed = z.array(logSchema).safeParse(await this.#call('eth_getLogs', [filter]));
     if (!parsed.success) throw new L2RpcError(`eth_getLogs answered malformed logs: ${parsed.error.issues[0]?.message ?? ''}`);
     return parsed.data;
-  }
-
-  async #call(method: string, params: unknown[]): Promise<unknown> {
-    const id = this.#nextId++;
-    let res: Response;
-    try {
-      res = await (this.o.fetch ?? fetch)(this.o.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
-      });
-    } catch (err) {
-      throw new L2RpcError(`EVM node unreachable (${method}): ${(err as Error).message}`);
-    }
-    if (!res.ok) throw new L2RpcError(`EVM node answered HTTP ${res.status} to ${method}`);
-    let body: unknown;
-    try {
-      body = await res.json();
-    } catch {
-      throw new L2RpcError(`EVM node answered ${method} with something that is not JSON`);
-    }
-    const reply = rpcReply.safeParse(body);
-    if (!reply.success) throw new L2RpcError(`EVM node answered ${method} with a malformed JSON-RPC reply`);
-    if ('error' in reply.data) throw new L2RpcError(`EVM node refused ${method}: ${reply.data.error.message}`);
-    if (reply.data.id !== id) throw new L2RpcError(`EVM node answered ${method} for request ${reply.data.id}, not ${id}`);
-    return reply.data.result;
   }
 }

@@ -5,7 +5,7 @@ import { isPayoutScript } from '@tapbridge/bitcoin';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
-import { DEFAULT_BRIDGE_ADDRESS, L2RpcError } from './evm-rpc-l2-view.js';
+import { DEFAULT_BRIDGE_ADDRESS, evmJsonRpc, L2RpcError, type EvmJsonRpcCall } from './evm-rpc-l2-view.js';
 
 /** 1 sat = 10^10 wei. */
 export const WEI_PER_SAT = 10_000_000_000n;
@@ -65,9 +65,10 @@ export interface EvmRpcRecoveryViewOptions {
 export class EvmRpcRecoveryView implements RecoveryView {
   readonly #bridge: string;
   readonly #snapshots = new Map<bigint, RecoverySnapshot>();
-  #nextId = 1;
+  readonly #call: EvmJsonRpcCall;
 
   constructor(private readonly o: EvmRpcRecoveryViewOptions) {
+    this.#call = evmJsonRpc(o);
     this.#bridge = (o.bridgeAddress ?? DEFAULT_BRIDGE_ADDRESS).toLowerCase();
     if (!/^0x[0-9a-f]{40}$/.test(this.#bridge)) throw new RangeError(`bridge address ${o.bridgeAddress} is not a 20-byte hex address`);
   }
@@ -109,27 +110,6 @@ export class EvmRpcRecoveryView implements RecoveryView {
     this.#snapshots.set(block, snap);
     if (this.#snapshots.size > 16) this.#snapshots.delete(this.#snapshots.keys().next().value!);
     return snap;
-  }
-
-  async #call(method: string, params: unknown[]): Promise<unknown> {
-    const id = this.#nextId++;
-    let res: Response;
-    try {
-      res = await (this.o.fetch ?? fetch)(this.o.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
-      });
-    } catch (err) {
-      throw new L2RpcError(`EVM node unreachable (${method}): ${(err as Error).message}`);
-    }
-    if (!res.ok) throw new L2RpcError(`EVM node answered HTTP ${res.status} to ${method}`);
-    const body = (await res.json().catch(() => undefined)) as { id?: unknown; result?: unknown; error?: { message?: string } } | undefined;
-    if (body === undefined || typeof body !== 'object') throw new L2RpcError(`EVM node answered ${method} with something that is not JSON`);
-    if (body.error) throw new L2RpcError(`EVM node refused ${method}: ${String(body.error.message)}`);
-    if (body.id !== id) throw new L2RpcError(`EVM node answered ${method} for request ${String(body.id)}, not ${id}`);
-    return body.result;
   }
 }
 
